@@ -1,0 +1,154 @@
+import type { DType, HostData, TypedArray } from './dtype.js';
+import type { FusedHyperparameters, FusedUpdateKind } from './fused.js';
+import type { ArgReduceOp, BinaryOp, CompareOp, ReduceOp, UnaryOp } from './ops.js';
+import type { Shape } from './shape.js';
+import type { Tensor, TensorContainer } from './tensor.js';
+
+/** The version of this interface. A backend built for another version is refused by the registry. */
+export const SPECIFICATION_VERSION = 'downhill-backend-v1' as const;
+
+/**
+ * What a backend declares it can do. Code above the waist reads these instead of trying and
+ * catching failures.
+ *
+ * @example
+ * ```ts
+ * const dtype = backend.capabilities.float64 ? 'float64' : 'float32';
+ * ```
+ */
+export interface Capabilities {
+  /** Whether `float64` tensors exist on this backend. */
+  readonly float64: boolean;
+  /** Whether `readSync` works (devices with asynchronous read-back say false). */
+  readonly syncRead: boolean;
+  /** Fused optimizer updates offered; see {@link FusedUpdateKind}. */
+  readonly fusedUpdates: readonly FusedUpdateKind[];
+  /** Whether `fusedUpdate` can write into its inputs' storage. */
+  readonly inPlace: boolean;
+}
+
+/** Counts of what a backend holds now. */
+export interface MemoryInfo {
+  /** Live (not yet released) tensor handles. */
+  readonly tensors: number;
+  /** Distinct storages behind those handles (reshapes may share one). */
+  readonly storages: number;
+  /** Bytes held, where the backend knows; else the sum of live storages' nominal sizes. */
+  readonly bytes: number;
+}
+
+/** Options of `matmul`. */
+export interface MatmulOptions {
+  /** Use the transpose of the last two axes of `a`. */
+  readonly transposeA?: boolean;
+  /** Use the transpose of the last two axes of `b`. */
+  readonly transposeB?: boolean;
+}
+
+/**
+ * A tensor backend: the narrow waist every other package talks to. Made from a {@link Kernels}
+ * object by `defineBackend`, which does the checks and the bookkeeping, so every backend gives the
+ * same errors and the same lifetimes.
+ *
+ * Broadcasting follows NumPy. Binary operands must share a dtype; a number operand takes the
+ * tensor's dtype. Every method is synchronous except `read`; results are new tensors that belong
+ * to the innermost open `scope`.
+ *
+ * @example
+ * ```ts
+ * import { cpu } from '@downhill/backend-cpu';
+ * const b = cpu();
+ * const y = b.scope(() => b.reduce('sum', b.mul(b.tensor([1, 2, 3]), 2)));
+ * await y.read(); // Float32Array [12]
+ * ```
+ */
+export interface Backend {
+  /** Registry name, such as `cpu` or `tfjs-wasm`. */
+  readonly name: string;
+  /** The interface version this backend implements. */
+  readonly specificationVersion: typeof SPECIFICATION_VERSION;
+  /** What this backend can do. */
+  readonly capabilities: Capabilities;
+
+  /** A tensor from host data (row-major); `shape` defaults to `[data.length]`, `dtype` to the typed array's or `float32`. */
+  tensor(data: HostData, shape?: Shape, dtype?: DType): Tensor;
+  /** A rank-0 tensor. */
+  scalar(value: number, dtype?: DType): Tensor;
+  /** A tensor of `shape` filled with `value`. */
+  full(shape: Shape, value: number, dtype?: DType): Tensor;
+  /** Zeros of `shape`. */
+  zeros(shape: Shape, dtype?: DType): Tensor;
+  /** Ones of `shape`. */
+  ones(shape: Shape, dtype?: DType): Tensor;
+
+  /** Elementwise unary math. */
+  unary(op: UnaryOp, x: Tensor): Tensor;
+  /** Elementwise binary math with broadcasting. */
+  binary(op: BinaryOp, a: Tensor | number, b: Tensor | number): Tensor;
+  /** Elementwise comparison with broadcasting; returns `bool`. */
+  compare(op: CompareOp, a: Tensor | number, b: Tensor | number): Tensor;
+  /** `cond ? a : b` elementwise with broadcasting; `cond` is `bool`. */
+  where(cond: Tensor, a: Tensor | number, b: Tensor | number): Tensor;
+  /** Conversion to another dtype. */
+  cast(x: Tensor, dtype: DType): Tensor;
+  /** Reduction over `axes` (all by default), keeping them as size 1 when `keepDims`. */
+  reduce(op: ReduceOp, x: Tensor, axes?: number | readonly number[], keepDims?: boolean): Tensor;
+  /** Index of the largest or smallest element along `axis` (`int32`). */
+  argReduce(op: ArgReduceOp, x: Tensor, axis: number): Tensor;
+  /** Same data, new shape; one dimension may be `-1`. */
+  reshape(x: Tensor, shape: Shape): Tensor;
+  /** Permutes axes (reverses them by default). */
+  transpose(x: Tensor, perm?: readonly number[]): Tensor;
+  /** Broadcasts to a larger shape. */
+  broadcastTo(x: Tensor, shape: Shape): Tensor;
+  /** The box starting at `begin`; a size of `-1` (or a missing size) runs to the end of the axis. */
+  slice(x: Tensor, begin: readonly number[], size?: readonly number[]): Tensor;
+  /** Pads each axis with `[before, after]` elements of `value` (0 by default). */
+  pad(x: Tensor, paddings: readonly (readonly [number, number])[], value?: number): Tensor;
+  /** Joins tensors along an existing axis (0 by default). */
+  concat(xs: readonly Tensor[], axis?: number): Tensor;
+  /** Picks slices along `axis` (0 by default) by `int32` indices. */
+  gather(x: Tensor, indices: Tensor, axis?: number): Tensor;
+  /** Adds `updates` into zeros whose `axis` has `size` elements, at `indices`: the transpose of `gather`. */
+  scatterAdd(updates: Tensor, indices: Tensor, axis: number, size: number): Tensor;
+  /** Batched matrix product; batch dimensions broadcast. */
+  matmul(a: Tensor, b: Tensor, options?: MatmulOptions): Tensor;
+
+  /** `a + b`. */
+  add(a: Tensor | number, b: Tensor | number): Tensor;
+  /** `a − b`. */
+  sub(a: Tensor | number, b: Tensor | number): Tensor;
+  /** `a · b`. */
+  mul(a: Tensor | number, b: Tensor | number): Tensor;
+  /** `a / b`. */
+  div(a: Tensor | number, b: Tensor | number): Tensor;
+
+  /**
+   * One fused optimizer update (see {@link FusedUpdateKind}). With `inPlace`, and where the
+   * backend can, writes into `param` and `state` and returns those same handles; otherwise returns
+   * new tensors and leaves the inputs as they were. Throws `UnsupportedError` for a kind the
+   * backend does not declare.
+   */
+  fusedUpdate<K extends FusedUpdateKind>(
+    kind: K,
+    tensors: { param: Tensor; grad: Tensor; state: readonly Tensor[] },
+    hyper: FusedHyperparameters[K],
+    options?: { inPlace?: boolean },
+  ): { param: Tensor; state: Tensor[] };
+
+  /** A host copy of the data, row-major. */
+  read(x: Tensor): Promise<TypedArray>;
+  /** A synchronous host copy; throws `UnsupportedError` unless `capabilities.syncRead`. */
+  readSync(x: Tensor): TypedArray;
+  /** Releases tensors (walking arrays and objects); released tensors are skipped. */
+  dispose(x: TensorContainer): void;
+  /**
+   * Runs `fn` and releases every tensor made during it, except those it returns (found in
+   * arrays, objects and maps) and those passed to `keep`. `fn` must be synchronous.
+   */
+  scope<T>(fn: () => T): T;
+  /** Exempts a tensor from release by the scopes it lives in; returns it. */
+  keep<T extends Tensor>(x: T): T;
+  /** Counts of live tensors, storages and bytes. */
+  memory(): MemoryInfo;
+}

@@ -1,0 +1,526 @@
+import { SPECIFICATION_VERSION, type Backend, type MatmulOptions, type MemoryInfo } from './backend.js';
+import { BYTES_PER_ELEMENT, dtypeOfTyped, isFloatDType, toTyped, type DType, type HostData } from './dtype.js';
+import {
+  BackendMismatchError,
+  DTypeError,
+  DisposedTensorError,
+  InvalidArgumentError,
+  ShapeError,
+  UnsupportedError,
+  fmtShape,
+} from './errors.js';
+import { fusedStateCount, type FusedHyperparameters, type FusedUpdateKind } from './fused.js';
+import type { Kernels } from './kernels.js';
+import { INT_BINARY_OPS, INT_UNARY_OPS, type ArgReduceOp, type BinaryOp, type CompareOp, type ReduceOp, type UnaryOp } from './ops.js';
+import {
+  broadcastShapes,
+  broadcastsTo,
+  checkPermutation,
+  checkShape,
+  matmulShape,
+  normalizeAxes,
+  normalizeAxis,
+  reducedShape,
+  shapesEqual,
+  sizeOf,
+  type Shape,
+} from './shape.js';
+import { Tensor, forEachTensor, type TensorContainer } from './tensor.js';
+
+const DTYPE_NAMES = new Set<DType>(['float32', 'float64', 'int32', 'bool']);
+
+/**
+ * Makes a full {@link Backend} from a {@link Kernels} implementation: validation with typed errors,
+ * output shapes, reference-counted storage, scopes and memory counts, written once for every
+ * backend.
+ *
+ * @example
+ * ```ts
+ * import { defineBackend } from '@downhill/backend';
+ * export const cpu = () => defineBackend(new CpuKernels());
+ * ```
+ */
+export function defineBackend(kernels: Kernels): Backend {
+  return new CheckedBackend(kernels);
+}
+
+class CheckedBackend implements Backend {
+  readonly name: string;
+  readonly specificationVersion = SPECIFICATION_VERSION;
+  readonly capabilities: Kernels['capabilities'];
+  private readonly k: Kernels;
+  /** Handles per storage: storage is released when its count reaches zero. */
+  private readonly refs = new Map<unknown, number>();
+  private live = 0;
+  private liveBytes = 0;
+  /** Open scopes, innermost last; each lists the tensors made while it was innermost. */
+  private readonly scopes: Tensor[][] = [];
+
+  constructor(kernels: Kernels) {
+    this.k = kernels;
+    this.name = kernels.name;
+    this.capabilities = kernels.capabilities;
+  }
+
+  // ---------------------------------------------------------------- lifetime
+
+  private make(storage: unknown, shape: Shape, dtype: DType): Tensor {
+    const size = sizeOf(shape);
+    const t = new Tensor(this, storage, Object.freeze([...shape]), dtype, size);
+    const n = this.refs.get(storage);
+    if (n === undefined) {
+      this.refs.set(storage, 1);
+      this.liveBytes += size * BYTES_PER_ELEMENT[dtype];
+    } else this.refs.set(storage, n + 1);
+    this.live++;
+    const top = this.scopes[this.scopes.length - 1];
+    if (top) top.push(t);
+    return t;
+  }
+
+  private release(t: Tensor): void {
+    if (t._disposed) return;
+    t._disposed = true;
+    this.live--;
+    const n = this.refs.get(t.storage)!;
+    if (n > 1) this.refs.set(t.storage, n - 1);
+    else {
+      this.refs.delete(t.storage);
+      this.liveBytes -= t.size * BYTES_PER_ELEMENT[t.dtype];
+      this.k.release(t.storage);
+    }
+  }
+
+  dispose(x: TensorContainer): void {
+    forEachTensor(x, (t) => {
+      if (t.backend !== this) {
+        throw new BackendMismatchError(`${this.name}.dispose: ${t} belongs to backend '${t.backend.name}'`);
+      }
+      this.release(t);
+    });
+  }
+
+  keep<T extends Tensor>(x: T): T {
+    this.own(x, 'keep');
+    x._kept = true;
+    return x;
+  }
+
+  scope<T>(fn: () => T): T {
+    const frame: Tensor[] = [];
+    this.scopes.push(frame);
+    let result: T;
+    try {
+      result = fn();
+    } catch (e) {
+      this.scopes.pop();
+      for (const t of frame) if (!t._kept) this.release(t);
+      throw e;
+    }
+    this.scopes.pop();
+    if (result instanceof Promise) {
+      for (const t of frame) if (!t._kept) this.release(t);
+      throw new InvalidArgumentError(`${this.name}.scope: the function returned a Promise; scopes take synchronous functions only`);
+    }
+    const keepSet = new Set<Tensor>();
+    forEachTensor(result, (t) => keepSet.add(t));
+    const parent = this.scopes[this.scopes.length - 1];
+    for (const t of frame) {
+      if (keepSet.has(t)) {
+        if (parent) parent.push(t);
+      } else if (!t._kept) this.release(t);
+    }
+    return result;
+  }
+
+  memory(): MemoryInfo {
+    return { tensors: this.live, storages: this.refs.size, bytes: this.k.bytesInUse?.() ?? this.liveBytes };
+  }
+
+  // ---------------------------------------------------------------- checks
+
+  private own(t: Tensor, where: string): Tensor {
+    if (!(t instanceof Tensor)) {
+      throw new InvalidArgumentError(`${this.name}.${where}: expected a Tensor, got ${describe(t)}`);
+    }
+    if (t.backend !== this) {
+      throw new BackendMismatchError(
+        `${this.name}.${where}: ${t} belongs to backend '${t.backend.name}'; move it with ${this.name}.tensor(await x.read(), x.shape, x.dtype)`,
+      );
+    }
+    if (t._disposed) {
+      throw new DisposedTensorError(`${this.name}.${where}: ${t} was used after it was released`);
+    }
+    return t;
+  }
+
+  private checkDType(dtype: DType, where: string): void {
+    if (!DTYPE_NAMES.has(dtype)) {
+      throw new DTypeError(`${this.name}.${where}: unknown dtype '${String(dtype)}' (expected float32, float64, int32 or bool)`);
+    }
+    if (dtype === 'float64' && !this.capabilities.float64) {
+      throw new UnsupportedError(`${this.name}.${where}: backend '${this.name}' has no float64; use float32 or a backend that declares float64 (cpu)`);
+    }
+  }
+
+  /** Turns number operands into scalars of the other operand's dtype; checks the pair. */
+  private pair(a: Tensor | number, b: Tensor | number, where: string): [Tensor, Tensor, Tensor[]] {
+    const temps: Tensor[] = [];
+    if (typeof a === 'number' && typeof b === 'number') {
+      throw new InvalidArgumentError(`${this.name}.${where}: at least one operand must be a tensor, got two numbers`);
+    }
+    let ta: Tensor;
+    let tb: Tensor;
+    if (typeof a === 'number') {
+      tb = this.own(b as Tensor, where);
+      ta = this.constant(a, tb.dtype, temps);
+    } else if (typeof b === 'number') {
+      ta = this.own(a, where);
+      tb = this.constant(b, ta.dtype, temps);
+    } else {
+      ta = this.own(a, where);
+      tb = this.own(b, where);
+    }
+    if (ta.dtype !== tb.dtype) {
+      this.dispose(temps);
+      throw new DTypeError(`${this.name}.${where}: operands have dtypes ${ta.dtype} and ${tb.dtype}; cast one so they match`);
+    }
+    return [ta, tb, temps];
+  }
+
+  private constant(value: number, dtype: DType, temps: Tensor[]): Tensor {
+    if (typeof value !== 'number') throw new InvalidArgumentError(`expected a number, got ${describe(value)}`);
+    const t = this.makeUnscoped(this.k.fromData(toTyped([value], dtype), [], dtype), [], dtype);
+    temps.push(t);
+    return t;
+  }
+
+  private makeUnscoped(storage: unknown, shape: Shape, dtype: DType): Tensor {
+    const top = this.scopes.pop();
+    try {
+      return this.make(storage, shape, dtype);
+    } finally {
+      if (top) this.scopes.push(top);
+    }
+  }
+
+  private done<T>(result: T, temps: Tensor[]): T {
+    for (const t of temps) this.release(t);
+    return result;
+  }
+
+  // ---------------------------------------------------------------- creation
+
+  tensor(data: HostData, shape?: Shape, dtype?: DType): Tensor {
+    if (data === null || typeof data !== 'object' || typeof (data as ArrayLike<number>).length !== 'number') {
+      throw new InvalidArgumentError(`${this.name}.tensor: expected a typed array or an array of numbers, got ${describe(data)}`);
+    }
+    const dt = dtype ?? dtypeOfTyped(data) ?? 'float32';
+    this.checkDType(dt, 'tensor');
+    const sh = shape ?? [data.length];
+    checkShape(sh, `${this.name}.tensor`);
+    if (sizeOf(sh) !== data.length) {
+      throw new ShapeError(`${this.name}.tensor: shape ${fmtShape(sh)} needs ${sizeOf(sh)} elements but the data has ${data.length}`);
+    }
+    return this.make(this.k.fromData(toTyped(data, dt), sh, dt), sh, dt);
+  }
+
+  scalar(value: number, dtype: DType = 'float32'): Tensor {
+    return this.tensor([value], [], dtype);
+  }
+
+  full(shape: Shape, value: number, dtype: DType = 'float32'): Tensor {
+    checkShape(shape, `${this.name}.full`);
+    this.checkDType(dtype, 'full');
+    if (typeof value !== 'number') throw new InvalidArgumentError(`${this.name}.full: expected a number value, got ${describe(value)}`);
+    return this.make(this.k.fill(shape, value, dtype), shape, dtype);
+  }
+
+  zeros(shape: Shape, dtype: DType = 'float32'): Tensor {
+    return this.full(shape, 0, dtype);
+  }
+
+  ones(shape: Shape, dtype: DType = 'float32'): Tensor {
+    return this.full(shape, 1, dtype);
+  }
+
+  // ---------------------------------------------------------------- elementwise
+
+  unary(op: UnaryOp, x: Tensor): Tensor {
+    this.own(x, op);
+    if (!(isFloatDType(x.dtype) || (x.dtype === 'int32' && INT_UNARY_OPS.has(op)))) {
+      throw new DTypeError(`${this.name}.${op}: expected a float tensor${INT_UNARY_OPS.has(op) ? ' or int32' : ''}, got ${x}`);
+    }
+    return this.make(this.k.unary(op, x), x.shape, x.dtype);
+  }
+
+  binary(op: BinaryOp, a: Tensor | number, b: Tensor | number): Tensor {
+    const [ta, tb, temps] = this.pair(a, b, op);
+    if (!(isFloatDType(ta.dtype) || (ta.dtype === 'int32' && INT_BINARY_OPS.has(op)))) {
+      this.dispose(temps);
+      throw new DTypeError(`${this.name}.${op}: expected float operands${INT_BINARY_OPS.has(op) ? ' or int32' : ''}, got ${ta} and ${tb}`);
+    }
+    let out: Shape;
+    try {
+      out = broadcastShapes(ta.shape, tb.shape, `${this.name}.${op}`);
+    } catch (e) {
+      this.dispose(temps);
+      throw e;
+    }
+    return this.done(this.make(this.k.binary(op, ta, tb, out), out, ta.dtype), temps);
+  }
+
+  add(a: Tensor | number, b: Tensor | number): Tensor {
+    return this.binary('add', a, b);
+  }
+  sub(a: Tensor | number, b: Tensor | number): Tensor {
+    return this.binary('sub', a, b);
+  }
+  mul(a: Tensor | number, b: Tensor | number): Tensor {
+    return this.binary('mul', a, b);
+  }
+  div(a: Tensor | number, b: Tensor | number): Tensor {
+    return this.binary('div', a, b);
+  }
+
+  compare(op: CompareOp, a: Tensor | number, b: Tensor | number): Tensor {
+    const [ta, tb, temps] = this.pair(a, b, op);
+    let out: Shape;
+    try {
+      out = broadcastShapes(ta.shape, tb.shape, `${this.name}.${op}`);
+    } catch (e) {
+      this.dispose(temps);
+      throw e;
+    }
+    return this.done(this.make(this.k.compare(op, ta, tb, out), out, 'bool'), temps);
+  }
+
+  where(cond: Tensor, a: Tensor | number, b: Tensor | number): Tensor {
+    this.own(cond, 'where');
+    if (cond.dtype !== 'bool') throw new DTypeError(`${this.name}.where: the condition must be bool, got ${cond}`);
+    const [ta, tb, temps] = this.pair(a, b, 'where');
+    let out: Shape;
+    try {
+      out = broadcastShapes(broadcastShapes(cond.shape, ta.shape, `${this.name}.where`), tb.shape, `${this.name}.where`);
+    } catch (e) {
+      this.dispose(temps);
+      throw e;
+    }
+    return this.done(this.make(this.k.where(cond, ta, tb, out), out, ta.dtype), temps);
+  }
+
+  cast(x: Tensor, dtype: DType): Tensor {
+    this.own(x, 'cast');
+    this.checkDType(dtype, 'cast');
+    return this.make(this.k.cast(x, dtype), x.shape, dtype);
+  }
+
+  // ---------------------------------------------------------------- reductions
+
+  reduce(op: ReduceOp, x: Tensor, axes?: number | readonly number[], keepDims = false): Tensor {
+    this.own(x, op);
+    if (x.dtype === 'bool' || (op === 'sum' && !isFloatDType(x.dtype) && x.dtype !== 'int32')) {
+      throw new DTypeError(`${this.name}.${op}: expected a float or int32 tensor, got ${x}; cast it first`);
+    }
+    const ax = normalizeAxes(axes, x.rank, `${this.name}.${op}`);
+    const out = reducedShape(x.shape, ax, keepDims);
+    if (op !== 'sum' && ax.some((a) => x.shape[a] === 0)) {
+      throw new ShapeError(`${this.name}.${op}: cannot take the ${op} over an axis of size 0 (${x})`);
+    }
+    if (ax.length === 0) return this.make(this.k.reshape(x, out), out, x.dtype);
+    return this.make(this.k.reduce(op, x, ax, out), out, x.dtype);
+  }
+
+  argReduce(op: ArgReduceOp, x: Tensor, axis: number): Tensor {
+    this.own(x, op);
+    if (x.dtype === 'bool') throw new DTypeError(`${this.name}.${op}: expected a float or int32 tensor, got ${x}`);
+    const ax = normalizeAxis(axis, x.rank, `${this.name}.${op}`);
+    if (x.rank === 0) throw new ShapeError(`${this.name}.${op}: needs a tensor of rank 1 or more, got ${x}`);
+    if (x.shape[ax] === 0) throw new ShapeError(`${this.name}.${op}: axis ${ax} of ${x} has size 0`);
+    const out = reducedShape(x.shape, [ax], false);
+    return this.make(this.k.argReduce(op, x, ax, out), out, 'int32');
+  }
+
+  // ---------------------------------------------------------------- layout
+
+  reshape(x: Tensor, shape: Shape): Tensor {
+    this.own(x, 'reshape');
+    const inferred = shape.indexOf(-1);
+    let out = [...shape];
+    if (inferred >= 0) {
+      if (shape.indexOf(-1, inferred + 1) >= 0) throw new InvalidArgumentError(`${this.name}.reshape: only one dimension may be -1, got ${fmtShape(shape)}`);
+      const known = sizeOf(shape.filter((_, i) => i !== inferred));
+      if (known === 0 || x.size % known !== 0) {
+        throw new ShapeError(`${this.name}.reshape: cannot reshape ${x} to ${fmtShape(shape)}`);
+      }
+      out[inferred] = x.size / known;
+    }
+    checkShape(out, `${this.name}.reshape`);
+    if (sizeOf(out) !== x.size) {
+      throw new ShapeError(`${this.name}.reshape: cannot reshape ${x} (${x.size} elements) to ${fmtShape(shape)} (${sizeOf(out)} elements)`);
+    }
+    out = Object.freeze(out) as number[];
+    return this.make(this.k.reshape(x, out), out, x.dtype);
+  }
+
+  transpose(x: Tensor, perm?: readonly number[]): Tensor {
+    this.own(x, 'transpose');
+    const p = perm ?? x.shape.map((_, i) => x.rank - 1 - i);
+    checkPermutation(p, x.rank);
+    const out = p.map((i) => x.shape[i]);
+    return this.make(this.k.transpose(x, p, out), out, x.dtype);
+  }
+
+  broadcastTo(x: Tensor, shape: Shape): Tensor {
+    this.own(x, 'broadcastTo');
+    checkShape(shape, `${this.name}.broadcastTo`);
+    if (!broadcastsTo(x.shape, shape)) {
+      throw new ShapeError(`${this.name}.broadcastTo: ${x} does not broadcast to ${fmtShape(shape)}`);
+    }
+    if (shapesEqual(x.shape, shape)) return this.make(this.k.reshape(x, shape), shape, x.dtype);
+    return this.make(this.k.broadcastTo(x, shape), shape, x.dtype);
+  }
+
+  slice(x: Tensor, begin: readonly number[], size?: readonly number[]): Tensor {
+    this.own(x, 'slice');
+    if (begin.length !== x.rank || (size && size.length !== x.rank)) {
+      throw new ShapeError(`${this.name}.slice: ${x} needs ${x.rank} begin and size entries, got begin ${fmtShape(begin)} and size ${size ? fmtShape(size) : 'none'}`);
+    }
+    const sz = x.shape.map((d: number, i: number) => (size === undefined || size[i] === -1 ? d - begin[i] : size[i]));
+    for (let i = 0; i < x.rank; i++) {
+      if (!Number.isInteger(begin[i]) || !Number.isInteger(sz[i]) || begin[i] < 0 || sz[i] < 0 || begin[i] + sz[i] > x.shape[i]) {
+        throw new ShapeError(`${this.name}.slice: begin ${fmtShape(begin)} and size ${fmtShape(sz)} fall outside ${x} on axis ${i}`);
+      }
+    }
+    return this.make(this.k.slice(x, begin, sz), sz, x.dtype);
+  }
+
+  pad(x: Tensor, paddings: readonly (readonly [number, number])[], value = 0): Tensor {
+    this.own(x, 'pad');
+    if (paddings.length !== x.rank || paddings.some((p) => p.length !== 2 || p.some((v) => !Number.isInteger(v) || v < 0))) {
+      throw new InvalidArgumentError(`${this.name}.pad: ${x} needs ${x.rank} pairs of non-negative integers, got ${JSON.stringify(paddings)}`);
+    }
+    const out = x.shape.map((d, i) => d + paddings[i][0] + paddings[i][1]);
+    return this.make(this.k.pad(x, paddings, value, out), out, x.dtype);
+  }
+
+  concat(xs: readonly Tensor[], axis = 0): Tensor {
+    if (!Array.isArray(xs) || xs.length === 0) throw new InvalidArgumentError(`${this.name}.concat: expected a non-empty array of tensors`);
+    for (const x of xs) this.own(x, 'concat');
+    const first = xs[0];
+    const ax = normalizeAxis(axis, first.rank, `${this.name}.concat`);
+    if (first.rank === 0) throw new ShapeError(`${this.name}.concat: cannot concatenate scalars; reshape them to [1] first`);
+    const out = [...first.shape];
+    out[ax] = 0;
+    for (const x of xs) {
+      if (x.dtype !== first.dtype) throw new DTypeError(`${this.name}.concat: dtypes differ: ${first} and ${x}`);
+      if (x.rank !== first.rank || x.shape.some((d: number, i: number) => i !== ax && d !== first.shape[i])) {
+        throw new ShapeError(`${this.name}.concat: shapes ${fmtShape(first.shape)} and ${fmtShape(x.shape)} differ outside axis ${ax}`);
+      }
+      out[ax] += x.shape[ax];
+    }
+    return this.make(this.k.concat(xs, ax, out), out, first.dtype);
+  }
+
+  gather(x: Tensor, indices: Tensor, axis = 0): Tensor {
+    this.own(x, 'gather');
+    this.own(indices, 'gather');
+    if (indices.dtype !== 'int32') throw new DTypeError(`${this.name}.gather: indices must be int32, got ${indices}`);
+    const ax = normalizeAxis(axis, x.rank, `${this.name}.gather`);
+    if (x.rank === 0) throw new ShapeError(`${this.name}.gather: cannot gather from a scalar`);
+    const out = [...x.shape.slice(0, ax), ...indices.shape, ...x.shape.slice(ax + 1)];
+    return this.make(this.k.gather(x, indices, ax, out), out, x.dtype);
+  }
+
+  scatterAdd(updates: Tensor, indices: Tensor, axis: number, size: number): Tensor {
+    this.own(updates, 'scatterAdd');
+    this.own(indices, 'scatterAdd');
+    if (indices.dtype !== 'int32') throw new DTypeError(`${this.name}.scatterAdd: indices must be int32, got ${indices}`);
+    if (!isFloatDType(updates.dtype) && updates.dtype !== 'int32') throw new DTypeError(`${this.name}.scatterAdd: updates must be float or int32, got ${updates}`);
+    if (!Number.isInteger(size) || size < 0) throw new InvalidArgumentError(`${this.name}.scatterAdd: size must be a non-negative integer, got ${size}`);
+    const outRank = updates.rank - indices.rank + 1;
+    const ax = normalizeAxis(axis, outRank, `${this.name}.scatterAdd`);
+    const mid = updates.shape.slice(ax, ax + indices.rank);
+    if (outRank < 1 || !shapesEqual(mid, indices.shape)) {
+      throw new ShapeError(`${this.name}.scatterAdd: ${updates} does not hold indices of shape ${fmtShape(indices.shape)} at axis ${ax}`);
+    }
+    const out = [...updates.shape.slice(0, ax), size, ...updates.shape.slice(ax + indices.rank)];
+    return this.make(this.k.scatterAdd(updates, indices, ax, out), out, updates.dtype);
+  }
+
+  matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor {
+    this.own(a, 'matmul');
+    this.own(b, 'matmul');
+    if (a.dtype !== b.dtype || !isFloatDType(a.dtype)) {
+      throw new DTypeError(`${this.name}.matmul: expected two float tensors of one dtype, got ${a} and ${b}`);
+    }
+    const ta = options.transposeA ?? false;
+    const tb = options.transposeB ?? false;
+    const out = matmulShape(a.shape, b.shape, ta, tb);
+    return this.make(this.k.matmul(a, b, ta, tb, out), out, a.dtype);
+  }
+
+  // ---------------------------------------------------------------- fused updates
+
+  fusedUpdate<K extends FusedUpdateKind>(
+    kind: K,
+    tensors: { param: Tensor; grad: Tensor; state: readonly Tensor[] },
+    hyper: FusedHyperparameters[K],
+    options: { inPlace?: boolean } = {},
+  ): { param: Tensor; state: Tensor[] } {
+    const where = `fusedUpdate('${kind}')`;
+    if (!this.capabilities.fusedUpdates.includes(kind) || !this.k.fusedUpdate) {
+      throw new UnsupportedError(`${this.name}.${where}: backend '${this.name}' offers fused updates [${this.capabilities.fusedUpdates.join(', ')}], not '${kind}'`);
+    }
+    const { param, grad, state } = tensors;
+    for (const t of [param, grad, ...state]) this.own(t, where);
+    if (!isFloatDType(param.dtype)) throw new DTypeError(`${this.name}.${where}: the parameter must be float, got ${param}`);
+    for (const t of [grad, ...state]) {
+      if (t.dtype !== param.dtype || !shapesEqual(t.shape, param.shape)) {
+        throw new ShapeError(`${this.name}.${where}: expected ${param.dtype} ${fmtShape(param.shape)} like the parameter, got ${t}`);
+      }
+    }
+    const count = fusedStateCount(kind, hyper);
+    if (state.length !== count) {
+      throw new InvalidArgumentError(`${this.name}.${where}: expected ${count} state tensors for these hyperparameters, got ${state.length}`);
+    }
+    for (const [key, v] of Object.entries(hyper)) {
+      if (typeof v !== 'number' || Number.isNaN(v)) throw new InvalidArgumentError(`${this.name}.${where}: hyperparameter '${key}' must be a number, got ${describe(v)}`);
+    }
+    const inPlace =
+      (options.inPlace ?? false) &&
+      this.capabilities.inPlace &&
+      [param, ...state].every((t) => this.refs.get(t.storage) === 1) &&
+      new Set([param.storage, grad.storage, ...state.map((s) => s.storage)]).size === 2 + state.length;
+    const r = this.k.fusedUpdate(kind, param, grad, state, hyper, inPlace);
+    if (inPlace) return { param, state: [...state] };
+    return { param: this.make(r.param, param.shape, param.dtype), state: r.state.map((s) => this.make(s, param.shape, param.dtype)) };
+  }
+
+  // ---------------------------------------------------------------- read-back
+
+  read(x: Tensor) {
+    try {
+      this.own(x, 'read');
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this.k.read(x);
+  }
+
+  readSync(x: Tensor) {
+    this.own(x, 'readSync');
+    if (!this.capabilities.syncRead || !this.k.readSync) {
+      throw new UnsupportedError(`${this.name}.readSync: backend '${this.name}' reads back asynchronously; use await backend.read(x)`);
+    }
+    return this.k.readSync(x);
+  }
+}
+
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (v instanceof Tensor) return v.toString();
+  if (Array.isArray(v)) return `an array of length ${v.length}`;
+  if (typeof v === 'object') return `an object (${(v as object).constructor?.name ?? 'Object'})`;
+  return `${typeof v} ${String(v)}`;
+}

@@ -1,0 +1,75 @@
+/**
+ * `@downhill/backend`: the narrow waist. The backend interface and its version, tensor handles,
+ * dtypes, shapes and broadcasting, typed errors, fused optimizer update semantics, the registry
+ * with automatic selection, and `defineBackend` which turns kernels into a checked backend.
+ * The conformance suite lives at `@downhill/backend/conformance`.
+ *
+ * @packageDocumentation
+ */
+export { SPECIFICATION_VERSION, type Backend, type Capabilities, type MatmulOptions, type MemoryInfo } from './backend.js';
+export { defineBackend } from './define-backend.js';
+export type { Kernels } from './kernels.js';
+export { Tensor, forEachTensor, type TensorContainer } from './tensor.js';
+export {
+  DTYPES,
+  BYTES_PER_ELEMENT,
+  allocateTyped,
+  dtypeOfTyped,
+  isFloatDType,
+  toTyped,
+  type DType,
+  type HostData,
+  type TypedArray,
+  type TypedArrayFor,
+} from './dtype.js';
+export {
+  BackendMismatchError,
+  BackendNotFoundError,
+  BackendUnavailableError,
+  DTypeError,
+  DisposedTensorError,
+  DownhillError,
+  InvalidArgumentError,
+  ShapeError,
+  UnsupportedError,
+  fmtShape,
+} from './errors.js';
+export {
+  broadcastShapes,
+  broadcastsTo,
+  checkPermutation,
+  checkShape,
+  matmulShape,
+  normalizeAxes,
+  normalizeAxis,
+  reducedShape,
+  shapesEqual,
+  sizeOf,
+  stridesOf,
+  type Shape,
+} from './shape.js';
+export {
+  BINARY_OPS,
+  COMPARE_OPS,
+  INT_BINARY_OPS,
+  INT_UNARY_OPS,
+  REDUCE_OPS,
+  UNARY_OPS,
+  type ArgReduceOp,
+  type BinaryOp,
+  type CompareOp,
+  type PrimitiveName,
+  type ReduceOp,
+  type UnaryOp,
+} from './ops.js';
+export { fusedStateCount, type FusedHyperparameters, type FusedUpdateKind } from './fused.js';
+export {
+  getBackend,
+  hasBackend,
+  listBackends,
+  registerBackend,
+  selectBackend,
+  unregisterBackend,
+  type BackendRegistration,
+  type BackendSelection,
+} from './registry.js';

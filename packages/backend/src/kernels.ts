@@ -1,0 +1,88 @@
+import type { Capabilities } from './backend.js';
+import type { DType, TypedArray } from './dtype.js';
+import type { FusedHyperparameters, FusedUpdateKind } from './fused.js';
+import type { ArgReduceOp, BinaryOp, CompareOp, ReduceOp, UnaryOp } from './ops.js';
+import type { Shape } from './shape.js';
+import type { Tensor } from './tensor.js';
+
+/**
+ * What a backend implementation provides: compute over validated inputs. `defineBackend` wraps a
+ * `Kernels` object into a full {@link Backend}, doing every check (shapes, dtypes, ownership,
+ * released tensors), every output-shape computation and all lifetime bookkeeping (scopes, counts)
+ * once for all backends. A kernel returns the new storage; the wrapper makes the handle.
+ *
+ * Guarantees a kernel can rely on: inputs belong to this backend and are alive; binary operands
+ * share a dtype; shapes were checked and output shapes are given; axes are normalised and sorted.
+ * A kernel must not modify its inputs (except `fusedUpdate` with `inPlace`).
+ *
+ * @example
+ * ```ts
+ * import { defineBackend, type Kernels } from '@downhill/backend';
+ * const myKernels: Kernels = { name: 'mine', capabilities: { ... }, fromData: (d) => d, ... };
+ * const backend = defineBackend(myKernels);
+ * ```
+ */
+export interface Kernels {
+  /** Registry name of the backend. */
+  readonly name: string;
+  /** What the backend can do; see {@link Capabilities}. */
+  readonly capabilities: Capabilities;
+  /** Storage from host data already converted to `dtype`'s typed array; the kernel may keep the array. */
+  fromData(data: TypedArray, shape: Shape, dtype: DType): unknown;
+  /** Storage with every element equal to `value`. */
+  fill(shape: Shape, value: number, dtype: DType): unknown;
+  /** Elementwise unary op; same shape and dtype as `x`. */
+  unary(op: UnaryOp, x: Tensor): unknown;
+  /** Elementwise binary op with broadcasting to `outShape`; result dtype is the operands'. */
+  binary(op: BinaryOp, a: Tensor, b: Tensor, outShape: Shape): unknown;
+  /** Elementwise comparison with broadcasting to `outShape`; result dtype `bool`. */
+  compare(op: CompareOp, a: Tensor, b: Tensor, outShape: Shape): unknown;
+  /** `cond ? a : b` elementwise, all three broadcast to `outShape`; `cond` is `bool`. */
+  where(cond: Tensor, a: Tensor, b: Tensor, outShape: Shape): unknown;
+  /** Conversion to `dtype` (float to int truncates toward zero; to bool is `x ≠ 0`). */
+  cast(x: Tensor, dtype: DType): unknown;
+  /** Reduction over `axes` (non-empty, sorted); the result has the row-major order of the kept axes. */
+  reduce(op: ReduceOp, x: Tensor, axes: readonly number[], outShape: Shape): unknown;
+  /** Index of the extreme along `axis`, `int32`, first index on ties. */
+  argReduce(op: ArgReduceOp, x: Tensor, axis: number, outShape: Shape): unknown;
+  /** Same elements in a new shape; may return `x.storage` itself (the wrapper counts references). */
+  reshape(x: Tensor, shape: Shape): unknown;
+  /** Axes permuted: output axis i is input axis `perm[i]`. */
+  transpose(x: Tensor, perm: readonly number[], outShape: Shape): unknown;
+  /** Broadcast to `shape` (materialised). */
+  broadcastTo(x: Tensor, shape: Shape): unknown;
+  /** The box starting at `begin` of extent `size` (both complete and in range). */
+  slice(x: Tensor, begin: readonly number[], size: readonly number[]): unknown;
+  /** Padding of `[before, after]` per axis, filled with `value`. */
+  pad(x: Tensor, paddings: readonly (readonly [number, number])[], value: number, outShape: Shape): unknown;
+  /** Concatenation along `axis` (at least one input; all share rank, dtype and other dimensions). */
+  concat(xs: readonly Tensor[], axis: number, outShape: Shape): unknown;
+  /** `out[..., j..., ...] = x[..., indices[j...], ...]` along `axis`; `indices` is `int32`. */
+  gather(x: Tensor, indices: Tensor, axis: number, outShape: Shape): unknown;
+  /** The transpose of gather: zeros of `outShape` with `updates` added at `indices` along `axis`. */
+  scatterAdd(updates: Tensor, indices: Tensor, axis: number, outShape: Shape): unknown;
+  /** Batched matrix product with broadcast batch dimensions. */
+  matmul(a: Tensor, b: Tensor, transposeA: boolean, transposeB: boolean, outShape: Shape): unknown;
+  /** A copy of the data on the host. */
+  read(x: Tensor): Promise<TypedArray>;
+  /** A synchronous copy; present exactly when `capabilities.syncRead`. */
+  readSync?(x: Tensor): TypedArray;
+  /** Frees storage; called once, when the last handle on it is released. */
+  release(storage: unknown): void;
+  /**
+   * One fused optimizer update (see {@link FusedUpdateKind}); present when
+   * `capabilities.fusedUpdates` is non-empty. With `inPlace` (only asked for when
+   * `capabilities.inPlace` and no other handle shares the storage), writes into the storage of
+   * `param` and `state` and returns those same storages.
+   */
+  fusedUpdate?<K extends FusedUpdateKind>(
+    kind: K,
+    param: Tensor,
+    grad: Tensor,
+    state: readonly Tensor[],
+    hyper: FusedHyperparameters[K],
+    inPlace: boolean,
+  ): { param: unknown; state: unknown[] };
+  /** Bytes currently held by storage, if the backend knows. */
+  bytesInUse?(): number;
+}

@@ -1,0 +1,95 @@
+import type { Backend } from './backend.js';
+import type { DType, TypedArray } from './dtype.js';
+import { fmtShape } from './errors.js';
+import type { Shape } from './shape.js';
+
+let nextId = 0;
+
+/**
+ * An opaque handle to data that one backend owns: a shape, a dtype, and storage only that backend
+ * can read. Made by a backend's methods, never directly; released with `dispose()` or by the scope
+ * it was made in.
+ *
+ * @example
+ * ```ts
+ * const x = backend.tensor([1, 2, 3, 4], [2, 2]);
+ * x.shape; // [2, 2]
+ * await x.read(); // Float32Array [1, 2, 3, 4]
+ * x.dispose();
+ * ```
+ */
+export class Tensor {
+  /** Dimensions, outermost first. */
+  readonly shape: Shape;
+  /** Element type. */
+  readonly dtype: DType;
+  /** Number of elements. */
+  readonly size: number;
+  /** The backend that owns the data. */
+  readonly backend: Backend;
+  /** A process-unique id, for debugging and for maps keyed by tensor. */
+  readonly id: number;
+  /**
+   * The backend implementation's storage (a typed array on the CPU, a `tf.Tensor` over
+   * TensorFlow.js). Only the owning backend's kernels may touch it.
+   * @internal
+   */
+  readonly storage: unknown;
+  /** @internal */
+  _disposed = false;
+  /** @internal set by `backend.keep`: scopes leave the tensor alive. */
+  _kept = false;
+
+  /** @internal use a backend's methods to make tensors. */
+  constructor(backend: Backend, storage: unknown, shape: Shape, dtype: DType, size: number) {
+    this.backend = backend;
+    this.storage = storage;
+    this.shape = shape;
+    this.dtype = dtype;
+    this.size = size;
+    this.id = nextId++;
+  }
+
+  /** Rank: the number of dimensions. */
+  get rank(): number {
+    return this.shape.length;
+  }
+
+  /** Whether the tensor has been released. */
+  get disposed(): boolean {
+    return this._disposed;
+  }
+
+  /** Reads the data back to the host (a copy), row-major. Same as `backend.read(this)`. */
+  read(): Promise<TypedArray> {
+    return this.backend.read(this);
+  }
+
+  /** Releases the data. Same as `backend.dispose(this)`; a second call does nothing. */
+  dispose(): void {
+    this.backend.dispose(this);
+  }
+
+  /** `Tensor(float32 [2, 3] on cpu)`. */
+  toString(): string {
+    return `Tensor(${this.dtype} ${fmtShape(this.shape)} on ${this.backend.name}${this._disposed ? ', disposed' : ''})`;
+  }
+}
+
+/** Anything a scope can return or `dispose` can walk: tensors nested in arrays and plain objects. */
+export type TensorContainer = Tensor | undefined | null | number | string | boolean | TensorContainer[] | { [key: string]: TensorContainer } | Map<unknown, TensorContainer>;
+
+/** Calls `fn` on every tensor inside a container (arrays, plain objects and maps, walked deeply). */
+export function forEachTensor(value: unknown, fn: (t: Tensor) => void, seen = new Set<unknown>()): void {
+  if (value instanceof Tensor) {
+    fn(value);
+    return;
+  }
+  if (value === null || typeof value !== 'object' || seen.has(value)) return;
+  seen.add(value);
+  if (Array.isArray(value)) for (const v of value) forEachTensor(v, fn, seen);
+  else if (value instanceof Map) for (const v of value.values()) forEachTensor(v, fn, seen);
+  else if (Object.getPrototypeOf(value) === Object.prototype || Object.getPrototypeOf(value) === null) {
+    for (const v of Object.values(value)) forEachTensor(v, fn, seen);
+  }
+}
