@@ -1,0 +1,2 @@
+// Filled in by the plugins work; re-exported from ../index.ts.
+export {};

@@ -1,0 +1,2 @@
+// Filled in by the stateful work; re-exported from ../index.ts.
+export {};
