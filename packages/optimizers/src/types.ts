@@ -1,4 +1,5 @@
 import type { Tensor } from '@downhill/backend';
+import type { FusedPlan } from './fused-plan.js';
 
 /**
  * A named parameter tree: nested records whose leaves are tensors. The dotted path of a leaf
@@ -44,6 +45,14 @@ export interface GradientTransformation<S extends OptState = OptState> {
   init(params: Params): S;
   /** The updates for these gradients, and the next state. `params` is needed by some transforms (weight decay, trust ratios). */
   update(grads: Params, state: S, params?: Params): [Params, S];
+  /** A name for error messages (`'adam'`); optional. */
+  readonly name?: string;
+  /**
+   * Optional: the next update from `state` as one fused backend kernel per parameter (see
+   * {@link FusedPlan}), or `undefined` when this configuration has no fused form. `step` uses it
+   * where the backend declares the kind; it must agree with `update`.
+   */
+  readonly fused?: (state: S) => FusedPlan<S> | undefined;
 }
 
 /**
