@@ -1,2 +1,14 @@
-// Filled in by the plugins work; re-exported from ../index.ts.
-export {};
+// Plugins: the optimizer registry (names to factories).
+export {
+  registerOptimizer,
+  createOptimizer,
+  listOptimizers,
+  hasOptimizer,
+  unregisterOptimizer,
+  optimizerNameOf,
+  OptimizerNotFoundError,
+  DuplicateOptimizerError,
+  type OptimizerFactory,
+  type OptimizerInfo,
+  type OptimizerOptions,
+} from './registry.js';
