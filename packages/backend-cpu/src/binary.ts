@@ -1,0 +1,142 @@
+import { sizeOf, type BinaryOp, type CompareOp, type Shape, type Tensor } from '@downhill/backend';
+import { alloc, broadcastStrides, contiguousStrides, dataOf, forEachRow, planStrided, type CpuStorage } from './storage.js';
+
+/**
+ * `pow` with the C and NumPy conventions where JavaScript's `Math.pow` differs:
+ * `pow(1, y) = 1` for every `y` (NaN included) and `pow(−1, ±∞) = 1`.
+ */
+export function powNumPy(a: number, b: number): number {
+  if (a === 1) return 1;
+  if (a === -1 && (b === Infinity || b === -Infinity)) return 1;
+  return Math.pow(a, b);
+}
+
+/** One row of a binary op: `out[o + j] = a[ai + j·as] ∘ b[bi + j·bs]` for `j < n`. */
+function binaryRow(
+  op: BinaryOp,
+  isInt: boolean,
+  out: CpuStorage,
+  o: number,
+  a: CpuStorage,
+  ai: number,
+  as: number,
+  b: CpuStorage,
+  bi: number,
+  bs: number,
+  n: number,
+): void {
+  switch (op) {
+    case 'add':
+      for (let j = 0; j < n; j++, ai += as, bi += bs) out[o + j] = a[ai] + b[bi];
+      return;
+    case 'sub':
+      for (let j = 0; j < n; j++, ai += as, bi += bs) out[o + j] = a[ai] - b[bi];
+      return;
+    case 'mul':
+      if (isInt) for (let j = 0; j < n; j++, ai += as, bi += bs) out[o + j] = Math.imul(a[ai], b[bi]);
+      else for (let j = 0; j < n; j++, ai += as, bi += bs) out[o + j] = a[ai] * b[bi];
+      return;
+    case 'div':
+      for (let j = 0; j < n; j++, ai += as, bi += bs) out[o + j] = a[ai] / b[bi];
+      return;
+    case 'pow':
+      for (let j = 0; j < n; j++, ai += as, bi += bs) out[o + j] = powNumPy(a[ai], b[bi]);
+      return;
+    case 'maximum':
+      for (let j = 0; j < n; j++, ai += as, bi += bs) out[o + j] = Math.max(a[ai], b[bi]);
+      return;
+    case 'minimum':
+      for (let j = 0; j < n; j++, ai += as, bi += bs) out[o + j] = Math.min(a[ai], b[bi]);
+      return;
+    default:
+      op satisfies never;
+  }
+}
+
+/** One row of a comparison into 0/1. NaN compares unequal to everything, itself included. */
+function compareRow(op: CompareOp, out: CpuStorage, o: number, a: CpuStorage, ai: number, as: number, b: CpuStorage, bi: number, bs: number, n: number): void {
+  switch (op) {
+    case 'equal':
+      for (let j = 0; j < n; j++, ai += as, bi += bs) out[o + j] = a[ai] === b[bi] ? 1 : 0;
+      return;
+    case 'notEqual':
+      for (let j = 0; j < n; j++, ai += as, bi += bs) out[o + j] = a[ai] !== b[bi] ? 1 : 0;
+      return;
+    case 'less':
+      for (let j = 0; j < n; j++, ai += as, bi += bs) out[o + j] = a[ai] < b[bi] ? 1 : 0;
+      return;
+    case 'lessEqual':
+      for (let j = 0; j < n; j++, ai += as, bi += bs) out[o + j] = a[ai] <= b[bi] ? 1 : 0;
+      return;
+    case 'greater':
+      for (let j = 0; j < n; j++, ai += as, bi += bs) out[o + j] = a[ai] > b[bi] ? 1 : 0;
+      return;
+    case 'greaterEqual':
+      for (let j = 0; j < n; j++, ai += as, bi += bs) out[o + j] = a[ai] >= b[bi] ? 1 : 0;
+      return;
+    default:
+      op satisfies never;
+  }
+}
+
+/** Runs `row` over `outShape` with `a` and `b` broadcast; same shapes and scalars become one row. */
+function broadcastPair(
+  a: Tensor,
+  b: Tensor,
+  outShape: Shape,
+  row: (o: number, ai: number, as: number, bi: number, bs: number, n: number) => void,
+): void {
+  const size = sizeOf(outShape);
+  if (size === 0) return;
+  if (a.size === size && b.size === size) return row(0, 0, 1, 0, 1, size);
+  if (a.size === 1 && b.size === size) return row(0, 0, 0, 0, 1, size);
+  if (b.size === 1 && a.size === size) return row(0, 0, 1, 0, 0, size);
+  const plan = planStrided(outShape, [contiguousStrides(outShape), broadcastStrides(a.shape, outShape), broadcastStrides(b.shape, outShape)]);
+  const [os, as, bs] = plan.inner;
+  const n = plan.n;
+  if (os !== 1) throw new Error('backend-cpu: internal error, output rows must be contiguous');
+  forEachRow(plan, [0, 0, 0], (off) => row(off[0], off[1], as, off[2], bs, n));
+}
+
+/** Elementwise binary op with NumPy broadcasting into a new array of the operands' dtype. */
+export function binaryKernel(op: BinaryOp, a: Tensor, b: Tensor, outShape: Shape): CpuStorage {
+  const out = alloc(a.dtype, sizeOf(outShape));
+  const da = dataOf(a);
+  const db = dataOf(b);
+  const isInt = a.dtype === 'int32';
+  broadcastPair(a, b, outShape, (o, ai, as, bi, bs, n) => binaryRow(op, isInt, out, o, da, ai, as, db, bi, bs, n));
+  return out;
+}
+
+/** Elementwise comparison with broadcasting into a new `bool` array. */
+export function compareKernel(op: CompareOp, a: Tensor, b: Tensor, outShape: Shape): CpuStorage {
+  const out = alloc('bool', sizeOf(outShape));
+  const da = dataOf(a);
+  const db = dataOf(b);
+  broadcastPair(a, b, outShape, (o, ai, as, bi, bs, n) => compareRow(op, out, o, da, ai, as, db, bi, bs, n));
+  return out;
+}
+
+/** `cond ? a : b` with all three broadcast to `outShape`. */
+export function whereKernel(cond: Tensor, a: Tensor, b: Tensor, outShape: Shape): CpuStorage {
+  const out = alloc(a.dtype, sizeOf(outShape));
+  const dc = dataOf(cond);
+  const da = dataOf(a);
+  const db = dataOf(b);
+  const plan = planStrided(outShape, [
+    contiguousStrides(outShape),
+    broadcastStrides(cond.shape, outShape),
+    broadcastStrides(a.shape, outShape),
+    broadcastStrides(b.shape, outShape),
+  ]);
+  const [, cs, as, bs] = plan.inner;
+  const n = plan.n;
+  forEachRow(plan, [0, 0, 0, 0], (off) => {
+    let o = off[0];
+    let ci = off[1];
+    let ai = off[2];
+    let bi = off[3];
+    for (let j = 0; j < n; j++, o++, ci += cs, ai += as, bi += bs) out[o] = dc[ci] ? da[ai] : db[bi];
+  });
+  return out;
+}

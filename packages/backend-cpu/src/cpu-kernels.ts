@@ -1,0 +1,131 @@
+import type {
+  ArgReduceOp,
+  BinaryOp,
+  Capabilities,
+  CompareOp,
+  DType,
+  FusedHyperparameters,
+  FusedUpdateKind,
+  Kernels,
+  ReduceOp,
+  Shape,
+  Tensor,
+  TypedArray,
+  UnaryOp,
+} from '@downhill/backend';
+import { binaryKernel, compareKernel, whereKernel } from './binary.js';
+import { fusedUpdateKernel } from './fused-update.js';
+import { gatherKernel, scatterAddKernel } from './gather.js';
+import { broadcastToKernel, concatKernel, padKernel, sliceKernel, transposeKernel } from './layout.js';
+import { matmulKernel } from './matmul.js';
+import { argReduceKernel, reduceKernel } from './reduce.js';
+import { alloc, coerce, dataOf, type CpuStorage } from './storage.js';
+import { castKernel, unaryKernel } from './unary.js';
+
+/**
+ * The kernels of backend-cpu: plain loops over typed arrays, in float64 arithmetic, rounded once
+ * into the output dtype. Storage is the typed array itself; reshapes share it; release leaves it
+ * to the garbage collector. `defineBackend` turns these into the checked `cpu` backend.
+ *
+ * @example
+ * ```ts
+ * import { defineBackend } from '@downhill/backend';
+ * import { CpuKernels } from '@downhill/backend-cpu';
+ * const backend = defineBackend(new CpuKernels());
+ * ```
+ */
+export class CpuKernels implements Kernels {
+  /** Registry name. */
+  readonly name: string;
+  /** float64, synchronous reads, fused sgd/adam/rmsprop, in-place updates. */
+  readonly capabilities: Capabilities = Object.freeze({
+    float64: true,
+    syncRead: true,
+    fusedUpdates: Object.freeze(['sgd', 'adam', 'rmsprop'] as const),
+    inPlace: true,
+  });
+
+  /** @param name The name the backend reports (`cpu` by default). */
+  constructor(name = 'cpu') {
+    this.name = name;
+  }
+
+  fromData(data: TypedArray): CpuStorage {
+    return data;
+  }
+  fill(shape: Shape, value: number, dtype: DType): CpuStorage {
+    let n = 1;
+    for (const d of shape) n *= d;
+    const out = alloc(dtype, n);
+    const v = coerce(value, dtype);
+    if (v !== 0) out.fill(v);
+    return out;
+  }
+  unary(op: UnaryOp, x: Tensor): CpuStorage {
+    return unaryKernel(op, x);
+  }
+  binary(op: BinaryOp, a: Tensor, b: Tensor, outShape: Shape): CpuStorage {
+    return binaryKernel(op, a, b, outShape);
+  }
+  compare(op: CompareOp, a: Tensor, b: Tensor, outShape: Shape): CpuStorage {
+    return compareKernel(op, a, b, outShape);
+  }
+  where(cond: Tensor, a: Tensor, b: Tensor, outShape: Shape): CpuStorage {
+    return whereKernel(cond, a, b, outShape);
+  }
+  cast(x: Tensor, dtype: DType): CpuStorage {
+    return castKernel(x, dtype);
+  }
+  reduce(op: ReduceOp, x: Tensor, axes: readonly number[], outShape: Shape): CpuStorage {
+    return reduceKernel(op, x, axes, outShape);
+  }
+  argReduce(op: ArgReduceOp, x: Tensor, axis: number, outShape: Shape): CpuStorage {
+    return argReduceKernel(op, x, axis, outShape);
+  }
+  reshape(x: Tensor): CpuStorage {
+    return dataOf(x);
+  }
+  transpose(x: Tensor, perm: readonly number[], outShape: Shape): CpuStorage {
+    return transposeKernel(x, perm, outShape);
+  }
+  broadcastTo(x: Tensor, shape: Shape): CpuStorage {
+    return broadcastToKernel(x, shape);
+  }
+  slice(x: Tensor, begin: readonly number[], size: readonly number[]): CpuStorage {
+    return sliceKernel(x, begin, size);
+  }
+  pad(x: Tensor, paddings: readonly (readonly [number, number])[], value: number, outShape: Shape): CpuStorage {
+    return padKernel(x, paddings, value, outShape);
+  }
+  concat(xs: readonly Tensor[], axis: number, outShape: Shape): CpuStorage {
+    return concatKernel(xs, axis, outShape, xs[0].dtype);
+  }
+  gather(x: Tensor, indices: Tensor, axis: number, outShape: Shape): CpuStorage {
+    return gatherKernel(x, indices, axis, outShape);
+  }
+  scatterAdd(updates: Tensor, indices: Tensor, axis: number, outShape: Shape): CpuStorage {
+    return scatterAddKernel(updates, indices, axis, outShape);
+  }
+  matmul(a: Tensor, b: Tensor, transposeA: boolean, transposeB: boolean, outShape: Shape): CpuStorage {
+    return matmulKernel(a, b, transposeA, transposeB, outShape);
+  }
+  read(x: Tensor): Promise<TypedArray> {
+    return Promise.resolve(dataOf(x).slice());
+  }
+  readSync(x: Tensor): TypedArray {
+    return dataOf(x).slice();
+  }
+  release(): void {
+    // typed arrays are reclaimed by the garbage collector once no handle refers to them
+  }
+  fusedUpdate<K extends FusedUpdateKind>(
+    kind: K,
+    param: Tensor,
+    grad: Tensor,
+    state: readonly Tensor[],
+    hyper: FusedHyperparameters[K],
+    inPlace: boolean,
+  ): { param: unknown; state: unknown[] } {
+    return fusedUpdateKernel(kind, param, grad, state, hyper, inPlace);
+  }
+}

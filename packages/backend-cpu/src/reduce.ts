@@ -1,0 +1,100 @@
+import { sizeOf, type ArgReduceOp, type ReduceOp, type Shape, type Tensor } from '@downhill/backend';
+import { alloc, contiguousStrides, dataOf, forEachRow, planStrided, type CpuStorage } from './storage.js';
+
+/**
+ * Sum, max or min over a sorted set of axes. The input is walked once in row-major order; each
+ * element is combined into its output slot (output stride 0 along reduced axes). Sums accumulate in
+ * float64 and round once; `max` and `min` propagate NaN as NumPy does.
+ */
+export function reduceKernel(op: ReduceOp, x: Tensor, axes: readonly number[], outShape: Shape): CpuStorage {
+  const outSize = sizeOf(outShape);
+  const src = dataOf(x);
+  // Output strides over the input's axes: 0 along reduced axes.
+  const reducedSet = new Set(axes);
+  const keptShape = x.shape.filter((_, i) => !reducedSet.has(i));
+  const keptStrides = contiguousStrides(keptShape);
+  const outStrides: number[] = [];
+  let q = 0;
+  for (let i = 0; i < x.rank; i++) outStrides.push(reducedSet.has(i) ? 0 : keptStrides[q++]);
+
+  const acc = new Float64Array(outSize);
+  if (op === 'max') acc.fill(-Infinity);
+  else if (op === 'min') acc.fill(Infinity);
+
+  const plan = planStrided(x.shape, [contiguousStrides(x.shape), outStrides]);
+  const [xs, os] = plan.inner;
+  const n = plan.n;
+  forEachRow(plan, [0, 0], (off) => {
+    let xi = off[0];
+    const oi = off[1];
+    if (os === 0) {
+      // the row is reduced into one slot
+      let r = acc[oi];
+      if (op === 'sum') for (let j = 0; j < n; j++, xi += xs) r += src[xi];
+      else if (op === 'max') {
+        for (let j = 0; j < n; j++, xi += xs) {
+          const v = src[xi];
+          if (v > r || v !== v) r = v;
+          if (r !== r) break;
+        }
+      } else {
+        for (let j = 0; j < n; j++, xi += xs) {
+          const v = src[xi];
+          if (v < r || v !== v) r = v;
+          if (r !== r) break;
+        }
+      }
+      acc[oi] = r;
+    } else if (op === 'sum') {
+      for (let j = 0, o = oi; j < n; j++, xi += xs, o += os) acc[o] += src[xi];
+    } else if (op === 'max') {
+      for (let j = 0, o = oi; j < n; j++, xi += xs, o += os) {
+        const v = src[xi];
+        if (v > acc[o] || v !== v) acc[o] = v;
+      }
+    } else {
+      for (let j = 0, o = oi; j < n; j++, xi += xs, o += os) {
+        const v = src[xi];
+        if (v < acc[o] || v !== v) acc[o] = v;
+      }
+    }
+  });
+  if (x.dtype === 'float64') return acc;
+  const out = alloc(x.dtype, outSize);
+  out.set(acc);
+  return out;
+}
+
+/**
+ * Index of the largest (`argmax`) or smallest (`argmin`) element along `axis`, as `int32`. Ties
+ * give the first index; a NaN counts as the extreme, so the first NaN wins (as in NumPy).
+ */
+export function argReduceKernel(op: ArgReduceOp, x: Tensor, axis: number, outShape: Shape): CpuStorage {
+  const src = dataOf(x);
+  const len = x.shape[axis];
+  let outer = 1;
+  for (let i = 0; i < axis; i++) outer *= x.shape[i];
+  let inner = 1;
+  for (let i = axis + 1; i < x.rank; i++) inner *= x.shape[i];
+  const out = alloc('int32', sizeOf(outShape));
+  const best = new Float64Array(inner);
+  const isMax = op === 'argmax';
+  for (let p = 0; p < outer; p++) {
+    const base = p * len * inner;
+    for (let j = 0; j < inner; j++) best[j] = src[base + j];
+    const o = p * inner;
+    for (let k = 1; k < len; k++) {
+      const row = base + k * inner;
+      for (let j = 0; j < inner; j++) {
+        const b = best[j];
+        if (b !== b) continue;
+        const v = src[row + j];
+        if (v !== v || (isMax ? v > b : v < b)) {
+          best[j] = v;
+          out[o + j] = k;
+        }
+      }
+    }
+  }
+  return out;
+}

@@ -1,0 +1,120 @@
+import { allocateTyped, type DType, type Shape, type Tensor, type TypedArray } from '@downhill/backend';
+
+/**
+ * Storage of backend-cpu: the typed array itself (`Float32Array`, `Float64Array`, `Int32Array`,
+ * `Uint8Array` for `bool`, holding 0 or 1), row-major, one element per entry.
+ */
+export type CpuStorage = TypedArray;
+
+/** The typed array behind a tensor of this backend. */
+export function dataOf(t: Tensor): CpuStorage {
+  return t.storage as CpuStorage;
+}
+
+/** A new zero-filled typed array for `dtype`. */
+export function alloc(dtype: DType, size: number): CpuStorage {
+  return allocateTyped(dtype, size);
+}
+
+/**
+ * A number as the element type stores it: `bool` is `x ≠ 0` (NaN is true, as in NumPy); the other
+ * dtypes round as their typed arrays do.
+ */
+export function coerce(value: number, dtype: DType): number {
+  return dtype === 'bool' ? (value !== 0 ? 1 : 0) : value;
+}
+
+/** Row-major strides of `shape`, in elements. */
+export function contiguousStrides(shape: Shape): number[] {
+  const s = new Array<number>(shape.length);
+  let acc = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    s[i] = acc;
+    acc *= shape[i];
+  }
+  return s;
+}
+
+/**
+ * Strides that read an array of shape `from` as if it had shape `to` (NumPy broadcasting): axes
+ * align from the right; a missing axis or an axis of size 1 gets stride 0.
+ */
+export function broadcastStrides(from: Shape, to: Shape): number[] {
+  const own = contiguousStrides(from);
+  const off = to.length - from.length;
+  const out = new Array<number>(to.length).fill(0);
+  for (let i = 0; i < from.length; i++) out[i + off] = from[i] === 1 ? 0 : own[i];
+  return out;
+}
+
+/**
+ * An iteration plan over `shape` for several operands, each read or written through its own
+ * strides. Axes of size 1 are dropped and neighbouring axes merged wherever every operand allows,
+ * so a contiguous operation becomes one long row.
+ */
+export interface StridedPlan {
+  /** Extents of the outer axes (every axis but the last). */
+  readonly outer: number[];
+  /** Per operand, strides of the outer axes. */
+  readonly outerStrides: number[][];
+  /** Length of a row (the last axis). */
+  readonly n: number;
+  /** Per operand, the stride along a row. */
+  readonly inner: number[];
+  /** Number of rows. */
+  readonly rows: number;
+}
+
+/** Builds a {@link StridedPlan}; `strides[k][i]` is operand k's stride along axis i of `shape`. */
+export function planStrided(shape: Shape, strides: readonly (readonly number[])[]): StridedPlan {
+  const ops = strides.length;
+  const dims: number[] = [];
+  const st: number[][] = strides.map(() => []);
+  for (let i = 0; i < shape.length; i++) {
+    if (shape[i] === 1) continue;
+    const last = dims.length - 1;
+    let merge = last >= 0;
+    for (let k = 0; merge && k < ops; k++) if (st[k][last] !== strides[k][i] * shape[i]) merge = false;
+    if (merge) {
+      dims[last] *= shape[i];
+      for (let k = 0; k < ops; k++) st[k][last] = strides[k][i];
+    } else {
+      dims.push(shape[i]);
+      for (let k = 0; k < ops; k++) st[k].push(strides[k][i]);
+    }
+  }
+  if (dims.length === 0) {
+    dims.push(shape.some((d) => d === 0) ? 0 : 1);
+    for (let k = 0; k < ops; k++) st[k].push(0);
+  }
+  const r = dims.length - 1;
+  const outer = dims.slice(0, r);
+  let rows = 1;
+  for (const d of outer) rows *= d;
+  return { outer, outerStrides: st.map((s) => s.slice(0, r)), n: dims[r], inner: st.map((s) => s[r]), rows };
+}
+
+/**
+ * Calls `row(offsets)` once per row of a plan, in row-major order, with each operand's offset of
+ * the row's first element. `offsets` is one array reused between calls (no allocation per row).
+ */
+export function forEachRow(plan: StridedPlan, base: readonly number[], row: (offsets: number[]) => void): void {
+  const { outer, outerStrides, rows, n } = plan;
+  if (rows === 0 || n === 0) return;
+  const ops = base.length;
+  const offsets = [...base];
+  const r = outer.length;
+  const idx = new Array<number>(r).fill(0);
+  for (let q = 0; q < rows; q++) {
+    row(offsets);
+    // advance the odometer
+    for (let ax = r - 1; ax >= 0; ax--) {
+      if (++idx[ax] < outer[ax]) {
+        for (let k = 0; k < ops; k++) offsets[k] += outerStrides[k][ax];
+        break;
+      }
+      idx[ax] = 0;
+      for (let k = 0; k < ops; k++) offsets[k] -= outerStrides[k][ax] * (outer[ax] - 1);
+    }
+  }
+}

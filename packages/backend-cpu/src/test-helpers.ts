@@ -1,0 +1,74 @@
+/** Helpers shared by the tests of this package (not published). */
+import { expect } from 'vitest';
+
+/** A deterministic generator of floats in [−1, 1) (mulberry32). */
+export function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
+  };
+}
+
+/** `n` random floats in [−1, 1). */
+export function randomData(n: number, seed: number): number[] {
+  const r = rng(seed);
+  return Array.from({ length: n }, () => r());
+}
+
+/** Row-major strides. */
+export function strides(shape: readonly number[]): number[] {
+  const s: number[] = [];
+  let acc = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    s[i] = acc;
+    acc *= shape[i];
+  }
+  return s;
+}
+
+/** The multi-index of flat position `i` in `shape`. */
+export function unravel(i: number, shape: readonly number[]): number[] {
+  const idx = new Array<number>(shape.length);
+  for (let a = shape.length - 1; a >= 0; a--) {
+    idx[a] = i % shape[a];
+    i = Math.floor(i / shape[a]);
+  }
+  return idx;
+}
+
+/** The flat position of a multi-index. */
+export function ravel(idx: readonly number[], shape: readonly number[]): number {
+  let f = 0;
+  for (let a = 0; a < shape.length; a++) f = f * shape[a] + idx[a];
+  return f;
+}
+
+/** Element of `data` (shape `shape`) at the broadcast of multi-index `idx` of a larger shape. */
+export function atBroadcast(data: ArrayLike<number>, shape: readonly number[], idx: readonly number[]): number {
+  const off = idx.length - shape.length;
+  return data[ravel(shape.map((d, a) => (d === 1 ? 0 : idx[a + off])), shape)];
+}
+
+/** Asserts elementwise closeness `|a − e| ≤ atol + rtol·|e|`; NaN matches NaN; infinities must agree. */
+export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, rtol = 1e-12, atol = 0): void {
+  expect(actual.length).toBe(expected.length);
+  for (let i = 0; i < expected.length; i++) {
+    const a = actual[i];
+    const e = expected[i];
+    if (Number.isNaN(e)) {
+      if (!Number.isNaN(a)) expect.fail(`element ${i}: expected NaN, got ${a}`);
+      continue;
+    }
+    if (!Number.isFinite(e)) {
+      if (a !== e) expect.fail(`element ${i}: expected ${e}, got ${a}`);
+      continue;
+    }
+    if (!(Math.abs(a - e) <= atol + rtol * Math.abs(e))) {
+      expect.fail(`element ${i}: expected ${e}, got ${a} (difference ${Math.abs(a - e)}, tolerance ${atol + rtol * Math.abs(e)})`);
+    }
+  }
+}
