@@ -1,4 +1,4 @@
-import type { FusedHyperparameters, FusedUpdateKind } from '@downhill/backend';
+import type { FusedHyperparameters, FusedUpdateKind, Tensor } from '@downhill/backend';
 import type { OptState, Params } from './types.js';
 
 /**
@@ -15,7 +15,7 @@ import type { OptState, Params } from './types.js';
  * ```ts
  * const plan = tx.fused?.(state);
  * if (plan && backend.capabilities.fusedUpdates.includes(plan.kind)) {
- *   // one backend.fusedUpdate(plan.kind, { param, grad, state: slots }, plan.hyper(name)) per parameter
+ *   // one backend.fusedUpdate(plan.kind, { param, grad, state: slots }, plan.hyper(name, param)) per parameter
  * }
  * ```
  */
@@ -23,7 +23,7 @@ export interface FusedPlan<S extends OptState = OptState, K extends FusedUpdateK
   /** The kernel. */
   readonly kind: K;
   /** The kernel's hyperparameters for the parameter at this dotted name (weight-decay masks make them differ). */
-  hyper(name: string): FusedHyperparameters[K];
+  hyper(name: string, param: Tensor): FusedHyperparameters[K];
   /** The per-parameter state trees the kernel reads, in the kernel's order (`[mu, nu]` for `adam`); each mirrors the parameters. */
   readonly slots: readonly Params[];
   /** The next state, given the kernel's new slot trees in the same order. */

@@ -125,8 +125,8 @@ function fusedStep<S extends OptState>(
   const params = unflatten(rows.map(([n, [p]]) => [n, p] as const));
   const slotLabels = plan.slots.map((_, i) => `${plan.kind} state slot ${i}`);
   const slotRows = checkTrees([params, ...plan.slots], { where, labels: ['parameter', ...slotLabels] });
-  const hypers = rows.map(([name]) => {
-    const h = plan.hyper(name);
+  const hypers = rows.map(([name, [p]]) => {
+    const h = plan.hyper(name, p);
     for (const [k, v] of Object.entries(h)) {
       if (typeof v !== 'number' || Number.isNaN(v)) throw new InvalidArgumentError(`${where}: fused hyperparameter '${k}' for '${name}' is ${String(v)}`);
     }

@@ -52,7 +52,7 @@ export interface GradientTransformation<S extends OptState = OptState> {
    * {@link FusedPlan}), or `undefined` when this configuration has no fused form. `step` uses it
    * where the backend declares the kind; it must agree with `update`.
    */
-  readonly fused?: (state: S) => FusedPlan<S> | undefined;
+  fused?(state: S): FusedPlan<S> | undefined;
 }
 
 /**
