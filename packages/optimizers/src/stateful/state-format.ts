@@ -80,7 +80,8 @@ const escapeKey = (k: string) => (k.startsWith('$') ? `$${k}` : k);
 const unescapeKey = (k: string) => (k.startsWith('$$') ? k.slice(1) : k);
 
 /**
- * Encodes a state tree as JSON-ready data, reading every tensor back from its backend (hence async).
+ * Encodes a state tree as JSON-ready data, reading every tensor back from its backend (hence async;
+ * on a backend with synchronous reads the snapshot is complete before the first `await`).
  *
  * @example
  * ```ts
@@ -92,7 +93,10 @@ export async function encodeState(state: OptState): Promise<EncodedState> {
   const walk = (v: unknown, path: string): EncodedState => {
     if (v instanceof Tensor) {
       const holder = { dtype: v.dtype, shape: [...v.shape], data: '' };
-      pending.push(v.read().then((d) => void (holder.data = bytesToBase64(typedToLittleEndian(d)))));
+      // Read synchronously where the backend can: the snapshot is then taken before this function
+      // yields, so a step that runs meanwhile cannot change what is saved.
+      if (v.backend.capabilities.syncRead) holder.data = bytesToBase64(typedToLittleEndian(v.backend.readSync(v)));
+      else pending.push(v.read().then((d) => void (holder.data = bytesToBase64(typedToLittleEndian(d)))));
       return { $tensor: holder };
     }
     if (typeof v === 'number') {

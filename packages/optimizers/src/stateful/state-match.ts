@@ -57,6 +57,13 @@ export function loadStateLike(encoded: EncodedState, template: OptState, backend
       }
       return;
     }
+    if (Array.isArray(tmpl) && tmpl.every(isPrimitive)) {
+      // A list of host values (names, flags): its length is data, not structure.
+      if (!Array.isArray(enc) || !enc.every((x) => isPrimitive(x) || (isRecord(x) && '$number' in x))) {
+        problems.push(`state entry ${label(path)} should be a list of numbers, strings or booleans, but the saved state has ${describeEncoded(enc)}`);
+      }
+      return;
+    }
     if (Array.isArray(tmpl)) {
       if (!Array.isArray(enc) || enc.length !== tmpl.length) {
         problems.push(`state entry ${label(path)} should be an array of ${tmpl.length}, but the saved state has ${describeEncoded(enc)}`);
@@ -91,6 +98,7 @@ export function loadStateLike(encoded: EncodedState, template: OptState, backend
     }
     if (typeof tmpl === 'number') return typeof enc === 'number' ? enc : decodeSpecial((enc as { $number: string }).$number);
     if (tmpl === null || typeof tmpl !== 'object') return enc as OptState;
+    if (Array.isArray(tmpl) && tmpl.every(isPrimitive)) return (enc as unknown[]).map((x) => (isRecord(x) ? decodeSpecial((x as { $number: string }).$number) : (x as OptState)));
     if (Array.isArray(tmpl)) return tmpl.map((t, i) => build((enc as unknown[])[i], t));
     const saved = unescaped(enc as Record<string, unknown>);
     const out: Record<string, OptState> = {};
@@ -136,6 +144,10 @@ function paramOf(path: string, names: readonly string[]): string | undefined {
     if ((path === n || path.endsWith(`.${n}`)) && (!best || n.length > best.length)) best = n;
   }
   return best;
+}
+
+function isPrimitive(v: unknown): boolean {
+  return v === null || typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean';
 }
 
 function unescaped(rec: Record<string, unknown>): Record<string, unknown> {
