@@ -1,0 +1,112 @@
+import { InvalidArgumentError } from '@downhill/backend';
+import { detach } from '../trace.js';
+import type { TensorLike } from '../traced.js';
+import { abs, add, div, exp, less, log, sqrt as sqrtOf, square, sub, where } from './elementwise.js';
+import { max, reduceAxes, sum, type ReduceArg, type ReduceOptions } from './reduce.js';
+import { reshape } from './layout.js';
+
+/** How many elements a reduction over `axes` of `x` combines. */
+function countOf(x: TensorLike, axes: readonly number[]): number {
+  return axes.reduce((n, a) => n * x.shape[a], 1);
+}
+
+/**
+ * The arithmetic mean over `axis` (every axis by default).
+ *
+ * @param x - the tensor.
+ * @param axis - an axis, a list of axes, or `{ axis, keepDims }`.
+ * @example
+ * ```ts
+ * ops.mean(losses); // scalar
+ * ops.mean(x, { axis: 0, keepDims: true }); // per-feature means
+ * ```
+ */
+export function mean(x: TensorLike, axis?: ReduceArg): TensorLike {
+  const { axes, keepDims } = reduceAxes(x, axis, 'mean');
+  return div(sum(x, { axis: axes, keepDims }), countOf(x, axes));
+}
+
+/** Options of {@link variance} and {@link std}. */
+export interface VarianceOptions extends ReduceOptions {
+  /** Delta degrees of freedom: the divisor is `n − ddof` (0: population, 1: sample). Default 0. */
+  readonly ddof?: number;
+}
+
+/**
+ * The variance over `axis`: `Σ(x − mean)² / (n − ddof)`.
+ *
+ * @param options - `axis`, `keepDims`, `ddof` (default 0).
+ * @example
+ * ```ts
+ * ops.variance(x, { axis: 0, ddof: 1 });
+ * ```
+ */
+export function variance(x: TensorLike, { axis, keepDims = false, ddof = 0 }: VarianceOptions = {}): TensorLike {
+  const { axes } = reduceAxes(x, { axis }, 'variance');
+  const n = countOf(x, axes);
+  if (!(n - ddof > 0)) throw new InvalidArgumentError(`variance: ddof ${ddof} leaves no degrees of freedom for ${n} element(s) per reduction`);
+  const centered = sub(x, mean(x, { axis: axes, keepDims: true }));
+  return div(sum(square(centered), { axis: axes, keepDims }), n - ddof);
+}
+
+/** The standard deviation: `√variance` (same options as {@link variance}). */
+export function std(x: TensorLike, options: VarianceOptions = {}): TensorLike {
+  return sqrtSafe(variance(x, options));
+}
+
+/** `√s` with gradient 0 (not ∞ or NaN) where `s = 0`. @internal */
+export function sqrtSafe(s: TensorLike): TensorLike {
+  const positive = less(0, s);
+  return where(positive, sqrtOf(where(positive, s, 1)), 0);
+}
+
+/**
+ * `log Σ exp(x)` over `axis`, computed stably: the (detached) maximum is subtracted before
+ * exponentiating and added back after, so large inputs do not overflow.
+ *
+ * Math: `lse(x) = m + log Σ e^(x − m)`; `∂lse/∂x = softmax(x)`.
+ *
+ * @param x - the tensor.
+ * @param axis - an axis, a list of axes, or `{ axis, keepDims }` (every axis by default).
+ * @example
+ * ```ts
+ * ops.logSumExp(logits, { axis: -1 });
+ * ```
+ */
+export function logSumExp(x: TensorLike, axis?: ReduceArg): TensorLike {
+  const { axes, keepDims } = reduceAxes(x, axis, 'logSumExp');
+  const m = detach(max(x, { axis: axes, keepDims: true }));
+  // An all −∞ (or +∞) slice would give ∞ − ∞; shift by 0 there instead.
+  const shift = where(less(abs(m), Infinity), m, 0);
+  const lse = add(log(sum(exp(sub(x, shift)), { axis: axes, keepDims: true })), shift);
+  return keepDims ? lse : reshape(lse, x.shape.filter((_, i) => !axes.includes(i)));
+}
+
+/**
+ * The softmax along `axis` (last by default), stable for large inputs.
+ *
+ * Math: `softmax(x)ᵢ = e^(xᵢ − m) / Σⱼ e^(xⱼ − m)` with `m` the (detached) maximum.
+ *
+ * @example
+ * ```ts
+ * const probs = ops.softmax(logits); // rows sum to 1
+ * ```
+ */
+export function softmax(x: TensorLike, { axis = -1 }: { axis?: number } = {}): TensorLike {
+  const m = detach(max(x, { axis, keepDims: true }));
+  const e = exp(sub(x, where(less(abs(m), Infinity), m, 0)));
+  return div(e, sum(e, { axis, keepDims: true }));
+}
+
+/**
+ * The log of the softmax along `axis` (last by default): `x − logSumExp(x)`, stable.
+ *
+ * @example
+ * ```ts
+ * const logProbs = ops.logSoftmax(logits);
+ * const nll = ops.neg(ops.mean(ops.sum(ops.mul(ops.oneHot(labels, 10, { dtype: logits.dtype }), logProbs), -1)));
+ * ```
+ */
+export function logSoftmax(x: TensorLike, { axis = -1 }: { axis?: number } = {}): TensorLike {
+  return sub(x, logSumExp(x, { axis, keepDims: true }));
+}
