@@ -219,7 +219,7 @@ describe('Optimizer.stateDict / loadStateDict', () => {
       const dict = await savedFor({ 'dense.kernel': [[1, 2, 3, 4], [2, 2]], head: [1] });
       const opt = new Optimizer(toySgd(0.1), tree(b, here, 'float32'));
       opt.loadStateDict(dict, { strict: false });
-      const trace = (opt.state as { inner: { trace: Params } }).inner.trace;
+      const trace = (opt.state as unknown as { inner: { trace: Params } }).inner.trace;
       expect(values(trace)).toEqual({ 'dense.bias': [0, 0], 'dense.kernel': [1, 1, 1, 1], out: [0] });
       // mis-shaped entries stay errors
       const bad = await savedFor({ 'dense.kernel': [[1, 2, 3], [3, 1]] });
@@ -230,7 +230,7 @@ describe('Optimizer.stateDict / loadStateDict', () => {
   it('keeps its state tensors alive across the caller’s scopes, and dispose releases them', () => {
     const p = params();
     const opt = b.scope(() => new Optimizer(toySgd(0.1), p));
-    const trace = (opt.state as { inner: { trace: Params } }).inner.trace;
+    const trace = (opt.state as unknown as { inner: { trace: Params } }).inner.trace;
     expect(flatten(trace).every(([, t]) => !t.disposed)).toBe(true);
     opt.dispose();
     expect(flatten(trace).every(([, t]) => t.disposed)).toBe(true);

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '@downhill/backend';
+import { InvalidArgumentError, type Tensor } from '@downhill/backend';
 import { cpu } from '@downhill/backend-cpu';
 import { describe, expect, it } from 'vitest';
 import { applyUpdates } from '../apply-updates.js';
@@ -32,7 +32,7 @@ describe('lookahead', () => {
   it('copies the slow weights: they do not share storage with the parameters', () => {
     const p = tree(b, { w: [1, 2] });
     const s = lookahead(scaleToy(-1)).init(p);
-    p.w.dispose();
+    (p.w as Tensor).dispose();
     expect(values(s.slow)).toEqual({ w: [1, 2] });
   });
 
