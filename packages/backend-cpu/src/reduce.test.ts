@@ -126,3 +126,25 @@ describe('argmax and argmin', () => {
     }
   });
 });
+
+describe('float64 sums are compensated', () => {
+  it('keep the bits a plain running sum loses, along contiguous and strided axes', () => {
+    const b = cpu();
+    // 1, then 1000 copies of 1e-16: a plain float64 running sum stays at 1
+    const data = [1, ...new Array<number>(1000).fill(1e-16)];
+    const want = 1 + 1000 * 1e-16;
+    const row = b.tensor(data, [1, 1001], 'float64');
+    expect(b.readSync(b.reduce('sum', row, 1))[0]).toBeCloseTo(want, 15);
+    expect(Math.abs(b.readSync(b.reduce('sum', row, 1))[0] - want)).toBeLessThanOrEqual(2.3e-16);
+    const col = b.tensor(data.flatMap((v) => [v, 2 * v]), [1001, 2], 'float64');
+    const s = b.readSync(b.reduce('sum', col, 0));
+    expect(Math.abs(s[0] - want)).toBeLessThanOrEqual(2.3e-16);
+    expect(Math.abs(s[1] - 2 * want)).toBeLessThanOrEqual(4.5e-16);
+  });
+
+  it('leave infinite and NaN sums as they are', () => {
+    const b = cpu();
+    const x = b.tensor([Infinity, 1, 2, -Infinity, -1, 3, NaN, 1, 2, 1e308, 1e308, -1e308], [4, 3], 'float64'); // the last row overflows
+    expect([...b.readSync(b.reduce('sum', x, 1))]).toEqual([Infinity, -Infinity, NaN, Infinity]);
+  });
+});

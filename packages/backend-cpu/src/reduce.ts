@@ -4,7 +4,8 @@ import { alloc, contiguousStrides, dataOf, forEachRow, planStrided, type CpuStor
 /**
  * Sum, max or min over a sorted set of axes. The input is walked once in row-major order; each
  * element is combined into its output slot (output stride 0 along reduced axes). Sums accumulate in
- * float64 and round once; `max` and `min` propagate NaN as NumPy does.
+ * float64 and round once; float64 sums are compensated (Neumaier), so their error does not grow
+ * with the number of terms. `max` and `min` propagate NaN as NumPy does.
  */
 export function reduceKernel(op: ReduceOp, x: Tensor, axes: readonly number[], outShape: Shape): CpuStorage {
   const outSize = sizeOf(outShape);
@@ -20,6 +21,8 @@ export function reduceKernel(op: ReduceOp, x: Tensor, axes: readonly number[], o
   const acc = new Float64Array(outSize);
   if (op === 'max') acc.fill(-Infinity);
   else if (op === 'min') acc.fill(Infinity);
+  // running compensation of each float64 sum (the low-order bits lost by each addition)
+  const comp = op === 'sum' && x.dtype === 'float64' ? new Float64Array(outSize) : undefined;
 
   const plan = planStrided(x.shape, [contiguousStrides(x.shape), outStrides]);
   const [xs, os] = plan.inner;
@@ -30,7 +33,16 @@ export function reduceKernel(op: ReduceOp, x: Tensor, axes: readonly number[], o
     if (os === 0) {
       // the row is reduced into one slot
       let r = acc[oi];
-      if (op === 'sum') for (let j = 0; j < n; j++, xi += xs) r += src[xi];
+      if (comp) {
+        let c = comp[oi];
+        for (let j = 0; j < n; j++, xi += xs) {
+          const v = src[xi];
+          const t = r + v;
+          c += Math.abs(r) >= Math.abs(v) ? r - t + v : v - t + r;
+          r = t;
+        }
+        comp[oi] = c;
+      } else if (op === 'sum') for (let j = 0; j < n; j++, xi += xs) r += src[xi];
       else if (op === 'max') {
         for (let j = 0; j < n; j++, xi += xs) {
           const v = src[xi];
@@ -45,6 +57,14 @@ export function reduceKernel(op: ReduceOp, x: Tensor, axes: readonly number[], o
         }
       }
       acc[oi] = r;
+    } else if (comp) {
+      for (let j = 0, o = oi; j < n; j++, xi += xs, o += os) {
+        const r = acc[o];
+        const v = src[xi];
+        const t = r + v;
+        comp[o] += Math.abs(r) >= Math.abs(v) ? r - t + v : v - t + r;
+        acc[o] = t;
+      }
     } else if (op === 'sum') {
       for (let j = 0, o = oi; j < n; j++, xi += xs, o += os) acc[o] += src[xi];
     } else if (op === 'max') {
@@ -59,6 +79,10 @@ export function reduceKernel(op: ReduceOp, x: Tensor, axes: readonly number[], o
       }
     }
   });
+  if (comp) {
+    // add the compensation where the sum is finite (an infinite or NaN sum stays as it is)
+    for (let i = 0; i < outSize; i++) if (Number.isFinite(acc[i])) acc[i] += comp[i];
+  }
   if (x.dtype === 'float64') return acc;
   const out = alloc(x.dtype, outSize);
   out.set(acc);

@@ -3,8 +3,19 @@ import { erf } from './erf.js';
 import { alloc, dataOf, type CpuStorage } from './storage.js';
 
 /**
- * Rounds half to even (banker's rounding), as NumPy's `round` and TensorFlow's `round` do:
- * `roundHalfEven(2.5) = 2`, `roundHalfEven(3.5) = 4`, `roundHalfEven(-2.5) = -2`.
+ * Rounds half to even (banker's rounding), as NumPy's `round` and TensorFlow's `round` do.
+ *
+ * ```text
+ * roundHalfEven(x) = the integer nearest x; on a tie (x = k + 1/2), the even one of k and k + 1
+ * ```
+ *
+ * @param x Any number; NaN, infinities and integers come back unchanged.
+ * @returns The rounded value (−0 stays −0).
+ *
+ * @example
+ * ```ts
+ * [0.5, 1.5, 2.5, -2.5].map(roundHalfEven); // [0, 2, 2, -2]
+ * ```
  */
 export function roundHalfEven(x: number): number {
   const r = Math.round(x); // half up
