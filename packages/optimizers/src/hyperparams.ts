@@ -37,7 +37,7 @@ const RULES: Readonly<Record<string, Rule>> = {
   threshold: finite,
   decayRate: nonNegative,
   clippingThreshold: positive,
-  maxNorm: nonNegative,
+  maxNorm: positive,
   maxDelta: nonNegative,
   clipping: positive,
   factor: finite,

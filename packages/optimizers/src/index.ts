@@ -6,6 +6,8 @@
  */
 export type { GradientTransformation, OptState, Params, ScalarOrSchedule, StateValue } from './types.js';
 export type { FusedPlan } from './fused-plan.js';
+
+// Parameter trees and state
 export {
   checkTrees,
   flatten,
@@ -23,9 +25,60 @@ export {
   zerosLike,
   type TreeCheckOptions,
 } from './tree.js';
+export { maskSelects, type Mask, type MaskTree } from './mask.js';
+
+// Composition and the step
 export { chain } from './chain.js';
 export { applyUpdates } from './apply-updates.js';
 export { step, type StepOptions, type StepResult } from './step.js';
+
+// Hyperparameters
+export { checkHyperparam, checkHyperparams, checkScalarOrSchedule, resolveScalar } from './hyperparams.js';
+export {
+  getHyperparams,
+  injectHyperparams,
+  isInjectHyperparamsState,
+  setHyperparams,
+  withHyperparams,
+  type InjectHyperparamsOptions,
+  type InjectHyperparamsState,
+  type InjectedTransformation,
+} from './inject-hyperparams.js';
+
+// Transformations
+export { scale, type EmptyState } from './transforms/scale.js';
+export { scaleByLearningRate, scaleBySchedule, type ScaleByScheduleState } from './transforms/scale-by-learning-rate.js';
+export { traceMomentum, type TraceMomentumOptions, type TraceState } from './transforms/trace-momentum.js';
+export { scaleByAdam, type ScaleByAdamOptions, type ScaleByAdamState } from './transforms/scale-by-adam.js';
+export { scaleByRms, type ScaleByRmsOptions, type ScaleByRmsState } from './transforms/scale-by-rms.js';
+export { scaleByRss, type ScaleByRssOptions, type ScaleByRssState } from './transforms/scale-by-rss.js';
+export { scaleByAdadelta, type ScaleByAdadeltaState } from './transforms/scale-by-adadelta.js';
+export { scaleByAdamax, type ScaleByAdamaxOptions, type ScaleByAdamaxState } from './transforms/scale-by-adamax.js';
+export { scaleByRadam, type ScaleByRadamOptions, type ScaleByRadamState } from './transforms/scale-by-radam.js';
+export { scaleByLion, type ScaleByLionState } from './transforms/scale-by-lion.js';
+export { scaleByTrustRatio, type ScaleByTrustRatioOptions } from './transforms/scale-by-trust-ratio.js';
+export { scaleByLarsTrustRatio, type ScaleByLarsTrustRatioOptions } from './transforms/scale-by-lars-trust-ratio.js';
+export { factoredDims, scaleByFactoredRms, type ScaleByFactoredRmsOptions, type ScaleByFactoredRmsState } from './transforms/scale-by-factored-rms.js';
+export { clipByBlockRms, scaleByParamBlockRms } from './transforms/block-rms.js';
+export { addDecayedWeights } from './transforms/add-decayed-weights.js';
+export { clip } from './transforms/clip.js';
+export { clipByGlobalNorm, globalNorm } from './transforms/clip-by-global-norm.js';
+export { adaptiveGradClip, unitwiseNorm } from './transforms/adaptive-grad-clip.js';
+
+// Named optimizers
+export { sgd, type SgdOptions } from './optimizers/sgd.js';
+export { adagrad, type AdagradOptions } from './optimizers/adagrad.js';
+export { adadelta, type AdadeltaOptions } from './optimizers/adadelta.js';
+export { rmsprop, type RmspropOptions } from './optimizers/rmsprop.js';
+export { adam, amsgrad, nadam, type AdamOptions } from './optimizers/adam.js';
+export { adamw, type AdamwOptions } from './optimizers/adamw.js';
+export { adamax, type AdamaxOptions } from './optimizers/adamax.js';
+export { radam, type RadamOptions } from './optimizers/radam.js';
+export { lion, type LionOptions } from './optimizers/lion.js';
+export { lamb, type LambOptions } from './optimizers/lamb.js';
+export { lars, type LarsOptions } from './optimizers/lars.js';
+export { adafactor, type AdafactorOptions } from './optimizers/adafactor.js';
+
 export * from './wrappers/index.js';
 export * from './stateful/index.js';
 export * from './plugins/index.js';

@@ -1,0 +1,103 @@
+import { chain } from '../chain.js';
+import { withHyperparams, type InjectedTransformation } from '../inject-hyperparams.js';
+import { scaleByAdam } from '../transforms/scale-by-adam.js';
+import { scaleByLearningRate } from '../transforms/scale-by-learning-rate.js';
+import type { ScalarOrSchedule } from '../types.js';
+import { adamPlan, withFused } from './fused-plans.js';
+
+/** Options of {@link adam}, {@link nadam} and {@link amsgrad}. */
+export interface AdamOptions {
+  /** Decay of the first moment (default 0.9). */
+  readonly b1?: ScalarOrSchedule;
+  /** Decay of the second moment (default 0.999). */
+  readonly b2?: ScalarOrSchedule;
+  /** Added to the denominator outside the root (default 1e-8; TensorFlow.js's default is 1e-7). */
+  readonly eps?: ScalarOrSchedule;
+  /** Added inside the root (default 0). */
+  readonly epsRoot?: ScalarOrSchedule;
+  /** Nesterov momentum: NAdam (default false). */
+  readonly nesterov?: boolean;
+  /** AMSGrad's running maximum of the second moment (default false). */
+  readonly amsgrad?: boolean;
+}
+
+/**
+ * Adam: momentum over gradients rescaled by a running RMS, both bias-corrected (optax's `adam`).
+ *
+ * ```text
+ * t ← t + 1
+ * m ← b1·m + (1 − b1)·g,   v ← b2·v + (1 − b2)·g²
+ * m̂ = m / (1 − b1ᵗ),       v̂ = v / (1 − b2ᵗ)
+ * p ← p − η · m̂ / (√(v̂ + ε_root) + ε)
+ * ```
+ *
+ * Hyperparameters in the state: `lr`, `b1`, `b2`, `eps`, `epsRoot`. Fused kernel: `adam` (not
+ * with `nesterov` or `amsgrad`). TensorFlow.js's `adam` is the same rule (Algorithm 1 of the paper).
+ *
+ * @param lr - Learning rate `η ≥ 0`, or a schedule.
+ * @param options - See {@link AdamOptions}.
+ * @returns The optimizer; its state holds `hyperparams`.
+ *
+ * @example
+ * ```ts
+ * const tx = adam(1e-3, { b2: 0.99 });
+ * let state = tx.init(params);
+ * ({ params, state } = step(tx, params, grads, state));
+ * ```
+ *
+ * Kingma and Ba, 2015, "Adam: A Method for Stochastic Optimization" (https://arxiv.org/abs/1412.6980).
+ */
+export function adam(lr: ScalarOrSchedule, { b1 = 0.9, b2 = 0.999, eps = 1e-8, epsRoot = 0, nesterov = false, amsgrad = false }: AdamOptions = {}): InjectedTransformation {
+  const name = nesterov ? 'nadam' : amsgrad ? 'amsgrad' : 'adam';
+  return withHyperparams(name, { lr, b1, b2, eps, epsRoot }, (h) => {
+    const tx = chain(scaleByAdam({ b1: h.b1, b2: h.b2, eps: h.eps, epsRoot: h.epsRoot, nesterov, amsgrad }), scaleByLearningRate(h.lr));
+    return nesterov || amsgrad ? tx : withFused(tx, adamPlan(h, 2, 0, undefined, name));
+  });
+}
+
+/**
+ * NAdam: Adam with Dozat's Nesterov momentum, as optax (no momentum-decay schedule; PyTorch's and
+ * Keras's NAdam multiply `b1` by `1 − ½·0.96^(0.004·t)`).
+ *
+ * ```text
+ * m̂ = b1·m / (1 − b1ᵗ⁺¹) + (1 − b1)·g / (1 − b1ᵗ)     (m, v, v̂ as in Adam)
+ * p ← p − η · m̂ / (√(v̂ + ε_root) + ε)
+ * ```
+ *
+ * @param lr - Learning rate, or a schedule.
+ * @param options - See {@link AdamOptions} (`nesterov` is set).
+ * @returns The optimizer; its state holds `hyperparams`.
+ *
+ * @example
+ * ```ts
+ * const tx = nadam(2e-3);
+ * ```
+ *
+ * Dozat, 2016, "Incorporating Nesterov Momentum into Adam" (https://openreview.net/forum?id=OM0jvwB8jIp57ZJjtNEZ).
+ */
+export function nadam(lr: ScalarOrSchedule, options: Omit<AdamOptions, 'nesterov'> = {}): InjectedTransformation {
+  return adam(lr, { ...options, nesterov: true });
+}
+
+/**
+ * AMSGrad: Adam dividing by the running maximum of the second moment, so the per-coordinate rate
+ * never grows (PyTorch's convention: the maximum of the raw moment, bias-corrected after).
+ *
+ * ```text
+ * v_max ← max(v_max, v),   p ← p − η · m̂ / (√(v_max / (1 − b2ᵗ) + ε_root) + ε)
+ * ```
+ *
+ * @param lr - Learning rate, or a schedule.
+ * @param options - See {@link AdamOptions} (`amsgrad` is set).
+ * @returns The optimizer; its state holds `hyperparams`.
+ *
+ * @example
+ * ```ts
+ * const tx = amsgrad(1e-3);
+ * ```
+ *
+ * Reddi, Kale and Kumar, 2018, "On the Convergence of Adam and Beyond" (https://openreview.net/forum?id=ryQu7f-RZ).
+ */
+export function amsgrad(lr: ScalarOrSchedule, options: Omit<AdamOptions, 'amsgrad'> = {}): InjectedTransformation {
+  return adam(lr, { ...options, amsgrad: true });
+}

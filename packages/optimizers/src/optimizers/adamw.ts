@@ -1,0 +1,53 @@
+import { chain } from '../chain.js';
+import { withHyperparams, type InjectedTransformation } from '../inject-hyperparams.js';
+import type { Mask } from '../mask.js';
+import { addDecayedWeights } from '../transforms/add-decayed-weights.js';
+import { scaleByAdam } from '../transforms/scale-by-adam.js';
+import { scaleByLearningRate } from '../transforms/scale-by-learning-rate.js';
+import type { ScalarOrSchedule } from '../types.js';
+import type { AdamOptions } from './adam.js';
+import { adamPlan, withFused } from './fused-plans.js';
+
+/** Options of {@link adamw}. */
+export interface AdamwOptions extends AdamOptions {
+  /** Decoupled weight decay `λ` (default 1e-4, as optax; PyTorch's default is 1e-2). */
+  readonly weightDecay?: ScalarOrSchedule;
+  /** Which parameters decay: a predicate on the dotted name or a tree of booleans (default all). */
+  readonly mask?: Mask;
+}
+
+/**
+ * AdamW: Adam with weight decay decoupled from the adaptive rescaling (optax's `adamw`).
+ *
+ * ```text
+ * m, v, m̂, v̂ as in Adam
+ * p ← p − η · ( m̂ / (√(v̂ + ε_root) + ε) + λ·p )        (λ = 0 where the mask says so)
+ * ```
+ *
+ * Hyperparameters in the state: `lr`, `b1`, `b2`, `eps`, `epsRoot`, `weightDecay`. Fused kernel:
+ * `adam` with its `weightDecay` (not with `nesterov` or `amsgrad`).
+ *
+ * @param lr - Learning rate `η ≥ 0`, or a schedule.
+ * @param options - See {@link AdamwOptions}.
+ * @returns The optimizer; its state holds `hyperparams`.
+ *
+ * @example
+ * ```ts
+ * const tx = adamw(1e-3, { weightDecay: 1e-2, mask: (name) => !name.endsWith('bias') });
+ * ```
+ *
+ * Loshchilov and Hutter, 2019, "Decoupled Weight Decay Regularization" (https://arxiv.org/abs/1711.05101).
+ */
+export function adamw(
+  lr: ScalarOrSchedule,
+  { b1 = 0.9, b2 = 0.999, eps = 1e-8, epsRoot = 0, weightDecay = 1e-4, mask, nesterov = false, amsgrad = false }: AdamwOptions = {},
+): InjectedTransformation {
+  return withHyperparams('adamw', { lr, b1, b2, eps, epsRoot, weightDecay }, (h) => {
+    const tx = chain(
+      scaleByAdam({ b1: h.b1, b2: h.b2, eps: h.eps, epsRoot: h.epsRoot, nesterov, amsgrad }),
+      addDecayedWeights(h.weightDecay, { mask }),
+      scaleByLearningRate(h.lr),
+    );
+    return nesterov || amsgrad ? tx : withFused(tx, adamPlan(h, 3, h.weightDecay, mask, 'adamw'));
+  });
+}

@@ -1,0 +1,74 @@
+import { chain } from '../chain.js';
+import { withHyperparams, type InjectedTransformation } from '../inject-hyperparams.js';
+import { checkHyperparam } from '../hyperparams.js';
+import { scaleByLearningRate } from '../transforms/scale-by-learning-rate.js';
+import { scaleByRms } from '../transforms/scale-by-rms.js';
+import { traceMomentum } from '../transforms/trace-momentum.js';
+import type { ScalarOrSchedule } from '../types.js';
+import { rmspropPlan, withFused } from './fused-plans.js';
+
+/** Options of {@link rmsprop}. */
+export interface RmspropOptions {
+  /** Decay `ρ` of the mean square (default 0.9, as optax and TensorFlow.js; PyTorch's `alpha` is 0.99). */
+  readonly decay?: ScalarOrSchedule;
+  /** Added to the denominator (default 1e-8). */
+  readonly eps?: ScalarOrSchedule;
+  /** `g / √(s + ε)` (TensorFlow.js, optax) instead of `g / (√s + ε)` (PyTorch; default false). */
+  readonly epsInSqrt?: boolean;
+  /** Divide by the running standard deviation instead of the RMS (default false). */
+  readonly centered?: boolean;
+  /** Momentum `μ` over the rescaled gradients (default 0: no buffer). */
+  readonly momentum?: ScalarOrSchedule;
+  /** Starting value of the mean square (default 0). */
+  readonly initialScale?: number;
+}
+
+/**
+ * RMSProp: gradients divided by a running root mean square, optionally centered, with optional
+ * momentum (PyTorch's order: momentum over the rescaled gradient, then the learning rate).
+ *
+ * ```text
+ * ν ← ρ·ν + (1 − ρ)·g²
+ * μ ← ρ·μ + (1 − ρ)·g                                 (centered)
+ * s = ν − μ² (centered) or ν
+ * d = g / (√s + ε)     (epsInSqrt: g / √(s + ε))
+ * b ← m·b + d;  d = b                                 (momentum ≠ 0)
+ * p ← p − η·d
+ * ```
+ *
+ * Hyperparameters in the state: `lr`, `decay`, `eps`, and `momentum` when built with it. Fused
+ * kernel: `rmsprop`. TensorFlow.js's `rmsprop` is this rule with `epsInSqrt: true`, except that
+ * it puts `η` inside the momentum buffer (equal for a constant rate) and, when centered,
+ * subtracts `ε` instead of adding it (`√(ν − μ² − ε)`).
+ *
+ * @param lr - Learning rate `η ≥ 0`, or a schedule.
+ * @param options - See {@link RmspropOptions}.
+ * @returns The optimizer; its state holds `hyperparams`.
+ *
+ * @example
+ * ```ts
+ * const tx = rmsprop(1e-3, { centered: true, momentum: 0.9 });
+ * const state = tx.init(params);
+ * ```
+ *
+ * Tieleman and Hinton, 2012, "Lecture 6.5: RMSProp" (Coursera, Neural Networks for Machine
+ * Learning); Graves, 2013, "Generating Sequences With Recurrent Neural Networks" (https://arxiv.org/abs/1308.0850).
+ */
+export function rmsprop(
+  lr: ScalarOrSchedule,
+  { decay = 0.9, eps = 1e-8, epsInSqrt = false, centered = false, momentum = 0, initialScale = 0 }: RmspropOptions = {},
+): InjectedTransformation {
+  checkHyperparam('rmsprop', 'initialScale', initialScale);
+  const hasMomentum = momentum !== 0;
+  const hyper: Record<string, ScalarOrSchedule> = hasMomentum ? { lr, decay, eps, momentum } : { lr, decay, eps };
+  return withHyperparams('rmsprop', hyper, (h) =>
+    withFused(
+      chain(
+        scaleByRms({ decay: h.decay, eps: h.eps, epsInSqrt, centered, initialScale }),
+        ...(hasMomentum ? [traceMomentum(h.momentum)] : []),
+        scaleByLearningRate(h.lr),
+      ),
+      rmspropPlan(h, hasMomentum, centered, epsInSqrt),
+    ),
+  );
+}

@@ -1,0 +1,87 @@
+import { checkHyperparam } from '../hyperparams.js';
+import { mapTreesN, stateNumber, stateTree, zerosLike } from '../tree.js';
+import type { GradientTransformation, Params } from '../types.js';
+import { ema } from './math.js';
+
+/** The state of {@link scaleByAdam}: the step count and the moments (`nuMax` with AMSGrad). */
+export type ScaleByAdamState = { readonly count: number; readonly mu: Params; readonly nu: Params; readonly nuMax?: Params };
+
+/** Options of {@link scaleByAdam}. */
+export interface ScaleByAdamOptions {
+  /** Decay of the first moment (default 0.9). */
+  readonly b1?: number;
+  /** Decay of the second moment (default 0.999). */
+  readonly b2?: number;
+  /** Added to the denominator outside the square root (default 1e-8). */
+  readonly eps?: number;
+  /** Added inside the square root (default 0). */
+  readonly epsRoot?: number;
+  /** Dozat's Nesterov momentum (NAdam), as optax: no momentum-decay schedule (default false). */
+  readonly nesterov?: boolean;
+  /** AMSGrad: divide by the running maximum of the second moment (default false). */
+  readonly amsgrad?: boolean;
+}
+
+/**
+ * Rescales updates by Adam's bias-corrected moment estimates (optax's `scale_by_adam`).
+ *
+ * ```text
+ * t ← t + 1
+ * m ← b1·m + (1 − b1)·g,      v ← b2·v + (1 − b2)·g²
+ * m̂ = m / (1 − b1ᵗ)           (Nesterov: m̂ = b1·m / (1 − b1ᵗ⁺¹) + (1 − b1)·g / (1 − b1ᵗ))
+ * v̂ = v / (1 − b2ᵗ)           (AMSGrad: v_max ← max(v_max, v),  v̂ = v_max / (1 − b2ᵗ))
+ * u = m̂ / (√(v̂ + ε_root) + ε)
+ * ```
+ *
+ * AMSGrad keeps the maximum of the raw second moment and bias-corrects it afterwards (PyTorch's
+ * convention; optax takes the maximum of the corrected one). Nesterov follows Dozat and optax,
+ * without the momentum-decay schedule of PyTorch's and Keras's NAdam.
+ *
+ * @param options - See {@link ScaleByAdamOptions}.
+ * @returns A transformation whose state is `{ count, mu, nu }` (and `nuMax` with AMSGrad).
+ *
+ * @example
+ * ```ts
+ * const myAdam = chain(scaleByAdam({ b2: 0.99 }), scaleByLearningRate(1e-3));
+ * ```
+ *
+ * Kingma and Ba, 2015, "Adam: A Method for Stochastic Optimization" (https://arxiv.org/abs/1412.6980);
+ * Dozat, 2016, "Incorporating Nesterov Momentum into Adam";
+ * Reddi et al., 2018, "On the Convergence of Adam and Beyond" (https://openreview.net/forum?id=ryQu7f-RZ).
+ */
+export function scaleByAdam({ b1 = 0.9, b2 = 0.999, eps = 1e-8, epsRoot = 0, nesterov = false, amsgrad = false }: ScaleByAdamOptions = {}): GradientTransformation<ScaleByAdamState> {
+  const where = 'scaleByAdam';
+  checkHyperparam(where, 'b1', b1);
+  checkHyperparam(where, 'b2', b2);
+  checkHyperparam(where, 'eps', eps);
+  checkHyperparam(where, 'epsRoot', epsRoot);
+  return {
+    name: where,
+    init: (params) => ({ count: 0, mu: zerosLike(params), nu: zerosLike(params), ...(amsgrad ? { nuMax: zerosLike(params) } : {}) }),
+    update(grads, state) {
+      const count = stateNumber(state, 'count', where) + 1;
+      const trees = [grads, stateTree(state, 'mu', where), stateTree(state, 'nu', where)];
+      if (amsgrad) trees.push(stateTree(state, 'nuMax', where));
+      const c1 = 1 - Math.pow(b1, count);
+      const c1Next = 1 - Math.pow(b1, count + 1);
+      const c2 = 1 - Math.pow(b2, count);
+      const [updates, mu, nu, nuMax] = mapTreesN(
+        amsgrad ? 4 : 3,
+        trees,
+        ([g, m, v, vMax]) => {
+          const b = g.backend;
+          const m2 = ema(m, g, b1);
+          const v2 = ema(v, b.unary('square', g), b2);
+          const vMax2 = amsgrad ? b.binary('maximum', vMax, v2) : undefined;
+          const mHat = nesterov ? b.add(b.div(b.mul(m2, b1), c1Next), b.div(b.mul(g, 1 - b1), c1)) : b.div(m2, c1);
+          let vHat = b.div(vMax2 ?? v2, c2);
+          if (epsRoot !== 0) vHat = b.add(vHat, epsRoot);
+          const u = b.div(mHat, b.add(b.unary('sqrt', vHat), eps));
+          return vMax2 ? [u, m2, v2, vMax2] : [u, m2, v2];
+        },
+        { where, labels: ['update', "state 'mu'", "state 'nu'", "state 'nuMax'"] },
+      );
+      return [updates, { count, mu, nu, ...(amsgrad ? { nuMax } : {}) }];
+    },
+  };
+}

@@ -1,0 +1,78 @@
+import type { Tensor } from '@downhill/backend';
+import { checkHyperparam } from '../hyperparams.js';
+import { maskSelects, type Mask } from '../mask.js';
+import { mapTrees } from '../tree.js';
+import type { GradientTransformation } from '../types.js';
+import { alias, norm } from './math.js';
+import { needParams } from './needs-params.js';
+import type { EmptyState } from './scale.js';
+
+/** Options of {@link scaleByTrustRatio}. */
+export interface ScaleByTrustRatioOptions {
+  /** Lower bound of the parameter norm (default 0). */
+  readonly minNorm?: number;
+  /** Multiplies the ratio (default 1). */
+  readonly trustCoefficient?: number;
+  /** Added to the update norm (default 0). */
+  readonly eps?: number;
+  /** Which parameters get the ratio; the others pass unchanged (default all). */
+  readonly mask?: Mask;
+}
+
+/**
+ * Scales each parameter's update by the ratio of the parameter's norm to the update's norm,
+ * layer by layer: LAMB's trust ratio (optax's `scale_by_trust_ratio`).
+ *
+ * ```text
+ * r = c · max(‖p‖, minNorm) / (‖u‖ + ε),   r = 1 where either norm is 0
+ * u ← r · u
+ * ```
+ *
+ * @param options - See {@link ScaleByTrustRatioOptions}.
+ * @returns A stateless transformation (needs `params`).
+ *
+ * @example
+ * ```ts
+ * const myLamb = chain(scaleByAdam({ eps: 1e-6 }), addDecayedWeights(0.01), scaleByTrustRatio(), scaleByLearningRate(1e-3));
+ * ```
+ *
+ * You et al., 2020, "Large Batch Optimization for Deep Learning: Training BERT in 76 minutes" (https://arxiv.org/abs/1904.00962).
+ */
+export function scaleByTrustRatio({ minNorm = 0, trustCoefficient = 1, eps = 0, mask }: ScaleByTrustRatioOptions = {}): GradientTransformation<EmptyState> {
+  const where = 'scaleByTrustRatio';
+  checkHyperparam(where, 'minNorm', minNorm);
+  checkHyperparam(where, 'trustCoefficient', trustCoefficient);
+  checkHyperparam(where, 'eps', eps);
+  return {
+    name: where,
+    init: () => ({}),
+    update(grads, state, params) {
+      const ps = needParams(params, where);
+      const updates = mapTrees(
+        [grads, ps],
+        ([u, p], name) => {
+          if (!maskSelects(mask, name, p, where)) return alias(u);
+          const b = u.backend;
+          const pn = b.binary('maximum', norm(sameDType(p, u)), minNorm);
+          const un = norm(u);
+          return b.mul(u, safeRatio(b.mul(pn, trustCoefficient), un, eps));
+        },
+        { where, labels: ['update', 'parameter'], dtype: false },
+      );
+      return [updates, state];
+    },
+  };
+}
+
+/** `p` in `like`'s dtype. */
+export function sameDType(p: Tensor, like: Tensor): Tensor {
+  return p.dtype === like.dtype ? p : p.backend.cast(p, like.dtype);
+}
+
+/** `num / (den + eps)`, or 1 where `num` or `den` is zero (rank-0 tensors). */
+export function safeRatio(num: Tensor, den: Tensor, eps: number): Tensor {
+  const b = num.backend;
+  const zero = b.where(b.compare('equal', num, 0), 1, b.where(b.compare('equal', den, 0), 1, 0));
+  const ratio = b.div(num, b.add(den, eps));
+  return b.where(b.compare('greater', zero, 0), 1, ratio);
+}

@@ -1,0 +1,62 @@
+import { checkHyperparam } from '../hyperparams.js';
+import { mapTreesN, stateTree, zerosLike } from '../tree.js';
+import type { GradientTransformation, Params } from '../types.js';
+import { alias } from './math.js';
+
+/** The state of {@link traceMomentum}: the momentum buffer, per parameter. */
+export type TraceState = { readonly trace: Params };
+
+/** Options of {@link traceMomentum}. */
+export interface TraceMomentumOptions {
+  /** Nesterov's look-ahead: `u = g + μ·t` instead of `u = t` (default false). */
+  readonly nesterov?: boolean;
+  /** PyTorch's dampening `τ`: the gradient enters the buffer as `(1 − τ)·g` (default 0). */
+  readonly dampening?: number;
+}
+
+/**
+ * Heavy-ball momentum (optax's `trace`, PyTorch's SGD buffer).
+ *
+ * ```text
+ * t ← μ·t + (1 − τ)·g
+ * u = t,  or with Nesterov  u = g + μ·t
+ * ```
+ *
+ * The buffer starts at zero, so the first update is `(1 − τ)·g` (PyTorch starts its buffer at the
+ * first gradient instead; the two agree when `τ = 0`).
+ *
+ * @param decay - The momentum `μ` in `[0, 1)`.
+ * @param options - See {@link TraceMomentumOptions}.
+ * @returns A transformation whose state is `{ trace }`.
+ *
+ * @example
+ * ```ts
+ * const heavyBall = chain(traceMomentum(0.9), scaleByLearningRate(0.01));
+ * ```
+ *
+ * Polyak, 1964, "Some methods of speeding up the convergence of iteration methods";
+ * Sutskever et al., 2013, "On the importance of initialization and momentum in deep learning".
+ */
+export function traceMomentum(decay: number, { nesterov = false, dampening = 0 }: TraceMomentumOptions = {}): GradientTransformation<TraceState> {
+  const where = 'traceMomentum';
+  checkHyperparam(where, 'momentum', decay);
+  checkHyperparam(where, 'dampening', dampening);
+  return {
+    name: where,
+    init: (params) => ({ trace: zerosLike(params) }),
+    update(grads, state) {
+      const trace = stateTree(state, 'trace', where);
+      const [updates, next] = mapTreesN(
+        2,
+        [grads, trace],
+        ([g, t]) => {
+          const b = g.backend;
+          const t2 = b.add(b.mul(t, decay), dampening === 0 ? g : b.mul(g, 1 - dampening));
+          return [nesterov ? b.add(g, b.mul(t2, decay)) : alias(t2), t2];
+        },
+        { where, labels: ['update', "state 'trace'"] },
+      );
+      return [updates, { trace: next }];
+    },
+  };
+}
