@@ -34,7 +34,7 @@ export type ArgGrads<A extends readonly unknown[], N> = N extends number
     : Grads<A[0]>;
 
 /** Runs `f` under a new trace and differentiates its scalar output. @internal */
-function run(f: (...args: unknown[]) => unknown, args: unknown[], options: GradOptions, where: string) {
+function run(f: (...args: unknown[]) => unknown, args: unknown[], options: GradOptions, where: string, withValue: boolean) {
   const { argnums, wrt, hasAux = false } = options;
   const nums = normalizeArgnums(argnums, args.length, where);
   if (wrt !== undefined && nums.length !== 1) throw new InvalidArgumentError(`${where}: wrt selects leaves of one argument; argnums names ${nums.length}`);
@@ -69,7 +69,7 @@ function run(f: (...args: unknown[]) => unknown, args: unknown[], options: GradO
     const grads = gradTrees(args, nums, keep, inputs, cts);
     const value = out instanceof Traced && out.trace === trace ? out.primal : out;
     const aux = hasAux ? lowerTree((result as unknown[])[1], trace) : undefined;
-    const results = { value, grads: typeof argnums === 'number' || argnums === undefined ? grads[0] : grads, aux };
+    const results = { value: withValue ? value : undefined, grads: typeof argnums === 'number' || argnums === undefined ? grads[0] : grads, aux };
     return nested ? results : ownHandles(results, tensorsIn(args));
   };
   if (nested) return body();
@@ -114,7 +114,7 @@ export function grad<A extends readonly unknown[], X, const N extends number | r
 export function grad(f: (...args: never[]) => unknown, options: GradOptions = {}): (...args: unknown[]) => unknown {
   checkFunction(f, 'grad');
   return (...args: unknown[]) => {
-    const r = run(f as (...a: unknown[]) => unknown, args, options, 'grad');
+    const r = run(f as (...a: unknown[]) => unknown, args, options, 'grad', false);
     return options.hasAux ? [r.grads, r.aux] : r.grads;
   };
 }
@@ -144,7 +144,7 @@ export function valueAndGrad<A extends readonly unknown[], X, const N extends nu
 export function valueAndGrad(f: (...args: never[]) => unknown, options: GradOptions = {}): (...args: unknown[]) => unknown {
   checkFunction(f, 'valueAndGrad');
   return (...args: unknown[]) => {
-    const r = run(f as (...a: unknown[]) => unknown, args, options, 'valueAndGrad');
+    const r = run(f as (...a: unknown[]) => unknown, args, options, 'valueAndGrad', true);
     return options.hasAux ? [[r.value, r.aux], r.grads] : [r.value, r.grads];
   };
 }
