@@ -87,7 +87,7 @@ export interface Backend {
   binary(op: BinaryOp, a: Tensor | number, b: Tensor | number): Tensor;
   /** Elementwise comparison with broadcasting; returns `bool`. */
   compare(op: CompareOp, a: Tensor | number, b: Tensor | number): Tensor;
-  /** `cond ? a : b` elementwise with broadcasting; `cond` is `bool`. */
+  /** `cond ? a : b` elementwise with broadcasting; `cond` is `bool`; two numbers give float32. */
   where(cond: Tensor, a: Tensor | number, b: Tensor | number): Tensor;
   /** Conversion to another dtype. */
   cast(x: Tensor, dtype: DType): Tensor;

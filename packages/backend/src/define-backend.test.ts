@@ -195,3 +195,16 @@ describe('a failed fusedUpdate leaves the parameter and the state unchanged', ()
 function b2(b: Backend) {
   return b.tensor([1, 2, 3, 4], [2, 2]);
 }
+
+describe('where with two numbers', () => {
+  it('gives float32 and leaves no temporaries', async () => {
+    const { cpu } = await import('@downhill/backend-cpu');
+    const b = cpu();
+    const c = b.tensor([1, 0, 1], [3], 'bool');
+    const before = b.memory().tensors;
+    const y = b.where(c, 1, -1);
+    expect(y.dtype).toBe('float32');
+    expect([...(await y.read())]).toEqual([1, -1, 1]);
+    expect(b.memory().tensors).toBe(before + 1);
+  });
+});

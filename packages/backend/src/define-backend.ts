@@ -298,7 +298,12 @@ class CheckedBackend implements Backend {
   where(cond: Tensor, a: Tensor | number, b: Tensor | number): Tensor {
     this.own(cond, 'where');
     if (cond.dtype !== 'bool') throw new DTypeError(`${this.name}.where: the condition must be bool, got ${cond}`);
-    const [ta, tb, temps] = this.pair(a, b, 'where');
+    // Two numbers: both branches are float32 scalars, as in `where(cond, 1, 0)`.
+    const [ta, tb, temps] =
+      typeof a === 'number' && typeof b === 'number'
+        ? this.pair(this.constant(a, 'float32', []), b, 'where')
+        : this.pair(a, b, 'where');
+    if (typeof a === 'number' && typeof b === 'number') temps.push(ta);
     let out: Shape;
     try {
       out = broadcastShapes(broadcastShapes(cond.shape, ta.shape, `${this.name}.where`), tb.shape, `${this.name}.where`);

@@ -68,7 +68,7 @@ export function allocateTyped<D extends DType>(dtype: D, size: number): TypedArr
 
 /**
  * Host data converted to the typed array of `dtype` (a copy; values are rounded to the dtype as
- * typed arrays round them, and `bool` maps every non-zero value to 1).
+ * typed arrays round them, and `bool` maps every non-zero value, NaN included, to 1).
  *
  * @example
  * ```ts
@@ -78,7 +78,7 @@ export function allocateTyped<D extends DType>(dtype: D, size: number): TypedArr
 export function toTyped<D extends DType>(data: HostData, dtype: D): TypedArrayFor[D] {
   const out = allocateTyped(dtype, data.length);
   if (dtype === 'bool') {
-    for (let i = 0; i < data.length; i++) out[i] = data[i] ? 1 : 0;
+    for (let i = 0; i < data.length; i++) out[i] = data[i] !== 0 ? 1 : 0; // NaN is true, as in cast
   } else {
     (out as Float64Array).set(data as ArrayLike<number>);
   }

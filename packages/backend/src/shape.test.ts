@@ -24,3 +24,10 @@ describe('shape helpers', () => {
     expect(() => matmulShape([2, 3], [2, 3], false, false)).toThrow(/contracts 3 with 2/);
   });
 });
+
+describe('small conventions', () => {
+  it('maps NaN to true when making a bool tensor, as cast does', async () => {
+    const { toTyped } = await import('@downhill/backend');
+    expect([...toTyped([NaN, 0, -0, 2], 'bool')]).toEqual([1, 0, 0, 1]);
+  });
+});
