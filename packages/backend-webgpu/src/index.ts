@@ -1,0 +1,13 @@
+/**
+ * `@downhill/backend-webgpu`: TensorFlow.js's WebGPU backend through `@downhill/backend-tfjs`,
+ * set up for browsers (`navigator.gpu`) and for Node (Dawn through the `webgpu` npm package), with
+ * the fused optimizer updates `sgd`, `adam` and `rmsprop` as WGSL kernels of one dispatch each.
+ *
+ * Import `@downhill/backend-webgpu/register` to register it as `webgpu` (priority 200).
+ *
+ * @packageDocumentation
+ */
+export { webgpu, webgpuInfo, webgpuMemory, releaseWebGPU, type WebGPUInfo, type WebGPUOptions } from './webgpu.js';
+export { acquireDevice, type AcquiredDevice, type GpuOptions } from './acquire-device.js';
+export { defaultDawnRoutes, describeRoute, type DawnBackend, type FeatureLevel, type GpuRoute } from './gpu-route.js';
+export { fusedVariant, type FusedVariant } from './fused-wgsl.js';

@@ -1,0 +1,27 @@
+/**
+ * Side effect: registers the WebGPU backend as `webgpu` (priority 200, above the CPU backends and
+ * below CUDA) with the backend registry of `@downhill/backend`. Nothing starts until the backend
+ * is asked for; where no adapter can be had, `selectBackend()` records why and moves on to the
+ * next backend, and `getBackend('webgpu')` throws `BackendUnavailableError` with the reason.
+ *
+ * @example
+ * ```ts
+ * import '@downhill/backend-webgpu/register';
+ * import '@downhill/backend-cpu/register';
+ * import { selectBackend } from '@downhill/backend';
+ * const { backend, reason } = await selectBackend(); // webgpu where an adapter exists, else cpu
+ * ```
+ *
+ * @packageDocumentation
+ */
+import { hasBackend, registerBackend } from '@downhill/backend';
+import { webgpu } from './webgpu.js';
+
+if (!hasBackend('webgpu')) {
+  registerBackend({
+    name: 'webgpu',
+    priority: 200,
+    description: 'TensorFlow.js WebGPU with fused WGSL optimizer updates',
+    create: () => webgpu(),
+  });
+}
