@@ -1,0 +1,129 @@
+import { DTypeError, InvalidArgumentError, ShapeError, fmtShape, shapesEqual, type Tensor } from '@downhill/backend';
+import { detach, noGrad, ops, type TensorLike } from '@downhill/autograd';
+import type { Rng } from '@downhill/initializers';
+import type { Module } from './module.js';
+import { describeValue, isRecord, joinPath, type ParamsLike } from './params.js';
+
+/** A buffer value computed during a forward pass, to be stored after it. @internal */
+export interface BufferUpdate {
+  readonly module: Module;
+  readonly name: string;
+  readonly path: string;
+  readonly value: Tensor;
+}
+
+/** What one forward pass shares among its modules. @internal */
+export interface RunState {
+  readonly training: boolean;
+  readonly rng: Rng | undefined;
+  readonly updates: BufferUpdate[];
+}
+
+/**
+ * What a module's `forward` sees: its own parameters and buffers (by local name), the mode, a
+ * random key, and the way to run its children. One context per module per forward pass.
+ *
+ * @example
+ * ```ts
+ * class Affine extends Module {
+ *   constructor() { super(); this.addParameter('w', [3, 2], glorotUniform()); }
+ *   forward(x: TensorLike, ctx: ForwardContext) { return ops.matmul(x, ctx.param('w')); }
+ * }
+ * ```
+ */
+export interface ForwardContext {
+  /** Whether this pass runs in training mode (batch statistics, dropout on). */
+  readonly training: boolean;
+  /** The module's dotted path in the model (`''` for the model itself). */
+  readonly path: string;
+  /** The module's parameter `name` from the tree given to `apply` (a traced value under `grad`). */
+  param(name: string): TensorLike;
+  /** The module's buffer `name` (running statistics): a constant, never differentiated. */
+  buffer(name: string): TensorLike;
+  /**
+   * Records a new value for buffer `name`, stored once the pass ends (by `apply`) or returned (by
+   * `applyFunctional`). The value is detached and cast to the buffer's dtype: no gradient flows.
+   */
+  setBuffer(name: string, value: TensorLike): void;
+  /** Runs a child module (registered with `addModule`) on `x`. */
+  call(child: Module, x: TensorLike): TensorLike;
+  /**
+   * The random key of this module for this pass: `rng.fold(path)` when `apply` was given `rng`,
+   * else the next key of the module's own stream (seeded at construction or by `init`).
+   */
+  key(): Rng;
+}
+
+/** The name of a module for messages: `Dense 'encoder.dense1'`, or `Dense (the model)`. @internal */
+export function moduleName(module: Module, path: string): string {
+  return path === '' ? `${module.constructor.name} (the model)` : `${module.constructor.name} '${path}'`;
+}
+
+/** @internal */
+export class Context implements ForwardContext {
+  constructor(
+    private readonly module: Module,
+    readonly path: string,
+    private readonly params: unknown,
+    private readonly buffers: unknown,
+    private readonly run: RunState,
+  ) {}
+
+  get training(): boolean {
+    return this.run.training;
+  }
+
+  param(name: string): TensorLike {
+    const slot = this.module._params.get(name);
+    if (!slot) throw new InvalidArgumentError(`${moduleName(this.module, this.path)}: it has no parameter '${name}' (it has: ${[...this.module._params.keys()].join(', ') || 'none'})`);
+    return this.leaf(this.params, name, slot.shape, 'parameter');
+  }
+
+  buffer(name: string): TensorLike {
+    const slot = this.module._buffers.get(name);
+    if (!slot) throw new InvalidArgumentError(`${moduleName(this.module, this.path)}: it has no buffer '${name}' (it has: ${[...this.module._buffers.keys()].join(', ') || 'none'})`);
+    return this.leaf(this.buffers, name, slot.shape, 'buffer');
+  }
+
+  setBuffer(name: string, value: TensorLike): void {
+    const current = this.buffer(name);
+    if (!shapesEqual(value.shape, current.shape)) {
+      throw new ShapeError(`${moduleName(this.module, this.path)}: new value of buffer '${joinPath(this.path, name)}' has shape ${fmtShape(value.shape)}, expected ${fmtShape(current.shape)}`);
+    }
+    const stored = noGrad(() => ops.cast(detach(value), current.dtype)) as Tensor;
+    this.run.updates.push({ module: this.module, name, path: joinPath(this.path, name), value: stored });
+  }
+
+  call(child: Module, x: TensorLike): TensorLike {
+    let name: string | undefined;
+    for (const [k, m] of this.module._children) if (m === child) name = k;
+    if (name === undefined) {
+      throw new InvalidArgumentError(`${moduleName(this.module, this.path)}: ctx.call was given a ${child?.constructor?.name ?? typeof child} that is not one of its children; register it with addModule(name, module)`);
+    }
+    const sub = (tree: unknown) => (isRecord(tree) ? tree[name] : undefined);
+    const ctx = new Context(child, joinPath(this.path, name), sub(this.params), sub(this.buffers), this.run);
+    return child.forward(x, ctx);
+  }
+
+  key(): Rng {
+    if (this.run.rng) return this.run.rng.fold(this.path);
+    return this.module._nextKey(this.path);
+  }
+
+  private leaf(tree: unknown, name: string, shape: readonly number[], kind: 'parameter' | 'buffer'): TensorLike {
+    const full = joinPath(this.path, name);
+    const v = isRecord(tree) ? tree[name] : undefined;
+    if (v === undefined || isRecord(v) || !(typeof v === 'object' && v !== null && 'shape' in v)) {
+      const hint = kind === 'parameter' ? 'pass model.parameters() (or the tree grad traces from it)' : 'initialize the model (model.init) or pass its buffers';
+      throw new InvalidArgumentError(`${moduleName(this.module, this.path)}: the ${kind} tree has ${describeValue(v)} at '${full}', expected a tensor of shape ${fmtShape(shape)}; ${hint}`);
+    }
+    const t = v as TensorLike;
+    if (!shapesEqual(t.shape, shape)) {
+      throw new ShapeError(`${moduleName(this.module, this.path)}: ${kind} '${full}' has shape ${fmtShape(t.shape)}, expected ${fmtShape(shape)}`);
+    }
+    if (t.dtype !== 'float32' && t.dtype !== 'float64') {
+      throw new DTypeError(`${moduleName(this.module, this.path)}: ${kind} '${full}' is ${t.dtype}, expected float32 or float64`);
+    }
+    return t;
+  }
+}
