@@ -72,7 +72,6 @@ export function sameDType(p: Tensor, like: Tensor): Tensor {
 /** `num / (den + eps)`, or 1 where `num` or `den` is zero (rank-0 tensors). */
 export function safeRatio(num: Tensor, den: Tensor, eps: number): Tensor {
   const b = num.backend;
-  const zero = b.where(b.compare('equal', num, 0), 1, b.where(b.compare('equal', den, 0), 1, 0));
   const ratio = b.div(num, b.add(den, eps));
-  return b.where(b.compare('greater', zero, 0), 1, ratio);
+  return b.where(b.compare('equal', num, 0), 1, b.where(b.compare('equal', den, 0), 1, ratio));
 }

@@ -1,0 +1,219 @@
+/**
+ * One table of every named optimizer through the same checks (after optax's
+ * `_OPTIMIZERS_UNDER_TEST`): convergence on an ill-conditioned quadratic and on Rosenbrock,
+ * inputs left unmutated, state saved to the host and restored mid-run continuing bitwise
+ * identically, a flat count of live tensors, and the fused kernels agreeing with the composed
+ * transformations. Gradients are analytic (this package never uses autograd).
+ */
+import type { Backend, DType } from '@downhill/backend';
+import { cpu } from '@downhill/backend-cpu';
+import { describe, expect, it } from 'vitest';
+import { hostTree, quadratic, restore, rosenbrock, rng, runProblem, snapshot, treeOf, type Problem } from '../__fixtures__/problems.js';
+import { step } from '../step.js';
+import { stateTensors } from '../tree.js';
+import type { GradientTransformation, OptState, Params } from '../types.js';
+import { adadelta } from './adadelta.js';
+import { adafactor } from './adafactor.js';
+import { adagrad } from './adagrad.js';
+import { adam, amsgrad, nadam } from './adam.js';
+import { adamax } from './adamax.js';
+import { adamw } from './adamw.js';
+import { lamb } from './lamb.js';
+import { lars } from './lars.js';
+import { lion } from './lion.js';
+import { radam } from './radam.js';
+import { rmsprop } from './rmsprop.js';
+import { sgd } from './sgd.js';
+
+const b: Backend = cpu();
+
+interface Target {
+  readonly make: () => GradientTransformation<any>;
+  readonly steps: number;
+  /** Largest allowed distance to the minimizer after `steps`, from a start at distance √2 (quadratic) or 2 (Rosenbrock). */
+  readonly tol: number;
+}
+
+interface Case {
+  readonly name: string;
+  /** For the structural checks (no mutation, save/restore, memory, fused agreement). */
+  readonly make: () => GradientTransformation<any>;
+  readonly quadratic: Target;
+  readonly rosenbrock: Target;
+  /** Whether the optimizer has a fused kernel on backend-cpu. */
+  readonly fused: boolean;
+}
+
+const decaying = (lr: number, rate: number) => (t: number) => lr * rate ** t;
+
+export const CASES: readonly Case[] = [
+  { name: 'sgd', make: () => sgd(0.05), fused: true, quadratic: { make: () => sgd(0.15), steps: 300, tol: 1e-8 }, rosenbrock: { make: () => sgd(2e-3), steps: 3000, tol: 0.15 } },
+  {
+    name: 'sgd momentum',
+    make: () => sgd(0.05, { momentum: 0.9 }),
+    fused: true,
+    quadratic: { make: () => sgd(0.05, { momentum: 0.9 }), steps: 300, tol: 1e-5 },
+    rosenbrock: { make: () => sgd(5e-4, { momentum: 0.9 }), steps: 3000, tol: 0.05 },
+  },
+  {
+    name: 'sgd nesterov + weight decay',
+    make: () => sgd(0.05, { momentum: 0.9, nesterov: true, weightDecay: 1e-2 }),
+    fused: true,
+    quadratic: { make: () => sgd(0.05, { momentum: 0.9, nesterov: true, weightDecay: 1e-3 }), steps: 300, tol: 1e-5 },
+    rosenbrock: { make: () => sgd(5e-4, { momentum: 0.9, nesterov: true }), steps: 3000, tol: 0.05 },
+  },
+  { name: 'adagrad', make: () => adagrad(0.1), fused: false, quadratic: { make: () => adagrad(0.5), steps: 300, tol: 1e-6 }, rosenbrock: { make: () => adagrad(0.3), steps: 3000, tol: 0.15 } },
+  {
+    name: 'adadelta',
+    make: () => adadelta(1),
+    fused: false,
+    quadratic: { make: () => adadelta(0.5, { rho: 0.95, eps: 1e-5 }), steps: 1000, tol: 0.05 },
+    rosenbrock: { make: () => adadelta(2, { rho: 0.9, eps: 1e-3 }), steps: 3000, tol: 0.3 },
+  },
+  { name: 'rmsprop', make: () => rmsprop(0.01), fused: true, quadratic: { make: () => rmsprop(0.01), steps: 500, tol: 0.02 }, rosenbrock: { make: () => rmsprop(1e-3), steps: 3000, tol: 0.2 } },
+  {
+    name: 'rmsprop centered momentum epsInSqrt',
+    make: () => rmsprop(0.01, { centered: true, momentum: 0.9, epsInSqrt: true }),
+    fused: true,
+    quadratic: { make: () => rmsprop(5e-3, { centered: true, momentum: 0.9 }), steps: 500, tol: 0.01 },
+    rosenbrock: { make: () => rmsprop(2e-4, { centered: true, momentum: 0.9 }), steps: 3000, tol: 0.01 },
+  },
+  { name: 'adam', make: () => adam(0.05), fused: true, quadratic: { make: () => adam(0.05), steps: 500, tol: 1e-6 }, rosenbrock: { make: () => adam(0.02), steps: 3000, tol: 0.01 } },
+  {
+    name: 'adamw masked',
+    make: () => adamw(0.05, { weightDecay: 0.1, mask: (name) => name !== 'b' }),
+    fused: true,
+    quadratic: { make: () => adamw(0.05, { weightDecay: 1e-4 }), steps: 500, tol: 1e-6 },
+    rosenbrock: { make: () => adamw(0.02, { weightDecay: 1e-4 }), steps: 3000, tol: 0.01 },
+  },
+  { name: 'amsgrad', make: () => amsgrad(0.05), fused: false, quadratic: { make: () => amsgrad(0.05), steps: 500, tol: 1e-6 }, rosenbrock: { make: () => amsgrad(0.02), steps: 3000, tol: 0.01 } },
+  { name: 'nadam', make: () => nadam(0.05), fused: false, quadratic: { make: () => nadam(0.05), steps: 500, tol: 1e-6 }, rosenbrock: { make: () => nadam(0.02), steps: 3000, tol: 0.02 } },
+  { name: 'adamax', make: () => adamax(0.05), fused: false, quadratic: { make: () => adamax(0.05), steps: 500, tol: 1e-6 }, rosenbrock: { make: () => adamax(0.02), steps: 3000, tol: 0.01 } },
+  { name: 'radam', make: () => radam(0.05), fused: false, quadratic: { make: () => radam(0.05), steps: 500, tol: 1e-6 }, rosenbrock: { make: () => radam(2e-3), steps: 3000, tol: 0.3 } },
+  {
+    name: 'lion',
+    make: () => lion(0.01),
+    fused: false,
+    quadratic: { make: () => lion(decaying(0.02, 0.995), { weightDecay: 0 }), steps: 500, tol: 0.01 },
+    rosenbrock: { make: () => lion(decaying(0.01, 0.998), { weightDecay: 0 }), steps: 3000, tol: 0.01 },
+  },
+  { name: 'lamb', make: () => lamb(0.05, { weightDecay: 0.01 }), fused: false, quadratic: { make: () => lamb(0.05), steps: 500, tol: 1e-6 }, rosenbrock: { make: () => lamb(0.02), steps: 3000, tol: 0.5 } },
+  { name: 'lars', make: () => lars(1, { weightDecay: 1e-3 }), fused: false, quadratic: { make: () => lars(10), steps: 500, tol: 1e-6 }, rosenbrock: { make: () => lars(1), steps: 3000, tol: 0.05 } },
+  {
+    name: 'adafactor',
+    make: () => adafactor(0.05, { minDimSizeToFactor: 2, momentum: 0.9, weightDecay: 1e-3 }),
+    fused: false,
+    quadratic: { make: () => adafactor(0.05, { multiplyByParameterScale: false }), steps: 500, tol: 1e-6 },
+    rosenbrock: { make: () => adafactor(0.02, { multiplyByParameterScale: false }), steps: 3000, tol: 0.3 },
+  },
+];
+
+/** A small tree with a matrix (so Adafactor factors it) and two vectors. */
+function tree(seed: number, dtype: DType = 'float64'): Params {
+  const r = rng(seed);
+  const v = (n: number) => Array.from({ length: n }, () => 2 * r() - 1);
+  return treeOf(b, { 'a.w': v(6), 'a.v': v(3), b: v(2) }, dtype, { 'a.w': [2, 3] });
+}
+
+/** Gradients of ½·Σ cᵢ·pᵢ² (a quadratic with several curvatures), as host math. */
+function gradsOf(params: Params, dtype: DType = 'float64'): Params {
+  const host = hostTree(b, params);
+  return treeOf(b, Object.fromEntries(Object.entries(host).map(([n, xs]) => [n, xs.map((x, i) => (1 + (i % 3)) * x)])), dtype, { 'a.w': [2, 3] });
+}
+
+function run(tx: GradientTransformation<any>, params: Params, state: OptState, steps: number, opts: { fused?: boolean; dtype?: DType } = {}): { params: Params; state: OptState } {
+  for (let i = 0; i < steps; i++) {
+    const g = gradsOf(params, opts.dtype);
+    ({ params, state } = step(tx, params, g, state, { inPlace: true, fused: opts.fused ?? true }));
+    b.dispose(stateTensors(g));
+  }
+  return { params, state };
+}
+
+function release(...xs: unknown[]): void {
+  for (const x of xs) b.dispose(stateTensors(x as OptState));
+}
+
+function distance(p: Problem, x: number[]): number {
+  return Math.hypot(x[0] - p.minimum[0], x[1] - p.minimum[1]);
+}
+
+describe.each(CASES)('$name', (c) => {
+  it.each([
+    ['quadratic', quadratic, c.quadratic],
+    ['rosenbrock', rosenbrock, c.rosenbrock],
+  ] as const)('converges on the %s', (_, problem, target) => {
+    const { final } = runProblem(b, target.make(), problem, target.steps);
+    expect(final.every(Number.isFinite)).toBe(true);
+    expect(distance(problem, final)).toBeLessThan(target.tol);
+  });
+
+  it('leaves params, grads and state unmutated in a pure step (fused and composed)', () => {
+    const tx = c.make();
+    let { params, state } = run(tx, tree(1), tx.init(tree(1)), 0);
+    state = tx.init(params);
+    ({ params, state } = run(tx, params, state, 2));
+    const g = gradsOf(params);
+    const before = snapshot(b, { params, g, state } as never);
+    for (const fused of [true, false]) {
+      const out = step(tx, params, g, state, { fused });
+      expect(snapshot(b, { params, g, state } as never)).toEqual(before);
+      release(out.params, out.state);
+    }
+    release(params, g, state);
+  });
+
+  it('continues bitwise identically after its state is saved to the host and restored', () => {
+    const tx = c.make();
+    let params = tree(2);
+    let state = tx.init(params);
+    ({ params, state } = run(tx, params, state, 3));
+    const saved = snapshot(b, { params, state } as never) as { params: never; state: never };
+    const a = run(tx, params, state, 4);
+    const rParams = restore(b, saved.params) as Params;
+    const rState = restore(b, saved.state);
+    const r = run(tx, rParams, rState, 4);
+    expect(snapshot(b, r.params)).toEqual(snapshot(b, a.params));
+    expect(snapshot(b, r.state)).toEqual(snapshot(b, a.state));
+    release(a.params, a.state, r.params, r.state);
+  });
+
+  it('keeps the count of live tensors flat over steps', () => {
+    const tx = c.make();
+    let params = tree(3);
+    let state = tx.init(params);
+    ({ params, state } = run(tx, params, state, 2));
+    const live = b.memory().tensors;
+    ({ params, state } = run(tx, params, state, 5));
+    expect(b.memory().tensors).toBe(live);
+    ({ params, state } = run(tx, params, state, 2, { fused: false }));
+    expect(b.memory().tensors).toBe(live);
+    release(params, state);
+  });
+});
+
+describe.each(CASES.filter((c) => c.fused))('$name: fused kernel', (c) => {
+  it.each([
+    ['float64', 1e-12],
+    ['float32', 1e-4],
+  ] as const)('agrees with the composed transformations over 100 steps in %s', (dtype, tol) => {
+    const tx = c.make();
+    const init = tree(4, dtype);
+    const composed = run(tx, init, tx.init(init), 100, { fused: false, dtype });
+    const init2 = tree(4, dtype);
+    const first = step(tx, init2, gradsOf(init2, dtype), tx.init(init2), { inPlace: true });
+    expect(first.path).toBe('fused');
+    const fused = run(tx, first.params, first.state, 99, { fused: true, dtype });
+    const a = hostTree(b, composed.params);
+    const f = hostTree(b, fused.params);
+    for (const name of Object.keys(a)) {
+      for (let i = 0; i < a[name].length; i++) {
+        expect(Math.abs(f[name][i] - a[name][i]) / Math.max(1, Math.abs(a[name][i])), `${name}[${i}]`).toBeLessThan(tol);
+      }
+    }
+    // The state has the same layout and numbers either way.
+    const hs = (s: OptState) => JSON.stringify(snapshot(b, s), (_, v) => (typeof v === 'number' && !Number.isInteger(v) ? Math.round(v * 1e3) / 1e3 : v));
+    expect(hs(fused.state)).toBe(hs(composed.state));
+    release(composed.params, composed.state, fused.params, fused.state);
+  });
+});
