@@ -12,3 +12,8 @@ export { Module, type ApplyOptions, type FunctionalResult, type ModuleInitOption
 export { Dense, type DenseOptions, type KernelInit } from './dense.js';
 export { ELU, Flatten, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh } from './activations.js';
 export { Sequential } from './sequential.js';
+export { Dropout, type DropoutOptions } from './dropout.js';
+export { BatchNorm, type BatchNormOptions } from './batch-norm.js';
+export { LayerNorm, type LayerNormOptions } from './layer-norm.js';
+export { WeightsMismatchError, loadWeights, saveWeights, saveWeightsSync, type LoadWeightsOptions, type SaveWeightsOptions } from './weights.js';
+export { SAFETENSORS_DTYPES, SafetensorsError, decodeSafetensors, encodeSafetensors, type SafetensorsEntry } from './safetensors.js';
