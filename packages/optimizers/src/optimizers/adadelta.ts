@@ -30,8 +30,9 @@ export interface AdadeltaOptions {
  * p ← p − η·Δ
  * ```
  *
- * Hyperparameters in the state: `lr`, `rho`, `eps`, `weightDecay`. TensorFlow.js's `adadelta`
- * is the same rule.
+ * Hyperparameters in the state: `lr`, `rho`, `eps`, `weightDecay`. PyTorch's `Adadelta` is the
+ * same rule. TensorFlow.js's `adadelta` differs: it divides by the previous running mean,
+ * √(E[g²]ₜ₋₁ + ε), so its first step is `p − η·g`.
  *
  * @param lr - Learning rate `η ≥ 0` (the paper has none: use 1), or a schedule.
  * @param options - See {@link AdadeltaOptions}.
