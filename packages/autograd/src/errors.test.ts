@@ -85,7 +85,7 @@ const CASES: { name: string; call: () => unknown; error: new (...a: never[]) => 
   },
   {
     name: 'f returning something other than a tensor',
-    call: () => grad(() => 3 as unknown as TensorLike)(t([1])),
+    call: () => grad((_x: TensorLike) => 3 as unknown as TensorLike)(t([1])),
     error: InvalidArgumentError,
     says: [/must return a scalar tensor/, /number 3/],
   },

@@ -14,7 +14,7 @@ export { vjp, type Pullback } from './vjp.js';
 export { hessian, hvp } from './higher-order.js';
 export { detach, noGrad } from './trace.js';
 export { Traced, isTensorLike, type Operand, type TensorLike } from './traced.js';
-export { flattenTree, mapTree, type Grads, type ParamTree } from './tree.js';
+export { flattenTree, mapTree, type AsTensors, type Grads, type ParamTree } from './tree.js';
 export {
   GradCheckError,
   checkGrads,

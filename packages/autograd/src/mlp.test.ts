@@ -55,8 +55,8 @@ function setup(seed: number) {
   return { params, x, labels };
 }
 
-const flat = (tree: unknown) =>
-  (Object.values(tree as object) as unknown[]).flatMap((v) => (v && typeof v === 'object' && !('shape' in v) ? flat(v) : Array.from(backend.readSync(v as Tensor))));
+const flat = (tree: unknown): number[] =>
+  (Object.values(tree as object) as unknown[]).flatMap((v): number[] => (v && typeof v === 'object' && !('shape' in v) ? flat(v) : Array.from(backend.readSync(v as Tensor))));
 
 describe('two-hidden-layer MLP with softmax cross-entropy', () => {
   it('has gradients equal to finite differences (relative error < 1e-6)', async () => {

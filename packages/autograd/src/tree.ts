@@ -13,12 +13,18 @@ export type ParamTree<T = TensorLike> = T | readonly ParamTree<T>[] | { readonly
  * tensor leaf. (Inside an enclosing differentiation, such as the inner `grad` of `grad(grad(f))`,
  * the leaves are traced values of the enclosing trace: pass them to `ops`, not to backend methods.)
  */
-export type Grads<T> = T extends TensorLike
+export type Grads<T> = AsTensors<T>;
+
+/**
+ * A tree with every tensor-like leaf typed as a backend `Tensor`: what `grad`, `valueAndGrad` and
+ * `vjp` return at the top level (inside an enclosing differentiation the leaves are traced values).
+ */
+export type AsTensors<T> = T extends TensorLike
   ? Tensor
   : T extends readonly unknown[]
-    ? { -readonly [K in keyof T]: Grads<T[K]> }
+    ? { -readonly [K in keyof T]: AsTensors<T[K]> }
     : T extends object
-      ? { -readonly [K in keyof T]: Grads<T[K]> }
+      ? { -readonly [K in keyof T]: AsTensors<T[K]> }
       : T;
 
 /** Whether `x` is a branch of a tree (an array or a plain object); everything else is a leaf. */

@@ -4,7 +4,7 @@ import { add } from './ops/elementwise.js';
 import { backendOf, describe, gradTrees, lowerTree, ownHandles, tensorsIn, wrapInputs } from './differentiate.js';
 import { closeTrace, isTracing, openTrace, withRecording } from './trace.js';
 import { Traced, isTensorLike, rawTensor, type TensorLike } from './traced.js';
-import { flattenTree, mapTree, sameStructure, type Grads } from './tree.js';
+import { flattenTree, mapTree, sameStructure, type AsTensors, type Grads } from './tree.js';
 
 /**
  * The pullback of {@link vjp}: maps a cotangent of the output (same tree and shapes) to the
@@ -41,7 +41,7 @@ export interface Pullback<P, O> {
  * pullback.dispose();
  * ```
  */
-export function vjp<P, O>(f: (primals: P) => O, primals: P): [O, Pullback<P, O>] {
+export function vjp<P, O>(f: (primals: P) => O, primals: P): [AsTensors<O>, Pullback<P, O>] {
   if (typeof f !== 'function') throw new InvalidArgumentError(`vjp: expected a function, got ${describe(f)}`);
   const nested = isTracing();
   const forward = () => {
@@ -111,7 +111,7 @@ export function vjp<P, O>(f: (primals: P) => O, primals: P): [O, Pullback<P, O>]
     for (const t of held) t.dispose();
     held = [];
   };
-  return [state.lowered as O, pullback];
+  return [state.lowered as AsTensors<O>, pullback];
 }
 
 function checkCotangent(out: unknown, ct: unknown): void {
