@@ -105,9 +105,13 @@ export function scaleByFactoredRms({
       const count = stateNumber(state, 'count', where);
       const [rowTree, colTree, vTree] = [stateTree(state, 'vRow', where), stateTree(state, 'vCol', where), stateTree(state, 'v', where)];
       const leaves = flatten(grads, where);
-      const expected = leaves.length;
-      const stateCount = flatten(rowTree, where).length + flatten(vTree, where).length;
-      if (stateCount !== expected) throw new InvalidArgumentError(`${where}: the state holds statistics for ${stateCount} parameters, the gradients name ${expected}`);
+      const names = new Set(leaves.map(([n]) => n));
+      for (const [name, g] of leaves) {
+        const tree = dimsOf(g) ? rowTree : vTree;
+        if (!getLeaf(tree, name)) throw new InvalidArgumentError(`${where}: the state has no statistics for parameter '${name}' (was it made for other parameters?)`);
+      }
+      const extra = [...flatten(rowTree, where), ...flatten(vTree, where)].map(([n]) => n).filter((n) => !names.has(n));
+      if (extra.length) throw new InvalidArgumentError(`${where}: the state holds statistics for ${extra.map((n) => `'${n}'`).join(', ')}, which the gradients do not name`);
       const beta2 = 1 - Math.pow(count - stepOffset + 1, -decayRate);
       if (!leaves.length) return [{}, { count: count + 1, vRow: {}, vCol: {}, v: {} }];
       const b = leaves[0][1].backend;
