@@ -1,0 +1,40 @@
+import { InvalidArgumentError } from '@downhill/backend';
+import { ops, type TensorLike } from '@downhill/autograd';
+import { checkFloat, checkSame, reduceLoss, type LossOptions } from './reduction.js';
+
+/** Options of {@link sigmoidCrossEntropy}. */
+export interface SigmoidCrossEntropyOptions extends LossOptions {
+  /** Moves targets toward ½: `z ← z·(1 − ε) + ε/2`, with `ε` in `[0, 1]`; default 0. */
+  readonly labelSmoothing?: number;
+}
+
+/**
+ * Binary cross-entropy from logits (sigmoid cross-entropy), elementwise, in the stable form that
+ * never overflows and never takes the log of 0.
+ *
+ * Math: with `x` the logit and `z ∈ [0, 1]` the target,
+ * `ℓ = −z·log σ(x) − (1 − z)·log(1 − σ(x)) = max(x, 0) − x·z + log(1 + e^(−|x|))`;
+ * `∂ℓ/∂x = σ(x) − z`. Finite values and gradients for any finite logit (±1e4 included).
+ *
+ * @param logits - float tensor of logits (not probabilities).
+ * @param targets - same shape and dtype: 0/1 labels or probabilities.
+ * @param options - `labelSmoothing` (default 0), `reduction` (default `'mean'` over every element), `weights`.
+ * @returns a scalar, or the elementwise losses with `'none'`.
+ *
+ * @example
+ * ```ts
+ * sigmoidCrossEntropy(logits, labels); // labels: float 0/1, same shape as logits
+ * ```
+ */
+export function sigmoidCrossEntropy(logits: TensorLike, targets: TensorLike, { labelSmoothing = 0, ...options }: SigmoidCrossEntropyOptions = {}): TensorLike {
+  const where = 'sigmoidCrossEntropy';
+  checkFloat(logits, 'logits', where);
+  checkFloat(targets, 'targets', where);
+  checkSame(logits, 'logits', targets, 'targets', where);
+  if (typeof labelSmoothing !== 'number' || !(labelSmoothing >= 0 && labelSmoothing <= 1)) {
+    throw new InvalidArgumentError(`${where}: labelSmoothing must be in [0, 1], got ${String(labelSmoothing)}`);
+  }
+  const z = labelSmoothing === 0 ? targets : ops.add(ops.mul(targets, 1 - labelSmoothing), labelSmoothing / 2);
+  const losses = ops.add(ops.sub(ops.relu(logits), ops.mul(logits, z)), ops.log1p(ops.exp(ops.neg(ops.abs(logits)))));
+  return reduceLoss(losses, options, where);
+}
