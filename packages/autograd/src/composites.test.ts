@@ -126,6 +126,13 @@ describe('composites', () => {
       const g = read(grad((x: TensorLike) => ops.logSumExp(x))(t([1000, 1000])));
       close(g, [0.5, 0.5]);
     });
+    it('softplus is smooth at 0 to second order; elu takes the left derivative there', () => {
+      const d1 = (f: (x: TensorLike) => TensorLike) => (x: TensorLike) => ops.sum(grad((y: TensorLike) => ops.sum(f(y)))(x));
+      close(read(grad((x: TensorLike) => ops.sum(ops.softplus(x)))(t([0]))), [0.5]);
+      close(read(grad(d1(ops.softplus))(t([0]))), [0.25]);
+      close(read(grad((x: TensorLike) => ops.sum(ops.elu(x, { alpha: 2 })))(t([0]))), [2]);
+      close(read(grad((x: TensorLike) => ops.sum(ops.elu(x)))(t([0]))), [1]);
+    });
     it('relu, l2Norm and globalNorm have gradient 0 at 0 (not NaN)', () => {
       expect(read(grad((x: TensorLike) => ops.sum(ops.relu(x)))(t([0, 1])))).toEqual([0, 1]);
       expect(read(grad((x: TensorLike) => ops.l2Norm(x))(t([0, 0])))).toEqual([0, 0]);

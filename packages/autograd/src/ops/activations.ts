@@ -1,5 +1,5 @@
 import type { TensorLike } from '../traced.js';
-import { add, erf, expm1, greater, log1p, mul, neg, abs, exp, maximum, minimum, tanh, where } from './elementwise.js';
+import { add, erf, exp, expm1, greater, log1p, mul, neg, tanh, where } from './elementwise.js';
 
 /**
  * The logistic sigmoid, computed stably as `½·(1 + tanh(x/2))` (no overflow for large |x|).
@@ -42,8 +42,9 @@ export function leakyRelu(x: TensorLike, { alpha = 0.01 }: { alpha?: number } = 
 }
 
 /**
- * `x` where `x > 0`, else `alpha·(eˣ − 1)`. The exponential sees `min(x, 0)` only, so large
- * inputs give no overflow (and no NaN gradient).
+ * `x` where `x > 0`, else `alpha·(eˣ − 1)`. The exponential sees only the non-positive inputs
+ * (0 elsewhere), so large inputs give no overflow (and no NaN gradient). At 0 the gradient is
+ * `alpha` (the left derivative).
  *
  * @param options - `alpha` (default 1).
  * @example
@@ -53,7 +54,8 @@ export function leakyRelu(x: TensorLike, { alpha = 0.01 }: { alpha?: number } = 
  * Clevert, Unterthiner and Hochreiter, "Fast and accurate deep network learning by exponential linear units" (2015).
  */
 export function elu(x: TensorLike, { alpha = 1 }: { alpha?: number } = {}): TensorLike {
-  return where(greater(x, 0), x, mul(expm1(minimum(x, 0)), alpha));
+  const positive = greater(x, 0);
+  return where(positive, x, mul(expm1(where(positive, 0, x)), alpha));
 }
 
 /**
@@ -77,9 +79,11 @@ export function gelu(x: TensorLike, { approximate = false }: { approximate?: boo
 }
 
 /**
- * `log(1 + eˣ)`, computed stably as `max(x, 0) + log1p(e^(−|x|))`.
+ * `log(1 + eˣ)`, computed stably: `x + log1p(e^(−x))` for `x > 0` and `log1p(eˣ)` elsewhere, each
+ * branch seeing only its own inputs, so nothing overflows and every derivative (second order
+ * included) is exact at 0 too.
  *
- * Math: `softplus′(x) = σ(x)`.
+ * Math: `softplus′(x) = σ(x)`, `softplus″(x) = σ(x)(1 − σ(x))`.
  *
  * @example
  * ```ts
@@ -87,7 +91,10 @@ export function gelu(x: TensorLike, { approximate = false }: { approximate?: boo
  * ```
  */
 export function softplus(x: TensorLike): TensorLike {
-  return add(maximum(x, 0), log1p(exp(neg(abs(x)))));
+  const positive = greater(x, 0);
+  const above = add(x, log1p(exp(neg(where(positive, x, 0)))));
+  const below = log1p(exp(where(positive, 0, x)));
+  return where(positive, above, below);
 }
 
 /** `log σ(x) = −softplus(−x)`, stable for large |x|. */
