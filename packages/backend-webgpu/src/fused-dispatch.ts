@@ -5,6 +5,22 @@ import { engine } from '@tensorflow/tfjs-core';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { ALL_VARIANT_SAMPLES, WORKGROUP_SIZE, fusedVariant, type FusedVariant } from './fused-wgsl.js';
 
+/**
+ * Workgroups in x and y covering `n` elements, x at most `maxX` (the device's per-dimension
+ * limit): one row where it fits, else as few rows as needed. Threads past `n` return at once.
+ *
+ * @example
+ * ```ts
+ * fusedGrid(100, 65535); // [2, 1]
+ * ```
+ */
+export function fusedGrid(n: number, maxX: number): [number, number] {
+  const groups = Math.ceil(n / WORKGROUP_SIZE);
+  if (groups <= maxX) return [groups, 1];
+  const y = Math.ceil(groups / maxX);
+  return [Math.ceil(groups / y), y];
+}
+
 /** Bytes of the uniform block: `n`, `stride` and up to ten hyperparameters, rounded up to 16. */
 const UNIFORM_BYTES = 48;
 
@@ -145,13 +161,8 @@ export class FusedUpdater {
     return engine().makeTensorFromTensorInfo(info, this.backend);
   }
 
-  /** Workgroups in x and y covering `n` elements: x up to the device's per-dimension limit. */
   private grid(n: number): [number, number] {
-    const groups = Math.ceil(n / WORKGROUP_SIZE);
-    const maxX = this.device.limits.maxComputeWorkgroupsPerDimension;
-    if (groups <= maxX) return [groups, 1];
-    const y = Math.ceil(groups / maxX);
-    return [Math.ceil(groups / y), y];
+    return fusedGrid(n, this.device.limits.maxComputeWorkgroupsPerDimension);
   }
 
   private uniformData(v: FusedVariant, n: number): ArrayBuffer {

@@ -10,4 +10,5 @@
 export { webgpu, webgpuInfo, webgpuMemory, releaseWebGPU, type WebGPUInfo, type WebGPUOptions } from './webgpu.js';
 export { acquireDevice, type AcquiredDevice, type GpuOptions } from './acquire-device.js';
 export { defaultDawnRoutes, describeRoute, type DawnBackend, type FeatureLevel, type GpuRoute } from './gpu-route.js';
+export { optionsFromEnv } from './env-options.js';
 export { fusedVariant, type FusedVariant } from './fused-wgsl.js';

@@ -4,6 +4,9 @@
  * is asked for; where no adapter can be had, `selectBackend()` records why and moves on to the
  * next backend, and `getBackend('webgpu')` throws `BackendUnavailableError` with the reason.
  *
+ * In Node, the environment variables `DOWNHILL_WEBGPU_DAWN_BACKEND` (`vulkan`, `opengles`...) and
+ * `DOWNHILL_WEBGPU_FEATURE_LEVEL` (`core`, `compatibility`) choose the Dawn route of this entry.
+ *
  * @example
  * ```ts
  * import '@downhill/backend-webgpu/register';
@@ -15,6 +18,7 @@
  * @packageDocumentation
  */
 import { hasBackend, registerBackend } from '@downhill/backend';
+import { optionsFromEnv } from './env-options.js';
 import { webgpu } from './webgpu.js';
 
 if (!hasBackend('webgpu')) {
@@ -22,6 +26,6 @@ if (!hasBackend('webgpu')) {
     name: 'webgpu',
     priority: 200,
     description: 'TensorFlow.js WebGPU with fused WGSL optimizer updates',
-    create: () => webgpu(),
+    create: () => webgpu(optionsFromEnv()),
   });
 }
