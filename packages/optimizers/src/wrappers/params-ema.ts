@@ -79,7 +79,8 @@ export function paramsEma(decay: number, { debias = true }: { debias?: boolean }
 
 /**
  * The averaged parameters kept by {@link paramsEma}, found anywhere inside a (composed) state:
- * new tensors, yours to release. Before the first update it returns the initial average.
+ * new tensors, yours to release. Before the first update it returns the initial average (zeros
+ * with `debias`, the initial parameters without).
  *
  * @throws InvalidArgumentError when the state holds no `paramsEma` state.
  *
