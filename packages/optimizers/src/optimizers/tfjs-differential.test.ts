@@ -125,7 +125,7 @@ it('adadelta: tfjs divides by the previous running mean (so it is left out of th
   // Zeiler: Δ = √(0 + ε)/√(0.05·g² + ε)·g ≈ 1e-3/√(0.05)·sign(g)   → w − 0.5·Δ ≈ [0.997764, −1.997764]
   const v = tf.variable(tf.tensor([1, -2]), true, 'downhill_adadelta_w');
   const opt = tf.train.adadelta(0.5, 0.95, 1e-6);
-  tf.tidy(() => opt.applyGradients({ downhill_adadelta_w: tf.tensor([0.5, 0.25]) }));
+  tf.tidy(() => opt.applyGradients([{ name: 'downhill_adadelta_w', tensor: tf.tensor([0.5, 0.25]) }]));
   const theirs = Array.from(v.dataSync());
   expect(theirs[0]).toBeCloseTo(0.75, 6);
   expect(theirs[1]).toBeCloseTo(-2.125, 6);
