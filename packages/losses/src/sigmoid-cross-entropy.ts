@@ -35,6 +35,7 @@ export function sigmoidCrossEntropy(logits: TensorLike, targets: TensorLike, { l
     throw new InvalidArgumentError(`${where}: labelSmoothing must be in [0, 1], got ${String(labelSmoothing)}`);
   }
   const z = labelSmoothing === 0 ? targets : ops.add(ops.mul(targets, 1 - labelSmoothing), labelSmoothing / 2);
-  const losses = ops.add(ops.sub(ops.relu(logits), ops.mul(logits, z)), ops.log1p(ops.exp(ops.neg(ops.abs(logits)))));
+  // maximum (not relu): its tie at 0 splits the gradient, so ∂ℓ/∂x = ½ − z at x = 0 exactly, as σ(0) − z.
+  const losses = ops.add(ops.sub(ops.maximum(logits, 0), ops.mul(logits, z)), ops.log1p(ops.exp(ops.neg(ops.abs(logits)))));
   return reduceLoss(losses, options, where);
 }
