@@ -131,7 +131,7 @@ describe('loss values against hand-computed cases', () => {
 });
 
 describe('errors name the operands', () => {
-  const ERRORS: { name: string; run: () => unknown; type: typeof Error; message: RegExp }[] = [
+  const ERRORS: { name: string; run: () => unknown; type: new (message: string) => Error; message: RegExp }[] = [
     {
       name: 'batch mismatch',
       run: () => softmaxCrossEntropy(b.zeros([32, 10]), b.zeros([31], 'int32')),
