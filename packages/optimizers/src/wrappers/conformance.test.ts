@@ -15,7 +15,7 @@ import { paramsEma } from './params-ema.js';
 const backends = [{ name: 'cpu', create: () => cpu() }];
 
 describeOptimizerConformance('masked weight decay', ({ lr }) => chain(adam(lr), masked(addDecayedWeights(1e-4), 'layer.*')), { backends });
-describeOptimizerConformance('multiTransform', ({ lr }) => multiTransform({ w: adam(lr), rest: adam(lr / 2) }, { w: ['**.w', 'x'] }, { default: 'rest' }), {
+describeOptimizerConformance('multiTransform', ({ lr }) => multiTransform({ w: adam(lr), rest: adam((lr as number) / 2) }, { w: ['**.w', 'x'] }, { default: 'rest' }), {
   backends,
   quadratic: { steps: 300 },
   rosenbrock: { steps: 2000 },
