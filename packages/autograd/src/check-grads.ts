@@ -65,7 +65,7 @@ const fmtIndex = (path: string, index: readonly number[]) => `${path === '' ? 'i
 function formatReport(r: GradCheckReport): string {
   const lines = r.failures.slice(0, 8).map((f) => {
     const wrt = f.withRespectTo ? ` w.r.t. ${fmtIndex(f.withRespectTo.path, f.withRespectTo.index)}` : '';
-    return `  ${f.order === 2 ? 'd²f/d' : 'df/d'}${fmtIndex(f.path, f.index)}${wrt}: analytic ${f.analytic}, numeric ${f.numeric}, |difference| ${Math.abs(f.analytic - f.numeric)} > tolerance ${f.tolerance}`;
+    return `  ${f.order === 2 ? 'd²f/d' : 'df/d'}${fmtIndex(f.path, f.index)}${wrt}: analytic ${f.analytic}, numeric ${f.numeric}, |difference| ${Math.abs(f.analytic - f.numeric).toExponential(2)} > tolerance ${f.tolerance.toExponential(2)}`;
   });
   const more = r.failures.length > 8 ? `\n  … and ${r.failures.length - 8} more` : '';
   return `checkGrads: ${r.failures.length} of ${r.checked} derivative elements differ from central finite differences (eps ${r.eps}, rtol ${r.rtol}, atol ${r.atol}):\n${lines.join('\n')}${more}`;
