@@ -386,7 +386,11 @@ export abstract class Module {
     const go = () => ({ output: this.forward(x, new Context(this, '', params, bufferTree, run)), values: run.updates.map((u) => u.value) });
     try {
       // Outside grad, a scope releases the intermediates; under grad, grad's scope does (and the tape needs them until then).
-      const { output } = traced ? go() : detach(x).backend.scope(go);
+      if (traced) return { output: go().output, updates: run.updates };
+      const backend = detach(x).backend;
+      let { output } = backend.scope(go);
+      // An identity pass (Dropout in eval mode) would hand back the caller's x or a parameter: give the output its own handle.
+      if (output === x || leaves(params).some(([, v]) => v === output)) output = backend.reshape(output as Tensor, output.shape);
       return { output, updates: run.updates };
     } catch (e) {
       for (const u of run.updates) if (!u.value.disposed) u.value.dispose();
