@@ -108,7 +108,7 @@ export function step<S extends OptState>(
       : composedStep(backend, tx, params, grads, state, inPlace);
 
   if (inPlace) {
-    releaseReplaced(params, result.params, result.state);
+    releaseReplaced(params, result.params, result.state, grads);
     releaseReplaced(state, result.state, result.params, grads);
     for (const t of [...stateTensors(result.params), ...stateTensors(result.state)]) if (!t.disposed) backend.keep(t);
   }
