@@ -32,7 +32,11 @@ export interface TfjsKernelOptions {
   readonly syncRead?: boolean;
   /** Fused updates offered; all three by default, computed in tfjs ops inside one `tf.tidy`. */
   readonly fusedUpdates?: readonly FusedUpdateKind[];
-  /** A replacement `fusedUpdate` (such as hand-written GPU kernels) for the kinds in `fusedUpdates`. */
+  /**
+   * A replacement `fusedUpdate` (such as hand-written GPU kernels) for the kinds in `fusedUpdates`.
+   * It must return `tf.Tensor`s that no `tf.tidy` will free (`tf.keep` them) and check that the
+   * engine's active backend is its own.
+   */
   readonly fusedUpdate?: Kernels['fusedUpdate'];
   /** Whether the replacement `fusedUpdate` can write in place; false by default. */
   readonly inPlace?: boolean;
