@@ -11,7 +11,7 @@
  *
  * @packageDocumentation
  */
-export { runConformanceSuite, conformanceCases, type ConformanceOptions } from './run-suite.js';
+export { runConformanceSuite, conformanceCases, unknownExclusions, type ConformanceOptions } from './run-suite.js';
 export { DEFAULT_TOLERANCES, assertClose } from './compare.js';
 export { composedFusedUpdate } from './cases-fused.js';
 export { mulberry32, type CaseContext, type CheckCase, type CheckContext, type ComputeCase, type FloatDType, type Tolerance } from './case.js';

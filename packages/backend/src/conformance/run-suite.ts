@@ -46,6 +46,30 @@ export function conformanceCases(): { compute: ComputeCase[]; checks: CheckCase[
   return { compute, checks };
 }
 
+/**
+ * The exclusion keys that name no case of a run over `dtypes`: unknown ids, `id@dtype` for a dtype
+ * not run or a case that does not run in it, and `id@dtype` for a check that runs once.
+ *
+ * @example
+ * ```ts
+ * unknownExclusions(['unary/exp/[3,4]', 'no/such/case'], ['float32']); // ['no/such/case']
+ * ```
+ */
+export function unknownExclusions(keys: readonly string[], dtypes: readonly FloatDType[]): string[] {
+  const { compute: computeCases, checks } = conformanceCases();
+  const applies = (id: string, dt: FloatDType | undefined): boolean => {
+    const cc = computeCases.find((c) => c.id === id);
+    if (cc) return dt === undefined ? dtypes.some((d) => !cc.only || cc.only.includes(d)) : dtypes.includes(dt) && (!cc.only || cc.only.includes(dt));
+    const ck = checks.find((c) => c.id === id);
+    if (ck) return dt === undefined || (ck.perDType === true && dtypes.includes(dt));
+    return false;
+  };
+  return keys.filter((key) => {
+    const m = /^(.*)@(float32|float64)$/.exec(key);
+    return m ? !applies(m[1], m[2] as FloatDType) : !applies(key, undefined);
+  });
+}
+
 interface Outcome {
   shape: readonly number[];
   dtype: Tensor['dtype'];
@@ -93,17 +117,7 @@ export function runConformanceSuite(options: ConformanceOptions): void {
   const tolerance = { ...DEFAULT_TOLERANCES, ...options.tolerance };
   const { compute: computeCases, checks } = conformanceCases();
 
-  const applies = (id: string, dt: FloatDType | undefined): boolean => {
-    const cc = computeCases.find((c) => c.id === id);
-    if (cc) return dt === undefined ? dtypes.some((d) => !cc.only || cc.only.includes(d)) : dtypes.includes(dt) && (!cc.only || cc.only.includes(dt));
-    const ck = checks.find((c) => c.id === id);
-    if (ck) return dt === undefined || (ck.perDType === true && dtypes.includes(dt));
-    return false;
-  };
-  const unknown = Object.keys(exclusions).filter((key) => {
-    const m = /^(.*)@(float32|float64)$/.exec(key);
-    return m ? !applies(m[1], m[2] as FloatDType) : !applies(key, undefined);
-  });
+  const unknown = unknownExclusions(Object.keys(exclusions), dtypes);
   const reasonFor = (id: string, dt?: FloatDType): string | undefined => (dt && exclusions[`${id}@${dt}`]) || exclusions[id];
 
   describe(`conformance: ${name}`, () => {
