@@ -102,7 +102,7 @@ describe('BatchNorm', () => {
     const model = new Sequential({ bn: new BatchNorm(2) }).init(b, { seed: 0, dtype: 'float64' });
     const x = b.tensor([1, 2, 3, 4, 5, 7], [3, 2], 'float64');
     const [loss, grads] = valueAndGrad((p: Params) => ops.sum(ops.square(model.apply(p, x))))(model.parameters());
-    expect(read(model.buffers().bn.runningMean as unknown as Tensor)).toEqual([0.1 * 3, 0.1 * (13 / 3)].map((v) => expect.closeTo(v, 12)));
+    expect(read((model.buffers().bn as Params).runningMean as Tensor)).toEqual([0.1 * 3, 0.1 * (13 / 3)].map((v) => expect.closeTo(v, 12)));
     b.dispose([loss, grads]);
   });
 
