@@ -19,7 +19,7 @@ import { gatherKernel, scatterAddKernel } from './gather.js';
 import { broadcastToKernel, concatKernel, padKernel, sliceKernel, transposeKernel } from './layout.js';
 import { matmulKernel } from './matmul.js';
 import { argReduceKernel, reduceKernel } from './reduce.js';
-import { alloc, coerce, dataOf, type CpuStorage } from './storage.js';
+import { adopt, alloc, coerce, dataOf, free, type CpuStorage } from './storage.js';
 import { castKernel, unaryKernel } from './unary.js';
 
 /**
@@ -50,8 +50,8 @@ export class CpuKernels implements Kernels {
     this.name = name;
   }
 
-  fromData(data: TypedArray): CpuStorage {
-    return data;
+  fromData(data: TypedArray, _shape: Shape, dtype: DType): CpuStorage {
+    return adopt(data, dtype);
   }
   fill(shape: Shape, value: number, dtype: DType): CpuStorage {
     let n = 1;
@@ -115,8 +115,9 @@ export class CpuKernels implements Kernels {
   readSync(x: Tensor): TypedArray {
     return dataOf(x).slice();
   }
-  release(): void {
-    // typed arrays are reclaimed by the garbage collector once no handle refers to them
+  release(storage: unknown): void {
+    // heap blocks go back to the allocator; plain typed arrays to the garbage collector
+    free(storage as CpuStorage);
   }
   fusedUpdate<K extends FusedUpdateKind>(
     kind: K,

@@ -1,11 +1,15 @@
-import type { FusedHyperparameters, FusedUpdateKind, Tensor } from '@downhill/backend';
+import type { DType, FusedHyperparameters, FusedUpdateKind, Tensor } from '@downhill/backend';
+import { fusedUpdateWasm } from './fused-update-wasm.js';
 import { alloc, dataOf, type CpuStorage } from './storage.js';
+import { activeRuntime } from './wasm/runtime.js';
 
 /**
  * One fused optimizer update in a single pass over the elements, with the semantics documented on
- * `FusedUpdateKind` in `@downhill/backend`. Each element is computed in float64 from the stored
- * values and rounded once when stored. With `inPlace` the results overwrite the storages of `param`
- * and `state`, which are returned; otherwise new arrays are returned and the inputs are untouched.
+ * `FusedUpdateKind` in `@downhill/backend`. Float32 runs on the WebAssembly SIMD kernels where they
+ * are available (`fusedUpdateWasm`, float32 arithmetic); otherwise, and for float64, each element is
+ * computed in float64 from the stored values and rounded once when stored. With `inPlace` the
+ * results overwrite the storages of `param` and `state`, which are returned; otherwise new arrays
+ * are returned and the inputs are untouched.
  */
 export function fusedUpdateKernel<K extends FusedUpdateKind>(
   kind: K,
@@ -18,8 +22,26 @@ export function fusedUpdateKernel<K extends FusedUpdateKind>(
   const p = dataOf(param);
   const g = dataOf(grad);
   const s = state.map(dataOf);
-  const outP = inPlace ? p : alloc(param.dtype, p.length);
-  const outS = inPlace ? s : s.map(() => alloc(param.dtype, p.length));
+  const rt = param.dtype === 'float32' ? activeRuntime() : undefined;
+  if (rt) {
+    const r = fusedUpdateWasm(rt, kind, p as Float32Array, g as Float32Array, s as Float32Array[], hyper, inPlace);
+    if (r) return r;
+  }
+  return fusedUpdateJs(kind, p, g, s, hyper, inPlace, param.dtype);
+}
+
+/** The JavaScript loops (float64 arithmetic, one rounding per stored value) for any float dtype. */
+export function fusedUpdateJs<K extends FusedUpdateKind>(
+  kind: K,
+  p: CpuStorage,
+  g: CpuStorage,
+  s: CpuStorage[],
+  hyper: FusedHyperparameters[K],
+  inPlace: boolean,
+  dtype: DType,
+): { param: CpuStorage; state: CpuStorage[] } {
+  const outP = inPlace ? p : alloc(dtype, p.length);
+  const outS = inPlace ? s : s.map(() => alloc(dtype, p.length));
   switch (kind) {
     case 'sgd':
       sgd(p, g, s, outP, outS, hyper as FusedHyperparameters['sgd']);

@@ -1,7 +1,19 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { broadcastShapes, type DType } from '@downhill/backend';
 import { cpu } from './index.js';
+import { matmulWasm } from './matmul-wasm.js';
+import { createRuntime, getRuntime, setWasmEnabled } from './wasm/runtime.js';
 import { expectClose, randomData, rng, unravel } from './test-helpers.js';
+
+/** Runs `fn` with the WebAssembly kernels on or off, restoring the setting after. */
+function withWasm<T>(on: boolean, fn: () => T): T {
+  const was = setWasmEnabled(on);
+  try {
+    return fn();
+  } finally {
+    setWasmEnabled(was);
+  }
+}
 
 /** The textbook triple loop over the broadcast batch, in float64. */
 function naiveMatmul(
@@ -11,7 +23,7 @@ function naiveMatmul(
   bShape: number[],
   tA: boolean,
   tB: boolean,
-): { data: number[]; shape: number[] } {
+): { data: number[]; shape: number[]; absSum: number[]; k: number } {
   const ar = aShape.length;
   const br = bShape.length;
   const M = tA ? aShape[ar - 1] : aShape[ar - 2];
@@ -21,6 +33,7 @@ function naiveMatmul(
   const shape = [...batch, M, N];
   const batches = batch.reduce((x, y) => x * y, 1);
   const data: number[] = [];
+  const absSum: number[] = [];
   for (let t = 0; t < batches; t++) {
     const bi = unravel(t, batch);
     // the first element of this batch's matrices, through broadcasting
@@ -29,16 +42,35 @@ function naiveMatmul(
     for (let i = 0; i < M; i++) {
       for (let j = 0; j < N; j++) {
         let s = 0;
+        let sa = 0;
         for (let k = 0; k < K; k++) {
           const av = a[aBase + (tA ? k * M + i : i * K + k)];
           const bv = b[bBase + (tB ? j * K + k : k * N + j)];
           s += av * bv;
+          sa += Math.abs(av * bv);
         }
         data.push(s);
+        absSum.push(sa);
       }
     }
   }
-  return { data, shape };
+  return { data, shape, absSum, k: K };
+}
+
+/**
+ * Asserts the bound of float32 recursive summation: `|got − exact| ≤ (K + 1)·2⁻²⁴·Σₖ|aₖ·bₖ|`
+ * for each element (the products of float32 values are exact in float64, so `exact` is the float64
+ * triple loop up to 1e-15 relative).
+ */
+function expectWithinF32Bound(got: ArrayLike<number>, ref: { data: number[]; absSum: number[]; k: number }): void {
+  expect(got.length).toBe(ref.data.length);
+  const u = 2 ** -24;
+  for (let i = 0; i < ref.data.length; i++) {
+    const tol = (ref.k + 1) * u * ref.absSum[i] + 1e-30;
+    if (!(Math.abs(got[i] - ref.data[i]) <= tol)) {
+      expect.fail(`element ${i}: expected ${ref.data[i]} within ${tol}, got ${got[i]}`);
+    }
+  }
 }
 
 /** Flat position in `shape` of the broadcast of a multi-index of the (larger) batch shape. */
@@ -71,8 +103,14 @@ const CASES: { name: string; aBatch: number[]; bBatch: number[]; m: number; k: n
   { name: 'odd sizes', aBatch: [2], bBatch: [1], m: 13, k: 131, n: 17 },
 ];
 
+const PATHS = [
+  { path: 'float64 (JavaScript)', dtype: 'float64', wasm: false },
+  { path: 'float32 (JavaScript, float64 accumulation)', dtype: 'float32', wasm: false },
+  { path: 'float32 (WebAssembly SIMD, float32 accumulation)', dtype: 'float32', wasm: true },
+] as const;
+
 describe('matmul against a naive triple loop', () => {
-  for (const dtype of ['float64', 'float32'] as DType[]) {
+  for (const { path, dtype, wasm } of PATHS) {
     for (const c of CASES) {
       for (const [tA, tB] of [
         [false, false],
@@ -80,7 +118,7 @@ describe('matmul against a naive triple loop', () => {
         [false, true],
         [true, true],
       ] as const) {
-        it(`${dtype} ${c.name} tA=${tA} tB=${tB}`, () => {
+        it(`${path} ${c.name} tA=${tA} tB=${tB}`, () => {
           const b = cpu();
           const aShape = operandShape(c.aBatch, c.m, c.k, tA);
           const bShape = operandShape(c.bBatch, c.k, c.n, tB);
@@ -90,13 +128,14 @@ describe('matmul against a naive triple loop', () => {
           const tb = b.tensor(randomData(bSize, 2 + c.n), bShape, dtype);
           // the reference reads the values as stored (rounded to float32 where they are)
           const ref = naiveMatmul(b.readSync(ta), aShape, b.readSync(tb), bShape, tA, tB);
-          const out = b.matmul(ta, tb, { transposeA: tA, transposeB: tB });
+          const out = withWasm(wasm, () => b.matmul(ta, tb, { transposeA: tA, transposeB: tB }));
           expect(out.shape).toEqual(ref.shape);
           expect(out.dtype).toBe(dtype);
           const got = b.readSync(out);
           expect(got).toBeInstanceOf(dtype === 'float64' ? Float64Array : Float32Array);
-          // float64: only the summation order differs; float32: one rounding of a float64 sum
-          expectClose(got, ref.data, dtype === 'float64' ? 1e-13 : 1e-6, dtype === 'float64' ? 1e-13 : 1e-6);
+          if (wasm) expectWithinF32Bound(got, ref);
+          // float64: only the summation order differs; float32 in JS: one rounding of a float64 sum
+          else expectClose(got, ref.data, dtype === 'float64' ? 1e-13 : 1e-6, dtype === 'float64' ? 1e-13 : 1e-6);
         });
       }
     }
@@ -114,8 +153,10 @@ describe('matmul against a naive triple loop', () => {
     expect([r[2], r[3]]).toEqual([0, 0]);
   });
 
-  it('rounds a float32 result once from a float64 sum', () => {
+  it('rounds a float32 result once from a float64 sum (JavaScript path)', () => {
     const b = cpu();
+    const was = setWasmEnabled(false);
+    onTestFinished(() => void setWasmEnabled(was));
     const r = rng(9);
     const k = 4096;
     const a = Float32Array.from({ length: k }, () => r());
@@ -124,5 +165,59 @@ describe('matmul against a naive triple loop', () => {
     for (let i = 0; i < k; i++) exact += a[i] * c[i];
     const out = b.readSync(b.matmul(b.tensor(a, [1, k]), b.tensor(c, [k, 1])));
     expect(out[0]).toBe(Math.fround(exact));
+  });
+});
+
+describe('the WebAssembly matmul kernel', () => {
+  it('is running here (Node has shared WebAssembly memory)', () => {
+    expect(getRuntime()?.shared).toBe(true);
+  });
+
+  // Shapes around the kernel's tiles (4 × 8 registers, 64 rows and 256 of the shared axis per
+  // block), every transpose, and operands small enough to stay outside the heap (copied in).
+  const SHAPES: [number, number, number][] = [
+    [1, 1, 1],
+    [3, 2, 5],
+    [4, 16, 8],
+    [5, 17, 9],
+    [65, 257, 33],
+    [128, 300, 10],
+    [7, 513, 70],
+  ];
+  for (const variant of ['shared', 'private'] as const) {
+    for (const [m, k, n] of SHAPES) {
+      for (const [tA, tB] of [
+        [false, false],
+        [true, true],
+        [true, false],
+        [false, true],
+      ] as const) {
+        it(`${variant} memory: ${m}×${k} · ${k}×${n}, tA=${tA} tB=${tB}, within the float32 summation bound`, () => {
+          const rt = variant === 'shared' ? getRuntime()! : createRuntime('private');
+          const b = cpu();
+          const aShape = tA ? [k, m] : [m, k];
+          const bShape = tB ? [n, k] : [k, n];
+          const ta = b.tensor(randomData(m * k, 3 + m), aShape);
+          const tb = b.tensor(randomData(k * n, 5 + n), bShape);
+          const ref = naiveMatmul(b.readSync(ta), aShape, b.readSync(tb), bShape, tA, tB);
+          const got = matmulWasm(rt, ta, tb, tA, tB, [m, n]);
+          expectWithinF32Bound(got, ref);
+          // and it is not the float64 result by accident: the difference is of float32 size
+          const worst = Math.max(...ref.data.map((v, i) => Math.abs(v - got[i])));
+          expect(worst).toBeLessThan(1e-4);
+        });
+      }
+    }
+  }
+
+  it('propagates NaN and infinity like the float64 loop', () => {
+    const b = cpu();
+    const n = b.tensor([NaN, 0, 0, 1, Infinity, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], [4, 4]);
+    const z = b.tensor(Array.from({ length: 16 }, (_, i) => (i === 0 ? 0 : 1)), [4, 4]);
+    const r = b.readSync(b.matmul(n, z));
+    expect(Number.isNaN(r[0])).toBe(true); // NaN·0
+    expect(Number.isNaN(r[4])).toBe(true); // ∞·0
+    expect(r[5]).toBe(Infinity);
+    expect([...r.slice(8)]).toEqual(new Array(8).fill(0));
   });
 });

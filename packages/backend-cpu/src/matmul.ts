@@ -1,5 +1,7 @@
 import { sizeOf, type Shape, type Tensor } from '@downhill/backend';
+import { matmulWasm } from './matmul-wasm.js';
 import { alloc, broadcastStrides, dataOf, type CpuStorage } from './storage.js';
+import { activeRuntime } from './wasm/runtime.js';
 
 /** Rows of `b` (the contracted axis) per block: a block of `b` stays in cache across rows of `a`. */
 const K_BLOCK = 128;
@@ -12,6 +14,10 @@ const DOT_BLOCK_ELEMENTS = 16384;
  * Batched matrix product `out[..., i, j] = Σₖ A[..., i, k]·B[..., k, j]` with `A = aᵀ` when
  * `transposeA` and `B = bᵀ` when `transposeB` (last two axes), batch axes broadcast.
  *
+ * Float32 runs on the WebAssembly SIMD kernel where it is available (`matmulWasm`: float32
+ * accumulation, within `(K + 1)·2⁻²⁴·Σ|a·b|` of the exact sum); float64, and float32 without the
+ * runtime, run the JavaScript loops of `matmulJs`:
+ *
  * Without `transposeB` the product runs in i-k-j order over blocks of `b` (each row of the output
  * accumulates rows of `b` scaled by one element of `a`, four at a time), so the inner loop is a
  * contiguous multiply-add; `transposeA` costs nothing there since `a` is read once per (i, k).
@@ -20,6 +26,16 @@ const DOT_BLOCK_ELEMENTS = 16384;
  * each output element is rounded once.
  */
 export function matmulKernel(a: Tensor, b: Tensor, transposeA: boolean, transposeB: boolean, outShape: Shape): CpuStorage {
+  const rt = a.dtype === 'float32' ? activeRuntime() : undefined;
+  if (rt) return matmulWasm(rt, a, b, transposeA, transposeB, outShape);
+  return matmulJs(a, b, transposeA, transposeB, outShape);
+}
+
+/**
+ * The JavaScript product (every dtype; float32 where the WebAssembly runtime is absent), described
+ * on {@link matmulKernel}.
+ */
+export function matmulJs(a: Tensor, b: Tensor, transposeA: boolean, transposeB: boolean, outShape: Shape): CpuStorage {
   const out = alloc(a.dtype, sizeOf(outShape));
   const ar = a.rank;
   const br = b.rank;

@@ -1,8 +1,11 @@
 import { allocateTyped, type DType, type Shape, type Tensor, type TypedArray } from '@downhill/backend';
+import { activeRuntime, getRuntime } from './wasm/runtime.js';
 
 /**
  * Storage of backend-cpu: the typed array itself (`Float32Array`, `Float64Array`, `Int32Array`,
- * `Uint8Array` for `bool`, holding 0 or 1), row-major, one element per entry.
+ * `Uint8Array` for `bool`, holding 0 or 1), row-major, one element per entry. Float32 arrays of 16
+ * elements or more are views into the WebAssembly heap where it is shared (see `wasm/runtime.ts`),
+ * so the SIMD kernels read and write them in place; everything else is an ordinary typed array.
  */
 export type CpuStorage = TypedArray;
 
@@ -11,9 +14,30 @@ export function dataOf(t: Tensor): CpuStorage {
   return t.storage as CpuStorage;
 }
 
-/** A new zero-filled typed array for `dtype`. */
+/** A new zero-filled typed array for `dtype` (float32 in the WebAssembly heap where it can be). */
 export function alloc(dtype: DType, size: number): CpuStorage {
+  if (dtype === 'float32') {
+    const view = activeRuntime()?.allocF32(size);
+    if (view) return view;
+  }
   return allocateTyped(dtype, size);
+}
+
+/** Storage holding a copy of `data` (float32 in the WebAssembly heap where it can be, else `data` itself). */
+export function adopt(data: TypedArray, dtype: DType): CpuStorage {
+  if (dtype === 'float32') {
+    const view = activeRuntime()?.allocF32(data.length, false);
+    if (view) {
+      view.set(data);
+      return view;
+    }
+  }
+  return data;
+}
+
+/** Frees storage that lives in the WebAssembly heap; other storage is left to the garbage collector. */
+export function free(storage: CpuStorage): void {
+  if (storage instanceof Float32Array) getRuntime()?.release(storage);
 }
 
 /**

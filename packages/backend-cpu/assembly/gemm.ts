@@ -1,0 +1,170 @@
+// Single-precision matrix product on packed panels (the GotoBLAS scheme): blocks of B (KC rows)
+// are packed into column panels of NR = 8, blocks of A (MC × KC) into row panels of MR = 4, and a
+// 4 × 8 micro-kernel keeps its tile of C in eight v128 registers while it runs over the shared
+// dimension. Packing reads any strides, so transposed operands cost nothing extra.
+
+const MR = 4;
+const NR = 8;
+const KC = 256;
+const MC = 64;
+
+let scratch: usize = 0;
+let scratchBytes: usize = 0;
+
+function ensureScratch(bytes: usize): usize {
+  if (bytes > scratchBytes) {
+    if (scratch) heap.free(scratch);
+    scratch = heap.alloc(bytes);
+    scratchBytes = bytes;
+  }
+  return scratch;
+}
+
+/** Packs rows pc..pc+kc of B (all N columns) into panels `dst[panel][k][NR]`, zero-padded. */
+function packB(b: usize, brs: usize, bcs: usize, pc: i32, kc: i32, N: i32, dst: usize): void {
+  const panels = (N + NR - 1) / NR;
+  for (let jp = 0; jp < panels; jp++) {
+    const j0 = jp * NR;
+    const w = min(NR, N - j0);
+    let d = dst + (<usize>(jp * kc * NR) << 2);
+    let s = b + <usize>pc * brs + <usize>j0 * bcs;
+    if (w == NR && bcs == 4) {
+      for (let k = 0; k < kc; k++) {
+        v128.store(d, v128.load(s));
+        v128.store(d, v128.load(s, 16), 16);
+        d += NR << 2;
+        s += brs;
+      }
+    } else {
+      for (let k = 0; k < kc; k++) {
+        for (let j = 0; j < NR; j++) store<f32>(d + (<usize>j << 2), j < w ? load<f32>(s + <usize>j * bcs) : 0);
+        d += NR << 2;
+        s += brs;
+      }
+    }
+  }
+}
+
+/** Packs rows ic..ic+mc, columns pc..pc+kc of A into panels `dst[panel][k][MR]`, zero-padded. */
+function packA(a: usize, ars: usize, acs: usize, ic: i32, mc: i32, pc: i32, kc: i32, dst: usize): void {
+  const panels = (mc + MR - 1) / MR;
+  for (let ip = 0; ip < panels; ip++) {
+    const h = min(MR, mc - ip * MR);
+    let d = dst + (<usize>(ip * kc * MR) << 2);
+    let s = a + <usize>(ic + ip * MR) * ars + <usize>pc * acs;
+    if (h == MR && ars == 4) {
+      for (let k = 0; k < kc; k++) {
+        v128.store(d, v128.load(s));
+        d += MR << 2;
+        s += acs;
+      }
+    } else if (h == MR) {
+      for (let k = 0; k < kc; k++) {
+        store<f32>(d, load<f32>(s));
+        store<f32>(d, load<f32>(s + ars), 4);
+        store<f32>(d, load<f32>(s + 2 * ars), 8);
+        store<f32>(d, load<f32>(s + 3 * ars), 12);
+        d += MR << 2;
+        s += acs;
+      }
+    } else {
+      for (let k = 0; k < kc; k++) {
+        for (let r = 0; r < MR; r++) store<f32>(d + (<usize>r << 2), r < h ? load<f32>(s + <usize>r * ars) : 0);
+        d += MR << 2;
+        s += acs;
+      }
+    }
+  }
+}
+
+/** C[h × w tile at c] += (packed A panel)·(packed B panel) over kc. */
+// @ts-ignore: decorator
+@inline function microKernel(ap: usize, bp: usize, kc: i32, c: usize, ldc: usize, h: i32, w: i32, tile: usize): void {
+  let c00 = f32x4.splat(0);
+  let c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0);
+  let c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0);
+  let c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0);
+  let c31 = f32x4.splat(0);
+  for (let k = 0; k < kc; k++) {
+    const b0 = v128.load(bp);
+    const b1 = v128.load(bp, 16);
+    let a = v128.load32_splat(ap);
+    c00 = f32x4.add(c00, f32x4.mul(a, b0));
+    c01 = f32x4.add(c01, f32x4.mul(a, b1));
+    a = v128.load32_splat(ap, 4);
+    c10 = f32x4.add(c10, f32x4.mul(a, b0));
+    c11 = f32x4.add(c11, f32x4.mul(a, b1));
+    a = v128.load32_splat(ap, 8);
+    c20 = f32x4.add(c20, f32x4.mul(a, b0));
+    c21 = f32x4.add(c21, f32x4.mul(a, b1));
+    a = v128.load32_splat(ap, 12);
+    c30 = f32x4.add(c30, f32x4.mul(a, b0));
+    c31 = f32x4.add(c31, f32x4.mul(a, b1));
+    ap += MR << 2;
+    bp += NR << 2;
+  }
+  if (h == MR && w == NR) {
+    v128.store(c, f32x4.add(v128.load(c), c00));
+    v128.store(c, f32x4.add(v128.load(c, 16), c01), 16);
+    c += ldc;
+    v128.store(c, f32x4.add(v128.load(c), c10));
+    v128.store(c, f32x4.add(v128.load(c, 16), c11), 16);
+    c += ldc;
+    v128.store(c, f32x4.add(v128.load(c), c20));
+    v128.store(c, f32x4.add(v128.load(c, 16), c21), 16);
+    c += ldc;
+    v128.store(c, f32x4.add(v128.load(c), c30));
+    v128.store(c, f32x4.add(v128.load(c, 16), c31), 16);
+  } else {
+    v128.store(tile, c00);
+    v128.store(tile, c01, 16);
+    v128.store(tile, c10, 32);
+    v128.store(tile, c11, 48);
+    v128.store(tile, c20, 64);
+    v128.store(tile, c21, 80);
+    v128.store(tile, c30, 96);
+    v128.store(tile, c31, 112);
+    for (let r = 0; r < h; r++) {
+      for (let j = 0; j < w; j++) {
+        const p = c + <usize>r * ldc + (<usize>j << 2);
+        store<f32>(p, load<f32>(p) + load<f32>(tile + (<usize>(r * NR + j) << 2)));
+      }
+    }
+  }
+}
+
+/**
+ * `C += A·B` in float32 for one matrix: A is M × K read at `a + 4·(i·ars + k·acs)`, B is K × N read
+ * at `b + 4·(k·brs + j·bcs)`, C is M × N row-major at `c`. Strides are in elements, so a transposed
+ * operand is just another pair of strides.
+ */
+export function gemmF32(a: usize, ars: i32, acs: i32, b: usize, brs: i32, bcs: i32, c: usize, M: i32, K: i32, N: i32): void {
+  if (M <= 0 || N <= 0 || K <= 0) return;
+  const panelsN = (N + NR - 1) / NR;
+  const kcMax = min(KC, K);
+  const tile = ensureScratch(128 + (<usize>(MC * kcMax) << 2) + (<usize>(kcMax * panelsN * NR) << 2));
+  const apk = tile + 128;
+  const bpk = apk + (<usize>(MC * kcMax) << 2);
+  const ldc = <usize>N << 2;
+  for (let pc = 0; pc < K; pc += KC) {
+    const kc = min(KC, K - pc);
+    packB(b, <usize>brs << 2, <usize>bcs << 2, pc, kc, N, bpk);
+    for (let ic = 0; ic < M; ic += MC) {
+      const mc = min(MC, M - ic);
+      packA(a, <usize>ars << 2, <usize>acs << 2, ic, mc, pc, kc, apk);
+      const panelsM = (mc + MR - 1) / MR;
+      for (let jp = 0; jp < panelsN; jp++) {
+        const w = min(NR, N - jp * NR);
+        const bp = bpk + (<usize>(jp * kc * NR) << 2);
+        const cj = c + (<usize>(jp * NR) << 2);
+        for (let ip = 0; ip < panelsM; ip++) {
+          const h = min(MR, mc - ip * MR);
+          microKernel(apk + (<usize>(ip * kc * MR) << 2), bp, kc, cj + <usize>(ic + ip * MR) * ldc, ldc, h, w, tile);
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,5 @@
+// The WebAssembly kernels of @downhill/backend-cpu (AssemblyScript, 128-bit SIMD). Built by
+// `pnpm --filter @downhill/backend-cpu build:wasm` into src/wasm/kernels-wasm.ts.
+export { alloc, allocUninit, free } from './heap';
+export { gemmF32 } from './gemm';
+export { adamF32, rmspropF32, sgdF32 } from './fused';

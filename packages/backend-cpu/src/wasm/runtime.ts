@@ -1,0 +1,248 @@
+import { KERNELS_PRIVATE_BASE64, KERNELS_SHARED_BASE64 } from './kernels-wasm.js';
+
+/** The functions the WebAssembly module exports (pointers and sizes in bytes unless named `n`). */
+export interface WasmExports {
+  alloc(bytes: number): number;
+  allocUninit(bytes: number): number;
+  free(ptr: number): void;
+  gemmF32(a: number, ars: number, acs: number, b: number, brs: number, bcs: number, c: number, M: number, K: number, N: number): void;
+  adamF32(
+    p: number, g: number, m: number, v: number, outP: number, outM: number, outV: number, n: number,
+    lr: number, b1: number, ob1: number, b2: number, ob2: number, ic1: number, ic2: number, eps: number, epsRoot: number, wd: number,
+  ): void;
+  sgdF32(p: number, g: number, buf: number, outP: number, outBuf: number, n: number, lr: number, momentum: number, damp: number, nesterov: number, wd: number): void;
+  rmspropF32(
+    p: number, g: number, nu: number, mg: number, mom: number, outP: number, outNu: number, outMg: number, outMom: number, n: number,
+    lr: number, decay: number, oDecay: number, eps: number, epsInSqrt: number, centered: number, momentum: number,
+  ): void;
+}
+
+/** The parts of the WebAssembly JavaScript API used here (typed locally: the package's lib has no DOM). */
+interface WasmMemory {
+  readonly buffer: ArrayBufferLike;
+}
+interface WasmApi {
+  Memory: new (descriptor: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: object };
+  validate(bytes: Uint8Array): boolean;
+  compile(bytes: Uint8Array): Promise<object>;
+}
+const WA = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
+
+/** Float32 arrays of at least this many elements live in the WebAssembly heap (smaller ones stay in the JS heap). */
+export const HEAP_MIN_ELEMENTS = 16;
+/** The largest block the allocator hands out (TLSF's limit is just under 1 GiB). */
+const HEAP_MAX_BYTES = 2 ** 30 - 64;
+const PAGES_MAX = 65536;
+
+/**
+ * The WebAssembly side of backend-cpu: the compiled kernels, their memory and, where the memory can
+ * be shared, a heap in which float32 tensors live.
+ *
+ * - **Shared mode** (Node, Deno, cross-origin isolated pages): the memory is a shared, growable
+ *   `WasmMemory`. Growing it leaves views made before valid (their buffer keeps its length),
+ *   so a float32 tensor's storage can be a `Float32Array` view into the heap, used directly by both
+ *   the JavaScript loops and the SIMD kernels, with no copies. Blocks are freed when the backend
+ *   releases the storage, or, for storage never released, when the view is garbage collected.
+ * - **Private mode** (no `SharedArrayBuffer`): an ordinary memory that growth detaches; tensors stay
+ *   in the JavaScript heap and the kernels copy their operands in and out.
+ */
+export class WasmRuntime {
+  readonly exports: WasmExports;
+  readonly memory: WasmMemory;
+  /** Whether tensors live in the memory (shared mode). */
+  readonly shared: boolean;
+  /** The buffers views have been made on (one per size the memory has had). */
+  private readonly buffers = new Set<ArrayBufferLike>();
+  private buffer: ArrayBufferLike;
+  private readonly finalizer: FinalizationRegistry<number> | undefined;
+
+  constructor(exports: WasmExports, memory: WasmMemory, shared: boolean) {
+    this.exports = exports;
+    this.memory = memory;
+    this.shared = shared;
+    this.buffer = memory.buffer;
+    this.buffers.add(this.buffer);
+    this.finalizer = shared && typeof FinalizationRegistry !== 'undefined' ? new FinalizationRegistry((ptr) => exports.free(ptr)) : undefined;
+  }
+
+  /** The current buffer of the memory (re-read after a kernel may have grown it). */
+  current(): ArrayBufferLike {
+    const b = this.memory.buffer;
+    if (b !== this.buffer) {
+      this.buffer = b;
+      if (this.shared) this.buffers.add(b);
+    }
+    return b;
+  }
+
+  /**
+   * A zero-filled (or, with `zero` false, uninitialised) float32 array of `n` elements in the heap;
+   * undefined in private mode or when the heap cannot hold it (the caller then uses the JS heap).
+   */
+  allocF32(n: number, zero = true): Float32Array | undefined {
+    if (!this.shared || n < HEAP_MIN_ELEMENTS || n * 4 > HEAP_MAX_BYTES) return undefined;
+    let ptr: number;
+    try {
+      ptr = zero ? this.exports.alloc(n * 4) : this.exports.allocUninit(n * 4);
+    } catch {
+      return undefined; // the memory could not grow
+    }
+    let buf = this.buffer;
+    if (ptr + n * 4 > buf.byteLength) buf = this.current();
+    const view = new Float32Array(buf, ptr, n);
+    this.finalizer?.register(view, ptr, view);
+    return view;
+  }
+
+  /** The heap address of a float32 array that lives in the heap, else −1. */
+  ptrOf(a: ArrayBufferView): number {
+    return this.buffers.has(a.buffer) ? a.byteOffset : -1;
+  }
+
+  /** Frees the block behind an array made by {@link allocF32}; other arrays are ignored. */
+  release(a: ArrayBufferView): void {
+    const ptr = this.ptrOf(a);
+    if (ptr < 0) return;
+    this.finalizer?.unregister(a);
+    this.exports.free(ptr);
+  }
+
+  /** A temporary block of `n` float32 values (a copy of `from`, zeros with `zero`, else uninitialised); free it with `freeTemp`. */
+  tempF32(n: number, from?: ArrayLike<number>, zero = false): number {
+    const ptr = zero ? this.exports.alloc(Math.max(4, n * 4)) : this.exports.allocUninit(Math.max(4, n * 4));
+    if (from) new Float32Array(this.current(), ptr, n).set(from);
+    return ptr;
+  }
+
+  /** A view of `n` float32 values at `ptr` on the current buffer (valid until the memory grows, in private mode). */
+  viewF32(ptr: number, n: number): Float32Array {
+    return new Float32Array(this.current(), ptr, n);
+  }
+
+  /** Frees a block of {@link tempF32}. */
+  freeTemp(ptr: number): void {
+    this.exports.free(ptr);
+  }
+}
+
+/** Why the runtime is absent, when it is. */
+export let wasmUnavailableReason: string | undefined;
+
+function decode(b64: string): Uint8Array {
+  const bin = atob(b64);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+function imports(memory: WasmMemory): object {
+  return {
+    env: {
+      memory,
+      abort: () => {
+        throw new RangeError('backend-cpu: the WebAssembly heap cannot hold this allocation');
+      },
+    },
+  };
+}
+
+function sharedMemory(): WasmMemory | undefined {
+  if (typeof SharedArrayBuffer === 'undefined' || WA === undefined) return undefined;
+  try {
+    return new WA.Memory({ initial: 1, maximum: PAGES_MAX, shared: true });
+  } catch {
+    return undefined;
+  }
+}
+
+function disabledByEnvironment(): boolean {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  return env?.DOWNHILL_CPU_WASM === '0';
+}
+
+function instantiate(module: object, memory: WasmMemory, shared: boolean): WasmRuntime {
+  const instance = new WA!.Instance(module, imports(memory));
+  return new WasmRuntime(instance.exports as unknown as WasmExports, memory, shared);
+}
+
+/**
+ * A new, independent runtime of one variant, compiled synchronously (throws where that is
+ * impossible). The backend uses one per process (see {@link getRuntime}); tests make their own to
+ * exercise the private variant.
+ * @internal
+ */
+export function createRuntime(variant: 'shared' | 'private'): WasmRuntime {
+  if (WA === undefined) throw new Error('backend-cpu: this JavaScript engine has no WebAssembly');
+  const shared = variant === 'shared';
+  const memory = shared ? sharedMemory() : new WA.Memory({ initial: 1 });
+  if (!memory) throw new Error('backend-cpu: shared WebAssembly memory is unavailable here');
+  return instantiate(new WA.Module(decode(shared ? KERNELS_SHARED_BASE64 : KERNELS_PRIVATE_BASE64)), memory, shared);
+}
+
+/**
+ * Starts the runtime synchronously: compiles the module (shared variant where shared memory exists,
+ * private otherwise) and instantiates it. Returns undefined, with {@link wasmUnavailableReason} set,
+ * where WebAssembly or SIMD is missing, where `DOWNHILL_CPU_WASM=0`, or where synchronous compilation
+ * is refused (browsers' main threads); in that last case an asynchronous compilation is started and
+ * {@link getRuntime} returns the runtime once it is ready.
+ */
+function start(): WasmRuntime | undefined {
+  if (disabledByEnvironment()) {
+    wasmUnavailableReason = 'disabled by DOWNHILL_CPU_WASM=0';
+    return undefined;
+  }
+  if (WA === undefined) {
+    wasmUnavailableReason = 'this JavaScript engine has no WebAssembly';
+    return undefined;
+  }
+  const memory = sharedMemory();
+  const shared = memory !== undefined;
+  const bytes = decode(shared ? KERNELS_SHARED_BASE64 : KERNELS_PRIVATE_BASE64);
+  if (!WA.validate(bytes)) {
+    wasmUnavailableReason = 'this engine does not validate the kernels (no 128-bit SIMD?)';
+    return undefined;
+  }
+  const mem = memory ?? new WA.Memory({ initial: 1 });
+  try {
+    return instantiate(new WA.Module(bytes), mem, shared);
+  } catch (e) {
+    wasmUnavailableReason = `synchronous compilation refused (${(e as Error).message}); compiling asynchronously`;
+    WA.compile(bytes).then(
+      (m) => {
+        runtime = instantiate(m, mem, shared);
+        wasmUnavailableReason = undefined;
+      },
+      (err: Error) => {
+        wasmUnavailableReason = `compilation failed: ${err.message}`;
+      },
+    );
+    return undefined;
+  }
+}
+
+let runtime: WasmRuntime | undefined = start();
+
+/** The WebAssembly runtime, or undefined where it is unavailable (see {@link wasmUnavailableReason}). */
+export function getRuntime(): WasmRuntime | undefined {
+  return runtime;
+}
+
+/**
+ * Turns the WebAssembly kernels off (`false`) or back on for this process; returns the previous
+ * setting. For tests and benchmarks that compare the two paths. Storage already in the heap stays
+ * valid either way.
+ * @internal
+ */
+let enabled = true;
+export function setWasmEnabled(on: boolean): boolean {
+  const was = enabled;
+  enabled = on;
+  return was;
+}
+
+/** The runtime when the kernels are enabled and available. */
+export function activeRuntime(): WasmRuntime | undefined {
+  return enabled ? runtime : undefined;
+}
