@@ -35,6 +35,33 @@ describe('training loops', () => {
     expect(new Set(counts.slice(2)).size).toBe(1);
   });
 
+  it('runs the pure applyFunctional flow (buffers as aux) with the same result as apply, memory flat', () => {
+    const b = cpu();
+    const make = () => new Sequential([new Dense(3, 4), new BatchNorm(4), new Dense(4, 2)]).init(b, { seed: 2 });
+    const pure = make();
+    const stateful = make();
+    const x = b.keep(b.tensor(rng(4).normal(6 * 3), [6, 3], 'float32'));
+    const y = b.keep(b.tensor([0, 1, 1, 0, 1, 0], [6], 'int32'));
+    const lossAndGrad = valueAndGrad(
+      (p: Params, buffers: Params) => {
+        const { output, buffers: next } = pure.applyFunctional(p, buffers, x, { training: true });
+        return [softmaxCrossEntropy(output, y), next] as const;
+      },
+      { hasAux: true },
+    );
+    let baseline = 0;
+    for (let i = 0; i < 12; i++) {
+      const [[loss, buffers], grads] = lossAndGrad(pure.parameters(), pure.buffers());
+      pure.setBuffers(buffers);
+      const [loss2, grads2] = valueAndGrad((p: Params) => softmaxCrossEntropy(stateful.apply(p, x), y))(stateful.parameters());
+      expect(b.readSync(loss)[0]).toBe(b.readSync(loss2)[0]);
+      b.dispose([loss, grads, loss2, grads2]);
+      if (i === 2) baseline = b.memory().tensors;
+    }
+    expect(b.memory().tensors).toBe(baseline);
+    pure.namedBuffers().forEach(([, t], i) => expect(Array.from(b.readSync(t))).toEqual(Array.from(b.readSync(stateful.namedBuffers()[i][1]))));
+  });
+
   it('trains a small MLP on Iris to ≥ 95% training accuracy with plain gradient descent', () => {
     const b = cpu();
     const features = getNumbers();
