@@ -127,7 +127,8 @@ async function acquireDawn(options: GpuOptions, powerPreference: GPUPowerPrefere
       return { gpu, ...got, route, tried, release };
     }
   }
-  throw new BackendUnavailableError(`webgpu: no WebGPU adapter in Node through Dawn (tried ${tried.join('; ')}); ${MESA_HINT}`);
+  const egl = env.EGL_PLATFORM && env.EGL_PLATFORM !== 'surfaceless' ? `; EGL_PLATFORM is '${env.EGL_PLATFORM}': without that window system, unset it or set it to surfaceless` : '';
+  throw new BackendUnavailableError(`webgpu: no WebGPU adapter in Node through Dawn (tried ${tried.join('; ')}); ${MESA_HINT}${egl}`);
 }
 
 async function tryRoute(
