@@ -33,6 +33,8 @@ function transposeCases(): ComputeCase[] {
     { id: 'transpose/zero-size [0,3]', run: (c) => c.backend.transpose(c.uniform([0, 3])) },
     { id: 'transpose/int32 [2,3]', run: (c) => c.backend.transpose(c.ints([2, 3], -5, 5)) },
     { id: 'transpose/bool [2,3]', run: (c) => c.backend.transpose(c.bools([2, 3])) },
+    { id: 'transpose/int32 [2,3,4] perm [2,0,1]', run: (c) => c.backend.transpose(c.ints([2, 3, 4], -1000, 1000), [2, 0, 1]) },
+    { id: 'transpose/bool [2,3,4] perm [1,2,0]', run: (c) => c.backend.transpose(c.bools([2, 3, 4]), [1, 2, 0]) },
   ];
 }
 
