@@ -1,0 +1,31 @@
+/**
+ * Peak learning rates that train this MLP well with the default warmup-cosine schedule, per
+ * optimizer, used when `--lr` is not given (so `--compare adam,sgd,adadelta` compares each at a
+ * sensible rate rather than all at Adam's). Adaptive methods sit near 1e-3; plain SGD needs a
+ * hundred times more; AdaDelta's rate multiplies an already unit-corrected step; Lion's sign
+ * updates are large, so its rate is small (Chen et al. suggest 3-10× below AdamW's).
+ */
+export const DEFAULT_LR: Readonly<Record<string, number>> = {
+  adam: 1e-3,
+  adamw: 1e-3,
+  nadam: 1e-3,
+  amsgrad: 1e-3,
+  radam: 1e-3,
+  adamax: 2e-3,
+  adabelief: 1e-3,
+  rmsprop: 1e-3,
+  adagrad: 1e-2,
+  adadelta: 1,
+  sgd: 0.05,
+  lion: 1e-4,
+  lamb: 2e-3,
+  lars: 0.5,
+  adafactor: 1e-2,
+};
+
+/** The learning rate for an optimizer: the one given, else its default, else 1e-3. */
+export function learningRateFor(optimizer: string, given: number | undefined): { lr: number; source: 'flag' | 'default' | 'fallback' } {
+  if (given !== undefined) return { lr: given, source: 'flag' };
+  const d = DEFAULT_LR[optimizer];
+  return d === undefined ? { lr: 1e-3, source: 'fallback' } : { lr: d, source: 'default' };
+}

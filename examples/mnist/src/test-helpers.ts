@@ -1,0 +1,43 @@
+import { spawn } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The example's folder (where `pnpm start` runs). */
+export const EXAMPLE_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** What a spawned CLI run gave. */
+export interface CliRun {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs `src/main.ts` as `pnpm start` does (node, the `source` condition, tsx) with these arguments. */
+export function runCli(args: readonly string[], { timeoutMs = 240_000 }: { timeoutMs?: number } = {}): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', 'src/main.ts', ...args], {
+      cwd: EXAMPLE_DIR,
+      env: { ...process.env, DOWNHILL_BACKEND: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** Width and height from a PNG's IHDR chunk, after checking the 8-byte signature. */
+export function pngSize(png: Uint8Array): { width: number; height: number } {
+  const signature = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+  if (!signature.every((b, i) => png[i] === b)) throw new Error('not a PNG: bad signature');
+  const view = new DataView(png.buffer, png.byteOffset, png.byteLength);
+  if (String.fromCharCode(...png.subarray(12, 16)) !== 'IHDR') throw new Error('not a PNG: no IHDR chunk first');
+  return { width: view.getUint32(16), height: view.getUint32(20) };
+}
