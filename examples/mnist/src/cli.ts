@@ -45,7 +45,7 @@ export const DEFAULTS = {
   epochs: 8,
   batchSize: 128,
   seed: 0,
-  hidden: [256, 128],
+  hidden: [512, 256],
   dropout: 0,
   trainSize: 60_000,
   testSize: 10_000,

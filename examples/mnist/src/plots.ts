@@ -69,7 +69,7 @@ export function learningCurveSpec(runs: readonly RunResult[], { title, subtitle 
     type: 'nominal',
     title: 'optimizer',
     scale: { domain: names, range: PALETTE.slice(0, Math.max(names.length, 1)) },
-    legend: { orient: 'bottom', direction: 'horizontal', labelExpr: legendLabels(runs), symbolType: 'stroke', symbolOpacity: 1, symbolStrokeWidth: 3 },
+    legend: { orient: 'bottom', direction: 'horizontal', labelExpr: legendLabels(runs), labelLimit: 0, symbolType: 'stroke', symbolOpacity: 1, symbolStrokeWidth: 3 },
   } as const;
   const width = 300;
   const height = 230;
@@ -84,6 +84,9 @@ export function learningCurveSpec(runs: readonly RunResult[], { title, subtitle 
     mark: { type: 'line', strokeWidth: 2, clip: true },
     encoding: { x: { field: 'step', type: 'quantitative', title: 'step' }, y: { field: 'smoothed', type: 'quantitative', scale: { type: 'log' }, title: 'loss (log scale)' }, color },
   });
+  // Peaks far apart (Adam's 1e-3 beside SGD's 5e-2): a log axis shows every schedule's shape.
+  const peaks = runs.map((r) => Math.max(...r.steps.lr));
+  const logLr = runs.length > 1 && Math.max(...peaks) > 10 * Math.min(...peaks);
   const minAcc = Math.min(...accRows.map((r) => r.accuracy as number), 1);
   const accLow = Math.max(0, Math.floor(minAcc * 50) / 50);
   return {
@@ -118,11 +121,11 @@ export function learningCurveSpec(runs: readonly RunResult[], { title, subtitle 
         title: { text: 'Learning rate (schedule)', fontSize: 12 },
         width,
         height,
-        data: { values: lrRows },
+        data: { values: logLr ? lrRows.filter((r) => (r.lr as number) > 0) : lrRows },
         mark: { type: 'line', strokeWidth: 2 },
         encoding: {
           x: { field: 'step', type: 'quantitative', title: 'step' },
-          y: { field: 'lr', type: 'quantitative', title: 'learning rate', axis: { format: '.1e' } },
+          y: { field: 'lr', type: 'quantitative', title: logLr ? 'learning rate (log scale)' : 'learning rate', scale: logLr ? { type: 'log' } : {}, axis: { format: '.0e' } },
           color,
         },
       },
