@@ -22,9 +22,9 @@ export interface ScheduleShape {
  * - `constant`: `lr` throughout;
  * - `cosine`: half a cosine from `lr` to `lr / 100` over the run;
  * - `warmup-cosine` (default): linear warmup from 0 over 5% of the run (at most 2 epochs),
- *   then a cosine to `lr / 100` at the last step;
+ *   then a cosine to `lr / 100` at the end of the run;
  * - `one-cycle`: up from `lr / 25` to `lr` over 30% of the run, then down to `lr / 2.5e5`;
- * - `linear`: straight from `lr` to 0 at the last step;
+ * - `linear`: straight from `lr` to 0 at the end of the run;
  * - `exponential`: `lr · 0.01^(step / totalSteps)` (a hundredfold decay over the run, smooth);
  * - `step`: `lr`, divided by 10 after half the run and again after three quarters;
  * - `sgdr`: cosine restarts every epoch (periods doubling), after Loshchilov and Hutter.
