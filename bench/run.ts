@@ -1,0 +1,161 @@
+/**
+ * `pnpm bench [--quick] [--only=optimizer,mlp,autograd,memory]`: runs downhill against TensorFlow.js
+ * and jax-js on this machine, each configuration in its own child process, and writes
+ * `bench/results/latest.json` and `docs/benchmarks.md`.
+ *
+ * Full: optimizer steps (Adam, SGD momentum, RMSProp at 1e5, 1e6, 1e7 parameters) with a measured
+ * bandwidth floor, MLP training throughput, autograd overhead, peak memory at 1e7 (under 15 minutes
+ * here). `--quick`: Adam at 1e6, a shorter MLP run of the main contenders, one autograd size, peak
+ * memory at 1e6 (under 2 minutes).
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { measureFloor, type Floor } from './src/bandwidth.js';
+import { implEnv, type ImplId } from './src/impls.js';
+import { renderReport, type Results } from './src/report.js';
+import { RESULT_MARK, machineInfo, packageVersion } from './src/util.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..');
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const only = args.find((a) => a.startsWith('--only='))?.slice(7).split(',');
+const wants = (suite: string) => !only || only.includes(suite);
+
+const ALL_DOWNHILL: ImplId[] = ['downhill-cpu', 'downhill-cpu-js', 'downhill-tfjs-cpu', 'downhill-tfjs-wasm'];
+const PEERS: ImplId[] = ['tfjs-cpu', 'tfjs-wasm', 'jax-js-wasm'];
+
+const plan = quick
+  ? {
+      sizes: [1e6],
+      optimizers: ['adam'],
+      optimizerImpls: [...ALL_DOWNHILL, ...PEERS],
+      optimizerBudgetMs: 600,
+      mlpImpls: ['downhill-cpu', 'tfjs-wasm', 'tfjs-layers-wasm', 'jax-js-wasm'] as ImplId[],
+      mlpBudgetMs: 1500,
+      autogradImpls: ['downhill-cpu', 'tfjs-cpu', 'tfjs-wasm'] as ImplId[],
+      autogradBlocks: 100,
+      autogradBudgetMs: 800,
+      memoryImpls: ['downhill-cpu', 'tfjs-wasm', 'jax-js-wasm'] as ImplId[],
+      memoryN: 1e6,
+      memorySteps: 3,
+    }
+  : {
+      sizes: [1e5, 1e6, 1e7],
+      optimizers: ['adam', 'sgdMomentum', 'rmsprop'],
+      optimizerImpls: [...ALL_DOWNHILL, ...PEERS],
+      optimizerBudgetMs: 1500,
+      mlpImpls: [...ALL_DOWNHILL, 'tfjs-cpu', 'tfjs-wasm', 'tfjs-layers-cpu', 'tfjs-layers-wasm', 'jax-js-wasm'] as ImplId[],
+      mlpBudgetMs: 5000,
+      autogradImpls: ['downhill-cpu', 'downhill-cpu-js', 'downhill-tfjs-cpu', 'tfjs-cpu', 'tfjs-wasm', 'jax-js-wasm'] as ImplId[],
+      autogradBlocks: 100,
+      autogradBudgetMs: 2500,
+      memoryImpls: ['downhill-cpu', 'downhill-tfjs-cpu', 'downhill-tfjs-wasm', 'tfjs-cpu', 'tfjs-wasm', 'jax-js-wasm'] as ImplId[],
+      memoryN: 1e7,
+      memorySteps: 5,
+    };
+
+/** Runs one child program; resolves to its result records (an error record when it crashed). */
+function child(script: string, config: Record<string, unknown>, extraEnv: Record<string, string>, nodeFlags: string[] = [], timeoutMs = 300_000): Promise<Record<string, unknown>[]> {
+  return new Promise((resolve) => {
+    const started = performance.now();
+    const proc = spawn(process.execPath, [...nodeFlags, '--conditions=source', '--import', 'tsx', join(here, 'src', script), JSON.stringify(config)], {
+      cwd: root,
+      env: { ...process.env, ...extraEnv },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    proc.stdout.on('data', (d) => (out += d));
+    proc.stderr.on('data', (d) => (err += d));
+    const timer = setTimeout(() => proc.kill('SIGKILL'), timeoutMs);
+    proc.on('close', (code) => {
+      clearTimeout(timer);
+      const records = out
+        .split('\n')
+        .filter((l) => l.startsWith(RESULT_MARK))
+        .map((l) => JSON.parse(l.slice(RESULT_MARK.length)) as Record<string, unknown>);
+      if (code !== 0 && records.length === 0) {
+        records.push({ suite: script.replace('.ts', ''), impl: config.impl, error: `exited with ${code}: ${err.trim().split('\n').slice(-3).join(' | ')}` });
+      }
+      const secs = ((performance.now() - started) / 1000).toFixed(1);
+      console.log(`  ${script} ${String(config.impl)}: ${records.length} result(s) in ${secs} s${records.some((r) => r.error) ? ' (with errors)' : ''}`);
+      resolve(records);
+    });
+  });
+}
+
+async function main(): Promise<void> {
+  const t0 = performance.now();
+  const results: Results = {
+    quick,
+    date: new Date().toISOString(),
+    command: `pnpm bench${args.length ? ' ' + args.join(' ') : ''}`,
+    machine: machineInfo(),
+    versions: {
+      '@downhill/backend-cpu': packageVersion('@downhill/backend-cpu') ?? '?',
+      '@downhill/optimizers': packageVersion('@downhill/optimizers') ?? '?',
+      '@downhill/autograd': packageVersion('@downhill/autograd') ?? '?',
+      '@tensorflow/tfjs': packageVersion('@tensorflow/tfjs') ?? '?',
+      '@tensorflow/tfjs-backend-wasm': packageVersion('@tensorflow/tfjs-backend-wasm') ?? '?',
+      '@jax-js/jax': packageVersion('@jax-js/jax') ?? '?',
+    },
+    floors: [],
+    records: [],
+  };
+  console.log(`downhill benchmarks${quick ? ' (quick)' : ''} on ${results.machine.cpu}, ${results.machine.logicalCores} logical cores, Node ${results.machine.node}`);
+
+  // The floor of each (optimizer, n): best of two passes, one before and one after the optimizer
+  // runs, so that a busy moment of this shared machine does not set it.
+  const floors = new Map<string, Floor>();
+  const measureFloors = async () => {
+    for (const n of plan.sizes) {
+      for (const o of plan.optimizers) {
+        const f = await measureFloor(o as Floor['optimizer'], n);
+        const key = `${o}/${n}`;
+        const prev = floors.get(key);
+        if (!prev || f.floorMs < prev.floorMs) floors.set(key, f);
+      }
+    }
+  };
+  if (wants('optimizer')) await measureFloors();
+
+  if (wants('optimizer')) {
+    console.log('optimizer steps');
+    for (const impl of plan.optimizerImpls) {
+      results.records.push(...(await child('optimizer-step.ts', { impl, sizes: plan.sizes, optimizers: plan.optimizers, budgetMs: plan.optimizerBudgetMs }, implEnv(impl))));
+    }
+    await measureFloors();
+    results.floors = [...floors.values()];
+  }
+  if (wants('mlp')) {
+    console.log('MLP 784-256-10 training');
+    for (const impl of plan.mlpImpls) results.records.push(...(await child('mlp.ts', { impl, budgetMs: plan.mlpBudgetMs }, implEnv(impl))));
+  }
+  if (wants('autograd')) {
+    console.log('autograd overhead');
+    for (const impl of plan.autogradImpls) {
+      results.records.push(...(await child('autograd-overhead.ts', { impl, blocks: plan.autogradBlocks, budgetMs: plan.autogradBudgetMs }, implEnv(impl))));
+    }
+  }
+  if (wants('memory')) {
+    console.log(`peak memory, Adam at ${plan.memoryN.toExponential(0)} parameters`);
+    for (const impl of plan.memoryImpls) {
+      results.records.push(...(await child('peak-memory.ts', { impl, n: plan.memoryN, steps: plan.memorySteps }, implEnv(impl), ['--expose-gc'])));
+    }
+  }
+  results.machine.loadAverage1mAtEnd = Number((await import('node:os')).loadavg()[0].toFixed(2));
+  results.seconds = Math.round((performance.now() - t0) / 1000);
+
+  const outDir = join(here, 'results');
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(join(outDir, 'latest.json'), JSON.stringify(results, null, 2) + '\n');
+  const md = renderReport(results);
+  mkdirSync(join(root, 'docs'), { recursive: true });
+  writeFileSync(join(root, 'docs', 'benchmarks.md'), md);
+  console.log(`\n${md}\nwrote bench/results/latest.json and docs/benchmarks.md in ${results.seconds} s`);
+}
+
+await main();
