@@ -32,7 +32,9 @@ export interface GradCheckFailure {
   readonly index: readonly number[];
   /** For order 2: the input element differentiated a second time. */
   readonly withRespectTo?: { readonly path: string; readonly index: readonly number[] };
+  /** The derivative from autograd. */
   readonly analytic: number;
+  /** The central finite difference. */
   readonly numeric: number;
   /** `atol + rtol·|numeric|`, the largest difference allowed here. */
   readonly tolerance: number;
@@ -40,19 +42,27 @@ export interface GradCheckFailure {
 
 /** What {@link checkGrads} found. */
 export interface GradCheckReport {
+  /** Whether every compared element agreed within its tolerance. */
   readonly ok: boolean;
+  /** 1: gradients only; 2: gradients and Hessian entries. */
   readonly order: 1 | 2;
   /** Elements compared (gradient elements, plus Hessian entries for order 2). */
   readonly checked: number;
+  /** The largest `|analytic − numeric|` over the compared elements. */
   readonly maxAbsError: number;
+  /** Every element that disagreed (empty when `ok`). */
   readonly failures: readonly GradCheckFailure[];
+  /** The finite-difference step used. */
   readonly eps: number;
+  /** The relative tolerance used. */
   readonly rtol: number;
+  /** The absolute tolerance used. */
   readonly atol: number;
 }
 
 /** A gradient check that failed; `report` holds every disagreeing element. */
 export class GradCheckError extends DownhillError {
+  /** The full report of the check, failures included. */
   readonly report: GradCheckReport;
   constructor(report: GradCheckReport) {
     super('GRADIENT_CHECK_FAILED', formatReport(report));

@@ -33,9 +33,13 @@ export interface GpuOptions {
 
 /** A device and how it was reached. */
 export interface AcquiredDevice {
+  /** The WebGPU entry point the device came from (`navigator.gpu`, or Dawn's in Node). */
   readonly gpu: GPU;
+  /** The adapter that was granted. */
   readonly adapter: GPUAdapter;
+  /** The device, with the limits and features requested. */
   readonly device: GPUDevice;
+  /** The route that succeeded. */
   readonly route: GpuRoute;
   /** Every route tried, in order, with why it failed (the last one succeeded). */
   readonly tried: readonly string[];

@@ -19,9 +19,13 @@ export const DTYPES: readonly DType[] = ['float32', 'float64', 'int32', 'bool'];
 
 /** The typed array that holds the host data of each dtype. */
 export interface TypedArrayFor {
+  /** 32-bit floats. */
   float32: Float32Array;
+  /** 64-bit floats. */
   float64: Float64Array;
+  /** 32-bit signed integers. */
   int32: Int32Array;
+  /** One byte per element, 0 or 1. */
   bool: Uint8Array;
 }
 

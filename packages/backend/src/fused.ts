@@ -44,8 +44,11 @@ export type FusedUpdateKind = 'sgd' | 'adam' | 'rmsprop';
 
 /** The hyperparameters of each fused kind (flags are 0 or 1). */
 export interface FusedHyperparameters {
+  /** SGD with momentum, dampening, Nesterov (0 or 1) and coupled weight decay. */
   sgd: { lr: number; momentum: number; dampening: number; nesterov: number; weightDecay: number };
+  /** Adam with bias correction at step `step` (≥ 1), `epsRoot` inside the root, decoupled weight decay. */
   adam: { lr: number; b1: number; b2: number; eps: number; epsRoot: number; weightDecay: number; step: number };
+  /** RMSprop, centered (0 or 1), with momentum, and `eps` inside the root when `epsInSqrt` is 1. */
   rmsprop: { lr: number; decay: number; eps: number; epsInSqrt: number; centered: number; momentum: number };
 }
 

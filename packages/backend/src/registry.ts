@@ -22,7 +22,9 @@ export interface BackendRegistration {
 
 /** The result of `selectBackend`: the backend, and why it was chosen. */
 export interface BackendSelection {
+  /** The backend chosen, started. */
   readonly backend: Backend;
+  /** Its registry name. */
   readonly name: string;
   /** A sentence saying why this backend was chosen and what was tried before it. */
   readonly reason: string;

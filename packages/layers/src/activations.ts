@@ -17,6 +17,7 @@ export class ReLU extends Module {
 
 /** `x` where `x > 0`, else `alpha·x` (default `alpha` 0.01). Maas et al. (2013). */
 export class LeakyReLU extends Module {
+  /** The slope for negative inputs. */
   readonly alpha: number;
   constructor({ alpha = 0.01 }: { alpha?: number } = {}) {
     super();
@@ -29,6 +30,7 @@ export class LeakyReLU extends Module {
 
 /** `x` where `x > 0`, else `alpha·(eˣ − 1)` (default `alpha` 1). Clevert et al. (2015). */
 export class ELU extends Module {
+  /** The scale of the negative branch: outputs approach `−alpha` for large negative inputs. */
   readonly alpha: number;
   constructor({ alpha = 1 }: { alpha?: number } = {}) {
     super();
@@ -41,6 +43,7 @@ export class ELU extends Module {
 
 /** The Gaussian error linear unit `x·Φ(x)` (`approximate: true` for the tanh form). Hendrycks and Gimpel (2016). */
 export class GELU extends Module {
+  /** Whether the tanh approximation is used instead of the erf form. */
   readonly approximate: boolean;
   constructor({ approximate = false }: { approximate?: boolean } = {}) {
     super();
@@ -70,6 +73,7 @@ export class Tanh extends Module {
  * logits to `softmaxCrossEntropy` (from `@downhill/losses`) over a Softmax layer.
  */
 export class Softmax extends Module {
+  /** The axis the probabilities sum to 1 along. */
   readonly axis: number;
   constructor({ axis = -1 }: { axis?: number } = {}) {
     super();
@@ -82,6 +86,7 @@ export class Softmax extends Module {
 
 /** The log of the softmax along `axis` (default last), stable. */
 export class LogSoftmax extends Module {
+  /** The axis normalized along. */
   readonly axis: number;
   constructor({ axis = -1 }: { axis?: number } = {}) {
     super();

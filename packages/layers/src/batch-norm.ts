@@ -54,10 +54,15 @@ export interface BatchNormOptions {
  * covariate shift" (2015).
  */
 export class BatchNorm extends Module {
+  /** The size of the feature axis. */
   readonly numFeatures: number;
+  /** Weight of the new batch statistic in the running averages. */
   readonly momentum: number;
+  /** Added to the variance before the square root. */
   readonly epsilon: number;
+  /** Whether a scale `gamma` and a shift `beta` are learned. */
   readonly affine: boolean;
+  /** The feature axis; statistics are taken over every other axis. */
   readonly axis: number;
 
   constructor(numFeatures: number, { momentum = 0.1, epsilon = 1e-5, affine = true, axis = -1 }: BatchNormOptions = {}) {

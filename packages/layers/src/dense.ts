@@ -59,8 +59,11 @@ function checkFeatures(n: number, name: string): void {
  * Glorot and Bengio (2010), He et al. (2015) for the initializers.
  */
 export class Dense extends Module {
+  /** The size of the input's last axis. */
   readonly inFeatures: number;
+  /** The size of the output's last axis. */
   readonly outFeatures: number;
+  /** Whether a bias is added. */
   readonly useBias: boolean;
 
   constructor(inFeatures: number, outFeatures: number, { useBias = true, kernelInit = 'glorotUniform', biasInit = zeros() }: DenseOptions = {}) {

@@ -37,6 +37,7 @@ export interface DropoutOptions {
  * Srivastava et al., "Dropout: a simple way to prevent neural networks from overfitting" (2014).
  */
 export class Dropout extends Module {
+  /** The probability of zeroing an element in training mode. */
   readonly rate: number;
 
   constructor(rate: number, { seed, rng }: DropoutOptions = {}) {

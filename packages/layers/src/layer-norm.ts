@@ -33,8 +33,11 @@ export interface LayerNormOptions {
  * Ba, Kiros and Hinton, "Layer normalization" (2016).
  */
 export class LayerNorm extends Module {
+  /** The trailing shape normalized over. */
   readonly normalizedShape: readonly number[];
+  /** Added to the variance before the square root. */
   readonly epsilon: number;
+  /** Whether an elementwise scale `gamma` and shift `beta` are learned. */
   readonly affine: boolean;
 
   constructor(normalizedShape: number | readonly number[], { epsilon = 1e-5, affine = true }: LayerNormOptions = {}) {

@@ -12,7 +12,9 @@ export class SafetensorsError extends DownhillError {
 
 /** One tensor of a safetensors file, on the host. */
 export interface SafetensorsEntry {
+  /** The tensor's dtype. */
   readonly dtype: DType;
+  /** The tensor's shape. */
   readonly shape: readonly number[];
   /** Row-major values (a `Uint8Array` of 0 and 1 for `bool`). */
   readonly data: TypedArray;

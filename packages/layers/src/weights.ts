@@ -7,8 +7,11 @@ import { decodeSafetensors, encodeSafetensors, type SafetensorsEntry } from './s
  * (`unexpected`), or entries whose shape or dtype differ (`mismatched`). The message names each.
  */
 export class WeightsMismatchError extends DownhillError {
+  /** Names the model has and the saved weights lack. */
   readonly missing: readonly string[];
+  /** Names in the saved weights the model does not have. */
   readonly unexpected: readonly string[];
+  /** Names whose saved shape or dtype differs from the model's. */
   readonly mismatched: readonly string[];
   constructor(message: string, { missing = [], unexpected = [], mismatched = [] }: { missing?: string[]; unexpected?: string[]; mismatched?: string[] }) {
     super('WEIGHTS_MISMATCH', message);

@@ -8,9 +8,13 @@ import type { GradientTransformation, OptState, ScalarOrSchedule, StateValue } f
  * (a scheduled one set by hand stops following its schedule), and the inner state.
  */
 export type InjectHyperparamsState = {
+  /** Updates made so far: the step schedules are evaluated at. */
   readonly count: number;
+  /** The hyperparameter values in force, as plain numbers. */
   readonly hyperparams: Readonly<Record<string, number>>;
+  /** Hyperparameters set by hand, which no longer follow their schedule. */
   readonly overridden: readonly string[];
+  /** The state of the inner transformation. */
   readonly inner: OptState;
 };
 

@@ -9,7 +9,9 @@ export type FloatDType = 'float32' | 'float64';
 
 /** A relative and an absolute tolerance: `|got − want| ≤ atol + rtol·|want|`. */
 export interface Tolerance {
+  /** Relative tolerance, against the reference value. */
   readonly rtol: number;
+  /** Absolute tolerance. */
   readonly atol: number;
 }
 
@@ -41,6 +43,7 @@ export interface CaseContext {
 export interface ComputeCase {
   /** A stable id, such as `binary/add/broadcast [3,1]x[4]`: the key of exclusion lists. */
   readonly id: string;
+  /** Computes the case's outputs on `ctx.backend`, from inputs made with `ctx`. */
   readonly run: (ctx: CaseContext) => Tensor | readonly Tensor[];
   /** Multiplies the run's tolerance (for ops that amplify rounding, such as long sums). */
   readonly tolScale?: number;
@@ -50,10 +53,13 @@ export interface ComputeCase {
 
 /** What a check case gets: the backend under test, a fresh reference, and the suite's options. */
 export interface CheckContext {
+  /** The backend under test. */
   readonly backend: Backend;
+  /** The reference backend (float64). */
   readonly reference: Backend;
   /** The implementation's own count of live objects, if the suite was given one. */
   readonly nativeCount?: () => number;
+  /** The suite's tolerance per float dtype. */
   readonly tolerance: Readonly<Record<FloatDType, Tolerance>>;
 }
 
@@ -62,8 +68,11 @@ export interface CheckContext {
  * own assertions. Runs once per float dtype of the suite when `perDType`, else once.
  */
 export interface CheckCase {
+  /** A stable id: the key of exclusion lists. */
   readonly id: string;
+  /** The check itself; throws (an assertion error) on failure. */
   readonly check: (ctx: CheckContext, dtype: FloatDType) => void | Promise<void>;
+  /** Run once per float dtype of the suite (else once). */
   readonly perDType?: boolean;
 }
 

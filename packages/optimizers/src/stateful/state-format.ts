@@ -9,11 +9,13 @@ export const STATE_FORMAT_VERSION = 1 as const;
 
 /** A tensor in saved state: dtype, shape and base64 of its little-endian bytes (row-major). */
 export interface EncodedTensor {
+  /** The dtype, the shape, and the base64 of the little-endian, row-major bytes. */
   readonly $tensor: { readonly dtype: DType; readonly shape: readonly number[]; readonly data: string };
 }
 
 /** A number JSON cannot hold (`NaN`, `Infinity`, `-Infinity`, `-0`), in saved state. */
 export interface EncodedNumber {
+  /** The number JSON cannot hold. */
   readonly $number: 'NaN' | 'Infinity' | '-Infinity' | '-0';
 }
 
@@ -33,7 +35,9 @@ export type EncodedState =
 
 /** A parameter as a saved state remembers it. */
 export interface ParamSpec {
+  /** The parameter's dtype. */
   readonly dtype: DType;
+  /** The parameter's shape. */
   readonly shape: readonly number[];
 }
 
@@ -55,7 +59,9 @@ export interface ParamSpec {
  * bytes in row-major order; non-finite numbers are `{ "$number": "NaN" }` and the like.
  */
 export interface OptimizerStateDict {
+  /** Always `downhill-optimizer-state`. */
   readonly format: typeof STATE_FORMAT;
+  /** The version of this format. */
   readonly version: typeof STATE_FORMAT_VERSION;
   /** The registry name the optimizer was made under, or the name given to the `Optimizer`, or `custom`. */
   readonly optimizer: string;

@@ -21,17 +21,23 @@ export interface ProblemSettings {
 
 /** What every check gets: the backend, a maker of fresh transformations, and the problem settings. */
 export interface CheckContext {
+  /** The optimizer's name, for messages. */
   readonly name: string;
+  /** The backend the check runs on. */
   readonly backend: Backend;
   /** A fresh transformation with this learning rate (the other options bound). */
   readonly make: (lr: number) => GradientTransformation<any>;
+  /** Settings of the convex quadratic problem. */
   readonly quadratic: ProblemSettings;
+  /** Settings of the Rosenbrock problem. */
   readonly rosenbrock: ProblemSettings;
 }
 
 /** One check of the kit: a title and a body that throws (a vitest assertion error) on failure. */
 export interface ConformanceCheckSpec {
+  /** What the check promises, shown in the test name. */
   readonly title: string;
+  /** The check; rejects with an assertion error on failure. */
   readonly run: (ctx: CheckContext) => Promise<void>;
 }
 

@@ -4,7 +4,12 @@ import type { GradientTransformation, Params } from '../types.js';
 import { ema } from './math.js';
 
 /** The state of {@link scaleByAdadelta}: running means of squared gradients and of squared updates. */
-export type ScaleByAdadeltaState = { readonly accumGrad: Params; readonly accumUpdate: Params };
+export type ScaleByAdadeltaState = {
+  /** Running mean of the squared gradients. */
+  readonly accumGrad: Params;
+  /** Running mean of the squared updates. */
+  readonly accumUpdate: Params;
+};
 
 /**
  * Rescales updates by the ratio of running RMS of past updates to that of gradients: Adadelta

@@ -4,7 +4,16 @@ import type { GradientTransformation, Params } from '../types.js';
 import { ema } from './math.js';
 
 /** The state of {@link scaleByAdam}: the step count and the moments (`nuMax` with AMSGrad). */
-export type ScaleByAdamState = { readonly count: number; readonly mu: Params; readonly nu: Params; readonly nuMax?: Params };
+export type ScaleByAdamState = {
+  /** Updates made so far (the step of the bias correction). */
+  readonly count: number;
+  /** First moment: the moving average of the gradients. */
+  readonly mu: Params;
+  /** Second moment: the moving average of the squared gradients. */
+  readonly nu: Params;
+  /** With AMSGrad: the running maximum of `nu`. */
+  readonly nuMax?: Params;
+};
 
 /** Options of {@link scaleByAdam}. */
 export interface ScaleByAdamOptions {

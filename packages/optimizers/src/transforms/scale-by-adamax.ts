@@ -4,7 +4,14 @@ import type { GradientTransformation, Params } from '../types.js';
 import { ema } from './math.js';
 
 /** The state of {@link scaleByAdamax}: the step count, the first moment and the infinity norm. */
-export type ScaleByAdamaxState = { readonly count: number; readonly mu: Params; readonly nu: Params };
+export type ScaleByAdamaxState = {
+  /** Updates made so far (the step of the bias correction). */
+  readonly count: number;
+  /** First moment: the moving average of the gradients. */
+  readonly mu: Params;
+  /** The exponentially weighted infinity norm of the gradients. */
+  readonly nu: Params;
+};
 
 /** Options of {@link scaleByAdamax}. */
 export interface ScaleByAdamaxOptions {

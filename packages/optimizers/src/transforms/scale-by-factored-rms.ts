@@ -9,7 +9,16 @@ import { expandDims, meanAxis } from './math.js';
  * factored parameters; full second moments `v` for the others. Each tree holds only the
  * parameters it applies to.
  */
-export type ScaleByFactoredRmsState = { readonly count: number; readonly vRow: Params; readonly vCol: Params; readonly v: Params };
+export type ScaleByFactoredRmsState = {
+  /** Updates made so far. */
+  readonly count: number;
+  /** Row statistics of the factored parameters. */
+  readonly vRow: Params;
+  /** Column statistics of the factored parameters. */
+  readonly vCol: Params;
+  /** Full second moments of the parameters that are not factored. */
+  readonly v: Params;
+};
 
 /** Options of {@link scaleByFactoredRms}. */
 export interface ScaleByFactoredRmsOptions {

@@ -4,7 +4,10 @@ import type { GradientTransformation, ScalarOrSchedule } from '../types.js';
 import type { EmptyState } from './scale.js';
 
 /** The state of a scheduled scale: how many updates were made. */
-export type ScaleByScheduleState = { readonly count: number };
+export type ScaleByScheduleState = {
+  /** Updates made so far: the step the schedule is evaluated at. */
+  readonly count: number;
+};
 
 /**
  * Scales updates by a schedule of the step count (optax's `scale_by_schedule`).

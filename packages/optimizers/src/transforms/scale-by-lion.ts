@@ -4,7 +4,10 @@ import type { GradientTransformation, Params } from '../types.js';
 import { ema } from './math.js';
 
 /** The state of {@link scaleByLion}: the momentum. */
-export type ScaleByLionState = { readonly mu: Params };
+export type ScaleByLionState = {
+  /** The momentum: the moving average of the gradients. */
+  readonly mu: Params;
+};
 
 /**
  * Lion's update: the sign of an interpolation between momentum and gradient (optax's

@@ -4,7 +4,14 @@ import type { GradientTransformation, Params } from '../types.js';
 import { ema } from './math.js';
 
 /** The state of {@link scaleByRadam}: the step count and the moments. */
-export type ScaleByRadamState = { readonly count: number; readonly mu: Params; readonly nu: Params };
+export type ScaleByRadamState = {
+  /** Updates made so far (the step of the rectification). */
+  readonly count: number;
+  /** First moment: the moving average of the gradients. */
+  readonly mu: Params;
+  /** Second moment: the moving average of the squared gradients. */
+  readonly nu: Params;
+};
 
 /** Options of {@link scaleByRadam}. */
 export interface ScaleByRadamOptions {

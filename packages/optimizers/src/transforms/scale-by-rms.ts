@@ -4,7 +4,12 @@ import type { GradientTransformation, Params } from '../types.js';
 import { ema } from './math.js';
 
 /** The state of {@link scaleByRms}: the mean square `nu`, and the mean `mu` when centered. */
-export type ScaleByRmsState = { readonly nu: Params; readonly mu?: Params };
+export type ScaleByRmsState = {
+  /** The moving average of the squared gradients. */
+  readonly nu: Params;
+  /** When centered: the moving average of the gradients. */
+  readonly mu?: Params;
+};
 
 /** Options of {@link scaleByRms}. */
 export interface ScaleByRmsOptions {

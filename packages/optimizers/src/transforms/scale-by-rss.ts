@@ -3,7 +3,10 @@ import { mapTreesN, stateTree, zerosLike } from '../tree.js';
 import type { GradientTransformation, Params } from '../types.js';
 
 /** The state of {@link scaleByRss}: the running sum of squared gradients. */
-export type ScaleByRssState = { readonly sumOfSquares: Params };
+export type ScaleByRssState = {
+  /** The running sum of the squared gradients. */
+  readonly sumOfSquares: Params;
+};
 
 /** Options of {@link scaleByRss}. */
 export interface ScaleByRssOptions {

@@ -4,7 +4,10 @@ import type { GradientTransformation, Params } from '../types.js';
 import { alias } from './math.js';
 
 /** The state of {@link traceMomentum}: the momentum buffer, per parameter. */
-export type TraceState = { readonly trace: Params };
+export type TraceState = {
+  /** The momentum buffer. */
+  readonly trace: Params;
+};
 
 /** Options of {@link traceMomentum}. */
 export interface TraceMomentumOptions {

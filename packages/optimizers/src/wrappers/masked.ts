@@ -6,6 +6,7 @@ import { selectByMask, type ParamMask } from './patterns.js';
 /** State of {@link masked}: the inner transformation's state, for the selected parameters only. */
 export interface MaskedState<S extends OptState = OptState> {
   readonly [key: string]: OptState;
+  /** The state of the wrapped transformation, over the selected parameters. */
   readonly inner: S;
 }
 

@@ -6,6 +6,7 @@ import { alias, checkNumber, cleanOnError, stateRecord } from './internal.js';
 /** State of {@link paramsEma}. `kind` lets {@link emaParams} find it inside any composed state. */
 export interface ParamsEmaState {
   readonly [key: string]: OptState;
+  /** Marks this state as a {@link paramsEma} state. */
   readonly kind: 'paramsEma';
   /** Updates seen. */
   readonly count: number;
