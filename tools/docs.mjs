@@ -37,6 +37,19 @@ const app = await Application.bootstrapWithPlugins({
   // which exports nothing): every publishable package.
   packagesRequiringDocumentation: publishablePackages().map((p) => p.name),
 });
+// Every TypeDoc warning is a problem for --check: an exported name (function, class, interface,
+// type, variable, namespace) or a member of one (property, method, accessor) without TSDoc, a
+// broken {@link}, a public signature naming an unexported type, an @param naming no parameter.
+// Properties of anonymous object types written inline (`{ param: Tensor; state: Tensor[] }`) are
+// documented by the declaration they belong to.
+const problems = [];
+const warn = app.logger.warn.bind(app.logger);
+app.logger.warn = (message, ...rest) => {
+  const text = String(message);
+  if (/does not have any documentation/.test(text) && /\.__type\./.test(text)) return;
+  problems.push(text);
+  warn(message, ...rest);
+};
 const project = await app.convert();
 if (!project) {
   console.error('docs: TypeDoc could not convert the project');
@@ -60,22 +73,10 @@ for (const mod of project.getChildrenByKind(ReflectionKind.Module)) {
 }
 project.children?.sort((a, b) => a.name.localeCompare(b.name));
 
-// Validation: an exported name (function, class, interface, type, variable, namespace) or a member
-// of one (property, method, accessor) without TSDoc is a problem; so are broken {@link}s and public
-// signatures that name unexported types. Properties of anonymous object types written inline
-// (`{ param: Tensor; state: Tensor[] }`) are documented by the declaration they belong to.
-const problems = [];
-const warn = app.logger.warn.bind(app.logger);
-app.logger.warn = (message, ...rest) => {
-  const text = String(message);
-  if (/does not have any documentation/.test(text) && /\.__type\./.test(text)) return;
-  problems.push(text);
-  warn(message, ...rest);
-};
 app.validate(project);
 app.logger.warn = warn;
 if (app.logger.hasErrors() || (check && problems.length)) {
-  if (problems.length) console.error(`docs: ${problems.length} validation problem(s) above`);
+  if (problems.length) console.error(`docs: ${problems.length} problem(s) above`);
   console.error(`docs: ${check ? 'check failed' : 'build failed'}: see the errors above (an exported name needs a TSDoc comment: /** One line on what it is. */)`);
   process.exit(1);
 }

@@ -231,7 +231,7 @@ export function heNormal({ mode = 'fanIn', nonlinearity = 'relu', negativeSlope,
  *
  * $$ W \sim \mathcal U\left[-\sqrt{3/\text{fanIn}},\; \sqrt{3/\text{fanIn}}\right) $$
  *
- * @param options - `inAxis`, `outAxis`.
+ * @param axes - `inAxis`, `outAxis`.
  * @returns The initializer.
  *
  * @example

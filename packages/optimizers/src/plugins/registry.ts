@@ -62,6 +62,7 @@ const NAME = /^[a-z0-9][a-z0-9_-]*$/i;
  *
  * @param name - Letters, digits, `-` and `_`; case-sensitive (`adabelief`).
  * @param factory - `(options: { lr, ...rest }) => GradientTransformation`.
+ * @param options - Options:
  * @param options.description - One line shown by `listOptimizers`.
  * @throws {@link DuplicateOptimizerError} when the name is taken; `InvalidArgumentError` for a bad name or factory.
  *

@@ -28,6 +28,7 @@ export function unitwiseNorm(x: Tensor): Tensor {
  * ```
  *
  * @param clipping - The largest allowed ratio `λ` of gradient norm to parameter norm (> 0).
+ * @param options - Options:
  * @param options.eps - Lower bound of the parameter norm, so zero-initialized units can move (default 1e-3).
  * @returns A stateless transformation (needs `params`).
  *

@@ -15,6 +15,7 @@ import type { EmptyState } from './scale.js';
  * ```
  *
  * @param weightDecay - `λ ≥ 0`.
+ * @param options - Options:
  * @param options.mask - Which parameters decay: a predicate on the dotted name, or a tree of booleans (default all).
  * @returns A stateless transformation (needs `params` in `update`).
  *

@@ -21,6 +21,7 @@ export type ScaleByAdadeltaState = {
  * E[Δ²] ← ρ·E[Δ²] + (1 − ρ)·u²
  * ```
  *
+ * @param options - Options:
  * @param options.rho - Decay of the running means (default 0.9).
  * @param options.eps - Added inside both roots (default 1e-6).
  * @returns A transformation whose state is `{ accumGrad, accumUpdate }`.

@@ -46,6 +46,7 @@ export function scaleBySchedule(schedule: (step: number) => number): GradientTra
  * ```
  *
  * @param lr - A learning rate ≥ 0, or a schedule of the step count.
+ * @param options - Options:
  * @param options.flipSign - Negate (default true: gradient descent).
  * @returns A stateless transformation for a number; one that counts steps for a schedule.
  *

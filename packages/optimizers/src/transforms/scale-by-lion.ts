@@ -18,6 +18,7 @@ export type ScaleByLionState = {
  * m ← b2·m + (1 − b2)·g
  * ```
  *
+ * @param options - Options:
  * @param options.b1 - Interpolation for the update (default 0.9).
  * @param options.b2 - Decay of the momentum (default 0.99).
  * @returns A transformation whose state is `{ mu }`.

@@ -38,6 +38,7 @@ export class NonFiniteGradientsError extends DownhillError {
  * (`capabilities.syncRead`: cpu and TensorFlow.js do; WebGPU does not, and gets an `UnsupportedError`).
  *
  * @param inner - The transformation to protect.
+ * @param options - Options:
  * @param options.maxConsecutiveErrors - Non-finite steps in a row to skip before throwing (default 5; 0 throws at once).
  * @returns A transformation with state {@link ApplyIfFiniteState}.
  *

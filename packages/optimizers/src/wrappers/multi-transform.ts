@@ -29,6 +29,7 @@ export interface MultiTransformOptions {
  * @param transforms - One transformation per group name.
  * @param labels - A function `(name, tensor) => group`, or `{ group: pattern | pattern[] }` where a
  *   pattern is a glob on dotted names (`'**.bias'`), a RegExp or a predicate (see {@link ParamPattern}).
+ * @param options - Options:
  * @param options.default - The group of unmatched parameters; without it they are an error.
  * @returns A transformation whose state is `{ [group]: that group's state }`.
  * @throws InvalidArgumentError naming the parameters no group matches, or a label that names no transformation.

@@ -33,6 +33,7 @@ export interface ParamsEmaState {
  * `update` needs `params`.
  *
  * @param decay - The weight of the past, in [0, 1) (0.999 is common).
+ * @param options - Options:
  * @param options.debias - Start from zero and correct the bias (default true), or start from the initial parameters.
  * @returns A transformation that passes updates through and keeps {@link ParamsEmaState}.
  *
