@@ -40,7 +40,8 @@ const EXPECT = {
   'alone/optimizers-alone.mjs': [/^w ≈ 3\.0\d\d, b ≈ -1\.0\d\d$/m],
   'alone/use-plugin.mjs': [/signum/, /→ w = (-?0\.0\d, ){2}-?0\.0\d$/m],
   'alone/adabelief.mjs': [/adabelief by name: w = \[-?0\.0\d*, -?0\.0\d*, -?0\.0\d*\]/, /same as adabelief\(\): true/],
-  'full/backends.mjs': [/^selected tfjs-wasm: tfjs-wasm .*highest-priority backend that started/m, /^tfjs-wasm: \[3,7\]$/m, /^cpu: \[3,7\]$/m],
+  // The highest-priority backend installed here (tfjs-wasm, unless backend-cpu outranks it), then cpu.
+  'full/backends.mjs': [/^selected (tfjs-wasm|cpu): \1 \(.*\): the highest-priority backend that started here/m, /^(tfjs-wasm|cpu): \[3,7\]\n(.*\n)?cpu: \[3,7\]$/m],
   'full/backends.mjs DOWNHILL_BACKEND=cpu': [/^selected cpu: cpu: named by DOWNHILL_BACKEND$/m, /^cpu: \[3,7\]$/m],
   'full/train.mjs': [/^epoch 0: loss 1\.\d+$/m, /^epoch 199: loss 0\.[0-2]\d+$/m, /^accuracy (0\.(8[5-9]|9\d)\d|1\.000)$/m],
 };
