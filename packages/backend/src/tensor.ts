@@ -77,7 +77,16 @@ export class Tensor {
 }
 
 /** Anything a scope can return or `dispose` can walk: tensors nested in arrays and plain objects. */
-export type TensorContainer = Tensor | undefined | null | number | string | boolean | TensorContainer[] | { [key: string]: TensorContainer } | Map<unknown, TensorContainer>;
+export type TensorContainer =
+  | Tensor
+  | undefined
+  | null
+  | number
+  | string
+  | boolean
+  | readonly TensorContainer[]
+  | { readonly [key: string]: TensorContainer }
+  | ReadonlyMap<unknown, TensorContainer>;
 
 /** Calls `fn` on every tensor inside a container (arrays, plain objects and maps, walked deeply). */
 export function forEachTensor(value: unknown, fn: (t: Tensor) => void, seen = new Set<unknown>()): void {
