@@ -3,3 +3,4 @@
 export { alloc, allocUninit, free } from './heap';
 export { gemmF32 } from './gemm';
 export { adamF32, rmspropF32, sgdF32 } from './fused';
+export { binaryF32, compareF32, sumColsF32, whereF32 } from './elementwise';

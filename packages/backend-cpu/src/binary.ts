@@ -1,4 +1,7 @@
 import { sizeOf, type BinaryOp, type CompareOp, type Shape, type Tensor } from '@downhill/backend';
+import { binaryWasm, compareWasm, whereWasm } from './elementwise-wasm.js';
+import { binaryRowF32, compareRowF32, whereRowF32 } from './float32-rows.js';
+import { activeRuntime } from './wasm/runtime.js';
 import { alloc, broadcastStrides, contiguousStrides, dataOf, forEachRow, planStrided, type CpuStorage } from './storage.js';
 
 /**
@@ -98,27 +101,46 @@ function broadcastPair(
   forEachRow(plan, [0, 0, 0], (off) => row(off[0], off[1], as, off[2], bs, n));
 }
 
-/** Elementwise binary op with NumPy broadcasting into a new array of the operands' dtype. */
+/**
+ * Elementwise binary op with NumPy broadcasting into a new array of the operands' dtype. Float32
+ * arrays of 1024 elements or more go to the WebAssembly SIMD kernel (same results: float32 +, −,
+ * ×, ÷ are correctly rounded), except `pow` and layouts it does not take.
+ */
 export function binaryKernel(op: BinaryOp, a: Tensor, b: Tensor, outShape: Shape): CpuStorage {
+  const rt = a.dtype === 'float32' ? activeRuntime() : undefined;
+  const fast = rt && binaryWasm(rt, op, a, b, outShape);
+  if (fast) return fast;
   const out = alloc(a.dtype, sizeOf(outShape));
   const da = dataOf(a);
   const db = dataOf(b);
   const isInt = a.dtype === 'int32';
-  broadcastPair(a, b, outShape, (o, ai, as, bi, bs, n) => binaryRow(op, isInt, out, o, da, ai, as, db, bi, bs, n));
+  if (a.dtype === 'float32') {
+    const [o32, a32, b32] = [out as Float32Array, da as Float32Array, db as Float32Array];
+    broadcastPair(a, b, outShape, (o, ai, as, bi, bs, n) => binaryRowF32(op, o32, o, a32, ai, as, b32, bi, bs, n, powNumPy));
+  } else broadcastPair(a, b, outShape, (o, ai, as, bi, bs, n) => binaryRow(op, isInt, out, o, da, ai, as, db, bi, bs, n));
   return out;
 }
 
-/** Elementwise comparison with broadcasting into a new `bool` array. */
+/** Elementwise comparison with broadcasting into a new `bool` array (float32 on the SIMD kernel where it can). */
 export function compareKernel(op: CompareOp, a: Tensor, b: Tensor, outShape: Shape): CpuStorage {
+  const rt = a.dtype === 'float32' ? activeRuntime() : undefined;
+  const fast = rt && compareWasm(rt, op, a, b, outShape);
+  if (fast) return fast;
   const out = alloc('bool', sizeOf(outShape));
   const da = dataOf(a);
   const db = dataOf(b);
-  broadcastPair(a, b, outShape, (o, ai, as, bi, bs, n) => compareRow(op, out, o, da, ai, as, db, bi, bs, n));
+  if (a.dtype === 'float32') {
+    const [o8, a32, b32] = [out as Uint8Array, da as Float32Array, db as Float32Array];
+    broadcastPair(a, b, outShape, (o, ai, as, bi, bs, n) => compareRowF32(op, o8, o, a32, ai, as, b32, bi, bs, n));
+  } else broadcastPair(a, b, outShape, (o, ai, as, bi, bs, n) => compareRow(op, out, o, da, ai, as, db, bi, bs, n));
   return out;
 }
 
-/** `cond ? a : b` with all three broadcast to `outShape`. */
+/** `cond ? a : b` with all three broadcast to `outShape` (float32 on the SIMD kernel where it can). */
 export function whereKernel(cond: Tensor, a: Tensor, b: Tensor, outShape: Shape): CpuStorage {
+  const rt = a.dtype === 'float32' ? activeRuntime() : undefined;
+  const fast = rt && whereWasm(rt, cond, a, b, outShape);
+  if (fast) return fast;
   const out = alloc(a.dtype, sizeOf(outShape));
   const dc = dataOf(cond);
   const da = dataOf(a);
@@ -131,6 +153,11 @@ export function whereKernel(cond: Tensor, a: Tensor, b: Tensor, outShape: Shape)
   ]);
   const [, cs, as, bs] = plan.inner;
   const n = plan.n;
+  if (a.dtype === 'float32') {
+    const [o32, c8, a32, b32] = [out as Float32Array, dc as Uint8Array, da as Float32Array, db as Float32Array];
+    forEachRow(plan, [0, 0, 0, 0], (off) => whereRowF32(o32, off[0], c8, off[1], cs, a32, off[2], as, b32, off[3], bs, n));
+    return out;
+  }
   forEachRow(plan, [0, 0, 0, 0], (off) => {
     let o = off[0];
     let ci = off[1];

@@ -1,14 +1,20 @@
 import { sizeOf, type ArgReduceOp, type ReduceOp, type Shape, type Tensor } from '@downhill/backend';
+import { sumLeadingWasm } from './elementwise-wasm.js';
 import { alloc, contiguousStrides, dataOf, forEachRow, planStrided, type CpuStorage } from './storage.js';
+import { activeRuntime } from './wasm/runtime.js';
 
 /**
  * Sum, max or min over a sorted set of axes. The input is walked once in row-major order; each
  * element is combined into its output slot (output stride 0 along reduced axes). Sums accumulate in
  * float64 and round once; float64 sums are compensated (Neumaier), so their error does not grow
- * with the number of terms. `max` and `min` propagate NaN as NumPy does.
+ * with the number of terms. `max` and `min` propagate NaN as NumPy does. Float32 sums over leading
+ * axes (column sums) run on the WebAssembly SIMD kernel, with the same float64 sums.
  */
 export function reduceKernel(op: ReduceOp, x: Tensor, axes: readonly number[], outShape: Shape): CpuStorage {
   const outSize = sizeOf(outShape);
+  const rt = op === 'sum' && x.dtype === 'float32' ? activeRuntime() : undefined;
+  const fast = rt && sumLeadingWasm(rt, x, axes, outSize);
+  if (fast) return fast;
   const src = dataOf(x);
   // Output strides over the input's axes: 0 along reduced axes.
   const reducedSet = new Set(axes);

@@ -15,6 +15,10 @@ export interface WasmExports {
     p: number, g: number, nu: number, mg: number, mom: number, outP: number, outNu: number, outMg: number, outMom: number, n: number,
     lr: number, decay: number, oDecay: number, eps: number, epsInSqrt: number, centered: number, momentum: number,
   ): void;
+  binaryF32(op: number, a: number, as: number, b: number, bs: number, out: number, n: number): void;
+  compareF32(op: number, a: number, as: number, b: number, bs: number, out: number, n: number): void;
+  whereF32(c: number, cs: number, a: number, as: number, b: number, bs: number, out: number, n: number): void;
+  sumColsF32(x: number, rows: number, cols: number, out: number, acc: number): void;
 }
 
 /** The parts of the WebAssembly JavaScript API used here (typed locally: the package's lib has no DOM). */
@@ -30,8 +34,13 @@ interface WasmApi {
 }
 const WA = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
 
-/** Float32 arrays of at least this many elements live in the WebAssembly heap (smaller ones stay in the JS heap). */
-export const HEAP_MIN_ELEMENTS = 16;
+/**
+ * Float32 arrays of at least this many elements (16 KiB) live in the WebAssembly heap; smaller ones
+ * stay in the JavaScript heap, where making one costs tens of nanoseconds instead of the microsecond
+ * or so of a heap block plus its `FinalizationRegistry` entry. The SIMD kernels copy small operands
+ * in where they need them (matmul) or leave them to the JavaScript loops (fused updates).
+ */
+export const HEAP_MIN_ELEMENTS = 4096;
 /** The largest block the allocator hands out (TLSF's limit is just under 1 GiB). */
 const HEAP_MAX_BYTES = 2 ** 30 - 64;
 const PAGES_MAX = 65536;
@@ -98,6 +107,9 @@ export class WasmRuntime {
 
   /** The heap address of a float32 array that lives in the heap, else −1. */
   ptrOf(a: ArrayBufferView): number {
+    // Small arrays are never in the heap; and reading `.buffer` of a small typed array is costly
+    // (V8 keeps their data inside the object and must move it out to make the ArrayBuffer).
+    if (a.byteLength < HEAP_MIN_ELEMENTS * 4) return -1;
     return this.buffers.has(a.buffer) ? a.byteOffset : -1;
   }
 
