@@ -1,7 +1,8 @@
 /**
  * `pnpm bench [--quick] [--only=optimizer,mlp,autograd,memory]`: runs downhill against TensorFlow.js
- * and jax-js on this machine, each configuration in its own child process, and writes
- * `bench/results/latest.json` and `docs/benchmarks.md`.
+ * and jax-js on this machine, each configuration in its own child process. A full run writes
+ * `bench/results/latest.json` and `docs/benchmarks.md`; a quick or partial one writes
+ * `bench/results/quick.json` and `bench/results/quick.md` instead.
  *
  * Full: optimizer steps (Adam, SGD momentum, RMSProp at 1e5, 1e6, 1e7 parameters) with a measured
  * bandwidth floor, MLP training throughput, autograd overhead, peak memory at 1e7 (under 15 minutes
@@ -149,13 +150,18 @@ async function main(): Promise<void> {
   results.machine.loadAverage1mAtEnd = Number((await import('node:os')).loadavg()[0].toFixed(2));
   results.seconds = Math.round((performance.now() - t0) / 1000);
 
+  // A full run updates the committed record (results/latest.json, docs/benchmarks.md); a quick run
+  // writes results/quick.json and results/quick.md (ignored by git) and leaves the record alone.
   const outDir = join(here, 'results');
   mkdirSync(outDir, { recursive: true });
-  writeFileSync(join(outDir, 'latest.json'), JSON.stringify(results, null, 2) + '\n');
   const md = renderReport(results);
-  mkdirSync(join(root, 'docs'), { recursive: true });
-  writeFileSync(join(root, 'docs', 'benchmarks.md'), md);
-  console.log(`\n${md}\nwrote bench/results/latest.json and docs/benchmarks.md in ${results.seconds} s`);
+  const partial = quick || only !== undefined;
+  const jsonPath = join(outDir, partial ? 'quick.json' : 'latest.json');
+  const mdPath = partial ? join(outDir, 'quick.md') : join(root, 'docs', 'benchmarks.md');
+  writeFileSync(jsonPath, JSON.stringify(results, null, 2) + '\n');
+  mkdirSync(dirname(mdPath), { recursive: true });
+  writeFileSync(mdPath, md);
+  console.log(`\n${md}\nwrote ${jsonPath.slice(root.length + 1)} and ${mdPath.slice(root.length + 1)} in ${results.seconds} s`);
 }
 
 await main();

@@ -140,8 +140,9 @@ export function renderReport(res: Results): string {
     out.push(
       `Forward and backward (value and gradient) of a chain of ${blocks} blocks \`x ← tanh(x·1.01 + 0.1)\` (${3 * blocks + 1} ops with the final sum) on ` +
         '16 float32 values: the arithmetic is negligible, so this is the cost of recording, dispatch, checks and allocation. tfjs uses ' +
-        '`tf.valueAndGrad` (the `tf.grads` machinery plus the value) in `tf.tidy`. jax-js eager differentiates op by op; jax-js jit compiles ' +
-        'the whole chain into one kernel once and is shown for contrast.',
+        '`tf.valueAndGrad` (the `tf.grads` machinery plus the value) in `tf.tidy`. jax-js runs eagerly (three runs: each takes about a ' +
+        'second and its memory grows run by run); it is not run under `jit`, whose compilation of this gradient is impractical here (over a ' +
+        'minute and 2 GB at 20 blocks, measured once while writing this benchmark) and would time one fused kernel, not per-op overhead.',
       '',
     );
     const base = ag.find((r) => r.impl === 'downhill-cpu' && !r.error);

@@ -23,9 +23,12 @@ import { adopt, alloc, coerce, dataOf, free, type CpuStorage } from './storage.j
 import { castKernel, unaryKernel } from './unary.js';
 
 /**
- * The kernels of backend-cpu: plain loops over typed arrays, in float64 arithmetic, rounded once
- * into the output dtype. Storage is the typed array itself; reshapes share it; release leaves it
- * to the garbage collector. `defineBackend` turns these into the checked `cpu` backend.
+ * The kernels of backend-cpu: loops over typed arrays in float64 arithmetic, rounded once into the
+ * output dtype, and WebAssembly SIMD kernels for float32 (matmul and fused updates in float32
+ * arithmetic; elementwise ops with the loops' exact results). Storage is a typed array; reshapes
+ * share it; float32 arrays of 4096 elements or more live in the WebAssembly heap and go back to its
+ * allocator on release, the rest to the garbage collector. `defineBackend` turns these into the
+ * checked `cpu` backend.
  *
  * @example
  * ```ts
