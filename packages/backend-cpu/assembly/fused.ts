@@ -139,6 +139,25 @@ export function rmspropF32(
   const vmu = f32x4.splat(momentum);
   const useMom = momentum != 0;
   const n4 = n & ~3;
+  if (!centered && !useMom && !epsInSqrt) {
+    // the default variant, without the per-element branches: p ← p − lr·g / (√nu + eps)
+    for (let i = 0; i < n4; i += 4) {
+      const o = <usize>i << 2;
+      const gi = v128.load(g + o);
+      const nui = f32x4.add(f32x4.mul(vd, v128.load(nu + o)), f32x4.mul(f32x4.mul(vod, gi), gi));
+      v128.store(outNu + o, nui);
+      const u = f32x4.div(gi, f32x4.add(f32x4.sqrt(nui), veps));
+      v128.store(outP + o, f32x4.sub(v128.load(p + o), f32x4.mul(vlr, u)));
+    }
+    for (let i = n4; i < n; i++) {
+      const o = <usize>i << 2;
+      const gi = load<f32>(g + o);
+      const nui = decay * load<f32>(nu + o) + oDecay * gi * gi;
+      store<f32>(outNu + o, nui);
+      store<f32>(outP + o, load<f32>(p + o) - lr * (gi / (sqrt<f32>(nui) + eps)));
+    }
+    return;
+  }
   for (let i = 0; i < n4; i += 4) {
     const o = <usize>i << 2;
     const gi = v128.load(g + o);
