@@ -17,6 +17,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import v8 from 'node:v8';
 
 /** Bytes an update must move per parameter (each array read once, each updated array written once, float32). */
 export const BYTES_PER_PARAM = {
@@ -52,6 +53,10 @@ let probe: StreamExports | undefined;
 
 async function streamProbe(): Promise<StreamExports> {
   if (probe) return probe;
+  // Compile the probe with the optimizing compiler straight away: V8 first runs WebAssembly on its
+  // baseline compiler and tiers up later, and a probe timed on baseline code would set a floor too
+  // low (too slow) for the first sizes measured.
+  v8.setFlagsFromString('--no-liftoff');
   const { default: init } = await import('wabt');
   const wabt = await init();
   const here = dirname(fileURLToPath(import.meta.url));
@@ -60,6 +65,13 @@ async function streamProbe(): Promise<StreamExports> {
   mod.destroy();
   const instance = new WebAssembly.Instance(new WebAssembly.Module(buffer as Uint8Array<ArrayBuffer>));
   probe = instance.exports as unknown as StreamExports;
+  // and warm it up on a small array all the same
+  if (probe.memory.buffer.byteLength < 65536 * 2) probe.memory.grow(1);
+  for (let i = 0; i < 2000; i++) {
+    probe.stream4(0, 4096, 8192, 12288, 1024);
+    probe.stream3(0, 4096, 8192, 1024);
+  }
+  new Float32Array(probe.memory.buffer, 0, 4096 * 4).fill(0);
   return probe;
 }
 
