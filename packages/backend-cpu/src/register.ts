@@ -1,5 +1,5 @@
 /**
- * Side-effect entry point: registers backend-cpu as `cpu` (priority 10) in the backend registry of
+ * Side-effect entry point: registers backend-cpu as `cpu` (priority 150, above TensorFlow.js over WebAssembly, which it outruns: see docs/benchmarks.md) in the backend registry of
  * `@downhill/backend`. Importing it twice is harmless.
  *
  * @example
@@ -15,5 +15,5 @@ import { hasBackend, registerBackend } from '@downhill/backend';
 import { cpu } from './index.js';
 
 if (!hasBackend('cpu')) {
-  registerBackend({ name: 'cpu', priority: 10, description: 'pure TypeScript, float32 and float64', create: () => cpu() });
+  registerBackend({ name: 'cpu', priority: 150, description: 'TypeScript with WebAssembly SIMD kernels, float32 and float64', create: () => cpu() });
 }

@@ -11,8 +11,8 @@ afterAll(() => releaseWebGPU());
 // Every bundled backend registered at once: auto-selection takes CUDA where it loads, then WebGPU
 // where an adapter exists, then the fastest CPU backend, and says what failed before its choice.
 describe('auto-selection across the bundled backends', () => {
-  it('ranks cuda, webgpu, tfjs-wasm, cpu, tfjs-cpu', () => {
-    expect(listBackends()).toEqual(['cuda', 'webgpu', 'tfjs-wasm', 'cpu', 'tfjs-cpu']);
+  it('ranks cuda, webgpu, cpu, tfjs-wasm, tfjs-cpu', () => {
+    expect(listBackends()).toEqual(['cuda', 'webgpu', 'cpu', 'tfjs-wasm', 'tfjs-cpu']);
   });
 
   // First, while WebGPU is not yet set up, so the Dawn route named in the environment is tried.
@@ -20,9 +20,9 @@ describe('auto-selection across the bundled backends', () => {
     process.env.DOWNHILL_WEBGPU_DAWN_BACKEND = 'd3d12';
     try {
       const sel = await selectBackend({ env: {} });
-      expect(sel.name).toBe('tfjs-wasm');
-      expect(sel.tried.map((t) => t.name)).toEqual(['cuda', 'webgpu', 'tfjs-wasm']);
-      expect(sel.reason).toMatch(/^tfjs-wasm \(.*\): the highest-priority backend that started here; tried first: cuda: cuda: @tensorflow\/tfjs-node-gpu is not installed.*; webgpu: webgpu: no WebGPU adapter/);
+      expect(sel.name).toBe('cpu');
+      expect(sel.tried.map((t) => t.name)).toEqual(['cuda', 'webgpu', 'cpu']);
+      expect(sel.reason).toMatch(/^cpu \(.*\): the highest-priority backend that started here; tried first: cuda: cuda: @tensorflow\/tfjs-node-gpu is not installed.*; webgpu: webgpu: no WebGPU adapter/);
     } finally {
       delete process.env.DOWNHILL_WEBGPU_DAWN_BACKEND;
     }

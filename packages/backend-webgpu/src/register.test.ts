@@ -22,7 +22,7 @@ describe('@downhill/backend-webgpu/register', () => {
       const sel = await selectBackend({ env: {} });
       expect(sel.name).toBe('cpu');
       expect(sel.tried[0]).toEqual({ name: 'webgpu', error: expect.stringContaining('no WebGPU adapter in Node through Dawn') });
-      expect(sel.reason).toMatch(/^cpu \(pure TypeScript.*\): the highest-priority backend that started here; tried first: webgpu: webgpu: no WebGPU adapter/);
+      expect(sel.reason).toMatch(/^cpu \(TypeScript with WebAssembly.*\): the highest-priority backend that started here; tried first: webgpu: webgpu: no WebGPU adapter/);
     } finally {
       delete process.env.DOWNHILL_WEBGPU_DAWN_BACKEND;
     }

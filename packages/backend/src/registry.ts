@@ -14,7 +14,7 @@ export interface BackendRegistration {
   readonly name: string;
   /** Makes the backend; may be asynchronous (WebAssembly and GPU backends start asynchronously). Throw `BackendUnavailableError` with the reason when it cannot start here. */
   readonly create: () => Backend | Promise<Backend>;
-  /** Higher is preferred by `selectBackend`. Conventions: CUDA 300, WebGPU 200, fast CPU 100, plain CPU 10. */
+  /** Higher is preferred by `selectBackend`. Conventions: CUDA 300, WebGPU 200, fast CPU 100 to 150, slow CPU below 10. */
   readonly priority: number;
   /** One line on what it is, shown in the reason of a selection. */
   readonly description?: string;
