@@ -4,7 +4,7 @@ import { mapTrees } from '../tree.js';
 import type { GradientTransformation } from '../types.js';
 import { needParams } from './needs-params.js';
 import type { EmptyState } from './scale.js';
-import { sameDType } from './scale-by-trust-ratio.js';
+import { sameDType } from './layerwise.js';
 
 /**
  * Unit-wise norms: for rank ≤ 1, the norm of the whole tensor; for higher ranks, one norm per

@@ -4,7 +4,7 @@ import type { GradientTransformation } from '../types.js';
 import { needParams } from './needs-params.js';
 import { rms } from './math.js';
 import type { EmptyState } from './scale.js';
-import { sameDType } from './scale-by-trust-ratio.js';
+import { sameDType } from './layerwise.js';
 
 /**
  * Adafactor's update clipping: scales each parameter's update down so that its root mean square

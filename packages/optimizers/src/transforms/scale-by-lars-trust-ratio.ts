@@ -1,11 +1,9 @@
 import { checkHyperparam } from '../hyperparams.js';
-import { maskSelects, type Mask } from '../mask.js';
-import { mapTrees } from '../tree.js';
+import type { Mask } from '../mask.js';
 import type { GradientTransformation } from '../types.js';
-import { alias, norm } from './math.js';
-import { needParams } from './needs-params.js';
+import { layerwise, safeRatio } from './layerwise.js';
+import { norm } from './math.js';
 import type { EmptyState } from './scale.js';
-import { safeRatio, sameDType } from './scale-by-trust-ratio.js';
 
 /** Options of {@link scaleByLarsTrustRatio}. */
 export interface ScaleByLarsTrustRatioOptions {
@@ -43,26 +41,12 @@ export function scaleByLarsTrustRatio({ trustCoefficient = 0.001, weightDecay = 
   checkHyperparam(where, 'trustCoefficient', trustCoefficient);
   checkHyperparam(where, 'weightDecay', weightDecay);
   checkHyperparam(where, 'eps', eps);
-  return {
-    name: where,
-    init: () => ({}),
-    update(grads, state, params) {
-      const ps = needParams(params, where);
-      const updates = mapTrees(
-        [grads, ps],
-        ([g, p0], name) => {
-          if (!maskSelects(mask, name, p0, where)) return alias(g);
-          const b = g.backend;
-          const p = sameDType(p0, g);
-          const pn = norm(p);
-          const den = b.add(norm(g), b.mul(pn, weightDecay));
-          const ratio = safeRatio(b.mul(pn, trustCoefficient), den, eps);
-          const d = weightDecay === 0 ? g : b.add(g, b.mul(p, weightDecay));
-          return b.mul(d, ratio);
-        },
-        { where, labels: ['update', 'parameter'], dtype: false },
-      );
-      return [updates, state];
-    },
-  };
+  return layerwise(where, mask, (g, p) => {
+    const b = g.backend;
+    const pn = norm(p);
+    const den = b.add(norm(g), b.mul(pn, weightDecay));
+    const ratio = safeRatio(b.mul(pn, trustCoefficient), den, eps);
+    const d = weightDecay === 0 ? g : b.add(g, b.mul(p, weightDecay));
+    return b.mul(d, ratio);
+  });
 }

@@ -1,10 +1,8 @@
-import type { Tensor } from '@downhill/backend';
 import { checkHyperparam } from '../hyperparams.js';
-import { maskSelects, type Mask } from '../mask.js';
-import { mapTrees } from '../tree.js';
+import type { Mask } from '../mask.js';
 import type { GradientTransformation } from '../types.js';
-import { alias, norm } from './math.js';
-import { needParams } from './needs-params.js';
+import { layerwise, safeRatio } from './layerwise.js';
+import { norm } from './math.js';
 import type { EmptyState } from './scale.js';
 
 /** Options of {@link scaleByTrustRatio}. */
@@ -43,35 +41,9 @@ export function scaleByTrustRatio({ minNorm = 0, trustCoefficient = 1, eps = 0, 
   checkHyperparam(where, 'minNorm', minNorm);
   checkHyperparam(where, 'trustCoefficient', trustCoefficient);
   checkHyperparam(where, 'eps', eps);
-  return {
-    name: where,
-    init: () => ({}),
-    update(grads, state, params) {
-      const ps = needParams(params, where);
-      const updates = mapTrees(
-        [grads, ps],
-        ([u, p], name) => {
-          if (!maskSelects(mask, name, p, where)) return alias(u);
-          const b = u.backend;
-          const pn = b.binary('maximum', norm(sameDType(p, u)), minNorm);
-          const un = norm(u);
-          return b.mul(u, safeRatio(b.mul(pn, trustCoefficient), un, eps));
-        },
-        { where, labels: ['update', 'parameter'], dtype: false },
-      );
-      return [updates, state];
-    },
-  };
-}
-
-/** `p` in `like`'s dtype. */
-export function sameDType(p: Tensor, like: Tensor): Tensor {
-  return p.dtype === like.dtype ? p : p.backend.cast(p, like.dtype);
-}
-
-/** `num / (den + eps)`, or 1 where `num` or `den` is zero (rank-0 tensors). */
-export function safeRatio(num: Tensor, den: Tensor, eps: number): Tensor {
-  const b = num.backend;
-  const ratio = b.div(num, b.add(den, eps));
-  return b.where(b.compare('equal', num, 0), 1, b.where(b.compare('equal', den, 0), 1, ratio));
+  return layerwise(where, mask, (u, p) => {
+    const b = u.backend;
+    const pn = b.binary('maximum', norm(p), minNorm);
+    return b.mul(u, safeRatio(b.mul(pn, trustCoefficient), norm(u), eps));
+  });
 }
