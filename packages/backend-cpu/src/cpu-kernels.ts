@@ -44,6 +44,7 @@ export class CpuKernels implements Kernels {
   readonly capabilities: Capabilities = Object.freeze({
     float64: true,
     syncRead: true,
+    programs: false,
     fusedUpdates: Object.freeze(['sgd', 'adam', 'rmsprop'] as const),
     inPlace: true,
   });

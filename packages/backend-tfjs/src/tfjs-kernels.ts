@@ -38,6 +38,12 @@ export interface TfjsKernelOptions {
    * engine's active backend is its own.
    */
   readonly fusedUpdate?: Kernels['fusedUpdate'];
+  /**
+   * A compiled `runProgram` (such as generated GPU kernels); without it the backend declares
+   * `programs: false` and runs programs through its primitives (the composed interpretation).
+   * It must return `tf.Tensor`s that no `tf.tidy` will free and check the engine's active backend.
+   */
+  readonly runProgram?: Kernels['runProgram'];
   /** Whether the replacement `fusedUpdate` can write in place; false by default. */
   readonly inPlace?: boolean;
 }
@@ -73,12 +79,13 @@ const st = (t: Tensor) => t.storage as tf.Tensor;
  * ```
  */
 export function tfjsKernels(tfBackend: string, options: TfjsKernelOptions = {}): TfjsKernels {
-  const { name = `tfjs-${tfBackend}`, syncRead = true, fusedUpdates = ['sgd', 'adam', 'rmsprop'], fusedUpdate, inPlace = false } = options;
+  const { name = `tfjs-${tfBackend}`, syncRead = true, fusedUpdates = ['sgd', 'adam', 'rmsprop'], fusedUpdate, runProgram, inPlace = false } = options;
   const capabilities: Capabilities = Object.freeze({
     float64: false,
     syncRead,
+    programs: runProgram !== undefined,
     fusedUpdates: Object.freeze([...fusedUpdates]),
-    inPlace: fusedUpdate ? inPlace : false,
+    inPlace: fusedUpdate || runProgram ? inPlace : false,
   });
 
   /** Throws unless the engine's active backend is `tfBackend`. */
@@ -158,6 +165,7 @@ export function tfjsKernels(tfBackend: string, options: TfjsKernelOptions = {}):
     readSync: syncRead ? (x) => hostCopy(st(x).dataSync(), x.dtype) as TypedArray : undefined,
     release: (storage) => (storage as tf.Tensor).dispose(),
     bytesInUse: () => tf.memory().numBytes,
+    runProgram,
     fusedUpdate:
       fusedUpdate ??
       ((kind, param, grad, state, hyper) => {

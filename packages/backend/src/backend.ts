@@ -1,11 +1,15 @@
 import type { DType, HostData, TypedArray } from './dtype.js';
 import type { FusedHyperparameters, FusedUpdateKind } from './fused.js';
+import type { ElementwiseProgram, ProgramGroup, RunProgramOptions } from './program.js';
 import type { ArgReduceOp, BinaryOp, CompareOp, ReduceOp, UnaryOp } from './ops.js';
 import type { Shape } from './shape.js';
 import type { Tensor, TensorContainer } from './tensor.js';
 
-/** The version of this interface. A backend built for another version is refused by the registry. */
-export const SPECIFICATION_VERSION = 'downhill-backend-v1' as const;
+/**
+ * The version of this interface. A backend built for another version is refused by the registry.
+ * v2 replaced the per-optimizer fused updates with generic elementwise programs (`runProgram`).
+ */
+export const SPECIFICATION_VERSION = 'downhill-backend-v2' as const;
 
 /**
  * What a backend declares it can do. Code above the waist reads these instead of trying and
@@ -21,10 +25,18 @@ export interface Capabilities {
   readonly float64: boolean;
   /** Whether `readSync` works (devices with asynchronous read-back say false). */
   readonly syncRead: boolean;
-  /** Fused optimizer updates offered; see {@link FusedUpdateKind}. */
-  readonly fusedUpdates: readonly FusedUpdateKind[];
-  /** Whether `fusedUpdate` can write into its inputs' storage. */
+  /**
+   * Whether the backend compiles elementwise programs (`Kernels.runProgram`); without it,
+   * `runProgram` runs the same program through the primitives (see `interpretProgram`).
+   */
+  readonly programs: boolean;
+  /** Whether a compiled program can write its outputs into its inputs' storage. */
   readonly inPlace: boolean;
+  /**
+   * @deprecated Transitional: the per-optimizer fused updates, removed once no package uses them;
+   * use {@link Capabilities.programs}.
+   */
+  readonly fusedUpdates: readonly FusedUpdateKind[];
 }
 
 /** Counts of what a backend holds now. */
@@ -124,6 +136,22 @@ export interface Backend {
   div(a: Tensor | number, b: Tensor | number): Tensor;
 
   /**
+   * Runs an elementwise program over each group of operands (see {@link ElementwiseProgram}) and
+   * returns, per group, its outputs in `program.outputs` order. The program and every group are
+   * checked before anything runs (a failed call changes nothing): typed errors name the node, the
+   * group, the shape or the dtype. Where `capabilities.programs`, the backend's compiled kernel runs
+   * it (all groups in one call); elsewhere the composed interpretation runs it through the
+   * primitives, with the same results within the dtype's rounding.
+   *
+   * With `options.inPlace`, an output overwrites the named input's storage and comes back as that
+   * very handle, where the backend compiles programs, declares `capabilities.inPlace`, and no other
+   * handle or group input shares that storage; otherwise it is a new tensor and the input is left
+   * as it was.
+   */
+  runProgram(program: ElementwiseProgram, groups: readonly ProgramGroup<Tensor>[], options?: RunProgramOptions): Tensor[][];
+
+  /**
+   * @deprecated Transitional, removed once no package uses it: use {@link Backend.runProgram}.
    * One fused optimizer update (see {@link FusedUpdateKind}). With `inPlace`, and where the
    * backend can, writes into `param` and `state` and returns those same handles; otherwise returns
    * new tensors and leaves the inputs as they were. Throws `UnsupportedError` for a kind the

@@ -16,7 +16,7 @@ import {
 
 /** backend-cpu's kernels declaring less: no float64, asynchronous reads only, no fused updates. */
 class SmallKernels extends CpuKernels {
-  override readonly capabilities: Capabilities = { float64: false, syncRead: false, fusedUpdates: [], inPlace: false };
+  override readonly capabilities: Capabilities = { float64: false, syncRead: false, programs: false, fusedUpdates: [], inPlace: false };
   constructor() {
     super('small');
   }

@@ -10,7 +10,10 @@ import {
   fmtShape,
 } from './errors.js';
 import { fusedStateCount, type FusedHyperparameters, type FusedUpdateKind } from './fused.js';
+import { checkProgram, checkProgramGroups } from './check-program.js';
+import { interpretProgram } from './interpret-program.js';
 import type { Kernels } from './kernels.js';
+import type { ElementwiseProgram, ProgramGroup, RunProgramOptions } from './program.js';
 import { INT_BINARY_OPS, INT_UNARY_OPS, type ArgReduceOp, type BinaryOp, type CompareOp, type ReduceOp, type UnaryOp } from './ops.js';
 import {
   broadcastShapes,
@@ -465,7 +468,60 @@ class CheckedBackend implements Backend {
     return this.make(this.k.matmul(a, b, ta, tb, out), out, a.dtype);
   }
 
-  // ---------------------------------------------------------------- fused updates
+  // ---------------------------------------------------------------- programs
+
+  runProgram(program: ElementwiseProgram, groups: readonly ProgramGroup<Tensor>[], options: RunProgramOptions = {}): Tensor[][] {
+    const where = `${this.name}.runProgram`;
+    checkProgram(program, where);
+    checkProgramGroups(program, groups, where);
+    for (let gi = 0; gi < groups.length; gi++) {
+      const inputs = groups[gi].inputs;
+      for (let ti = 0; ti < inputs.length; ti++) this.own(inputs[ti], `runProgram (group ${gi} input ${ti})`);
+    }
+    const asked = options.inPlace;
+    if (asked !== undefined) {
+      if (!Array.isArray(asked) || asked.length > program.outputs.length) {
+        throw new InvalidArgumentError(`${where}: inPlace must be an array of at most ${program.outputs.length} entries (one per output), got ${describe(asked)}`);
+      }
+      const seen = new Set<number>();
+      asked.forEach((ix, o) => {
+        if (ix === undefined) return;
+        if (!Number.isInteger(ix) || ix < 0 || ix >= program.inputs) {
+          throw new InvalidArgumentError(`${where}: inPlace[${o}] must be an input index in [0, ${program.inputs}) or undefined, got ${describe(ix)}`);
+        }
+        if (seen.has(ix)) throw new InvalidArgumentError(`${where}: inPlace names input ${ix} for two outputs`);
+        seen.add(ix);
+      });
+    }
+    if (!this.capabilities.programs || !this.k.runProgram) return interpretProgram(this, program, groups);
+    // In place only where no other handle and no other input of this call shares the storage.
+    let plan: (number | undefined)[][];
+    if (asked !== undefined && asked.some((ix) => ix !== undefined) && this.capabilities.inPlace) {
+      const uses = new Map<unknown, number>();
+      for (const g of groups) for (const t of g.inputs) uses.set(t.storage, (uses.get(t.storage) ?? 0) + 1);
+      plan = groups.map((g) =>
+        program.outputs.map((_, o) => {
+          const ix = asked[o];
+          if (ix === undefined) return undefined;
+          const s = g.inputs[ix].storage;
+          return uses.get(s) === 1 && this.refs.get(s) === 1 ? ix : undefined;
+        }),
+      );
+    } else {
+      const none = program.outputs.map(() => undefined);
+      plan = groups.map(() => none);
+    }
+    const storages = this.k.runProgram(program, groups, plan);
+    return groups.map((g, gi) => {
+      const { shape, dtype } = g.inputs[0];
+      return program.outputs.map((_, o) => {
+        const ix = plan[gi][o];
+        return ix !== undefined ? g.inputs[ix] : this.make(storages[gi][o], shape, dtype);
+      });
+    });
+  }
+
+  // ---------------------------------------------------------------- fused updates (transitional)
 
   fusedUpdate<K extends FusedUpdateKind>(
     kind: K,

@@ -1,6 +1,7 @@
 /**
  * `@downhill/backend`: the narrow waist. The backend interface and its version, tensor handles,
- * dtypes, shapes and broadcasting, typed errors, fused optimizer update semantics, the registry
+ * dtypes, shapes and broadcasting, typed errors, elementwise programs (`runProgram`, the
+ * composed interpretation `interpretProgram`), the registry
  * with automatic selection, and `defineBackend` which turns kernels into a checked backend.
  * The conformance suite lives at `@downhill/backend/conformance`.
  *
@@ -63,6 +64,9 @@ export {
   type UnaryOp,
 } from './ops.js';
 export { fusedStateCount, type FusedHyperparameters, type FusedUpdateKind } from './fused.js';
+export type { ElementwiseProgram, ProgramGroup, ProgramNode, RunProgramOptions } from './program.js';
+export { checkProgram, checkProgramGroups } from './check-program.js';
+export { interpretProgram } from './interpret-program.js';
 export {
   getBackend,
   hasBackend,

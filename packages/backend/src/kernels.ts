@@ -1,6 +1,7 @@
 import type { Capabilities } from './backend.js';
 import type { DType, TypedArray } from './dtype.js';
 import type { FusedHyperparameters, FusedUpdateKind } from './fused.js';
+import type { ElementwiseProgram, ProgramGroup } from './program.js';
 import type { ArgReduceOp, BinaryOp, CompareOp, ReduceOp, UnaryOp } from './ops.js';
 import type { Shape } from './shape.js';
 import type { Tensor } from './tensor.js';
@@ -13,7 +14,7 @@ import type { Tensor } from './tensor.js';
  *
  * Guarantees a kernel can rely on: inputs belong to this backend and are alive; binary operands
  * share a dtype; shapes were checked and output shapes are given; axes are normalised and sorted.
- * A kernel must not modify its inputs (except `fusedUpdate` with `inPlace`).
+ * A kernel must not modify its inputs (except `runProgram` with `inPlace`).
  *
  * @example
  * ```ts
@@ -70,6 +71,21 @@ export interface Kernels {
   /** Frees storage; called once, when the last handle on it is released. */
   release(storage: unknown): void;
   /**
+   * Runs a compiled elementwise program over every group; present exactly when
+   * `capabilities.programs`. The program and the groups were checked (operands in range and
+   * topological, every group's inputs of one shape and one float dtype, alive and owned).
+   * `inPlace[g][o]` is the input of group `g` whose storage output `o` overwrites, or undefined for
+   * new storage; it is set only where `capabilities.inPlace` and that storage is used by no other
+   * handle and no other input of the call. Returns, per group, the storage of each output (for an
+   * in-place output, the input's storage itself).
+   */
+  runProgram?(
+    program: ElementwiseProgram,
+    groups: readonly ProgramGroup<Tensor>[],
+    inPlace: readonly (readonly (number | undefined)[])[],
+  ): unknown[][];
+  /**
+   * @deprecated Transitional: removed once no package uses it.
    * One fused optimizer update (see {@link FusedUpdateKind}); present when
    * `capabilities.fusedUpdates` is non-empty. With `inPlace` (only asked for when
    * `capabilities.inPlace` and no other handle shares the storage), writes into the storage of

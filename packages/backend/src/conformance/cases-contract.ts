@@ -325,7 +325,7 @@ function readChecks(): CheckCase[] {
         expect(b.specificationVersion).toBe(SPECIFICATION_VERSION);
         expect(typeof b.name === 'string' && b.name.length > 0).toBe(true);
         const caps = b.capabilities;
-        expect(typeof caps.float64 && typeof caps.syncRead && typeof caps.inPlace).toBe('boolean');
+        expect(typeof caps.float64 && typeof caps.syncRead && typeof caps.inPlace && typeof caps.programs).toBe('boolean');
         for (const k of caps.fusedUpdates) expect(['sgd', 'adam', 'rmsprop']).toContain(k);
       },
     },
