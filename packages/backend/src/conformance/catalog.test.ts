@@ -42,6 +42,7 @@ describe('the conformance catalog', () => {
     for (const kind of ['sgd', 'adam', 'rmsprop']) expect(has(`fused/${kind}/`)).toBe(true);
     for (const error of ['ShapeError', 'DisposedTensorError', 'BackendMismatchError', 'float64']) expect(ids.some((id) => id.startsWith('contract/errors/') && id.includes(error))).toBe(true);
     expect(ids).toContain('contract/memory/10,000 ops inside scopes leave the count flat');
+    expect(ids).toContain('programs/random DAGs');
   });
 });
 
