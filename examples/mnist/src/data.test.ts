@@ -12,6 +12,15 @@ function idx(shape: number[], values: number[], typeCode = 0x08): Uint8Array {
 }
 
 describe('parseIdx', () => {
+  it.each([0, 1, 3, 5, 4093])('reads a Node Buffer that is a view at byte offset %i of a larger pool', (offset) => {
+    const file = idx([2, 3], [1, 2, 3, 4, 5, 250]);
+    const pool = Buffer.alloc(offset + file.length + 13, 0xab);
+    pool.set(file, offset);
+    const a = parseIdx(pool.subarray(offset, offset + file.length));
+    expect(a.shape).toEqual([2, 3]);
+    expect([...a.data]).toEqual([1, 2, 3, 4, 5, 250]);
+  });
+
   it('reads the shape (big-endian) and the values', () => {
     const a = parseIdx(idx([2, 3], [1, 2, 3, 4, 5, 6]));
     expect(a.shape).toEqual([2, 3]);

@@ -44,8 +44,11 @@ function toBytes(data: TypedArray, dtype: DType): Uint8Array {
 
 function fromBytes(bytes: Uint8Array, dtype: DType): TypedArray {
   const n = bytes.length / BYTES[dtype];
-  // Copy first: the slice is then aligned for the typed array.
-  const copy = bytes.slice();
+  // Copy into a new, aligned buffer of exactly this size. Never `bytes.slice()`: a Node `Buffer`'s
+  // `slice` is a view of the same memory (often a pool shared with other data, at any offset), so
+  // its `.buffer` at byte 0 is not these bytes.
+  const copy = new Uint8Array(bytes.length);
+  copy.set(bytes);
   if (dtype === 'bool') return copy;
   if (LITTLE_ENDIAN_HOST) {
     if (dtype === 'float32') return new Float32Array(copy.buffer, 0, n);

@@ -150,3 +150,59 @@ describe('saving and loading weights (safetensors)', () => {
     expect(snapshot(fresh).map(([, , bytes]) => bytes)).toEqual(snapshot(make(1)).map(([, , bytes]) => bytes));
   });
 });
+
+/** `bytes` copied into a Node `Buffer` that is a view at `offset` of a larger pool filled with 0xAB (as `readFile` and `Buffer.from` give). */
+function pooled(bytes: Uint8Array, offset: number): Buffer {
+  const pool = Buffer.alloc(offset + bytes.length + 13, 0xab);
+  pool.set(bytes, offset);
+  return pool.subarray(offset, offset + bytes.length);
+}
+
+describe('reading weights from a Node Buffer (a view of a larger pool)', () => {
+  it.each([0, 1, 3, 5, 8, 4093])('loadWeights reads the tensors, not the pool, from a view at byte offset %i', async (offset) => {
+    for (const dtype of ['float32', 'float64'] as const) {
+      const source = make(1, dtype);
+      const file = pooled(await saveWeights(source), offset);
+      expect(file.byteOffset).toBe(offset);
+      const target = make(2, dtype);
+      loadWeights(target, file);
+      expect(snapshot(target).map(([, , bytes]) => bytes)).toEqual(snapshot(source).map(([, , bytes]) => bytes));
+    }
+  });
+
+  it.each([0, 1, 2, 7, 4095])('decodeSafetensors gives every dtype its own values and a copy, from a view at byte offset %i', (offset) => {
+    const entries = [
+      ['f32', { dtype: 'float32', shape: [3], data: new Float32Array([1.5, -2, 3e-3]) }],
+      ['f64', { dtype: 'float64', shape: [2], data: new Float64Array([0.1, -1e300]) }],
+      ['i32', { dtype: 'int32', shape: [2], data: new Int32Array([-7, 2 ** 30]) }],
+      ['b', { dtype: 'bool', shape: [3], data: new Uint8Array([1, 0, 1]) }],
+    ] as const;
+    const file = pooled(encodeSafetensors(entries), offset);
+    const { tensors } = decodeSafetensors(file);
+    for (const [name, entry] of entries) {
+      const got = tensors.get(name)!;
+      expect(got.data.constructor).toBe(entry.data.constructor);
+      expect(Array.from(got.data)).toEqual(Array.from(entry.data));
+    }
+    // The decoded arrays own their bytes: writing over the file changes nothing.
+    file.fill(0);
+    expect(Array.from(tensors.get('b')!.data)).toEqual([1, 0, 1]);
+    expect(Array.from(tensors.get('f32')!.data)).toEqual(Array.from(entries[0][1].data));
+  });
+
+  it('loadWeights reads a file written to disk and read back with fs.readFile', async () => {
+    const { mkdtemp, readFile, writeFile, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = await mkdtemp(join(tmpdir(), 'downhill-weights-'));
+    try {
+      const source = make(3);
+      await writeFile(join(dir, 'mlp.safetensors'), await saveWeights(source));
+      const target = make(4);
+      loadWeights(target, await readFile(join(dir, 'mlp.safetensors')));
+      expect(snapshot(target).map(([, , bytes]) => bytes)).toEqual(snapshot(source).map(([, , bytes]) => bytes));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
