@@ -31,6 +31,12 @@ const elementwise =
   (ct, [x], out) => [() => d(ct, T(x), out)];
 const minus1 = (b: Operand) => (typeof b === 'number' ? b - 1 : sub(b, 1));
 
+/** `y − 1`, or 1 where `x = y = 0` (where `y·x^(y−1)` would be 0·∞). */
+function powExponent(x: Operand, y: TensorLike): Operand {
+  if (typeof x === 'number') return x === 0 ? where(equal(y, 0), 1, sub(y, 1)) : sub(y, 1);
+  return where(equal(x, 0), where(equal(y, 0), 1, sub(y, 1)), sub(y, 1));
+}
+
 /** `ct` spread back over the axes a reduction removed (so it has the input's shape). */
 function unreduce(ct: TensorLike, x: TensorLike, { axes, keepDims }: ParamsOf<ReduceOp>): TensorLike {
   const kept = keepDims ? ct : reshape(ct, reducedShape(x.shape, axes, true));
@@ -89,9 +95,14 @@ export const VJP_RULES: { readonly [P in PrimitiveName]: VjpRule<P> } = {
   sub: (ct) => [() => ct, () => neg(ct)],
   mul: (ct, [a, b]) => [() => mul(ct, b), () => mul(ct, a)],
   div: (ct, [, b], out) => [() => div(ct, b), () => neg(mul(ct, div(out, b)))],
+  // As JAX's lax.pow: ∂/∂x = y·x^(y−1), with the exponent taken as 1 where x = y = 0 (so x^0 has
+  // derivative 0 at x = 0, not 0·0⁻¹ = NaN); JAX replaces it wherever y = 0, which would make
+  // the mixed second derivative at y = 0 wrong for x ≠ 0, so only the point x = 0 is patched here.
+  // ∂/∂y = log(x)·x^y with log's argument taken as 1 where x = 0 (0^y is flat in y there: 0 for
+  // y > 0). Negative bases give NaN for ∂/∂y, as in JAX.
   pow: (ct, [a, b], out) => [
-    () => mul(ct, mul(b, pow(a, minus1(b)))),
-    () => mul(ct, mul(out, typeof a === 'number' ? Math.log(a) : log(a))),
+    () => mul(ct, typeof b === 'number' ? (b === 0 ? 0 : mul(pow(a, b - 1), b)) : mul(b, pow(a, powExponent(a, b)))),
+    () => mul(ct, mul(out, typeof a === 'number' ? (a === 0 ? 0 : Math.log(a)) : log(where(equal(a, 0), 1, a)))),
   ],
   maximum: pickRule(greater),
   minimum: pickRule(less),
