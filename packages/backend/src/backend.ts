@@ -77,6 +77,12 @@ export interface MatmulOptions {
 export interface Backend {
   /** Registry name, such as `cpu` or `tfjs-wasm`. */
   readonly name: string;
+  /**
+   * This instance's name in messages: the registry name and the number of the instance among those
+   * of that name made in this process, such as `cpu#1` and `cpu#2`, so that errors about tensors of
+   * two instances of one backend can tell them apart.
+   */
+  readonly label: string;
   /** The interface version this backend implements. */
   readonly specificationVersion: typeof SPECIFICATION_VERSION;
   /** What this backend can do. */

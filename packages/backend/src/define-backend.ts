@@ -47,8 +47,12 @@ export function defineBackend(kernels: Kernels): Backend {
   return new CheckedBackend(kernels);
 }
 
+/** How many backends of each name this process has made (for {@link Backend.label}). */
+const INSTANCES = new Map<string, number>();
+
 class CheckedBackend implements Backend {
   readonly name: string;
+  readonly label: string;
   readonly specificationVersion = SPECIFICATION_VERSION;
   readonly capabilities: Kernels['capabilities'];
   private readonly k: Kernels;
@@ -62,6 +66,9 @@ class CheckedBackend implements Backend {
   constructor(kernels: Kernels) {
     this.k = kernels;
     this.name = kernels.name;
+    const n = (INSTANCES.get(kernels.name) ?? 0) + 1;
+    INSTANCES.set(kernels.name, n);
+    this.label = `${kernels.name}#${n}`;
     this.capabilities = kernels.capabilities;
   }
 
@@ -97,7 +104,7 @@ class CheckedBackend implements Backend {
   dispose(x: TensorContainer): void {
     forEachTensor(x, (t) => {
       if (t.backend !== this) {
-        throw new BackendMismatchError(`${this.name}.dispose: ${t} belongs to backend '${t.backend.name}'`);
+        throw new BackendMismatchError(`${this.label}.dispose: ${t} belongs to backend '${t.backend.label}', not to this one ('${this.label}')`);
       }
       this.release(t);
     });
@@ -148,7 +155,7 @@ class CheckedBackend implements Backend {
     }
     if (t.backend !== this) {
       throw new BackendMismatchError(
-        `${this.name}.${where}: ${t} belongs to backend '${t.backend.name}'; move it with ${this.name}.tensor(await x.read(), x.shape, x.dtype)`,
+        `${this.label}.${where}: ${t} belongs to backend '${t.backend.label}', not to this one ('${this.label}'); move it with tensor(await x.read(), x.shape, x.dtype) on '${this.label}'`,
       );
     }
     if (t._disposed) {

@@ -72,7 +72,7 @@ export class Tensor {
 
   /** `Tensor(float32 [2, 3] on cpu)`. */
   toString(): string {
-    return `Tensor(${this.dtype} ${fmtShape(this.shape)} on ${this.backend.name}${this._disposed ? ', disposed' : ''})`;
+    return `Tensor(${this.dtype} ${fmtShape(this.shape)} on ${this.backend.label}${this._disposed ? ', disposed' : ''})`;
   }
 }
 

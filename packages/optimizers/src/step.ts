@@ -91,9 +91,10 @@ export function step<S extends OptState>(
   const backend = rows[0][1][0].backend;
   for (const [name, [p, g]] of rows) {
     if (!isFloatDType(p.dtype)) throw new DTypeError(`${where}: parameter '${name}' must be float32 or float64, got ${p.dtype}`);
-    for (const t of [p, g]) {
+    for (const [what, t] of [['parameter', p], ['gradient', g]] as const) {
       if (t.backend !== backend) {
-        throw new BackendMismatchError(`${where}: '${name}' lives on backend '${t.backend.name}' but '${rows[0][0]}' lives on '${backend.name}'; keep one optimizer's tensors on one backend`);
+        const of = what === 'parameter' ? `the parameter '${name}'` : `the gradient of '${name}'`;
+        throw new BackendMismatchError(`${where}: ${of} lives on backend '${t.backend.label}' but the parameter '${rows[0][0]}' lives on '${backend.label}'; keep one optimizer's tensors on one backend`);
       }
     }
   }
