@@ -1,5 +1,5 @@
 import type { Schedule } from './types.js';
-import { checkStep, finite } from './validate.js';
+import { checkStep, value as scheduleValue } from './validate.js';
 
 /**
  * A schedule that holds one value.
@@ -20,7 +20,7 @@ import { checkStep, finite } from './validate.js';
  * Follows optax's `constant_schedule`.
  */
 export function constant(value: number): Schedule {
-  finite(value, 'value', 'constant');
+  scheduleValue(value, 'value', 'constant');
   return (step) => {
     checkStep(step, 'constant');
     return value;

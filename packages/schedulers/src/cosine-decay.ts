@@ -1,5 +1,5 @@
 import type { Schedule } from './types.js';
-import { checkStep, clampBetween, finite, positive } from './validate.js';
+import { checkStep, clampBetween, optionsArg, positive, value } from './validate.js';
 
 /** Options of {@link cosineDecay}. */
 export interface CosineDecayOptions {
@@ -37,11 +37,12 @@ export interface CosineDecayOptions {
  * Loshchilov & Hutter, "SGDR: Stochastic Gradient Descent with Warm Restarts", ICLR 2017,
  * https://arxiv.org/abs/1608.03983
  */
-export function cosineDecay(init: number, { decaySteps, alpha = 0, exponent = 1 }: CosineDecayOptions): Schedule {
+export function cosineDecay(init: number, options: CosineDecayOptions): Schedule {
   const where = 'cosineDecay';
-  finite(init, 'init', where);
+  const { decaySteps, alpha = 0, exponent = 1 } = optionsArg(options, ['decaySteps'], where);
+  value(init, 'init', where);
   positive(decaySteps, 'decaySteps', where);
-  finite(alpha, 'alpha', where);
+  value(alpha, 'alpha', where);
   positive(exponent, 'exponent', where);
   return cosineBetween(init, alpha * init, decaySteps, exponent, where);
 }

@@ -21,11 +21,11 @@ import {
 const ok = constant(1);
 // [what, construction, text the message must contain]
 const bad: readonly (readonly [string, () => unknown, string])[] = [
-  ['constant NaN', () => constant(NaN), 'constant: value must be a finite number, got NaN'],
+  ['constant NaN', () => constant(NaN), 'constant: value must be a finite number ≥ 0, got NaN'],
   ['linear negative transitionSteps', () => linear(1, { end: 0, transitionSteps: -5 }), 'linear: transitionSteps must be a finite number > 0, got -5'],
   ['linear zero transitionSteps', () => linear(1, { end: 0, transitionSteps: 0 }), 'transitionSteps'],
   ['linear negative transitionBegin', () => linear(1, { end: 0, transitionSteps: 5, transitionBegin: -1 }), 'linear: transitionBegin must be a finite number ≥ 0, got -1'],
-  ['linear infinite end', () => linear(1, { end: Infinity, transitionSteps: 5 }), 'linear: end must be a finite number, got Infinity'],
+  ['linear infinite end', () => linear(1, { end: Infinity, transitionSteps: 5 }), 'linear: end must be a finite number ≥ 0, got Infinity'],
   ['polynomial power 0', () => polynomial(1, { end: 0, power: 0, transitionSteps: 5 }), 'polynomial: power must be a finite number > 0, got 0'],
   ['exponential rate 0', () => exponentialDecay(1, { transitionSteps: 5, decayRate: 0 }), 'exponentialDecay: decayRate'],
   ['exponential NaN endValue', () => exponentialDecay(1, { transitionSteps: 5, decayRate: 0.5, endValue: NaN }), 'exponentialDecay: endValue'],
@@ -55,6 +55,37 @@ const bad: readonly (readonly [string, () => unknown, string])[] = [
   ['join boundary count', () => join([ok, ok], [1, 2]), 'join: boundaries must have one entry fewer than schedules (1), got 2'],
   ['join decreasing boundaries', () => join([ok, ok, ok], [5, 2]), 'join: boundaries must be strictly increasing, got [5,2]'],
   ['join non-schedule', () => join([ok, 3 as unknown as Schedule], [1]), 'join: schedules[1] must be a schedule'],
+  // No options object where one is required: a ScheduleError naming the options, not a TypeError.
+  ['cosineDecay without options', () => (cosineDecay as (i: number) => Schedule)(0.1), 'cosineDecay: options must be an object with decaySteps, got undefined'],
+  ['cosineDecay with null options', () => cosineDecay(0.1, null as never), 'cosineDecay: options must be an object with decaySteps, got null'],
+  ['warmupCosineDecay without options', () => (warmupCosineDecay as (p: number) => Schedule)(0.1), 'warmupCosineDecay: options must be an object with warmupSteps, decaySteps, got undefined'],
+  ['warmup without options', () => (warmup as (s: Schedule) => Schedule)(ok), 'warmup: options must be an object with steps, got undefined'],
+  ['linear without options', () => (linear as (i: number) => Schedule)(1), 'linear: options must be an object with end, transitionSteps, got undefined'],
+  ['polynomial without options', () => (polynomial as (i: number) => Schedule)(1), 'polynomial: options must be an object with end, power, transitionSteps, got undefined'],
+  ['exponentialDecay without options', () => (exponentialDecay as (i: number) => Schedule)(1), 'exponentialDecay: options must be an object with transitionSteps, decayRate, got undefined'],
+  ['stepDecay without options', () => (stepDecay as (i: number) => Schedule)(1), 'stepDecay: options must be an object with stepSize, got undefined'],
+  ['sgdr without options', () => (sgdr as (i: number) => Schedule)(1), 'sgdr: options must be an object with period, got undefined'],
+  ['oneCycle without options', () => (oneCycle as (i: number) => Schedule)(1), 'oneCycle: options must be an object with totalSteps, got undefined'],
+  ['piecewiseConstant without options', () => (piecewiseConstant as (i: number) => Schedule)(1), 'piecewiseConstant: options must be { boundaries, scales } or { boundaries, values }, got undefined'],
+  ['cosineDecay options a number', () => cosineDecay(0.1, 5 as never), 'cosineDecay: options must be an object with decaySteps, got 5'],
+  // Values below zero: a schedule gives a learning rate or another hyperparameter that is ≥ 0.
+  ['warmupCosine negative peak', () => warmupCosineDecay(-0.1, { warmupSteps: 10, decaySteps: 100 }), 'warmupCosineDecay: peak must be a finite number ≥ 0, got -0.1'],
+  ['warmupCosine negative init', () => warmupCosineDecay(0.1, { warmupSteps: 10, decaySteps: 100, init: -1 }), 'warmupCosineDecay: init must be a finite number ≥ 0, got -1'],
+  ['warmupCosine negative end', () => warmupCosineDecay(0.1, { warmupSteps: 10, decaySteps: 100, end: -1e-3 }), 'warmupCosineDecay: end must be a finite number ≥ 0, got -0.001'],
+  ['cosineDecay negative init', () => cosineDecay(-0.1, { decaySteps: 10 }), 'cosineDecay: init must be a finite number ≥ 0, got -0.1'],
+  ['cosineDecay negative alpha', () => cosineDecay(0.1, { decaySteps: 10, alpha: -0.5 }), 'cosineDecay: alpha must be a finite number ≥ 0, got -0.5'],
+  ['constant negative', () => constant(-1), 'constant: value must be a finite number ≥ 0, got -1'],
+  ['linear negative end', () => linear(1, { end: -1, transitionSteps: 5 }), 'linear: end must be a finite number ≥ 0, got -1'],
+  ['polynomial negative init', () => polynomial(-1, { end: 0, power: 1, transitionSteps: 5 }), 'polynomial: init must be a finite number ≥ 0, got -1'],
+  ['exponentialDecay negative init', () => exponentialDecay(-1, { transitionSteps: 5, decayRate: 0.5 }), 'exponentialDecay: init must be a finite number ≥ 0, got -1'],
+  ['exponentialDecay negative endValue', () => exponentialDecay(1, { transitionSteps: 5, decayRate: 0.5, endValue: -1 }), 'exponentialDecay: endValue must be a finite number ≥ 0, got -1'],
+  ['stepDecay negative init', () => stepDecay(-1, { stepSize: 5 }), 'stepDecay: init must be a finite number ≥ 0, got -1'],
+  ['piecewise negative init', () => piecewiseConstant(-1, { boundaries: [5], scales: [1] }), 'piecewiseConstant: init must be a finite number ≥ 0, got -1'],
+  ['piecewise negative value', () => piecewiseConstant(1, { boundaries: [5], values: [-1] }), 'piecewiseConstant: values[0] must be a finite number ≥ 0, got -1'],
+  ['sgdr negative init', () => sgdr(-1, { period: 5 }), 'sgdr: init must be a finite number ≥ 0, got -1'],
+  ['sgdr negative minValue', () => sgdr(1, { period: 5, minValue: -1 }), 'sgdr: minValue must be a finite number ≥ 0, got -1'],
+  ['oneCycle negative peak', () => oneCycle(-1, { totalSteps: 10 }), 'oneCycle: peak must be a finite number ≥ 0, got -1'],
+  ['warmup negative init', () => warmup(ok, { steps: 5, init: -1 }), 'warmup: init must be a finite number ≥ 0, got -1'],
 ];
 
 describe('bad arguments give a ScheduleError at construction, naming the argument', () => {

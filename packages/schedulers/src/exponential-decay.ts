@@ -1,5 +1,5 @@
 import type { Schedule } from './types.js';
-import { checkStep, finite, nonNegative, positive } from './validate.js';
+import { checkStep, nonNegative, optionsArg, positive, value } from './validate.js';
 
 /** Options of {@link exponentialDecay}. */
 export interface ExponentialDecayOptions {
@@ -39,16 +39,14 @@ export interface ExponentialDecayOptions {
  * Follows optax's `exponential_decay` (and TensorFlow's `ExponentialDecay`); a `decayRate` or
  * `transitionSteps` ≤ 0 is an error here, where optax quietly returns a constant.
  */
-export function exponentialDecay(
-  init: number,
-  { transitionSteps, decayRate, transitionBegin = 0, staircase = false, endValue }: ExponentialDecayOptions,
-): Schedule {
+export function exponentialDecay(init: number, options: ExponentialDecayOptions): Schedule {
   const where = 'exponentialDecay';
-  finite(init, 'init', where);
+  const { transitionSteps, decayRate, transitionBegin = 0, staircase = false, endValue } = optionsArg(options, ['transitionSteps', 'decayRate'], where);
+  value(init, 'init', where);
   positive(transitionSteps, 'transitionSteps', where);
   positive(decayRate, 'decayRate', where);
   nonNegative(transitionBegin, 'transitionBegin', where);
-  if (endValue !== undefined) finite(endValue, 'endValue', where);
+  if (endValue !== undefined) value(endValue, 'endValue', where);
   return (step) => {
     checkStep(step, where);
     const d = step - transitionBegin;
@@ -90,9 +88,10 @@ export interface StepDecayOptions {
  *
  * Follows PyTorch's `StepLR`; the same as {@link exponentialDecay} with `staircase: true`.
  */
-export function stepDecay(init: number, { stepSize, gamma = 0.1 }: StepDecayOptions): Schedule {
+export function stepDecay(init: number, options: StepDecayOptions): Schedule {
   const where = 'stepDecay';
-  finite(init, 'init', where);
+  const { stepSize, gamma = 0.1 } = optionsArg(options, ['stepSize'], where);
+  value(init, 'init', where);
   positive(stepSize, 'stepSize', where);
   nonNegative(gamma, 'gamma', where);
   return (step) => {

@@ -1,5 +1,5 @@
 import type { Schedule } from './types.js';
-import { checkStep, clampBetween, finite, inRange, oneOf, positive } from './validate.js';
+import { checkStep, clampBetween, inRange, oneOf, optionsArg, positive, value } from './validate.js';
 
 /** Options of {@link oneCycle}. */
 export interface OneCycleOptions {
@@ -49,12 +49,10 @@ export interface OneCycleOptions {
  * Smith & Topin, "Super-Convergence: Very Fast Training of Neural Networks Using Large Learning
  * Rates", 2017, https://arxiv.org/abs/1708.07120
  */
-export function oneCycle(
-  peak: number,
-  { totalSteps, pctStart = 0.3, divFactor = 25, finalDivFactor = 1e4, anneal = 'cos', threePhase = false }: OneCycleOptions,
-): Schedule {
+export function oneCycle(peak: number, options: OneCycleOptions): Schedule {
   const where = 'oneCycle';
-  finite(peak, 'peak', where);
+  const { totalSteps, pctStart = 0.3, divFactor = 25, finalDivFactor = 1e4, anneal = 'cos', threePhase = false } = optionsArg(options, ['totalSteps'], where);
+  value(peak, 'peak', where);
   positive(totalSteps, 'totalSteps', where);
   inRange(pctStart, 0, 1, 'pctStart', where);
   positive(divFactor, 'divFactor', where);

@@ -1,6 +1,6 @@
 import { ScheduleError } from './errors.js';
 import type { Schedule } from './types.js';
-import { checkStep, finite, increasingSteps, numberList } from './validate.js';
+import { checkStep, increasingSteps, numberList, value } from './validate.js';
 
 /**
  * Options of {@link piecewiseConstant}: the boundaries and exactly one of `scales` (factors that
@@ -51,7 +51,7 @@ export type PiecewiseConstantOptions =
  */
 export function piecewiseConstant(init: number, options: PiecewiseConstantOptions): Schedule {
   const where = 'piecewiseConstant';
-  finite(init, 'init', where);
+  value(init, 'init', where);
   if (options === null || typeof options !== 'object') {
     throw new ScheduleError('INVALID_ARGUMENT', `${where}: options must be { boundaries, scales } or { boundaries, values }, got ${String(options)}`);
   }
@@ -69,7 +69,7 @@ export function piecewiseConstant(init: number, options: PiecewiseConstantOption
     const scales = numberList(options.scales, boundaries.length, 'scales', where, true);
     for (const s of scales) pieces.push(pieces[pieces.length - 1] * s);
   } else {
-    pieces.push(...numberList(options.values, boundaries.length, 'values', where));
+    pieces.push(...numberList(options.values, boundaries.length, 'values', where, true));
   }
   return (step) => {
     checkStep(step, where);

@@ -1,5 +1,5 @@
 import type { Schedule } from './types.js';
-import { checkStep, clampBetween, finite, nonNegative, positive } from './validate.js';
+import { checkStep, clampBetween, nonNegative, optionsArg, positive, value } from './validate.js';
 
 /** Options of {@link polynomial}. */
 export interface PolynomialOptions {
@@ -41,10 +41,11 @@ export type LinearOptions = Omit<PolynomialOptions, 'power'>;
  * Follows optax's `polynomial_schedule`, except that a `transitionSteps` ≤ 0 or a negative
  * `transitionBegin` is an error here (optax quietly returns a constant or starts at 0).
  */
-export function polynomial(init: number, { end, power, transitionSteps, transitionBegin = 0 }: PolynomialOptions): Schedule {
+export function polynomial(init: number, options: PolynomialOptions): Schedule {
   const where = 'polynomial';
-  finite(init, 'init', where);
-  finite(end, 'end', where);
+  const { end, power, transitionSteps, transitionBegin = 0 } = optionsArg(options, ['end', 'power', 'transitionSteps'], where);
+  value(init, 'init', where);
+  value(end, 'end', where);
   positive(power, 'power', where);
   positive(transitionSteps, 'transitionSteps', where);
   nonNegative(transitionBegin, 'transitionBegin', where);
@@ -80,10 +81,11 @@ export function polynomial(init: number, { end, power, transitionSteps, transiti
  * Follows optax's `linear_schedule` (and PyTorch's `LinearLR` with absolute values in place of
  * factors).
  */
-export function linear(init: number, { end, transitionSteps, transitionBegin = 0 }: LinearOptions): Schedule {
+export function linear(init: number, options: LinearOptions): Schedule {
   const where = 'linear';
-  finite(init, 'init', where);
-  finite(end, 'end', where);
+  const { end, transitionSteps, transitionBegin = 0 } = optionsArg(options, ['end', 'transitionSteps'], where);
+  value(init, 'init', where);
+  value(end, 'end', where);
   positive(transitionSteps, 'transitionSteps', where);
   nonNegative(transitionBegin, 'transitionBegin', where);
   return (step) => {

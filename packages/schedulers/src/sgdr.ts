@@ -1,5 +1,5 @@
 import type { Schedule } from './types.js';
-import { atLeast, checkStep, clampBetween, finite, positive } from './validate.js';
+import { atLeast, checkStep, clampBetween, optionsArg, positive, value } from './validate.js';
 
 /** Options of {@link sgdr}. */
 export interface SgdrOptions {
@@ -44,12 +44,13 @@ export interface SgdrOptions {
  * Loshchilov & Hutter, "SGDR: Stochastic Gradient Descent with Warm Restarts", ICLR 2017,
  * https://arxiv.org/abs/1608.03983
  */
-export function sgdr(init: number, { period, periodMultiplier = 1, minValue = 0, peakMultiplier = 1 }: SgdrOptions): Schedule {
+export function sgdr(init: number, options: SgdrOptions): Schedule {
   const where = 'sgdr';
-  finite(init, 'init', where);
+  const { period, periodMultiplier = 1, minValue = 0, peakMultiplier = 1 } = optionsArg(options, ['period'], where);
+  value(init, 'init', where);
   positive(period, 'period', where);
   atLeast(periodMultiplier, 1, 'periodMultiplier', where);
-  finite(minValue, 'minValue', where);
+  value(minValue, 'minValue', where);
   atLeast(peakMultiplier, 0, 'peakMultiplier', where);
   const m = periodMultiplier;
   // Cycle starts as running sums (S_{i+1} = S_i + T_i, T_{i+1} = T_i · m), so that a restart lands

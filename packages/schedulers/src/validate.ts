@@ -18,6 +18,20 @@ function fail(where: string, name: string, expected: string, value: unknown): ne
   throw new ScheduleError('INVALID_ARGUMENT', `${where}: ${name} must be ${expected}, got ${show(value)}`);
 }
 
+/**
+ * The options object of a schedule whose options include required keys: a ScheduleError naming
+ * them where it is missing or not an object (instead of the TypeError of destructuring `undefined`).
+ */
+export function optionsArg<T>(value: T, required: readonly string[], where: string): NonNullable<T> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) fail(where, 'options', `an object with ${required.join(', ')}`, value);
+  return value as NonNullable<T>;
+}
+
+/** A finite number ≥ 0 that is a schedule's value (a learning rate or another hyperparameter). */
+export function value(v: unknown, name: string, where: string): number {
+  return nonNegative(v, name, where);
+}
+
 /** A finite number. */
 export function finite(value: unknown, name: string, where: string): number {
   if (typeof value !== 'number' || !Number.isFinite(value)) fail(where, name, 'a finite number', value);

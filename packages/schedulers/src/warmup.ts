@@ -1,7 +1,7 @@
 import { cosineBetween } from './cosine-decay.js';
 import { ScheduleError } from './errors.js';
 import type { Schedule } from './types.js';
-import { checkStep, clampBetween, finite, nonNegative, positive, scheduleArg } from './validate.js';
+import { checkStep, clampBetween, nonNegative, optionsArg, positive, scheduleArg, value } from './validate.js';
 
 /** Options of {@link warmup}. */
 export interface WarmupOptions {
@@ -36,11 +36,12 @@ export interface WarmupOptions {
  * The warmup of optax's `warmup_*` schedules and of Goyal et al., "Accurate, Large Minibatch SGD:
  * Training ImageNet in 1 Hour", 2017, https://arxiv.org/abs/1706.02677
  */
-export function warmup(schedule: Schedule, { steps, init = 0 }: WarmupOptions): Schedule {
+export function warmup(schedule: Schedule, options: WarmupOptions): Schedule {
   const where = 'warmup';
   const f = scheduleArg(schedule, 'schedule', where);
+  const { steps, init = 0 } = optionsArg(options, ['steps'], where);
   nonNegative(steps, 'steps', where);
-  finite(init, 'init', where);
+  value(init, 'init', where);
   const peak = f(0);
   if (!Number.isFinite(peak)) {
     throw new ScheduleError('INVALID_ARGUMENT', `${where}: schedule(0) must be a finite number (the warmup's target), got ${peak}`);
@@ -93,12 +94,10 @@ export interface WarmupCosineDecayOptions {
  * Loshchilov & Hutter, "SGDR: Stochastic Gradient Descent with Warm Restarts", ICLR 2017,
  * https://arxiv.org/abs/1608.03983
  */
-export function warmupCosineDecay(
-  peak: number,
-  { warmupSteps, decaySteps, init = 0, end = 0, exponent = 1 }: WarmupCosineDecayOptions,
-): Schedule {
+export function warmupCosineDecay(peak: number, options: WarmupCosineDecayOptions): Schedule {
   const where = 'warmupCosineDecay';
-  finite(peak, 'peak', where);
+  const { warmupSteps, decaySteps, init = 0, end = 0, exponent = 1 } = optionsArg(options, ['warmupSteps', 'decaySteps'], where);
+  value(peak, 'peak', where);
   nonNegative(warmupSteps, 'warmupSteps', where);
   positive(decaySteps, 'decaySteps', where);
   if (decaySteps <= warmupSteps) {
@@ -107,8 +106,8 @@ export function warmupCosineDecay(
       `${where}: decaySteps (${decaySteps}) must exceed warmupSteps (${warmupSteps}); it counts the warmup too`,
     );
   }
-  finite(init, 'init', where);
-  finite(end, 'end', where);
+  value(init, 'init', where);
+  value(end, 'end', where);
   positive(exponent, 'exponent', where);
   return warmup(cosineBetween(peak, end, decaySteps - warmupSteps, exponent, where), { steps: warmupSteps, init });
 }
