@@ -119,8 +119,8 @@ describe('defineBackend', () => {
     const other = defineBackend(new CpuKernels('cpu-two'));
     const x = a.tensor([1, 2]);
     const y = other.tensor([1, 2]);
-    expectError(() => a.add(x, y), BackendMismatchError, /cpu#\d+\.add/, /belongs to backend 'cpu-two#\d+'/);
-    expectError(() => other.matmul(b2(other), b2(a)), BackendMismatchError, /cpu-two#\d+\.matmul/, /on cpu#\d+\)/);
+    expectError(() => a.add(x, y), BackendMismatchError, /cpu\.add/, /belongs to backend 'cpu-two#\d+'/);
+    expectError(() => other.matmul(b2(other), b2(a)), BackendMismatchError, /cpu-two\.matmul/, /on cpu#\d+\)/);
     expectError(() => a.dispose(y), BackendMismatchError, /'cpu-two#\d+'/);
     // two instances of the same kernels are distinct backends too, told apart by their labels
     const twin = cpu();

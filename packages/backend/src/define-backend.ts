@@ -104,7 +104,7 @@ class CheckedBackend implements Backend {
   dispose(x: TensorContainer): void {
     forEachTensor(x, (t) => {
       if (t.backend !== this) {
-        throw new BackendMismatchError(`${this.label}.dispose: ${t} belongs to backend '${t.backend.label}', not to this one ('${this.label}')`);
+        throw new BackendMismatchError(`${this.name}.dispose: ${t} belongs to backend '${t.backend.label}', not to this one ('${this.label}')`);
       }
       this.release(t);
     });
@@ -155,7 +155,7 @@ class CheckedBackend implements Backend {
     }
     if (t.backend !== this) {
       throw new BackendMismatchError(
-        `${this.label}.${where}: ${t} belongs to backend '${t.backend.label}', not to this one ('${this.label}'); move it with tensor(await x.read(), x.shape, x.dtype) on '${this.label}'`,
+        `${this.name}.${where}: ${t} belongs to backend '${t.backend.label}', not to this one ('${this.label}'); move it with tensor(await x.read(), x.shape, x.dtype) on '${this.label}'`,
       );
     }
     if (t._disposed) {
