@@ -167,7 +167,8 @@ export function rmspropF32(
     if (centered) {
       const mgi = f32x4.add(f32x4.mul(vd, v128.load(mg + o)), f32x4.mul(vod, gi));
       v128.store(outMg + o, mgi);
-      s = f32x4.sub(nui, f32x4.mul(mgi, mgi));
+      // A variance: clamp the rounded difference at 0 so that its root is never NaN.
+      s = f32x4.max(f32x4.sub(nui, f32x4.mul(mgi, mgi)), f32x4.splat(0));
     }
     let u = epsInSqrt ? f32x4.div(gi, f32x4.sqrt(f32x4.add(s, veps))) : f32x4.div(gi, f32x4.add(f32x4.sqrt(s), veps));
     if (useMom) {
@@ -185,7 +186,7 @@ export function rmspropF32(
     if (centered) {
       const mgi = decay * load<f32>(mg + o) + oDecay * gi;
       store<f32>(outMg + o, mgi);
-      s = nui - mgi * mgi;
+      s = max<f32>(nui - mgi * mgi, 0);
     }
     let u = epsInSqrt ? gi / sqrt<f32>(s + eps) : gi / (sqrt<f32>(s) + eps);
     if (useMom) {

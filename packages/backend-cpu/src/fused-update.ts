@@ -125,7 +125,8 @@ function rmsprop(p: Arr, g: Arr, s: Arr[], outP: Arr, outS: Arr[], h: FusedHyper
     if (mg) {
       const mgi = decay * mg[i] + (1 - decay) * gi;
       outMg![i] = mgi;
-      si = nui - mgi * mgi;
+      // A variance: clamp the rounded difference at 0 so that its root is never NaN.
+      si = Math.max(nui - mgi * mgi, 0);
     }
     let u = epsInSqrt ? gi / Math.sqrt(si + eps) : gi / (Math.sqrt(si) + eps);
     if (mom) {

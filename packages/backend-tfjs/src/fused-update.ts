@@ -58,7 +58,7 @@ export function tfFusedUpdate<K extends FusedUpdateKind>(
     if (h.centered) {
       const mg = tf.add(tf.mul(state[k++], s(h.decay)), tf.mul(g, s(1 - h.decay)));
       out.push(mg);
-      second = tf.sub(nu, tf.square(mg));
+      second = tf.relu(tf.sub(nu, tf.square(mg)));
     }
     let u = h.epsInSqrt ? tf.div(g, tf.sqrt(tf.add(second, s(h.eps)))) : tf.div(g, tf.add(tf.sqrt(second), s(h.eps)));
     if (h.momentum !== 0) {

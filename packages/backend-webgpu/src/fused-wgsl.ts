@@ -106,7 +106,7 @@ function rmsprop(h: FusedHyperparameters['rmsprop']): FusedVariant {
     '  nu[i] = n2;',
   ];
   if (centered) {
-    lines.push('  let a = h.decay * mg[i] + (1.0 - h.decay) * g;', '  mg[i] = a;', '  let s = n2 - a * a;');
+    lines.push('  let a = h.decay * mg[i] + (1.0 - h.decay) * g;', '  mg[i] = a;', '  let s = max(n2 - a * a, 0.0);');
   } else {
     lines.push('  let s = n2;');
   }

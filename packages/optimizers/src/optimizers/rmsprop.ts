@@ -30,7 +30,7 @@ export interface RmspropOptions {
  * ```text
  * ν ← ρ·ν + (1 − ρ)·g²
  * μ ← ρ·μ + (1 − ρ)·g                                 (centered)
- * s = ν − μ² (centered) or ν
+ * s = max(ν − μ², 0) (centered) or ν
  * d = g / (√s + ε)     (epsInSqrt: g / √(s + ε))
  * b ← m·b + d;  d = b                                 (momentum ≠ 0)
  * p ← p − η·d

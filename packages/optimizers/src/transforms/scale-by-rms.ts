@@ -19,7 +19,7 @@ export interface ScaleByRmsOptions {
   readonly eps?: number;
   /** Put `eps` inside the square root, `g / √(s + ε)` (TensorFlow's and optax's convention), instead of `g / (√s + ε)` (PyTorch's; default false). */
   readonly epsInSqrt?: boolean;
-  /** Divide by the standard deviation, `s = ν − μ²`, instead of the root mean square (default false). */
+  /** Divide by the standard deviation, `s = max(ν − μ², 0)` (clamped: rounded, the difference can fall just below 0), instead of the root mean square (default false). */
   readonly centered?: boolean;
   /** Starting value of `ν` (default 0). */
   readonly initialScale?: number;
@@ -32,7 +32,7 @@ export interface ScaleByRmsOptions {
  * ```text
  * ν ← ρ·ν + (1 − ρ)·g²
  * μ ← ρ·μ + (1 − ρ)·g                       (centered)
- * s = ν − μ² (centered)  or  ν
+ * s = max(ν − μ², 0) (centered)  or  ν
  * u = g / (√s + ε)        or, with epsInSqrt,  u = g / √(s + ε)
  * ```
  *
@@ -65,7 +65,8 @@ export function scaleByRms({ decay = 0.9, eps = 1e-8, epsInSqrt = false, centere
           const b = g.backend;
           const n2 = ema(n, b.unary('square', g), decay);
           const m2 = centered ? ema(m, g, decay) : undefined;
-          const s = m2 ? b.sub(n2, b.unary('square', m2)) : n2;
+          // ν − μ² is a variance; rounded, it can fall just below 0: clamp so that its root is never NaN.
+          const s = m2 ? b.binary('maximum', b.sub(n2, b.unary('square', m2)), 0) : n2;
           const u = epsInSqrt ? b.div(g, b.unary('sqrt', b.add(s, eps))) : b.div(g, b.add(b.unary('sqrt', s), eps));
           return m2 ? [u, n2, m2] : [u, n2];
         },
