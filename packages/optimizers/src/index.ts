@@ -33,7 +33,16 @@ export { applyUpdates } from './apply-updates.js';
 export { step, type StepOptions, type StepResult } from './step.js';
 
 // Hyperparameters
-export { checkHyperparam, checkHyperparams, checkScalarOrSchedule, resolveScalar } from './hyperparams.js';
+export {
+  HYPERPARAM_RULES,
+  checkHyperparam,
+  checkHyperparams,
+  checkNamedHyperparam,
+  checkScalarOrSchedule,
+  resolveScalar,
+  type HyperparamName,
+  type HyperparamRule,
+} from './hyperparams.js';
 export {
   getHyperparams,
   injectHyperparams,

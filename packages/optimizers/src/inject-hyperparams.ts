@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from '@downhill/backend';
-import { checkHyperparam, checkScalarOrSchedule, resolveScalar } from './hyperparams.js';
+import { checkNamedHyperparam, checkScalarOrSchedule, resolveScalar } from './hyperparams.js';
 import type { GradientTransformation, OptState, ScalarOrSchedule, StateValue } from './types.js';
 
 /**
@@ -213,7 +213,7 @@ export function setHyperparams<S extends StateValue>(state: S, values: Readonly<
     if (!(k in found.hyperparams)) {
       throw new InvalidArgumentError(`setHyperparams: no hyperparameter '${k}'; this optimizer has ${Object.keys(found.hyperparams).join(', ')}`);
     }
-    checkHyperparam('setHyperparams', k, v);
+    checkNamedHyperparam('setHyperparams', k, v);
   }
   const replaced: InjectHyperparamsState = {
     ...found,

@@ -14,7 +14,7 @@ export interface RadamOptions {
   readonly eps?: ScalarOrSchedule;
   /** Added inside the root (default 0). */
   readonly epsRoot?: ScalarOrSchedule;
-  /** Rectify once `ρₜ` reaches this (default 5). */
+  /** Rectify once `ρₜ` reaches this (default 5; at least 4, where the rectification term is real). */
   readonly threshold?: ScalarOrSchedule;
 }
 

@@ -57,7 +57,7 @@ export function clipByBlockRms(threshold: number): GradientTransformation<EmptyS
  */
 export function scaleByParamBlockRms(minScale = 1e-3): GradientTransformation<EmptyState> {
   const where = 'scaleByParamBlockRms';
-  checkHyperparam(where, 'eps', minScale);
+  checkHyperparam(where, 'minScale', minScale);
   return {
     name: where,
     init: () => ({}),

@@ -23,7 +23,7 @@ export interface ScaleByRadamOptions {
   readonly eps?: number;
   /** Added inside the square root (default 0). */
   readonly epsRoot?: number;
-  /** Rectify once the length of the approximated simple moving average `ρₜ` reaches this (default 5). */
+  /** Rectify once the length of the approximated simple moving average `ρₜ` reaches this (default 5; at least 4, where the rectification term is real). */
   readonly threshold?: number;
 }
 
