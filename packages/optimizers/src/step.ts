@@ -124,7 +124,7 @@ function fusedStep<S extends OptState>(
   inPlace: boolean,
 ): StepResult<S> {
   const params = unflatten(rows.map(([n, [p]]) => [n, p] as const));
-  const slotLabels = plan.slots.map((_, i) => `${plan.kind} state slot ${i}`);
+  const slotLabels = plan.slots.map((_, i) => `optimizer state (${plan.kind} slot ${i})`);
   const slotRows = checkTrees([params, ...plan.slots], { where, labels: ['parameter', ...slotLabels] });
   const hypers = rows.map(([name, [p]]) => {
     const h = plan.hyper(name, p);

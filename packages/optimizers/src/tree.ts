@@ -127,22 +127,16 @@ export function checkTrees(trees: readonly Params[], options: TreeCheckOptions =
   for (let k = 1; k < flat.length; k++) {
     const other = flat[k];
     const byName = new Map(other);
+    const missing = ref.filter(([n]) => !byName.has(n)).map(([n]) => n);
+    if (missing.length || other.length !== ref.length) throw treeNamesDiffer(where, labels[0], labels[k], ref, other, missing);
     for (const [name, r] of ref) {
-      const t = byName.get(name);
-      if (t === undefined) {
-        throw new InvalidArgumentError(`${where}: ${labels[0]} '${name}' has no ${labels[k]} (${labels[k]} names: ${other.map(([n]) => n).join(', ') || 'none'})`);
-      }
+      const t = byName.get(name)!;
       if (!shapesEqual(t.shape, r.shape)) {
         throw new ShapeError(`${where}: ${labels[0]} '${name}' has shape ${fmtShape(r.shape)} but its ${labels[k]} has shape ${fmtShape(t.shape)}`);
       }
       if (options.dtype !== false && t.dtype !== r.dtype) {
         throw new DTypeError(`${where}: ${labels[0]} '${name}' has dtype ${r.dtype} but its ${labels[k]} has dtype ${t.dtype}`);
       }
-    }
-    if (other.length !== ref.length) {
-      const refNames = new Set(ref.map(([n]) => n));
-      const extra = other.filter(([n]) => !refNames.has(n)).map(([n]) => `'${n}'`);
-      throw new InvalidArgumentError(`${where}: the ${labels[k]} tree has ${extra.join(', ')}, which ${extra.length === 1 ? 'is not a' : 'are not'} ${labels[0]}${extra.length === 1 ? '' : 's'}`);
     }
     for (let i = 0; i < ref.length; i++) rows[i][1].push(byName.get(ref[i][0])!);
   }
@@ -152,6 +146,28 @@ export function checkTrees(trees: readonly Params[], options: TreeCheckOptions =
     }
   }
   return rows;
+}
+
+/** The names one tree lacks and the names it has in excess, against the reference, in one message. */
+function treeNamesDiffer(
+  where: string,
+  refLabel: string,
+  label: string,
+  ref: readonly [string, Tensor][],
+  other: readonly [string, Tensor][],
+  missing: readonly string[],
+): InvalidArgumentError {
+  const refNames = new Set(ref.map(([n]) => n));
+  const extra = other.filter(([n]) => !refNames.has(n)).map(([n]) => n);
+  const list = (names: readonly string[]) => {
+    const shown = names.slice(0, 10).map((n) => `'${n}'`);
+    return shown.join(', ') + (names.length > shown.length ? ` and ${names.length - shown.length} more` : '');
+  };
+  const parts: string[] = [];
+  if (missing.length) parts.push(`missing from the ${label} tree: ${list(missing)}`);
+  if (extra.length) parts.push(`in the ${label} tree but not in the ${refLabel} tree: ${list(extra)}`);
+  const hint = /state/.test(label) ? ' (was the state made by init() for other parameters?)' : '';
+  return new InvalidArgumentError(`${where}: the ${refLabel} and ${label} trees have different names; ${parts.join('; ')}${hint}`);
 }
 
 /**
