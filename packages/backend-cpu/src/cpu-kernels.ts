@@ -4,15 +4,18 @@ import type {
   Capabilities,
   CompareOp,
   DType,
+  ElementwiseProgram,
   FusedHyperparameters,
   FusedUpdateKind,
   Kernels,
+  ProgramGroup,
   ReduceOp,
   Shape,
   Tensor,
   TypedArray,
   UnaryOp,
 } from '@downhill/backend';
+import { runProgramKernel } from './run-program.js';
 import { binaryKernel, compareKernel, whereKernel } from './binary.js';
 import { fusedUpdateKernel } from './fused-update.js';
 import { gatherKernel, scatterAddKernel } from './gather.js';
@@ -44,7 +47,7 @@ export class CpuKernels implements Kernels {
   readonly capabilities: Capabilities = Object.freeze({
     float64: true,
     syncRead: true,
-    programs: false,
+    programs: true,
     fusedUpdates: Object.freeze(['sgd', 'adam', 'rmsprop'] as const),
     inPlace: true,
   });
@@ -122,6 +125,9 @@ export class CpuKernels implements Kernels {
   release(storage: unknown): void {
     // heap blocks go back to the allocator; plain typed arrays to the garbage collector
     free(storage as CpuStorage);
+  }
+  runProgram(program: ElementwiseProgram, groups: readonly ProgramGroup<Tensor>[], inPlace: readonly (readonly (number | undefined)[])[]): CpuStorage[][] {
+    return runProgramKernel(program, groups, inPlace);
   }
   fusedUpdate<K extends FusedUpdateKind>(
     kind: K,

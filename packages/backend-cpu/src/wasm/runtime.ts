@@ -43,7 +43,8 @@ const WA = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
 export const HEAP_MIN_ELEMENTS = 4096;
 /** The largest block the allocator hands out (TLSF's limit is just under 1 GiB). */
 const HEAP_MAX_BYTES = 2 ** 30 - 64;
-const PAGES_MAX = 65536;
+/** The most pages the memory may grow to (4 GiB). */
+export const PAGES_MAX = 65536;
 
 /**
  * The WebAssembly side of backend-cpu: the compiled kernels, their memory and, where the memory can

@@ -1,0 +1,214 @@
+import type { ElementwiseProgram, UnaryOp, BinaryOp, CompareOp } from '@downhill/backend';
+import { Bytes, F32, I32, OP, SIMD, V128, moduleBytes } from './wasm/encoder.js';
+
+/**
+ * A program compiled to WebAssembly SIMD: `run(desc, groups)` walks `groups` records at `desc` in
+ * the shared heap, each `[n, input pointers…, output pointers…, scalars as f32…]` (4-byte words),
+ * and computes every group in one call: four lanes at a time, then a scalar tail.
+ */
+export interface WasmProgram {
+  /** The exported entry point. */
+  readonly run: (desc: number, groups: number) => void;
+  /** Words per group record: 1 + inputs + outputs + scalars. */
+  readonly stride: number;
+}
+
+/** Unary ops with an exact float32 instruction (the result is the float64 result rounded, as the JS loops give). */
+const UNARY_SIMD: Partial<Record<UnaryOp, [simd: number, scalar: number]>> = {
+  neg: [SIMD.f32x4Neg, OP.f32Neg],
+  abs: [SIMD.f32x4Abs, OP.f32Abs],
+  sqrt: [SIMD.f32x4Sqrt, OP.f32Sqrt],
+  floor: [SIMD.f32x4Floor, OP.f32Floor],
+  ceil: [SIMD.f32x4Ceil, OP.f32Ceil],
+  round: [SIMD.f32x4Nearest, OP.f32Nearest], // round half to even, as roundHalfEven
+};
+
+const BINARY_SIMD: Partial<Record<BinaryOp, [number, number]>> = {
+  add: [SIMD.f32x4Add, OP.f32Add],
+  sub: [SIMD.f32x4Sub, OP.f32Sub],
+  mul: [SIMD.f32x4Mul, OP.f32Mul],
+  div: [SIMD.f32x4Div, OP.f32Div],
+  // NaN-propagating, −0 below +0: Math.max and Math.min exactly
+  maximum: [SIMD.f32x4Max, OP.f32Max],
+  minimum: [SIMD.f32x4Min, OP.f32Min],
+};
+
+const COMPARE_SIMD: Record<CompareOp, [number, number]> = {
+  equal: [SIMD.f32x4Eq, OP.f32Eq],
+  notEqual: [SIMD.f32x4Ne, OP.f32Ne],
+  less: [SIMD.f32x4Lt, OP.f32Lt],
+  lessEqual: [SIMD.f32x4Le, OP.f32Le],
+  greater: [SIMD.f32x4Gt, OP.f32Gt],
+  greaterEqual: [SIMD.f32x4Ge, OP.f32Ge],
+};
+
+/** Unary ops written with a few exact instructions. */
+const UNARY_COMPOSED = new Set<UnaryOp>(['square', 'reciprocal', 'sign']);
+
+/**
+ * Whether every op of a program has an exact float32 WebAssembly form. The others (`exp`,
+ * `expm1`, `log`, `log1p`, `sin`, `cos`, `tanh`, `erf`, `rsqrt`, `pow`) have no SIMD instruction
+ * (and `rsqrt` as `1/√x` in float32 rounds twice), so such programs run as JavaScript loops.
+ */
+export function wasmSupports(program: ElementwiseProgram): boolean {
+  return program.nodes.every((n) =>
+    n.op === 'unary' ? UNARY_SIMD[n.fn] !== undefined || UNARY_COMPOSED.has(n.fn) : n.op === 'binary' ? BINARY_SIMD[n.fn] !== undefined : true,
+  );
+}
+
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+}
+
+/**
+ * Compiles a program (every op supported, see {@link wasmSupports}) into a module over `memory`,
+ * or returns undefined where the engine refuses (no SIMD, synchronous compilation refused).
+ */
+export function compileWasm(program: ElementwiseProgram, memory: object, maxPages: number): WasmProgram | undefined {
+  const WA = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
+  if (!WA || !wasmSupports(program)) return undefined;
+  const k = program.inputs;
+  const m = program.outputs.length;
+  const s = program.scalars;
+  const N = program.nodes.length;
+  const stride = 1 + k + m + s;
+  // locals: 0 desc, 1 count | 2 g, 3 rec, 4 n, 5 i, 6 nv | ptrs | per node: v128, f32, i32
+  const G = 2, REC = 3, NN = 4, I = 5, NV = 6;
+  const IN = 7;
+  const OUT = IN + k;
+  const VEC = OUT + m;
+  const SCA = VEC + N;
+  const INT = SCA + N;
+  const locals: [number, number][] = [[5 + k + m, I32], [N, V128], [N, F32], [N, I32]];
+  // the i32 block must come after f32: declare in index order
+  const b = new Bytes();
+  const get = (l: number) => b.byte(OP.localGet).u32(l);
+  const set = (l: number) => b.byte(OP.localSet).u32(l);
+  const i32 = (v: number) => b.byte(OP.i32Const).s32(v);
+  const splatConst = (v: number) => {
+    b.simd(SIMD.v128Const);
+    for (let l = 0; l < 4; l++) b.f32(v);
+  };
+  const addr = (ptr: number) => {
+    get(ptr);
+    get(I);
+    i32(2);
+    b.byte(OP.i32Shl, OP.i32Add);
+  };
+
+  b.byte(OP.block, 0x40).byte(OP.loop, 0x40);
+  get(G), get(1), b.byte(OP.i32GeS, OP.brIf).u32(1);
+  get(0), get(G), i32(stride * 4), b.byte(OP.i32Mul, OP.i32Add), set(REC);
+  get(REC), b.byte(OP.i32Load).memarg(2, 0), set(NN);
+  for (let t = 0; t < k + m; t++) get(REC), b.byte(OP.i32Load).memarg(2, 4 * (1 + t)), set(IN + t);
+  program.nodes.forEach((node, j) => {
+    if (node.op === 'scalar') {
+      get(REC), b.byte(OP.f32Load).memarg(2, 4 * (1 + k + m + node.index)), b.byte(OP.localTee).u32(SCA + j), b.simd(SIMD.f32x4Splat), set(VEC + j);
+    } else if (node.op === 'const') {
+      b.byte(OP.f32Const).f32(node.value), b.byte(OP.localTee).u32(SCA + j), b.simd(SIMD.f32x4Splat), set(VEC + j);
+    }
+  });
+  get(NN), i32(-4), b.byte(OP.i32And), set(NV);
+  i32(0), set(I);
+
+  // the vector loop: four elements at a time
+  b.byte(OP.block, 0x40).byte(OP.loop, 0x40);
+  get(I), get(NV), b.byte(OP.i32GeS, OP.brIf).u32(1);
+  program.nodes.forEach((node, j) => {
+    if (node.op === 'input') addr(IN + node.index), b.simd(SIMD.v128Load).memarg(2, 0), set(VEC + j);
+  });
+  program.nodes.forEach((node, j) => {
+    const v = (x: number) => get(VEC + x);
+    switch (node.op) {
+      case 'input':
+      case 'scalar':
+      case 'const':
+        return;
+      case 'unary': {
+        const x = node.x;
+        if (node.fn === 'square') v(x), v(x), b.simd(SIMD.f32x4Mul);
+        else if (node.fn === 'reciprocal') splatConst(1), v(x), b.simd(SIMD.f32x4Div);
+        else if (node.fn === 'sign') {
+          // x > 0 ? 1 : x < 0 ? −1 : x
+          splatConst(1), splatConst(-1), v(x), v(x), splatConst(0), b.simd(SIMD.f32x4Lt), b.simd(SIMD.v128Bitselect);
+          v(x), splatConst(0), b.simd(SIMD.f32x4Gt), b.simd(SIMD.v128Bitselect);
+        } else v(x), b.simd(UNARY_SIMD[node.fn]![0]);
+        break;
+      }
+      case 'binary':
+        v(node.a), v(node.b), b.simd(BINARY_SIMD[node.fn]![0]);
+        break;
+      case 'compare':
+        v(node.a), v(node.b), b.simd(COMPARE_SIMD[node.fn][0]);
+        break;
+      case 'where':
+        v(node.a), v(node.b), v(node.cond), b.simd(SIMD.v128Bitselect);
+        break;
+      default:
+        node satisfies never;
+    }
+    set(VEC + j);
+  });
+  program.outputs.forEach((o, q) => {
+    addr(OUT + q), get(VEC + o), b.simd(SIMD.v128Store).memarg(2, 0);
+  });
+  get(I), i32(4), b.byte(OP.i32Add), set(I);
+  b.byte(OP.br).u32(0).byte(OP.end, OP.end);
+
+  // the scalar tail
+  b.byte(OP.block, 0x40).byte(OP.loop, 0x40);
+  get(I), get(NN), b.byte(OP.i32GeS, OP.brIf).u32(1);
+  program.nodes.forEach((node, j) => {
+    if (node.op === 'input') addr(IN + node.index), b.byte(OP.f32Load).memarg(2, 0), set(SCA + j);
+  });
+  program.nodes.forEach((node, j) => {
+    const f = (x: number) => get(SCA + x);
+    const f32 = (v: number) => b.byte(OP.f32Const).f32(v);
+    switch (node.op) {
+      case 'input':
+      case 'scalar':
+      case 'const':
+        return;
+      case 'unary': {
+        const x = node.x;
+        if (node.fn === 'square') f(x), f(x), b.byte(OP.f32Mul);
+        else if (node.fn === 'reciprocal') f32(1), f(x), b.byte(OP.f32Div);
+        else if (node.fn === 'sign') {
+          f32(1), f32(-1), f(x), f(x), f32(0), b.byte(OP.f32Lt), b.byte(OP.select);
+          f(x), f32(0), b.byte(OP.f32Gt), b.byte(OP.select);
+        } else f(x), b.byte(UNARY_SIMD[node.fn]![1]);
+        break;
+      }
+      case 'binary':
+        f(node.a), f(node.b), b.byte(BINARY_SIMD[node.fn]![1]);
+        break;
+      case 'compare':
+        f(node.a), f(node.b), b.byte(COMPARE_SIMD[node.fn][1]), set(INT + j);
+        return;
+      case 'where':
+        f(node.a), f(node.b), get(INT + node.cond), b.byte(OP.select);
+        break;
+      default:
+        node satisfies never;
+    }
+    set(SCA + j);
+  });
+  program.outputs.forEach((o, q) => {
+    addr(OUT + q), get(SCA + o), b.byte(OP.f32Store).memarg(2, 0);
+  });
+  get(I), i32(1), b.byte(OP.i32Add), set(I);
+  b.byte(OP.br).u32(0).byte(OP.end, OP.end);
+
+  get(G), i32(1), b.byte(OP.i32Add), set(G);
+  b.byte(OP.br).u32(0).byte(OP.end, OP.end);
+  b.byte(OP.end);
+
+  try {
+    const bytes = moduleBytes('run', locals, b, maxPages);
+    const instance = new WA.Instance(new WA.Module(bytes), { env: { memory } });
+    return { run: instance.exports.run as WasmProgram['run'], stride };
+  } catch {
+    return undefined; // synchronous compilation refused (a browser's main thread), or no SIMD
+  }
+}

@@ -1,0 +1,185 @@
+import type { ElementwiseProgram, ProgramGroup, Tensor } from '@downhill/backend';
+import { compileJs, type JsProgram } from './program-js.js';
+import { compileWasm, type WasmProgram } from './program-wasm.js';
+import { alloc, dataOf, type CpuStorage } from './storage.js';
+import { PAGES_MAX, activeRuntime, type WasmRuntime } from './wasm/runtime.js';
+
+/** The compiled forms of one program, made when first needed. */
+interface Compiled {
+  js64?: JsProgram;
+  js32?: JsProgram;
+  /** null: tried, and the program has no WebAssembly form. */
+  wasm?: WasmProgram | null;
+}
+
+/** Compiled programs by structure; bounded (cleared when full: a training run uses a handful). */
+const byKey = new Map<string, Compiled>();
+const CACHE_MAX = 512;
+/** The same, by program object: a step that reuses its program skips building the key. */
+const byObject = new WeakMap<ElementwiseProgram, Compiled>();
+
+function literal(v: number): string {
+  return Object.is(v, -0) ? '-0' : String(v);
+}
+
+/** The structure of a program as a string: equal strings, equal programs. */
+export function programKey(p: ElementwiseProgram): string {
+  const parts = [`${p.inputs};${p.scalars};${p.outputs.join(',')}`];
+  for (const n of p.nodes) {
+    switch (n.op) {
+      case 'input':
+      case 'scalar':
+        parts.push(`${n.op[0]}${n.index}`);
+        break;
+      case 'const':
+        parts.push(`k${literal(n.value)}`);
+        break;
+      case 'unary':
+        parts.push(`u${n.fn}(${n.x})`);
+        break;
+      case 'binary':
+      case 'compare':
+        parts.push(`${n.op[0]}${n.fn}(${n.a},${n.b})`);
+        break;
+      case 'where':
+        parts.push(`w(${n.cond},${n.a},${n.b})`);
+        break;
+      default:
+        n satisfies never;
+    }
+  }
+  return parts.join('|');
+}
+
+function compiled(program: ElementwiseProgram): Compiled {
+  let c = byObject.get(program);
+  if (c) return c;
+  const key = programKey(program);
+  c = byKey.get(key);
+  if (!c) {
+    if (byKey.size >= CACHE_MAX) byKey.clear();
+    c = {};
+    byKey.set(key, c);
+  }
+  byObject.set(program, c);
+  return c;
+}
+
+/** How many programs are compiled and cached (for tests). @internal */
+export function programCacheSize(): number {
+  return byKey.size;
+}
+
+/** A new float32 array for an output: uninitialised in the heap where it can be. */
+function allocOut(dtype: Tensor['dtype'], n: number): CpuStorage {
+  if (dtype === 'float32') {
+    const view = activeRuntime()?.allocF32(n, false);
+    if (view) return view;
+  }
+  return alloc(dtype, n);
+}
+
+/**
+ * backend-cpu's `runProgram`: compiles the program once (cached by its structure) and runs every
+ * group. float64 groups run a generated JavaScript loop each. float32 groups run, where the
+ * WebAssembly heap is shared and every op has an exact float32 instruction, in one call into a
+ * generated SIMD module (operands living outside the heap are copied through a scratch arena);
+ * otherwise a generated JavaScript loop rounding every node to float32. Both float32 forms give the
+ * composed primitives' exact results.
+ */
+export function runProgramKernel(
+  program: ElementwiseProgram,
+  groups: readonly ProgramGroup<Tensor>[],
+  inPlace: readonly (readonly (number | undefined)[])[],
+): CpuStorage[][] {
+  const c = compiled(program);
+  const outs: CpuStorage[][] = groups.map((g, gi) => {
+    const first = g.inputs[0];
+    return program.outputs.map((_, o) => {
+      const ix = inPlace[gi][o];
+      return ix !== undefined ? dataOf(g.inputs[ix]) : allocOut(first.dtype, first.size);
+    });
+  });
+  let f32: number[] | undefined;
+  for (let gi = 0; gi < groups.length; gi++) {
+    const g = groups[gi];
+    if (g.inputs[0].dtype === 'float64') {
+      c.js64 ??= compileJs(program, false);
+      c.js64(g.inputs.map(dataOf), outs[gi], g.scalars, g.inputs[0].size);
+    } else (f32 ??= []).push(gi);
+  }
+  if (f32 === undefined) return outs;
+  const rt = activeRuntime();
+  if (rt?.shared && c.wasm !== null) {
+    if (c.wasm === undefined) c.wasm = compileWasm(program, rt.memory, PAGES_MAX) ?? null;
+    if (c.wasm) {
+      runWasm(rt, c.wasm, program, groups, f32, outs);
+      return outs;
+    }
+  }
+  c.js32 ??= compileJs(program, true);
+  for (const gi of f32) c.js32(groups[gi].inputs.map(dataOf), outs[gi], groups[gi].scalars, groups[gi].inputs[0].size);
+  return outs;
+}
+
+/** The descriptor block, kept between calls and grown as needed. */
+let desc = { ptr: 0, bytes: 0 };
+
+function runWasm(rt: WasmRuntime, w: WasmProgram, program: ElementwiseProgram, groups: readonly ProgramGroup<Tensor>[], which: readonly number[], outs: CpuStorage[][]): void {
+  const k = program.inputs;
+  const m = program.outputs.length;
+  // operands outside the heap (small arrays) get a slot in a scratch arena
+  const ptrs = new Map<CpuStorage, number>();
+  const away: CpuStorage[] = [];
+  let arenaElems = 0;
+  const place = (a: CpuStorage) => {
+    if (ptrs.has(a)) return;
+    const p = rt.ptrOf(a);
+    ptrs.set(a, p);
+    if (p < 0) {
+      away.push(a);
+      arenaElems += (a.length + 3) & ~3;
+    }
+  };
+  for (const gi of which) {
+    for (const t of groups[gi].inputs) place(dataOf(t));
+    for (const o of outs[gi]) place(o);
+  }
+  const need = which.length * w.stride * 4;
+  if (desc.bytes < need) {
+    if (desc.bytes > 0) rt.exports.free(desc.ptr);
+    const bytes = Math.max(need, 1024);
+    desc = { ptr: rt.exports.allocUninit(bytes), bytes };
+  }
+  const arena = away.length > 0 ? rt.tempF32(arenaElems) : 0;
+  try {
+    const buf = rt.current();
+    if (arena) {
+      let at = arena;
+      for (const a of away) {
+        ptrs.set(a, at);
+        new Float32Array(buf, at, a.length).set(a);
+        at += ((a.length + 3) & ~3) * 4;
+      }
+    }
+    const words = new Int32Array(buf, desc.ptr, which.length * w.stride);
+    const floats = new Float32Array(buf, desc.ptr, which.length * w.stride);
+    which.forEach((gi, r) => {
+      const g = groups[gi];
+      let at = r * w.stride;
+      words[at++] = g.inputs[0].size;
+      for (let t = 0; t < k; t++) words[at++] = ptrs.get(dataOf(g.inputs[t]))!;
+      for (let o = 0; o < m; o++) words[at++] = ptrs.get(outs[gi][o])!;
+      for (let s = 0; s < program.scalars; s++) floats[at++] = g.scalars[s];
+    });
+    w.run(desc.ptr, which.length);
+    if (arena) {
+      const after = rt.current();
+      const written = new Set<CpuStorage>();
+      for (const gi of which) for (const o of outs[gi]) written.add(o);
+      for (const a of away) if (written.has(a)) a.set(new Float32Array(after, ptrs.get(a)!, a.length));
+    }
+  } finally {
+    if (arena) rt.freeTemp(arena);
+  }
+}
