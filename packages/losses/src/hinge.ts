@@ -1,32 +1,24 @@
-import { InvalidArgumentError } from '@downhill/backend';
-import { detach, ops, type TensorLike } from '@downhill/autograd';
+import { ops, type TensorLike } from '@downhill/autograd';
+import { validFactor } from './labels.js';
 import { checkFloat, checkSame, reduceLoss, type LossOptions } from './reduction.js';
-
-function checkSigns(targets: TensorLike, where: string): void {
-  const raw = detach(targets);
-  if (!raw.backend.capabilities.syncRead) return;
-  const values = raw.backend.readSync(raw);
-  for (let i = 0; i < values.length; i++) {
-    if (values[i] !== 1 && values[i] !== -1) {
-      throw new InvalidArgumentError(`${where}: targets must be −1 or +1, found ${values[i]} at index ${i}; for 0/1 labels (TensorFlow.js's hingeLoss convention) pass 2·y − 1`);
-    }
-  }
-}
 
 function margins(scores: TensorLike, targets: TensorLike, where: string): TensorLike {
   checkFloat(scores, 'scores', where);
   checkFloat(targets, 'targets', where);
   checkSame(scores, 'scores', targets, 'targets', where);
-  checkSigns(targets, where);
-  return ops.relu(ops.sub(1, ops.mul(targets, scores)));
+  // Targets other than ±1 make their element NaN, checked on the device (no read-back, the same
+  // on every backend); for 0/1 labels (TensorFlow.js's convention) pass 2·y − 1.
+  const f = validFactor(targets, [ops.equal(ops.abs(targets), 1)], scores.dtype);
+  return ops.mul(ops.relu(ops.sub(1, ops.mul(targets, ops.mul(scores, f)))), f);
 }
 
 /**
  * Hinge loss for binary classification with targets in {−1, +1} (the SVM loss).
  *
  * Math: `ℓ = max(0, 1 − y·s)`. Convention: targets are −1/+1 as in optax and scikit-learn;
- * TensorFlow.js's `hingeLoss` takes 0/1 labels and maps them with `2y − 1` itself. Targets are
- * checked to be ±1 on backends with synchronous reads.
+ * TensorFlow.js's `hingeLoss` takes 0/1 labels and maps them with `2y − 1` itself. A target other
+ * than ±1 makes its element's loss (and gradient) NaN: the check runs on the device, with no
+ * read-back, the same on every backend.
  *
  * @param scores - float scores (raw margins, not probabilities).
  * @param targets - same shape and dtype, every value −1 or +1.

@@ -12,5 +12,6 @@ export { huberLoss, type HuberOptions } from './huber.js';
 export { sigmoidCrossEntropy, type SigmoidCrossEntropyOptions } from './sigmoid-cross-entropy.js';
 export { softmaxCrossEntropy, type SoftmaxCrossEntropyOptions } from './softmax-cross-entropy.js';
 export { nllLoss } from './nll-loss.js';
+export type { HostLabels } from './labels.js';
 export { hingeLoss, squaredHingeLoss } from './hinge.js';
 export { klDivergence, type KlDivergenceOptions } from './kl-divergence.js';

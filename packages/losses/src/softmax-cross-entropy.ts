@@ -1,6 +1,6 @@
 import { InvalidArgumentError, ShapeError, fmtShape } from '@downhill/backend';
 import { ops, type TensorLike } from '@downhill/autograd';
-import { checkIndexLabels, isIndexLabels } from './labels.js';
+import { checkIndexLabels, indexLabels, isHostLabels, isIndexLabels, labelGuard, type HostLabels } from './labels.js';
 import { checkFloat, checkSame, reduceLoss, type LossOptions } from './reduction.js';
 
 /** Options of {@link softmaxCrossEntropy}. */
@@ -26,8 +26,10 @@ export function pickLabel(logp: TensorLike, labels: TensorLike): TensorLike {
  * `ℓ = −(1 − ε) log p_y − (ε/C) Σᵢ log pᵢ`. `∂ℓ/∂x = softmax(x) − q`.
  *
  * @param logits - `[batch…, C]` float logits.
- * @param labels - `[batch…]` int32 class indices in `[0, C)` (checked on backends with synchronous
- *   reads), or `[batch…, C]` float targets of the logits' dtype (rows summing to 1).
+ * @param labels - `[batch…]` int32 class indices in `[0, C)`, as a tensor (an out-of-range label makes
+ *   its example's loss and gradient NaN, checked on the device without a read-back) or on the host
+ *   as an `Int32Array` or array (checked there: an out-of-range label throws, naming its index);
+ *   or `[batch…, C]` float targets of the logits' dtype (rows summing to 1).
  * @param options - `labelSmoothing` (default 0), `reduction` (default `'mean'` over examples), `weights` (`[batch…]` or a prefix).
  * @returns a scalar, or the per-example losses `[batch…]` with `'none'`.
  * @throws ShapeError naming both shapes, e.g. `logits [32, 10] and labels [31] disagree on the batch dimension`.
@@ -39,7 +41,7 @@ export function pickLabel(logp: TensorLike, labels: TensorLike): TensorLike {
  *
  * Szegedy et al., "Rethinking the Inception architecture for computer vision" (2016), for label smoothing.
  */
-export function softmaxCrossEntropy(logits: TensorLike, labels: TensorLike, { labelSmoothing = 0, ...options }: SoftmaxCrossEntropyOptions = {}): TensorLike {
+export function softmaxCrossEntropy(logits: TensorLike, labels: TensorLike | HostLabels, { labelSmoothing = 0, ...options }: SoftmaxCrossEntropyOptions = {}): TensorLike {
   const where = 'softmaxCrossEntropy';
   checkFloat(logits, 'logits', where);
   if (logits.shape.length === 0) throw new ShapeError(`${where}: logits must have a class axis, got shape ${fmtShape(logits.shape)}`);
@@ -48,11 +50,13 @@ export function softmaxCrossEntropy(logits: TensorLike, labels: TensorLike, { la
   }
   const classes = logits.shape[logits.shape.length - 1];
   let losses: TensorLike;
-  if (labels !== null && typeof labels === 'object' && isIndexLabels(labels)) {
-    checkIndexLabels(logits, 'logits', labels, where);
-    const logp = ops.logSoftmax(logits);
-    losses = ops.mul(pickLabel(logp, labels), -(1 - labelSmoothing));
+  if (isHostLabels(labels) || (labels !== null && typeof labels === 'object' && isIndexLabels(labels))) {
+    const { labels: y, checked } = indexLabels(logits, 'logits', labels, where);
+    const guard = checked ? undefined : labelGuard(logits, y);
+    const logp = ops.logSoftmax(guard ? guard.scores(logits) : logits);
+    losses = ops.mul(pickLabel(logp, y), -(1 - labelSmoothing));
     if (labelSmoothing > 0) losses = ops.sub(losses, ops.mul(ops.sum(logp, -1), labelSmoothing / classes));
+    if (guard) losses = guard.losses(losses);
   } else {
     checkFloat(labels, 'labels', where);
     if (labels.shape.length === logits.shape.length - 1) checkIndexLabels(logits, 'logits', labels, where);
