@@ -57,13 +57,13 @@ export class CpuKernels implements Kernels {
     this.name = name;
   }
 
-  fromData(data: TypedArray, _shape: Shape, dtype: DType): CpuStorage {
-    return adopt(data, dtype);
+  fromData(data: TypedArray, shape: Shape, dtype: DType): CpuStorage {
+    return adopt(data, dtype, shape);
   }
   fill(shape: Shape, value: number, dtype: DType): CpuStorage {
     let n = 1;
     for (const d of shape) n *= d;
-    const out = alloc(dtype, n);
+    const out = alloc(dtype, n, shape);
     const v = coerce(value, dtype);
     if (v !== 0) out.fill(v);
     return out;

@@ -1,5 +1,5 @@
 import { sizeOf, type Shape, type Tensor } from '@downhill/backend';
-import { alloc, broadcastStrides, dataOf, type CpuStorage } from './storage.js';
+import { alloc, broadcastStrides, dataOf, free, type CpuStorage } from './storage.js';
 import type { WasmRuntime } from './wasm/runtime.js';
 
 /**
@@ -29,12 +29,11 @@ export function matmulWasm(rt: WasmRuntime, a: Tensor, b: Tensor, transposeA: bo
   let aPtr = rt.ptrOf(A);
   let bPtr = rt.ptrOf(B);
   let cPtr = rt.ptrOf(out);
-  const aTemp = aPtr < 0;
-  const bTemp = bPtr < 0;
-  const cTemp = cPtr < 0;
-  if (aTemp) aPtr = rt.tempF32(A.length, A);
-  if (bTemp) bPtr = rt.tempF32(B.length, B);
-  if (cTemp) cPtr = rt.tempF32(out.length, undefined, true);
+  // Temporary blocks for operands outside the heap; each is freed below once it was made (a block
+  // the memory cannot hold throws an OutOfMemoryError after the earlier ones are freed).
+  let aTemp = false;
+  let bTemp = false;
+  let cTemp = false;
 
   const ars = transposeA ? 1 : aCols;
   const acs = transposeA ? aCols : 1;
@@ -48,6 +47,9 @@ export function matmulWasm(rt: WasmRuntime, a: Tensor, b: Tensor, transposeA: bo
   const bMat = bRows * bCols;
   const gemm = rt.exports.gemmF32;
   try {
+    if (aPtr < 0) [aPtr, aTemp] = [rt.tempF32(A.length, A), true];
+    if (bPtr < 0) [bPtr, bTemp] = [rt.tempF32(B.length, B), true];
+    if (cPtr < 0) [cPtr, cTemp] = [rt.tempF32(out.length, undefined, true), true];
     for (let t = 0; t < batches; t++) {
       let aOff = 0;
       let bOff = 0;
@@ -60,6 +62,9 @@ export function matmulWasm(rt: WasmRuntime, a: Tensor, b: Tensor, transposeA: bo
       gemm(aPtr + aOff * aMat * 4, ars, acs, bPtr + bOff * bMat * 4, brs, bcs, cPtr + t * M * N * 4, M, K, N);
     }
     if (cTemp) out.set(rt.viewF32(cPtr, out.length));
+  } catch (e) {
+    free(out); // the output never becomes a tensor
+    throw e;
   } finally {
     if (aTemp) rt.freeTemp(aPtr);
     if (bTemp) rt.freeTemp(bPtr);

@@ -1,4 +1,4 @@
-import { allocateTyped, type DType, type Shape, type Tensor, type TypedArray } from '@downhill/backend';
+import { BYTES_PER_ELEMENT, OutOfMemoryError, allocateTyped, fmtShape, type DType, type Shape, type Tensor, type TypedArray } from '@downhill/backend';
 import { activeRuntime, getRuntime } from './wasm/runtime.js';
 
 /**
@@ -14,17 +14,56 @@ export function dataOf(t: Tensor): CpuStorage {
   return t.storage as CpuStorage;
 }
 
-/** A new zero-filled typed array for `dtype` (float32 in the WebAssembly heap where it can be). */
-export function alloc(dtype: DType, size: number): CpuStorage {
+/**
+ * The most bytes one tensor of backend-cpu may take: 4 GiB, what wasm32 addresses. Every
+ * WebAssembly kernel can then copy any tensor into its memory (which grows to 4 GiB at most), and
+ * no byte offset overflows. A larger tensor is refused with an {@link OutOfMemoryError} before
+ * anything is allocated.
+ */
+export const MAX_TENSOR_BYTES = 2 ** 32;
+
+/** Throws an OutOfMemoryError unless `size` elements of `dtype` fit in one tensor. */
+function checkSize(dtype: DType, size: number, shape?: Shape): void {
+  const bytes = size * BYTES_PER_ELEMENT[dtype];
+  if (bytes > MAX_TENSOR_BYTES) {
+    throw new OutOfMemoryError(
+      `cpu: a ${dtype} ${shape ? fmtShape(shape) : `tensor of ${size} elements`} needs ${bytes} bytes (${gib(bytes)}), more than the ${MAX_TENSOR_BYTES} bytes (4 GiB) ` +
+        'one backend-cpu tensor can hold (what wasm32 addresses); split it, or use a smaller batch',
+      bytes,
+      MAX_TENSOR_BYTES,
+    );
+  }
+}
+
+const gib = (bytes: number) => `${(bytes / 2 ** 30).toPrecision(3)} GiB`;
+
+/** `allocateTyped`, with the engine's refusal (a RangeError) as an OutOfMemoryError. */
+function allocateHost(dtype: DType, size: number): CpuStorage {
+  try {
+    return allocateTyped(dtype, size);
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    const bytes = size * BYTES_PER_ELEMENT[dtype];
+    throw new OutOfMemoryError(`cpu: the JavaScript engine could not allocate a ${dtype} tensor of ${size} elements (${bytes} bytes, ${gib(bytes)}): ${e.message}`, bytes, MAX_TENSOR_BYTES);
+  }
+}
+
+/**
+ * A new zero-filled typed array for `dtype` (float32 in the WebAssembly heap where it can be).
+ * Throws an OutOfMemoryError, having allocated nothing, for more than {@link MAX_TENSOR_BYTES}.
+ */
+export function alloc(dtype: DType, size: number, shape?: Shape): CpuStorage {
+  checkSize(dtype, size, shape);
   if (dtype === 'float32') {
     const view = activeRuntime()?.allocF32(size);
     if (view) return view;
   }
-  return allocateTyped(dtype, size);
+  return allocateHost(dtype, size);
 }
 
 /** Storage holding a copy of `data` (float32 in the WebAssembly heap where it can be, else `data` itself). */
-export function adopt(data: TypedArray, dtype: DType): CpuStorage {
+export function adopt(data: TypedArray, dtype: DType, shape?: Shape): CpuStorage {
+  checkSize(dtype, data.length, shape);
   if (dtype === 'float32') {
     const view = activeRuntime()?.allocF32(data.length, false);
     if (view) {

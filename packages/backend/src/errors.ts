@@ -78,3 +78,25 @@ export class InvalidArgumentError extends DownhillError {
 export function fmtShape(shape: readonly number[]): string {
   return `[${shape.join(', ')}]`;
 }
+
+/**
+ * A tensor or a block of memory larger than a backend can hold, or than its memory can grow to.
+ * Thrown before anything is allocated; nothing changes. Names the bytes asked and the limit.
+ *
+ * @example
+ * ```ts
+ * import { OutOfMemoryError } from '@downhill/backend';
+ * try { backend.zeros([2 ** 31]); } catch (e) { if (e instanceof OutOfMemoryError) console.log(e.requestedBytes, e.limitBytes); }
+ * ```
+ */
+export class OutOfMemoryError extends DownhillError {
+  /** The bytes the allocation asked for. */
+  readonly requestedBytes: number;
+  /** The most the backend (or its memory) can hold, in bytes. */
+  readonly limitBytes: number;
+  constructor(message: string, requestedBytes: number, limitBytes: number) {
+    super('OUT_OF_MEMORY', message);
+    this.requestedBytes = requestedBytes;
+    this.limitBytes = limitBytes;
+  }
+}

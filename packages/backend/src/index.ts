@@ -31,6 +31,7 @@ export {
   DisposedTensorError,
   DownhillError,
   InvalidArgumentError,
+  OutOfMemoryError,
   ShapeError,
   UnsupportedError,
   fmtShape,

@@ -1,3 +1,4 @@
+import { OutOfMemoryError } from '@downhill/backend';
 import { KERNELS_PRIVATE_BASE64, KERNELS_SHARED_BASE64 } from './kernels-wasm.js';
 
 /** The functions the WebAssembly module exports (pointers and sizes in bytes unless named `n`). */
@@ -45,6 +46,8 @@ export const HEAP_MIN_ELEMENTS = 4096;
 const HEAP_MAX_BYTES = 2 ** 30 - 64;
 /** The most pages the memory may grow to (4 GiB). */
 export const PAGES_MAX = 65536;
+/** The most bytes the memory can grow to (wasm32: 65536 pages of 64 KiB). */
+const MEMORY_MAX_BYTES = PAGES_MAX * 65536;
 
 /**
  * The WebAssembly side of backend-cpu: the compiled kernels, their memory and, where the memory can
@@ -122,9 +125,24 @@ export class WasmRuntime {
     this.exports.free(ptr);
   }
 
-  /** A temporary block of `n` float32 values (a copy of `from`, zeros with `zero`, else uninitialised); free it with `freeTemp`. */
+  /**
+   * A temporary block of `n` float32 values (a copy of `from`, zeros with `zero`, else
+   * uninitialised); free it with `freeTemp`. Throws an OutOfMemoryError, having allocated nothing,
+   * where the memory cannot hold the block (its limit is 4 GiB, and a request of 4 GiB or more
+   * would wrap the 32-bit size).
+   */
   tempF32(n: number, from?: ArrayLike<number>, zero = false): number {
-    const ptr = zero ? this.exports.alloc(Math.max(4, n * 4)) : this.exports.allocUninit(Math.max(4, n * 4));
+    const bytes = Math.max(4, n * 4);
+    const refuse = (why: string) =>
+      new OutOfMemoryError(`backend-cpu: a WebAssembly block of ${n} float32 values (${bytes} bytes) ${why}; the memory grows to ${MEMORY_MAX_BYTES} bytes (4 GiB) at most`, n * 4, MEMORY_MAX_BYTES);
+    if (!(bytes <= HEAP_MAX_BYTES)) throw refuse(`is larger than the allocator's largest block (${HEAP_MAX_BYTES} bytes)`);
+    let ptr: number;
+    try {
+      ptr = zero ? this.exports.alloc(bytes) : this.exports.allocUninit(bytes);
+    } catch (e) {
+      if (e instanceof RangeError) throw refuse('does not fit in what the memory can still grow to');
+      throw e;
+    }
     if (from) new Float32Array(this.current(), ptr, n).set(from);
     return ptr;
   }
