@@ -5,6 +5,7 @@ import { BackendMismatchError, BackendUnavailableError, type Backend, type Kerne
 import { createTfjsBackend } from '@downhill/backend-tfjs';
 import { acquireDevice, type AcquiredDevice, type GpuOptions } from './acquire-device.js';
 import { FusedUpdater } from './fused-dispatch.js';
+import { ProgramRunner } from './program-dispatch.js';
 import { patchIntTranspose } from './int-transpose.js';
 import { describeRoute } from './gpu-route.js';
 
@@ -29,6 +30,7 @@ interface Setup {
   readonly acquired: AcquiredDevice;
   readonly tfBackend: WebGPUBackend;
   readonly updater: FusedUpdater;
+  readonly programs: ProgramRunner;
 }
 
 let setup: Promise<Setup> | undefined;
@@ -62,7 +64,7 @@ export async function webgpu(options: WebGPUOptions = {}): Promise<Backend> {
     setup = undefined;
     throw e;
   });
-  const { acquired, tfBackend, updater } = await setup;
+  const { acquired, tfBackend, updater, programs } = await setup;
   if (tf.engine().registry.webgpu !== tfBackend || !(await tf.setBackend('webgpu'))) {
     throw new BackendUnavailableError(`webgpu: TensorFlow.js's 'webgpu' backend was replaced or removed since it was set up; call releaseWebGPU() and webgpu() again`);
   }
@@ -77,7 +79,17 @@ export async function webgpu(options: WebGPUOptions = {}): Promise<Backend> {
     const r = updater.run(kind, st(param), st(grad), state.map(st), hyper);
     return { param: tf.keep(r.param), state: r.state.map((s) => tf.keep(s)) };
   };
-  const backend = createTfjsBackend('webgpu', { name, syncRead: false, fusedUpdates: updater.kinds, fusedUpdate, inPlace: false });
+  const runProgram: Kernels['runProgram'] = (program, groups, inPlace) => {
+    const active = tf.getBackend();
+    if (active !== 'webgpu') {
+      throw new BackendMismatchError(
+        `${name}.runProgram: TensorFlow.js's active backend is '${active}', not 'webgpu'; use one downhill tfjs backend at a time, or call tf.setBackend('webgpu') first`,
+      );
+    }
+    if (!programs.fits(program)) return undefined; // more inputs or outputs than storage bindings: composed
+    return programs.run(program, groups, inPlace[0] ?? []).map((outs) => outs.map((t) => tf.keep(t)));
+  };
+  const backend = createTfjsBackend('webgpu', { name, syncRead: false, fusedUpdates: updater.kinds, fusedUpdate, runProgram, inPlace: false });
   INFO.set(backend, { route: describeRoute(acquired.route), adapter: adapterText(acquired.adapter), tried: acquired.tried });
   return backend;
 }
@@ -105,7 +117,7 @@ async function start(options: GpuOptions): Promise<Setup> {
   }
   patchIntTranspose();
   const updater = await FusedUpdater.create(made);
-  return { acquired, tfBackend: made, updater };
+  return { acquired, tfBackend: made, updater, programs: new ProgramRunner(made) };
 }
 
 /**
@@ -158,6 +170,7 @@ export async function releaseWebGPU(): Promise<void> {
   }
   if (tf.engine().registry.webgpu === done.tfBackend || tf.findBackendFactory('webgpu')) tf.removeBackend('webgpu');
   done.updater.dispose();
+  done.programs.dispose();
   done.acquired.device.destroy();
   done.acquired.release();
 }

@@ -77,13 +77,15 @@ export interface Kernels {
    * `inPlace[g][o]` is the input of group `g` whose storage output `o` overwrites, or undefined for
    * new storage; it is set only where `capabilities.inPlace` and that storage is used by no other
    * handle and no other input of the call. Returns, per group, the storage of each output (for an
-   * in-place output, the input's storage itself).
+   * in-place output, the input's storage itself), or `undefined`, having done nothing, to decline a
+   * program it cannot compile (such as one needing more buffer bindings than the device has):
+   * `defineBackend` then runs the composed interpretation.
    */
   runProgram?(
     program: ElementwiseProgram,
     groups: readonly ProgramGroup<Tensor>[],
     inPlace: readonly (readonly (number | undefined)[])[],
-  ): unknown[][];
+  ): unknown[][] | undefined;
   /**
    * @deprecated Transitional: removed once no package uses it.
    * One fused optimizer update (see {@link FusedUpdateKind}); present when
