@@ -101,7 +101,17 @@ export function saveWeightsSync(model: Module, { metadata = {} }: SaveWeightsOpt
  * loadWeights(model, await readFile('mlp.safetensors'));
  * ```
  */
-export function loadWeights(model: Module, bytes: Uint8Array, { strict = true, backend }: LoadWeightsOptions = {}): void {
+export function loadWeights(model: Module, bytes: Uint8Array, options: LoadWeightsOptions = {}): void {
+  prepareWeights(model, bytes, options).commit();
+}
+
+/**
+ * @internal Everything {@link loadWeights} does short of changing the model: decodes and checks the
+ * file against the model (throwing when it does not fit) and makes the new tensors. `commit` swaps
+ * them in; `discard` releases them. (Checkpoints check weights and optimizer state before changing
+ * either.)
+ */
+export function prepareWeights(model: Module, bytes: Uint8Array, { strict = true, backend }: LoadWeightsOptions = {}): { commit(): void; discard(): void } {
   const { tensors } = decodeSafetensors(bytes);
   const slots = slotsOf(model);
   const missing: string[] = [];
@@ -144,5 +154,10 @@ export function loadWeights(model: Module, bytes: Uint8Array, { strict = true, b
     for (const t of made) t.dispose();
     throw e;
   }
-  model._commit(rows.map(([slot], i) => [slot, made[i]] as const));
+  return {
+    commit: () => model._commit(rows.map(([slot], i) => [slot, made[i]] as const)),
+    discard: () => {
+      for (const t of made) t.dispose();
+    },
+  };
 }
