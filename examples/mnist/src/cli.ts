@@ -31,6 +31,10 @@ export interface Config {
   readonly dropout: number;
   /** Output folder; `undefined` means `runs/<timestamp>`. */
   readonly out: string | undefined;
+  /** Overwrite an existing run in `out`. */
+  readonly force: boolean;
+  /** A run folder to continue from its checkpoint; `undefined` for a new run. */
+  readonly resume: string | undefined;
   readonly quiet: boolean;
   /** Use only the first so many training / test images (tests and quick looks). */
   readonly trainSize: number;
@@ -69,7 +73,11 @@ Trains an MLP on MNIST and writes metrics.json and learning-curve plots (SVG, PN
   --hidden <a,b,...>     hidden layer widths (default ${DEFAULTS.hidden.join(',')}; 'none' for a linear model)
   --batchnorm            BatchNorm after each hidden Dense layer
   --dropout <rate>       dropout after each hidden layer, in [0, 1) (default 0)
-  --out <dir>            output folder (default runs/<timestamp>)
+  --out <dir>            output folder (default runs/<timestamp> in examples/mnist; a
+                         relative path is taken from the directory you ran the command in)
+  --force                overwrite the run already in --out
+  --resume <dir>         continue the run in <dir> from its last checkpoint (written after
+                         every epoch and on Ctrl-C); it ends as the uninterrupted run would
   --train-size <int>     use the first N training images (default 60000)
   --test-size <int>      use the first N test images (default 10000)
   --quiet                no progress bars
@@ -90,11 +98,32 @@ const OPTIONS = {
   batchnorm: { type: 'boolean' },
   dropout: { type: 'string' },
   out: { type: 'string' },
+  force: { type: 'boolean' },
+  resume: { type: 'string' },
   'train-size': { type: 'string' },
   'test-size': { type: 'string' },
   quiet: { type: 'boolean' },
   help: { type: 'boolean' },
 } as const;
+
+const NEGATIVE_NUMBER = /^-(\d|\.\d|Infinity$)/;
+
+/**
+ * `--lr -0.1` as `--lr=-0.1`: Node's parser refuses a value that starts with a dash as ambiguous,
+ * but after a flag that takes a value a negative number can only be that value.
+ */
+export function joinNegativeValues(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const name = /^--([a-z-]+)$/.exec(argv[i])?.[1];
+    const option = name ? (OPTIONS as Record<string, { type: string }>)[name] : undefined;
+    if (option?.type === 'string' && i + 1 < argv.length && NEGATIVE_NUMBER.test(argv[i + 1])) {
+      out.push(`${argv[i]}=${argv[i + 1]}`);
+      i++;
+    } else out.push(argv[i]);
+  }
+  return out;
+}
 
 /** A number flag: finite, in range, an integer where asked. */
 function num(value: string | undefined, flag: string, { int = false, min = -Infinity, max = Infinity, minExclusive = false, maxExclusive = false } = {}): number | undefined {
@@ -130,7 +159,7 @@ function list(value: string, flag: string): string[] {
 export function parseCli(argv: readonly string[]): Config | 'help' {
   let values: Record<string, string | boolean | string[] | undefined>;
   try {
-    ({ values } = parseArgs({ args: [...argv], options: OPTIONS, strict: true, allowPositionals: false }));
+    ({ values } = parseArgs({ args: joinNegativeValues(argv), options: OPTIONS, strict: true, allowPositionals: false }));
   } catch (e) {
     throw new UsageError(`${(e as Error).message.split('\n')[0]}; valid flags: ${Object.keys(OPTIONS).map((k) => `--${k}`).join(', ')}`);
   }
@@ -158,6 +187,14 @@ export function parseCli(argv: readonly string[]): Config | 'help' {
   if (backend.trim() === '') throw new UsageError('--backend: expected a backend name, got an empty string');
   const out = str('out');
   if (out !== undefined && out.trim() === '') throw new UsageError('--out: expected a folder, got an empty string');
+  const resume = str('resume');
+  if (resume !== undefined) {
+    if (resume.trim() === '') throw new UsageError('--resume: expected a run folder, got an empty string');
+    // A resumed run takes every setting from its checkpoint: the result is the uninterrupted run's.
+    const allowed = new Set(['resume', 'quiet', 'plugin']);
+    const extra = Object.keys(values).filter((k) => !allowed.has(k) && values[k] !== undefined);
+    if (extra.length) throw new UsageError(`--resume continues a run with the settings it was started with; drop ${extra.map((k) => `--${k}`).join(', ')} (only --quiet and --plugin go with --resume)`);
+  }
 
   return {
     backend,
@@ -174,6 +211,8 @@ export function parseCli(argv: readonly string[]): Config | 'help' {
     batchnorm: Boolean(values.batchnorm),
     dropout: num(str('dropout'), 'dropout', { min: 0, max: 1, maxExclusive: true }) ?? DEFAULTS.dropout,
     out,
+    force: Boolean(values.force),
+    resume,
     quiet: Boolean(values.quiet),
     trainSize,
     testSize,

@@ -7,7 +7,7 @@ import type { RunResult } from './train.js';
 export interface Metrics {
   readonly program: 'downhill-example-mnist';
   /** The settings after defaults (the output folder left out: a run's metrics do not depend on it). */
-  readonly config: Omit<Config, 'out' | 'quiet'>;
+  readonly config: Omit<Config, 'out' | 'quiet' | 'force' | 'resume'>;
   /** The backend, why it was chosen, and (auto mode) the probe's throughputs. */
   readonly backend: { readonly name: string; readonly reason: string; readonly probeExamplesPerSecond?: Readonly<Record<string, number>> };
   readonly data: { readonly train: number; readonly test: number; readonly pixelMean: number; readonly pixelStd: number };

@@ -40,8 +40,8 @@ export function mlp({ inputs, hidden, classes, batchnorm = false, dropout = 0 }:
   return new Sequential(layers);
 }
 
-/** A one-line description of the architecture: `784 → 256 → 128 → 10 (ReLU, He normal)`. */
+/** A one-line description of the architecture: `784 → 256 → 128 → 10 (ReLU, He normal)`; `784 → 10 (linear, Glorot uniform)` without hidden layers. */
 export function describeMlp({ inputs, hidden, classes, batchnorm = false, dropout = 0 }: MlpOptions): string {
-  const extras = [batchnorm ? 'BatchNorm' : '', 'ReLU', dropout > 0 ? `dropout ${dropout}` : '', 'He normal'].filter(Boolean).join(', ');
-  return `${[inputs, ...hidden, classes].join(' → ')} (${extras})`;
+  const extras = hidden.length === 0 ? ['linear, Glorot uniform'] : [batchnorm ? 'BatchNorm' : '', 'ReLU', dropout > 0 ? `dropout ${dropout}` : '', 'He normal'];
+  return `${[inputs, ...hidden, classes].join(' → ')} (${extras.filter(Boolean).join(', ')})`;
 }

@@ -39,7 +39,7 @@ export function progressReporter(label: string, epochs: number, { quiet = false,
         },
         cliProgress.Presets.shades_classic,
       );
-      bar.start(e.steps, 0, { epoch: `${e.epoch}/${epochs}`, loss: '-', acc: '-', lr: '-', speed: '-' });
+      bar.start(e.steps, e.done, { epoch: `${e.epoch}/${epochs}`, loss: '-', acc: '-', lr: '-', speed: '-' });
     } else if (e.kind === 'step') {
       const now = performance.now();
       if (!bar || (now - lastDraw < 100 && e.stepInEpoch !== bar.getTotal())) return;

@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { rng } from '@downhill/initializers';
 import { smooth } from './plots.js';
 import { SCHEDULE_NAMES, makeSchedule } from './schedules.js';
-import { epochOrder } from './train.js';
 
 const shape = { lr: 0.01, totalSteps: 1000, stepsPerEpoch: 100 };
 
@@ -32,18 +30,6 @@ describe('makeSchedule', () => {
     expect(s(0)).toBeCloseTo(0.01 / 25, 12);
     expect(Math.max(...Array.from({ length: 1000 }, (_, t) => s(t)))).toBeCloseTo(0.01, 6);
     expect(s(999)).toBeLessThan(s(0) / 1000);
-  });
-});
-
-describe('epochOrder', () => {
-  it('is a permutation, the same for the same key and different for another', () => {
-    const a = epochOrder(1000, rng(1).fold('shuffle').fold(1));
-    expect([...a].sort((x, y) => x - y)).toEqual(Array.from({ length: 1000 }, (_, i) => i));
-    expect(epochOrder(1000, rng(1).fold('shuffle').fold(1))).toEqual(a);
-    const b = epochOrder(1000, rng(1).fold('shuffle').fold(2));
-    expect(b).not.toEqual(a);
-    // shuffled, not nearly sorted: few elements stay in place
-    expect(a.filter((v, i) => v === i).length).toBeLessThan(10);
   });
 });
 

@@ -1,5 +1,6 @@
 import type { Backend, Tensor, TypedArray } from '@downhill/backend';
 import { valueAndGrad, type TensorLike } from '@downhill/autograd';
+import { Batches } from '@downhill/data';
 import { rng, type Rng } from '@downhill/initializers';
 import type { Params } from '@downhill/layers';
 import { Optimizer, chain, clipByGlobalNorm, createOptimizer, getHyperparams, type GradientTransformation } from '@downhill/optimizers';
@@ -28,11 +29,44 @@ export interface TrainOptions {
   readonly test: Dataset;
   /** Called after every step and at the end of each epoch. */
   readonly onProgress?: (event: ProgressEvent) => void;
+  /** Continue from a checkpoint: where the run stood, and how to load its weights and optimizer state into the new trainer. */
+  readonly resume?: { readonly position: RunPosition; readonly restore: (trainer: Trainer) => void };
+  /** Called after every epoch (after the test evaluation) and when stopping: write a checkpoint. */
+  readonly onCheckpoint?: (position: RunPosition, trainer: Trainer) => Promise<void>;
+  /** Polled after every step: true stops the run after that step (a checkpoint is written first). */
+  readonly shouldStop?: () => boolean;
+}
+
+/**
+ * Where a run stands, as a checkpoint keeps it (plain JSON): with the weights and the optimizer
+ * state it is everything needed to continue and end bitwise as the uninterrupted run (the batch
+ * order and dropout masks are functions of the seed, the epoch and the step).
+ */
+export interface RunPosition {
+  /** 1-based epoch of the next step. */
+  readonly epoch: number;
+  /** 0-based step within that epoch of the next step (0: the epoch has not begun). */
+  readonly stepInEpoch: number;
+  /** Optimizer steps done in all. */
+  readonly step: number;
+  /** Per-step loss and learning rate so far. */
+  readonly steps: { readonly loss: readonly number[]; readonly lr: readonly number[] };
+  /** Metrics of the finished epochs. */
+  readonly epochs: readonly EpochMetrics[];
+  /** The epoch in progress: its sums so far and the seconds it took. */
+  readonly partial: { readonly lossSum: number; readonly correct: number; readonly seen: number; readonly seconds: number };
+  /** Seconds of training so far, over every session of the run. */
+  readonly wallTimeSeconds: number;
+}
+
+/** What {@link train} gives when `shouldStop` stopped it: the position its last checkpoint holds. */
+export interface Interrupted {
+  readonly interrupted: RunPosition;
 }
 
 /** What the progress display is told. */
 export type ProgressEvent =
-  | { readonly kind: 'epoch-start'; readonly epoch: number; readonly steps: number }
+  | { readonly kind: 'epoch-start'; readonly epoch: number; readonly steps: number; /** Steps already done (a resumed epoch). */ readonly done: number }
   | { readonly kind: 'step'; readonly epoch: number; readonly stepInEpoch: number; readonly loss: number; readonly accuracy: number; readonly lr: number; readonly examplesPerSecond: number }
   | { readonly kind: 'epoch-end'; readonly metrics: EpochMetrics };
 
@@ -73,20 +107,6 @@ export interface RunResult {
   readonly wallTimeSeconds: number;
   /** Trainable scalars. */
   readonly parameterCount: number;
-}
-
-/** The visiting order of one epoch: a Fisher-Yates shuffle driven by the run's key. */
-export function epochOrder(count: number, key: Rng): Uint32Array {
-  const order = new Uint32Array(count);
-  for (let i = 0; i < count; i++) order[i] = i;
-  const u = key.uniform(count);
-  for (let i = count - 1; i > 0; i--) {
-    const j = Math.floor(u[i] * (i + 1));
-    const t = order[i];
-    order[i] = order[j];
-    order[j] = t;
-  }
-  return order;
 }
 
 function read(t: Tensor): TypedArray | Promise<TypedArray> {
@@ -150,58 +170,69 @@ export function createTrainer(
 
 /**
  * Trains the MLP once and evaluates it on the test set after every epoch. Deterministic for a
- * seed on a deterministic backend: the weights come from `rng(seed)`, each epoch's order from
- * `rng(seed).fold('shuffle').fold(epoch)`, each step's dropout masks from
- * `rng(seed).fold('dropout').fold(step)`.
+ * seed on a deterministic backend: the weights come from `rng(seed)`, the batches from
+ * `Batches` of `@downhill/data` shuffled by `rng(seed).fold('shuffle')` (epoch `e`, numbered from
+ * 1 as printed, is ordered by `.fold(e)`), each step's dropout masks from
+ * `rng(seed).fold('dropout').fold(step)`. So a run resumed from a checkpoint at any step ends
+ * bitwise as the uninterrupted one.
  */
-export async function train(options: TrainOptions): Promise<RunResult> {
-  const { backend, optimizer, lr, schedule, epochs, batchSize, seed, clip, hidden, batchnorm, dropout, train: data, test, onProgress } = options;
+export async function train(options: TrainOptions): Promise<RunResult | Interrupted> {
+  const { backend, optimizer, lr, schedule, epochs, batchSize, seed, clip, hidden, batchnorm, dropout, train: data, test, onProgress, resume, onCheckpoint, shouldStop } = options;
   const started = performance.now();
   const root = rng(seed);
-  const stepsPerEpoch = Math.ceil(data.count / batchSize);
+  const batches = new Batches({ x: data.x, y: data.y }, { batchSize, key: root.fold('shuffle') });
+  const { stepsPerEpoch } = batches;
   const totalSteps = stepsPerEpoch * epochs;
   const sched = makeSchedule(schedule, { lr, totalSteps, stepsPerEpoch });
   const trainer = createTrainer(backend, { optimizer, schedule: sched, clip, hidden, batchnorm, dropout, seed, features: data.features });
   const { model } = trainer;
   const { lr: _initialLr, ...hyperparameters } = getHyperparams(trainer.optimizer.state) ?? {};
 
-  const steps = { loss: [] as number[], lr: [] as number[] };
-  const epochMetrics: EpochMetrics[] = [];
-  const xBatch = new Float32Array(batchSize * data.features);
-  const yBatch = new Int32Array(batchSize);
-  let step = 0;
+  const at = resume?.position;
+  const steps = { loss: [...(at?.steps.loss ?? [])], lr: [...(at?.steps.lr ?? [])] };
+  const epochMetrics: EpochMetrics[] = [...(at?.epochs ?? [])];
+  let step = at?.step ?? 0;
+  const earlier = at?.wallTimeSeconds ?? 0;
+  const position = (epoch: number, stepInEpoch: number, partial: RunPosition['partial']): RunPosition => ({
+    epoch, stepInEpoch, step, steps, epochs: epochMetrics, partial, wallTimeSeconds: earlier + (performance.now() - started) / 1000,
+  });
   try {
-    for (let epoch = 1; epoch <= epochs; epoch++) {
-      const epochStart = performance.now();
-      const order = epochOrder(data.count, root.fold('shuffle').fold(epoch));
-      onProgress?.({ kind: 'epoch-start', epoch, steps: stepsPerEpoch });
-      let lossSum = 0;
-      let correct = 0;
-      let seen = 0;
-      for (let s = 0; s < stepsPerEpoch; s++, step++) {
-        const begin = s * batchSize;
-        const n = Math.min(batchSize, data.count - begin);
-        for (let i = 0; i < n; i++) {
-          const row = order[begin + i];
-          xBatch.set(data.x.subarray(row * data.features, (row + 1) * data.features), i * data.features);
-          yBatch[i] = data.y[row];
+    if (resume) resume.restore(trainer);
+    let epoch = at?.epoch ?? 1;
+    let lossSum = at?.partial.lossSum ?? 0;
+    let correct = at?.partial.correct ?? 0;
+    let seen = at?.partial.seen ?? 0;
+    let epochStart = performance.now() - 1000 * (at?.partial.seconds ?? 0);
+    if (epoch <= epochs) onProgress?.({ kind: 'epoch-start', epoch, steps: stepsPerEpoch, done: at?.stepInEpoch ?? 0 });
+    // Epochs are numbered from 1 (as printed); the shuffle of epoch e is the loader's epoch e.
+    for (const batch of batches.iterate({ epochs: epochs + 1, from: { epoch, step: at?.stepInEpoch ?? 0 } })) {
+      const n = batch.size;
+      const { loss: lossValue, correct: correctValue } = await trainer.step(batch.columns.x, batch.columns.y, n, root.fold('dropout').fold(step));
+      if (!Number.isFinite(lossValue)) throw new Error(`${optimizer}: the loss is ${lossValue} at step ${step} (learning rate ${sched(step)}): training diverged; try a smaller --lr or --clip`);
+      steps.loss.push(lossValue);
+      steps.lr.push(sched(step));
+      step++;
+      lossSum += lossValue * n;
+      correct += correctValue;
+      seen += n;
+      onProgress?.({
+        kind: 'step',
+        epoch,
+        stepInEpoch: batch.step + 1,
+        loss: lossSum / seen,
+        accuracy: correct / seen,
+        lr: sched(step - 1),
+        examplesPerSecond: seen / ((performance.now() - epochStart) / 1000),
+      });
+      if (batch.step + 1 < stepsPerEpoch) {
+        // Let signal handlers run (the step itself may never yield to the event loop).
+        if (shouldStop) await new Promise((r) => setImmediate(r));
+        if (shouldStop?.()) {
+          const here = position(epoch, batch.step + 1, { lossSum, correct, seen, seconds: (performance.now() - epochStart) / 1000 });
+          await onCheckpoint?.(here, trainer);
+          return { interrupted: here };
         }
-        const { loss: lossValue, correct: correctValue } = await trainer.step(xBatch, yBatch, n, root.fold('dropout').fold(step));
-        if (!Number.isFinite(lossValue)) throw new Error(`${optimizer}: the loss is ${lossValue} at step ${step} (learning rate ${sched(step)}): training diverged; try a smaller --lr or --clip`);
-        steps.loss.push(lossValue);
-        steps.lr.push(sched(step));
-        lossSum += lossValue * n;
-        correct += correctValue;
-        seen += n;
-        onProgress?.({
-          kind: 'step',
-          epoch,
-          stepInEpoch: s + 1,
-          loss: lossSum / seen,
-          accuracy: correct / seen,
-          lr: sched(step),
-          examplesPerSecond: seen / ((performance.now() - epochStart) / 1000),
-        });
+        continue;
       }
       const trainSeconds = (performance.now() - epochStart) / 1000;
       const evaluation = await evaluate(model, test);
@@ -217,20 +248,30 @@ export async function train(options: TrainOptions): Promise<RunResult> {
       };
       epochMetrics.push(metrics);
       onProgress?.({ kind: 'epoch-end', metrics });
+      epoch++;
+      lossSum = 0;
+      correct = 0;
+      seen = 0;
+      const here = position(epoch, 0, { lossSum, correct, seen, seconds: 0 });
+      await onCheckpoint?.(here, trainer);
+      if (shouldStop) await new Promise((r) => setImmediate(r));
+      if (epoch <= epochs && shouldStop?.()) return { interrupted: here };
+      epochStart = performance.now();
+      if (epoch <= epochs) onProgress?.({ kind: 'epoch-start', epoch, steps: stepsPerEpoch, done: 0 });
     }
+    const last = epochMetrics[epochMetrics.length - 1];
+    return {
+      optimizer: { name: optimizer, lr, schedule, clip: clip ?? null, hyperparameters },
+      steps,
+      epochs: epochMetrics,
+      testAccuracy: last.testAccuracy,
+      testLoss: last.testLoss,
+      wallTimeSeconds: earlier + (performance.now() - started) / 1000,
+      parameterCount: model.parameterCount(),
+    };
   } finally {
     trainer.dispose();
   }
-  const last = epochMetrics[epochMetrics.length - 1];
-  return {
-    optimizer: { name: optimizer, lr, schedule, clip: clip ?? null, hyperparameters },
-    steps,
-    epochs: epochMetrics,
-    testAccuracy: last.testAccuracy,
-    testLoss: last.testLoss,
-    wallTimeSeconds: (performance.now() - started) / 1000,
-    parameterCount: model.parameterCount(),
-  };
 }
 
 /** Test loss and accuracy in evaluation mode (running BatchNorm statistics, no dropout), in chunks of 1000. */

@@ -108,3 +108,16 @@ describe('Batches', () => {
     }
   });
 });
+
+describe('epochOrder', () => {
+  it('is a permutation, the same for the same key, another for another key, and well shuffled', () => {
+    const a = epochOrder(1000, rng(1).fold('shuffle').fold(1));
+    expect([...a].sort((x, y) => x - y)).toEqual(Array.from({ length: 1000 }, (_, i) => i));
+    expect(epochOrder(1000, rng(1).fold('shuffle').fold(1))).toEqual(a);
+    expect(epochOrder(1000, rng(1).fold('shuffle').fold(2))).not.toEqual(a);
+    // a uniform permutation has about one fixed point; a nearly sorted one has many
+    expect(a.filter((v, i) => v === i).length).toBeLessThan(10);
+    expect(epochOrder(0, rng(1)).length).toBe(0);
+    expect(() => epochOrder(-1, rng(1))).toThrow(/count must be a non-negative integer, got -1/);
+  });
+});
