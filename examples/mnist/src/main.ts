@@ -86,7 +86,7 @@ async function prepare(argv: readonly string[]): Promise<Prepared | 'help'> {
 }
 
 /** Ctrl-C and SIGTERM: the first asks the run to stop after the current step and write a checkpoint; a second one quits at once. */
-function stopOnSignals(say: (s: string) => void): { requested: () => NodeJS.Signals | undefined; dispose: () => void } {
+function stopOnSignals(say: (s: string) => void): { requested: () => NodeJS.Signals | undefined } {
   let got: NodeJS.Signals | undefined;
   const handler = (signal: NodeJS.Signals) => {
     if (got) {
@@ -98,13 +98,7 @@ function stopOnSignals(say: (s: string) => void): { requested: () => NodeJS.Sign
   };
   process.on('SIGINT', handler);
   process.on('SIGTERM', handler);
-  return {
-    requested: () => got,
-    dispose: () => {
-      process.off('SIGINT', handler);
-      process.off('SIGTERM', handler);
-    },
-  };
+  return { requested: () => got };
 }
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -167,8 +161,9 @@ async function main(argv: readonly string[]): Promise<number> {
   const runs: RunResult[] = [...(resumed?.state.runs ?? [])];
   const earlierSeconds = resumed?.state.wallTimeSeconds ?? 0;
   const programSeconds = () => earlierSeconds + (performance.now() - t0) / 1000;
+  // Installed until the program ends: a signal after the last step lets the outputs be written.
   const signals = stopOnSignals(say);
-  try {
+  {
     for (const name of config.optimizers.slice(runs.length)) {
       const { lr } = learningRateFor(name, config.lr);
       say(`optimizer: ${name}, peak learning rate ${fmtLr(lr)}`);
@@ -202,8 +197,6 @@ async function main(argv: readonly string[]): Promise<number> {
       runs.push(result);
       say(`${name}: test accuracy ${fmtPct(result.testAccuracy)} after ${plural(config.epochs, 'epoch')} in ${result.wallTimeSeconds.toFixed(1)} s`);
     }
-  } finally {
-    signals.dispose();
   }
 
   const modelDesc = describeMlp(modelShape);

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from './cli.js';
 import type { RunResult } from './train.js';
@@ -23,7 +23,10 @@ export interface Metrics {
 export function writeMetrics(dir: string, metrics: Metrics): string {
   mkdirSync(dir, { recursive: true });
   const path = join(dir, 'metrics.json');
-  writeFileSync(path, `${JSON.stringify(metrics, null, 1)}\n`);
+  // Atomically, as the checkpoints are: a kill while writing leaves no half file.
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, `${JSON.stringify(metrics, null, 1)}\n`);
+  renameSync(tmp, path);
   return path;
 }
 
