@@ -79,7 +79,7 @@ describe('the command line, spawned', () => {
       expect(r.stdout, what).toBe('');
       expect(existsSync(join(root, `run${i}`)), `${what}: output folder`).toBe(false);
     });
-  });
+  }, 240_000); // six programs started at once, on a shared machine
 
   it('prints the usage with --help and exits 0', async () => {
     const r = await runCli(['--help']);
