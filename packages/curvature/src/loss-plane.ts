@@ -71,7 +71,8 @@ export async function lossPlane<P>(loss: (params: P) => TensorLike, center: P, o
     [d1, d2] = await Promise.all(options.directions.map((d) => toHost(d, checkLike(layout, d, where))));
     directions = options.directions;
   } else {
-    const key = keyFrom(options, where);
+    // The same key path as filterNormalizedDirections: one seed gives the same directions in both.
+    const key = keyFrom(options, 'filterNormalizedDirections');
     d1 = filterNormalized(theta, layout, key.fold(0).normal(layout.size), 'zero');
     d2 = filterNormalized(theta, layout, key.fold(1).normal(layout.size), 'zero');
     directions = [fromHost<P>(d1, layout), fromHost<P>(d2, layout)];
