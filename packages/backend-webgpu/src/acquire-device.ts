@@ -12,6 +12,7 @@ import {
   type FeatureLevel,
   type GpuRoute,
 } from './gpu-route.js';
+import { withQuietNativeStderr } from './quiet-stderr.js';
 
 /** How to reach a WebGPU device; every field is optional and the defaults work in browsers and in Node on Linux without a GPU. */
 export interface GpuOptions {
@@ -143,7 +144,9 @@ async function tryRoute(
 ): Promise<{ adapter: GPUAdapter; device: GPUDevice } | undefined> {
   let adapter: GPUAdapter | null;
   try {
-    adapter = await gpu.requestAdapter({ powerPreference, featureLevel: route.featureLevel } as GPURequestAdapterOptions);
+    const request = () => gpu.requestAdapter({ powerPreference, featureLevel: route.featureLevel } as GPURequestAdapterOptions);
+    // Dawn prints limit warnings from C++ on every adapter it makes (Mesa: two lines per start).
+    adapter = route.kind === 'dawn' ? await withQuietNativeStderr(request, nodeEnv()) : await request();
   } catch (e) {
     tried.push(`${describeRoute(route)}: requestAdapter failed: ${message(e)}`);
     return undefined;

@@ -3,7 +3,8 @@
  * set up for browsers (`navigator.gpu`) and for Node (Dawn through the `webgpu` npm package), with
  * the fused optimizer updates `sgd`, `adam` and `rmsprop` as WGSL kernels of one dispatch each.
  *
- * Import `@downhill/backend-webgpu/register` to register it as `webgpu` (priority 200).
+ * Import `@downhill/backend-webgpu/register` to register it as `webgpu` (priority 200 on a GPU,
+ * 50 on a software adapter such as Mesa's llvmpipe, below the CPU backends).
  *
  * @packageDocumentation
  */
@@ -11,4 +12,5 @@ export { webgpu, webgpuInfo, webgpuMemory, releaseWebGPU, type WebGPUInfo, type 
 export { acquireDevice, type AcquiredDevice, type GpuOptions } from './acquire-device.js';
 export { defaultDawnRoutes, describeRoute, type DawnBackend, type FeatureLevel, type GpuRoute } from './gpu-route.js';
 export { optionsFromEnv } from './env-options.js';
+export { softwareAdapter } from './software-adapter.js';
 export { fusedVariant, type FusedVariant } from './fused-wgsl.js';

@@ -19,7 +19,7 @@
  */
 import { hasBackend, registerBackend } from '@downhill/backend';
 import { optionsFromEnv } from './env-options.js';
-import { webgpu } from './webgpu.js';
+import { webgpu, webgpuInfo } from './webgpu.js';
 
 if (!hasBackend('webgpu')) {
   registerBackend({
@@ -27,5 +27,9 @@ if (!hasBackend('webgpu')) {
     priority: 200,
     description: 'TensorFlow.js WebGPU with fused WGSL optimizer updates',
     create: () => webgpu(optionsFromEnv()),
+    rank: (backend) => {
+      const software = webgpuInfo(backend)?.software;
+      return software ? { priority: 50, reason: `a software adapter (${software}), slower than the CPU backends` } : undefined;
+    },
   });
 }

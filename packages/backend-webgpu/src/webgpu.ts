@@ -8,6 +8,7 @@ import { FusedUpdater } from './fused-dispatch.js';
 import { ProgramRunner } from './program-dispatch.js';
 import { patchIntTranspose } from './int-transpose.js';
 import { describeRoute } from './gpu-route.js';
+import { softwareAdapter } from './software-adapter.js';
 
 /** Options of {@link webgpu}: how to reach the device (see {@link GpuOptions}) and the backend's name. */
 export interface WebGPUOptions extends GpuOptions {
@@ -23,6 +24,8 @@ export interface WebGPUInfo {
   readonly adapter: string;
   /** Every route tried before this one, with why it failed. */
   readonly tried: readonly string[];
+  /** The software rasterizer the adapter runs on (Mesa's llvmpipe, SwiftShader…), or `undefined` on a GPU. */
+  readonly software: string | undefined;
 }
 
 /** The one TensorFlow.js WebGPU engine backend this package set up (tfjs has one global engine). */
@@ -90,7 +93,7 @@ export async function webgpu(options: WebGPUOptions = {}): Promise<Backend> {
     return programs.run(program, groups, inPlace[0] ?? []).map((outs) => outs.map((t) => tf.keep(t)));
   };
   const backend = createTfjsBackend('webgpu', { name, syncRead: false, fusedUpdates: updater.kinds, fusedUpdate, runProgram, inPlace: false });
-  INFO.set(backend, { route: describeRoute(acquired.route), adapter: adapterText(acquired.adapter), tried: acquired.tried });
+  INFO.set(backend, { route: describeRoute(acquired.route), adapter: adapterText(acquired.adapter), tried: acquired.tried, software: softwareAdapter(acquired.adapter) });
   return backend;
 }
 

@@ -31,6 +31,32 @@ describe('backend registry', () => {
     await expect(selectBackend({ env: { DOWNHILL_BACKEND: 'nope' } })).rejects.toThrow(/'nope'/);
   });
 
+  it('ranks a backend that demotes itself once started (a software adapter) below the others, and says why', async () => {
+    const gpu = cpu();
+    registerBackend({ name: 'test-gpu', priority: 200, description: 'a GPU backend', create: () => gpu, rank: (b) => (b === gpu ? { priority: 50, reason: 'software adapter (llvmpipe)' } : undefined) });
+    registered.push('test-gpu');
+    register('test-cpu', 150, () => cpu(), 'the CPU');
+    register('test-slow', 5, () => cpu());
+    const sel = await selectBackend({ env: {} });
+    expect(sel.name).toBe('test-cpu');
+    expect(sel.reason).toBe('test-cpu (the CPU): the highest-priority backend that started here; ranked below it: test-gpu: software adapter (llvmpipe) (priority 50 instead of 200)');
+    expect(sel.tried).toEqual([{ name: 'test-gpu', demoted: 'software adapter (llvmpipe) (priority 50 instead of 200)' }, { name: 'test-cpu' }]);
+    // named, it is used as named
+    expect((await selectBackend({ name: 'test-gpu' })).backend).toBe(gpu);
+  });
+
+  it('still picks a demoted backend over lower priorities, and when nothing else starts', async () => {
+    registerBackend({ name: 'test-gpu', priority: 200, create: () => cpu(), rank: () => ({ priority: 50, reason: 'software adapter' }) });
+    registered.push('test-gpu');
+    register('test-broken', 150, () => {
+      throw new BackendUnavailableError('no such device');
+    });
+    register('test-slow', 5, () => cpu());
+    const sel = await selectBackend({ env: {} });
+    expect(sel.name).toBe('test-gpu');
+    expect(sel.reason).toBe('test-gpu: the highest-priority backend that started here (software adapter (priority 50 instead of 200), but nothing ranked higher started); tried first: test-broken: no such device');
+  });
+
   it('refuses a second registration and a malformed name', () => {
     register('test-cpu', 10, () => cpu());
     expect(() => registerBackend({ name: 'test-cpu', priority: 1, create: () => cpu() })).toThrow(InvalidArgumentError);

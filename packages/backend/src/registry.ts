@@ -18,6 +18,13 @@ export interface BackendRegistration {
   readonly priority: number;
   /** One line on what it is, shown in the reason of a selection. */
   readonly description?: string;
+  /**
+   * After the backend started: a lower priority for this instance and why, or `undefined` to keep
+   * `priority`. A WebGPU backend on a software adapter (Mesa's llvmpipe, SwiftShader) says so here,
+   * and `selectBackend` then prefers the CPU backend over it. Only auto-selection consults it: a
+   * backend named in code or by `DOWNHILL_BACKEND` is used as named.
+   */
+  readonly rank?: (backend: Backend) => { readonly priority: number; readonly reason: string } | undefined;
 }
 
 /** The result of `selectBackend`: the backend, and why it was chosen. */
@@ -28,8 +35,8 @@ export interface BackendSelection {
   readonly name: string;
   /** A sentence saying why this backend was chosen and what was tried before it. */
   readonly reason: string;
-  /** Every backend tried, in order, with the reason each one failed. */
-  readonly tried: readonly { name: string; error?: string }[];
+  /** Every backend tried, in order, with the reason each one failed or was ranked lower than registered. */
+  readonly tried: readonly { name: string; error?: string; demoted?: string }[];
 }
 
 const registrations = new Map<string, BackendRegistration>();
@@ -115,23 +122,46 @@ export async function selectBackend(options: { name?: string; env?: Record<strin
     const why = options.name ? 'named in code' : 'named by DOWNHILL_BACKEND';
     return { backend, name: named, reason: `${named}: ${why}`, tried: [{ name: named }] };
   }
-  const tried: { name: string; error?: string }[] = [];
+  const tried: { name: string; error?: string; demoted?: string }[] = [];
+  // Backends that started but ranked themselves lower (a software adapter): chosen only when
+  // nothing of a higher priority starts.
+  const deferred: { name: string; backend: Backend; priority: number; reason: string }[] = [];
+  const choose = (name: string, backend: Backend): BackendSelection => {
+    const failed = tried.filter((t) => t.error).map((t) => `${t.name}: ${t.error}`);
+    const demoted = tried.filter((t) => t.demoted && t.name !== name).map((t) => `${t.name}: ${t.demoted}`);
+    const desc = registrations.get(name)?.description;
+    const own = tried.find((t) => t.name === name)?.demoted;
+    return {
+      backend,
+      name,
+      reason:
+        `${name}${desc ? ` (${desc})` : ''}: the highest-priority backend that started here` +
+        `${own ? ` (${own}, but nothing ranked higher started)` : ''}` +
+        `${demoted.length ? `; ranked below it: ${demoted.join('; ')}` : ''}` +
+        `${failed.length ? `; tried first: ${failed.join('; ')}` : ''}`,
+      tried,
+    };
+  };
   for (const name of listBackends()) {
+    const reg = registrations.get(name)!;
+    const best = deferred.reduce<(typeof deferred)[number] | undefined>((a, d) => (a && a.priority >= d.priority ? a : d), undefined);
+    if (best && best.priority >= reg.priority) return choose(best.name, best.backend);
     try {
       const backend = await getBackend(name);
+      const ranked = reg.rank?.(backend);
+      if (ranked && ranked.priority < reg.priority) {
+        tried.push({ name, demoted: `${ranked.reason} (priority ${ranked.priority} instead of ${reg.priority})` });
+        deferred.push({ name, backend, priority: ranked.priority, reason: ranked.reason });
+        continue;
+      }
       tried.push({ name });
-      const failed = tried.filter((t) => t.error).map((t) => `${t.name}: ${t.error}`);
-      const desc = registrations.get(name)?.description;
-      return {
-        backend,
-        name,
-        reason: `${name}${desc ? ` (${desc})` : ''}: the highest-priority backend that started here${failed.length ? `; tried first: ${failed.join('; ')}` : ''}`,
-        tried,
-      };
+      return choose(name, backend);
     } catch (e) {
       tried.push({ name, error: e instanceof Error ? e.message : String(e) });
     }
   }
+  const best = deferred.reduce<(typeof deferred)[number] | undefined>((a, d) => (a && a.priority >= d.priority ? a : d), undefined);
+  if (best) return choose(best.name, best.backend);
   throw new BackendNotFoundError(
     tried.length
       ? `no registered backend could start: ${tried.map((t) => `${t.name}: ${t.error}`).join('; ')}`
