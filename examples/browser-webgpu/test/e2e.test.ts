@@ -35,7 +35,8 @@ describe.skipIf(!hasChromium)(`browser example in Chromium${hasChromium ? '' : '
 
   beforeAll(async () => {
     outDir = mkdtempSync(join(tmpdir(), 'downhill-browser-webgpu-'));
-    await build({ root, logLevel: 'error', build: { outDir, emptyOutDir: true, minify: false, reportCompressedSize: false } });
+    // only the training page (the playground has its own test)
+    await build({ root, logLevel: 'error', build: { outDir, emptyOutDir: true, minify: false, reportCompressedSize: false, rollupOptions: { input: join(root, 'index.html') } } });
     server = await preview({ root, logLevel: 'error', build: { outDir }, preview: { host: '127.0.0.1', port: 0, strictPort: false } });
     url = server.resolvedUrls?.local[0] ?? '';
     browser = await chromium.launch({

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { FUNCTIONS } from './functions.js';
+import { FUNCTIONS } from 'downhill-example-surfaces';
 
 /** A command-line mistake: printed with a pointer to `--help`, exit code 2, nothing written. */
 export class UsageError extends Error {

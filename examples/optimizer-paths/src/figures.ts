@@ -1,9 +1,7 @@
 import type { Backend } from '@downhill/backend';
 import type { TopLevelSpec } from 'vega-lite';
 import type { Config } from './cli.js';
-import { sampleGrid } from './contours.js';
-import { descend, type Path } from './descend.js';
-import { BOWL_L, FUNCTIONS, bowl, lrFor } from './functions.js';
+import { BOWL_L, FUNCTIONS, bowl, descend, lrFor, lrRegimes, sampleGrid, type Path } from 'downhill-example-surfaces';
 import { renderVegaLite, type Rendered } from './render.js';
 import { learningRateSpec, lossSpec, pathsSpec, type Panel } from './specs.js';
 
@@ -22,15 +20,7 @@ export interface Figure {
  * optimizers: multiples of the rate they use on the bowl.
  */
 export function learningRateSweep(optimizer: string): { lr: number; label: string }[] {
-  if (optimizer === 'sgd') {
-    const limit = 2 / BOWL_L;
-    return [
-      { lr: 0.05 * limit, label: `too small: ${fmt(0.05 * limit)} (slow)` },
-      { lr: 0.5 * limit, label: `right: ${fmt(0.5 * limit)}` },
-      { lr: 0.95 * limit, label: `too large: ${fmt(0.95 * limit)} (oscillates)` },
-      { lr: 1.08 * limit, label: `much too large: ${fmt(1.08 * limit)} (diverges)` },
-    ];
-  }
+  if (optimizer === 'sgd') return lrRegimes(BOWL_L).map(({ lr, label }) => ({ lr, label }));
   const base = lrFor(bowl, optimizer);
   return [
     { lr: 0.05 * base, label: `too small: ${fmt(0.05 * base)}` },

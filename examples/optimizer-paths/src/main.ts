@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { getBackend } from '@downhill/backend';
 import { listOptimizers } from '@downhill/optimizers';
 import { USAGE, UsageError, checkOptimizers, parseCli } from './cli.js';
-import { ALIASES } from './descend.js';
+import { ALIASES } from 'downhill-example-surfaces';
 import { makeFigures } from './figures.js';
 import { PluginImportError, importPlugins } from './plugins.js';
 

@@ -5,10 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { getBackend, type Backend } from '@downhill/backend';
-import { descend } from './descend.js';
+import { FUNCTIONS, bowl, descend, drawable, lrFor, ravine, rosenbrock, saddle } from 'downhill-example-surfaces';
 import { learningRateSweep, makeFigures, type Figure } from './figures.js';
-import { FUNCTIONS, bowl, lrFor, ravine, rosenbrock, saddle } from './functions.js';
-import { drawable } from './specs.js';
 import { pngSize, runCli } from './test-helpers.js';
 
 let backend: Backend;

@@ -1,8 +1,6 @@
 import type { TopLevelSpec } from 'vega-lite';
-import type { Grid } from './contours.js';
+import { drawable, type Grid, type Path, type TestFunction } from 'downhill-example-surfaces';
 import { contourRows, heatmapRows } from './contours.js';
-import type { Path } from './descend.js';
-import type { TestFunction } from './functions.js';
 
 /** Colours of the optimizers' paths (Tableau 10, which reads well on the light shading). */
 export const PALETTE = ['#e45756', '#f58518', '#4c78a8', '#54a24b', '#b279a2', '#eeca3b', '#ff9da6', '#9d755d', '#72b7b2', '#17becf'];
@@ -33,38 +31,6 @@ function thinned<T>(xs: readonly T[], max = 400): T[] {
   const k = Math.ceil(xs.length / max);
   const out = xs.filter((_, i) => i % k === 0);
   if (out[out.length - 1] !== xs[xs.length - 1]) out.push(xs[xs.length - 1]);
-  return out;
-}
-
-/**
- * The part of a path to draw: up to where it leaves a box three times the window's size (a
- * diverging run flies off to 1e12; renderers choke on such coordinates), ending exactly on the
- * box's edge along its last segment, so what shows inside the window is unchanged.
- */
-export function drawable(points: readonly (readonly [number, number])[], fn: TestFunction): [number, number][] {
-  const wx = fn.xDomain[1] - fn.xDomain[0];
-  const wy = fn.yDomain[1] - fn.yDomain[0];
-  const lo = [fn.xDomain[0] - wx, fn.yDomain[0] - wy];
-  const hi = [fn.xDomain[1] + wx, fn.yDomain[1] + wy];
-  const inside = (p: readonly number[]) => p[0] >= lo[0] && p[0] <= hi[0] && p[1] >= lo[1] && p[1] <= hi[1];
-  const out: [number, number][] = [];
-  for (const p of points) {
-    if (inside(p)) {
-      out.push([p[0], p[1]]);
-      continue;
-    }
-    const a = out[out.length - 1];
-    if (a) {
-      let t = 1;
-      for (const k of [0, 1]) {
-        const d = p[k] - a[k];
-        if (p[k] > hi[k]) t = Math.min(t, (hi[k] - a[k]) / d);
-        if (p[k] < lo[k]) t = Math.min(t, (lo[k] - a[k]) / d);
-      }
-      out.push([a[0] + t * (p[0] - a[0]), a[1] + t * (p[1] - a[1])]);
-    }
-    break;
-  }
   return out;
 }
 

@@ -24,6 +24,13 @@ export interface TestFunction {
   readonly minValue: number;
   /** Learning rates per optimizer that show each one's character on this function. */
   readonly lr: Readonly<Record<string, number>>;
+  /** For quadratics: the smallest and largest curvature (the Hessian's eigenvalues). */
+  readonly curvature?: readonly [number, number];
+  /**
+   * For stochastic functions: the loss whose gradient the optimizer sees at a step (a minibatch's
+   * loss); `f` is then the full loss, drawn and reported. Deterministic in the step.
+   */
+  readonly minibatch?: (step: number) => (x: TensorLike, y: TensorLike) => TensorLike;
 }
 
 const { add, sub, mul, square, pow } = ops;
@@ -78,36 +85,56 @@ export const saddle: TestFunction = {
   lr: { sgd: 0.02, momentum: 3e-3, nesterov: 3e-3, adagrad: 0.1, rmsprop: 0.01, adam: 0.03, adadelta: 1, lion: 0.01, default: 0.03 },
 };
 
-/** The condition number of the ravine: the ratio of its largest to its smallest curvature. */
+/** The condition number of the default ravine: the ratio of its largest to its smallest curvature. */
 export const RAVINE_KAPPA = 50;
+/** The largest curvature of the bowl (its smallest is 1). */
+export const BOWL_L = 4;
+
 const THETA = Math.PI / 6;
 const C = Math.cos(THETA);
 const S = Math.sin(THETA);
 
-/**
- * A narrow, ill-conditioned ravine: a quadratic with curvatures 1 and κ = 50 along axes turned
- * by 30°. A step size stable across the ravine (below 2/κ) crawls along it: gradient descent
- * zigzags; momentum and per-coordinate scaling help.
- */
-export const ravine: TestFunction = {
-  name: 'ravine',
-  title: `Ravine: ill-conditioned quadratic (κ = ${RAVINE_KAPPA})`,
-  formula: `f = ½ (u² + ${RAVINE_KAPPA} v²), u = x cos 30° + y sin 30°, v = −x sin 30° + y cos 30°`,
-  f: (x, y) => {
+/** The quadratic `½ (u² + κ v²)` with (u, v) the axes turned by 30°, elementwise. */
+function turnedQuadratic(kappa: number): TestFunction['f'] {
+  return (x, y) => {
     const u = add(mul(C, x), mul(S, y));
     const v = sub(mul(C, y), mul(S, x));
-    return mul(0.5, add(square(u), mul(RAVINE_KAPPA, square(v))));
-  },
-  xDomain: [-3, 3],
-  yDomain: [-2, 2],
-  start: [-2.6, 0.2],
-  minimum: [0, 0],
-  minValue: 0,
-  lr: { sgd: 0.035, momentum: 3e-3, nesterov: 3e-3, adagrad: 0.3, rmsprop: 0.01, adam: 0.1, adadelta: 1, lion: 0.01, default: 0.1 },
-};
+    return mul(0.5, add(square(u), mul(kappa, square(v))));
+  };
+}
 
-/** The largest curvature of the bowl (its smallest is 1). */
-export const BOWL_L = 4;
+/**
+ * A narrow, ill-conditioned ravine: a quadratic with curvatures 1 and κ along axes turned by 30°.
+ * A step size stable across the ravine (below 2/κ) crawls along it: gradient descent zigzags;
+ * momentum and per-coordinate scaling help.
+ *
+ * @param kappa - The condition number κ ≥ 1: the ratio of the largest curvature to the smallest.
+ * @returns The ravine, drawn on [−3, 3] × [−2, 2], started at (−2.6, 0.2).
+ *
+ * @example
+ * ```ts
+ * const narrow = makeRavine(200);
+ * ```
+ */
+export function makeRavine(kappa: number): TestFunction {
+  if (!Number.isFinite(kappa) || kappa < 1) throw new RangeError(`makeRavine: the condition number must be a finite number ≥ 1, got ${kappa}`);
+  return {
+    name: 'ravine',
+    title: `Ravine: ill-conditioned quadratic (κ = ${kappa})`,
+    formula: `f = ½ (u² + ${kappa} v²), u = x cos 30° + y sin 30°, v = −x sin 30° + y cos 30°`,
+    f: turnedQuadratic(kappa),
+    xDomain: [-3, 3],
+    yDomain: [-2, 2],
+    start: [-2.6, 0.2],
+    minimum: [0, 0],
+    minValue: 0,
+    curvature: [1, kappa],
+    lr: { sgd: 0.035 * (RAVINE_KAPPA / kappa), momentum: 3e-3, nesterov: 3e-3, adagrad: 0.3, rmsprop: 0.01, adam: 0.1, adadelta: 1, lion: 0.01, default: 0.1 },
+  };
+}
+
+/** The ravine with κ = {@link RAVINE_KAPPA}. */
+export const ravine: TestFunction = makeRavine(RAVINE_KAPPA);
 
 /**
  * An elongated bowl: a quadratic with curvatures 1 and L = 4, turned by 30°. The learning-rate
@@ -118,16 +145,13 @@ export const bowl: TestFunction = {
   name: 'bowl',
   title: `Elongated bowl: quadratic with curvatures 1 and ${BOWL_L}`,
   formula: `f = ½ (u² + ${BOWL_L} v²), u = x cos 30° + y sin 30°, v = −x sin 30° + y cos 30°`,
-  f: (x, y) => {
-    const u = add(mul(C, x), mul(S, y));
-    const v = sub(mul(C, y), mul(S, x));
-    return mul(0.5, add(square(u), mul(BOWL_L, square(v))));
-  },
+  f: turnedQuadratic(BOWL_L),
   xDomain: [-3, 3],
   yDomain: [-2, 2],
   start: [-2.4, 0.9],
   minimum: [0, 0],
   minValue: 0,
+  curvature: [1, BOWL_L],
   lr: { sgd: 0.25, default: 0.1 },
 };
 
