@@ -72,7 +72,7 @@ describe('figures', () => {
   let figures: Figure[];
   beforeAll(async () => {
     figures = await makeFigures(backend, { optimizers: ['sgd', 'adam'], functions: ['saddle', 'ravine'], steps: 40, lrOptimizer: 'sgd' });
-  });
+  }, 60_000); // rendering six PNGs takes seconds, more on a loaded machine
 
   it('renders the paths, loss and learning-rate figures as SVG and PNG with the expected series', () => {
     expect(figures.map((f) => f.name)).toEqual(['paths', 'loss', 'learning-rate']);
