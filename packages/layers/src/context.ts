@@ -34,24 +34,31 @@ export interface RunState {
 export interface ForwardContext {
   /** Whether this pass runs in training mode (batch statistics, dropout on). */
   readonly training: boolean;
+  /** Whether `apply` was given a key (`{ rng }`): then {@link ForwardContext.key} is `rng.fold(path)`. */
+  readonly keyed: boolean;
   /** The module's dotted path in the model (`''` for the model itself). */
   readonly path: string;
   /** The module's parameter `name` from the tree given to `apply` (a traced value under `grad`). */
   param(name: string): TensorLike;
   /** The module's buffer `name` (running statistics): a constant, never differentiated. */
   buffer(name: string): TensorLike;
+  /** Whether this pass has buffer `name` (false for a module used before `init`, which has no tensors). */
+  hasBuffer(name: string): boolean;
   /**
    * Records a new value for buffer `name`, stored once the pass ends (by `apply`) or returned (by
    * `applyFunctional`). The value is detached and cast to the buffer's dtype: no gradient flows.
+   * Returns the tensor that will be stored.
    */
-  setBuffer(name: string, value: TensorLike): void;
+  setBuffer(name: string, value: TensorLike): Tensor;
   /** Runs a child module (registered with `addModule`) on `x`. */
   call(child: Module, x: TensorLike): TensorLike;
   /**
    * The random key of this module for this pass: `rng.fold(path)` when `apply` was given `rng`,
-   * else the next key of the module's own stream (seeded at construction or by `init`).
+   * else the key of pass `step` of the module's own stream (seeded at construction or by `init`),
+   * or, without `step`, its next key (a count kept on the host, outside any checkpoint: modules
+   * whose randomness must resume keep the count in a buffer and pass it, as Dropout does).
    */
-  key(): Rng;
+  key(step?: number): Rng;
 }
 
 /** The name of a module for messages: `Dense 'encoder.dense1'`, or `Dense (the model)`. @internal */
@@ -73,6 +80,16 @@ export class Context implements ForwardContext {
     return this.run.training;
   }
 
+  get keyed(): boolean {
+    return this.run.rng !== undefined;
+  }
+
+  hasBuffer(name: string): boolean {
+    if (!this.module._buffers.has(name)) return false;
+    const v = isRecord(this.buffers) ? this.buffers[name] : undefined;
+    return v !== undefined && !isRecord(v);
+  }
+
   param(name: string): TensorLike {
     const slot = this.module._params.get(name);
     if (!slot) throw new InvalidArgumentError(`${moduleName(this.module, this.path)}: it has no parameter '${name}' (it has: ${[...this.module._params.keys()].join(', ') || 'none'})`);
@@ -85,13 +102,14 @@ export class Context implements ForwardContext {
     return this.leaf(this.buffers, name, slot.shape, 'buffer');
   }
 
-  setBuffer(name: string, value: TensorLike): void {
+  setBuffer(name: string, value: TensorLike): Tensor {
     const current = this.buffer(name);
     if (!shapesEqual(value.shape, current.shape)) {
       throw new ShapeError(`${moduleName(this.module, this.path)}: new value of buffer '${joinPath(this.path, name)}' has shape ${fmtShape(value.shape)}, expected ${fmtShape(current.shape)}`);
     }
     const stored = noGrad(() => ops.cast(detach(value), current.dtype)) as Tensor;
     this.run.updates.push({ module: this.module, name, path: joinPath(this.path, name), value: stored });
+    return stored;
   }
 
   call(child: Module, x: TensorLike): TensorLike {
@@ -105,9 +123,9 @@ export class Context implements ForwardContext {
     return child.forward(x, ctx);
   }
 
-  key(): Rng {
+  key(step?: number): Rng {
     if (this.run.rng) return this.run.rng.fold(this.path);
-    return this.module._nextKey(this.path);
+    return step === undefined ? this.module._nextKey(this.path) : this.module._keyAt(this.path, step);
   }
 
   private leaf(tree: unknown, name: string, shape: readonly number[], kind: 'parameter' | 'buffer'): TensorLike {

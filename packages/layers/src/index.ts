@@ -8,7 +8,7 @@
  */
 export type { Params, ParamsLike } from './params.js';
 export type { ForwardContext } from './context.js';
-export { Module, type ApplyOptions, type FunctionalResult, type ModuleInitOptions } from './module.js';
+export { Module, type ApplyOptions, type BufferOptions, type FunctionalResult, type ModuleInitOptions } from './module.js';
 export { Dense, type DenseOptions, type KernelInit } from './dense.js';
 export { ELU, Flatten, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh } from './activations.js';
 export { Sequential } from './sequential.js';

@@ -1,4 +1,4 @@
-import { DTypeError, InvalidArgumentError, ShapeError, Tensor, fmtShape, shapesEqual, sizeOf, type Backend, type Shape } from '@downhill/backend';
+import { DTypeError, InvalidArgumentError, ShapeError, Tensor, fmtShape, shapesEqual, sizeOf, type Backend, type Shape, type TypedArray } from '@downhill/backend';
 import { Traced, detach, type TensorLike } from '@downhill/autograd';
 import { Rng, rng as rngOf, type Initializer } from '@downhill/initializers';
 import { Context, moduleName, type BufferUpdate, type ForwardContext, type RunState } from './context.js';
@@ -9,6 +9,18 @@ export interface Slot {
   readonly shape: readonly number[];
   readonly init: Initializer;
   value: Tensor | undefined;
+  /** Called by `loadWeights` with each tensor it makes for this slot and the host values it came from. */
+  readonly onLoad?: (t: Tensor, data: TypedArray) => void;
+}
+
+/** Options of {@link Module.addBuffer}. */
+export interface BufferOptions {
+  /**
+   * Called by `loadWeights` with each tensor it makes for this buffer and the host values it came
+   * from, so a module that needs a small buffer on the host (Dropout's pass counter) can keep a host
+   * copy without reading the device.
+   */
+  readonly onLoad?: (t: Tensor, data: TypedArray) => void;
 }
 
 /** Options of {@link Module.init}. */
@@ -93,9 +105,9 @@ export abstract class Module {
   }
 
   /** Declares a non-trainable buffer (running statistics), made by `init` at `init` time. */
-  protected addBuffer(name: string, shape: Shape, init: Initializer): void {
+  protected addBuffer(name: string, shape: Shape, init: Initializer, { onLoad }: BufferOptions = {}): void {
     this.checkName(name);
-    this._buffers.set(name, { shape: [...shape], init, value: undefined });
+    this._buffers.set(name, { shape: [...shape], init, value: undefined, onLoad });
   }
 
   /** Registers a child module under `name` and returns it (handy in field initializers). */
@@ -380,7 +392,9 @@ export abstract class Module {
     if (!isRecord(params)) throw new InvalidArgumentError(`${this.constructor.name}.${where}: params is ${describeValue(params)}, expected a parameter tree (model.parameters())`);
     const { training = this.training, rng } = options ?? {};
     if (rng !== undefined && !(rng instanceof Rng)) throw new InvalidArgumentError(`${this.constructor.name}.${where}: rng must be an Rng from @downhill/initializers`);
-    const bufferTree = buffers ?? (this._slots('buffer').length > 0 ? this.buffers() : {});
+    // A model without any buffer tensor (a Dropout used on its own before init) runs with none.
+    const held = this._slots('buffer').some(({ slot }) => slot.value !== undefined);
+    const bufferTree = buffers ?? (held ? this.buffers() : {});
     const run: RunState = { training, rng, updates: [] };
     const traced = x instanceof Traced || leaves(params).some(([, v]) => v instanceof Traced);
     const go = () => ({ output: this.forward(x, new Context(this, '', params, bufferTree, run)), values: run.updates.map((u) => u.value) });
@@ -400,9 +414,14 @@ export abstract class Module {
 
   /** @internal the next key of this module's random stream. */
   _nextKey(path: string): Rng {
+    return this._keyAt(path, this._calls++);
+  }
+
+  /** @internal the key of pass `step` of the module's own stream. */
+  _keyAt(path: string, step: number): Rng {
     if (!this._key) {
       throw new InvalidArgumentError(`${moduleName(this, path)}: needs random numbers in training mode; pass { rng } to apply, give the module a { seed }, or init the model with a seed`);
     }
-    return this._key.fold(this._calls++);
+    return this._key.fold(step);
   }
 }

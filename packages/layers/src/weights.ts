@@ -155,7 +155,10 @@ export function prepareWeights(model: Module, bytes: Uint8Array, { strict = true
     throw e;
   }
   return {
-    commit: () => model._commit(rows.map(([slot], i) => [slot, made[i]] as const)),
+    commit: () => {
+      model._commit(rows.map(([slot], i) => [slot, made[i]] as const));
+      rows.forEach(([slot, entry], i) => slot.onLoad?.(made[i], entry.data));
+    },
     discard: () => {
       for (const t of made) t.dispose();
     },
