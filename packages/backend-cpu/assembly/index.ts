@@ -2,5 +2,4 @@
 // `pnpm --filter @downhill/backend-cpu build:wasm` into src/wasm/kernels-wasm.ts.
 export { alloc, allocUninit, free } from './heap';
 export { gemmF32 } from './gemm';
-export { adamF32, rmspropF32, sgdF32 } from './fused';
 export { binaryF32, compareF32, sumColsF32, whereF32 } from './elementwise';

@@ -5,8 +5,6 @@ import type {
   CompareOp,
   DType,
   ElementwiseProgram,
-  FusedHyperparameters,
-  FusedUpdateKind,
   Kernels,
   ProgramGroup,
   ReduceOp,
@@ -17,7 +15,6 @@ import type {
 } from '@downhill/backend';
 import { runProgramKernel } from './run-program.js';
 import { binaryKernel, compareKernel, whereKernel } from './binary.js';
-import { fusedUpdateKernel } from './fused-update.js';
 import { gatherKernel, scatterAddKernel } from './gather.js';
 import { broadcastToKernel, concatKernel, padKernel, sliceKernel, transposeKernel } from './layout.js';
 import { matmulKernel } from './matmul.js';
@@ -43,7 +40,7 @@ import { castKernel, unaryKernel } from './unary.js';
 export class CpuKernels implements Kernels {
   /** Registry name. */
   readonly name: string;
-  /** float64, synchronous reads, fused sgd/adam/rmsprop, in-place updates. */
+  /** float64, synchronous reads, compiled elementwise programs, written in place where asked. */
   readonly capabilities: Capabilities = Object.freeze({
     float64: true,
     syncRead: true,
@@ -128,15 +125,5 @@ export class CpuKernels implements Kernels {
   }
   runProgram(program: ElementwiseProgram, groups: readonly ProgramGroup<Tensor>[], inPlace: readonly (readonly (number | undefined)[])[]): CpuStorage[][] {
     return runProgramKernel(program, groups, inPlace);
-  }
-  fusedUpdate<K extends FusedUpdateKind>(
-    kind: K,
-    param: Tensor,
-    grad: Tensor,
-    state: readonly Tensor[],
-    hyper: FusedHyperparameters[K],
-    inPlace: boolean,
-  ): { param: unknown; state: unknown[] } {
-    return fusedUpdateKernel(kind, param, grad, state, hyper, inPlace);
   }
 }

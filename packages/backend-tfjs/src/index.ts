@@ -11,4 +11,3 @@
 export { tfjs, createTfjsBackend, type TfjsOptions } from './setup.js';
 export { tfjsKernels, type TfjsKernelOptions, type TfjsKernels } from './tfjs-kernels.js';
 export { fromTf, toTf } from './interop.js';
-export { tfFusedUpdate } from './fused-update.js';

@@ -4,13 +4,11 @@ import {
   sizeOf,
   type Capabilities,
   type DType,
-  type FusedUpdateKind,
   type Kernels,
   type Shape,
   type Tensor,
   type TypedArray,
 } from '@downhill/backend';
-import { tfFusedUpdate } from './fused-update.js';
 import {
   BINARY,
   COMPARE,
@@ -30,21 +28,13 @@ export interface TfjsKernelOptions {
   readonly name?: string;
   /** Whether `readSync` is offered (tfjs `dataSync`); true by default. GPU backends may say false. */
   readonly syncRead?: boolean;
-  /** Fused updates offered; all three by default, computed in tfjs ops inside one `tf.tidy`. */
-  readonly fusedUpdates?: readonly FusedUpdateKind[];
-  /**
-   * A replacement `fusedUpdate` (such as hand-written GPU kernels) for the kinds in `fusedUpdates`.
-   * It must return `tf.Tensor`s that no `tf.tidy` will free (`tf.keep` them) and check that the
-   * engine's active backend is its own.
-   */
-  readonly fusedUpdate?: Kernels['fusedUpdate'];
   /**
    * A compiled `runProgram` (such as generated GPU kernels); without it the backend declares
    * `programs: false` and runs programs through its primitives (the composed interpretation).
    * It must return `tf.Tensor`s that no `tf.tidy` will free and check the engine's active backend.
    */
   readonly runProgram?: Kernels['runProgram'];
-  /** Whether the replacement `fusedUpdate` can write in place; false by default. */
+  /** Whether the `runProgram` given can write in place; false by default. */
   readonly inPlace?: boolean;
 }
 
@@ -70,7 +60,7 @@ const st = (t: Tensor) => t.storage as tf.Tensor;
  * `defineBackend`.
  *
  * @param tfBackend - A TensorFlow.js backend name, already set up and active.
- * @param options - Name, read-back and fused-update options.
+ * @param options - Name, read-back and compiled-program options.
  * @returns The kernels.
  * @example
  * ```ts
@@ -79,13 +69,13 @@ const st = (t: Tensor) => t.storage as tf.Tensor;
  * ```
  */
 export function tfjsKernels(tfBackend: string, options: TfjsKernelOptions = {}): TfjsKernels {
-  const { name = `tfjs-${tfBackend}`, syncRead = true, fusedUpdates = ['sgd', 'adam', 'rmsprop'], fusedUpdate, runProgram, inPlace = false } = options;
+  const { name = `tfjs-${tfBackend}`, syncRead = true, runProgram, inPlace = false } = options;
   const capabilities: Capabilities = Object.freeze({
     float64: false,
     syncRead,
     programs: runProgram !== undefined,
-    fusedUpdates: Object.freeze([...fusedUpdates]),
-    inPlace: fusedUpdate || runProgram ? inPlace : false,
+    fusedUpdates: Object.freeze(['sgd', 'adam', 'rmsprop'] as const),
+    inPlace: runProgram ? inPlace : false,
   });
 
   /** Throws unless the engine's active backend is `tfBackend`. */
@@ -166,13 +156,6 @@ export function tfjsKernels(tfBackend: string, options: TfjsKernelOptions = {}):
     release: (storage) => (storage as tf.Tensor).dispose(),
     bytesInUse: () => tf.memory().numBytes,
     runProgram,
-    fusedUpdate:
-      fusedUpdate ??
-      ((kind, param, grad, state, hyper) => {
-        guard(`fusedUpdate('${kind}')`);
-        const r = tfFusedUpdate(kind, st(param), st(grad), state.map(st), hyper);
-        return { param: tf.keep(r.param), state: r.state.map((t) => tf.keep(t)) };
-      }),
   };
   return kernels;
 }

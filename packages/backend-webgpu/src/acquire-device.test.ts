@@ -3,7 +3,6 @@ import { BackendUnavailableError } from '@downhill/backend';
 import { describe, expect, it } from 'vitest';
 import { acquireDevice } from './acquire-device.js';
 import { optionsFromEnv } from './env-options.js';
-import { fusedVariant } from './fused-wgsl.js';
 import { defaultDawnRoutes, describeRoute } from './gpu-route.js';
 
 describe('defaultDawnRoutes', () => {
@@ -30,28 +29,6 @@ describe('optionsFromEnv', () => {
     [{ DOWNHILL_WEBGPU_FEATURE_LEVEL: 'full' }, /DOWNHILL_WEBGPU_FEATURE_LEVEL is 'full', expected core or compatibility/],
   ])('refuses %j', (env, message) => {
     expect(() => optionsFromEnv(env)).toThrow(message);
-  });
-});
-
-describe('fusedVariant', () => {
-  it.each([
-    ['sgd', { lr: 0.1, momentum: 0, dampening: 0, nesterov: 0, weightDecay: 0 }, 'sgd/plain', 0],
-    ['sgd', { lr: 0.1, momentum: 0.9, dampening: 0, nesterov: 1, weightDecay: 0 }, 'sgd/momentum', 1],
-    ['adam', { lr: 0.1, b1: 0.9, b2: 0.999, eps: 1e-8, epsRoot: 0, weightDecay: 0, step: 3 }, 'adam', 2],
-    ['rmsprop', { lr: 0.1, decay: 0.9, eps: 1e-8, epsInSqrt: 0, centered: 0, momentum: 0 }, 'rmsprop/plain/none', 1],
-    ['rmsprop', { lr: 0.1, decay: 0.9, eps: 1e-8, epsInSqrt: 1, centered: 1, momentum: 0 }, 'rmsprop/centered/none', 2],
-    ['rmsprop', { lr: 0.1, decay: 0.9, eps: 1e-8, epsInSqrt: 0, centered: 0, momentum: 0.5 }, 'rmsprop/plain/momentum', 2],
-    ['rmsprop', { lr: 0.1, decay: 0.9, eps: 1e-8, epsInSqrt: 0, centered: 1, momentum: 0.5 }, 'rmsprop/centered/momentum', 3],
-  ] as const)('%s %j is %s with %d state buffers', (kind, hyper, key, states) => {
-    const v = fusedVariant(kind, hyper as never);
-    expect(v.key).toBe(key);
-    expect(v.states).toBe(states);
-    expect(v.code.match(/var<storage, read_write>/g)).toHaveLength(1 + states);
-  });
-
-  it('passes Adam bias corrections computed on the host', () => {
-    const v = fusedVariant('adam', { lr: 0.1, b1: 0.9, b2: 0.999, eps: 1e-8, epsRoot: 0, weightDecay: 0, step: 3 });
-    expect(v.uniforms.slice(-2)).toEqual([1 - 0.9 ** 3, 1 - 0.999 ** 3]);
   });
 });
 

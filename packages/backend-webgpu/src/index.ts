@@ -13,4 +13,3 @@ export { acquireDevice, type AcquiredDevice, type GpuOptions } from './acquire-d
 export { defaultDawnRoutes, describeRoute, type DawnBackend, type FeatureLevel, type GpuRoute } from './gpu-route.js';
 export { optionsFromEnv } from './env-options.js';
 export { softwareAdapter } from './software-adapter.js';
-export { fusedVariant, type FusedVariant } from './fused-wgsl.js';

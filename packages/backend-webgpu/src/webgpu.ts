@@ -4,7 +4,6 @@ import { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { BackendMismatchError, BackendUnavailableError, type Backend, type Kernels, type Tensor } from '@downhill/backend';
 import { createTfjsBackend } from '@downhill/backend-tfjs';
 import { acquireDevice, type AcquiredDevice, type GpuOptions } from './acquire-device.js';
-import { FusedUpdater } from './fused-dispatch.js';
 import { ProgramRunner } from './program-dispatch.js';
 import { patchIntTranspose } from './int-transpose.js';
 import { describeRoute } from './gpu-route.js';
@@ -32,7 +31,6 @@ export interface WebGPUInfo {
 interface Setup {
   readonly acquired: AcquiredDevice;
   readonly tfBackend: WebGPUBackend;
-  readonly updater: FusedUpdater;
   readonly programs: ProgramRunner;
 }
 
@@ -67,21 +65,10 @@ export async function webgpu(options: WebGPUOptions = {}): Promise<Backend> {
     setup = undefined;
     throw e;
   });
-  const { acquired, tfBackend, updater, programs } = await setup;
+  const { acquired, tfBackend, programs } = await setup;
   if (tf.engine().registry.webgpu !== tfBackend || !(await tf.setBackend('webgpu'))) {
     throw new BackendUnavailableError(`webgpu: TensorFlow.js's 'webgpu' backend was replaced or removed since it was set up; call releaseWebGPU() and webgpu() again`);
   }
-  const fusedUpdate: Kernels['fusedUpdate'] = (kind, param, grad, state, hyper) => {
-    const active = tf.getBackend();
-    if (active !== 'webgpu') {
-      throw new BackendMismatchError(
-        `${name}.fusedUpdate('${kind}'): TensorFlow.js's active backend is '${active}', not 'webgpu'; use one downhill tfjs backend at a time, or call tf.setBackend('webgpu') first`,
-      );
-    }
-    const st = (t: Tensor) => t.storage as tf.Tensor;
-    const r = updater.run(kind, st(param), st(grad), state.map(st), hyper);
-    return { param: tf.keep(r.param), state: r.state.map((s) => tf.keep(s)) };
-  };
   const runProgram: Kernels['runProgram'] = (program, groups, inPlace) => {
     const active = tf.getBackend();
     if (active !== 'webgpu') {
@@ -92,7 +79,7 @@ export async function webgpu(options: WebGPUOptions = {}): Promise<Backend> {
     if (!programs.fits(program)) return undefined; // more inputs or outputs than storage bindings: composed
     return programs.run(program, groups, inPlace[0] ?? []).map((outs) => outs.map((t) => tf.keep(t)));
   };
-  const backend = createTfjsBackend('webgpu', { name, syncRead: false, fusedUpdates: updater.kinds, fusedUpdate, runProgram, inPlace: false });
+  const backend = createTfjsBackend('webgpu', { name, syncRead: false, runProgram, inPlace: false });
   INFO.set(backend, { route: describeRoute(acquired.route), adapter: adapterText(acquired.adapter), tried: acquired.tried, software: softwareAdapter(acquired.adapter) });
   return backend;
 }
@@ -119,8 +106,7 @@ async function start(options: GpuOptions): Promise<Setup> {
     throw new BackendUnavailableError(`webgpu: TensorFlow.js's WebGPU backend did not start on ${describeRoute(acquired.route)}${failure}`);
   }
   patchIntTranspose();
-  const updater = await FusedUpdater.create(made);
-  return { acquired, tfBackend: made, updater, programs: new ProgramRunner(made) };
+  return { acquired, tfBackend: made, programs: new ProgramRunner(made) };
 }
 
 /**
@@ -172,7 +158,6 @@ export async function releaseWebGPU(): Promise<void> {
     return;
   }
   if (tf.engine().registry.webgpu === done.tfBackend || tf.findBackendFactory('webgpu')) tf.removeBackend('webgpu');
-  done.updater.dispose();
   done.programs.dispose();
   done.acquired.device.destroy();
   done.acquired.release();

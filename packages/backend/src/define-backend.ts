@@ -9,7 +9,7 @@ import {
   UnsupportedError,
   fmtShape,
 } from './errors.js';
-import { fusedStateCount, type FusedHyperparameters, type FusedUpdateKind } from './fused.js';
+import { fusedStateCount, fusedUpdateProgram, type FusedHyperparameters, type FusedUpdateKind } from './fused.js';
 import { checkProgram, checkProgramGroups } from './check-program.js';
 import { interpretProgram } from './interpret-program.js';
 import type { Kernels } from './kernels.js';
@@ -538,7 +538,7 @@ class CheckedBackend implements Backend {
     options: { inPlace?: boolean } = {},
   ): { param: Tensor; state: Tensor[] } {
     const where = `fusedUpdate('${kind}')`;
-    if (!this.capabilities.fusedUpdates.includes(kind) || !this.k.fusedUpdate) {
+    if (!this.capabilities.fusedUpdates.includes(kind)) {
       throw new UnsupportedError(`${this.name}.${where}: backend '${this.name}' offers fused updates [${this.capabilities.fusedUpdates.join(', ')}], not '${kind}'`);
     }
     const { param, grad, state } = tensors;
@@ -556,14 +556,10 @@ class CheckedBackend implements Backend {
     for (const [key, v] of Object.entries(hyper)) {
       if (typeof v !== 'number' || Number.isNaN(v)) throw new InvalidArgumentError(`${this.name}.${where}: hyperparameter '${key}' must be a number, got ${describe(v)}`);
     }
-    const inPlace =
-      (options.inPlace ?? false) &&
-      this.capabilities.inPlace &&
-      [param, ...state].every((t) => this.refs.get(t.storage) === 1) &&
-      new Set([param.storage, grad.storage, ...state.map((s) => s.storage)]).size === 2 + state.length;
-    const r = this.k.fusedUpdate(kind, param, grad, state, hyper, inPlace);
-    if (inPlace) return { param, state: [...state] };
-    return { param: this.make(r.param, param.shape, param.dtype), state: r.state.map((s) => this.make(s, param.shape, param.dtype)) };
+    // transitional: the update runs as an elementwise program
+    const { program, scalars, inPlace } = fusedUpdateProgram(kind, hyper);
+    const [outs] = this.runProgram(program, [{ inputs: [param, grad, ...state], scalars }], options.inPlace ? { inPlace } : {});
+    return { param: outs[0], state: outs.slice(1) };
   }
 
   // ---------------------------------------------------------------- read-back

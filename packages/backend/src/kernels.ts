@@ -1,6 +1,5 @@
 import type { Capabilities } from './backend.js';
 import type { DType, TypedArray } from './dtype.js';
-import type { FusedHyperparameters, FusedUpdateKind } from './fused.js';
 import type { ElementwiseProgram, ProgramGroup } from './program.js';
 import type { ArgReduceOp, BinaryOp, CompareOp, ReduceOp, UnaryOp } from './ops.js';
 import type { Shape } from './shape.js';
@@ -86,21 +85,6 @@ export interface Kernels {
     groups: readonly ProgramGroup<Tensor>[],
     inPlace: readonly (readonly (number | undefined)[])[],
   ): unknown[][] | undefined;
-  /**
-   * @deprecated Transitional: removed once no package uses it.
-   * One fused optimizer update (see {@link FusedUpdateKind}); present when
-   * `capabilities.fusedUpdates` is non-empty. With `inPlace` (only asked for when
-   * `capabilities.inPlace` and no other handle shares the storage), writes into the storage of
-   * `param` and `state` and returns those same storages.
-   */
-  fusedUpdate?<K extends FusedUpdateKind>(
-    kind: K,
-    param: Tensor,
-    grad: Tensor,
-    state: readonly Tensor[],
-    hyper: FusedHyperparameters[K],
-    inPlace: boolean,
-  ): { param: unknown; state: unknown[] };
   /** Bytes currently held by storage, if the backend knows. */
   bytesInUse?(): number;
 }

@@ -7,15 +7,6 @@ export interface WasmExports {
   allocUninit(bytes: number): number;
   free(ptr: number): void;
   gemmF32(a: number, ars: number, acs: number, b: number, brs: number, bcs: number, c: number, M: number, K: number, N: number): void;
-  adamF32(
-    p: number, g: number, m: number, v: number, outP: number, outM: number, outV: number, n: number,
-    lr: number, b1: number, ob1: number, b2: number, ob2: number, ic1: number, ic2: number, eps: number, epsRoot: number, wd: number,
-  ): void;
-  sgdF32(p: number, g: number, buf: number, outP: number, outBuf: number, n: number, lr: number, momentum: number, damp: number, nesterov: number, wd: number): void;
-  rmspropF32(
-    p: number, g: number, nu: number, mg: number, mom: number, outP: number, outNu: number, outMg: number, outMom: number, n: number,
-    lr: number, decay: number, oDecay: number, eps: number, epsInSqrt: number, centered: number, momentum: number,
-  ): void;
   binaryF32(op: number, a: number, as: number, b: number, bs: number, out: number, n: number): void;
   compareF32(op: number, a: number, as: number, b: number, bs: number, out: number, n: number): void;
   whereF32(c: number, cs: number, a: number, as: number, b: number, bs: number, out: number, n: number): void;
