@@ -5,7 +5,6 @@
  * @packageDocumentation
  */
 export type { GradientTransformation, OptState, Params, ScalarOrSchedule, StateValue } from './types.js';
-export type { FusedPlan } from './fused-plan.js';
 
 // Parameter trees and state
 export {
@@ -31,6 +30,7 @@ export { maskSelects, type Mask, type MaskTree } from './mask.js';
 export { chain } from './chain.js';
 export { applyUpdates } from './apply-updates.js';
 export { step, type StepOptions, type StepResult } from './step.js';
+export { FusionUnavailableError } from './program/fusion-unavailable-error.js';
 
 // Hyperparameters
 export {

@@ -93,17 +93,6 @@ export function withHyperparams(
       const [updates, inner] = build(h).update(grads, state.inner, params);
       return [updates, { count: state.count + 1, hyperparams: h, overridden: state.overridden, inner }];
     },
-    fused(state) {
-      const h = current(state);
-      const plan = build(h).fused?.(state.inner);
-      if (!plan) return undefined;
-      return {
-        kind: plan.kind,
-        slots: plan.slots,
-        hyper: (n, p) => plan.hyper(n, p),
-        next: (slots) => ({ count: state.count + 1, hyperparams: h, overridden: state.overridden, inner: plan.next(slots) }),
-      };
-    },
   };
 }
 

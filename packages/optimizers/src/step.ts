@@ -1,29 +1,27 @@
-import {
-  BackendMismatchError,
-  DTypeError,
-  InvalidArgumentError,
-  fusedStateCount,
-  isFloatDType,
-  type Backend,
-  type FusedHyperparameters,
-  type Tensor,
-} from '@downhill/backend';
+import { BackendMismatchError, DTypeError, InvalidArgumentError, isFloatDType, type Backend } from '@downhill/backend';
 import { applyUpdates } from './apply-updates.js';
-import type { FusedPlan } from './fused-plan.js';
-import { checkTrees, releaseReplaced, stateTensors, unflatten } from './tree.js';
+import { FusionUnavailableError } from './program/fusion-unavailable-error.js';
+import { fusedUpdate } from './program/fused-step.js';
+import { checkTrees, releaseReplaced, stateTensors } from './tree.js';
 import type { GradientTransformation, OptState, Params } from './types.js';
 
 /** Options of {@link step}. */
 export interface StepOptions {
   /**
    * Consume `params` and `state`: write the new values into their storage where the backend can
-   * (`capabilities.inPlace`), so the same handles come back; otherwise new handles come back and
-   * the old ones are released. Either way, after the call only the returned `params` and `state`
-   * are valid, and their tensors are exempt from the caller's scopes (`backend.keep`). Default
-   * false: a pure call.
+   * (`capabilities.inPlace`, on the fused path), so the same handles come back; otherwise new
+   * handles come back and the old ones are released. Either way, after the call only the returned
+   * `params` and `state` are valid, and their tensors are exempt from the caller's scopes
+   * (`backend.keep`). Default false: a pure call.
    */
   readonly inPlace?: boolean;
-  /** Use the transformation's fused kernel where the backend offers it (default true); false forces the composed path. */
+  /**
+   * Which path runs. `true`: the update programs, run by the backend's compiled programs
+   * (`capabilities.programs`); where the backend has none, a {@link FusionUnavailableError} says so
+   * (never a silent fallback). `false`: the composed path (`update` with real tensors, then
+   * `applyUpdates`). Default: fused where the backend declares `capabilities.programs`, composed
+   * elsewhere.
+   */
   readonly fused?: boolean;
 }
 
@@ -33,11 +31,13 @@ export interface StepResult<S extends OptState = OptState> {
   readonly params: Params;
   /** The optimizer state after the update. */
   readonly state: S;
-  /** Which path ran: one fused kernel per parameter, or `update` then `applyUpdates`. */
+  /**
+   * Which path ran: `'fused'`, the traced update programs through the backend's compiled
+   * `runProgram` (one call per program structure over all parameters), or `'composed'`, `update`
+   * then `applyUpdates` through the backend's primitives.
+   */
   readonly path: 'fused' | 'composed';
 }
-
-const ADD: FusedHyperparameters['sgd'] = { lr: -1, momentum: 0, dampening: 0, nesterov: 0, weightDecay: 0 };
 
 /**
  * One full optimization step: the new parameters and state from the gradients.
@@ -46,12 +46,16 @@ const ADD: FusedHyperparameters['sgd'] = { lr: -1, momentum: 0, dampening: 0, ne
  * updates, state' = tx.update(grads, state, params);   params' = params + updates
  * ```
  *
- * Where the transformation has a fused form (`tx.fused`) and the backend declares its kind, runs
- * one fused kernel per parameter instead, with the same results.
+ * Where the backend compiles elementwise programs (`capabilities.programs`), the update runs fused:
+ * `tx.update` is traced with symbolic tensors (every elementwise op the transformations write is
+ * recorded, reductions such as a global norm run first and enter as scalars), and the recorded
+ * math, `applyUpdates` included, runs as one `backend.runProgram` call per program structure over
+ * all parameters (a plain `adam` is one call for the whole model). The same closures run with
+ * real tensors on the composed path, so the two paths cannot drift.
  *
  * Checks first: the gradients must have exactly the parameters' names, shapes and (float) dtypes,
  * on one backend, and no tensor may be released; the state is checked by each transformation (and,
- * on the fused path, before any kernel runs). A call that throws changes nothing: parameters and
+ * on the fused path, before any program runs). A call that throws changes nothing: parameters and
  * state are as they were, and nothing it made stays alive.
  *
  * Ownership: `grads` are the caller's, never modified or released. In a pure call (the default),
@@ -66,6 +70,7 @@ const ADD: FusedHyperparameters['sgd'] = { lr: -1, momentum: 0, dampening: 0, ne
  * @param state - The optimizer state (from `tx.init(params)` or the previous step).
  * @param options - See {@link StepOptions}.
  * @returns The new parameters and state, and which path ran.
+ * @throws FusionUnavailableError with `fused: true` where the backend compiles no programs.
  *
  * @example
  * ```ts
@@ -81,7 +86,7 @@ export function step<S extends OptState>(
   state: S,
   options: StepOptions = {},
 ): StepResult<S> {
-  const { inPlace = false, fused = true } = options;
+  const { inPlace = false, fused } = options;
   const where = tx.name ?? 'step';
   const rows = checkTrees([params, grads], { where, labels: ['parameter', 'gradient'] });
   if (rows.length === 0) {
@@ -102,11 +107,11 @@ export function step<S extends OptState>(
     if (t.disposed) throw new InvalidArgumentError(`${where}: the optimizer state holds a released tensor (${t}); was it consumed by an earlier in-place step?`);
   }
 
-  const plan = fused && tx.fused ? tx.fused(state) : undefined;
-  const result =
-    plan && backend.capabilities.fusedUpdates.includes(plan.kind)
-      ? fusedStep(backend, plan, rows, where, inPlace)
-      : composedStep(backend, tx, params, grads, state, inPlace);
+  let result: StepResult<S>;
+  if (chooseFused(backend, fused, where)) {
+    const r = fusedUpdate(backend, tx, params, grads, state, inPlace);
+    result = { params: r.params, state: r.state, path: 'fused' };
+  } else result = composedStep(backend, tx, params, grads, state);
 
   if (inPlace) {
     releaseReplaced(params, result.params, result.state, grads);
@@ -116,60 +121,20 @@ export function step<S extends OptState>(
   return result;
 }
 
-function fusedStep<S extends OptState>(
-  backend: Backend,
-  plan: FusedPlan<S>,
-  rows: [string, Tensor[]][],
-  where: string,
-  inPlace: boolean,
-): StepResult<S> {
-  const params = unflatten(rows.map(([n, [p]]) => [n, p] as const));
-  const slotLabels = plan.slots.map((_, i) => `optimizer state (${plan.kind} slot ${i})`);
-  const slotRows = checkTrees([params, ...plan.slots], { where, labels: ['parameter', ...slotLabels] });
-  const hypers = rows.map(([name, [p]]) => {
-    const h = plan.hyper(name, p);
-    for (const [k, v] of Object.entries(h)) {
-      if (typeof v !== 'number' || Number.isNaN(v)) throw new InvalidArgumentError(`${where}: fused hyperparameter '${k}' for '${name}' is ${String(v)}`);
-    }
-    const count = fusedStateCount(plan.kind, h);
-    if (count !== plan.slots.length) {
-      throw new InvalidArgumentError(`${where}: the '${plan.kind}' kernel needs ${count} state tensors per parameter, the plan gives ${plan.slots.length}`);
-    }
-    return h;
-  });
-  const out = backend.scope(() =>
-    rows.map(([name, [p, g]], i) => {
-      const r = backend.fusedUpdate(plan.kind, { param: p, grad: g, state: slotRows[i][1].slice(1) }, hypers[i], { inPlace });
-      return [name, r] as const;
-    }),
-  );
-  const newParams = unflatten(out.map(([n, r]) => [n, r.param] as const));
-  const newSlots = plan.slots.map((_, k) => unflatten(out.map(([n, r]) => [n, r.state[k]] as const)));
-  return { params: newParams, state: plan.next(newSlots), path: 'fused' };
+function chooseFused(backend: Backend, fused: boolean | undefined, where: string): boolean {
+  if (fused === false) return false;
+  if (backend.capabilities.programs) return true;
+  if (fused === true) {
+    throw new FusionUnavailableError(
+      `${where}: fused: true, but backend '${backend.name}' declares no capabilities.programs (it runs elementwise programs only through its primitives); pass fused: false, or leave fused unset to take the composed path where programs are not compiled`,
+    );
+  }
+  return false;
 }
 
-function composedStep<S extends OptState>(
-  backend: Backend,
-  tx: GradientTransformation<S>,
-  params: Params,
-  grads: Params,
-  state: S,
-  inPlace: boolean,
-): StepResult<S> {
-  const where = tx.name ?? 'step';
+function composedStep<S extends OptState>(backend: Backend, tx: GradientTransformation<S>, params: Params, grads: Params, state: S): StepResult<S> {
   return backend.scope(() => {
     const [updates, next] = tx.update(grads, state, params);
-    const rows = checkTrees([params, updates], { where, labels: ['parameter', 'update'], dtype: false });
-    let newParams: Params;
-    // In place: p ← p − (−1)·u through the fused 'sgd' kernel, exact in floating point.
-    if (inPlace && backend.capabilities.inPlace && backend.capabilities.fusedUpdates.includes('sgd')) {
-      newParams = unflatten(
-        rows.map(([name, [p, u]]) => {
-          const np = u.dtype === p.dtype ? backend.fusedUpdate('sgd', { param: p, grad: u, state: [] }, ADD, { inPlace: true }).param : backend.add(p, backend.cast(u, p.dtype));
-          return [name, np] as const;
-        }),
-      );
-    } else newParams = applyUpdates(params, updates);
-    return { params: newParams, state: next, path: 'composed' as const };
+    return { params: applyUpdates(params, updates), state: next, path: 'composed' as const };
   });
 }

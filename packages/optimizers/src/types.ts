@@ -1,5 +1,4 @@
 import type { Tensor } from '@downhill/backend';
-import type { FusedPlan } from './fused-plan.js';
 
 /**
  * A named parameter tree: nested records whose leaves are tensors. The dotted path of a leaf
@@ -47,12 +46,6 @@ export interface GradientTransformation<S extends OptState = OptState> {
   update(grads: Params, state: S, params?: Params): [Params, S];
   /** A name for error messages (`'adam'`); optional. */
   readonly name?: string;
-  /**
-   * Optional: the next update from `state` as one fused backend kernel per parameter (see
-   * {@link FusedPlan}), or `undefined` when this configuration has no fused form. `step` uses it
-   * where the backend declares the kind; it must agree with `update`.
-   */
-  fused?(state: S): FusedPlan<S> | undefined;
 }
 
 /**

@@ -3,7 +3,6 @@ import { withHyperparams, type InjectedTransformation } from '../inject-hyperpar
 import { scaleByAdam } from '../transforms/scale-by-adam.js';
 import { scaleByLearningRate } from '../transforms/scale-by-learning-rate.js';
 import type { ScalarOrSchedule } from '../types.js';
-import { adamPlan, withFused } from './fused-plans.js';
 
 /** Options of {@link adam}, {@link nadam} and {@link amsgrad}. */
 export interface AdamOptions {
@@ -50,8 +49,7 @@ export interface AdamOptions {
 export function adam(lr: ScalarOrSchedule, { b1 = 0.9, b2 = 0.999, eps = 1e-8, epsRoot = 0, nesterov = false, amsgrad = false }: AdamOptions = {}): InjectedTransformation {
   const name = nesterov ? 'nadam' : amsgrad ? 'amsgrad' : 'adam';
   return withHyperparams(name, { lr, b1, b2, eps, epsRoot }, (h) => {
-    const tx = chain(scaleByAdam({ b1: h.b1, b2: h.b2, eps: h.eps, epsRoot: h.epsRoot, nesterov, amsgrad }), scaleByLearningRate(h.lr));
-    return nesterov || amsgrad ? tx : withFused(tx, adamPlan(h, 2, 0, undefined, name));
+    return chain(scaleByAdam({ b1: h.b1, b2: h.b2, eps: h.eps, epsRoot: h.epsRoot, nesterov, amsgrad }), scaleByLearningRate(h.lr));
   });
 }
 

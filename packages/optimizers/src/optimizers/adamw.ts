@@ -6,7 +6,6 @@ import { scaleByAdam } from '../transforms/scale-by-adam.js';
 import { scaleByLearningRate } from '../transforms/scale-by-learning-rate.js';
 import type { ScalarOrSchedule } from '../types.js';
 import type { AdamOptions } from './adam.js';
-import { adamPlan, withFused } from './fused-plans.js';
 
 /** Options of {@link adamw}. */
 export interface AdamwOptions extends AdamOptions {
@@ -43,11 +42,10 @@ export function adamw(
   { b1 = 0.9, b2 = 0.999, eps = 1e-8, epsRoot = 0, weightDecay = 1e-4, mask, nesterov = false, amsgrad = false }: AdamwOptions = {},
 ): InjectedTransformation {
   return withHyperparams('adamw', { lr, b1, b2, eps, epsRoot, weightDecay }, (h) => {
-    const tx = chain(
+    return chain(
       scaleByAdam({ b1: h.b1, b2: h.b2, eps: h.eps, epsRoot: h.epsRoot, nesterov, amsgrad }),
       addDecayedWeights(h.weightDecay, { mask }),
       scaleByLearningRate(h.lr),
     );
-    return nesterov || amsgrad ? tx : withFused(tx, adamPlan(h, 3, h.weightDecay, mask, 'adamw'));
   });
 }

@@ -5,7 +5,6 @@ import { scaleByLearningRate } from '../transforms/scale-by-learning-rate.js';
 import { scaleByRms } from '../transforms/scale-by-rms.js';
 import { traceMomentum } from '../transforms/trace-momentum.js';
 import type { ScalarOrSchedule } from '../types.js';
-import { rmspropPlan, withFused } from './fused-plans.js';
 
 /** Options of {@link rmsprop}. */
 export interface RmspropOptions {
@@ -62,13 +61,10 @@ export function rmsprop(
   const hasMomentum = momentum !== 0;
   const hyper: Record<string, ScalarOrSchedule> = hasMomentum ? { lr, decay, eps, momentum } : { lr, decay, eps };
   return withHyperparams('rmsprop', hyper, (h) =>
-    withFused(
-      chain(
-        scaleByRms({ decay: h.decay, eps: h.eps, epsInSqrt, centered, initialScale }),
-        ...(hasMomentum ? [traceMomentum(h.momentum)] : []),
-        scaleByLearningRate(h.lr),
-      ),
-      rmspropPlan(h, hasMomentum, centered, epsInSqrt),
+    chain(
+      scaleByRms({ decay: h.decay, eps: h.eps, epsInSqrt, centered, initialScale }),
+      ...(hasMomentum ? [traceMomentum(h.momentum)] : []),
+      scaleByLearningRate(h.lr),
     ),
   );
 }

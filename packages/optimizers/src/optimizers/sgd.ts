@@ -5,7 +5,6 @@ import { addDecayedWeights } from '../transforms/add-decayed-weights.js';
 import { scaleByLearningRate } from '../transforms/scale-by-learning-rate.js';
 import { traceMomentum } from '../transforms/trace-momentum.js';
 import type { ScalarOrSchedule } from '../types.js';
-import { sgdPlan, withFused } from './fused-plans.js';
 
 /** Options of {@link sgd}. */
 export interface SgdOptions {
@@ -56,13 +55,10 @@ export function sgd(lr: ScalarOrSchedule, { momentum = 0, nesterov = false, damp
   }
   const hyper: Record<string, ScalarOrSchedule> = hasMomentum ? { lr, momentum, dampening, weightDecay } : { lr, weightDecay };
   return withHyperparams('sgd', hyper, (h) =>
-    withFused(
-      chain(
-        addDecayedWeights(h.weightDecay),
-        ...(hasMomentum ? [traceMomentum(h.momentum, { nesterov, dampening: h.dampening })] : []),
-        scaleByLearningRate(h.lr),
-      ),
-      sgdPlan(h, hasMomentum, nesterov),
+    chain(
+      addDecayedWeights(h.weightDecay),
+      ...(hasMomentum ? [traceMomentum(h.momentum, { nesterov, dampening: h.dampening })] : []),
+      scaleByLearningRate(h.lr),
     ),
   );
 }

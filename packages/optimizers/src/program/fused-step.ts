@@ -1,0 +1,165 @@
+import { Tensor, type Backend, type ElementwiseProgram, type ProgramGroup } from '@downhill/backend';
+import { applyUpdates } from '../apply-updates.js';
+import type { GradientTransformation, OptState, Params } from '../types.js';
+import { buildProgram, type BuiltProgram } from './build-program.js';
+import { mapTensors, valueAt } from './map-tensors.js';
+import type { TraceNode } from './trace-node.js';
+import { TracingBackend } from './tracing-backend.js';
+
+/** One value of the traced result that a program computes. */
+interface Output {
+  readonly node: TraceNode;
+  /** The old tensor at the same place (the parameter, or the state slot), which it may overwrite. */
+  readonly target: Tensor | undefined;
+  real?: Tensor;
+}
+
+/** What {@link fusedUpdate} returns: the new parameters and state, and the programs it ran. */
+export interface FusedUpdateResult<S extends OptState> {
+  readonly params: Params;
+  readonly state: S;
+  /** The programs run for the final values, one per distinct structure, with their group counts. */
+  readonly programs: readonly { readonly program: ElementwiseProgram; readonly groups: number }[];
+}
+
+/**
+ * One optimizer step as update programs: traces `tx.update` (and `applyUpdates`) with a
+ * {@link TracingBackend}, so every elementwise op on the step's tensors is recorded, then runs
+ * the recorded math with `backend.runProgram`: one call per program structure over all the
+ * parameters that share it (a plain `adam` is one call for the whole model), writing new
+ * parameters and state slots into the old ones' storage when `inPlace`.
+ *
+ * Runs inside a real scope: the tensors made while tracing (reductions, materialized
+ * intermediates) are released at the end; the result's tensors are kept.
+ *
+ * @internal
+ */
+export function fusedUpdate<S extends OptState>(
+  backend: Backend,
+  tx: GradientTransformation<S>,
+  params: Params,
+  grads: Params,
+  state: S,
+  inPlace: boolean,
+): FusedUpdateResult<S> {
+  return backend.scope(() => {
+    const tracer = new TracingBackend(backend);
+    const traced = <T>(v: T): T => mapTensors(v, (t) => tracer.input(t));
+    const tParams = traced(params);
+    const [tUpdates, tNext] = tx.update(traced(grads), traced(state), tParams);
+    const tNewParams = applyUpdates(tParams, tUpdates);
+
+    // The values of the result: real tensors as they are, recorded ops as program outputs.
+    const outputs: Output[] = [];
+    const byNode = new Map<TraceNode, Output>();
+    const kept = new Set<Tensor>();
+    const collect = (tree: unknown, old: unknown): void => {
+      mapTensors(tree, (t, path) => {
+        if (t.backend !== tracer) {
+          kept.add(t);
+          return t;
+        }
+        const node = tracer.node(t);
+        if (node.kind === 'leaf') kept.add(node.tensor);
+        else if (node.kind === 'scalar' || node.kind === 'compare' || node.real) kept.add(tracer.materialize(node));
+        else if (!byNode.has(node)) {
+          const before = valueAt(old, path);
+          const out: Output = { node, target: before instanceof Tensor ? before : undefined };
+          byNode.set(node, out);
+          outputs.push(out);
+        }
+        return t;
+      });
+    };
+    collect(tNewParams, params);
+    collect(tNext, state);
+    const programs = runOutputs(backend, outputs, inPlace ? kept : undefined);
+
+    const resolve = <T>(tree: T): T =>
+      mapTensors(tree, (t) => {
+        if (t.backend !== tracer) return t;
+        const node = tracer.node(t);
+        if (node.kind === 'leaf') return node.tensor;
+        return byNode.get(node)?.real ?? tracer.materialize(node);
+      });
+    return { params: resolve(tNewParams), state: resolve(tNext), programs };
+  });
+}
+
+/**
+ * Splits the outputs into independent components (outputs sharing a leaf or a node belong
+ * together: one parameter's new value and new slots), builds one program per component, and runs
+ * every component of one structure in one `runProgram` call.
+ */
+function runOutputs(backend: Backend, outputs: readonly Output[], inPlaceExcept: ReadonlySet<Tensor> | undefined): FusedUpdateResult<OptState>['programs'] {
+  // Union-find over outputs, joined through shared nodes and leaf tensors.
+  const parent = outputs.map((_, i) => i);
+  const find = (i: number): number => {
+    while (parent[i] !== i) i = parent[i] = parent[parent[i]];
+    return i;
+  };
+  const owner = new Map<TraceNode | Tensor, number>();
+  const claim = (key: TraceNode | Tensor, i: number): boolean => {
+    const o = owner.get(key);
+    if (o !== undefined) {
+      parent[find(o)] = find(i);
+      return false;
+    }
+    owner.set(key, i);
+    return true;
+  };
+  const walk = (n: TraceNode, i: number): void => {
+    if (n.kind === 'scalar') return;
+    if (n.kind === 'leaf') {
+      claim(n.tensor, i);
+      return;
+    }
+    if (!claim(n, i)) return;
+    if (n.kind === 'unary') walk(n.x, i);
+    else if (n.kind === 'where') {
+      walk(n.cond, i);
+      walk(n.a, i);
+      walk(n.b, i);
+    } else {
+      walk(n.a, i);
+      walk(n.b, i);
+    }
+  };
+  outputs.forEach((o, i) => walk(o.node, i));
+  const components = new Map<number, Output[]>();
+  outputs.forEach((o, i) => {
+    const r = find(i);
+    const list = components.get(r);
+    if (list) list.push(o);
+    else components.set(r, [o]);
+  });
+
+  // One call per structure (and in-place layout).
+  const calls = new Map<string, { built: BuiltProgram; inPlace: (number | undefined)[] | undefined; groups: { built: BuiltProgram; outs: Output[] }[] }>();
+  for (const outs of components.values()) {
+    const built = buildProgram(outs.map((o) => o.node));
+    let inPlace: (number | undefined)[] | undefined;
+    if (inPlaceExcept) {
+      const taken = new Set<number>();
+      inPlace = outs.map((o) => {
+        if (!o.target || inPlaceExcept.has(o.target)) return undefined;
+        const ix = built.inputIndex(o.target);
+        if (ix === undefined || taken.has(ix)) return undefined;
+        taken.add(ix);
+        return ix;
+      });
+    }
+    const key = `${built.key}|${inPlace?.join(',') ?? ''}`;
+    const call = calls.get(key);
+    if (call) call.groups.push({ built, outs });
+    else calls.set(key, { built, inPlace, groups: [{ built, outs }] });
+  }
+  const ran: { program: ElementwiseProgram; groups: number }[] = [];
+  for (const { built, inPlace, groups } of calls.values()) {
+    const operands: ProgramGroup<Tensor>[] = groups.map((g) => ({ inputs: g.built.inputs, scalars: g.built.scalars }));
+    const results = backend.runProgram(built.program, operands, inPlace ? { inPlace } : {});
+    groups.forEach((g, gi) => g.outs.forEach((o, k) => (o.real = results[gi][k])));
+    ran.push({ program: built.program, groups: groups.length });
+  }
+  return ran;
+}

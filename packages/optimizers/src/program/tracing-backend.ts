@@ -1,0 +1,286 @@
+import {
+  DisposedTensorError,
+  SPECIFICATION_VERSION,
+  Tensor,
+  UnsupportedError,
+  broadcastShapes,
+  forEachTensor,
+  isFloatDType,
+  shapesEqual,
+  type ArgReduceOp,
+  type Backend,
+  type BinaryOp,
+  type Capabilities,
+  type CompareOp,
+  type DType,
+  type ElementwiseProgram,
+  type HostData,
+  type MatmulOptions,
+  type MemoryInfo,
+  type ProgramGroup,
+  type ReduceOp,
+  type RunProgramOptions,
+  type Shape,
+  type TypedArray,
+  type UnaryOp,
+} from '@downhill/backend';
+import { buildProgram } from './build-program.js';
+import { isLazy, type TraceNode } from './trace-node.js';
+
+/**
+ * A backend that records instead of running: the `Backend` a transformation's closures see while
+ * `step` traces an update (as JAX traces a function). Tensors it hands out stand for
+ * {@link TraceNode}s. Elementwise math on a step's tensors (`unary`, `binary`, `compare`, `where`,
+ * `add`/`sub`/`mul`/`div`, same-dtype `cast`, same-shape `reshape`) is recorded; every number
+ * operand becomes a program scalar. Anything else (reductions, reshapes, matmul, reads) first
+ * materializes its operands (runs the recorded program for them on the real backend) and then runs
+ * on the real backend; a rank-0 result combined with a step's tensors enters the program as a
+ * scalar (read back where the backend reads synchronously, broadcast as an input elsewhere).
+ * Values that do not depend on the step's tensors are computed at once.
+ *
+ * So a transformation written once with the backend's elementwise ops is both its composed form
+ * (run with real tensors) and its update program (run with traced ones): the two cannot drift.
+ *
+ * Lifetimes: `scope` runs its function, `dispose` marks handles released and `keep` returns its
+ * argument; the real tensors made while tracing live until the enclosing real scope of `step`
+ * ends.
+ *
+ * @internal
+ */
+export class TracingBackend implements Backend {
+  readonly name: string;
+  readonly specificationVersion = SPECIFICATION_VERSION;
+  readonly capabilities: Capabilities;
+
+  constructor(readonly real: Backend) {
+    this.name = real.name;
+    this.capabilities = real.capabilities;
+  }
+
+  // ---------------------------------------------------------------- handles
+
+  /** A traced handle on a node. */
+  wrap(node: TraceNode): Tensor {
+    return new Tensor(this, node, node.shape, node.dtype, node.shape.reduce((a, b) => a * b, 1));
+  }
+
+  /** A traced handle on a step's real tensor (a parameter, a gradient, a state slot). */
+  input(t: Tensor): Tensor {
+    return this.wrap({ kind: 'leaf', tensor: t, fusable: true, shape: t.shape, dtype: t.dtype });
+  }
+
+  private feed(t: Tensor, fusable = false): Tensor {
+    return this.wrap({ kind: 'leaf', tensor: t, fusable, shape: t.shape, dtype: t.dtype });
+  }
+
+  /** The node behind a tensor handed to this backend (a real tensor becomes a host-value leaf). */
+  node(x: Tensor): TraceNode {
+    if (x.backend === this) {
+      if (x.disposed) throw new DisposedTensorError(`${this.name} (tracing): ${x} was released`);
+      return x.storage as TraceNode;
+    }
+    return { kind: 'leaf', tensor: x, fusable: false, shape: x.shape, dtype: x.dtype };
+  }
+
+  /** The real tensor a node stands for, running its program on the real backend if needed. */
+  materialize(n: TraceNode): Tensor {
+    switch (n.kind) {
+      case 'leaf':
+        return n.tensor;
+      case 'scalar':
+        return this.real.scalar(n.value, n.dtype);
+      case 'compare':
+        n.real ??= this.real.compare(n.fn, this.operand(n.a), this.operand(n.b));
+        return n.real;
+      default: {
+        if (n.real) return n.real;
+        const built = buildProgram([n]);
+        n.real = this.real.runProgram(built.program, [{ inputs: built.inputs, scalars: built.scalars }])[0][0];
+        return n.real;
+      }
+    }
+  }
+
+  private operand(n: TraceNode): Tensor | number {
+    return n.kind === 'scalar' ? n.value : this.materialize(n);
+  }
+
+  private realArg(x: Tensor | number): Tensor | number {
+    return typeof x === 'number' ? x : this.materialize(this.node(x));
+  }
+
+  private lazy(...xs: (Tensor | number)[]): boolean {
+    return xs.some((x) => typeof x !== 'number' && isLazy(this.node(x)));
+  }
+
+  /** Runs on the real backend; the result is fusable when an operand was. */
+  private delegate(args: readonly (Tensor | number)[], run: () => Tensor): Tensor {
+    return this.feed(run(), this.lazy(...args));
+  }
+
+  /** The node of an operand broadcast into a recorded op of `shape` and `dtype`. */
+  private operandNode(x: Tensor | number, shape: Shape, dtype: DType): TraceNode {
+    if (typeof x === 'number') return { kind: 'scalar', value: x, shape: [], dtype };
+    const n = this.node(x);
+    if (shapesEqual(n.shape, shape)) return n;
+    const real = this.materialize(n);
+    if (n.shape.reduce((a, b) => a * b, 1) === 1 && this.real.capabilities.syncRead) {
+      return { kind: 'scalar', value: this.real.readSync(real)[0], shape: [], dtype };
+    }
+    const t = this.real.broadcastTo(real, shape);
+    return { kind: 'leaf', tensor: t, fusable: true, shape, dtype };
+  }
+
+  /** The common float dtype of the tensor operands, or `undefined` when they do not share one. */
+  private floatDType(...xs: (Tensor | number)[]): DType | undefined {
+    let dtype: DType | undefined;
+    for (const x of xs) {
+      if (typeof x === 'number') continue;
+      if (!isFloatDType(x.dtype) || (dtype !== undefined && dtype !== x.dtype)) return undefined;
+      dtype = x.dtype;
+    }
+    return dtype;
+  }
+
+  // ---------------------------------------------------------------- recorded elementwise math
+
+  unary(op: UnaryOp, x: Tensor): Tensor {
+    const n = this.node(x);
+    if (!isLazy(n) || !isFloatDType(x.dtype)) return this.delegate([x], () => this.real.unary(op, this.materialize(n)));
+    return this.wrap({ kind: 'unary', fn: op, x: n, shape: n.shape, dtype: n.dtype });
+  }
+
+  binary(op: BinaryOp, a: Tensor | number, b: Tensor | number): Tensor {
+    const dtype = this.floatDType(a, b);
+    if (!this.lazy(a, b) || dtype === undefined) return this.delegate([a, b], () => this.real.binary(op, this.realArg(a), this.realArg(b)));
+    const shape = broadcastShapes(typeof a === 'number' ? [] : a.shape, typeof b === 'number' ? [] : b.shape);
+    return this.wrap({ kind: 'binary', fn: op, a: this.operandNode(a, shape, dtype), b: this.operandNode(b, shape, dtype), shape, dtype });
+  }
+
+  compare(op: CompareOp, a: Tensor | number, b: Tensor | number): Tensor {
+    const dtype = this.floatDType(a, b);
+    if (!this.lazy(a, b) || dtype === undefined) return this.delegate([a, b], () => this.real.compare(op, this.realArg(a), this.realArg(b)));
+    const shape = broadcastShapes(typeof a === 'number' ? [] : a.shape, typeof b === 'number' ? [] : b.shape);
+    return this.wrap({ kind: 'compare', fn: op, a: this.operandNode(a, shape, dtype), b: this.operandNode(b, shape, dtype), shape, dtype: 'bool' });
+  }
+
+  where(cond: Tensor, a: Tensor | number, b: Tensor | number): Tensor {
+    const c = this.node(cond);
+    const dtype = typeof a === 'number' && typeof b === 'number' ? 'float32' : this.floatDType(a, b);
+    const shape = broadcastShapes(cond.shape, broadcastShapes(typeof a === 'number' ? [] : a.shape, typeof b === 'number' ? [] : b.shape));
+    if (!this.lazy(cond, a, b) || dtype === undefined || c.kind !== 'compare' || !shapesEqual(c.shape, shape)) {
+      return this.delegate([cond, a, b], () => this.real.where(this.materialize(c), this.realArg(a), this.realArg(b)));
+    }
+    return this.wrap({ kind: 'where', cond: c, a: this.operandNode(a, shape, dtype), b: this.operandNode(b, shape, dtype), shape, dtype });
+  }
+
+  add(a: Tensor | number, b: Tensor | number): Tensor {
+    return this.binary('add', a, b);
+  }
+  sub(a: Tensor | number, b: Tensor | number): Tensor {
+    return this.binary('sub', a, b);
+  }
+  mul(a: Tensor | number, b: Tensor | number): Tensor {
+    return this.binary('mul', a, b);
+  }
+  div(a: Tensor | number, b: Tensor | number): Tensor {
+    return this.binary('div', a, b);
+  }
+
+  cast(x: Tensor, dtype: DType): Tensor {
+    const n = this.node(x);
+    if (isLazy(n) && x.dtype === dtype) return this.wrap(n);
+    if (n.kind === 'compare' && isFloatDType(dtype)) {
+      const one: TraceNode = { kind: 'scalar', value: 1, shape: [], dtype };
+      const zero: TraceNode = { kind: 'scalar', value: 0, shape: [], dtype };
+      return this.wrap({ kind: 'where', cond: n, a: one, b: zero, shape: n.shape, dtype });
+    }
+    return this.delegate([x], () => this.real.cast(this.materialize(n), dtype));
+  }
+
+  reshape(x: Tensor, shape: Shape): Tensor {
+    const n = this.node(x);
+    if (isLazy(n) && shapesEqual(shape, x.shape)) return this.wrap(n);
+    return this.delegate([x], () => this.real.reshape(this.materialize(n), shape));
+  }
+
+  broadcastTo(x: Tensor, shape: Shape): Tensor {
+    const n = this.node(x);
+    if (isLazy(n) && shapesEqual(shape, x.shape)) return this.wrap(n);
+    return this.delegate([x], () => this.real.broadcastTo(this.materialize(n), shape));
+  }
+
+  // ---------------------------------------------------------------- everything else runs for real
+
+  tensor(data: HostData, shape?: Shape, dtype?: DType): Tensor {
+    return this.feed(this.real.tensor(data, shape, dtype));
+  }
+  scalar(value: number, dtype?: DType): Tensor {
+    return this.feed(this.real.scalar(value, dtype));
+  }
+  full(shape: Shape, value: number, dtype?: DType): Tensor {
+    return this.feed(this.real.full(shape, value, dtype));
+  }
+  zeros(shape: Shape, dtype?: DType): Tensor {
+    return this.feed(this.real.zeros(shape, dtype));
+  }
+  ones(shape: Shape, dtype?: DType): Tensor {
+    return this.feed(this.real.ones(shape, dtype));
+  }
+  reduce(op: ReduceOp, x: Tensor, axes?: number | readonly number[], keepDims?: boolean): Tensor {
+    return this.feed(this.real.reduce(op, this.materialize(this.node(x)), axes, keepDims));
+  }
+  argReduce(op: ArgReduceOp, x: Tensor, axis: number): Tensor {
+    return this.feed(this.real.argReduce(op, this.materialize(this.node(x)), axis));
+  }
+  transpose(x: Tensor, perm?: readonly number[]): Tensor {
+    return this.delegate([x], () => this.real.transpose(this.materialize(this.node(x)), perm));
+  }
+  slice(x: Tensor, begin: readonly number[], size?: readonly number[]): Tensor {
+    return this.delegate([x], () => this.real.slice(this.materialize(this.node(x)), begin, size));
+  }
+  pad(x: Tensor, paddings: readonly (readonly [number, number])[], value?: number): Tensor {
+    return this.delegate([x], () => this.real.pad(this.materialize(this.node(x)), paddings, value));
+  }
+  concat(xs: readonly Tensor[], axis?: number): Tensor {
+    return this.delegate(xs, () => this.real.concat(xs.map((x) => this.materialize(this.node(x))), axis));
+  }
+  gather(x: Tensor, indices: Tensor, axis?: number): Tensor {
+    return this.delegate([x, indices], () => this.real.gather(this.materialize(this.node(x)), this.materialize(this.node(indices)), axis));
+  }
+  scatterAdd(updates: Tensor, indices: Tensor, axis: number, size: number): Tensor {
+    return this.delegate([updates, indices], () => this.real.scatterAdd(this.materialize(this.node(updates)), this.materialize(this.node(indices)), axis, size));
+  }
+  matmul(a: Tensor, b: Tensor, options?: MatmulOptions): Tensor {
+    return this.delegate([a, b], () => this.real.matmul(this.materialize(this.node(a)), this.materialize(this.node(b)), options));
+  }
+  runProgram(program: ElementwiseProgram, groups: readonly ProgramGroup<Tensor>[], options?: RunProgramOptions): Tensor[][] {
+    const real = groups.map((g) => ({ inputs: g.inputs.map((t) => this.materialize(this.node(t))), scalars: g.scalars }));
+    return this.real.runProgram(program, real, options).map((outs, gi) => outs.map((t) => this.feed(t, this.lazy(...groups[gi].inputs))));
+  }
+  /** Not offered while tracing (the per-optimizer kernels are retired); use `runProgram`. */
+  fusedUpdate(): never {
+    throw new UnsupportedError(`${this.name} (tracing): fusedUpdate is not available while tracing an update; write the update with elementwise ops`);
+  }
+
+  read(x: Tensor): Promise<TypedArray> {
+    return this.real.read(this.materialize(this.node(x)));
+  }
+  readSync(x: Tensor): TypedArray {
+    return this.real.readSync(this.materialize(this.node(x)));
+  }
+  dispose(x: Parameters<Backend['dispose']>[0]): void {
+    forEachTensor(x, (t) => {
+      if (t.backend === this) t._disposed = true;
+    });
+  }
+  scope<T>(fn: () => T): T {
+    return fn();
+  }
+  keep<T extends Tensor>(x: T): T {
+    return x;
+  }
+  memory(): MemoryInfo {
+    return this.real.memory();
+  }
+}
