@@ -1,8 +1,8 @@
-import { BackendMismatchError, DTypeError, InvalidArgumentError, isFloatDType, type Backend } from '@downhill/backend';
+import { BackendMismatchError, DTypeError, InvalidArgumentError, isFloatDType, type Backend, type ElementwiseProgram } from '@downhill/backend';
 import { applyUpdates } from './apply-updates.js';
 import { FusionUnavailableError } from './program/fusion-unavailable-error.js';
 import { fusedUpdate } from './program/fused-step.js';
-import { checkTrees, releaseReplaced, stateTensors } from './tree.js';
+import { checkTrees, releaseReplaced, stateTensors, unflatten } from './tree.js';
 import type { GradientTransformation, OptState, Params } from './types.js';
 
 /** Options of {@link step}. */
@@ -111,7 +111,7 @@ export function step<S extends OptState>(
   if (chooseFused(backend, fused, where)) {
     const r = fusedUpdate(backend, tx, params, grads, state, inPlace);
     result = { params: r.params, state: r.state, path: 'fused' };
-  } else result = composedStep(backend, tx, params, grads, state);
+  } else result = composedStep(backend, tx, params, grads, state, inPlace);
 
   if (inPlace) {
     releaseReplaced(params, result.params, result.state, grads);
@@ -132,9 +132,26 @@ function chooseFused(backend: Backend, fused: boolean | undefined, where: string
   return false;
 }
 
-function composedStep<S extends OptState>(backend: Backend, tx: GradientTransformation<S>, params: Params, grads: Params, state: S): StepResult<S> {
+/** `p + u`, written into `p` (input 0) by `applyInPlace`. */
+const ADD: ElementwiseProgram = Object.freeze({
+  inputs: 2,
+  scalars: 0,
+  nodes: Object.freeze([{ op: 'input', index: 0 }, { op: 'input', index: 1 }, { op: 'binary', fn: 'add', a: 0, b: 1 }] as const),
+  outputs: Object.freeze([2]),
+});
+
+function composedStep<S extends OptState>(backend: Backend, tx: GradientTransformation<S>, params: Params, grads: Params, state: S, inPlace: boolean): StepResult<S> {
   return backend.scope(() => {
     const [updates, next] = tx.update(grads, state, params);
-    return { params: applyUpdates(params, updates), state: next, path: 'composed' as const };
+    const newParams = inPlace && backend.capabilities.programs && backend.capabilities.inPlace ? applyInPlace(backend, params, updates, tx.name ?? 'step') : applyUpdates(params, updates);
+    return { params: newParams, state: next, path: 'composed' as const };
   });
+}
+
+/** `applyUpdates` writing into the parameters' storage: one program run over every parameter. */
+function applyInPlace(backend: Backend, params: Params, updates: Params, where: string): Params {
+  const rows = checkTrees([params, updates], { where, labels: ['parameter', 'update'], dtype: false });
+  const groups = rows.map(([, [p, u]]) => ({ inputs: [p, u.dtype === p.dtype ? u : backend.cast(u, p.dtype)], scalars: [] }));
+  const out = backend.runProgram(ADD, groups, { inPlace: [0] });
+  return unflatten(rows.map(([name], i) => [name, out[i][0]] as const));
 }

@@ -44,7 +44,9 @@ export function fusedUpdate<S extends OptState>(
 ): FusedUpdateResult<S> {
   return backend.scope(() => {
     const tracer = new TracingBackend(backend);
-    const traced = <T>(v: T): T => mapTensors(v, (t) => tracer.input(t));
+    // The traced copies of the caller's containers, so containers passed through come back as the very same objects.
+    const origins = new Map<object, object>();
+    const traced = <T>(v: T): T => mapTensors(v, (t) => tracer.input(t), { made: origins });
     const tParams = traced(params);
     const [tUpdates, tNext] = tx.update(traced(grads), traced(state), tParams);
     const tNewParams = applyUpdates(tParams, tUpdates);
@@ -81,7 +83,7 @@ export function fusedUpdate<S extends OptState>(
         const node = tracer.node(t);
         if (node.kind === 'leaf') return node.tensor;
         return byNode.get(node)?.real ?? tracer.materialize(node);
-      });
+      }, { origins });
     return { params: resolve(tNewParams), state: resolve(tNext), programs };
   });
 }

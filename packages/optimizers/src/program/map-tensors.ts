@@ -12,14 +12,39 @@ function isPlainRecord(x: object): boolean {
  *
  * @internal
  */
-export function mapTensors<T>(value: T, fn: (t: Tensor, path: readonly (string | number)[]) => Tensor, path: (string | number)[] = []): T {
+export function mapTensors<T>(value: T, fn: (t: Tensor, path: readonly (string | number)[]) => Tensor, options: MapTensorsOptions = {}, path: (string | number)[] = []): T {
   if (value instanceof Tensor) return fn(value, path) as T;
   if (value === null || typeof value !== 'object') return value;
-  if (Array.isArray(value)) return value.map((v, i) => mapTensors(v, fn, [...path, i])) as T;
-  if (!isPlainRecord(value)) return value;
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) out[k] = mapTensors(v, fn, [...path, k]);
+  let out: object;
+  if (Array.isArray(value)) out = value.map((v, i) => mapTensors(v, fn, options, [...path, i]));
+  else if (!isPlainRecord(value)) return value;
+  else {
+    const rec: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) rec[k] = mapTensors(v, fn, options, [...path, k]);
+    out = rec;
+  }
+  const before = options.origins?.get(value);
+  if (before !== undefined && sameEntries(out, before)) return before as T;
+  options.made?.set(out, value);
   return out as T;
+}
+
+/** Options of {@link mapTensors}. @internal */
+export interface MapTensorsOptions {
+  /** Records each new container with the container it was made from. */
+  readonly made?: Map<object, object>;
+  /** Containers made from these: where the mapped entries are the original's, the original comes back (so identity survives a round trip). */
+  readonly origins?: ReadonlyMap<object, object>;
+}
+
+function sameEntries(a: object, b: object): boolean {
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  if (ka.length !== kb.length) return false;
+  const ra = a as Record<string, unknown>;
+  const rb = b as Record<string, unknown>;
+  return ka.every((k) => Object.prototype.hasOwnProperty.call(rb, k) && ra[k] === rb[k]);
 }
 
 /** The value at a path of a tree or state, or `undefined`. @internal */

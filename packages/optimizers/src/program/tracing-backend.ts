@@ -49,11 +49,13 @@ import { isLazy, type TraceNode } from './trace-node.js';
  */
 export class TracingBackend implements Backend {
   readonly name: string;
+  readonly label: string;
   readonly specificationVersion = SPECIFICATION_VERSION;
   readonly capabilities: Capabilities;
 
   constructor(readonly real: Backend) {
     this.name = real.name;
+    this.label = real.label;
     this.capabilities = real.capabilities;
   }
 

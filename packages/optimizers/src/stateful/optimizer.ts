@@ -11,7 +11,7 @@ import { checkParamSpecs, loadStateLike } from './state-match.js';
 export interface OptimizerConfig {
   /** The name saved in `stateDict()` and checked by a strict `loadStateDict` (default: the registry name, else `tx.name`, else `custom`). */
   readonly name?: string;
-  /** Use the transformation's fused kernels where the backend has them (default true). */
+  /** Which path `step` runs (see `StepOptions.fused`): default fused where the backend compiles programs, composed elsewhere. */
   readonly fused?: boolean;
 }
 
@@ -29,8 +29,8 @@ export interface LoadStateOptions {
 /**
  * A stateful optimizer, for people who expect PyTorch's shape: it holds the optimizer state and
  * the step count, and `step(params, grads)` returns the new parameters. Underneath it is the
- * functional `step(tx, params, grads, state, { inPlace: true })`, so fused kernels run where the
- * backend has them.
+ * functional `step(tx, params, grads, state, { inPlace: true })`, so the update runs as fused
+ * programs where the backend compiles them.
  *
  * Ownership: `step` CONSUMES the parameter tensors you pass (their storage is updated in place
  * where the backend can, else they are released): use only the parameters it returns. Gradients
@@ -55,7 +55,7 @@ export class Optimizer<S extends OptState = OptState> {
   readonly tx: GradientTransformation<S>;
   /** The name saved with the state. */
   readonly name: string;
-  private readonly fused: boolean;
+  private readonly fused: boolean | undefined;
   private readonly specs: Readonly<Record<string, ParamSpec>>;
   private readonly backend: Backend | undefined;
   private _state: S;
@@ -76,7 +76,7 @@ export class Optimizer<S extends OptState = OptState> {
     const leaves = flatten(params, 'Optimizer');
     this.tx = made;
     this.name = config.name ?? optimizerNameOf(made as unknown as GradientTransformation) ?? made.name ?? 'custom';
-    this.fused = config.fused ?? true;
+    this.fused = config.fused;
     this.specs = Object.fromEntries(leaves.map(([n, t]) => [n, { dtype: t.dtype, shape: [...t.shape] }]));
     this.backend = leaves[0]?.[1].backend;
     this._state = made.init(params);
