@@ -37,7 +37,7 @@ import type { ScalarOrSchedule } from './types.js';
 type Named = (lr: ScalarOrSchedule, options?: any) => ReturnType<OptimizerFactory>;
 
 /** The built-in optimizers: name, function, one line. */
-export const BUILT_IN_OPTIMIZERS: readonly (readonly [string, Named, string])[] = [
+export const BUILT_IN_OPTIMIZERS = [
   ['sgd', sgd, 'stochastic gradient descent with optional (Nesterov) momentum and L2 weight decay'],
   ['adagrad', adagrad, 'AdaGrad: per-coordinate steps scaled by the root of the summed squared gradients (Duchi et al. 2011)'],
   ['adadelta', adadelta, 'AdaDelta: unit-corrected running averages of squared gradients and updates (Zeiler 2012)'],
@@ -52,7 +52,10 @@ export const BUILT_IN_OPTIMIZERS: readonly (readonly [string, Named, string])[] 
   ['lamb', lamb, 'LAMB: Adam with layer-wise trust ratios for large batches (You et al. 2020)'],
   ['lars', lars, 'LARS: momentum SGD with layer-wise trust ratios (You et al. 2017)'],
   ['adafactor', adafactor, 'Adafactor: factored second moments, sublinear memory (Shazeer and Stern 2018)'],
-];
+] as const satisfies readonly (readonly [string, Named, string])[];
+
+/** The name of a built-in optimizer (`'adam'`, `'lamb'`, ...): tables keyed by it fail to compile when one is missing. */
+export type BuiltInName = (typeof BUILT_IN_OPTIMIZERS)[number][0];
 
 for (const [name, fn, description] of BUILT_IN_OPTIMIZERS) {
   if (!hasOptimizer(name)) registerOptimizer(name, ({ lr, ...options }) => fn(lr, options), { description });

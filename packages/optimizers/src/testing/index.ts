@@ -10,3 +10,5 @@ export { CONFORMANCE_CHECKS, type CheckContext, type ConformanceCheck, type Conf
 export { defaultConformanceBackends, startBackend, type ConformanceBackend } from './backends.js';
 export { quadraticProblem, rosenbrockProblem, type TestProblem } from './problems.js';
 export { stateStructure } from './state-structure.js';
+export { FUSED_TOLERANCE, agreementGrads, agreementParams, checkFusedAgreement, type FusedAgreement } from './fused-agreement.js';
+export { BUILT_IN_FUSION_CASES, fusionVariants, type FusionCase } from './built-in-fusion-cases.js';

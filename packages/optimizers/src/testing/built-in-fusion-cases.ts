@@ -1,0 +1,68 @@
+import { chain } from '../chain.js';
+import { adadelta } from '../optimizers/adadelta.js';
+import { adafactor } from '../optimizers/adafactor.js';
+import { adagrad } from '../optimizers/adagrad.js';
+import { adam, amsgrad, nadam } from '../optimizers/adam.js';
+import { adamax } from '../optimizers/adamax.js';
+import { adamw } from '../optimizers/adamw.js';
+import { lamb } from '../optimizers/lamb.js';
+import { lars } from '../optimizers/lars.js';
+import { lion } from '../optimizers/lion.js';
+import { radam } from '../optimizers/radam.js';
+import { rmsprop } from '../optimizers/rmsprop.js';
+import { sgd } from '../optimizers/sgd.js';
+import type { BuiltInName } from '../register.js';
+import { addDecayedWeights } from '../transforms/add-decayed-weights.js';
+import { clipByGlobalNorm } from '../transforms/clip-by-global-norm.js';
+import type { GradientTransformation } from '../types.js';
+import { multiTransform } from '../wrappers/multi-transform.js';
+
+/** One built-in optimizer in the fusion table: plain, and with (masked) weight decay. */
+export interface FusionCase {
+  /** The optimizer with its defaults at this learning rate. */
+  readonly plain: () => GradientTransformation<any>;
+  /** With weight decay on the parameters the mask selects (its own option where it has one, else `addDecayedWeights` first). */
+  readonly decayed: () => GradientTransformation<any>;
+}
+
+const LR = 1e-2;
+const WD = 0.1;
+/** Decay everything but biases. */
+const MASK = (name: string): boolean => !name.endsWith('bias');
+const l2 = (tx: GradientTransformation<any>): GradientTransformation<any> => chain(addDecayedWeights(WD, { mask: MASK }), tx);
+
+/**
+ * Every built-in optimizer, keyed by its registered name (the `satisfies` makes a new built-in
+ * without a row a compile error). Each row gives the optimizer plainly and with masked weight
+ * decay; {@link fusionVariants} adds each behind `clipByGlobalNorm` and inside `multiTransform`.
+ */
+export const BUILT_IN_FUSION_CASES = {
+  sgd: { plain: () => sgd(LR, { momentum: 0.9, nesterov: true }), decayed: () => sgd(LR, { momentum: 0.9, weightDecay: WD }) },
+  adagrad: { plain: () => adagrad(LR), decayed: () => l2(adagrad(LR)) },
+  adadelta: { plain: () => adadelta(1), decayed: () => adadelta(1, { weightDecay: WD, mask: MASK }) },
+  rmsprop: { plain: () => rmsprop(LR, { centered: true, momentum: 0.9 }), decayed: () => l2(rmsprop(LR)) },
+  adam: { plain: () => adam(LR), decayed: () => l2(adam(LR)) },
+  nadam: { plain: () => nadam(LR), decayed: () => l2(nadam(LR)) },
+  amsgrad: { plain: () => amsgrad(LR), decayed: () => l2(amsgrad(LR)) },
+  adamw: { plain: () => adamw(LR), decayed: () => adamw(LR, { weightDecay: WD, mask: MASK }) },
+  adamax: { plain: () => adamax(LR), decayed: () => l2(adamax(LR)) },
+  radam: { plain: () => radam(LR), decayed: () => l2(radam(LR)) },
+  lion: { plain: () => lion(LR), decayed: () => lion(LR, { weightDecay: WD, mask: MASK }) },
+  lamb: { plain: () => lamb(LR), decayed: () => lamb(LR, { weightDecay: WD, mask: MASK }) },
+  lars: { plain: () => lars(LR), decayed: () => lars(LR, { weightDecay: WD, mask: MASK }) },
+  adafactor: { plain: () => adafactor(LR), decayed: () => adafactor(LR, { weightDecay: WD, mask: MASK }) },
+} satisfies Record<BuiltInName, FusionCase>;
+
+/**
+ * The variants of one row of {@link BUILT_IN_FUSION_CASES}: plain, with masked weight decay,
+ * behind `clipByGlobalNorm`, and inside `multiTransform` (biases get plain SGD, the rest the
+ * optimizer).
+ */
+export function fusionVariants(c: FusionCase): Record<'plain' | 'decayed' | 'clipped' | 'multiTransform', () => GradientTransformation<any>> {
+  return {
+    plain: c.plain,
+    decayed: c.decayed,
+    clipped: () => chain(clipByGlobalNorm(0.5), c.decayed()),
+    multiTransform: () => multiTransform({ main: c.decayed(), bias: sgd(LR) }, (name) => (name.endsWith('bias') ? 'bias' : 'main')),
+  };
+}
