@@ -43,6 +43,10 @@ export function isInjectHyperparamsState(x: unknown): x is InjectHyperparamsStat
  * `build` is called with plain numbers at every update, so the inner state's layout must not
  * depend on their values. Fused plans of the built transformation pass through.
  *
+ * Update programs: passes them through. The hyperparameters are host numbers read from the state
+ * each step and enter the traced program as scalars, so changing one (by a schedule or
+ * `setHyperparams`) changes a scalar, not the program: the backend's compiled program is reused.
+ *
  * @param name - For error messages (`'adam'`).
  * @param hyper - The hyperparameters: numbers or schedules of the step count.
  * @param build - Makes the inner transformation from numbers.
@@ -115,6 +119,9 @@ export interface InjectHyperparamsOptions {
  *
  * The named optimizers of this package already hold their hyperparameters this way;
  * `injectHyperparams(adam)` returns a factory that builds `adam` itself.
+ *
+ * Update programs: passes them through (see {@link withHyperparams}): hyperparameters enter the
+ * traced program as scalars, so a schedule never recompiles it.
  *
  * @param factory - `(lr, options) => transformation`, taking plain numbers.
  * @param config - See {@link InjectHyperparamsOptions}.

@@ -69,6 +69,14 @@ const broken: [ConformanceCheck, string, (lr: number) => GradientTransformation<
       update: (g, s: { m: Params }) => [mapTree(s.m, (x) => x.backend.mul(x, -lr)), { m: s.m }],
     }),
   ],
+  [
+    'fused-composed',
+    "reads the backend's storage (a typed array on cpu), which the traced update does not see, and steps differently",
+    (lr) => ({
+      ...gd(lr),
+      update: (g, s: { count: number }) => [mapTree(g, (x) => x.backend.mul(x, ArrayBuffer.isView(x.storage) ? -lr : -2 * lr)), { count: s.count + 1 }],
+    }),
+  ],
 ];
 
 describe('the conformance checks', () => {

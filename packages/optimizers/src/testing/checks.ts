@@ -7,6 +7,8 @@ import { flatten, releaseReplaced, stateTensors, unflatten } from '../tree.js';
 import type { GradientTransformation, OptState, Params } from '../types.js';
 import { applyIfFinite, type ApplyIfFiniteState } from '../wrappers/apply-if-finite.js';
 import { quadraticProblem, rosenbrockProblem, type TestProblem } from './problems.js';
+import { FusionUnavailableError } from '../program/fusion-unavailable-error.js';
+import { FUSED_TOLERANCE, checkFusedAgreement } from './fused-agreement.js';
 import { stateStructure } from './state-structure.js';
 
 /** How long and how well to minimise one test problem. */
@@ -51,7 +53,8 @@ export type ConformanceCheck =
   | 'stable-structure'
   | 'non-finite'
   | 'flat-memory'
-  | 'bad-input';
+  | 'bad-input'
+  | 'fused-composed';
 
 const converges = (problem: TestProblem, key: 'quadratic' | 'rosenbrock'): ConformanceCheckSpec => ({
   title: `converges on ${problem.name === 'quadratic' ? 'an ill-conditioned convex quadratic' : 'the Rosenbrock function'}`,
@@ -211,6 +214,32 @@ export const CONFORMANCE_CHECKS: Readonly<Record<ConformanceCheck, ConformanceCh
       } finally {
         dispose(extra, p);
         opt.dispose();
+      }
+    },
+  },
+  'fused-composed': {
+    title: 'fused steps (update programs) agree with composed steps, float64 within 1e-12 and float32 within 2e-5 relative',
+    async run({ name, backend, make, quadratic }) {
+      if (!backend.capabilities.programs) {
+        // Nothing to compare: the backend runs programs only through its primitives, so step must say so when asked to fuse.
+        console.warn(`[optimizer conformance] ${name} on ${backend.name}: no compiled programs here; checking that fused: true is refused`);
+        const params = quadraticProblem.init(backend);
+        const grads = quadraticProblem.grads(params);
+        const tx = make(quadratic.lr);
+        const state = tx.init(params);
+        try {
+          expect(() => step(tx, params, grads, state, { fused: true })).toThrow(FusionUnavailableError);
+        } finally {
+          dispose(params, grads, state);
+        }
+        return;
+      }
+      const dtypes = backend.capabilities.float64 ? (['float64', 'float32'] as const) : (['float32'] as const);
+      for (const dtype of dtypes) {
+        const r = await checkFusedAgreement(backend, () => make(quadratic.lr), dtype);
+        expect(r.paths.every((p) => p === 'fused'), `${name} (${dtype}): paths ${r.paths.join(', ')}`).toBe(true);
+        expect(r.hostMismatches, `${name} (${dtype}): host values of the state, fused vs composed`).toEqual([]);
+        expect(r.worst, `${name} (${dtype}): fused vs composed, worst relative difference at ${r.worstAt}`).toBeLessThanOrEqual(FUSED_TOLERANCE[dtype]);
       }
     },
   },

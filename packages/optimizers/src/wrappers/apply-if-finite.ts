@@ -37,6 +37,11 @@ export class NonFiniteGradientsError extends DownhillError {
  * Deciding needs one number on the host each step: the backend must read synchronously
  * (`capabilities.syncRead`: cpu and TensorFlow.js do; WebGPU does not, and gets an `UnsupportedError`).
  *
+ * Update programs: passes them through, after a reduction. Whether the gradients are finite is a
+ * reduction read back on the host (`readSync`), so it runs first; then the chosen branch (the inner
+ * step, or a skipped step) is traced and fused. A backend without synchronous reads (WebGPU) is
+ * refused on both paths: the decision cannot wait for an asynchronous read inside a step.
+ *
  * @param inner - The transformation to protect.
  * @param options - Options:
  * @param options.maxConsecutiveErrors - Non-finite steps in a row to skip before throwing (default 5; 0 throws at once).

@@ -36,6 +36,10 @@ export interface LookaheadOptions {
  *
  * `update` needs `params` (the current fast weights).
  *
+ * Update programs: passes them through. The synchronisation every `k` steps is decided on the host
+ * step count, so a step is traced as a fast step or as a fast step followed by the slow
+ * interpolation, and either is one fused pass per parameter.
+ *
  * @param fast - The inner ("fast") optimizer.
  * @param options - {@link LookaheadOptions}: `syncPeriod` k (default 5), `slowStepSize` α (default 0.5), `resetState`.
  * @returns A transformation with state {@link LookaheadState}.

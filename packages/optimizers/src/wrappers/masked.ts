@@ -23,6 +23,11 @@ export interface MaskedState<S extends OptState = OptState> {
  * The inner transformation sees a tree of the selected parameters only (names unchanged), in
  * `init` and in `update`, so its state holds nothing for the others.
  *
+ * Update programs: passes them through. Under `step`'s tracing the inner transformation's
+ * elementwise math on the selected parameters is recorded like any other, and the unselected
+ * parameters' updates pass unchanged, so a masked chain is still one fused pass per parameter
+ * (parameters inside and outside the mask get different programs).
+ *
  * @param inner - The transformation to apply to the selected parameters.
  * @param mask - A glob or RegExp on dotted names, a predicate `(name, tensor) => boolean`, a list
  *   of these (any may match), or a tree of booleans shaped like the parameters (see {@link ParamMask}).

@@ -27,6 +27,10 @@ export interface MultiStepsState<S extends OptState = OptState> {
  * u_k, s' = inner.update(acc_k, s, params)   then acc ← 0, n ← 0
  * ```
  *
+ * Update programs: passes them through. The boundary test is on the host step count, so each
+ * step is traced as what it is: an accumulating step (one program adding the gradient into the
+ * accumulator, parameters unchanged) or an applying one (the average fed to the inner program).
+ *
  * @param inner - The transformation applied to the averaged gradients.
  * @param k - How many calls to accumulate (an integer ≥ 1; 1 is the inner transformation itself).
  * @returns A transformation with state {@link MultiStepsState}.

@@ -26,6 +26,10 @@ export interface MultiTransformOptions {
  * uᵢ = transforms[label(nameᵢ)](g restricted to that group)ᵢ
  * ```
  *
+ * Update programs: passes them through. Each group's transformation is traced on its own
+ * parameters, so every group runs fused; parameters whose groups differ get different programs, and
+ * `step` runs one `runProgram` call per distinct program.
+ *
  * @param transforms - One transformation per group name.
  * @param labels - A function `(name, tensor) => group`, or `{ group: pattern | pattern[] }` where a
  *   pattern is a glob on dotted names (`'**.bias'`), a RegExp or a predicate (see {@link ParamPattern}).

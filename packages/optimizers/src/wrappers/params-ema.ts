@@ -32,6 +32,9 @@ export interface ParamsEmaState {
  *
  * `update` needs `params`.
  *
+ * Update programs: fused with the rest of the chain. The average's update is elementwise math over
+ * the parameter, the incoming update and the average, recorded into the same program.
+ *
  * @param decay - The weight of the past, in [0, 1) (0.999 is common).
  * @param options - Options:
  * @param options.debias - Start from zero and correct the bias (default true), or start from the initial parameters.
