@@ -13,7 +13,6 @@ describe.each(Object.entries(BUILT_IN_FUSION_CASES))('%s: fused against composed
     '%s in %s',
     async (_v, dtype, make) => {
       const r = await checkFusedAgreement(backend, make, dtype);
-      if (process.env.SHOW_WORST) console.log(`WORST ${_v} ${dtype} ${r.worst.toExponential(2)} ${r.worstAt}`);
       expect(r.paths).toEqual(['fused', 'fused', 'fused', 'fused']);
       expect(r.hostMismatches).toEqual([]);
       expect(r.worst, `worst relative difference at ${r.worstAt}`).toBeLessThanOrEqual(FUSED_TOLERANCE[dtype]);
