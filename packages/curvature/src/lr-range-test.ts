@@ -55,7 +55,7 @@ export interface LrRangeTest {
   readonly diverged: boolean;
 }
 
-const RULE = 'the learning rate at which the smoothed loss decreases fastest with respect to log(lr), among the steps before the smoothed loss reaches its minimum (the "steepest" rule of fastai and torch-lr-finder)';
+const RULE = 'the learning rate at which the smoothed loss decreases fastest with respect to log(lr), between the 10th step and the minimum of the smoothed loss (the "steepest" rule of fastai and torch-lr-finder)';
 
 /**
  * The learning-rate range test (Smith 2017; fastai's `lr_find`, torch-lr-finder): train for a few
@@ -182,7 +182,11 @@ function summarize(lrs: number[], losses: number[], smoothed: number[], diverged
   // Steepest descent of the smoothed loss against log(lr), by central differences, before the minimum.
   let iSteep = 0;
   let slope = Infinity;
-  for (let i = 1; i < Math.max(iMin, 2) && i < last; i++) {
+  // The first steps are skipped, as torch-lr-finder does (`skip_start=10`): the bias-corrected
+  // average of a handful of noisy losses swings more than the trend.
+  const first = Math.min(10, Math.max(1, iMin - 1));
+  iSteep = first;
+  for (let i = first; i < Math.max(iMin, first + 1) && i < last; i++) {
     const d = (smoothed[i + 1] - smoothed[i - 1]) / (Math.log(lrs[i + 1]) - Math.log(lrs[i - 1]));
     if (d < slope) {
       slope = d;
