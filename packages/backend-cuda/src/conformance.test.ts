@@ -1,11 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, it } from 'vitest';
 import { runConformanceSuite } from '@downhill/backend/conformance';
-import { cpu } from '@downhill/backend-cpu';
 import type { Backend } from '@downhill/backend';
 import { cuda } from './cuda.js';
 
-// The shared conformance suite on the CUDA backend in float32 against backend-cpu in float64, where
+// The shared conformance suite on the CUDA backend in float32 against the suite's float64 reference, where
 // tfjs-node-gpu loads and finds a GPU; elsewhere (as on machines without CUDA) skipped, with the
 // reason printed.
 let backend: Backend | undefined;
@@ -21,7 +20,6 @@ if (backend) {
   runConformanceSuite({
     name: 'cuda',
     create: () => backend!,
-    reference: () => cpu(),
     dtypes: ['float32'],
     nativeCount: () => tf.memory().numTensors,
   });

@@ -12,6 +12,7 @@ import { programCases } from './cases-programs.js';
 import { matmulCases } from './cases-matmul.js';
 import { reduceCases } from './cases-reduce.js';
 import { assertArrayKind, assertClose, DEFAULT_TOLERANCES } from './compare.js';
+import { referenceBackend } from './reference-backend.js';
 
 /** Options of {@link runConformanceSuite}. */
 export interface ConformanceOptions {
@@ -19,8 +20,12 @@ export interface ConformanceOptions {
   readonly name: string;
   /** Makes the backend under test (once per suite). */
   readonly create: () => Backend | Promise<Backend>;
-  /** Makes the reference backend; it must have float64 (backend-cpu). */
-  readonly reference: () => Backend | Promise<Backend>;
+  /**
+   * Makes the reference backend; it must have float64. Default: {@link referenceBackend}, the
+   * suite's own float64 JavaScript implementation of every primitive, independent of every backend
+   * (so no backend is compared with itself).
+   */
+  readonly reference?: () => Backend | Promise<Backend>;
   /** The float dtypes to run the computing cases in on the backend under test. */
   readonly dtypes: readonly FloatDType[];
   /** Tolerances per dtype; {@link DEFAULT_TOLERANCES} by default. */
@@ -109,8 +114,7 @@ async function compute(b: Backend, c: ComputeCase, dtype: FloatDType, nativeCoun
  * ```ts
  * // packages/backend-foo/src/conformance.test.ts
  * import { runConformanceSuite } from '@downhill/backend/conformance';
- * import { cpu } from '@downhill/backend-cpu';
- * runConformanceSuite({ name: 'foo', create: () => foo(), reference: () => cpu(), dtypes: ['float32'] });
+ * runConformanceSuite({ name: 'foo', create: () => foo(), dtypes: ['float32'] }); // against the float64 reference
  * ```
  */
 export function runConformanceSuite(options: ConformanceOptions): void {
@@ -126,7 +130,7 @@ export function runConformanceSuite(options: ConformanceOptions): void {
     let reference: Backend;
     beforeAll(async () => {
       backend = await options.create();
-      reference = await options.reference();
+      reference = await (options.reference ?? referenceBackend)();
       if (!reference.capabilities.float64) throw new Error(`conformance: the reference '${reference.name}' has no float64`);
     });
     const checkContext = (): CheckContext => ({ backend, reference, nativeCount, tolerance });
