@@ -138,7 +138,7 @@ describe.skipIf(!hasChromium)(`the optimizer playground in Chromium${hasChromium
   }
 
   it('runs two chosen optimizers, follows a learning rate and a dragged start, and shows the final losses a Node run computes', async () => {
-    const page = await open('?surface=ravine&kappa=20&steps=120&run=sgd,lr:0.02');
+    const page = await open('?surface=ravine&kappa=20&steps=80&run=sgd,lr:0.02');
     let s = await settled(page);
     expect(s.config.runs.map((r) => r.optimizer)).toEqual(['sgd']);
 
@@ -185,7 +185,7 @@ describe.skipIf(!hasChromium)(`the optimizer playground in Chromium${hasChromium
       expect(s.readouts[i].where).not.toBe(afterLr.readouts[i].where);
     }
     const node = await matchesNode(page, s);
-    expect(node.map((r) => r.steps)).toEqual([120, 120, 120]);
+    expect(node.map((r) => r.steps)).toEqual([80, 80, 80]);
 
     // the address restores this view exactly: the same configuration, paths and readouts
     const again = await open(new URL(page.url()).search);
@@ -229,7 +229,7 @@ describe.skipIf(!hasChromium)(`the optimizer playground in Chromium${hasChromium
     await page.close();
   }, 60_000);
 
-  it('draws the four lessons (screenshots): the learning-rate regimes, momentum in a ravine, the saddle, bias correction', async () => {
+  it('draws the lessons (screenshots): the learning-rate regimes, momentum in a ravine, the saddle, bias correction, minibatch noise', async () => {
     const page = await open();
     let s = await settled(page);
     for (const preset of PRESETS) {

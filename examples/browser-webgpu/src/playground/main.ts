@@ -39,8 +39,8 @@ interface PageState {
 const page: PageState = { status: 'starting', generation: 0, query: '', problems: [], summaries: [], readouts: [], paths: [] };
 (globalThis as { __playground?: PageState }).__playground = page;
 
-/** The runs' colours (Tableau 10), readable on the teal shading. */
-const PALETTE = ['#e15759', '#f28e2b', '#4e79a7', '#b07aa1', '#edc948', '#59a14f', '#ff9da7', '#9c755f'];
+/** The runs' colours (Tableau 10, neighbours far apart), readable on the teal shading. */
+const PALETTE = ['#e15759', '#4e79a7', '#f28e2b', '#59a14f', '#b07aa1', '#edc948', '#ff9da7', '#9c755f'];
 const PLOT_MAX = { width: 520, height: 440 };
 const LOSS_BOX = { width: 420, height: 300, margin: 36 };
 const SVG = 'http://www.w3.org/2000/svg';

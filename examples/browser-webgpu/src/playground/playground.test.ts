@@ -2,10 +2,10 @@ import '@downhill/backend-cpu/register';
 import '@downhill/optimizers/register';
 import 'downhill-example-plugin-adabelief/register';
 import { getBackend, type Backend } from '@downhill/backend';
-import { getHyperparams } from '@downhill/optimizers';
+import { getHyperparams, listOptimizers } from '@downhill/optimizers';
 import { Descent, lrRegimes, makeRavine } from 'downhill-example-surfaces';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_CONFIG, decodeConfig, encodeConfig, type PlaygroundConfig } from './config.js';
+import { DEFAULT_CONFIG, SURFACES, decodeConfig, encodeConfig, type PlaygroundConfig } from './config.js';
 import { PRESETS } from './presets.js';
 import { PlaygroundRuns, RunSpecError, formatReadout, makeRun, runToEnd } from './run.js';
 import { scheduleOf } from './schedules.js';
@@ -119,6 +119,20 @@ describe('runs', () => {
     expect(formatReadout(failed)).toEqual({ steps: '0', loss: '—', lr: '—', where: 'failed' });
   });
 
+  it('runs every registered optimizer (the plugin included) with its defaults on every surface', () => {
+    const names = listOptimizers().map((o) => o.name);
+    expect(names).toContain('adabelief');
+    for (const surface of SURFACES) {
+      const c = decodeConfig(`surface=${surface}&steps=5`).config;
+      const summaries = runToEnd(backend, { ...c, runs: names.map((optimizer) => ({ optimizer, options: { lr: 1e-3 }, schedule: 'cosine', biasCorrection: true })) });
+      summaries.forEach((s, i) => {
+        expect(s.error, `${names[i]} on ${surface}`).toBeUndefined();
+        expect(s.steps, `${names[i]} on ${surface}`).toBe(5);
+        expect(Number.isFinite(s.loss), `${names[i]} on ${surface}`).toBe(true);
+      });
+    }
+  });
+
   it('gives the same numbers whether run to the end at once or a few steps at a time, as the page does', () => {
     const c = preset('saddle');
     const once = runToEnd(backend, c);
@@ -155,6 +169,18 @@ describe('the presets show what they say', () => {
     expect(Math.abs(sgd.end[1])).toBeLessThan(0.1);
     expect(Math.abs(adam.end[1])).toBeGreaterThan(0.9);
     expect(Math.abs(rmsprop.end[1])).toBeGreaterThan(0.9);
+  });
+
+  it('minibatch noise: with a constant rate SGD and Adam wander in a cloud; a decaying rate shrinks it', () => {
+    const runs = new PlaygroundRuns(backend, preset('noise'));
+    runs.advance(Infinity);
+    const [constant, cosine, adam] = runs.runs.map((r) => {
+      const late = r.descent!.losses.slice(100).sort((a, b) => a - b);
+      return late[Math.floor(late.length / 2)];
+    });
+    expect(cosine).toBeLessThan(constant / 5);
+    expect(cosine).toBeLessThan(adam / 5);
+    runs.dispose();
   });
 
   it("bias correction: the uncorrected first step is (1 − b1)/√(1 − b2) ≈ 3.16 times the corrected one's", () => {

@@ -3,7 +3,7 @@ import type { PlaygroundConfig, RunSpec } from './config.js';
 
 /** A configuration worth a look, with what it shows. */
 export interface Preset {
-  readonly id: 'regimes' | 'momentum' | 'saddle' | 'bias';
+  readonly id: 'regimes' | 'momentum' | 'saddle' | 'bias' | 'noise';
   /** The button's text. */
   readonly title: string;
   readonly config: PlaygroundConfig;
@@ -25,8 +25,8 @@ const run = (optimizer: string, options: Record<string, number | boolean>, more:
 const REGIMES_L = 4;
 
 /**
- * The playground's four lessons: the learning rate's regimes, momentum in a ravine, the saddle,
- * and Adam's bias correction.
+ * The playground's lessons: the learning rate's regimes, momentum in a ravine, the saddle, Adam's
+ * bias correction, and minibatch noise.
  */
 export const PRESETS: readonly Preset[] = [
   {
@@ -93,5 +93,22 @@ export const PRESETS: readonly Preset[] = [
     explanation:
       'Adam’s moments start at zero, so early on they underestimate: m by the factor 1 − β1ᵗ, v by 1 − β2ᵗ. Bias correction divides both back out. ' +
       'Without it, with β1 = 0.9 and β2 = 0.999, the step m/√v is several times too large in the first tens of steps (at t = 10: (1 − 0.9¹⁰)/√(1 − 0.999¹⁰) ≈ 6.5): the uncorrected run leaps across the ravine before it settles.',
+  },
+  {
+    id: 'noise',
+    title: 'Minibatch noise',
+    config: {
+      surface: 'noisy',
+      kappa: 50,
+      noise: 1,
+      seed: 1,
+      start: [-2.6, 1.2],
+      steps: 200,
+      runs: [run('sgd', { lr: 0.05 }), run('sgd', { lr: 0.05 }, { schedule: 'cosine' }), run('adam', { lr: 0.05 })],
+    },
+    explanation:
+      'Each step sees a minibatch’s gradient: the true gradient plus noise (here of covariance σ²H, σ = 1; all runs see the same minibatches). ' +
+      'With a constant learning rate SGD reaches the bottom quickly and then wanders in a cloud whose size grows with η; decaying η (cosine) shrinks the cloud and the loss keeps falling. ' +
+      'Adam’s steps do not shrink as the gradient’s mean vanishes, since it divides by the noise’s scale: it needs a decaying η too.',
   },
 ];
