@@ -117,7 +117,13 @@ async function main(): Promise<void> {
         const f = await measureFloor(o as Floor['optimizer'], n);
         const key = `${o}/${n}`;
         const prev = floors.get(key);
-        if (!prev || f.floorMs < prev.floorMs) floors.set(key, f);
+        if (!prev) floors.set(key, f);
+        else {
+          // the best of each probe over both passes
+          const bw = f.floorMs < prev.floorMs ? f : prev;
+          const arithMs = Math.min(prev.arithMs, f.arithMs);
+          floors.set(key, { ...bw, arithMs, rooflineMs: Math.max(bw.floorMs, arithMs) });
+        }
       }
     }
   };
@@ -128,6 +134,8 @@ async function main(): Promise<void> {
     for (const impl of plan.optimizerImpls) {
       results.records.push(...(await child('optimizer-step.ts', { impl, sizes: plan.sizes, optimizers: plan.optimizers, budgetMs: plan.optimizerBudgetMs }, implEnv(impl))));
     }
+    // many tensors against one: an Adam step over an MLP's six parameters and over one tensor as large
+    results.records.push(...(await child('optimizer-layout.ts', { impl: 'downhill-cpu', budgetMs: plan.optimizerBudgetMs * 2 }, implEnv('downhill-cpu'))));
     await measureFloors();
     results.floors = [...floors.values()];
   }

@@ -13,11 +13,20 @@
  * - `memcpy`: `TypedArray.prototype.set` from one Float32Array of half the bytes into another.
  *
  * A scalar JavaScript loop `a[i] = a[i]·0.5 + b[i]` is timed too, for comparison only.
+ *
+ * The **roofline** is the larger of that bandwidth floor and an arithmetic floor: the shortest time
+ * the machine takes to do the update's unavoidable slow arithmetic, one square root and one
+ * division per element for Adam and RMSProp (none for SGD), on values already in registers
+ * (`arith` in `stream.wat`: eight independent SIMD chains, so throughput bounds it). Below 1e6
+ * parameters the data sits in cache and the arithmetic can be the larger one.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
+
+/** Square roots and divisions per parameter that an update cannot avoid (each one of each, or none). */
+export const SLOW_OPS_PER_PARAM = { adam: 1, sgdMomentum: 0, rmsprop: 1 } as const;
 
 /** Bytes an update must move per parameter (each array read once, each updated array written once, float32). */
 export const BYTES_PER_PARAM = {
@@ -41,12 +50,17 @@ export interface Floor {
   readonly streamGBs: number;
   readonly memcpyGBs: number;
   readonly jsLoopGBs: number;
+  /** The arithmetic floor: best time of the square roots and divisions on values in registers, ms (0 for SGD). */
+  readonly arithMs: number;
+  /** The roofline: the larger of `floorMs` and `arithMs`. */
+  readonly rooflineMs: number;
 }
 
 interface StreamExports {
   memory: { buffer: ArrayBuffer; grow(pages: number): number };
   stream4(p: number, g: number, m: number, v: number, n: number): void;
   stream3(p: number, g: number, s: number, n: number): void;
+  arith(n: number): number;
 }
 
 let probe: StreamExports | undefined;
@@ -72,6 +86,7 @@ async function streamProbe(): Promise<StreamExports> {
     probe.stream3(0, 4096, 8192, 1024);
   }
   new Float32Array(probe.memory.buffer, 0, 4096 * 4).fill(0);
+  for (let i = 0; i < 2000; i++) probe.arith(1024);
   return probe;
 }
 
@@ -115,15 +130,23 @@ export async function measureFloor(optimizer: keyof typeof BYTES_PER_PARAM, n: n
     for (let i = 0, len = a.length; i < len; i++) a[i] = a[i] * 0.5 + b[i];
   }, Math.min(runs, 10));
 
+  // arithmetic: the update's square roots and divisions, on registers
+  let sink = 0;
+  const arithMs = SLOW_OPS_PER_PARAM[optimizer] === 0 ? 0 : best(() => (sink += e.arith(n)), runs);
+  if (Number.isNaN(sink)) throw new Error('arithmetic probe: NaN');
+
   const streamGBs = gbs(streamMs, bytes);
   const memcpyGBs = gbs(copyMs, 2 * src.byteLength);
+  const floorMs = (bytes / (Math.max(streamGBs, memcpyGBs) * 1e9)) * 1e3;
   return {
     optimizer,
     n,
     bytes,
-    floorMs: (bytes / (Math.max(streamGBs, memcpyGBs) * 1e9)) * 1e3,
+    floorMs,
     streamGBs,
     memcpyGBs,
     jsLoopGBs: gbs(loopMs, 12 * a.length),
+    arithMs,
+    rooflineMs: Math.max(floorMs, arithMs),
   };
 }

@@ -29,10 +29,11 @@ function x(r: number): string {
 }
 
 /** The floor of an update in ms and the bandwidth behind it. */
-function floorOf(res: Results, opt: string, n: number): { ms: number; gbs: number; f: Floor } | undefined {
+function floorOf(res: Results, opt: string, n: number): { ms: number; roof: number; gbs: number; f: Floor } | undefined {
   const f = res.floors.find((q) => q.optimizer === opt && q.n === n);
   if (!f) return undefined;
-  return { ms: f.floorMs, gbs: f.bytes / (f.floorMs / 1e3) / 1e9, f };
+  // records written before the roofline existed have no arithmetic floor
+  return { ms: f.floorMs, roof: f.rooflineMs ?? f.floorMs, gbs: f.bytes / (f.floorMs / 1e3) / 1e9, f };
 }
 
 export function renderReport(res: Results): string {
@@ -76,14 +77,27 @@ export function renderReport(res: Results): string {
         `(read p, g, buf; write p, buf), RMSProp ${BYTES_PER_PARAM.rmsprop} (read p, g, ν; write p, ν)), over a working set of the same size ` +
         '(the same cache level: 1e5 and 1e6 parameters fit in this CPU\'s caches, 1e7 streams from DRAM). Two probes, best of many runs each, ' +
         'the faster one counts: a WebAssembly SIMD loop with the update\'s own access pattern and next to no arithmetic (`bench/src/stream.wat`), ' +
-        'and `TypedArray.prototype.set` (memcpy). The brief counted 16 bytes for SGD with momentum; counted like Adam\'s 28 it is 20.',
+        'and `TypedArray.prototype.set` (memcpy). The brief counted 16 bytes for SGD with momentum; counted like Adam\'s 28 it is 20. ' +
+        'The **roofline** is the larger of that bandwidth floor and the **arithmetic floor**: the shortest time this machine took to do the ' +
+        'update\'s unavoidable square root and division per element (Adam, RMSProp; none for SGD) on values already in registers ' +
+        '(`arith` in `bench/src/stream.wat`, eight independent SIMD chains). Each cell gives the median over the roofline.',
       '',
     );
     if (res.floors.length) {
       out.push(
         table(
-          ['optimizer', 'n', 'bytes moved', 'floor (ms)', 'stream probe (GB/s)', 'memcpy (GB/s)', 'scalar JS loop (GB/s)'],
-          res.floors.map((f) => [OPT_LABEL[f.optimizer], SIZE_LABEL(f.n), `${(f.bytes / 1e6).toFixed(1)} MB`, fmtMs(f.floorMs), f.streamGBs.toFixed(1), f.memcpyGBs.toFixed(1), f.jsLoopGBs.toFixed(1)]),
+          ['optimizer', 'n', 'bytes moved', 'bandwidth floor (ms)', 'arithmetic floor (ms)', 'roofline (ms)', 'stream probe (GB/s)', 'memcpy (GB/s)', 'scalar JS loop (GB/s)'],
+          res.floors.map((f) => [
+            OPT_LABEL[f.optimizer],
+            SIZE_LABEL(f.n),
+            `${(f.bytes / 1e6).toFixed(1)} MB`,
+            fmtMs(f.floorMs),
+            f.arithMs === undefined ? '—' : f.arithMs === 0 ? 'none' : fmtMs(f.arithMs),
+            fmtMs(f.rooflineMs ?? f.floorMs),
+            f.streamGBs.toFixed(1),
+            f.memcpyGBs.toFixed(1),
+            f.jsLoopGBs.toFixed(1),
+          ]),
         ),
         '',
       );
@@ -99,11 +113,40 @@ export function renderReport(res: Results): string {
           if (!r) return '—';
           if (r.error) return `error: ${r.error}`;
           const med = r.median as number;
-          return `${fmtMs(med)} [${fmtMs(r.min as number)}]<br>${f ? x(med / f.ms) : ''}`;
+          return `${fmtMs(med)} [${fmtMs(r.min as number)}]<br>${f ? `${x(med / f.roof)} roofline${f.roof !== f.ms ? `, ${x(med / f.ms)} bandwidth` : ''}` : ''}`;
         });
-        return [SIZE_LABEL(n), f ? `${fmtMs(f.ms)}<br>(${f.gbs.toFixed(1)} GB/s)` : '—', ...cells];
+        return [SIZE_LABEL(n), f ? `${fmtMs(f.roof)}<br>(bandwidth ${fmtMs(f.ms)}, ${f.gbs.toFixed(1)} GB/s)` : '—', ...cells];
       });
-      out.push(table(['n', 'floor', ...impls.map((i) => `\`${i}\``)], rows), '');
+      out.push(table(['n', 'roofline', ...impls.map((i) => `\`${i}\``)], rows), '');
+    }
+    const layout = by('optimizer-layout');
+    if (layout.length) {
+      out.push('### Many tensors against one', '');
+      out.push(
+        'One Adam step (`step(..., { inPlace: true })`) over the six parameters of an MLP 784-512-256-10 (three weight matrices, three ' +
+          'biases: 535,818 values) against one step over a single tensor of the same size: the ratio is the cost of many tensors ' +
+          '(per-tensor bookkeeping, crossings into the kernels).',
+        '',
+      );
+      const flat = layout.find((r) => r.layout === 'flat' && !r.error);
+      out.push(
+        table(
+          ['implementation', 'layout', 'tensors', 'path', 'ms (median [best])', 'vs one tensor'],
+          layout.map((r) =>
+            r.error
+              ? [`\`${r.impl}\``, String(r.layout), String(r.tensors), '', `error: ${r.error}`, '']
+              : [
+                  `\`${r.impl}\``,
+                  String(r.layout),
+                  String(r.tensors),
+                  String(r.path),
+                  `${fmtMs(r.median as number)} [${fmtMs(r.min as number)}]`,
+                  flat ? x((r.median as number) / (flat.median as number)) : '—',
+                ],
+          ),
+        ),
+        '',
+      );
     }
   }
 

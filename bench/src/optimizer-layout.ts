@@ -1,0 +1,59 @@
+/**
+ * Child program: one Adam step over the parameters of an MLP 784-512-256-10 (six tensors: three
+ * weight matrices and three biases, 535,818 float32 values) against one step over a single tensor
+ * of the same total size, with downhill's `step(..., { inPlace: true })`. The ratio is what many
+ * tensors cost over one: per-tensor bookkeeping and crossings into the kernels. Prints one result
+ * line per layout.
+ */
+import type { Tensor } from '@downhill/backend';
+import { downhillBackend, type ImplId } from './impls.js';
+import { childConfig, emit, measure, randomF32 } from './util.js';
+
+export interface LayoutConfig {
+  readonly impl: ImplId;
+  readonly budgetMs: number;
+}
+
+/** The parameter shapes of an MLP 784-512-256-10. */
+export const MLP_SHAPES: readonly (readonly number[])[] = [[784, 512], [512], [512, 256], [256], [256, 10], [10]];
+
+async function main(): Promise<void> {
+  const cfg = childConfig<LayoutConfig>();
+  const b = await downhillBackend(cfg.impl);
+  const o = await import('@downhill/optimizers');
+  const total = MLP_SHAPES.reduce((s, shape) => s + shape.reduce((x, y) => x * y, 1), 0);
+  const layouts: [string, (readonly number[])[]][] = [
+    ['mlp', MLP_SHAPES.map((s) => [...s])],
+    ['flat', [[total]]],
+  ];
+  for (const [layout, shapes] of layouts) {
+    const tx = o.adam(1e-3);
+    let params: Record<string, Tensor> = {};
+    const grads: Record<string, Tensor> = {};
+    shapes.forEach((shape, i) => {
+      const n = shape.reduce((x, y) => x * y, 1);
+      params[`t${i}`] = b.tensor(randomF32(n, 1 + i), shape);
+      grads[`t${i}`] = b.tensor(randomF32(n, 20 + i, 1e-2), shape);
+    });
+    let state = tx.init(params);
+    let path = '';
+    const step = () => {
+      const r = o.step(tx, params, grads, state, { inPlace: true });
+      params = r.params as typeof params;
+      state = r.state;
+      path = r.path;
+    };
+    try {
+      const timing = await measure(step, { warmup: 30, minReps: 15, maxReps: 600, budgetMs: cfg.budgetMs });
+      const value = (await params.t0.read())[0];
+      if (!Number.isFinite(value)) throw new Error(`the parameter became ${value}`);
+      emit({ suite: 'optimizer-layout', impl: cfg.impl, optimizer: 'adam', layout, tensors: shapes.length, n: total, path, ...timing });
+    } catch (e) {
+      emit({ suite: 'optimizer-layout', impl: cfg.impl, optimizer: 'adam', layout, tensors: shapes.length, n: total, error: (e as Error).message });
+    } finally {
+      b.dispose([params as never, grads as never, o.stateTensors(state) as never]);
+    }
+  }
+}
+
+await main();
