@@ -1,6 +1,6 @@
 /**
  * `@downhill/backend-cpu`: the pure TypeScript backend of downhill. float32 and float64 on typed
- * arrays, synchronous reads, fused sgd/adam/rmsprop updates in place; the embedded default and the
+ * arrays, synchronous reads, compiled elementwise programs in place; the embedded default and the
  * numerical oracle (float64) every other backend is tested against.
  *
  * Import `@downhill/backend-cpu/register` to register it as `cpu` for `getBackend` and

@@ -27,8 +27,8 @@ interface NodeBackendFlags {
 
 /**
  * The CUDA backend: TensorFlow.js's `tensorflow` backend from tfjs-node-gpu (libtensorflow on CUDA)
- * through `@downhill/backend-tfjs`. float32, int32 and bool; synchronous reads; the fused
- * optimizer updates in TensorFlow ops.
+ * through `@downhill/backend-tfjs`. float32, int32 and bool; synchronous reads; elementwise
+ * programs through the primitives.
  *
  * tfjs-node-gpu is an optional peer dependency, imported only here, on first use: importing this
  * package never needs it. Where it is missing or cannot load, or where TensorFlow finds no CUDA

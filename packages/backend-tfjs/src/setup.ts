@@ -52,8 +52,8 @@ async function loadWasm(wasmPaths: string | undefined): Promise<void> {
 
 /**
  * Sets up a TensorFlow.js backend, makes it the active one, and returns a downhill backend over it
- * (named `tfjs-<tfBackend>`): float32, int32 and bool (no float64), synchronous reads, fused
- * sgd/adam/rmsprop in tfjs ops, not in place.
+ * (named `tfjs-<tfBackend>`): float32, int32 and bool (no float64), synchronous reads, elementwise
+ * programs through the primitives, not in place.
  *
  * TensorFlow.js has one global engine: two downhill backends over different tfjs backends cannot
  * compute side by side; each kernel checks `tf.getBackend()` and throws `BackendMismatchError`

@@ -1,7 +1,7 @@
 /**
  * `@downhill/backend-webgpu`: TensorFlow.js's WebGPU backend through `@downhill/backend-tfjs`,
  * set up for browsers (`navigator.gpu`) and for Node (Dawn through the `webgpu` npm package), with
- * the fused optimizer updates `sgd`, `adam` and `rmsprop` as WGSL kernels of one dispatch each.
+ * compiled elementwise programs: generated WGSL, one dispatch per tensor group.
  *
  * Import `@downhill/backend-webgpu/register` to register it as `webgpu` (priority 200 on a GPU,
  * 50 on a software adapter such as Mesa's llvmpipe, below the CPU backends).

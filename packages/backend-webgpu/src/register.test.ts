@@ -42,7 +42,7 @@ describe('@downhill/backend-webgpu/register', () => {
       return;
     }
     expect(sel.name).toBe('webgpu');
-    expect(sel.reason).toMatch(/^webgpu \(TensorFlow\.js WebGPU with fused WGSL optimizer updates\): the highest-priority backend that started here$/);
+    expect(sel.reason).toMatch(/^webgpu \(TensorFlow\.js WebGPU with generated WGSL programs\): the highest-priority backend that started here$/);
     expect(webgpuInfo(sel.backend)?.route).toMatch(/^Dawn (vulkan \(core\)|opengles \(compatibility\))$/);
     const y = sel.backend.scope(() => sel.backend.matmul(sel.backend.tensor([1, 2, 3, 4], [2, 2]), sel.backend.tensor([0, 1, 1, 0], [2, 2])));
     expect([...(await y.read())]).toEqual([2, 1, 4, 3]);

@@ -25,7 +25,7 @@ if (!hasBackend('webgpu')) {
   registerBackend({
     name: 'webgpu',
     priority: 200,
-    description: 'TensorFlow.js WebGPU with fused WGSL optimizer updates',
+    description: 'TensorFlow.js WebGPU with generated WGSL programs',
     create: () => webgpu(optionsFromEnv()),
     rank: (backend) => {
       const software = webgpuInfo(backend)?.software;

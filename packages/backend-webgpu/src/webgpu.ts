@@ -39,8 +39,8 @@ const INFO = new WeakMap<Backend, WebGPUInfo>();
 
 /**
  * The WebGPU backend: TensorFlow.js's WebGPU backend through `@downhill/backend-tfjs`, with the
- * fused optimizer updates (`sgd`, `adam`, `rmsprop`) as hand-written WGSL kernels, one dispatch
- * per parameter tensor. float32, int32 and bool; reads are asynchronous only.
+ * compiled elementwise programs (generated WGSL, cached; one dispatch per tensor group, all groups
+ * of a call in one command buffer). float32, int32 and bool; reads are asynchronous only.
  *
  * In browsers the device comes from `navigator.gpu`; in Node from Dawn through the `webgpu` npm
  * package (an optional peer dependency), with Dawn's backend and WebGPU's feature level chosen by
