@@ -24,6 +24,11 @@ export interface ScaleByBeliefOptions {
  * Rescales updates by the belief in the gradient (Zhuang et al. 2020): AdaBelief's direction, to be
  * chained with a learning rate. Built from the public API of `@downhill/optimizers` only.
  *
+ * The per-parameter closure below is the whole update rule, written once with the backend's
+ * elementwise ops. Called with real tensors it is the composed path; `step` also traces it with
+ * symbolic tensors into an update program, which every backend that compiles programs (backend-cpu,
+ * backend-webgpu) runs fused, with the rest of the chain, in one pass: no kernel of its own.
+ *
  * ```text
  * m ← b1·m + (1 − b1)·g
  * s ← b2·s + (1 − b2)·(g − m)² + ε
