@@ -49,7 +49,7 @@ async function main(): Promise<void> {
       page.losses.push(loss);
       page.times.push(performance.now() - start);
       page.path = p;
-      $('status').textContent = `step ${s + 1}: loss ${loss.toExponential(3)} (${p === 'fused' ? 'fused Adam kernel' : 'composed Adam'})`;
+      $('status').textContent = `step ${s + 1}: loss ${loss.toExponential(3)} (${p === 'fused' ? 'fused Adam program' : 'composed Adam'})`;
       if (++frame % 10 === 0) {
         draw();
         await new Promise((r) => requestAnimationFrame(r)); // let the page paint
@@ -61,7 +61,7 @@ async function main(): Promise<void> {
   page.status = 'done';
   const first = page.losses[0];
   const last = page.losses[page.losses.length - 1];
-  $('status').textContent = `done: loss ${first.toExponential(3)} → ${last.toExponential(3)} in ${page.losses.length} steps on ${backend.name} (${path === 'fused' ? 'fused Adam kernel' : 'composed Adam'})`;
+  $('status').textContent = `done: loss ${first.toExponential(3)} → ${last.toExponential(3)} in ${page.losses.length} steps on ${backend.name} (${path === 'fused' ? 'fused Adam program' : 'composed Adam'})`;
 }
 
 main().catch((e: unknown) => {

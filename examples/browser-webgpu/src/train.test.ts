@@ -14,7 +14,7 @@ describe('train (the page’s loop, on the CPU backend)', () => {
     expect(losses).toHaveLength(steps);
     expect(seen.filter((_, i) => i % 2 === 0)).toEqual(Array.from({ length: steps }, (_, i) => i));
     expect(losses[steps - 1]).toBeLessThan(0.1 * losses[0]);
-    expect(path).toBe('fused'); // backend-cpu offers the fused Adam kernel too
+    expect(path).toBe('fused'); // backend-cpu compiles the update program too
     expect(b.memory().tensors).toBe(0);
   });
 });

@@ -21,7 +21,7 @@ export interface TrainOptions {
 export interface TrainResult {
   /** The loss before each step. */
   readonly losses: number[];
-  /** Which path the optimizer took: one fused kernel per parameter, or composed primitives. */
+  /** Which path the optimizer took: Adam's update program run fused by the backend, or composed primitives. */
   readonly path: StepResult['path'];
 }
 
@@ -73,7 +73,7 @@ export function lossAndGrads(b: Backend, x: Tensor, y: Tensor, p: Params): { los
  *
  * @param b - The backend (WebGPU in the page, CPU when WebGPU is absent).
  * @param options - Steps, width, learning rate, data size and a loss callback.
- * @returns The losses and the optimizer's path (`fused` on backends with a fused Adam kernel).
+ * @returns The losses and the optimizer's path (`fused` on backends that compile programs).
  * @example
  * ```ts
  * const { losses } = await train(cpu(), { steps: 100 });
