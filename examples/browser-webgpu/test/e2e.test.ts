@@ -73,7 +73,7 @@ describe.skipIf(!hasChromium)(`browser example in Chromium${hasChromium ? '' : '
     }
   }
 
-  it('trains on WebGPU with the fused Adam kernel, and the loss goes down', async () => {
+  it('trains on WebGPU with the fused Adam program, and the loss goes down', async () => {
     // 100 steps: software WebGPU spends seconds compiling the shaders, then tens of ms a step.
     const s = await run('?steps=100');
     expect(s.backend).toBe('webgpu');
