@@ -16,7 +16,9 @@ import {
 } from './index.js';
 
 const b = cpu();
-const NUM_RUNS = 8;
+/** First-order runs per loss (as the primitive rules); second-order runs per loss. */
+const NUM_RUNS = 100;
+const NUM_RUNS_ORDER2 = 20;
 
 // A batch of examples: predictions, a second float tensor, integer labels, signs, a distribution and weights.
 const batch = fc
@@ -91,6 +93,20 @@ describe('gradients match finite differences (float64, property-based)', () => {
         b.dispose(ins);
       }),
       { numRuns: NUM_RUNS },
+    );
+  });
+});
+
+describe('second derivatives match finite differences of gradients (float64, property-based)', () => {
+  it.each(CASES)('$name', async ({ inputs, loss }) => {
+    await fc.assert(
+      fc.asyncProperty(batch, async (g) => {
+        const ins = { ...inputs(g), w: f64(g.w, [g.n]) };
+        const report = await checkGrads((i: Record<string, TensorLike>) => loss(g, i), ins, { order: 2, rtol: 1e-4, atol: 1e-6 });
+        expect(report.ok).toBe(true);
+        b.dispose(ins);
+      }),
+      { numRuns: NUM_RUNS_ORDER2 },
     );
   });
 });
