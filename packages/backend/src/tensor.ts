@@ -1,9 +1,16 @@
-import type { Backend } from './backend.js';
+import { SPECIFICATION_VERSION, type Backend } from './backend.js';
 import type { DType, TypedArray } from './dtype.js';
 import { fmtShape } from './errors.js';
 import type { Shape } from './shape.js';
 
 let nextId = 0;
+
+/**
+ * The mark every tensor carries, the same in every copy of this package that speaks the same
+ * backend specification: a plugin installed with its own copy of `@downhill/backend` (through its
+ * own `@downhill/optimizers`) sees the application's tensors as tensors (`x instanceof Tensor`).
+ */
+const BRAND = Symbol.for(`@downhill/backend/Tensor@${SPECIFICATION_VERSION}`);
 
 /**
  * An opaque handle to data that one backend owns: a shape, a dtype, and storage only that backend
@@ -39,6 +46,14 @@ export class Tensor {
   _disposed = false;
   /** @internal set by `backend.keep`: scopes leave the tensor alive. */
   _kept = false;
+
+  /**
+   * `x instanceof Tensor` holds for a tensor made by any copy of `@downhill/backend` with this
+   * specification version (one program can load several copies: a plugin package brings its own).
+   */
+  static [Symbol.hasInstance](x: unknown): boolean {
+    return typeof x === 'object' && x !== null && (x as Record<symbol, unknown>)[BRAND] === true;
+  }
 
   /** @internal use a backend's methods to make tensors. */
   constructor(backend: Backend, storage: unknown, shape: Shape, dtype: DType, size: number) {
@@ -102,3 +117,5 @@ export function forEachTensor(value: unknown, fn: (t: Tensor) => void, seen = ne
     for (const v of Object.values(value)) forEachTensor(v, fn, seen);
   }
 }
+
+Object.defineProperty(Tensor.prototype, BRAND, { value: true, enumerable: false, writable: false, configurable: false });

@@ -8,6 +8,7 @@ export {
   optimizerNameOf,
   OptimizerNotFoundError,
   DuplicateOptimizerError,
+  RegistryContractError,
   type OptimizerFactory,
   type OptimizerInfo,
   type OptimizerOptions,

@@ -113,3 +113,35 @@ describe('registerOptimizer / createOptimizer', () => {
     expect(() => createOptimizer('my_opt2', { lr: 1 })).toThrow(/not a gradient transformation/);
   });
 });
+
+describe('one registry per process, whichever copy of the package registers', () => {
+  it('a second copy of the module (as a plugin installed with its own @downhill/optimizers loads) shares the registry', async () => {
+    // The query string makes Vite load the file again as a separate module: its own code, its own module state.
+    const other = (await import('./registry.js?second-copy' as string)) as typeof import('./registry.js');
+    expect(other.registerOptimizer).not.toBe(registerOptimizer);
+    other.registerOptimizer('from-other-copy', ({ lr }) => adam(lr), { description: 'registered by another copy' });
+    try {
+      expect(hasOptimizer('from-other-copy')).toBe(true);
+      expect(listOptimizers()).toContainEqual({ name: 'from-other-copy', description: 'registered by another copy' });
+      const tx = createOptimizer('from-other-copy', { lr: 0.1 });
+      expect(optimizerNameOf(tx)).toBe('from-other-copy');
+      // and back: the built-in ones (registered by this copy) are seen by the other copy
+      expect(other.hasOptimizer('adam')).toBe(true);
+      expect(() => other.registerOptimizer('adam', ({ lr }) => adam(lr))).toThrow(/an optimizer named 'adam' is already registered/);
+    } finally {
+      other.unregisterOptimizer('from-other-copy');
+    }
+    expect(hasOptimizer('from-other-copy')).toBe(false);
+  });
+
+  it('names a copy of another registry contract when a name is missing', () => {
+    const contracts = (globalThis as Record<symbol, unknown>)[Symbol.for('@downhill/optimizers/registry-contracts')] as Set<number>;
+    expect([...contracts]).toContain(1);
+    contracts.add(99);
+    try {
+      expect(() => createOptimizer('adan', { lr: 1 })).toThrow(/no optimizer named 'adan' is registered; registered: .*; a copy of @downhill\/optimizers with another registry contract \(99, this one speaks 1\) is loaded too/);
+    } finally {
+      contracts.delete(99);
+    }
+  });
+});

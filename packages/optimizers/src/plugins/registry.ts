@@ -49,9 +49,59 @@ interface Registration {
   readonly description: string;
 }
 
-const registry = new Map<string, Registration>();
-/** The registry name each transformation made by `createOptimizer` came from. */
-const madeBy = new WeakMap<object, string>();
+/**
+ * The registry's contract: what a registration holds and what a factory is called with and must
+ * return. Copies of this package that share the number share one registry; change the number
+ * when the contract changes.
+ */
+const CONTRACT = 1;
+
+/** The process-wide registry, shared by every copy of this package that speaks the same contract. */
+interface Store {
+  readonly contract: number;
+  readonly registry: Map<string, Registration>;
+  /** The registry name each transformation made by `createOptimizer` came from. */
+  readonly madeBy: WeakMap<object, string>;
+}
+
+/** Which registry contracts copies of this package loaded in this process speak (to explain a name missing from another copy's registry). */
+const CONTRACTS = Symbol.for('@downhill/optimizers/registry-contracts');
+
+/** A copy of `@downhill/optimizers` that finds a registry it cannot share (another contract under the same key). */
+export class RegistryContractError extends DownhillError {
+  constructor(message: string) {
+    super('OPTIMIZER_REGISTRY_CONTRACT', message);
+  }
+}
+
+/**
+ * One registry per process, kept on `globalThis` under `Symbol.for('@downhill/optimizers/registry@<contract>')`:
+ * a plugin built and installed with its own copy of `@downhill/optimizers` (outside the
+ * application's `node_modules`, or a second version) registers where the application's copy
+ * looks. The key carries the contract, and the store its contract number, checked on every use.
+ */
+function store(): Store {
+  const g = globalThis as Record<symbol, unknown>;
+  const key = Symbol.for(`@downhill/optimizers/registry@${CONTRACT}`);
+  let s = g[key] as Store | undefined;
+  if (s === undefined) {
+    s = { contract: CONTRACT, registry: new Map(), madeBy: new WeakMap() };
+    Object.defineProperty(g, key, { value: s, enumerable: false, writable: false, configurable: false });
+    const contracts = (g[CONTRACTS] ??= new Set<number>()) as Set<number>;
+    contracts.add(CONTRACT);
+  } else if (s === null || typeof s !== 'object' || s.contract !== CONTRACT || !(s.registry instanceof Map) || !(s.madeBy instanceof WeakMap)) {
+    throw new RegistryContractError(
+      `@downhill/optimizers: the optimizer registry on globalThis (${String(key)}) does not speak registry contract ${CONTRACT} (it says ${JSON.stringify((s as { contract?: unknown } | null)?.contract ?? null)}); two incompatible copies of @downhill/optimizers are loaded: install one version`,
+    );
+  }
+  return s;
+}
+
+/** Registry contracts other copies loaded in this process speak, besides this one's. */
+function otherContracts(): number[] {
+  const contracts = (globalThis as Record<symbol, unknown>)[CONTRACTS] as Set<number> | undefined;
+  return contracts ? [...contracts].filter((c) => c !== CONTRACT) : [];
+}
 
 const NAME = /^[a-z0-9][a-z0-9_-]*$/i;
 
@@ -80,6 +130,7 @@ export function registerOptimizer(name: string, factory: OptimizerFactory, { des
   if (typeof factory !== 'function') {
     throw new InvalidArgumentError(`registerOptimizer('${name}'): expected a factory function (options) => GradientTransformation, got ${typeof factory}`);
   }
+  const { registry } = store();
   if (registry.has(name)) {
     throw new DuplicateOptimizerError(
       `registerOptimizer: an optimizer named '${name}' is already registered${registry.get(name)!.description ? ` (${registry.get(name)!.description})` : ''}; choose another name, or unregisterOptimizer('${name}') first`,
@@ -90,7 +141,7 @@ export function registerOptimizer(name: string, factory: OptimizerFactory, { des
 
 /** Whether an optimizer of that name is registered. */
 export function hasOptimizer(name: string): boolean {
-  return registry.has(name);
+  return store().registry.has(name);
 }
 
 /**
@@ -103,7 +154,7 @@ export function hasOptimizer(name: string): boolean {
  * ```
  */
 export function listOptimizers(): OptimizerInfo[] {
-  return [...registry.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, r]) => ({ name, description: r.description }));
+  return [...store().registry.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, r]) => ({ name, description: r.description }));
 }
 
 /**
@@ -137,12 +188,15 @@ export function createOptimizer(spec: string | ({ readonly name: string } & Opti
   } else {
     throw new InvalidArgumentError(`createOptimizer: expected a name or { name, lr, ...options }, got ${spec === null ? 'null' : typeof spec}`);
   }
+  const { registry, madeBy } = store();
   const reg = registry.get(name);
   if (!reg) {
     const known = [...registry.keys()].sort();
+    const others = otherContracts();
     throw new OptimizerNotFoundError(
       `createOptimizer: no optimizer named '${name}' is registered; registered: ${known.length ? known.join(', ') : 'none'}` +
-        (known.length ? '' : " (import '@downhill/optimizers/register' for the built-in ones)"),
+        (known.length ? '' : " (import '@downhill/optimizers/register' for the built-in ones)") +
+        (others.length ? `; a copy of @downhill/optimizers with another registry contract (${others.join(', ')}, this one speaks ${CONTRACT}) is loaded too, and its registrations are not shared: install one version` : ''),
     );
   }
   if (opts === undefined || opts === null || typeof opts !== 'object') {
@@ -161,7 +215,7 @@ export function createOptimizer(spec: string | ({ readonly name: string } & Opti
 
 /** The registry name a transformation was made under by `createOptimizer`, if it was. */
 export function optimizerNameOf(tx: GradientTransformation): string | undefined {
-  return madeBy.get(tx);
+  return store().madeBy.get(tx);
 }
 
 /**
@@ -169,7 +223,7 @@ export function optimizerNameOf(tx: GradientTransformation): string | undefined 
  * @internal
  */
 export function unregisterOptimizer(name: string): boolean {
-  return registry.delete(name);
+  return store().registry.delete(name);
 }
 
 function describe(v: unknown): string {
