@@ -26,7 +26,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative, sep } from 'node:path';
 import { promisify } from 'node:util';
 import ts from 'typescript';
-import { packAll } from '../pack.mjs';
+import { tarballFiles } from '../pack.mjs';
+import { packAllInto } from '../pack-all.mjs';
 import { publishablePackages, root } from '../workspace-packages.mjs';
 
 const run = promisify(execFile);
@@ -54,6 +55,14 @@ for (const file of ['alone/optimizers-alone.mjs', 'alone/use-plugin.mjs', 'plugi
   if (!snippets.has(file)) throw new Error(`consumer test: README.md has no code block marked <!-- consumer-test: ${file} -->`);
 }
 
+// The README's install commands for today (before the first release), each in a block marked
+// `<!-- consumer-test: install <project> -->`: run as they are, with T set to the tarball folder.
+const installCommands = new Map();
+for (const m of readme.matchAll(/<!-- consumer-test: install (\S+) -->\s*\n```sh\n([\s\S]*?)\n```/g)) {
+  installCommands.set(m[1], m[2].split('\n').filter((l) => !/^\s*(#|T=)/.test(l)).map((l) => l.replace(/\s+#.*$/, '')).join(' && '));
+}
+for (const which of ['alone', 'full']) if (!installCommands.has(which)) throw new Error(`consumer test: README.md has no install command marked <!-- consumer-test: install ${which} -->`);
+
 // A scratch folder outside the workspace.
 const scratch = realpathSync(mkdtempSync(join(tmpdir(), 'downhill-consumer-')));
 if (!relative(root, scratch).startsWith('..')) throw new Error(`consumer test: the scratch folder ${scratch} is inside the workspace ${root}`);
@@ -63,21 +72,22 @@ const npmEnv = { ...env, npm_config_audit: 'false', npm_config_fund: 'false', np
 let failed = 0;
 
 try {
-  // 1. Pack the packages the projects use.
+  // 1. Every publishable package into one folder, as `pnpm pack:all` makes it (the build is done).
   const tarballs = join(scratch, 'tarballs');
-  mkdirSync(tarballs);
-  const wanted = ['backend', 'backend-cpu', 'backend-tfjs', 'autograd', 'initializers', 'layers', 'losses', 'optimizers', 'schedulers'].map((s) => `@downhill/${s}`);
-  const pkgs = publishablePackages().filter((p) => wanted.includes(p.name));
-  const packed = await packAll(pkgs, tarballs);
-  const tarballOf = Object.fromEntries(pkgs.map((p, i) => [p.name, packed[i]]));
-  log(`packed ${pkgs.length} packages into ${tarballs}`);
+  const packed = await packAllInto(tarballs, { build: false });
+  const tarballOf = Object.fromEntries(packed.map((p) => [p.name, p.tarball]));
+  const pkgs = publishablePackages();
+  check(packed.length === pkgs.length && packed.every((p) => tarballFiles(p.tarball).some((f) => f.startsWith('dist/'))), `pack:all: ${packed.length} tarballs in one folder, each with its dist/`);
+  log(`packed ${packed.length} packages into ${tarballs}`);
+  const pluginTarballDir = join(scratch, 'plugin-tarballs');
+  mkdirSync(pluginTarballDir);
 
   // The resolution guard, copied into the scratch folder so that nothing is loaded from the workspace.
   for (const f of ['guard.mjs', 'guard-hooks.mjs']) copyFileSync(join(here, f), join(scratch, f));
 
   // 2. alone/: optimizers, backend-cpu and (as their dependency) backend.
   const alone = project('alone');
-  await npmInstall(alone, ['@downhill/optimizers', '@downhill/backend-cpu', '@downhill/backend'].map((n) => tarballOf[n]));
+  await readmeInstall(alone, 'alone');
   const installed = readdirSync(join(alone, 'node_modules/@downhill')).sort();
   check(JSON.stringify(installed) === JSON.stringify(['backend', 'backend-cpu', 'optimizers']), `alone/ has exactly @downhill/backend, backend-cpu and optimizers installed (found ${installed.join(', ')})`);
   checkLock(alone);
@@ -90,11 +100,11 @@ try {
     'register.js': snippets.get('plugin/register.js'),
     'signum.test.js': snippets.get('plugin/signum.test.js'),
   });
-  const adabelief = pluginPackage('downhill-plugin-adabelief', 'AdaBelief, compiled from examples/plugin-adabelief', optimizersVersion, compileAdabelief());
+  const adabelief = guidePluginPackage('downhill-plugin-adabelief', compileAdabelief());
   const pluginTarballs = [];
   for (const dir of [signum, adabelief]) {
-    const { stdout } = await run('npm', ['pack', '--pack-destination', tarballs], { cwd: dir, env: npmEnv });
-    pluginTarballs.push(join(tarballs, stdout.trim().split('\n').pop()));
+    const { stdout } = await run('npm', ['pack', '--pack-destination', pluginTarballDir], { cwd: dir, env: npmEnv });
+    pluginTarballs.push(join(pluginTarballDir, stdout.trim().split('\n').pop()));
   }
   await npmInstall(alone, pluginTarballs);
   checkLock(alone);
@@ -147,7 +157,7 @@ console.log('same as adabelief(): ' + (String(b.readSync(a)) === String(b.readSy
 
   // 5. full/: the backends and the model.
   const full = project('full');
-  await npmInstall(full, pkgs.map((p) => tarballOf[p.name]));
+  await readmeInstall(full, 'full');
   checkLock(full);
   await runExample('full/backends.mjs');
   await runExample('full/backends.mjs', { DOWNHILL_BACKEND: 'cpu' });
@@ -181,6 +191,22 @@ function project(name) {
   writeFileSync(join(dir, 'package.json'), `${JSON.stringify({ name: `consumer-${name}`, private: true, type: 'module' }, null, 2)}\n`);
   for (const [file, code] of snippets) if (file.startsWith(`${name}/`)) writeFileSync(join(scratch, file), code);
   return dir;
+}
+
+/**
+ * Runs the README's install command for `which` (`alone`, `full`), as a user pastes it: in `dir`,
+ * with `T` set to the folder `pnpm pack:all` filled (the README's `T=...` line is the user's to adapt).
+ */
+async function readmeInstall(dir, which) {
+  const command = installCommands.get(which);
+  const t0 = Date.now();
+  try {
+    await run('sh', ['-c', command], { cwd: dir, env: { ...npmEnv, T: join(scratch, 'tarballs') }, maxBuffer: 64 << 20 });
+  } catch (e) {
+    check(false, `README's install command for ${which}/ (${command}) failed:\n${e.stdout ?? ''}${e.stderr ?? e.message}`);
+    throw e;
+  }
+  log(`${relative(scratch, dir)}/: the README's \`${command}\` (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
 }
 
 async function npmInstall(dir, specs) {
@@ -230,6 +256,23 @@ function pluginPackage(name, description, optimizersVersion, files) {
   };
   writeFileSync(join(dir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   for (const [file, code] of Object.entries(files)) writeFileSync(join(dir, file), code);
+  return dir;
+}
+
+/**
+ * A plugin package whose package.json is the plugin guide's sample (docs/plugins.md, "Publish it")
+ * with its name: so the guide's version ranges must install against the packed packages. Its
+ * files go where the sample's exports say (`dist/`).
+ */
+function guidePluginPackage(name, files) {
+  const guide = readFileSync(join(root, 'docs/plugins.md'), 'utf8');
+  const m = /<!-- consumer-test: plugin-guide\/package.json -->\s*\n```json\n([\s\S]*?)\n```/.exec(guide);
+  if (!m) throw new Error('consumer test: docs/plugins.md has no code block marked <!-- consumer-test: plugin-guide/package.json -->');
+  const manifest = { ...JSON.parse(m[1]), name, version: '1.0.0' };
+  const dir = join(scratch, 'plugins', name);
+  mkdirSync(join(dir, 'dist'), { recursive: true });
+  writeFileSync(join(dir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  for (const [file, code] of Object.entries(files)) writeFileSync(join(dir, 'dist', file), code);
   return dir;
 }
 
