@@ -3,9 +3,11 @@ import { activeRuntime, getRuntime } from './wasm/runtime.js';
 
 /**
  * Storage of backend-cpu: the typed array itself (`Float32Array`, `Float64Array`, `Int32Array`,
- * `Uint8Array` for `bool`, holding 0 or 1), row-major, one element per entry. Float32 arrays of 16
- * elements or more are views into the WebAssembly heap where it is shared (see `wasm/runtime.ts`),
- * so the SIMD kernels read and write them in place; everything else is an ordinary typed array.
+ * `Uint8Array` for `bool`, holding 0 or 1), row-major, one element per entry. Float32 arrays of
+ * `HEAP_MIN_ELEMENTS` (4096) elements or more are views into the WebAssembly heap where it is
+ * shared (see `wasm/runtime.ts`), so the SIMD kernels read and write them in place; smaller ones
+ * (a heap block costs about a microsecond, a small typed array tens of nanoseconds) and everything
+ * else are ordinary typed arrays.
  */
 export type CpuStorage = TypedArray;
 

@@ -54,8 +54,11 @@ export function adam(lr: ScalarOrSchedule, { b1 = 0.9, b2 = 0.999, eps = 1e-8, e
 }
 
 /**
- * NAdam: Adam with Dozat's Nesterov momentum, as optax (no momentum-decay schedule; PyTorch's and
- * Keras's NAdam multiply `b1` by `1 − ½·0.96^(0.004·t)`).
+ * NAdam: Adam with Dozat's Nesterov momentum, as optax: no momentum-decay schedule. PyTorch's
+ * NAdam multiplies `b1` by `μₜ = 1 − ½·0.96^(0.004·t)` (`momentum_decay=4e-3`); Keras 3's by
+ * `1 − ½·0.96^t` (no 0.004 factor, so its momentum reaches `b1` within a few dozen steps), and
+ * both bias-correct with the product of the `μ`s instead of `b1ᵗ` (keras/src/optimizers/nadam.py,
+ * torch/optim/nadam.py). The three agree only in the limit of large `t`.
  *
  * ```text
  * m̂ = b1·m / (1 − b1ᵗ⁺¹) + (1 − b1)·g / (1 − b1ᵗ)     (m, v, v̂ as in Adam)

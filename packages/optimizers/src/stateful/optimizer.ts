@@ -88,7 +88,14 @@ export class Optimizer<S extends OptState = OptState> {
     return this._state;
   }
 
-  /** Steps taken (restored by `loadStateDict`). */
+  /**
+   * Calls of {@link Optimizer.step} so far (restored by `loadStateDict`). It counts calls, not
+   * parameter updates: under `multiSteps(tx, k)` (gradient accumulation) the parameters change on
+   * every `k`-th call only, so after 100 calls `stepCount` is 100 while 25 updates (k = 4) were
+   * applied. The count of updates is the wrapper's state field `gradientStep`
+   * (`(opt.state as MultiStepsState).gradientStep` when the optimizer is `multiSteps(...)` itself),
+   * and a schedule of the inner transformation sees updates, not calls.
+   */
   get stepCount(): number {
     return this._stepCount;
   }

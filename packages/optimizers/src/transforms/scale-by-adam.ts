@@ -44,7 +44,8 @@ export interface ScaleByAdamOptions {
  *
  * AMSGrad keeps the maximum of the raw second moment and bias-corrects it afterwards (PyTorch's
  * convention; optax takes the maximum of the corrected one). Nesterov follows Dozat and optax,
- * without the momentum-decay schedule of PyTorch's and Keras's NAdam.
+ * without the momentum-decay schedules of PyTorch's NAdam (`b1·(1 − ½·0.96^(0.004·t))`) and
+ * Keras 3's (`b1·(1 − ½·0.96^t)`), which differ from each other too.
  *
  * @param options - See {@link ScaleByAdamOptions}.
  * @returns A transformation whose state is `{ count, mu, nu }` (and `nuMax` with AMSGrad).
