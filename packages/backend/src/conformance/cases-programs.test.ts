@@ -1,38 +1,7 @@
+// The program cases run against backends in backend-cpu's src/backend-api/program-cases.test.ts
+// (this package does not depend on a backend, not even in its tests).
 import { describe, expect, it } from 'vitest';
-import { CpuKernels, cpu } from '@downhill/backend-cpu';
-import { defineBackend, type Capabilities, type Tensor, type UnaryOp, type BinaryOp, type Shape } from '@downhill/backend';
-import { DEFAULT_TOLERANCES } from './compare.js';
-import { programCases } from './cases-programs.js';
 import { referenceErf, referenceProgramElement } from './program-reference.js';
-
-/** backend-cpu's kernels with one op broken: the program check must notice. */
-class BrokenKernels extends CpuKernels {
-  override readonly capabilities: Capabilities = { float64: true, syncRead: true, programs: false, fusedUpdates: [], inPlace: false };
-  constructor(private readonly broken: { unary?: UnaryOp; binary?: BinaryOp }) {
-    super('broken');
-  }
-  override unary(op: UnaryOp, x: Tensor) {
-    return super.unary(op === this.broken.unary ? (op === 'exp' ? 'expm1' : 'neg') : op, x);
-  }
-  override binary(op: BinaryOp, a: Tensor, b: Tensor, out: Shape) {
-    return super.binary(op === this.broken.binary ? (op === 'maximum' ? 'minimum' : 'add') : op, a, b, out);
-  }
-}
-
-const run = (backend: ReturnType<typeof cpu>, dt: 'float32' | 'float64') =>
-  programCases(40)[0].check({ backend, reference: cpu(), tolerance: DEFAULT_TOLERANCES }, dt);
-
-describe('the program cases', () => {
-  it.each(['float32', 'float64'] as const)('pass the composed interpretation on backend-cpu (%s)', async (dt) => {
-    await run(defineBackend(new BrokenKernels({})), dt);
-  });
-  it.each([[{ unary: 'exp' as const }], [{ binary: 'maximum' as const }], [{ binary: 'sub' as const }], [{ unary: 'floor' as const }]])(
-    'fail a backend with a wrong op (%o)',
-    async (broken) => {
-      await expect(run(defineBackend(new BrokenKernels(broken)), 'float64')).rejects.toThrow(/Property failed[\s\S]*output \d+ element \d+ is/);
-    },
-  );
-});
 
 describe('referenceProgramElement', () => {
   it('erf matches tabulated values (Abramowitz and Stegun, table 7.1)', () => {

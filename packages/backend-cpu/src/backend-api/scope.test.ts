@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cpu } from '@downhill/backend-cpu';
+import { cpu } from '../index.js';
 import { InvalidArgumentError, ShapeError, type Tensor } from '@downhill/backend';
 
 describe('scopes and lifetimes', () => {

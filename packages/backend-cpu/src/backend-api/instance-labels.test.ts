@@ -4,9 +4,9 @@
  * backend can be told apart.
  */
 import { describe, expect, it } from 'vitest';
-import { BackendMismatchError } from './errors.js';
-import { defineBackend } from './define-backend.js';
-import { CpuKernels } from '@downhill/backend-cpu';
+import { BackendMismatchError } from '@downhill/backend';
+import { defineBackend } from '@downhill/backend';
+import { CpuKernels } from '../index.js';
 
 describe('backend instance labels', () => {
   it('numbers the instances of one name in the order they are made', () => {

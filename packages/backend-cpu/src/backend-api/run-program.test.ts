@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CpuKernels, cpu } from '@downhill/backend-cpu';
+import { CpuKernels, cpu } from '../index.js';
 import {
   BackendMismatchError,
   DTypeError,

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { cpu } from '@downhill/backend-cpu';
+import { cpu } from '../index.js';
 import {
   BackendNotFoundError,
   BackendUnavailableError,
