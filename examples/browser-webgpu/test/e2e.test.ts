@@ -75,14 +75,22 @@ describe.skipIf(!hasChromium)(`browser example in Chromium${hasChromium ? '' : '
 
   it('trains on WebGPU with the fused Adam program, and the loss goes down', async () => {
     // 100 steps: software WebGPU spends seconds compiling the shaders, then tens of ms a step.
-    const s = await run('?steps=100');
+    // Named: on SwiftShader, auto-selection ranks WebGPU below the CPU backend (next test).
+    const s = await run('?steps=100&backend=webgpu');
     expect(s.backend).toBe('webgpu');
-    expect(s.reason).toMatch(/^webgpu .*the highest-priority backend that started here/);
+    expect(s.reason).toBe('webgpu: named in code');
     expect(s.path).toBe('fused');
     expect(s.losses).toHaveLength(100);
     const first = s.losses[0];
     const last = s.losses[s.losses.length - 1];
     expect(last).toBeLessThan(0.2 * first); // 0.07 on the CPU backend; float32 GPU rounding moves it a little
+  }, 180_000);
+
+  it('ranks WebGPU on a software adapter (SwiftShader) below the CPU backend when choosing, and says so', async () => {
+    const s = await run('?steps=20');
+    expect(s.backend).toBe('cpu');
+    expect(s.reason).toMatch(/^cpu .*the highest-priority backend that started here; ranked below it: webgpu: .*software/i);
+    expect(s.losses).toHaveLength(20);
   }, 180_000);
 
   it('falls back to the CPU backend where the browser has no WebGPU, and says why', async () => {
