@@ -25,14 +25,15 @@ function setup(seed: number) {
   return { model, opt };
 }
 
-function trainSteps({ model, opt }: ReturnType<typeof setup>, key: Rng, from: number, to: number): number[] {
+function trainSteps({ model, opt }: ReturnType<typeof setup>, key: Rng | undefined, from: number, to: number): number[] {
   const losses: number[] = [];
-  const f = valueAndGrad((p: Params, k: Rng) => {
-    const { output, buffers } = model.applyFunctional(p, model.buffers(), x, { training: true, rng: k });
+  const f = valueAndGrad((p: Params, k: Rng | undefined) => {
+    // without a key, Dropout draws from its own seed and the pass count in its buffer 'step'
+    const { output, buffers } = model.applyFunctional(p, model.buffers(), x, k ? { training: true, rng: k } : { training: true });
     return [softmaxCrossEntropy(output, y), buffers] as const;
   }, { hasAux: true });
   for (let s = from; s < to; s++) {
-    const [[loss, buffers], grads] = f(model.parameters(), key.fold(s));
+    const [[loss, buffers], grads] = f(model.parameters(), key?.fold(s));
     model.setParameters(opt.step(model.parameters(), grads));
     model.setBuffers(buffers as Params);
     losses.push(b.readSync(loss)[0]);
@@ -67,6 +68,19 @@ describe('checkpoints', () => {
     expect([...lossesA, ...lossesB]).toEqual(lossesStraight);
     expect(state(second.model)).toEqual(state(straight.model));
     expect(serializeState(await second.opt.stateDict())).toBe(serializeState(await straight.opt.stateDict()));
+  });
+
+  it('without a key per step, Dropout\'s own pass count travels in the checkpoint: 3 + 3 steps are bitwise 6', async () => {
+    const straight = setup(1);
+    const lossesStraight = trainSteps(straight, undefined, 0, 6);
+    const first = setup(1);
+    const lossesA = trainSteps(first, undefined, 0, 3);
+    const bytes = await encodeCheckpoint({ model: first.model, step: 3, optimizerState: serializeState(await first.opt.stateDict()) });
+    const second = setup(1); // the same seed, so the same Dropout stream; its pass count comes from the checkpoint
+    restoreCheckpoint(decodeCheckpoint(bytes), { model: second.model, loadOptimizerState: (st) => second.opt.loadStateDict(deserializeState(st)) });
+    const lossesB = trainSteps(second, undefined, 3, 6);
+    expect([...lossesA, ...lossesB]).toEqual(lossesStraight);
+    expect(state(second.model)).toEqual(state(straight.model));
   });
 
   it('is a safetensors file whose tensors are the weights (loadWeights reads it)', async () => {
