@@ -1,5 +1,5 @@
 /**
- * `@downhill/backend-cpu`: the pure TypeScript backend of downhill. float32 and float64 on typed
+ * `@downhill/backend-cpu`: the CPU backend of downhill, in TypeScript with WebAssembly SIMD kernels (nothing native). float32 and float64 on typed
  * arrays, synchronous reads, compiled elementwise programs in place; the embedded default and the
  * numerical oracle (float64) every other backend is tested against.
  *

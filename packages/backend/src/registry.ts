@@ -6,7 +6,7 @@ import { BackendNotFoundError, BackendUnavailableError, InvalidArgumentError } f
  *
  * @example
  * ```ts
- * registerBackend({ name: 'cpu', priority: 10, description: 'pure TypeScript', create: () => cpu() });
+ * registerBackend({ name: 'cpu', priority: 150, description: 'TypeScript with WebAssembly SIMD kernels', create: () => cpu() });
  * ```
  */
 export interface BackendRegistration {
@@ -14,7 +14,7 @@ export interface BackendRegistration {
   readonly name: string;
   /** Makes the backend; may be asynchronous (WebAssembly and GPU backends start asynchronously). Throw `BackendUnavailableError` with the reason when it cannot start here. */
   readonly create: () => Backend | Promise<Backend>;
-  /** Higher is preferred by `selectBackend`. Conventions: CUDA 300, WebGPU 200, fast CPU 100 to 150, slow CPU below 10. */
+  /** Higher is preferred by `selectBackend`. Conventions: CUDA 300, WebGPU 200, fast CPU 100 to 150 (`cpu` 150, `tfjs-wasm` 100), software GPU 50 (see `rank`), slow CPU below 10. */
   readonly priority: number;
   /** One line on what it is, shown in the reason of a selection. */
   readonly description?: string;
@@ -47,7 +47,7 @@ const instances = new Map<string, Promise<Backend>>();
  *
  * @example
  * ```ts
- * registerBackend({ name: 'cpu', priority: 10, create: () => cpu() });
+ * registerBackend({ name: 'cpu', priority: 150, create: () => cpu() });
  * ```
  */
 export function registerBackend(registration: BackendRegistration): void {
