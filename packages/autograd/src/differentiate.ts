@@ -107,7 +107,7 @@ export function gradTrees(
         const t = byPath.get(path)!;
         return cts.get(t.node) ?? rawTensor(t).backend.zeros(t.shape, t.dtype);
       },
-      keep,
+      { keep },
     );
   });
 }

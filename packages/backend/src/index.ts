@@ -1,6 +1,7 @@
 /**
  * `@downhill/backend`: the narrow waist. The backend interface and its version, tensor handles,
- * dtypes, shapes and broadcasting, typed errors, elementwise programs (`runProgram`, the
+ * dtypes, shapes and broadcasting, typed errors, parameter trees (the one tree module of the
+ * repository: records and arrays, dotted paths), elementwise programs (`runProgram`, the
  * composed interpretation `interpretProgram`), the registry
  * with automatic selection, and `defineBackend` which turns kernels into a checked backend.
  * The conformance suite lives at `@downhill/backend/conformance`.
@@ -11,6 +12,22 @@ export { SPECIFICATION_VERSION, type Backend, type Capabilities, type MatmulOpti
 export { defineBackend } from './define-backend.js';
 export type { Kernels } from './kernels.js';
 export { Tensor, forEachTensor, type TensorContainer } from './tensor.js';
+export {
+  describeValue,
+  flattenTree,
+  getLeaf,
+  isBranch,
+  isPlainRecord,
+  joinPath,
+  mapTree,
+  sameStructure,
+  unflattenTree,
+  type FlattenTreeOptions,
+  type MapTreeOptions,
+  type ParamTree,
+  type Params,
+} from './tree.js';
+export { checkTrees, flatten, mapTrees, mapTreesN, unflatten, zerosLike, type TreeCheckOptions } from './tensor-tree.js';
 export {
   DTYPES,
   BYTES_PER_ELEMENT,

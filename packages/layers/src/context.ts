@@ -1,8 +1,8 @@
-import { DTypeError, InvalidArgumentError, ShapeError, fmtShape, shapesEqual, type Tensor } from '@downhill/backend';
+import { DTypeError, InvalidArgumentError, ShapeError, describeValue, fmtShape, isPlainRecord, joinPath, shapesEqual, type Tensor } from '@downhill/backend';
 import { detach, noGrad, ops, type TensorLike } from '@downhill/autograd';
 import type { Rng } from '@downhill/initializers';
 import type { Module } from './module.js';
-import { describeValue, isRecord, joinPath, type ParamsLike } from './params.js';
+import type { ParamsLike } from './params.js';
 
 /** A buffer value computed during a forward pass, to be stored after it. @internal */
 export interface BufferUpdate {
@@ -86,8 +86,8 @@ export class Context implements ForwardContext {
 
   hasBuffer(name: string): boolean {
     if (!this.module._buffers.has(name)) return false;
-    const v = isRecord(this.buffers) ? this.buffers[name] : undefined;
-    return v !== undefined && !isRecord(v);
+    const v = isPlainRecord(this.buffers) ? this.buffers[name] : undefined;
+    return v !== undefined && !isPlainRecord(v);
   }
 
   param(name: string): TensorLike {
@@ -118,7 +118,7 @@ export class Context implements ForwardContext {
     if (name === undefined) {
       throw new InvalidArgumentError(`${moduleName(this.module, this.path)}: ctx.call was given a ${child?.constructor?.name ?? typeof child} that is not one of its children; register it with addModule(name, module)`);
     }
-    const sub = (tree: unknown) => (isRecord(tree) ? tree[name] : undefined);
+    const sub = (tree: unknown) => (isPlainRecord(tree) ? tree[name] : undefined);
     const ctx = new Context(child, joinPath(this.path, name), sub(this.params), sub(this.buffers), this.run);
     return child.forward(x, ctx);
   }
@@ -130,8 +130,8 @@ export class Context implements ForwardContext {
 
   private leaf(tree: unknown, name: string, shape: readonly number[], kind: 'parameter' | 'buffer'): TensorLike {
     const full = joinPath(this.path, name);
-    const v = isRecord(tree) ? tree[name] : undefined;
-    if (v === undefined || isRecord(v) || !(typeof v === 'object' && v !== null && 'shape' in v)) {
+    const v = isPlainRecord(tree) ? tree[name] : undefined;
+    if (v === undefined || isPlainRecord(v) || !(typeof v === 'object' && v !== null && 'shape' in v)) {
       const hint = kind === 'parameter' ? 'pass model.parameters() (or the tree grad traces from it)' : 'initialize the model (model.init) or pass its buffers';
       throw new InvalidArgumentError(`${moduleName(this.module, this.path)}: the ${kind} tree has ${describeValue(v)} at '${full}', expected a tensor of shape ${fmtShape(shape)}; ${hint}`);
     }

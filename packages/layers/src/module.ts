@@ -1,8 +1,8 @@
-import { DTypeError, InvalidArgumentError, ShapeError, Tensor, fmtShape, shapesEqual, sizeOf, type Backend, type Shape, type TypedArray } from '@downhill/backend';
+import { DTypeError, InvalidArgumentError, ShapeError, Tensor, describeValue, flattenTree, fmtShape, isBranch, isPlainRecord, joinPath, shapesEqual, sizeOf, unflattenTree, type Backend, type Shape, type TypedArray } from '@downhill/backend';
 import { Traced, detach, type TensorLike } from '@downhill/autograd';
 import { Rng, rng as rngOf, type Initializer } from '@downhill/initializers';
 import { Context, moduleName, type BufferUpdate, type ForwardContext, type RunState } from './context.js';
-import { describeValue, isRecord, joinPath, leaves, unflatten, type Params, type ParamsLike } from './params.js';
+import type { Params, ParamsLike } from './params.js';
 
 /** A parameter or buffer declared by a module: its shape and initializer, and its tensor once initialized. @internal */
 export interface Slot {
@@ -204,12 +204,12 @@ export abstract class Module {
    * `valueAndGrad` and `@downhill/optimizers` consume. New records, the module's own tensors.
    */
   parameters(): Params {
-    return unflatten(this.namedParameters()) as Params;
+    return unflattenTree(this.namedParameters()) as Params;
   }
 
   /** The buffers (BatchNorm's running statistics) as a named tree; empty when there are none. */
   buffers(): Params {
-    return unflatten(this.namedBuffers()) as Params;
+    return unflattenTree(this.namedBuffers()) as Params;
   }
 
   // ------------------------------------------------------------ modes
@@ -288,7 +288,7 @@ export abstract class Module {
 
   private swap(kind: Kind, tree: unknown, where: string): void {
     const slots = this._slots(kind);
-    const given = new Map(leaves(tree));
+    const given = new Map(isBranch(tree) ? flattenTree(tree) : []);
     const rows: [Slot, Tensor][] = [];
     for (const { path, slot } of slots) {
       const t = given.get(path);
@@ -378,7 +378,7 @@ export abstract class Module {
     const given = buffers ?? this.buffers();
     const { output, updates } = this.runForward(params, given, x, options, 'applyFunctional');
     const byPath = new Map(updates.map((u) => [u.path, u.value]));
-    const out = unflatten(leaves(given).map(([p, v]) => [p, byPath.get(p) ?? v] as const)) as Params;
+    const out = unflattenTree(flattenTree(given).map(([p, v]) => [p, byPath.get(p) ?? v] as const)) as Params;
     return { output, buffers: out };
   }
 
@@ -389,14 +389,14 @@ export abstract class Module {
 
   private runForward(params: ParamsLike, buffers: ParamsLike | undefined, x: TensorLike, options: ApplyOptions, where: string): { output: TensorLike; updates: BufferUpdate[] } {
     if (!(x instanceof Tensor || x instanceof Traced)) throw new InvalidArgumentError(`${this.constructor.name}.${where}: x is ${describeValue(x)}, expected a tensor`);
-    if (!isRecord(params)) throw new InvalidArgumentError(`${this.constructor.name}.${where}: params is ${describeValue(params)}, expected a parameter tree (model.parameters())`);
+    if (!isPlainRecord(params)) throw new InvalidArgumentError(`${this.constructor.name}.${where}: params is ${describeValue(params)}, expected a parameter tree (model.parameters())`);
     const { training = this.training, rng } = options ?? {};
     if (rng !== undefined && !(rng instanceof Rng)) throw new InvalidArgumentError(`${this.constructor.name}.${where}: rng must be an Rng from @downhill/initializers`);
     // A model without any buffer tensor (a Dropout used on its own before init) runs with none.
     const held = this._slots('buffer').some(({ slot }) => slot.value !== undefined);
     const bufferTree = buffers ?? (held ? this.buffers() : {});
     const run: RunState = { training, rng, updates: [] };
-    const traced = x instanceof Traced || leaves(params).some(([, v]) => v instanceof Traced);
+    const traced = x instanceof Traced || flattenTree(params).some(([, v]) => v instanceof Traced);
     const go = () => ({ output: this.forward(x, new Context(this, '', params, bufferTree, run)), values: run.updates.map((u) => u.value) });
     try {
       // Outside grad, a scope releases the intermediates; under grad, grad's scope does (and the tape needs them until then).
@@ -404,7 +404,7 @@ export abstract class Module {
       const backend = detach(x).backend;
       let { output } = backend.scope(go);
       // An identity pass (Dropout in eval mode) would hand back the caller's x or a parameter: give the output its own handle.
-      if (output === x || leaves(params).some(([, v]) => v === output)) output = backend.reshape(output as Tensor, output.shape);
+      if (output === x || flattenTree(params).some(([, v]) => v === output)) output = backend.reshape(output as Tensor, output.shape);
       return { output, updates: run.updates };
     } catch (e) {
       for (const u of run.updates) if (!u.value.disposed) u.value.dispose();

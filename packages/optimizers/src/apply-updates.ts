@@ -11,7 +11,7 @@ import type { Params } from './types.js';
  *
  * @param params - The parameters.
  * @param updates - Updates with the parameters' names and shapes (from a transformation's `update`).
- * @returns New parameter tensors.
+ * @returns New parameter tensors, in a tree shaped (and typed) like `params`.
  * @throws InvalidArgumentError or ShapeError naming the parameter when the trees do not match.
  *
  * @example
@@ -20,7 +20,7 @@ import type { Params } from './types.js';
  * const newParams = applyUpdates(params, updates);
  * ```
  */
-export function applyUpdates(params: Params, updates: Params): Params {
+export function applyUpdates<P extends Params>(params: P, updates: Params): P {
   return mapTrees(
     [params, updates],
     ([p, u]) => {

@@ -24,7 +24,7 @@ export {
   zerosLike,
   type TreeCheckOptions,
 } from './tree.js';
-export { maskSelects, type Mask, type MaskTree } from './mask.js';
+export { compileMask, globToRegExp, maskSelects, selectByMask, type Mask, type MaskTree, type Matcher, type ParamMask, type ParamPattern } from './mask.js';
 
 // Composition and the step
 export { chain } from './chain.js';

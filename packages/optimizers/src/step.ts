@@ -26,9 +26,9 @@ export interface StepOptions {
 }
 
 /** What {@link step} returns. */
-export interface StepResult<S extends OptState = OptState> {
-  /** The parameters after the update. */
-  readonly params: Params;
+export interface StepResult<S extends OptState = OptState, P extends Params = Params> {
+  /** The parameters after the update, with the structure and type of the parameters given. */
+  readonly params: P;
   /** The optimizer state after the update. */
   readonly state: S;
   /**
@@ -79,13 +79,13 @@ export interface StepResult<S extends OptState = OptState> {
  * ({ params, state } = step(tx, params, grads, state, { inPlace: true }));
  * ```
  */
-export function step<S extends OptState>(
+export function step<S extends OptState, P extends Params = Params>(
   tx: GradientTransformation<S>,
-  params: Params,
+  params: P,
   grads: Params,
   state: S,
   options: StepOptions = {},
-): StepResult<S> {
+): StepResult<S, P> {
   const { inPlace = false, fused } = options;
   const where = tx.name ?? 'step';
   const rows = checkTrees([params, grads], { where, labels: ['parameter', 'gradient'] });
@@ -107,10 +107,10 @@ export function step<S extends OptState>(
     if (t.disposed) throw new InvalidArgumentError(`${where}: the optimizer state holds a released tensor (${t}); was it consumed by an earlier in-place step?`);
   }
 
-  let result: StepResult<S>;
+  let result: StepResult<S, P>;
   if (chooseFused(backend, fused, where)) {
     const r = fusedUpdate(backend, tx, params, grads, state, inPlace);
-    result = { params: r.params, state: r.state, path: 'fused' };
+    result = { params: r.params as P, state: r.state, path: 'fused' }; // traced and resolved tree by tree: params' structure
   } else result = composedStep(backend, tx, params, grads, state, inPlace);
 
   if (inPlace) {
@@ -140,7 +140,7 @@ const ADD: ElementwiseProgram = Object.freeze({
   outputs: Object.freeze([2]),
 });
 
-function composedStep<S extends OptState>(backend: Backend, tx: GradientTransformation<S>, params: Params, grads: Params, state: S, inPlace: boolean): StepResult<S> {
+function composedStep<S extends OptState, P extends Params>(backend: Backend, tx: GradientTransformation<S>, params: P, grads: Params, state: S, inPlace: boolean): StepResult<S, P> {
   return backend.scope(() => {
     const [updates, next] = tx.update(grads, state, params);
     const newParams = inPlace && backend.capabilities.programs && backend.capabilities.inPlace ? applyInPlace(backend, params, updates, tx.name ?? 'step') : applyUpdates(params, updates);
@@ -149,9 +149,9 @@ function composedStep<S extends OptState>(backend: Backend, tx: GradientTransfor
 }
 
 /** `applyUpdates` writing into the parameters' storage: one program run over every parameter. */
-function applyInPlace(backend: Backend, params: Params, updates: Params, where: string): Params {
+function applyInPlace<P extends Params>(backend: Backend, params: P, updates: Params, where: string): P {
   const rows = checkTrees([params, updates], { where, labels: ['parameter', 'update'], dtype: false });
   const groups = rows.map(([, [p, u]]) => ({ inputs: [p, u.dtype === p.dtype ? u : backend.cast(u, p.dtype)], scalars: [] }));
   const out = backend.runProgram(ADD, groups, { inPlace: [0] });
-  return unflatten(rows.map(([name], i) => [name, out[i][0]] as const));
+  return unflatten(rows.map(([name], i) => [name, out[i][0]] as const), params);
 }

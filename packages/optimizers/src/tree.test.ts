@@ -22,7 +22,7 @@ describe('flatten and unflatten', () => {
   it.each([
     [{ 'a.b': 1 }, /contains '\.'/],
     [{ a: 3 }, /'a' must be a tensor or a record/],
-    [{ a: [1] }, /'a' must be a tensor or a record/],
+    [{ a: [1] }, /'a.0' must be a tensor or a record or array/],
   ])('refuses %o', (tree, message) => {
     expect(() => flatten(tree as never)).toThrow(InvalidArgumentError);
     expect(() => flatten(tree as never)).toThrow(message);

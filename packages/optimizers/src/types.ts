@@ -1,18 +1,16 @@
-import type { Tensor } from '@downhill/backend';
+import type { Params as BackendParams, Tensor } from '@downhill/backend';
 
 /**
- * A named parameter tree: nested records whose leaves are tensors. The dotted path of a leaf
- * (`encoder.dense1.kernel`) is its name everywhere: in errors, in masks and parameter groups, and
- * in saved state.
+ * A named parameter tree: records and arrays whose leaves are tensors (the one tree type of
+ * `@downhill/backend`). The dotted path of a leaf (`encoder.dense1.kernel`, `layers.0.w`) is its
+ * name everywhere: in errors, in masks and parameter groups, and in saved state.
  *
  * @example
  * ```ts
- * const params: Params = { dense1: { kernel: w1, bias: b1 }, out: { kernel: w2 } };
+ * const params = { dense1: { kernel: w1, bias: b1 }, layers: [{ w: w2 }] } satisfies Params;
  * ```
  */
-export interface Params {
-  [name: string]: Tensor | Params;
-}
+export type Params = BackendParams;
 
 /** A plain value a transformation's state may hold: tensors, numbers, booleans, strings, and records or arrays of them. */
 export type StateValue = Tensor | number | boolean | string | null | readonly StateValue[] | { readonly [key: string]: StateValue };

@@ -156,9 +156,9 @@ export class Optimizer<S extends OptState = OptState> {
    *
    * @param params - The current parameters (those the previous step returned).
    * @param grads - Gradients with the parameters' names, shapes and dtypes.
-   * @returns The parameters after the update.
+   * @returns The parameters after the update, a tree shaped (and typed) like `params`.
    */
-  step(params: Params, grads: Params): Params {
+  step<P extends Params>(params: P, grads: Params): P {
     const r = functionalStep(this.tx, params, grads, this._state, { inPlace: true, fused: this.fused });
     this._state = r.state;
     this._stepCount++;

@@ -36,7 +36,7 @@ export function agreementGrads(params: Params, t: number): Params {
   const map = (tree: Params, seed: number): Params =>
     Object.fromEntries(
       Object.entries(tree).map(([k, v], j) => {
-        if (!(v instanceof Tensor)) return [k, map(v, seed + 10 * (j + 1))];
+        if (!(v instanceof Tensor)) return [k, map(v as Params, seed + 10 * (j + 1))]; // a record here (this tree has no arrays)
         const data = Array.from({ length: v.size }, (_, i) => Math.cos(seed + j + 0.9 * i + 2.3 * t) * (0.1 + 0.05 * t));
         return [k, v.backend.tensor(data, v.shape, v.dtype)];
       }),

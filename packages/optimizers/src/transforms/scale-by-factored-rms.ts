@@ -108,7 +108,7 @@ export function scaleByFactoredRms({
           vCol.push([name, b.zeros(without(p.shape, dims[0]), p.dtype)]);
         } else v.push([name, b.zeros(p.shape, p.dtype)]);
       }
-      return { count: 0, vRow: unflatten(vRow), vCol: unflatten(vCol), v: unflatten(v) };
+      return { count: 0, vRow: unflatten(vRow, params), vCol: unflatten(vCol, params), v: unflatten(v, params) };
     },
     update(grads, state) {
       const count = stateNumber(state, 'count', where);
@@ -157,7 +157,7 @@ export function scaleByFactoredRms({
             v.push([name, v2]);
           }
         }
-        return { u: unflatten(u), vRow: unflatten(vRow), vCol: unflatten(vCol), v: unflatten(v) };
+        return { u: unflatten(u, grads), vRow: unflatten(vRow, grads), vCol: unflatten(vCol, grads), v: unflatten(v, grads) };
       });
       return [out.u, { count: count + 1, vRow: out.vRow, vCol: out.vCol, v: out.v }];
     },

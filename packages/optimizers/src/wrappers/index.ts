@@ -5,4 +5,3 @@ export { multiSteps, type MultiStepsState } from './multi-steps.js';
 export { applyIfFinite, allFinite, NonFiniteGradientsError, type ApplyIfFiniteState } from './apply-if-finite.js';
 export { lookahead, type LookaheadOptions, type LookaheadState } from './lookahead.js';
 export { paramsEma, emaParams, type ParamsEmaState } from './params-ema.js';
-export { globToRegExp, type ParamMask, type ParamPattern } from './patterns.js';

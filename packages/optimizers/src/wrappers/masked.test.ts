@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { chain } from '../chain.js';
 import { flatten } from '../tree.js';
 import { masked } from './masked.js';
-import { globToRegExp, type ParamMask } from './patterns.js';
+import { globToRegExp, type ParamMask } from '../mask.js';
 import { momentumToy, scaleToy, tree, values } from './__fixtures__/toy.js';
 
 const b = cpu();

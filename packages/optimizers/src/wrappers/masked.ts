@@ -1,7 +1,7 @@
 import { checkTrees, flatten, unflatten } from '../tree.js';
 import type { GradientTransformation, OptState, Params } from '../types.js';
 import { alias, checkTransformation, cleanOnError, pick, stateRecord } from './internal.js';
-import { selectByMask, type ParamMask } from './patterns.js';
+import { selectByMask, type Mask } from '../mask.js';
 
 /** State of {@link masked}: the inner transformation's state, for the selected parameters only. */
 export interface MaskedState<S extends OptState = OptState> {
@@ -30,7 +30,7 @@ export interface MaskedState<S extends OptState = OptState> {
  *
  * @param inner - The transformation to apply to the selected parameters.
  * @param mask - A glob or RegExp on dotted names, a predicate `(name, tensor) => boolean`, a list
- *   of these (any may match), or a tree of booleans shaped like the parameters (see {@link ParamMask}).
+ *   of these (any may match), or a tree of booleans shaped like the parameters (see {@link Mask}).
  * @returns A transformation with state `{ inner }`.
  * @throws InvalidArgumentError when a mask tree misses or invents a parameter (named in the message).
  *
@@ -42,7 +42,7 @@ export interface MaskedState<S extends OptState = OptState> {
  * See Loshchilov and Hutter, "Decoupled Weight Decay Regularization" (2019), on why biases and
  * norms are usually left undecayed.
  */
-export function masked<S extends OptState>(inner: GradientTransformation<S>, mask: ParamMask): GradientTransformation<MaskedState<S>> {
+export function masked<S extends OptState>(inner: GradientTransformation<S>, mask: Mask): GradientTransformation<MaskedState<S>> {
   checkTransformation(inner, 'masked');
   const name = `masked(${inner.name ?? '?'})`;
   return {
@@ -63,11 +63,11 @@ export function masked<S extends OptState>(inner: GradientTransformation<S>, mas
       let passed: [string, ReturnType<typeof alias>][] = [];
       return cleanOnError(
         [grads, state, params],
-        () => [innerUpdates, innerState as OptState, unflatten(passed)],
+        () => [innerUpdates, innerState as OptState, unflatten(passed, grads)],
         () => {
           [innerUpdates, innerState] = inner.update(pick(gradLeaves, selected), rec.inner as S, subParams);
           passed = gradLeaves.filter(([n]) => !selected.has(n)).map(([n, g]) => [n, alias(g)]);
-          const merged = unflatten([...flatten(innerUpdates, `${name} (inner updates)`), ...passed]);
+          const merged = unflatten([...flatten(innerUpdates, `${name} (inner updates)`), ...passed], grads);
           return [merged, { inner: innerState }] as [Params, MaskedState<S>];
         },
       );

@@ -52,7 +52,7 @@ describe('multiTransform', () => {
     ['a default naming no group', () => multiTransform({ a: scaleToy(1) }, { a: '**' }, { default: 'z' }), /default group 'z'/],
     ['no groups', () => multiTransform({}, () => 'a'), /at least one group/],
     ['a non-transformation', () => multiTransform({ a: 3 as never }, () => 'a'), /group 'a'/],
-    ['a bad pattern', () => multiTransform({ a: scaleToy(1) }, { a: 5 as never }), /glob string, a RegExp or a predicate/],
+    ['a bad pattern', () => multiTransform({ a: scaleToy(1) }, { a: 5 as never }), /glob string, a RegExp, a predicate/],
   ])('rejects %s', (_, fn, message) => {
     expect(fn).toThrow(InvalidArgumentError);
     expect(fn).toThrow(message);

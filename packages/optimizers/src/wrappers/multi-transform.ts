@@ -2,14 +2,14 @@ import { InvalidArgumentError, type Tensor } from '@downhill/backend';
 import { checkTrees, flatten, unflatten } from '../tree.js';
 import type { GradientTransformation, OptState, Params } from '../types.js';
 import { checkTransformation, cleanOnError, pick, stateRecord } from './internal.js';
-import { compilePatterns, type Matcher, type ParamPattern } from './patterns.js';
+import { compileMask, type Mask, type Matcher } from '../mask.js';
 
 /**
  * How {@link multiTransform} assigns parameters to groups: a function from a parameter's dotted
- * name (and tensor) to a group name, or a map from group name to the patterns of its parameters
- * (the first group in key order whose patterns match wins).
+ * name (and tensor) to a group name, or a map from group name to the mask of its parameters
+ * (the first group in key order whose mask selects a parameter wins).
  */
-export type GroupLabels = ((name: string, param: Tensor) => string) | { readonly [group: string]: ParamPattern | readonly ParamPattern[] };
+export type GroupLabels = ((name: string, param: Tensor) => string) | { readonly [group: string]: Mask };
 
 /** Options of {@link multiTransform}. */
 export interface MultiTransformOptions {
@@ -31,8 +31,9 @@ export interface MultiTransformOptions {
  * `step` runs one `runProgram` call per distinct program.
  *
  * @param transforms - One transformation per group name.
- * @param labels - A function `(name, tensor) => group`, or `{ group: pattern | pattern[] }` where a
- *   pattern is a glob on dotted names (`'**.bias'`), a RegExp or a predicate (see {@link ParamPattern}).
+ * @param labels - A function `(name, tensor) => group`, or `{ group: mask }` where a mask is any
+ *   {@link Mask}: a glob on dotted names (`'**.bias'`), a RegExp, a predicate, a list of these or a
+ *   tree of booleans.
  * @param options - Options:
  * @param options.default - The group of unmatched parameters; without it they are an error.
  * @returns A transformation whose state is `{ [group]: that group's state }`.
@@ -65,7 +66,7 @@ export function multiTransform(
   else if (labels !== null && typeof labels === 'object') {
     const rules: [string, Matcher][] = Object.entries(labels).map(([g, p]) => {
       if (!(g in transforms)) throw new InvalidArgumentError(`multiTransform: the labels name a group '${g}' that has no transformation (groups: ${groups.join(', ')})`);
-      return [g, compilePatterns(p, `multiTransform (patterns of group '${g}')`)];
+      return [g, compileMask(p, `multiTransform (mask of group '${g}')`)];
     });
     label = (n, t) => rules.find(([, m]) => m(n, t))?.[0];
   } else throw new InvalidArgumentError(`multiTransform: labels must be a function (name, tensor) => group or { group: patterns }, got ${labels === null ? 'null' : typeof labels}`);
@@ -109,7 +110,7 @@ export function multiTransform(
       const next: { [group: string]: OptState } = {};
       return cleanOnError(
         [grads, state, params],
-        () => [unflatten(updates), next],
+        () => [unflatten(updates, grads), next],
         () => {
           for (const g of groups) {
             const names = byGroup.get(g)!;
@@ -117,7 +118,7 @@ export function multiTransform(
             next[g] = s;
             updates.push(...flatten(u, `${name} (updates of group '${g}')`));
           }
-          return [unflatten(updates), next] as [Params, { [group: string]: OptState }];
+          return [unflatten(updates, grads), next] as [Params, { [group: string]: OptState }];
         },
       );
     },

@@ -75,7 +75,7 @@ export function paramsEma(decay: number, { debias = true }: { debias?: boolean }
           },
           { where: name, labels: ["average 'ema'", 'parameter', 'update'], dtype: false },
         );
-        passed = unflatten(rows.map(([n, [, u]]) => [n, alias(u)] as const));
+        passed = unflatten(rows.map(([n, [, u]]) => [n, alias(u)] as const), grads);
         return [passed, { kind: 'paramsEma', count: (rec.count as number) + 1, decay, debias, ema }] as [Params, ParamsEmaState];
       });
     },
