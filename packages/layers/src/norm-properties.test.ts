@@ -73,7 +73,7 @@ function weights(n: number, seed: number): number[] {
 async function check(sample: NormSample, order: 1 | 2): Promise<void> {
   const { module, training } = sample.make();
   const before = b.memory().tensors;
-  const params: Params = {};
+  const params: Record<string, Tensor> = {};
   if (sample.gamma) {
     const shape = module.namedParameters().find(([n]) => n === 'gamma')![1].shape;
     params.gamma = b.tensor(sample.gamma, [...shape], 'float64');
