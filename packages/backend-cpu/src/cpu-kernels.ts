@@ -45,7 +45,6 @@ export class CpuKernels implements Kernels {
     float64: true,
     syncRead: true,
     programs: true,
-    fusedUpdates: Object.freeze(['sgd', 'adam', 'rmsprop'] as const),
     inPlace: true,
   });
 

@@ -74,7 +74,6 @@ export function tfjsKernels(tfBackend: string, options: TfjsKernelOptions = {}):
     float64: false,
     syncRead,
     programs: runProgram !== undefined,
-    fusedUpdates: Object.freeze(['sgd', 'adam', 'rmsprop'] as const),
     inPlace: runProgram ? inPlace : false,
   });
 

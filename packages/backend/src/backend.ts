@@ -1,5 +1,4 @@
 import type { DType, HostData, TypedArray } from './dtype.js';
-import type { FusedHyperparameters, FusedUpdateKind } from './fused.js';
 import type { ElementwiseProgram, ProgramGroup, RunProgramOptions } from './program.js';
 import type { ArgReduceOp, BinaryOp, CompareOp, ReduceOp, UnaryOp } from './ops.js';
 import type { Shape } from './shape.js';
@@ -32,11 +31,6 @@ export interface Capabilities {
   readonly programs: boolean;
   /** Whether a compiled program can write its outputs into its inputs' storage. */
   readonly inPlace: boolean;
-  /**
-   * @deprecated Transitional: the per-optimizer fused updates, removed once no package uses them;
-   * use {@link Capabilities.programs}.
-   */
-  readonly fusedUpdates: readonly FusedUpdateKind[];
 }
 
 /** Counts of what a backend holds now. */
@@ -155,20 +149,6 @@ export interface Backend {
    * as it was.
    */
   runProgram(program: ElementwiseProgram, groups: readonly ProgramGroup<Tensor>[], options?: RunProgramOptions): Tensor[][];
-
-  /**
-   * @deprecated Transitional, removed once no package uses it: use {@link Backend.runProgram}.
-   * One fused optimizer update (see {@link FusedUpdateKind}). With `inPlace`, and where the
-   * backend can, writes into `param` and `state` and returns those same handles; otherwise returns
-   * new tensors and leaves the inputs as they were. Throws `UnsupportedError` for a kind the
-   * backend does not declare.
-   */
-  fusedUpdate<K extends FusedUpdateKind>(
-    kind: K,
-    tensors: { param: Tensor; grad: Tensor; state: readonly Tensor[] },
-    hyper: FusedHyperparameters[K],
-    options?: { inPlace?: boolean },
-  ): { param: Tensor; state: Tensor[] };
 
   /** A host copy of the data, row-major. */
   read(x: Tensor): Promise<TypedArray>;

@@ -9,7 +9,6 @@ import {
   UnsupportedError,
   fmtShape,
 } from './errors.js';
-import { fusedStateCount, fusedUpdateProgram, type FusedHyperparameters, type FusedUpdateKind } from './fused.js';
 import { checkProgram, checkProgramGroups } from './check-program.js';
 import { interpretProgram } from './interpret-program.js';
 import type { Kernels } from './kernels.js';
@@ -527,39 +526,6 @@ class CheckedBackend implements Backend {
         return ix !== undefined ? g.inputs[ix] : this.make(storages[gi][o], shape, dtype);
       });
     });
-  }
-
-  // ---------------------------------------------------------------- fused updates (transitional)
-
-  fusedUpdate<K extends FusedUpdateKind>(
-    kind: K,
-    tensors: { param: Tensor; grad: Tensor; state: readonly Tensor[] },
-    hyper: FusedHyperparameters[K],
-    options: { inPlace?: boolean } = {},
-  ): { param: Tensor; state: Tensor[] } {
-    const where = `fusedUpdate('${kind}')`;
-    if (!this.capabilities.fusedUpdates.includes(kind)) {
-      throw new UnsupportedError(`${this.name}.${where}: backend '${this.name}' offers fused updates [${this.capabilities.fusedUpdates.join(', ')}], not '${kind}'`);
-    }
-    const { param, grad, state } = tensors;
-    for (const t of [param, grad, ...state]) this.own(t, where);
-    if (!isFloatDType(param.dtype)) throw new DTypeError(`${this.name}.${where}: the parameter must be float, got ${param}`);
-    for (const t of [grad, ...state]) {
-      if (t.dtype !== param.dtype || !shapesEqual(t.shape, param.shape)) {
-        throw new ShapeError(`${this.name}.${where}: expected ${param.dtype} ${fmtShape(param.shape)} like the parameter, got ${t}`);
-      }
-    }
-    const count = fusedStateCount(kind, hyper);
-    if (state.length !== count) {
-      throw new InvalidArgumentError(`${this.name}.${where}: expected ${count} state tensors for these hyperparameters, got ${state.length}`);
-    }
-    for (const [key, v] of Object.entries(hyper)) {
-      if (typeof v !== 'number' || Number.isNaN(v)) throw new InvalidArgumentError(`${this.name}.${where}: hyperparameter '${key}' must be a number, got ${describe(v)}`);
-    }
-    // transitional: the update runs as an elementwise program
-    const { program, scalars, inPlace } = fusedUpdateProgram(kind, hyper);
-    const [outs] = this.runProgram(program, [{ inputs: [param, grad, ...state], scalars }], options.inPlace ? { inPlace } : {});
-    return { param: outs[0], state: outs.slice(1) };
   }
 
   // ---------------------------------------------------------------- read-back

@@ -81,7 +81,6 @@ export {
   type ReduceOp,
   type UnaryOp,
 } from './ops.js';
-export { fusedStateCount, type FusedHyperparameters, type FusedUpdateKind } from './fused.js';
 export type { ElementwiseProgram, ProgramGroup, ProgramNode, RunProgramOptions } from './program.js';
 export { checkProgram, checkProgramGroups } from './check-program.js';
 export { interpretProgram } from './interpret-program.js';

@@ -12,11 +12,13 @@ import {
   defineBackend,
   type Backend,
   type Capabilities,
+  type ElementwiseProgram,
+  type Tensor,
 } from '@downhill/backend';
 
-/** backend-cpu's kernels declaring less: no float64, asynchronous reads only, no fused updates. */
+/** backend-cpu's kernels declaring less: no float64, asynchronous reads only, no compiled programs. */
 class SmallKernels extends CpuKernels {
-  override readonly capabilities: Capabilities = { float64: false, syncRead: false, programs: false, fusedUpdates: [], inPlace: false };
+  override readonly capabilities: Capabilities = { float64: false, syncRead: false, programs: false, inPlace: false };
   constructor() {
     super('small');
   }
@@ -46,7 +48,7 @@ describe('defineBackend', () => {
     const b = cpu();
     expect(b.name).toBe('cpu');
     expect(b.specificationVersion).toBe(SPECIFICATION_VERSION);
-    expect(b.capabilities.fusedUpdates).toEqual(['sgd', 'adam', 'rmsprop']);
+    expect(b.capabilities.programs).toBe(true);
   });
 
   describe('typed errors that name shapes, dtypes and backends', () => {
@@ -128,7 +130,7 @@ describe('defineBackend', () => {
     expectError(() => twin.add(twin.tensor([1, 2]), x), BackendMismatchError, new RegExp(`belongs to backend '${a.label}', not to this one \\('${twin.label}'\\)`));
   });
 
-  it('refuses float64, synchronous reads and fused updates a backend does not declare', async () => {
+  it('refuses float64 and synchronous reads a backend does not declare', async () => {
     const b = defineBackend(new SmallKernels());
     expectError(() => b.tensor([1], [1], 'float64'), UnsupportedError, /small/, /no float64/);
     expectError(() => b.zeros([2], 'float64'), UnsupportedError, /float64/);
@@ -137,12 +139,6 @@ describe('defineBackend', () => {
     expectError(() => b.tensor(new Float64Array([1])), UnsupportedError, /float64/);
     expectError(() => b.readSync(x), UnsupportedError, /asynchronously/, /await backend\.read/);
     expect([...(await b.read(x))]).toEqual([1.5, -2]);
-    expectError(
-      () => b.fusedUpdate('adam', { param: x, grad: x, state: [x, x] }, { lr: 1, b1: 0.9, b2: 0.999, eps: 1e-8, epsRoot: 0, weightDecay: 0, step: 1 }),
-      UnsupportedError,
-      /fusedUpdate\('adam'\)/,
-      /offers fused updates \[\]/,
-    );
   });
 
   it('counts storages: reshapes share one, bytes follow the dtype', () => {
@@ -158,15 +154,26 @@ describe('defineBackend', () => {
   });
 });
 
-describe('a failed fusedUpdate leaves the parameter and the state unchanged', () => {
-  const adam = { lr: 0.1, b1: 0.9, b2: 0.999, eps: 1e-8, epsRoot: 0, weightDecay: 0, step: 1 };
-  const CASES: { name: string; make: (b: Backend) => { grad: unknown; state?: unknown; hyper?: object }; type: new (...args: never[]) => DownhillError; pattern: RegExp }[] = [
-    { name: 'gradient of another shape', make: (b) => ({ grad: b.zeros([3, 2], 'float64') }), type: ShapeError, pattern: /\[2, 3\]/ },
-    { name: 'gradient of another dtype', make: (b) => ({ grad: b.zeros([2, 3]) }), type: ShapeError, pattern: /float64 \[2, 3\]/ },
-    { name: 'missing state tensor', make: (b) => ({ grad: b.zeros([2, 3], 'float64'), state: [b.zeros([2, 3], 'float64')] }), type: InvalidArgumentError, pattern: /expected 2 state tensors/ },
-    { name: 'NaN hyperparameter', make: (b) => ({ grad: b.zeros([2, 3], 'float64'), hyper: { ...adam, lr: NaN } }), type: InvalidArgumentError, pattern: /'lr'/ },
+describe('a failed in-place runProgram leaves every input unchanged', () => {
+  // p' = p − lr·g·m, m' = m·v: outputs written into p and m when in place
+  const program: ElementwiseProgram = {
+    inputs: 4,
+    scalars: 1,
+    nodes: [
+      { op: 'input', index: 0 }, { op: 'input', index: 1 }, { op: 'input', index: 2 }, { op: 'input', index: 3 }, { op: 'scalar', index: 0 },
+      { op: 'binary', fn: 'mul', a: 1, b: 2 }, { op: 'binary', fn: 'mul', a: 5, b: 4 }, { op: 'binary', fn: 'sub', a: 0, b: 6 },
+      { op: 'binary', fn: 'mul', a: 2, b: 3 },
+    ],
+    outputs: [7, 8],
+  };
+  const CASES: { name: string; make: (b: Backend) => { grad?: unknown; scalars?: unknown[]; extra?: boolean }; type: new (...args: never[]) => DownhillError; pattern: RegExp }[] = [
+    { name: 'gradient of another shape', make: (b) => ({ grad: b.zeros([3, 2], 'float64') }), type: ShapeError, pattern: /\[2, 3\], input 1 has \[3, 2\]/ },
+    { name: 'gradient of another dtype', make: (b) => ({ grad: b.zeros([2, 3]) }), type: DTypeError, pattern: /input 0 is float64, input 1 is float32/ },
+    { name: 'missing scalar', make: () => ({ scalars: [] }), type: InvalidArgumentError, pattern: /has 0 scalars but the program takes 1/ },
+    { name: 'a string scalar', make: () => ({ scalars: ['0.1'] }), type: InvalidArgumentError, pattern: /scalar 0 must be a number/ },
     { name: 'released gradient', make: (b) => { const g = b.zeros([2, 3], 'float64'); g.dispose(); return { grad: g }; }, type: DisposedTensorError, pattern: /released/ },
     { name: 'gradient of another backend', make: () => ({ grad: cpu().zeros([2, 3], 'float64') }), type: BackendMismatchError, pattern: /belongs to backend/ },
+    { name: 'a second group that is wrong', make: () => ({ extra: true }), type: InvalidArgumentError, pattern: /group 1 has 1 tensor inputs/ },
   ];
   for (const c of CASES) {
     for (const inPlace of [true, false]) {
@@ -175,13 +182,12 @@ describe('a failed fusedUpdate leaves the parameter and the state unchanged', ()
         const p = b.tensor([1, 2, 3, 4, 5, 6], [2, 3], 'float64');
         const m = b.full([2, 3], 0.5, 'float64');
         const v = b.full([2, 3], 0.25, 'float64');
-        const { grad, state, hyper } = c.make(b);
+        const { grad, scalars, extra } = c.make(b);
+        const g = (grad as Tensor | undefined) ?? b.ones([2, 3], 'float64');
+        const groups = [{ inputs: [p, g, m, v], scalars: (scalars as number[] | undefined) ?? [0.1] }];
+        if (extra) groups.push({ inputs: [p], scalars: [0.1] });
         const before = b.memory();
-        expectError(
-          () => b.fusedUpdate('adam', { param: p, grad: grad as never, state: (state as never) ?? [m, v] }, (hyper as typeof adam) ?? adam, { inPlace }),
-          c.type,
-          c.pattern,
-        );
+        expectError(() => b.runProgram(program, groups, inPlace ? { inPlace: [0, 2] } : {}), c.type, c.pattern);
         expect(b.memory()).toEqual(before);
         expect([...b.readSync(p)]).toEqual([1, 2, 3, 4, 5, 6]);
         expect([...b.readSync(m)]).toEqual(new Array(6).fill(0.5));

@@ -10,7 +10,7 @@ const programCase = conformanceCases().checks.find((c) => c.id === 'programs/ran
 
 /** backend-cpu's kernels with one op broken: the program check must notice. */
 class BrokenKernels extends CpuKernels {
-  override readonly capabilities: Capabilities = { float64: true, syncRead: true, programs: false, fusedUpdates: [], inPlace: false };
+  override readonly capabilities: Capabilities = { float64: true, syncRead: true, programs: false, inPlace: false };
   constructor(private readonly broken: { unary?: UnaryOp; binary?: BinaryOp }) {
     super('broken');
   }

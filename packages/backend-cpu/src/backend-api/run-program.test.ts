@@ -17,7 +17,7 @@ import {
 
 /** backend-cpu's kernels without compiled programs: `runProgram` is the composed interpretation. */
 class ComposedKernels extends CpuKernels {
-  override readonly capabilities: Capabilities = { float64: true, syncRead: true, programs: false, fusedUpdates: [], inPlace: true };
+  override readonly capabilities: Capabilities = { float64: true, syncRead: true, programs: false, inPlace: true };
   constructor() {
     super('composed');
   }

@@ -64,7 +64,7 @@ export interface CheckContext {
 }
 
 /**
- * A case that checks a rule of the contract (errors, memory, read-back, fused updates) with its
+ * A case that checks a rule of the contract (errors, memory, read-back, programs) with its
  * own assertions. Runs once per float dtype of the suite when `perDType`, else once.
  */
 export interface CheckCase {

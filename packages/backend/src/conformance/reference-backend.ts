@@ -113,7 +113,7 @@ function checkIndices(where: string, idx: Storage, size: number, axis: number, o
  */
 class ReferenceKernels implements Kernels {
   readonly name = 'reference';
-  readonly capabilities: Capabilities = Object.freeze({ float64: true, syncRead: true, programs: false, inPlace: false, fusedUpdates: Object.freeze([]) });
+  readonly capabilities: Capabilities = Object.freeze({ float64: true, syncRead: true, programs: false, inPlace: false });
 
   fromData(data: TypedArray): Storage {
     return data;
@@ -336,7 +336,7 @@ function batchBase(batch: readonly number[], shape: Shape): number {
  * The conformance suite's reference backend: every primitive as plain float64 JavaScript, written
  * from the interface's definitions and independent of every backend (no code shared with
  * backend-cpu). float64, synchronous reads; no programs (they run through `defineBackend`'s
- * composed interpretation) and no fused updates. Slow: for the small tensors of the suite.
+ * composed interpretation). Slow: for the small tensors of the suite.
  *
  * @returns A new reference backend (label `reference#n`).
  *

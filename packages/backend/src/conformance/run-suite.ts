@@ -7,7 +7,6 @@ import { hashString, makeContext, type CheckCase, type CheckContext, type Comput
 import { creationCases, layoutCases } from './cases-layout.js';
 import { contractCases } from './cases-contract.js';
 import { elementwiseCases } from './cases-elementwise.js';
-import { fusedCases } from './cases-fused.js';
 import { programCases } from './cases-programs.js';
 import { matmulCases } from './cases-matmul.js';
 import { reduceCases } from './cases-reduce.js';
@@ -43,7 +42,7 @@ export interface ConformanceOptions {
 /** Every case of the suite, in order: the computing cases and the checks. */
 export function conformanceCases(): { compute: ComputeCase[]; checks: CheckCase[] } {
   const compute = [...creationCases(), ...elementwiseCases(), ...reduceCases(), ...layoutCases(), ...matmulCases()];
-  const checks = [...contractCases(), ...fusedCases(), ...programCases()];
+  const checks = [...contractCases(), ...programCases()];
   const seen = new Set<string>();
   for (const c of [...compute, ...checks]) {
     if (seen.has(c.id)) throw new Error(`conformance: two cases share the id '${c.id}'`);

@@ -260,10 +260,6 @@ export class TracingBackend implements Backend {
     const real = groups.map((g) => ({ inputs: g.inputs.map((t) => this.materialize(this.node(t))), scalars: g.scalars }));
     return this.real.runProgram(program, real, options).map((outs, gi) => outs.map((t) => this.feed(t, this.lazy(...groups[gi].inputs))));
   }
-  /** Not offered while tracing (the per-optimizer kernels are retired); use `runProgram`. */
-  fusedUpdate(): never {
-    throw new UnsupportedError(`${this.name} (tracing): fusedUpdate is not available while tracing an update; write the update with elementwise ops`);
-  }
 
   read(x: Tensor): Promise<TypedArray> {
     return this.real.read(this.materialize(this.node(x)));
