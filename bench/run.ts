@@ -136,6 +136,8 @@ async function main(): Promise<void> {
     }
     // many tensors against one: an Adam step over an MLP's six parameters and over one tensor as large
     results.records.push(...(await child('optimizer-layout.ts', { impl: 'downhill-cpu', budgetMs: plan.optimizerBudgetMs * 2 }, implEnv('downhill-cpu'))));
+    // a plugin against a built-in: the AdaBelief example against Adam, both as update programs
+    results.records.push(...(await child('plugin-step.ts', { impl: 'downhill-cpu', sizes: plan.sizes.filter((n) => n <= 1e6), budgetMs: plan.optimizerBudgetMs }, implEnv('downhill-cpu'))));
     await measureFloors();
     results.floors = [...floors.values()];
   }

@@ -150,6 +150,30 @@ export function renderReport(res: Results): string {
     }
   }
 
+  const plugin = by('plugin-step');
+  if (plugin.length) {
+    out.push('### A plugin against a built-in', '');
+    out.push(
+      'One in-place step of the AdaBelief example plugin (`examples/plugin-adabelief`: public API only, no kernel of its own) against ' +
+        'the built-in Adam on one float32 tensor, both run as update programs; each measured twice, interleaved, and the better median kept.',
+      '',
+    );
+    const best = (opt: string, n: unknown) =>
+      plugin.filter((r) => r.optimizer === opt && r.n === n && !r.error).sort((p, q) => (p.median as number) - (q.median as number))[0];
+    const sizes = [...new Set(plugin.map((r) => r.n))];
+    out.push(
+      table(
+        ['n', 'implementation', 'Adam (built-in)', 'AdaBelief (plugin)', 'path', 'plugin / built-in'],
+        sizes.map((n) => {
+          const [a, p] = [best('adam', n), best('adabelief', n)];
+          if (!a || !p) return [SIZE_LABEL(n as number), String(plugin[0].impl), '', '', '', `error: ${plugin.find((r) => r.n === n && r.error)?.error ?? '?'}`];
+          return [SIZE_LABEL(n as number), `\`${a.impl}\``, fmtMs(a.median as number), fmtMs(p.median as number), String(p.path), x((p.median as number) / (a.median as number))];
+        }),
+      ),
+      '',
+    );
+  }
+
   // ------------------------------------------------------------------ MLP
   const mlp = by('mlp');
   if (mlp.length) {

@@ -1,4 +1,5 @@
 import { InvalidArgumentError, type Tensor } from '@downhill/backend';
+import { isTraced } from './program/tracing-backend.js';
 import { stateTensors } from './tree.js';
 import type { GradientTransformation, OptState, Params } from './types.js';
 
@@ -37,6 +38,15 @@ export function chain(...txs: GradientTransformation<any>[]): GradientTransforma
       }
       const next: OptState[] = [];
       let updates: Params = grads;
+      // While step traces the update, intermediates are recorded ops, not storage: nothing to release.
+      if (isTraced(grads)) {
+        for (let i = 0; i < txs.length; i++) {
+          const [u, s] = txs[i].update(updates, state[i], params);
+          next.push(s);
+          updates = u;
+        }
+        return [updates, next];
+      }
       // The caller's tensors: never released here.
       const inputs = new Set<Tensor>([...stateTensors(grads), ...stateTensors(params), ...stateTensors(state)]);
       try {

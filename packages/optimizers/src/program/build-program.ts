@@ -32,80 +32,89 @@ const CACHE_LIMIT = 4096;
  * @internal
  */
 export function buildProgram(outputs: readonly TraceNode[]): BuiltProgram {
-  const nodes: ProgramNode[] = [];
-  const codes: string[] = [];
-  const index = new Map<TraceNode, number>();
+  const epoch = ++builds;
+  const order: TraceNode[] = [];
   const inputIndex = new Map<Tensor, number>();
   const inputNode = new Map<Tensor, number>();
   const inputs: Tensor[] = [];
   const scalars: number[] = [];
+  let key = '';
 
-  const push = (node: ProgramNode, code: string): number => {
-    nodes.push(node);
-    codes.push(code);
-    return nodes.length - 1;
-  };
+  // First pass: the nodes in topological order, the operands, and the structure as a string (each
+  // node's operands are visited before its own text is appended: `key` grows during a visit). The
+  // program's node objects are made only for a structure not seen before. A node's place in this
+  // build is kept on the node itself (marked with the build's number), which is faster than a map.
   const visit = (n: TraceNode): number => {
-    const seen = index.get(n);
-    if (seen !== undefined) return seen;
-    let at: number;
-    switch (n.kind) {
-      case 'leaf': {
-        const known = inputNode.get(n.tensor);
-        if (known !== undefined) at = known;
-        else {
-          const ix = inputs.length;
-          inputs.push(n.tensor);
-          inputIndex.set(n.tensor, ix);
-          at = push({ op: 'input', index: ix }, `i${ix}`);
-          inputNode.set(n.tensor, at);
-        }
-        break;
+    const mark = n as Marked;
+    if (mark._build === epoch) return mark._at!;
+    if (n.kind === 'leaf') {
+      const known = inputNode.get(n.tensor);
+      if (known !== undefined) {
+        mark._build = epoch;
+        mark._at = known;
+        return known;
       }
-      case 'scalar': {
-        const ix = scalars.length;
-        scalars.push(n.value);
-        at = push({ op: 'scalar', index: ix }, `s${ix}`);
-        break;
-      }
-      case 'unary': {
-        const x = visit(n.x);
-        at = push({ op: 'unary', fn: n.fn, x }, `${n.fn}(${x})`);
-        break;
-      }
-      case 'binary': {
-        const a = visit(n.a);
-        const b = visit(n.b);
-        at = push({ op: 'binary', fn: n.fn, a, b }, `${n.fn}(${a},${b})`);
-        break;
-      }
-      case 'compare': {
-        const a = visit(n.a);
-        const b = visit(n.b);
-        at = push({ op: 'compare', fn: n.fn, a, b }, `${n.fn}?(${a},${b})`);
-        break;
-      }
-      case 'where': {
-        const cond = visit(n.cond);
-        const a = visit(n.a);
-        const b = visit(n.b);
-        at = push({ op: 'where', cond, a, b }, `where(${cond},${a},${b})`);
-        break;
-      }
-      default:
-        n satisfies never;
-        throw new Error('unreachable');
+      inputIndex.set(n.tensor, inputs.length);
+      inputs.push(n.tensor);
+      key += 'i;';
+    } else if (n.kind === 'scalar') {
+      scalars.push(n.value);
+      key += 's;';
+    } else if (n.kind === 'unary') {
+      const x = visit(n.x);
+      key += `${n.fn} ${x};`;
+    } else if (n.kind === 'where') {
+      const c = visit(n.cond);
+      const a = visit(n.a);
+      const b = visit(n.b);
+      key += `? ${c} ${a} ${b};`;
+    } else {
+      const a = visit(n.a);
+      const b = visit(n.b);
+      key += `${n.fn} ${a} ${b};`;
     }
-    index.set(n, at);
+    const at = order.length;
+    order.push(n);
+    mark._build = epoch;
+    mark._at = at;
+    if (n.kind === 'leaf') inputNode.set(n.tensor, at);
     return at;
   };
-  const outs = outputs.map(visit);
-  const key = `${inputs.length};${scalars.length};${codes.join(' ')};>${outs.join(',')}`;
+  const outs: number[] = [];
+  for (const o of outputs) outs.push(visit(o));
+  key += `>${outs.join(',')}`;
   let program = cache.get(key);
   if (!program) {
     if (cache.size >= CACHE_LIMIT) cache.clear();
-    program = Object.freeze({ inputs: inputs.length, scalars: scalars.length, nodes: Object.freeze(nodes), outputs: Object.freeze(outs) });
+    program = Object.freeze({ inputs: inputs.length, scalars: scalars.length, nodes: Object.freeze(programNodes(order, inputIndex)), outputs: Object.freeze(outs) });
     cache.set(key, program);
   }
   return { program, key, inputs, scalars, inputIndex: (t) => inputIndex.get(t) };
+}
+
+/** Where a node was placed by the latest build that reached it. */
+type Marked = TraceNode & { _build?: number; _at?: number };
+let builds = 0;
+
+function programNodes(order: readonly TraceNode[], inputIndex: ReadonlyMap<Tensor, number>): ProgramNode[] {
+  let scalar = 0;
+  const at = (n: TraceNode): number => (n as Marked)._at!;
+  return order.map((n): ProgramNode => {
+    switch (n.kind) {
+      case 'leaf':
+        return { op: 'input', index: inputIndex.get(n.tensor)! };
+      case 'scalar':
+        return { op: 'scalar', index: scalar++ };
+      case 'unary':
+        return { op: 'unary', fn: n.fn, x: at(n.x) };
+      case 'binary':
+        return { op: 'binary', fn: n.fn, a: at(n.a), b: at(n.b) };
+      case 'compare':
+        return { op: 'compare', fn: n.fn, a: at(n.a), b: at(n.b) };
+      case 'where':
+        return { op: 'where', cond: at(n.cond), a: at(n.a), b: at(n.b) };
+      default:
+        return n satisfies never;
+    }
+  });
 }

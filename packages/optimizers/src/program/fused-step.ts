@@ -42,7 +42,8 @@ export function fusedUpdate<S extends OptState>(
   state: S,
   inPlace: boolean,
 ): FusedUpdateResult<S> {
-  return backend.scope(() => {
+  let programs: FusedUpdateResult<S>['programs'] = [];
+  const result = backend.scope(() => {
     const tracer = new TracingBackend(backend);
     // The traced copies of the caller's containers, so containers passed through come back as the very same objects.
     const origins = new Map<object, object>();
@@ -75,7 +76,7 @@ export function fusedUpdate<S extends OptState>(
     };
     collect(tNewParams, params);
     collect(tNext, state);
-    const programs = runOutputs(backend, outputs, inPlace ? kept : undefined);
+    programs = runOutputs(backend, tracer, outputs, inPlace ? kept : undefined);
 
     const resolve = <T>(tree: T): T =>
       mapTensors(tree, (t) => {
@@ -84,8 +85,9 @@ export function fusedUpdate<S extends OptState>(
         if (node.kind === 'leaf') return node.tensor;
         return byNode.get(node)?.real ?? tracer.materialize(node);
       }, { origins });
-    return { params: resolve(tNewParams), state: resolve(tNext), programs };
+    return { params: resolve(tNewParams), state: resolve(tNext) };
   });
+  return { ...result, programs };
 }
 
 /**
@@ -93,51 +95,20 @@ export function fusedUpdate<S extends OptState>(
  * together: one parameter's new value and new slots), builds one program per component, and runs
  * every component of one structure in one `runProgram` call.
  */
-function runOutputs(backend: Backend, outputs: readonly Output[], inPlaceExcept: ReadonlySet<Tensor> | undefined): FusedUpdateResult<OptState>['programs'] {
-  // Union-find over outputs, joined through shared nodes and leaf tensors.
-  const parent = outputs.map((_, i) => i);
-  const find = (i: number): number => {
-    while (parent[i] !== i) i = parent[i] = parent[parent[i]];
-    return i;
-  };
-  const owner = new Map<TraceNode | Tensor, number>();
-  const claim = (key: TraceNode | Tensor, i: number): boolean => {
-    const o = owner.get(key);
-    if (o !== undefined) {
-      parent[find(o)] = find(i);
-      return false;
-    }
-    owner.set(key, i);
-    return true;
-  };
-  const walk = (n: TraceNode, i: number): void => {
-    if (n.kind === 'scalar') return;
-    if (n.kind === 'leaf') {
-      claim(n.tensor, i);
-      return;
-    }
-    if (!claim(n, i)) return;
-    if (n.kind === 'unary') walk(n.x, i);
-    else if (n.kind === 'where') {
-      walk(n.cond, i);
-      walk(n.a, i);
-      walk(n.b, i);
-    } else {
-      walk(n.a, i);
-      walk(n.b, i);
-    }
-  };
-  outputs.forEach((o, i) => walk(o.node, i));
+function runOutputs(backend: Backend, tracer: TracingBackend, outputs: readonly Output[], inPlaceExcept: ReadonlySet<Tensor> | undefined): FusedUpdateResult<OptState>['programs'] {
+  // Components were joined while tracing (TraceNode.comp): one per parameter, normally.
   const components = new Map<number, Output[]>();
-  outputs.forEach((o, i) => {
-    const r = find(i);
+  for (const o of outputs) {
+    const r = tracer.find(o.node.comp);
     const list = components.get(r);
     if (list) list.push(o);
     else components.set(r, [o]);
-  });
+  }
 
   // One call per structure (and in-place layout).
-  const calls = new Map<string, { built: BuiltProgram; inPlace: (number | undefined)[] | undefined; groups: { built: BuiltProgram; outs: Output[] }[] }>();
+  type Call = { built: BuiltProgram; inPlace: (number | undefined)[] | undefined; groups: { built: BuiltProgram; outs: Output[] }[] };
+  const calls = new Map<ElementwiseProgram, Map<string, Call>>();
+  const ordered: Call[] = [];
   for (const outs of components.values()) {
     const built = buildProgram(outs.map((o) => o.node));
     let inPlace: (number | undefined)[] | undefined;
@@ -151,13 +122,19 @@ function runOutputs(backend: Backend, outputs: readonly Output[], inPlaceExcept:
         return ix;
       });
     }
-    const key = `${built.key}|${inPlace?.join(',') ?? ''}`;
-    const call = calls.get(key);
+    const layout = inPlace?.join(',') ?? '';
+    let byLayout = calls.get(built.program);
+    if (!byLayout) calls.set(built.program, (byLayout = new Map()));
+    const call = byLayout.get(layout);
     if (call) call.groups.push({ built, outs });
-    else calls.set(key, { built, inPlace, groups: [{ built, outs }] });
+    else {
+      const made: Call = { built, inPlace, groups: [{ built, outs }] };
+      byLayout.set(layout, made);
+      ordered.push(made);
+    }
   }
   const ran: { program: ElementwiseProgram; groups: number }[] = [];
-  for (const { built, inPlace, groups } of calls.values()) {
+  for (const { built, inPlace, groups } of ordered) {
     const operands: ProgramGroup<Tensor>[] = groups.map((g) => ({ inputs: g.built.inputs, scalars: g.built.scalars }));
     const results = backend.runProgram(built.program, operands, inPlace ? { inPlace } : {});
     groups.forEach((g, gi) => g.outs.forEach((o, k) => (o.real = results[gi][k])));

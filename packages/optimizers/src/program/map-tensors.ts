@@ -8,25 +8,41 @@ function isPlainRecord(x: object): boolean {
 /**
  * A copy of a parameter tree or state (plain records and arrays, nested) with every tensor leaf
  * replaced by `fn(leaf, path)`; numbers, strings and other values are kept. The path is the
- * leaf's keys and indices from the root.
+ * leaf's keys and indices from the root; it is reused between calls (copy it to keep it).
  *
  * @internal
  */
-export function mapTensors<T>(value: T, fn: (t: Tensor, path: readonly (string | number)[]) => Tensor, options: MapTensorsOptions = {}, path: (string | number)[] = []): T {
-  if (value instanceof Tensor) return fn(value, path) as T;
+export function mapTensors<T>(value: T, fn: (t: Tensor, path: readonly (string | number)[]) => Tensor, options: MapTensorsOptions = {}): T {
+  return walk(value, fn, options, []) as T;
+}
+
+function walk(value: unknown, fn: (t: Tensor, path: readonly (string | number)[]) => Tensor, options: MapTensorsOptions, path: (string | number)[]): unknown {
+  if (value instanceof Tensor) return fn(value, path);
   if (value === null || typeof value !== 'object') return value;
   let out: object;
-  if (Array.isArray(value)) out = value.map((v, i) => mapTensors(v, fn, options, [...path, i]));
-  else if (!isPlainRecord(value)) return value;
+  if (Array.isArray(value)) {
+    const arr = new Array<unknown>(value.length);
+    for (let i = 0; i < value.length; i++) {
+      path.push(i);
+      arr[i] = walk(value[i], fn, options, path);
+      path.pop();
+    }
+    out = arr;
+  } else if (!isPlainRecord(value)) return value;
   else {
     const rec: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) rec[k] = mapTensors(v, fn, options, [...path, k]);
+    for (const k in value) {
+      if (!Object.prototype.hasOwnProperty.call(value, k)) continue;
+      path.push(k);
+      rec[k] = walk((value as Record<string, unknown>)[k], fn, options, path);
+      path.pop();
+    }
     out = rec;
   }
   const before = options.origins?.get(value);
-  if (before !== undefined && sameEntries(out, before)) return before as T;
+  if (before !== undefined && sameEntries(out, before)) return before;
   options.made?.set(out, value);
-  return out as T;
+  return out;
 }
 
 /** Options of {@link mapTensors}. @internal */

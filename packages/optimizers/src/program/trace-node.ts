@@ -8,13 +8,23 @@ import type { BinaryOp, CompareOp, DType, Shape, Tensor, UnaryOp } from '@downhi
  *
  * @internal
  */
-export type TraceNode =
-  | { readonly kind: 'leaf'; readonly tensor: Tensor; readonly fusable: boolean; readonly shape: Shape; readonly dtype: DType }
-  | { readonly kind: 'scalar'; readonly value: number; readonly shape: Shape; readonly dtype: DType }
-  | { readonly kind: 'unary'; readonly fn: UnaryOp; readonly x: TraceNode; readonly shape: Shape; readonly dtype: DType; real?: Tensor }
-  | { readonly kind: 'binary'; readonly fn: BinaryOp; readonly a: TraceNode; readonly b: TraceNode; readonly shape: Shape; readonly dtype: DType; real?: Tensor }
-  | { readonly kind: 'compare'; readonly fn: CompareOp; readonly a: TraceNode; readonly b: TraceNode; readonly shape: Shape; readonly dtype: DType; real?: Tensor }
-  | { readonly kind: 'where'; readonly cond: TraceNode; readonly a: TraceNode; readonly b: TraceNode; readonly shape: Shape; readonly dtype: DType; real?: Tensor };
+export type TraceNode = (
+  | { readonly kind: 'leaf'; readonly tensor: Tensor; readonly fusable: boolean }
+  | { readonly kind: 'scalar'; readonly value: number }
+  | { readonly kind: 'unary'; readonly fn: UnaryOp; readonly x: TraceNode; real?: Tensor }
+  | { readonly kind: 'binary'; readonly fn: BinaryOp; readonly a: TraceNode; readonly b: TraceNode; real?: Tensor }
+  | { readonly kind: 'compare'; readonly fn: CompareOp; readonly a: TraceNode; readonly b: TraceNode; real?: Tensor }
+  | { readonly kind: 'where'; readonly cond: TraceNode; readonly a: TraceNode; readonly b: TraceNode; real?: Tensor }
+) & {
+  readonly shape: Shape;
+  readonly dtype: DType;
+  /**
+   * The node's component: nodes that share a leaf tensor or an operand are joined (a union-find
+   * over small integers kept by the tracer), so the outputs of one parameter's math end up in one
+   * program without walking the graph again. −1 for scalars.
+   */
+  readonly comp: number;
+};
 
 /** A recorded elementwise op (not a leaf nor a scalar). @internal */
 export type OpNode = Exclude<TraceNode, { kind: 'leaf' } | { kind: 'scalar' }>;

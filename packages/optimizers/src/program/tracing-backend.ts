@@ -53,6 +53,11 @@ export class TracingBackend implements Backend {
   readonly specificationVersion = SPECIFICATION_VERSION;
   readonly capabilities: Capabilities;
 
+  /** Union-find over components (see `TraceNode.comp`). */
+  private readonly parent: number[] = [];
+  /** The component of each leaf tensor, so one tensor wrapped twice joins one component. */
+  private readonly leafComp = new Map<Tensor, number>();
+
   constructor(readonly real: Backend) {
     this.name = real.name;
     this.label = real.label;
@@ -61,18 +66,48 @@ export class TracingBackend implements Backend {
 
   // ---------------------------------------------------------------- handles
 
+  /** The representative of a component. */
+  find(c: number): number {
+    const p = this.parent;
+    while (p[c] !== c) c = p[c] = p[p[c]];
+    return c;
+  }
+
+  private join(...nodes: TraceNode[]): number {
+    let root = -1;
+    for (const n of nodes) {
+      if (n.comp < 0) continue;
+      const r = this.find(n.comp);
+      if (root < 0) root = r;
+      else if (r !== root) this.parent[r] = root;
+    }
+    return root;
+  }
+
+  private leaf(tensor: Tensor, fusable: boolean, shape: Shape = tensor.shape, dtype: DType = tensor.dtype): TraceNode {
+    let comp = this.leafComp.get(tensor);
+    if (comp === undefined) {
+      comp = this.parent.length;
+      this.parent.push(comp);
+      this.leafComp.set(tensor, comp);
+    }
+    return { kind: 'leaf', tensor, fusable, shape, dtype, comp };
+  }
+
   /** A traced handle on a node. */
   wrap(node: TraceNode): Tensor {
-    return new Tensor(this, node, node.shape, node.dtype, node.shape.reduce((a, b) => a * b, 1));
+    let size = 1;
+    for (const d of node.shape) size *= d;
+    return new Tensor(this, node, node.shape, node.dtype, size);
   }
 
   /** A traced handle on a step's real tensor (a parameter, a gradient, a state slot). */
   input(t: Tensor): Tensor {
-    return this.wrap({ kind: 'leaf', tensor: t, fusable: true, shape: t.shape, dtype: t.dtype });
+    return this.wrap(this.leaf(t, true));
   }
 
   private feed(t: Tensor, fusable = false): Tensor {
-    return this.wrap({ kind: 'leaf', tensor: t, fusable, shape: t.shape, dtype: t.dtype });
+    return this.wrap(this.leaf(t, fusable));
   }
 
   /** The node behind a tensor handed to this backend (a real tensor becomes a host-value leaf). */
@@ -81,7 +116,7 @@ export class TracingBackend implements Backend {
       if (x.disposed) throw new DisposedTensorError(`${this.name} (tracing): ${x} was released`);
       return x.storage as TraceNode;
     }
-    return { kind: 'leaf', tensor: x, fusable: false, shape: x.shape, dtype: x.dtype };
+    return this.leaf(x, false);
   }
 
   /** The real tensor a node stands for, running its program on the real backend if needed. */
@@ -122,15 +157,14 @@ export class TracingBackend implements Backend {
 
   /** The node of an operand broadcast into a recorded op of `shape` and `dtype`. */
   private operandNode(x: Tensor | number, shape: Shape, dtype: DType): TraceNode {
-    if (typeof x === 'number') return { kind: 'scalar', value: x, shape: [], dtype };
+    if (typeof x === 'number') return { kind: 'scalar', value: x, shape: [], dtype, comp: -1 };
     const n = this.node(x);
     if (shapesEqual(n.shape, shape)) return n;
     const real = this.materialize(n);
     if (n.shape.reduce((a, b) => a * b, 1) === 1 && this.real.capabilities.syncRead) {
-      return { kind: 'scalar', value: this.real.readSync(real)[0], shape: [], dtype };
+      return { kind: 'scalar', value: this.real.readSync(real)[0], shape: [], dtype, comp: -1 };
     }
-    const t = this.real.broadcastTo(real, shape);
-    return { kind: 'leaf', tensor: t, fusable: true, shape, dtype };
+    return this.leaf(this.real.broadcastTo(real, shape), true, shape, dtype);
   }
 
   /** The common float dtype of the tensor operands, or `undefined` when they do not share one. */
@@ -149,21 +183,23 @@ export class TracingBackend implements Backend {
   unary(op: UnaryOp, x: Tensor): Tensor {
     const n = this.node(x);
     if (!isLazy(n) || !isFloatDType(x.dtype)) return this.delegate([x], () => this.real.unary(op, this.materialize(n)));
-    return this.wrap({ kind: 'unary', fn: op, x: n, shape: n.shape, dtype: n.dtype });
+    return this.wrap({ kind: 'unary', fn: op, x: n, shape: n.shape, dtype: n.dtype, comp: this.join(n) });
   }
 
   binary(op: BinaryOp, a: Tensor | number, b: Tensor | number): Tensor {
     const dtype = this.floatDType(a, b);
     if (!this.lazy(a, b) || dtype === undefined) return this.delegate([a, b], () => this.real.binary(op, this.realArg(a), this.realArg(b)));
     const shape = broadcastShapes(typeof a === 'number' ? [] : a.shape, typeof b === 'number' ? [] : b.shape);
-    return this.wrap({ kind: 'binary', fn: op, a: this.operandNode(a, shape, dtype), b: this.operandNode(b, shape, dtype), shape, dtype });
+    const [na, nb] = [this.operandNode(a, shape, dtype), this.operandNode(b, shape, dtype)];
+    return this.wrap({ kind: 'binary', fn: op, a: na, b: nb, shape, dtype, comp: this.join(na, nb) });
   }
 
   compare(op: CompareOp, a: Tensor | number, b: Tensor | number): Tensor {
     const dtype = this.floatDType(a, b);
     if (!this.lazy(a, b) || dtype === undefined) return this.delegate([a, b], () => this.real.compare(op, this.realArg(a), this.realArg(b)));
     const shape = broadcastShapes(typeof a === 'number' ? [] : a.shape, typeof b === 'number' ? [] : b.shape);
-    return this.wrap({ kind: 'compare', fn: op, a: this.operandNode(a, shape, dtype), b: this.operandNode(b, shape, dtype), shape, dtype: 'bool' });
+    const [na, nb] = [this.operandNode(a, shape, dtype), this.operandNode(b, shape, dtype)];
+    return this.wrap({ kind: 'compare', fn: op, a: na, b: nb, shape, dtype: 'bool', comp: this.join(na, nb) });
   }
 
   where(cond: Tensor, a: Tensor | number, b: Tensor | number): Tensor {
@@ -173,7 +209,8 @@ export class TracingBackend implements Backend {
     if (!this.lazy(cond, a, b) || dtype === undefined || c.kind !== 'compare' || !shapesEqual(c.shape, shape)) {
       return this.delegate([cond, a, b], () => this.real.where(this.materialize(c), this.realArg(a), this.realArg(b)));
     }
-    return this.wrap({ kind: 'where', cond: c, a: this.operandNode(a, shape, dtype), b: this.operandNode(b, shape, dtype), shape, dtype });
+    const [na, nb] = [this.operandNode(a, shape, dtype), this.operandNode(b, shape, dtype)];
+    return this.wrap({ kind: 'where', cond: c, a: na, b: nb, shape, dtype, comp: this.join(c, na, nb) });
   }
 
   add(a: Tensor | number, b: Tensor | number): Tensor {
@@ -193,9 +230,9 @@ export class TracingBackend implements Backend {
     const n = this.node(x);
     if (isLazy(n) && x.dtype === dtype) return this.wrap(n);
     if (n.kind === 'compare' && isFloatDType(dtype)) {
-      const one: TraceNode = { kind: 'scalar', value: 1, shape: [], dtype };
-      const zero: TraceNode = { kind: 'scalar', value: 0, shape: [], dtype };
-      return this.wrap({ kind: 'where', cond: n, a: one, b: zero, shape: n.shape, dtype });
+      const one: TraceNode = { kind: 'scalar', value: 1, shape: [], dtype, comp: -1 };
+      const zero: TraceNode = { kind: 'scalar', value: 0, shape: [], dtype, comp: -1 };
+      return this.wrap({ kind: 'where', cond: n, a: one, b: zero, shape: n.shape, dtype, comp: n.comp });
     }
     return this.delegate([x], () => this.real.cast(this.materialize(n), dtype));
   }
@@ -281,4 +318,21 @@ export class TracingBackend implements Backend {
   memory(): MemoryInfo {
     return this.real.memory();
   }
+}
+
+/**
+ * Whether a tree's tensors are being traced (the first tensor found belongs to a
+ * {@link TracingBackend}): bookkeeping that only releases real tensors early can be skipped.
+ *
+ * @internal
+ */
+export function isTraced(value: unknown): boolean {
+  if (value instanceof Tensor) return value.backend instanceof TracingBackend;
+  if (value === null || typeof value !== 'object') return false;
+  for (const k in value) {
+    const v = (value as Record<string, unknown>)[k];
+    if (v instanceof Tensor) return v.backend instanceof TracingBackend;
+    if (v !== null && typeof v === 'object') return isTraced(v);
+  }
+  return false;
 }
