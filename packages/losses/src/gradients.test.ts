@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { cpu } from '@downhill/backend-cpu';
 import type { Tensor } from '@downhill/backend';
-import { checkGrads, ops, valueAndGrad, type TensorLike } from '@downhill/autograd';
+import { checkGrads, hvp, ops, valueAndGrad, type TensorLike } from '@downhill/autograd';
 import {
   hingeLoss,
   huberLoss,
@@ -146,5 +146,20 @@ describe('no NaN or infinity for logits of magnitude 1e4', () => {
     const z = b.tensor([1, 0, 0.25], [3], 'float64');
     const g = valueAndGrad((x: TensorLike) => sigmoidCrossEntropy(x, z, { reduction: 'sum' }))(b.zeros([3], 'float64'))[1];
     expect(Array.from(b.readSync(g))).toEqual([-0.5, 0.5, 0.25]);
+  });
+
+  it('sigmoidCrossEntropy has the right second derivative at a logit of exactly 0 (σ′(0) = ¼), as at any other logit', async () => {
+    // A zero-initialized output layer gives logits of exactly 0: Hessian-vector products there must
+    // see the curvature σ(x)(1 − σ(x)), not the 0 of a form built from max(x, 0) and |x|.
+    const z = b.tensor([1, 0, 0.25], [3], 'float64');
+    const sig = (v: number) => 1 / (1 + Math.exp(-v));
+    for (const x0 of [0, 0.3, -1.2]) {
+      const x = b.tensor([x0, x0, x0], [3], 'float64');
+      const v = b.tensor([1, -2, 0.5], [3], 'float64');
+      const hv = hvp((p: TensorLike) => sigmoidCrossEntropy(p, z, { reduction: 'sum' }), x, v);
+      const curvature = sig(x0) * (1 - sig(x0));
+      Array.from(b.readSync(hv as Tensor)).forEach((h, i) => expect(h).toBeCloseTo(curvature * [1, -2, 0.5][i], 12));
+      b.dispose([x, v, hv as Tensor]);
+    }
   });
 });

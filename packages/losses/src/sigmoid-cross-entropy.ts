@@ -35,7 +35,9 @@ export function sigmoidCrossEntropy(logits: TensorLike, targets: TensorLike, { l
     throw new InvalidArgumentError(`${where}: labelSmoothing must be in [0, 1], got ${String(labelSmoothing)}`);
   }
   const z = labelSmoothing === 0 ? targets : ops.add(ops.mul(targets, 1 - labelSmoothing), labelSmoothing / 2);
-  // maximum (not relu): its tie at 0 splits the gradient, so ∂ℓ/∂x = ½ − z at x = 0 exactly, as σ(0) − z.
-  const losses = ops.add(ops.sub(ops.maximum(logits, 0), ops.mul(logits, z)), ops.log1p(ops.exp(ops.neg(ops.abs(logits)))));
+  // softplus(x) − x·z: softplus is max(x, 0) + log1p(e^(−|x|)) in value, written with one smooth
+  // branch per side, so ∂ℓ/∂x = σ(x) − z and ∂²ℓ/∂x² = σ(x)(1 − σ(x)) hold at x = 0 exactly too
+  // (a form built from max and |x| gets the gradient right there but a second derivative of 0).
+  const losses = ops.sub(ops.softplus(logits), ops.mul(logits, z));
   return reduceLoss(losses, options, where);
 }
