@@ -1,7 +1,7 @@
 import { BackendMismatchError, DTypeError, InvalidArgumentError, isFloatDType, type Backend, type ElementwiseProgram } from '@downhill/backend';
 import { applyUpdates } from './apply-updates.js';
 import { FusionUnavailableError } from './program/fusion-unavailable-error.js';
-import { fusedUpdate } from './program/fused-step.js';
+import { runFusedStep } from './program/fused-step.js';
 import { checkTrees, releaseReplaced, stateTensors, unflatten } from './tree.js';
 import type { GradientTransformation, OptState, Params } from './types.js';
 
@@ -109,7 +109,7 @@ export function step<S extends OptState, P extends Params = Params>(
 
   let result: StepResult<S, P>;
   if (chooseFused(backend, fused, where)) {
-    const r = fusedUpdate(backend, tx, params, grads, state, inPlace);
+    const r = runFusedStep(backend, tx, params, grads, state, inPlace);
     result = { params: r.params as P, state: r.state, path: 'fused' }; // traced and resolved tree by tree: params' structure
   } else result = composedStep(backend, tx, params, grads, state, inPlace);
 

@@ -30,8 +30,9 @@ export interface AdamOptions {
  * p ← p − η · m̂ / (√(v̂ + ε_root) + ε)
  * ```
  *
- * Hyperparameters in the state: `lr`, `b1`, `b2`, `eps`, `epsRoot`. Fused kernel: `adam` (not
- * with `nesterov` or `amsgrad`). TensorFlow.js's `adam` is the same rule (Algorithm 1 of the paper).
+ * Hyperparameters in the state: `lr`, `b1`, `b2`, `eps`, `epsRoot`. Where the backend compiles
+ * programs, a step is one fused update program (the rule above, traced from `scaleByAdam`, its only
+ * statement). TensorFlow.js's `adam` is the same rule (Algorithm 1 of the paper).
  *
  * @param lr - Learning rate `η ≥ 0`, or a schedule.
  * @param options - See {@link AdamOptions}.

@@ -23,8 +23,8 @@ export interface AdamwOptions extends AdamOptions {
  * p ← p − η · ( m̂ / (√(v̂ + ε_root) + ε) + λ·p )        (λ = 0 where the mask says so)
  * ```
  *
- * Hyperparameters in the state: `lr`, `b1`, `b2`, `eps`, `epsRoot`, `weightDecay`. Fused kernel:
- * `adam` with its `weightDecay` (not with `nesterov` or `amsgrad`).
+ * Hyperparameters in the state: `lr`, `b1`, `b2`, `eps`, `epsRoot`, `weightDecay`. Where the backend
+ * compiles programs, a step is one fused update program per mask (decayed and not).
  *
  * @param lr - Learning rate `η ≥ 0`, or a schedule.
  * @param options - See {@link AdamwOptions}.

@@ -30,7 +30,7 @@ export interface SgdOptions {
  * ```
  *
  * Hyperparameters in the state: `lr`, `weightDecay`, and `momentum`, `dampening` when built with
- * momentum. Fused kernel: `sgd`. TensorFlow.js's `sgd` and `momentum` optimizers are the same
+ * momentum. Where the backend compiles programs, a step is one fused update program. TensorFlow.js's `sgd` and `momentum` optimizers are the same
  * rule (its momentum buffer also starts at zero).
  *
  * @param lr - Learning rate `η ≥ 0`, or a schedule of the step count.

@@ -14,8 +14,8 @@ interface Output {
   real?: Tensor;
 }
 
-/** What {@link fusedUpdate} returns: the new parameters and state, and the programs it ran. */
-export interface FusedUpdateResult<S extends OptState> {
+/** What {@link runFusedStep} returns: the new parameters and state, and the programs it ran. */
+export interface FusedStepResult<S extends OptState> {
   readonly params: Params;
   readonly state: S;
   /** The programs run for the final values, one per distinct structure, with their group counts. */
@@ -34,15 +34,15 @@ export interface FusedUpdateResult<S extends OptState> {
  *
  * @internal
  */
-export function fusedUpdate<S extends OptState>(
+export function runFusedStep<S extends OptState>(
   backend: Backend,
   tx: GradientTransformation<S>,
   params: Params,
   grads: Params,
   state: S,
   inPlace: boolean,
-): FusedUpdateResult<S> {
-  let programs: FusedUpdateResult<S>['programs'] = [];
+): FusedStepResult<S> {
+  let programs: FusedStepResult<S>['programs'] = [];
   const result = backend.scope(() => {
     const tracer = new TracingBackend(backend);
     // The traced copies of the caller's containers, so containers passed through come back as the very same objects.
@@ -95,7 +95,7 @@ export function fusedUpdate<S extends OptState>(
  * together: one parameter's new value and new slots), builds one program per component, and runs
  * every component of one structure in one `runProgram` call.
  */
-function runOutputs(backend: Backend, tracer: TracingBackend, outputs: readonly Output[], inPlaceExcept: ReadonlySet<Tensor> | undefined): FusedUpdateResult<OptState>['programs'] {
+function runOutputs(backend: Backend, tracer: TracingBackend, outputs: readonly Output[], inPlaceExcept: ReadonlySet<Tensor> | undefined): FusedStepResult<OptState>['programs'] {
   // Components were joined while tracing (TraceNode.comp): one per parameter, normally.
   const components = new Map<number, Output[]>();
   for (const o of outputs) {
