@@ -7,7 +7,8 @@
  * Full: optimizer steps (Adam, SGD momentum, RMSProp at 1e5, 1e6, 1e7 parameters) with a measured
  * bandwidth floor, MLP training throughput, autograd overhead, peak memory at 1e7 (under 15 minutes
  * here). `--quick`: Adam at 1e6, a shorter MLP run of the main contenders, one autograd size, peak
- * memory at 1e6 (under 2 minutes).
+ * memory at 1e6 (under 2 minutes). `--impls=downhill-cpu,tfjs-wasm` and `--optimizers=adam` narrow a
+ * run (to a partial record) on a busy machine.
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -24,6 +25,8 @@ const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const only = args.find((a) => a.startsWith('--only='))?.slice(7).split(',');
 const wants = (suite: string) => !only || only.includes(suite);
+const implsArg = args.find((a) => a.startsWith('--impls='))?.slice(8).split(',');
+const optimizersArg = args.find((a) => a.startsWith('--optimizers='))?.slice(13).split(',');
 
 const ALL_DOWNHILL: ImplId[] = ['downhill-cpu', 'downhill-cpu-js', 'downhill-tfjs-cpu', 'downhill-tfjs-wasm'];
 const PEERS: ImplId[] = ['tfjs-cpu', 'tfjs-wasm', 'jax-js-wasm'];
@@ -57,6 +60,14 @@ const plan = quick
       memoryN: 1e7,
       memorySteps: 5,
     };
+if (implsArg) {
+  const keep = (ids: ImplId[]) => ids.filter((id) => implsArg.includes(id));
+  plan.optimizerImpls = keep(plan.optimizerImpls);
+  plan.mlpImpls = keep(plan.mlpImpls);
+  plan.autogradImpls = keep(plan.autogradImpls);
+  plan.memoryImpls = keep(plan.memoryImpls);
+}
+if (optimizersArg) plan.optimizers = plan.optimizers.filter((o) => optimizersArg.includes(o));
 
 /** Runs one child program; resolves to its result records (an error record when it crashed). */
 function child(script: string, config: Record<string, unknown>, extraEnv: Record<string, string>, nodeFlags: string[] = [], timeoutMs = 300_000): Promise<Record<string, unknown>[]> {
@@ -135,9 +146,11 @@ async function main(): Promise<void> {
       results.records.push(...(await child('optimizer-step.ts', { impl, sizes: plan.sizes, optimizers: plan.optimizers, budgetMs: plan.optimizerBudgetMs }, implEnv(impl))));
     }
     // many tensors against one: an Adam step over an MLP's six parameters and over one tensor as large
-    results.records.push(...(await child('optimizer-layout.ts', { impl: 'downhill-cpu', budgetMs: plan.optimizerBudgetMs * 2 }, implEnv('downhill-cpu'))));
-    // a plugin against a built-in: the AdaBelief example against Adam, both as update programs
-    results.records.push(...(await child('plugin-step.ts', { impl: 'downhill-cpu', sizes: plan.sizes.filter((n) => n <= 1e6), budgetMs: plan.optimizerBudgetMs }, implEnv('downhill-cpu'))));
+    if (plan.optimizerImpls.includes('downhill-cpu')) {
+      results.records.push(...(await child('optimizer-layout.ts', { impl: 'downhill-cpu', budgetMs: plan.optimizerBudgetMs * 2 }, implEnv('downhill-cpu'))));
+      // a plugin against a built-in: the AdaBelief example against Adam, both as update programs
+      results.records.push(...(await child('plugin-step.ts', { impl: 'downhill-cpu', sizes: plan.sizes.filter((n) => n <= 1e6), budgetMs: plan.optimizerBudgetMs }, implEnv('downhill-cpu'))));
+    }
     await measureFloors();
     results.floors = [...floors.values()];
   }
@@ -165,7 +178,7 @@ async function main(): Promise<void> {
   const outDir = join(here, 'results');
   mkdirSync(outDir, { recursive: true });
   const md = renderReport(results);
-  const partial = quick || only !== undefined;
+  const partial = quick || only !== undefined || implsArg !== undefined || optimizersArg !== undefined;
   const jsonPath = join(outDir, partial ? 'quick.json' : 'latest.json');
   const mdPath = partial ? join(outDir, 'quick.md') : join(root, 'docs', 'benchmarks.md');
   writeFileSync(jsonPath, JSON.stringify(results, null, 2) + '\n');
