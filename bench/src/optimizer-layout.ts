@@ -2,8 +2,9 @@
  * Child program: one Adam step over the parameters of an MLP 784-512-256-10 (six tensors: three
  * weight matrices and three biases, 535,818 float32 values) against one step over a single tensor
  * of the same total size, with downhill's `step(..., { inPlace: true })`. The ratio is what many
- * tensors cost over one: per-tensor bookkeeping and crossings into the kernels. Prints one result
- * line per layout.
+ * tensors cost over one: per-tensor bookkeeping and crossings into the kernels. Then AdaBelief, the
+ * example plugin (examples/plugin-adabelief, written with elementwise ops and fused with no kernel
+ * of its own), on the single tensor, against built-in Adam. Prints one result line per case.
  */
 import type { Tensor } from '@downhill/backend';
 import { downhillBackend, type ImplId } from './impls.js';
@@ -22,12 +23,14 @@ async function main(): Promise<void> {
   const b = await downhillBackend(cfg.impl);
   const o = await import('@downhill/optimizers');
   const total = MLP_SHAPES.reduce((s, shape) => s + shape.reduce((x, y) => x * y, 1), 0);
-  const layouts: [string, (readonly number[])[]][] = [
-    ['mlp', MLP_SHAPES.map((s) => [...s])],
-    ['flat', [[total]]],
+  const { adabelief } = await import('downhill-example-plugin-adabelief');
+  const cases: [string, string, (readonly number[])[]][] = [
+    ['adam', 'mlp', MLP_SHAPES.map((s) => [...s])],
+    ['adam', 'flat', [[total]]],
+    ['adabelief', 'flat', [[total]]],
   ];
-  for (const [layout, shapes] of layouts) {
-    const tx = o.adam(1e-3);
+  for (const [optimizer, layout, shapes] of cases) {
+    const tx = optimizer === 'adam' ? o.adam(1e-3) : adabelief(1e-3);
     let params: Record<string, Tensor> = {};
     const grads: Record<string, Tensor> = {};
     shapes.forEach((shape, i) => {
@@ -47,9 +50,9 @@ async function main(): Promise<void> {
       const timing = await measure(step, { warmup: 30, minReps: 15, maxReps: 600, budgetMs: cfg.budgetMs });
       const value = (await params.t0.read())[0];
       if (!Number.isFinite(value)) throw new Error(`the parameter became ${value}`);
-      emit({ suite: 'optimizer-layout', impl: cfg.impl, optimizer: 'adam', layout, tensors: shapes.length, n: total, path, ...timing });
+      emit({ suite: 'optimizer-layout', impl: cfg.impl, optimizer, layout, tensors: shapes.length, n: total, path, ...timing });
     } catch (e) {
-      emit({ suite: 'optimizer-layout', impl: cfg.impl, optimizer: 'adam', layout, tensors: shapes.length, n: total, error: (e as Error).message });
+      emit({ suite: 'optimizer-layout', impl: cfg.impl, optimizer, layout, tensors: shapes.length, n: total, error: (e as Error).message });
     } finally {
       b.dispose([params as never, grads as never, o.stateTensors(state) as never]);
     }
