@@ -83,8 +83,9 @@ export function scaleByAdam({ b1 = 0.9, b2 = 0.999, eps = 1e-8, epsRoot = 0, nes
           const m2 = ema(m, g, b1);
           const v2 = ema(v, b.unary('square', g), b2);
           const vMax2 = amsgrad ? b.binary('maximum', vMax, v2) : undefined;
-          const mHat = nesterov ? b.add(b.div(b.mul(m2, b1), c1Next), b.div(b.mul(g, 1 - b1), c1)) : b.div(m2, c1);
-          let vHat = b.div(vMax2 ?? v2, c2);
+          // Bias corrections as host reciprocals: multiplications in the update program, not divisions.
+          const mHat = nesterov ? b.add(b.mul(m2, b1 / c1Next), b.mul(g, (1 - b1) / c1)) : b.mul(m2, 1 / c1);
+          let vHat = b.mul(vMax2 ?? v2, 1 / c2);
           if (epsRoot !== 0) vHat = b.add(vHat, epsRoot);
           const u = b.div(mHat, b.add(b.unary('sqrt', vHat), eps));
           return vMax2 ? [u, m2, v2, vMax2] : [u, m2, v2];
