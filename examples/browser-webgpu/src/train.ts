@@ -117,7 +117,7 @@ export async function train(b: Backend, { steps = 300, hidden = 16, lr = 0.03, p
       if (pending.length >= readEvery || s === steps - 1) await flush();
     }
   } finally {
-    b.dispose([x, y, params, state as never, pending]);
+    b.dispose([x, y, params, state, pending]);
   }
   return { losses, path };
 }

@@ -109,7 +109,7 @@ export async function gradientDescent(
     let s: number | undefined;
     if (t % config.sharpnessEvery === 0) {
       const top = await hessianTopEigenvalue(loss, params, { init: vector, tolerance: 1e-4, maxIterations: 40, key: key.fold('power') });
-      if (vector) b.dispose(vector as never);
+      if (vector) b.dispose(vector);
       vector = top.vector;
       s = top.value;
       sharpness.push([t, s]);
@@ -123,22 +123,22 @@ export async function gradientDescent(
         big: { batchSize: 256, batches: big },
       });
       noise.push({ step: t, scale });
-      b.dispose([...small, ...big] as never);
+      b.dispose([...small, ...big]);
     }
     if (keepPath && t % Math.max(1, Math.floor(config.steps / 40)) === 0) path.push(copy(params));
     onProgress(t, s);
     const [value, grads] = vg(params);
     losses.push((await value.read())[0]);
     if (t === config.steps) {
-      b.dispose([value, grads] as never);
+      b.dispose([value, grads]);
       break;
     }
     const next = sgdStep(b, params, grads as Params<Tensor>, lr);
-    b.dispose([value, grads] as never);
-    if (params !== init) b.dispose(params as never);
+    b.dispose([value, grads]);
+    if (params !== init) b.dispose(params);
     params = next;
   }
-  if (vector) b.dispose(vector as never);
+  if (vector) b.dispose(vector);
   const tail = sharpness.filter(([t]) => t >= 0.6 * config.steps).map(([, v]) => v);
   const settled = tail.reduce((a, c) => a + c, 0) / tail.length;
   return { run: { lr, losses, sharpness, settled, noise }, final: params, path };
@@ -155,7 +155,7 @@ export async function rangeTest(b: Backend, data: Subset, init: Params<Tensor>, 
   try {
     return await lrRangeTest((p: Params, step: number) => squaredLoss(p, batches[step].x, batches[step].y), init, sgd(1), { minLr: 1e-3, maxLr: 10, steps: config.rangeSteps });
   } finally {
-    b.dispose(batches as never);
+    b.dispose(batches);
   }
 }
 
@@ -172,6 +172,6 @@ export async function landscape(data: Subset, path: Params<Tensor>[], final: Par
   };
   const plane = await lossPlane(loss, final, { directions, xRange: span(coords.map((c) => c.x)), yRange: span(coords.map((c) => c.y)), resolution: config.resolution });
   const line = await lossAlongLine(loss, path[0], final, { points: 31, range: [-0.25, 1.25] });
-  final.hidden.kernel.backend.dispose(directions as never);
+  final.hidden.kernel.backend.dispose(directions);
   return { plane, coords, explained, line };
 }

@@ -65,7 +65,7 @@ export async function run(config: Config, out: string, log: (line: string) => vo
   log(`curvature: ${subtitle}`);
 
   const initialTop = await hessianTopEigenvalue(fullBatchLoss(data), init, { tolerance: 1e-5, maxIterations: 200, key: key.fold('initial') });
-  b.dispose(initialTop.vector as never);
+  b.dispose(initialTop.vector);
   log(`sharpness at initialization: ${initialTop.value.toFixed(3)} (so 2/λmax = ${(2 / initialTop.value).toFixed(3)})`);
   const densityInit = await density(data, init, config, key.fold('density-init'));
 
@@ -82,7 +82,7 @@ export async function run(config: Config, out: string, log: (line: string) => vo
     runs.push(result.run);
     log(`η = ${lr.toFixed(4)}: settled sharpness ${result.run.settled.toFixed(3)} against 2/η = ${(2 / lr).toFixed(3)} (ratio ${((result.run.settled * lr) / 2).toFixed(3)}); final loss ${result.run.losses.at(-1)!.toFixed(4)}`);
     if (last) kept = { final: result.final, path: result.path };
-    else b.dispose(result.final as never);
+    else b.dispose(result.final);
   }
   const end = kept!.final;
   const densityEnd = await density(data, end, config, key.fold('density-end'));
@@ -115,7 +115,7 @@ export async function run(config: Config, out: string, log: (line: string) => vo
     seconds: (Date.now() - started) / 1000,
   };
   writeFileSync(join(out, 'metrics.json'), `${JSON.stringify(summary, null, 2)}\n`);
-  b.dispose([init, end, kept!.path, data.x, data.y] as never);
+  b.dispose([init, end, kept!.path, data.x, data.y]);
   log(`wrote ${figures.map(([n]) => `${n}.png`).join(', ')} and metrics.json to ${out} in ${summary.seconds.toFixed(0)} s`);
   return summary;
 }

@@ -158,7 +158,7 @@ export function createTrainer(
       if (batchnorm) model.setBuffers(aux.buffers as Params);
       const lossValue = (await read(loss))[0];
       const correct = (await read(aux.correct as Tensor))[0];
-      backend.dispose([x, y, loss, aux.correct as Tensor, grads as never]);
+      backend.dispose([x, y, loss, aux.correct as Tensor, grads]);
       return { loss: lossValue, correct };
     },
     dispose() {
@@ -285,7 +285,7 @@ export async function evaluate(model: ReturnType<typeof mlp>, data: Dataset): Pr
     const [loss, right] = backend.scope(() => {
       const x = backend.tensor(data.x.subarray(begin * data.features, (begin + n) * data.features), [n, data.features]);
       const y = backend.tensor(data.y.subarray(begin, begin + n), [n], 'int32');
-      const logits = model.apply(model.parameters(), x, { training: false }) as TensorLike;
+      const logits = model.apply(model.parameters(), x, { training: false });
       return [crossEntropy(logits, y), correctCount(logits, y)] as Tensor[];
     });
     lossSum += (await read(loss))[0] * n;

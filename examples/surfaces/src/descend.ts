@@ -110,7 +110,7 @@ export class Descent {
     })(this.#params);
     this.backend.dispose(value);
     const next = step(this.tx, this.#params, grads as Params, this.#state);
-    this.backend.dispose(grads as never);
+    this.backend.dispose(grads);
     releaseReplaced(this.#params, next.params);
     releaseReplaced(this.#state, next.state, next.params);
     this.#params = next.params;
@@ -122,7 +122,7 @@ export class Descent {
   dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;
-    this.backend.dispose([this.#params as never, this.#state as never]);
+    this.backend.dispose([this.#params, this.#state]);
   }
 
   #fullLoss(): number {

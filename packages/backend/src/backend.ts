@@ -154,8 +154,11 @@ export interface Backend {
   read(x: Tensor): Promise<TypedArray>;
   /** A synchronous host copy; throws `UnsupportedError` unless `capabilities.syncRead`. */
   readSync(x: Tensor): TypedArray;
-  /** Releases tensors (walking arrays and objects); released tensors are skipped. */
-  dispose(x: TensorContainer): void;
+  /**
+   * Releases tensors (walking arrays, plain objects and maps: parameter trees, gradient trees,
+   * optimizer states of any declared type); released tensors are skipped.
+   */
+  dispose(x: TensorContainer | object): void;
   /**
    * Runs `fn` and releases every tensor made during it, except those it returns (found in
    * arrays, objects and maps) and those passed to `keep`. `fn` must be synchronous.

@@ -100,7 +100,7 @@ class CheckedBackend implements Backend {
     }
   }
 
-  dispose(x: TensorContainer): void {
+  dispose(x: TensorContainer | object): void {
     forEachTensor(x, (t) => {
       if (t.backend !== this) {
         throw new BackendMismatchError(`${this.name}.dispose: ${t} belongs to backend '${t.backend.label}', not to this one ('${this.label}')`);

@@ -382,7 +382,19 @@ export abstract class Module {
     return { output, buffers: out };
   }
 
-  /** Runs the module on `x` with its own parameters: `model.apply(model.parameters(), x, options)`. */
+  /**
+   * Runs the module on `x` with its own parameters: `model.apply(model.parameters(), x, options)`.
+   * On a plain tensor the output is a plain `Tensor` (typed so: `.read()` and `dispose` need no
+   * cast); on a traced value (inside `grad`) it is a traced value.
+   *
+   * @example
+   * ```ts
+   * const logits = model.call(x); // Tensor
+   * const probs = await logits.read();
+   * ```
+   */
+  call(x: Tensor, options?: ApplyOptions): Tensor;
+  call(x: TensorLike, options?: ApplyOptions): TensorLike;
   call(x: TensorLike, options: ApplyOptions = {}): TensorLike {
     return this.apply(this.parameters(), x, options);
   }

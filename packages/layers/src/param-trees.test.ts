@@ -5,6 +5,7 @@ import type { Tensor } from '@downhill/backend';
 import { cpu } from '@downhill/backend-cpu';
 import { grad, ops, valueAndGrad } from '@downhill/autograd';
 import { Optimizer, adam, applyUpdates, sgd, step } from '@downhill/optimizers';
+import { Dense } from './dense.js';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 
 const b = cpu();
@@ -45,5 +46,18 @@ describe('array-bearing trees from grad through the optimizers', () => {
     expect([...b.readSync(moved.layers[0].w)].map((v) => +v.toFixed(6))).toEqual([0.8, -1.8]);
     b.dispose([loss, grads, params, moved, updates]);
     opt.dispose();
+  });
+});
+
+describe('layers on plain tensors', () => {
+  it('call returns a Tensor (typed so: read and dispose need no cast), with the values of x·W + b by hand', () => {
+    const layer = new Dense(2, 1).init(b, { seed: 0, dtype: 'float64' });
+    const { kernel, bias } = layer.parameters();
+    const x = b.tensor([1, 2, -1, 0.5], [2, 2], 'float64');
+    const y = layer.call(x);
+    expectTypeOf(y).toEqualTypeOf<Tensor>();
+    const [k, c] = [b.readSync(kernel as Tensor), b.readSync(bias as Tensor)];
+    expect([...b.readSync(y)]).toEqual([1 * k[0] + 2 * k[1] + c[0], -1 * k[0] + 0.5 * k[1] + c[0]]);
+    b.dispose([x, y]);
   });
 });

@@ -32,7 +32,7 @@ export function optimizerOptions(backend: Backend, name: string): Readonly<Recor
   const params = { point: backend.tensor(new Float64Array(2), [2], 'float64') };
   const state = createOptimizer(name, { lr: 0.01 }).init(params);
   const held = getHyperparams(state) ?? { lr: 0.01 };
-  backend.dispose([params as never, state as never]);
+  backend.dispose([params, state]);
   const out = { lr: 0.01, ...held, ...EXTRA_OPTIONS[name] };
   cache.set(name, out);
   return out;
