@@ -18,6 +18,9 @@ export interface SigmoidCrossEntropyOptions extends LossOptions {
  *
  * @param logits - float tensor of logits (not probabilities).
  * @param targets - same shape and dtype: 0/1 labels or probabilities.
+ * PyTorch: with `weights`, `'mean'` divides by the weights' sum; `BCEWithLogitsLoss(weight=w)`
+ * divides by the element count (see docs/from-pytorch.md).
+ *
  * @param options - `labelSmoothing` (default 0), `reduction` (default `'mean'` over every element), `weights`.
  * @returns a scalar, or the elementwise losses with `'none'`.
  *

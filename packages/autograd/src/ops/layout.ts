@@ -87,6 +87,7 @@ export function concat(xs: readonly TensorLike[], axis = 0): TensorLike {
 /**
  * Picks slices along `axis` (0 by default) by `int32` indices:
  * `out[..., j..., ...] = x[..., indices[j...], ...]`. The gradient scatters back with `scatterAdd`.
+ * PyTorch: this is `torch.index_select(x, axis, indices)` (NumPy's `take`), not `torch.gather`.
  *
  * @example
  * ```ts
@@ -117,9 +118,10 @@ export function scatterAdd(updates: TensorLike, indices: TensorLike, axis: numbe
 
 /**
  * Batched matrix product over the last two axes; batch axes broadcast. Gradients reduce over
- * broadcast batch axes.
- *
- * Math: `C = A·B`, `∂L/∂A = Ḡ·Bᵀ`, `∂L/∂B = Aᵀ·Ḡ`.
+ * broadcast batch axes. A 1-D operand works as NumPy's and PyTorch's `matmul`: a vector `a` of
+ * length `n` is a row `[1, n]` and a vector `b` a column `[n, 1]`, and that axis is removed from
+ * the result (so vector·vector is a scalar, matrix·vector a vector); `transposeA`/`transposeB`
+ * do not apply to a 1-D operand.
  *
  * @example
  * ```ts
@@ -129,5 +131,12 @@ export function scatterAdd(updates: TensorLike, indices: TensorLike, axis: numbe
 export function matmul(a: TensorLike, b: TensorLike, { transposeA = false, transposeB = false }: MatmulOptions = {}): TensorLike {
   checkOperand(a, 'matmul', false);
   checkOperand(b, 'matmul', false);
-  return bind('matmul', [a, b], { transposeA, transposeB });
+  const [va, vb] = [a.shape.length === 1, b.shape.length === 1];
+  if (!va && !vb) return bind('matmul', [a, b], { transposeA, transposeB });
+  const a2 = va ? reshape(a, [1, a.shape[0]]) : a;
+  const b2 = vb ? reshape(b, [b.shape[0], 1]) : b;
+  const c = bind('matmul', [a2, b2], { transposeA: va ? false : transposeA, transposeB: vb ? false : transposeB });
+  // Remove the axes the vectors added: −2 for a row vector a, −1 for a column vector b.
+  const keep = c.shape.filter((_, i) => !((va && i === c.shape.length - 2) || (vb && i === c.shape.length - 1)));
+  return reshape(c, keep);
 }

@@ -29,6 +29,10 @@ export interface RadamOptions {
  * otherwise:       p ← p − η · m̂
  * ```
  *
+ * PyTorch: ε is added after the bias correction, `m̂ / (√v̂ + ε)` with `v̂ = v / (1 − β₂ᵗ)`;
+ * `torch.optim.RAdam` adds it before, `m̂·√(1 − β₂ᵗ) / (√v + ε)` (equal for ε = 0). See
+ * docs/from-pytorch.md.
+ *
  * Hyperparameters in the state: `lr`, `b1`, `b2`, `eps`, `epsRoot`, `threshold`.
  *
  * @param lr - Learning rate `η ≥ 0`, or a schedule.
