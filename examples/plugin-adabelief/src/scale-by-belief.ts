@@ -66,7 +66,8 @@ export function scaleByBelief({ b1 = 0.9, b2 = 0.999, eps = 1e-16 }: ScaleByBeli
           const m2 = k.add(k.mul(m, b1), k.mul(g, 1 - b1));
           const dev = k.sub(g, m2);
           const s2 = k.add(k.add(k.mul(s, b2), k.mul(k.mul(dev, dev), 1 - b2)), eps);
-          const u = k.div(k.div(m2, c1), k.add(k.unary('sqrt', k.div(s2, c2)), eps));
+          // Bias corrections as host reciprocals: multiplications in the update program.
+          const u = k.div(k.mul(m2, 1 / c1), k.add(k.unary('sqrt', k.mul(s2, 1 / c2)), eps));
           return [u, m2, s2];
         },
         { where, labels: ['gradient', "state 'mu'", "state 'nu'"] },
