@@ -7,6 +7,11 @@ const DTYPES: ReadonlySet<string> = new Set(['float32', 'int32', 'bool']);
 /**
  * A downhill tensor of a tfjs backend holding a TensorFlow.js tensor's data, without copying it.
  *
+ * A snapshot: tfjs tensors are immutable, so the downhill tensor keeps the values `t` has at the
+ * call. For a `tf.Variable`, a later `variable.assign(...)` gives the variable a new buffer and
+ * does not change the downhill tensor; read the variable again (`fromTf` once more) after it
+ * changes.
+ *
  * Ownership: the downhill tensor holds its own reference (a `tf.clone`, which shares the data
  * buffer); the caller keeps `t` and may dispose it whenever it likes, and the downhill tensor
  * lives until it is disposed or its scope ends, like any other.

@@ -9,6 +9,7 @@ export type { LossOptions, Reduction } from './reduction.js';
 export { meanSquaredError } from './mean-squared-error.js';
 export { meanAbsoluteError } from './mean-absolute-error.js';
 export { huberLoss, type HuberOptions } from './huber.js';
+export { smoothL1Loss, type SmoothL1Options } from './smooth-l1.js';
 export { sigmoidCrossEntropy, type SigmoidCrossEntropyOptions } from './sigmoid-cross-entropy.js';
 export { softmaxCrossEntropy, type SoftmaxCrossEntropyOptions } from './softmax-cross-entropy.js';
 export { nllLoss } from './nll-loss.js';
