@@ -11,3 +11,4 @@
 export { tfjs, createTfjsBackend, type TfjsOptions } from './setup.js';
 export { tfjsKernels, type TfjsKernelOptions, type TfjsKernels } from './tfjs-kernels.js';
 export { fromTf, toTf } from './interop.js';
+export { assignToTf, fromTfTree, type FromTfTree, type TfTree } from './tf-variables.js';
