@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { BackendUnavailableError, type Backend } from '@downhill/backend';
+import { BackendUnavailableError, type Backend, checkOptions } from '@downhill/backend';
 import { createTfjsBackend } from '@downhill/backend-tfjs';
 import { CUDA_REQUIREMENTS, TFJS_NODE_GPU, loadTfjsNodeGpu } from './load-tfjs-node-gpu.js';
 
@@ -46,7 +46,7 @@ interface NodeBackendFlags {
  * ```
  */
 export async function cuda(options: CudaOptions = {}): Promise<Backend> {
-  const { name = 'cuda', requireGpu = true, load } = options;
+  const { name = 'cuda', requireGpu = true, load } = checkOptions('cuda', options, { name: true, requireGpu: true, load: true });
   await loadTfjsNodeGpu(load);
   if (!tf.findBackendFactory(TF_BACKEND)) {
     throw new BackendUnavailableError(

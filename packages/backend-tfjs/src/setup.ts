@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { BackendUnavailableError, defineBackend, type Backend } from '@downhill/backend';
+import { BackendUnavailableError, defineBackend, type Backend, checkOptions } from '@downhill/backend';
 import { tfjsKernels, type TfjsKernelOptions, type TfjsKernels } from './tfjs-kernels.js';
 
 /** The kernels behind each backend made by {@link createTfjsBackend}: how `fromTf` and `toTf` recognise them. */
@@ -71,7 +71,14 @@ async function loadWasm(wasmPaths: string | undefined): Promise<void> {
  * ```
  */
 export async function tfjs(options: TfjsOptions): Promise<Backend> {
-  const { tfBackend, wasmPaths, ...kernelOptions } = options;
+  const { tfBackend, wasmPaths, ...kernelOptions } = checkOptions('tfjs', options, {
+    tfBackend: true,
+    wasmPaths: true,
+    name: true,
+    syncRead: true,
+    runProgram: true,
+    inPlace: true,
+  });
   const where = `tfjs({ tfBackend: '${tfBackend}' })`;
   try {
     if (tfBackend === 'cpu') await import('@tensorflow/tfjs-backend-cpu');

@@ -8,6 +8,7 @@ import {
   type Shape,
   type Tensor,
   type TypedArray,
+  checkOptions,
 } from '@downhill/backend';
 import {
   BINARY,
@@ -69,7 +70,7 @@ const st = (t: Tensor) => t.storage as tf.Tensor;
  * ```
  */
 export function tfjsKernels(tfBackend: string, options: TfjsKernelOptions = {}): TfjsKernels {
-  const { name = `tfjs-${tfBackend}`, syncRead = true, runProgram, inPlace = false } = options;
+  const { name = `tfjs-${tfBackend}`, syncRead = true, runProgram, inPlace = false } = checkOptions('tfjsKernels', options, { name: true, syncRead: true, runProgram: true, inPlace: true });
   const capabilities: Capabilities = Object.freeze({
     float64: false,
     syncRead,

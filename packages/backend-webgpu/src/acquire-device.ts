@@ -1,5 +1,5 @@
 /// <reference types="@webgpu/types" />
-import { BackendUnavailableError } from '@downhill/backend';
+import { BackendUnavailableError, checkOptions } from '@downhill/backend';
 import {
   defaultDawnRoutes,
   defaultFeatureLevel,
@@ -75,7 +75,7 @@ const MESA_HINT =
  * ```
  */
 export async function acquireDevice(options: GpuOptions = {}): Promise<AcquiredDevice> {
-  const { powerPreference = 'high-performance' } = options;
+  const { powerPreference = 'high-performance' } = checkOptions('acquireDevice', options, { dawnBackend: true, featureLevel: true, powerPreference: true, dawnFlags: true, gpu: true });
   const tried: string[] = [];
   if (options.gpu || !isNode()) {
     const gpu = options.gpu ?? (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;

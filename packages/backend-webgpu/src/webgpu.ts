@@ -1,7 +1,7 @@
 /// <reference types="@webgpu/types" />
 import * as tf from '@tensorflow/tfjs-core';
 import { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
-import { BackendMismatchError, BackendUnavailableError, type Backend, type Kernels, type Tensor } from '@downhill/backend';
+import { BackendMismatchError, BackendUnavailableError, type Backend, type Kernels, type Tensor, checkOptions } from '@downhill/backend';
 import { createTfjsBackend } from '@downhill/backend-tfjs';
 import { acquireDevice, type AcquiredDevice, type GpuOptions } from './acquire-device.js';
 import { ProgramRunner } from './program-dispatch.js';
@@ -60,7 +60,7 @@ const INFO = new WeakMap<Backend, WebGPUInfo>();
  * ```
  */
 export async function webgpu(options: WebGPUOptions = {}): Promise<Backend> {
-  const { name = 'webgpu' } = options;
+  const { name = 'webgpu' } = checkOptions('webgpu', options, { name: true, dawnBackend: true, featureLevel: true, powerPreference: true, dawnFlags: true, gpu: true });
   setup ??= start(options).catch((e) => {
     setup = undefined;
     throw e;

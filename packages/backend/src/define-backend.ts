@@ -13,6 +13,7 @@ import { checkProgram, checkProgramGroups } from './check-program.js';
 import { interpretProgram } from './interpret-program.js';
 import type { Kernels } from './kernels.js';
 import type { ElementwiseProgram, ProgramGroup, RunProgramOptions } from './program.js';
+import { checkOptions } from './options.js';
 import { INT_BINARY_OPS, INT_UNARY_OPS, type ArgReduceOp, type BinaryOp, type CompareOp, type ReduceOp, type UnaryOp } from './ops.js';
 import {
   broadcastShapes,
@@ -463,6 +464,7 @@ class CheckedBackend implements Backend {
   }
 
   matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor {
+    checkOptions(`${this.name}.matmul`, options, { transposeA: true, transposeB: true });
     this.own(a, 'matmul');
     this.own(b, 'matmul');
     if (a.dtype !== b.dtype || !isFloatDType(a.dtype)) {
@@ -478,6 +480,7 @@ class CheckedBackend implements Backend {
 
   runProgram(program: ElementwiseProgram, groups: readonly ProgramGroup<Tensor>[], options: RunProgramOptions = {}): Tensor[][] {
     const where = `${this.name}.runProgram`;
+    checkOptions(where, options, { inPlace: true });
     checkProgram(program, where);
     checkProgramGroups(program, groups, where);
     for (let gi = 0; gi < groups.length; gi++) {

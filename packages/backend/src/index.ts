@@ -10,6 +10,7 @@
  */
 export { SPECIFICATION_VERSION, type Backend, type Capabilities, type MatmulOptions, type MemoryInfo } from './backend.js';
 export { defineBackend } from './define-backend.js';
+export { UnknownOptionError, checkOptions, nearestOption, type OptionKeys } from './options.js';
 export type { Kernels } from './kernels.js';
 export { Tensor, forEachTensor, type TensorContainer } from './tensor.js';
 export {

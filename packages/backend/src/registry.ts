@@ -1,3 +1,4 @@
+import { checkOptions } from './options.js';
 import { SPECIFICATION_VERSION, type Backend } from './backend.js';
 import { BackendNotFoundError, BackendUnavailableError, InvalidArgumentError } from './errors.js';
 
@@ -115,6 +116,7 @@ export function getBackend(name: string): Promise<Backend> {
  * ```
  */
 export async function selectBackend(options: { name?: string; env?: Record<string, string | undefined> } = {}): Promise<BackendSelection> {
+  checkOptions('selectBackend', options, { name: true, env: true });
   const env = options.env ?? (typeof process !== 'undefined' ? process.env : {});
   const named = options.name ?? env.DOWNHILL_BACKEND;
   if (named) {

@@ -9,8 +9,7 @@ import {
   type Backend,
   type DType,
   type Shape,
-  type Tensor,
-} from '@downhill/backend';
+  type Tensor, checkOptions } from '@downhill/backend';
 import { Rng, rng as rngFromSeed } from './rng.js';
 
 /** Options of every initializer call. */
@@ -110,13 +109,14 @@ function brand(name: string, call: (backend: Backend, shape: Shape, options?: In
  */
 export function randomInitializer(name: string, draw: (shape: Shape, key: Rng) => Float64Array): Initializer {
   const sample = (shape: Shape, options: Omit<InitOptions, 'dtype'> = {}): Float64Array => {
+    checkOptions(`${name}.sample`, options, { seed: true, rng: true });
     checkShapeArg(shape, name);
     return draw(shape, keyOf(options ?? {}, name));
   };
   return brand(
     name,
     (backend, shape, options = {}) => {
-      const { dtype = 'float32' } = options ?? {};
+      const { dtype = 'float32' } = checkOptions(name, options, { dtype: true, seed: true, rng: true });
       checkShapeArg(shape, name);
       checkDType(backend, dtype, true, name);
       const values = draw(shape, keyOf(options ?? {}, name));
@@ -131,7 +131,7 @@ export function filledInitializer(name: string, value: number): Initializer {
   return brand(
     name,
     (backend, shape, options = {}) => {
-      const { dtype = 'float32' } = options ?? {};
+      const { dtype = 'float32' } = checkOptions(name, options, { dtype: true, seed: true, rng: true });
       checkShapeArg(shape, name);
       checkDType(backend, dtype, false, name);
       return backend.full(shape, value, dtype);

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, fmtShape, sizeOf, type Shape } from '@downhill/backend';
+import { InvalidArgumentError, fmtShape, sizeOf, type Shape, checkOptions } from '@downhill/backend';
 import { randomInitializer, type Initializer } from './initializer.js';
 import { fillNormal } from './sampling.js';
 
@@ -40,7 +40,8 @@ export interface OrthogonalOptions {
  * networks", ICLR 2014, https://arxiv.org/abs/1312.6120; the sign fix: Mezzadri, "How to generate
  * random matrices from the classical compact groups", 2007, https://arxiv.org/abs/math-ph/0609050
  */
-export function orthogonal({ gain = 1, columnAxis = -1 }: OrthogonalOptions = {}): Initializer {
+export function orthogonal(options: OrthogonalOptions = {}): Initializer {
+  const { gain = 1, columnAxis = -1 } = checkOptions('orthogonal', options, { gain: true, columnAxis: true });
   const where = 'orthogonal';
   if (typeof gain !== 'number' || !Number.isFinite(gain) || gain <= 0) {
     throw new InvalidArgumentError(`${where}: gain must be a finite number > 0, got ${String(gain)}`);

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, sizeOf } from '@downhill/backend';
+import { InvalidArgumentError, sizeOf, checkOptions } from '@downhill/backend';
 import { randomInitializer, type Initializer } from './initializer.js';
 import { fillNormal, fillTruncatedNormal, fillUniform } from './sampling.js';
 
@@ -31,7 +31,8 @@ export interface UniformOptions {
  * const w = uniform({ min: -0.1, max: 0.1 })(backend, [10, 10], { seed: 1 });
  * ```
  */
-export function uniform({ min = -0.05, max = 0.05 }: UniformOptions = {}): Initializer {
+export function uniform(options: UniformOptions = {}): Initializer {
+  const { min = -0.05, max = 0.05 } = checkOptions('uniform', options, { min: true, max: true });
   const where = 'uniform';
   finite(min, 'min', where);
   finite(max, 'max', where);
@@ -65,7 +66,8 @@ export interface NormalOptions {
  * const embedding = normal({ std: 0.02 })(backend, [50_000, 512], { seed: 7 });
  * ```
  */
-export function normal({ mean = 0, std = 0.05 }: NormalOptions = {}): Initializer {
+export function normal(options: NormalOptions = {}): Initializer {
+  const { mean = 0, std = 0.05 } = checkOptions('normal', options, { mean: true, std: true });
   const where = 'normal';
   finite(mean, 'mean', where);
   if (finite(std, 'std', where) < 0) throw new InvalidArgumentError(`${where}: std must be ≥ 0, got ${std}`);
@@ -108,7 +110,8 @@ export interface TruncatedNormalOptions {
  * const w = truncatedNormal({ std: 0.02 })(backend, [768, 768], { seed: 3 }); // every |w| ≤ 0.04
  * ```
  */
-export function truncatedNormal({ mean = 0, std = 0.05, lower = -2, upper = 2 }: TruncatedNormalOptions = {}): Initializer {
+export function truncatedNormal(options: TruncatedNormalOptions = {}): Initializer {
+  const { mean = 0, std = 0.05, lower = -2, upper = 2 } = checkOptions('truncatedNormal', options, { mean: true, std: true, lower: true, upper: true });
   const where = 'truncatedNormal';
   finite(mean, 'mean', where);
   if (finite(std, 'std', where) < 0) throw new InvalidArgumentError(`${where}: std must be ≥ 0, got ${std}`);

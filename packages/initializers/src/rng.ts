@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '@downhill/backend';
+import { InvalidArgumentError, checkOptions } from '@downhill/backend';
 import type { JumpableRandomGenerator } from 'pure-rand/types/JumpableRandomGenerator';
 import { xoroshiro128plusFromState } from 'pure-rand/generator/xoroshiro128plus';
 import { ROOT, TAG, derive, splitInteger, stringWords, type State } from './mix.js';
@@ -96,7 +96,8 @@ export class Rng {
    * @param options - `min` (default 0) and `max` (default 1).
    * @returns A new Float64Array.
    */
-  uniform(count: number, { min = 0, max = 1 }: { min?: number; max?: number } = {}): Float64Array {
+  uniform(count: number, options: { min?: number; max?: number } = {}): Float64Array {
+    const { min = 0, max = 1 } = checkOptions('Rng.uniform', options, { min: true, max: true });
     const out = new Float64Array(checkCount(count, 'Rng.uniform'));
     fillUniform(this.generator(), out, min, max);
     return out;
@@ -109,7 +110,8 @@ export class Rng {
    * @param options - `mean` (default 0) and `std` (default 1).
    * @returns A new Float64Array.
    */
-  normal(count: number, { mean = 0, std = 1 }: { mean?: number; std?: number } = {}): Float64Array {
+  normal(count: number, options: { mean?: number; std?: number } = {}): Float64Array {
+    const { mean = 0, std = 1 } = checkOptions('Rng.normal', options, { mean: true, std: true });
     const out = new Float64Array(checkCount(count, 'Rng.normal'));
     fillNormal(this.generator(), out, mean, std);
     return out;

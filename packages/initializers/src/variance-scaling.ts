@@ -1,4 +1,4 @@
-import { InvalidArgumentError, sizeOf } from '@downhill/backend';
+import { InvalidArgumentError, sizeOf, checkOptions } from '@downhill/backend';
 import { fansOf, type FanAxes } from './fans.js';
 import { NONLINEARITIES, calculateGain, type Nonlinearity } from './gain.js';
 import { randomInitializer, type Initializer } from './initializer.js';
@@ -63,6 +63,7 @@ function oneOf<T extends string>(value: unknown, options: readonly T[], name: st
  * `max(1, n)`, `in_axis`/`out_axis`).
  */
 export function varianceScaling(scale = 1, options: VarianceScalingOptions = {}): Initializer {
+  checkOptions('varianceScaling', options, { mode: true, distribution: true, inAxis: true, outAxis: true });
   return makeVarianceScaling('varianceScaling', scale, options);
 }
 
@@ -138,7 +139,8 @@ function gainScale(gain: number, where: string): number {
  * Keras `GlorotUniform`, PyTorch `xavier_uniform_`. Glorot & Bengio, "Understanding the difficulty
  * of training deep feedforward neural networks", AISTATS 2010.
  */
-export function glorotUniform({ gain = 1, ...axes }: GlorotOptions = {}): Initializer {
+export function glorotUniform(options: GlorotOptions = {}): Initializer {
+  const { gain = 1, ...axes } = checkOptions('glorotUniform', options, { gain: true, inAxis: true, outAxis: true });
   return makeVarianceScaling('glorotUniform', gainScale(gain, 'glorotUniform'), { ...axes, mode: 'fanAvg', distribution: 'uniform' });
 }
 
@@ -159,7 +161,8 @@ export function glorotUniform({ gain = 1, ...axes }: GlorotOptions = {}): Initia
  *
  * Glorot & Bengio, AISTATS 2010.
  */
-export function glorotNormal({ gain = 1, distribution = 'truncatedNormal', ...axes }: GlorotOptions & NormalMemberOptions = {}): Initializer {
+export function glorotNormal(options: GlorotOptions & NormalMemberOptions = {}): Initializer {
+  const { gain = 1, distribution = 'truncatedNormal', ...axes } = checkOptions('glorotNormal', options, { gain: true, distribution: true, inAxis: true, outAxis: true });
   return makeVarianceScaling('glorotNormal', gainScale(gain, 'glorotNormal'), { ...axes, mode: 'fanAvg', distribution: normalOnly(distribution, 'glorotNormal') });
 }
 
@@ -198,7 +201,8 @@ function heScale(where: string, mode: unknown, nonlinearity: unknown, negativeSl
  * ReLU; here `negativeSlope` defaults to 0.01, as `calculateGain`). He et al., "Delving Deep into
  * Rectifiers", ICCV 2015, https://arxiv.org/abs/1502.01852
  */
-export function heUniform({ mode = 'fanIn', nonlinearity = 'relu', negativeSlope, ...axes }: HeOptions = {}): Initializer {
+export function heUniform(options: HeOptions = {}): Initializer {
+  const { mode = 'fanIn', nonlinearity = 'relu', negativeSlope, ...axes } = checkOptions('heUniform', options, { mode: true, nonlinearity: true, negativeSlope: true, inAxis: true, outAxis: true });
   const where = 'heUniform';
   return makeVarianceScaling(where, heScale(where, mode, nonlinearity, negativeSlope), { ...axes, mode, distribution: 'uniform' });
 }
@@ -221,7 +225,15 @@ export function heUniform({ mode = 'fanIn', nonlinearity = 'relu', negativeSlope
  *
  * He et al., "Delving Deep into Rectifiers", ICCV 2015, https://arxiv.org/abs/1502.01852
  */
-export function heNormal({ mode = 'fanIn', nonlinearity = 'relu', negativeSlope, distribution = 'truncatedNormal', ...axes }: HeOptions & NormalMemberOptions = {}): Initializer {
+export function heNormal(options: HeOptions & NormalMemberOptions = {}): Initializer {
+  const { mode = 'fanIn', nonlinearity = 'relu', negativeSlope, distribution = 'truncatedNormal', ...axes } = checkOptions('heNormal', options, {
+    mode: true,
+    nonlinearity: true,
+    negativeSlope: true,
+    distribution: true,
+    inAxis: true,
+    outAxis: true,
+  });
   const where = 'heNormal';
   return makeVarianceScaling(where, heScale(where, mode, nonlinearity, negativeSlope), { ...axes, mode, distribution: normalOnly(distribution, where) });
 }
@@ -243,6 +255,7 @@ export function heNormal({ mode = 'fanIn', nonlinearity = 'relu', negativeSlope,
  * Keras `LecunUniform`. LeCun et al., "Efficient BackProp", 1998.
  */
 export function lecunUniform(axes: FanAxes = {}): Initializer {
+  checkOptions('lecunUniform', axes, { inAxis: true, outAxis: true });
   return makeVarianceScaling('lecunUniform', 1, { ...axes, mode: 'fanIn', distribution: 'uniform' });
 }
 
@@ -264,7 +277,8 @@ export function lecunUniform(axes: FanAxes = {}): Initializer {
  * Keras `LecunNormal`. Klambauer et al., "Self-Normalizing Neural Networks", NeurIPS 2017,
  * https://arxiv.org/abs/1706.02515
  */
-export function lecunNormal({ distribution = 'truncatedNormal', ...axes }: FanAxes & NormalMemberOptions = {}): Initializer {
+export function lecunNormal(options: FanAxes & NormalMemberOptions = {}): Initializer {
+  const { distribution = 'truncatedNormal', ...axes } = checkOptions('lecunNormal', options, { distribution: true, inAxis: true, outAxis: true });
   return makeVarianceScaling('lecunNormal', 1, { ...axes, mode: 'fanIn', distribution: normalOnly(distribution, 'lecunNormal') });
 }
 

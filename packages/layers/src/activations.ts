@@ -1,3 +1,4 @@
+import { checkOptions } from '@downhill/backend';
 import { ops, type TensorLike } from '@downhill/autograd';
 import { Module } from './module.js';
 
@@ -19,7 +20,8 @@ export class ReLU extends Module {
 export class LeakyReLU extends Module {
   /** The slope for negative inputs. */
   readonly alpha: number;
-  constructor({ alpha = 0.01 }: { alpha?: number } = {}) {
+  constructor(options: { alpha?: number } = {}) {
+    const { alpha = 0.01 } = checkOptions('LeakyReLU', options, { alpha: true });
     super();
     this.alpha = alpha;
   }
@@ -32,7 +34,8 @@ export class LeakyReLU extends Module {
 export class ELU extends Module {
   /** The scale of the negative branch: outputs approach `−alpha` for large negative inputs. */
   readonly alpha: number;
-  constructor({ alpha = 1 }: { alpha?: number } = {}) {
+  constructor(options: { alpha?: number } = {}) {
+    const { alpha = 1 } = checkOptions('ELU', options, { alpha: true });
     super();
     this.alpha = alpha;
   }
@@ -45,7 +48,8 @@ export class ELU extends Module {
 export class GELU extends Module {
   /** Whether the tanh approximation is used instead of the erf form. */
   readonly approximate: boolean;
-  constructor({ approximate = false }: { approximate?: boolean } = {}) {
+  constructor(options: { approximate?: boolean } = {}) {
+    const { approximate = false } = checkOptions('GELU', options, { approximate: true });
     super();
     this.approximate = approximate;
   }
@@ -75,7 +79,8 @@ export class Tanh extends Module {
 export class Softmax extends Module {
   /** The axis the probabilities sum to 1 along. */
   readonly axis: number;
-  constructor({ axis = -1 }: { axis?: number } = {}) {
+  constructor(options: { axis?: number } = {}) {
+    const { axis = -1 } = checkOptions('Softmax', options, { axis: true });
     super();
     this.axis = axis;
   }
@@ -88,7 +93,8 @@ export class Softmax extends Module {
 export class LogSoftmax extends Module {
   /** The axis normalized along. */
   readonly axis: number;
-  constructor({ axis = -1 }: { axis?: number } = {}) {
+  constructor(options: { axis?: number } = {}) {
+    const { axis = -1 } = checkOptions('LogSoftmax', options, { axis: true });
     super();
     this.axis = axis;
   }

@@ -1,4 +1,4 @@
-import { DTypeError, InvalidArgumentError, ShapeError, fmtShape, isFloatDType, normalizeAxis } from '@downhill/backend';
+import { DTypeError, InvalidArgumentError, ShapeError, fmtShape, isFloatDType, normalizeAxis, checkOptions } from '@downhill/backend';
 import { detach, noGrad, ops, type TensorLike } from '@downhill/autograd';
 import { ones, zeros } from '@downhill/initializers';
 import { moduleName, type ForwardContext } from './context.js';
@@ -65,7 +65,8 @@ export class BatchNorm extends Module {
   /** The feature axis; statistics are taken over every other axis. */
   readonly axis: number;
 
-  constructor(numFeatures: number, { momentum = 0.1, epsilon = 1e-5, affine = true, axis = -1 }: BatchNormOptions = {}) {
+  constructor(numFeatures: number, options: BatchNormOptions = {}) {
+    const { momentum = 0.1, epsilon = 1e-5, affine = true, axis = -1 } = checkOptions('BatchNorm', options, { momentum: true, epsilon: true, affine: true, axis: true });
     super();
     if (!Number.isInteger(numFeatures) || numFeatures <= 0) throw new InvalidArgumentError(`BatchNorm: numFeatures must be a positive integer, got ${String(numFeatures)}`);
     if (typeof momentum !== 'number' || !(momentum >= 0 && momentum <= 1)) throw new InvalidArgumentError(`BatchNorm: momentum must be in [0, 1] (the weight of the new batch statistic, PyTorch's convention), got ${String(momentum)}`);

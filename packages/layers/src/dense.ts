@@ -1,4 +1,4 @@
-import { DTypeError, InvalidArgumentError, ShapeError, fmtShape } from '@downhill/backend';
+import { DTypeError, InvalidArgumentError, ShapeError, fmtShape, checkOptions } from '@downhill/backend';
 import { ops, type TensorLike } from '@downhill/autograd';
 import { glorotNormal, glorotUniform, heNormal, heUniform, lecunNormal, lecunUniform, zeros, type Initializer } from '@downhill/initializers';
 import { moduleName, type ForwardContext } from './context.js';
@@ -66,7 +66,8 @@ export class Dense extends Module {
   /** Whether a bias is added. */
   readonly useBias: boolean;
 
-  constructor(inFeatures: number, outFeatures: number, { useBias = true, kernelInit = 'glorotUniform', biasInit = zeros() }: DenseOptions = {}) {
+  constructor(inFeatures: number, outFeatures: number, options: DenseOptions = {}) {
+    const { useBias = true, kernelInit = 'glorotUniform', biasInit = zeros() } = checkOptions('Dense', options, { useBias: true, kernelInit: true, biasInit: true });
     super();
     checkFeatures(inFeatures, 'inFeatures');
     checkFeatures(outFeatures, 'outFeatures');

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, UnsupportedError, type Backend, type Shape, type Tensor } from '@downhill/backend';
+import { InvalidArgumentError, UnsupportedError, type Backend, type Shape, type Tensor, checkOptions } from '@downhill/backend';
 import { detach, ops, type TensorLike } from '@downhill/autograd';
 import { Rng, rng as rngOf, zeros, type InitOptions, type Initializer } from '@downhill/initializers';
 import type { ForwardContext } from './context.js';
@@ -67,7 +67,8 @@ export class Dropout extends Module {
   /** The probability of zeroing an element in training mode. */
   readonly rate: number;
 
-  constructor(rate: number, { seed, rng }: DropoutOptions = {}) {
+  constructor(rate: number, options: DropoutOptions = {}) {
+    const { seed, rng } = checkOptions('Dropout', options, { seed: true, rng: true });
     super();
     if (typeof rate !== 'number' || !(rate >= 0 && rate < 1)) throw new InvalidArgumentError(`Dropout: rate must be in [0, 1), got ${String(rate)}`);
     if (seed !== undefined && rng !== undefined) throw new InvalidArgumentError('Dropout: give seed or rng, not both');

@@ -1,4 +1,4 @@
-import { DTypeError, InvalidArgumentError, ShapeError, fmtShape, isFloatDType } from '@downhill/backend';
+import { DTypeError, InvalidArgumentError, ShapeError, fmtShape, isFloatDType, checkOptions } from '@downhill/backend';
 import { ops, type TensorLike } from '@downhill/autograd';
 import { ones, zeros } from '@downhill/initializers';
 import { moduleName, type ForwardContext } from './context.js';
@@ -40,7 +40,8 @@ export class LayerNorm extends Module {
   /** Whether an elementwise scale `gamma` and shift `beta` are learned. */
   readonly affine: boolean;
 
-  constructor(normalizedShape: number | readonly number[], { epsilon = 1e-5, affine = true }: LayerNormOptions = {}) {
+  constructor(normalizedShape: number | readonly number[], options: LayerNormOptions = {}) {
+    const { epsilon = 1e-5, affine = true } = checkOptions('LayerNorm', options, { epsilon: true, affine: true });
     super();
     const shape = typeof normalizedShape === 'number' ? [normalizedShape] : [...(normalizedShape ?? [])];
     if (shape.length === 0 || shape.some((d) => !Number.isInteger(d) || d <= 0)) {

@@ -1,4 +1,4 @@
-import { DTypeError, InvalidArgumentError, ShapeError, Tensor, describeValue, flattenTree, fmtShape, isBranch, isPlainRecord, joinPath, shapesEqual, sizeOf, unflattenTree, type Backend, type Shape, type TypedArray } from '@downhill/backend';
+import { DTypeError, InvalidArgumentError, ShapeError, Tensor, describeValue, flattenTree, fmtShape, isBranch, isPlainRecord, joinPath, shapesEqual, sizeOf, unflattenTree, type Backend, type Shape, type TypedArray, checkOptions } from '@downhill/backend';
 import { Traced, detach, type TensorLike } from '@downhill/autograd';
 import { Rng, rng as rngOf, type Initializer } from '@downhill/initializers';
 import { Context, moduleName, type BufferUpdate, type ForwardContext, type RunState } from './context.js';
@@ -236,7 +236,8 @@ export abstract class Module {
    * @param options - `seed` or `rng` (one is required), `dtype` (default `float32`).
    * @returns this module.
    */
-  init(backend: Backend, { seed, rng, dtype = 'float32' }: ModuleInitOptions = {}): this {
+  init(backend: Backend, options: ModuleInitOptions = {}): this {
+    const { seed, rng, dtype = 'float32' } = checkOptions(`${this.constructor.name}.init`, options, { seed: true, rng: true, dtype: true });
     if ((seed === undefined) === (rng === undefined)) {
       throw new InvalidArgumentError(`${this.constructor.name}.init: give exactly one of { seed } or { rng } (downhill never draws an unseeded weight)`);
     }
@@ -402,7 +403,7 @@ export abstract class Module {
   private runForward(params: ParamsLike, buffers: ParamsLike | undefined, x: TensorLike, options: ApplyOptions, where: string): { output: TensorLike; updates: BufferUpdate[] } {
     if (!(x instanceof Tensor || x instanceof Traced)) throw new InvalidArgumentError(`${this.constructor.name}.${where}: x is ${describeValue(x)}, expected a tensor`);
     if (!isPlainRecord(params)) throw new InvalidArgumentError(`${this.constructor.name}.${where}: params is ${describeValue(params)}, expected a parameter tree (model.parameters())`);
-    const { training = this.training, rng } = options ?? {};
+    const { training = this.training, rng } = checkOptions(`${this.constructor.name}.${where}`, options, { training: true, rng: true });
     if (rng !== undefined && !(rng instanceof Rng)) throw new InvalidArgumentError(`${this.constructor.name}.${where}: rng must be an Rng from @downhill/initializers`);
     // A model without any buffer tensor (a Dropout used on its own before init) runs with none.
     const held = this._slots('buffer').some(({ slot }) => slot.value !== undefined);

@@ -1,4 +1,4 @@
-import { DownhillError, InvalidArgumentError, fmtShape, shapesEqual, type Backend, type Tensor, type TypedArray } from '@downhill/backend';
+import { DownhillError, InvalidArgumentError, fmtShape, shapesEqual, type Backend, type Tensor, type TypedArray, checkOptions } from '@downhill/backend';
 import type { Module, Slot } from './module.js';
 import { decodeSafetensors, encodeSafetensors, type SafetensorsEntry } from './safetensors.js';
 
@@ -69,14 +69,16 @@ function encode(rows: [string, Tensor][], data: TypedArray[], metadata: Readonly
  * await writeFile('mlp.safetensors', await saveWeights(model));
  * ```
  */
-export async function saveWeights(model: Module, { metadata = {} }: SaveWeightsOptions = {}): Promise<Uint8Array> {
+export async function saveWeights(model: Module, options: SaveWeightsOptions = {}): Promise<Uint8Array> {
+  const { metadata = {} } = checkOptions('saveWeights', options, { metadata: true });
   const rows = heldTensors(model);
   const data = await Promise.all(rows.map(([, t]) => t.read()));
   return encode(rows, data, metadata);
 }
 
 /** {@link saveWeights} on a backend with synchronous reads (`capabilities.syncRead`, such as cpu). */
-export function saveWeightsSync(model: Module, { metadata = {} }: SaveWeightsOptions = {}): Uint8Array {
+export function saveWeightsSync(model: Module, options: SaveWeightsOptions = {}): Uint8Array {
+  const { metadata = {} } = checkOptions('saveWeightsSync', options, { metadata: true });
   const rows = heldTensors(model);
   return encode(rows, rows.map(([, t]) => t.backend.readSync(t)), metadata);
 }
@@ -111,7 +113,8 @@ export function loadWeights(model: Module, bytes: Uint8Array, options: LoadWeigh
  * them in; `discard` releases them. (Checkpoints check weights and optimizer state before changing
  * either.)
  */
-export function prepareWeights(model: Module, bytes: Uint8Array, { strict = true, backend }: LoadWeightsOptions = {}): { commit(): void; discard(): void } {
+export function prepareWeights(model: Module, bytes: Uint8Array, options: LoadWeightsOptions = {}): { commit(): void; discard(): void } {
+  const { strict = true, backend } = checkOptions('loadWeights', options, { strict: true, backend: true });
   const { tensors } = decodeSafetensors(bytes);
   const slots = slotsOf(model);
   const missing: string[] = [];

@@ -1,3 +1,4 @@
+import { checkOptions } from '@downhill/backend';
 import { ops, type TensorLike } from '@downhill/autograd';
 import { validFactor } from './labels.js';
 import { checkFloat, checkSame, reduceLoss, type LossOptions } from './reduction.js';
@@ -33,6 +34,7 @@ function margins(scores: TensorLike, targets: TensorLike, where: string): Tensor
  * Cortes and Vapnik, "Support-vector networks" (1995).
  */
 export function hingeLoss(scores: TensorLike, targets: TensorLike, options: LossOptions = {}): TensorLike {
+  checkOptions('hingeLoss', options, { reduction: true, weights: true });
   return reduceLoss(margins(scores, targets, 'hingeLoss'), options, 'hingeLoss');
 }
 
@@ -46,5 +48,6 @@ export function hingeLoss(scores: TensorLike, targets: TensorLike, options: Loss
  * ```
  */
 export function squaredHingeLoss(scores: TensorLike, targets: TensorLike, options: LossOptions = {}): TensorLike {
+  checkOptions('squaredHingeLoss', options, { reduction: true, weights: true });
   return reduceLoss(ops.square(margins(scores, targets, 'squaredHingeLoss')), options, 'squaredHingeLoss');
 }

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '@downhill/backend';
+import { InvalidArgumentError, checkOptions } from '@downhill/backend';
 import { ops, type TensorLike } from '@downhill/autograd';
 import { checkFloat, checkSame, reduceLoss, type LossOptions } from './reduction.js';
 
@@ -27,8 +27,9 @@ export interface HuberOptions extends LossOptions {
  *
  * Huber, "Robust estimation of a location parameter" (1964).
  */
-export function huberLoss(predictions: TensorLike, targets: TensorLike, { delta = 1, ...options }: HuberOptions = {}): TensorLike {
+export function huberLoss(predictions: TensorLike, targets: TensorLike, given: HuberOptions = {}): TensorLike {
   const where = 'huberLoss';
+  const { delta = 1, ...options } = checkOptions(where, given, { delta: true, reduction: true, weights: true });
   checkFloat(predictions, 'predictions', where);
   checkFloat(targets, 'targets', where);
   checkSame(predictions, 'predictions', targets, 'targets', where);

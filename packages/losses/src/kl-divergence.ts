@@ -1,4 +1,4 @@
-import { ShapeError, fmtShape, normalizeAxis } from '@downhill/backend';
+import { ShapeError, fmtShape, normalizeAxis, checkOptions } from '@downhill/backend';
 import { ops, type TensorLike } from '@downhill/autograd';
 import { checkFloat, checkSame, reduceLoss, type LossOptions } from './reduction.js';
 
@@ -32,8 +32,9 @@ export interface KlDivergenceOptions extends LossOptions {
  *
  * Kullback and Leibler, "On information and sufficiency" (1951).
  */
-export function klDivergence(logPredictions: TensorLike, targets: TensorLike, { logTargets = false, axis = -1, ...options }: KlDivergenceOptions = {}): TensorLike {
+export function klDivergence(logPredictions: TensorLike, targets: TensorLike, given: KlDivergenceOptions = {}): TensorLike {
   const where = 'klDivergence';
+  const { logTargets = false, axis = -1, ...options } = checkOptions(where, given, { logTargets: true, axis: true, reduction: true, weights: true });
   checkFloat(logPredictions, 'logPredictions', where);
   checkFloat(targets, 'targets', where);
   checkSame(logPredictions, 'logPredictions', targets, 'targets', where);

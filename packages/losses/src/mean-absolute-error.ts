@@ -1,3 +1,4 @@
+import { checkOptions } from '@downhill/backend';
 import { ops, type TensorLike } from '@downhill/autograd';
 import { checkFloat, checkSame, reduceLoss, type LossOptions } from './reduction.js';
 
@@ -19,6 +20,7 @@ import { checkFloat, checkSame, reduceLoss, type LossOptions } from './reduction
  */
 export function meanAbsoluteError(predictions: TensorLike, targets: TensorLike, options: LossOptions = {}): TensorLike {
   const where = 'meanAbsoluteError';
+  checkOptions(where, options, { reduction: true, weights: true });
   checkFloat(predictions, 'predictions', where);
   checkFloat(targets, 'targets', where);
   checkSame(predictions, 'predictions', targets, 'targets', where);

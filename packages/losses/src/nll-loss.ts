@@ -1,4 +1,4 @@
-import { ShapeError, fmtShape } from '@downhill/backend';
+import { ShapeError, fmtShape, checkOptions } from '@downhill/backend';
 import { ops, type TensorLike } from '@downhill/autograd';
 import { indexLabels, labelGuard, type HostLabels } from './labels.js';
 import { pickLabel } from './softmax-cross-entropy.js';
@@ -24,6 +24,7 @@ import { checkFloat, reduceLoss, type LossOptions } from './reduction.js';
  */
 export function nllLoss(logProbs: TensorLike, labels: TensorLike | HostLabels, options: LossOptions = {}): TensorLike {
   const where = 'nllLoss';
+  checkOptions(where, options, { reduction: true, weights: true });
   checkFloat(logProbs, 'logProbs', where);
   if (logProbs.shape.length === 0) throw new ShapeError(`${where}: logProbs must have a class axis, got shape ${fmtShape(logProbs.shape)}`);
   const { labels: y, checked } = indexLabels(logProbs, 'logProbs', labels, where);

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '@downhill/backend';
+import { InvalidArgumentError, checkOptions } from '@downhill/backend';
 import { ops, type TensorLike } from '@downhill/autograd';
 import { checkFloat, checkSame, reduceLoss, type LossOptions } from './reduction.js';
 
@@ -29,8 +29,9 @@ export interface SigmoidCrossEntropyOptions extends LossOptions {
  * sigmoidCrossEntropy(logits, labels); // labels: float 0/1, same shape as logits
  * ```
  */
-export function sigmoidCrossEntropy(logits: TensorLike, targets: TensorLike, { labelSmoothing = 0, ...options }: SigmoidCrossEntropyOptions = {}): TensorLike {
+export function sigmoidCrossEntropy(logits: TensorLike, targets: TensorLike, given: SigmoidCrossEntropyOptions = {}): TensorLike {
   const where = 'sigmoidCrossEntropy';
+  const { labelSmoothing = 0, ...options } = checkOptions(where, given, { labelSmoothing: true, reduction: true, weights: true });
   checkFloat(logits, 'logits', where);
   checkFloat(targets, 'targets', where);
   checkSame(logits, 'logits', targets, 'targets', where);

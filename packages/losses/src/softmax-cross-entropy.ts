@@ -1,4 +1,4 @@
-import { InvalidArgumentError, ShapeError, fmtShape } from '@downhill/backend';
+import { InvalidArgumentError, ShapeError, fmtShape, checkOptions } from '@downhill/backend';
 import { ops, type TensorLike } from '@downhill/autograd';
 import { checkIndexLabels, indexLabels, isHostLabels, isIndexLabels, labelGuard, type HostLabels } from './labels.js';
 import { checkFloat, checkSame, reduceLoss, type LossOptions } from './reduction.js';
@@ -41,8 +41,9 @@ export function pickLabel(logp: TensorLike, labels: TensorLike): TensorLike {
  *
  * Szegedy et al., "Rethinking the Inception architecture for computer vision" (2016), for label smoothing.
  */
-export function softmaxCrossEntropy(logits: TensorLike, labels: TensorLike | HostLabels, { labelSmoothing = 0, ...options }: SoftmaxCrossEntropyOptions = {}): TensorLike {
+export function softmaxCrossEntropy(logits: TensorLike, labels: TensorLike | HostLabels, given: SoftmaxCrossEntropyOptions = {}): TensorLike {
   const where = 'softmaxCrossEntropy';
+  const { labelSmoothing = 0, ...options } = checkOptions(where, given, { labelSmoothing: true, reduction: true, weights: true });
   checkFloat(logits, 'logits', where);
   if (logits.shape.length === 0) throw new ShapeError(`${where}: logits must have a class axis, got shape ${fmtShape(logits.shape)}`);
   if (typeof labelSmoothing !== 'number' || !(labelSmoothing >= 0 && labelSmoothing <= 1)) {

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '@downhill/backend';
+import { InvalidArgumentError, checkOptions } from '@downhill/backend';
 import { checkNamedHyperparam, checkScalarOrSchedule, resolveScalar } from './hyperparams.js';
 import type { GradientTransformation, OptState, ScalarOrSchedule, StateValue } from './types.js';
 
@@ -139,6 +139,7 @@ export function injectHyperparams<O extends object>(
   factory: (lr: any, options?: O) => GradientTransformation<any>,
   config: InjectHyperparamsOptions = {},
 ): (lr: ScalarOrSchedule, options?: { [K in keyof O]?: O[K] | ScalarOrSchedule }) => GradientTransformation<any> {
+  checkOptions('injectHyperparams', config, { name: true, hyperparams: true });
   const name = config.name ?? (factory.name || 'injectHyperparams');
   return (lr, options = {}) => {
     const opts = options as Record<string, unknown>;

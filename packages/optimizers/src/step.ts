@@ -1,4 +1,4 @@
-import { BackendMismatchError, DTypeError, InvalidArgumentError, isFloatDType, type Backend, type ElementwiseProgram } from '@downhill/backend';
+import { BackendMismatchError, DTypeError, InvalidArgumentError, isFloatDType, type Backend, type ElementwiseProgram, checkOptions } from '@downhill/backend';
 import { applyUpdates } from './apply-updates.js';
 import { FusionUnavailableError } from './program/fusion-unavailable-error.js';
 import { runFusedStep } from './program/fused-step.js';
@@ -86,7 +86,7 @@ export function step<S extends OptState, P extends Params = Params>(
   state: S,
   options: StepOptions = {},
 ): StepResult<S, P> {
-  const { inPlace = false, fused } = options;
+  const { inPlace = false, fused } = checkOptions('step', options, { inPlace: true, fused: true });
   const where = tx.name ?? 'step';
   const rows = checkTrees([params, grads], { where, labels: ['parameter', 'gradient'] });
   if (rows.length === 0) {

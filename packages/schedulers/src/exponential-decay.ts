@@ -41,7 +41,7 @@ export interface ExponentialDecayOptions {
  */
 export function exponentialDecay(init: number, options: ExponentialDecayOptions): Schedule {
   const where = 'exponentialDecay';
-  const { transitionSteps, decayRate, transitionBegin = 0, staircase = false, endValue } = optionsArg(options, ['transitionSteps', 'decayRate'], where);
+  const { transitionSteps, decayRate, transitionBegin = 0, staircase = false, endValue } = optionsArg(options, { transitionSteps: 'required', decayRate: 'required', transitionBegin: 'optional', staircase: 'optional', endValue: 'optional' }, where);
   value(init, 'init', where);
   positive(transitionSteps, 'transitionSteps', where);
   positive(decayRate, 'decayRate', where);
@@ -90,7 +90,7 @@ export interface StepDecayOptions {
  */
 export function stepDecay(init: number, options: StepDecayOptions): Schedule {
   const where = 'stepDecay';
-  const { stepSize, gamma = 0.1 } = optionsArg(options, ['stepSize'], where);
+  const { stepSize, gamma = 0.1 } = optionsArg(options, { stepSize: 'required', gamma: 'optional' }, where);
   value(init, 'init', where);
   positive(stepSize, 'stepSize', where);
   nonNegative(gamma, 'gamma', where);

@@ -1,6 +1,6 @@
 import { ScheduleError } from './errors.js';
 import type { Schedule } from './types.js';
-import { checkStep, increasingSteps, numberList, value } from './validate.js';
+import { checkStep, increasingSteps, numberList, optionsArg, value } from './validate.js';
 
 /**
  * Options of {@link piecewiseConstant}: the boundaries and exactly one of `scales` (factors that
@@ -55,6 +55,7 @@ export function piecewiseConstant(init: number, options: PiecewiseConstantOption
   if (options === null || typeof options !== 'object') {
     throw new ScheduleError('INVALID_ARGUMENT', `${where}: options must be { boundaries, scales } or { boundaries, values }, got ${String(options)}`);
   }
+  optionsArg(options as { boundaries?: unknown; scales?: unknown; values?: unknown }, { boundaries: 'required', scales: 'optional', values: 'optional' }, where);
   const boundaries = increasingSteps(options.boundaries, 'boundaries', where);
   const hasScales = options.scales !== undefined;
   const hasValues = options.values !== undefined;

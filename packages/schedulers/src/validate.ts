@@ -19,12 +19,27 @@ function fail(where: string, name: string, expected: string, value: unknown): ne
 }
 
 /**
- * The options object of a schedule whose options include required keys: a ScheduleError naming
- * them where it is missing or not an object (instead of the TypeError of destructuring `undefined`).
+ * The options object of a schedule: a ScheduleError naming the required keys where it is missing
+ * or not an object (instead of the TypeError of destructuring `undefined`), and one naming the
+ * valid keys where it has a key the schedule does not take (`decay_steps` → `decaySteps`). The
+ * keys are written as `{ key: 'required' | 'optional' }` and must list every key of the options
+ * type (a missing or extra one does not compile). This package depends on nothing, so this is the
+ * small local form of `checkOptions` of `@downhill/backend`.
  */
-export function optionsArg<T>(value: T, required: readonly string[], where: string): NonNullable<T> {
+export function optionsArg<T extends object>(value: T, keys: { readonly [K in keyof Required<T>]: 'required' | 'optional' }, where: string): T {
+  const valid = Object.keys(keys);
+  const required = valid.filter((k) => (keys as Record<string, string>)[k] === 'required');
   if (value === null || typeof value !== 'object' || Array.isArray(value)) fail(where, 'options', `an object with ${required.join(', ')}`, value);
-  return value as NonNullable<T>;
+  const unknown = Object.keys(value).filter((k) => !valid.includes(k));
+  if (unknown.length) {
+    const norm = (k: string) => k.toLowerCase().replace(/[_-]/g, '');
+    const hints = unknown.map((k) => {
+      const near = valid.find((v) => norm(v) === norm(k));
+      return `'${k}'${near ? ` (did you mean '${near}'?)` : ''}`;
+    });
+    throw new ScheduleError('UNKNOWN_OPTION', `${where}: unknown option${unknown.length > 1 ? 's' : ''} ${hints.join(', ')}; ${where} takes ${valid.join(', ')}`);
+  }
+  return value;
 }
 
 /** A finite number ≥ 0 that is a schedule's value (a learning rate or another hyperparameter). */

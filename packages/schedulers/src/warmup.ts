@@ -39,7 +39,7 @@ export interface WarmupOptions {
 export function warmup(schedule: Schedule, options: WarmupOptions): Schedule {
   const where = 'warmup';
   const f = scheduleArg(schedule, 'schedule', where);
-  const { steps, init = 0 } = optionsArg(options, ['steps'], where);
+  const { steps, init = 0 } = optionsArg(options, { steps: 'required', init: 'optional' }, where);
   nonNegative(steps, 'steps', where);
   value(init, 'init', where);
   const peak = f(0);
@@ -96,7 +96,7 @@ export interface WarmupCosineDecayOptions {
  */
 export function warmupCosineDecay(peak: number, options: WarmupCosineDecayOptions): Schedule {
   const where = 'warmupCosineDecay';
-  const { warmupSteps, decaySteps, init = 0, end = 0, exponent = 1 } = optionsArg(options, ['warmupSteps', 'decaySteps'], where);
+  const { warmupSteps, decaySteps, init = 0, end = 0, exponent = 1 } = optionsArg(options, { warmupSteps: 'required', decaySteps: 'required', init: 'optional', end: 'optional', exponent: 'optional' }, where);
   value(peak, 'peak', where);
   nonNegative(warmupSteps, 'warmupSteps', where);
   positive(decaySteps, 'decaySteps', where);

@@ -1,3 +1,4 @@
+import { checkOptions } from '@downhill/backend';
 import { chain } from '../chain.js';
 import { withHyperparams, type InjectedTransformation } from '../inject-hyperparams.js';
 import type { Mask } from '../mask.js';
@@ -46,7 +47,8 @@ export interface AdadeltaOptions {
  *
  * Zeiler, 2012, "ADADELTA: An Adaptive Learning Rate Method" (https://arxiv.org/abs/1212.5701).
  */
-export function adadelta(lr: ScalarOrSchedule, { rho = 0.9, eps = 1e-6, weightDecay = 0, mask }: AdadeltaOptions = {}): InjectedTransformation {
+export function adadelta(lr: ScalarOrSchedule, options: AdadeltaOptions = {}): InjectedTransformation {
+  const { rho = 0.9, eps = 1e-6, weightDecay = 0, mask } = checkOptions('adadelta', options, { rho: true, eps: true, weightDecay: true, mask: true });
   return withHyperparams('adadelta', { lr, rho, eps, weightDecay }, (h) =>
     chain(addDecayedWeights(h.weightDecay, { mask }), scaleByAdadelta({ rho: h.rho, eps: h.eps }), scaleByLearningRate(h.lr)),
   );

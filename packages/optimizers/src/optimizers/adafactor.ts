@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '@downhill/backend';
+import { InvalidArgumentError, checkOptions } from '@downhill/backend';
 import { chain } from '../chain.js';
 import { withHyperparams, type InjectedTransformation } from '../inject-hyperparams.js';
 import type { Mask } from '../mask.js';
@@ -65,19 +65,9 @@ export interface AdafactorOptions {
  */
 export function adafactor(
   lr: ScalarOrSchedule,
-  {
-    decayRate = 0.8,
-    decayOffset = 0,
-    minDimSizeToFactor = 128,
-    factored = true,
-    eps = 1e-30,
-    clippingThreshold = 1,
-    multiplyByParameterScale = true,
-    momentum,
-    weightDecay = 0,
-    mask,
-  }: AdafactorOptions = {},
+  options: AdafactorOptions = {},
 ): InjectedTransformation {
+  const { decayRate = 0.8, decayOffset = 0, minDimSizeToFactor = 128, factored = true, eps = 1e-30, clippingThreshold = 1, multiplyByParameterScale = true, momentum, weightDecay = 0, mask } = checkOptions('adafactor', options, { decayRate: true, decayOffset: true, minDimSizeToFactor: true, factored: true, eps: true, clippingThreshold: true, multiplyByParameterScale: true, momentum: true, weightDecay: true, mask: true });
   if (!Number.isInteger(decayOffset) || decayOffset < 0) throw new InvalidArgumentError(`adafactor: option 'decayOffset' must be an integer ≥ 0, got ${decayOffset}`);
   const hyper: Record<string, ScalarOrSchedule> = { lr, decayRate, eps, weightDecay };
   if (clippingThreshold !== null) hyper.clippingThreshold = clippingThreshold;

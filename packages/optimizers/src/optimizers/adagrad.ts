@@ -1,3 +1,4 @@
+import { checkOptions } from '@downhill/backend';
 import { checkHyperparam } from '../hyperparams.js';
 import { chain } from '../chain.js';
 import { withHyperparams, type InjectedTransformation } from '../inject-hyperparams.js';
@@ -40,7 +41,8 @@ export interface AdagradOptions {
  * Duchi, Hazan and Singer, 2011, "Adaptive Subgradient Methods for Online Learning and Stochastic
  * Optimization" (https://jmlr.org/papers/v12/duchi11a.html).
  */
-export function adagrad(lr: ScalarOrSchedule, { initialAccumulatorValue = 0.1, eps = 1e-7, epsInSqrt = true }: AdagradOptions = {}): InjectedTransformation {
+export function adagrad(lr: ScalarOrSchedule, options: AdagradOptions = {}): InjectedTransformation {
+  const { initialAccumulatorValue = 0.1, eps = 1e-7, epsInSqrt = true } = checkOptions('adagrad', options, { initialAccumulatorValue: true, eps: true, epsInSqrt: true });
   checkHyperparam('adagrad', 'initialAccumulatorValue', initialAccumulatorValue);
   return withHyperparams('adagrad', { lr, eps }, (h) => chain(scaleByRss({ initialAccumulatorValue, eps: h.eps, epsInSqrt }), scaleByLearningRate(h.lr)));
 }

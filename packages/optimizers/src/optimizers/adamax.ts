@@ -1,3 +1,4 @@
+import { checkOptions } from '@downhill/backend';
 import { chain } from '../chain.js';
 import { withHyperparams, type InjectedTransformation } from '../inject-hyperparams.js';
 import { scaleByAdamax } from '../transforms/scale-by-adamax.js';
@@ -39,6 +40,7 @@ export interface AdamaxOptions {
  *
  * Kingma and Ba, 2015, "Adam: A Method for Stochastic Optimization", section 7.1 (https://arxiv.org/abs/1412.6980).
  */
-export function adamax(lr: ScalarOrSchedule, { b1 = 0.9, b2 = 0.999, eps = 1e-8, epsInMax = true }: AdamaxOptions = {}): InjectedTransformation {
+export function adamax(lr: ScalarOrSchedule, options: AdamaxOptions = {}): InjectedTransformation {
+  const { b1 = 0.9, b2 = 0.999, eps = 1e-8, epsInMax = true } = checkOptions('adamax', options, { b1: true, b2: true, eps: true, epsInMax: true });
   return withHyperparams('adamax', { lr, b1, b2, eps }, (h) => chain(scaleByAdamax({ b1: h.b1, b2: h.b2, eps: h.eps, epsInMax }), scaleByLearningRate(h.lr)));
 }

@@ -1,3 +1,4 @@
+import { checkOptions } from '@downhill/backend';
 import { chain } from '../chain.js';
 import { withHyperparams, type InjectedTransformation } from '../inject-hyperparams.js';
 import type { Mask } from '../mask.js';
@@ -39,8 +40,9 @@ export interface AdamwOptions extends AdamOptions {
  */
 export function adamw(
   lr: ScalarOrSchedule,
-  { b1 = 0.9, b2 = 0.999, eps = 1e-8, epsRoot = 0, weightDecay = 1e-4, mask, nesterov = false, amsgrad = false }: AdamwOptions = {},
+  options: AdamwOptions = {},
 ): InjectedTransformation {
+  const { b1 = 0.9, b2 = 0.999, eps = 1e-8, epsRoot = 0, weightDecay = 1e-4, mask, nesterov = false, amsgrad = false } = checkOptions('adamw', options, { b1: true, b2: true, eps: true, epsRoot: true, weightDecay: true, mask: true, nesterov: true, amsgrad: true });
   return withHyperparams('adamw', { lr, b1, b2, eps, epsRoot, weightDecay }, (h) => {
     return chain(
       scaleByAdam({ b1: h.b1, b2: h.b2, eps: h.eps, epsRoot: h.epsRoot, nesterov, amsgrad }),

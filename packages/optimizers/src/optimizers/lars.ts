@@ -1,3 +1,4 @@
+import { checkOptions } from '@downhill/backend';
 import { chain } from '../chain.js';
 import { withHyperparams, type InjectedTransformation } from '../inject-hyperparams.js';
 import type { Mask } from '../mask.js';
@@ -48,8 +49,9 @@ export interface LarsOptions {
  */
 export function lars(
   lr: ScalarOrSchedule,
-  { momentum = 0.9, nesterov = false, weightDecay = 0, trustCoefficient = 0.001, eps = 0, mask }: LarsOptions = {},
+  options: LarsOptions = {},
 ): InjectedTransformation {
+  const { momentum = 0.9, nesterov = false, weightDecay = 0, trustCoefficient = 0.001, eps = 0, mask } = checkOptions('lars', options, { momentum: true, nesterov: true, weightDecay: true, trustCoefficient: true, eps: true, mask: true });
   return withHyperparams('lars', { lr, momentum, weightDecay, trustCoefficient, eps }, (h) =>
     chain(
       scaleByLarsTrustRatio({ trustCoefficient: h.trustCoefficient, weightDecay: h.weightDecay, eps: h.eps, mask }),

@@ -1,3 +1,4 @@
+import { checkOptions } from '@downhill/backend';
 import { chain } from '../chain.js';
 import { withHyperparams, type InjectedTransformation } from '../inject-hyperparams.js';
 import type { Mask } from '../mask.js';
@@ -41,7 +42,8 @@ export interface LionOptions {
  *
  * Chen et al., 2023, "Symbolic Discovery of Optimization Algorithms" (https://arxiv.org/abs/2302.06675).
  */
-export function lion(lr: ScalarOrSchedule, { b1 = 0.9, b2 = 0.99, weightDecay = 1e-3, mask }: LionOptions = {}): InjectedTransformation {
+export function lion(lr: ScalarOrSchedule, options: LionOptions = {}): InjectedTransformation {
+  const { b1 = 0.9, b2 = 0.99, weightDecay = 1e-3, mask } = checkOptions('lion', options, { b1: true, b2: true, weightDecay: true, mask: true });
   return withHyperparams('lion', { lr, b1, b2, weightDecay }, (h) =>
     chain(scaleByLion({ b1: h.b1, b2: h.b2 }), addDecayedWeights(h.weightDecay, { mask }), scaleByLearningRate(h.lr)),
   );

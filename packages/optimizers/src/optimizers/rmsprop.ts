@@ -1,3 +1,4 @@
+import { checkOptions } from '@downhill/backend';
 import { chain } from '../chain.js';
 import { withHyperparams, type InjectedTransformation } from '../inject-hyperparams.js';
 import { checkHyperparam } from '../hyperparams.js';
@@ -55,8 +56,9 @@ export interface RmspropOptions {
  */
 export function rmsprop(
   lr: ScalarOrSchedule,
-  { decay = 0.9, eps = 1e-8, epsInSqrt = false, centered = false, momentum = 0, initialScale = 0 }: RmspropOptions = {},
+  options: RmspropOptions = {},
 ): InjectedTransformation {
+  const { decay = 0.9, eps = 1e-8, epsInSqrt = false, centered = false, momentum = 0, initialScale = 0 } = checkOptions('rmsprop', options, { decay: true, eps: true, epsInSqrt: true, centered: true, momentum: true, initialScale: true });
   checkHyperparam('rmsprop', 'initialScale', initialScale);
   const hasMomentum = momentum !== 0;
   const hyper: Record<string, ScalarOrSchedule> = hasMomentum ? { lr, decay, eps, momentum } : { lr, decay, eps };

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '@downhill/backend';
+import { InvalidArgumentError, checkOptions } from '@downhill/backend';
 import { chain } from '../chain.js';
 import { withHyperparams, type InjectedTransformation } from '../inject-hyperparams.js';
 import { addDecayedWeights } from '../transforms/add-decayed-weights.js';
@@ -48,7 +48,8 @@ export interface SgdOptions {
  * Robbins and Monro, 1951, "A Stochastic Approximation Method"; Polyak, 1964; Sutskever et al.,
  * 2013, "On the importance of initialization and momentum in deep learning".
  */
-export function sgd(lr: ScalarOrSchedule, { momentum = 0, nesterov = false, dampening = 0, weightDecay = 0 }: SgdOptions = {}): InjectedTransformation {
+export function sgd(lr: ScalarOrSchedule, options: SgdOptions = {}): InjectedTransformation {
+  const { momentum = 0, nesterov = false, dampening = 0, weightDecay = 0 } = checkOptions('sgd', options, { momentum: true, nesterov: true, dampening: true, weightDecay: true });
   const hasMomentum = momentum !== 0;
   if (nesterov && (!hasMomentum || dampening !== 0)) {
     throw new InvalidArgumentError(`sgd: Nesterov momentum needs momentum > 0 and dampening 0, got momentum ${String(momentum)} and dampening ${String(dampening)}`);

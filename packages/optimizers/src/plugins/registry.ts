@@ -1,4 +1,4 @@
-import { DownhillError, InvalidArgumentError } from '@downhill/backend';
+import { DownhillError, InvalidArgumentError, checkOptions } from '@downhill/backend';
 import type { GradientTransformation, ScalarOrSchedule } from '../types.js';
 
 /**
@@ -123,7 +123,8 @@ const NAME = /^[a-z0-9][a-z0-9_-]*$/i;
  * const tx = createOptimizer('adabelief', { lr: 1e-3 });
  * ```
  */
-export function registerOptimizer(name: string, factory: OptimizerFactory, { description = '' }: { description?: string } = {}): void {
+export function registerOptimizer(name: string, factory: OptimizerFactory, options: { description?: string } = {}): void {
+  const { description = '' } = checkOptions('registerOptimizer', options, { description: true });
   if (typeof name !== 'string' || !NAME.test(name)) {
     throw new InvalidArgumentError(`registerOptimizer: a name is letters, digits, '-' and '_', starting with a letter or digit; got ${JSON.stringify(name)}`);
   }

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, type Backend } from '@downhill/backend';
+import { InvalidArgumentError, type Backend, checkOptions } from '@downhill/backend';
 import { getHyperparams, setHyperparams } from '../inject-hyperparams.js';
 import { createOptimizer, optimizerNameOf, type OptimizerOptions } from '../plugins/registry.js';
 import { step as functionalStep } from '../step.js';
@@ -67,6 +67,7 @@ export class Optimizer<S extends OptState = OptState> {
    * @param config - See {@link OptimizerConfig}.
    */
   constructor(tx: GradientTransformation<S> | string | ({ readonly name: string } & OptimizerOptions), params: Params, config: OptimizerConfig = {}) {
+    checkOptions('Optimizer', config, { name: true, fused: true });
     let made: GradientTransformation<S>;
     const given = tx as unknown as Record<string, unknown> | null;
     if (typeof tx === 'string') throw new InvalidArgumentError(`Optimizer: give the options with the name: new Optimizer({ name: '${tx}', lr: 1e-3 }, params)`);
@@ -200,7 +201,8 @@ export class Optimizer<S extends OptState = OptState> {
    * @param dict - From `stateDict()` or `deserializeState()`.
    * @param options - `{ strict }`, default true; see {@link LoadStateOptions}.
    */
-  loadStateDict(dict: OptimizerStateDict, { strict = true }: LoadStateOptions = {}): void {
+  loadStateDict(dict: OptimizerStateDict, options: LoadStateOptions = {}): void {
+    const { strict = true } = checkOptions('Optimizer.loadStateDict', options, { strict: true });
     const where = `Optimizer '${this.name}'.loadStateDict`;
     checkHeader(dict, where);
     if (strict && dict.optimizer !== this.name) {

@@ -1,4 +1,4 @@
-import { DTYPES, DownhillError, Tensor, checkShape, fmtShape, sizeOf, type Backend, type DType } from '@downhill/backend';
+import { DTYPES, DownhillError, Tensor, checkShape, fmtShape, sizeOf, type Backend, type DType, checkOptions } from '@downhill/backend';
 import type { OptState } from '../types.js';
 import { base64ToBytes, bytesToBase64, littleEndianToTyped, typedToLittleEndian } from './base64.js';
 
@@ -204,6 +204,7 @@ function decodeNumber(v: EncodedNumber, path: string): number {
 export function serializeState(dict: OptimizerStateDict): string;
 export function serializeState(dict: OptimizerStateDict, options: { binary: true }): Uint8Array;
 export function serializeState(dict: OptimizerStateDict, options: { binary?: boolean } = {}): string | Uint8Array {
+  checkOptions('serializeState', options, { binary: true });
   checkHeader(dict, 'serializeState');
   const text = JSON.stringify(dict);
   return options.binary ? new TextEncoder().encode(text) : text;

@@ -1,4 +1,4 @@
-import { Tensor, fmtShape, shapesEqual, type Backend } from '@downhill/backend';
+import { Tensor, fmtShape, shapesEqual, type Backend, checkOptions } from '@downhill/backend';
 import type { OptState } from '../types.js';
 import { StateMismatchError, checkEncodedTensor, describe, isRecord, join, type EncodedState, type EncodedTensor, type ParamSpec } from './state-format.js';
 
@@ -24,7 +24,7 @@ export interface MatchOptions {
  * @throws {@link StateMismatchError} listing each entry that does not fit, with its parameter's name.
  */
 export function loadStateLike(encoded: EncodedState, template: OptState, backend: Backend, options: MatchOptions = {}): OptState {
-  const { strict = true, paramNames = [], where = 'loadState' } = options;
+  const { strict = true, paramNames = [], where = 'loadState' } = checkOptions('loadStateLike', options, { strict: true, paramNames: true, where: true });
   const problems: string[] = [];
   const label = (path: string) => {
     const p = paramOf(path, paramNames);

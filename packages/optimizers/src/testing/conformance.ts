@@ -1,3 +1,4 @@
+import { checkOptions } from '@downhill/backend';
 import type { Backend } from '@downhill/backend';
 import { beforeAll, describe, it } from 'vitest';
 import type { OptimizerOptions } from '../plugins/registry.js';
@@ -65,6 +66,7 @@ export function describeOptimizerConformance(
   factory: (options: OptimizerOptions) => GradientTransformation<any>,
   options: ConformanceOptions = {},
 ): void {
+  checkOptions('describeOptimizerConformance', options, { backends: true, options: true, quadratic: true, rosenbrock: true, skip: true });
   const backends = options.backends ?? defaultConformanceBackends();
   const quad = { ...DEFAULTS.quadratic, ...options.quadratic };
   const rosen = { ...DEFAULTS.rosenbrock, ...options.rosenbrock };

@@ -1,3 +1,4 @@
+import { checkOptions } from '@downhill/backend';
 import type { Tensor } from '@downhill/backend';
 import { checkHyperparam } from '../hyperparams.js';
 import { mapTrees } from '../tree.js';
@@ -39,7 +40,8 @@ export function unitwiseNorm(x: Tensor): Tensor {
  *
  * Brock et al., 2021, "High-Performance Large-Scale Image Recognition Without Normalization" (https://arxiv.org/abs/2102.06171).
  */
-export function adaptiveGradClip(clipping: number, { eps = 1e-3 }: { eps?: number } = {}): GradientTransformation<EmptyState> {
+export function adaptiveGradClip(clipping: number, options: { eps?: number } = {}): GradientTransformation<EmptyState> {
+  const { eps = 1e-3 } = checkOptions('adaptiveGradClip', options, { eps: true });
   const where = 'adaptiveGradClip';
   checkHyperparam(where, 'clipping', clipping);
   checkHyperparam(where, 'eps', eps);

@@ -1,3 +1,4 @@
+import { checkOptions } from '@downhill/backend';
 import { checkHyperparam } from '../hyperparams.js';
 import { maskSelects, type Mask } from '../mask.js';
 import { mapTrees } from '../tree.js';
@@ -26,7 +27,8 @@ import type { EmptyState } from './scale.js';
  *
  * Loshchilov and Hutter, 2019, "Decoupled Weight Decay Regularization" (https://arxiv.org/abs/1711.05101).
  */
-export function addDecayedWeights(weightDecay: number, { mask }: { mask?: Mask } = {}): GradientTransformation<EmptyState> {
+export function addDecayedWeights(weightDecay: number, options: { mask?: Mask } = {}): GradientTransformation<EmptyState> {
+  const { mask } = checkOptions('addDecayedWeights', options, { mask: true });
   const where = 'addDecayedWeights';
   checkHyperparam(where, 'weightDecay', weightDecay);
   return {

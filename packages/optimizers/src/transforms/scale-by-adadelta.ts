@@ -1,3 +1,4 @@
+import { checkOptions } from '@downhill/backend';
 import { checkHyperparam } from '../hyperparams.js';
 import { mapTreesN, stateTree, zerosLike } from '../tree.js';
 import type { GradientTransformation, Params } from '../types.js';
@@ -33,7 +34,8 @@ export type ScaleByAdadeltaState = {
  *
  * Zeiler, 2012, "ADADELTA: An Adaptive Learning Rate Method" (https://arxiv.org/abs/1212.5701).
  */
-export function scaleByAdadelta({ rho = 0.9, eps = 1e-6 }: { rho?: number; eps?: number } = {}): GradientTransformation<ScaleByAdadeltaState> {
+export function scaleByAdadelta(options: { rho?: number; eps?: number } = {}): GradientTransformation<ScaleByAdadeltaState> {
+  const { rho = 0.9, eps = 1e-6 } = checkOptions('scaleByAdadelta', options, { rho: true, eps: true });
   const where = 'scaleByAdadelta';
   checkHyperparam(where, 'rho', rho);
   checkHyperparam(where, 'eps', eps);

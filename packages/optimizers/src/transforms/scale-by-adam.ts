@@ -1,3 +1,4 @@
+import { checkOptions } from '@downhill/backend';
 import { checkHyperparam } from '../hyperparams.js';
 import { mapTreesN, stateNumber, stateTree, zerosLike } from '../tree.js';
 import type { GradientTransformation, Params } from '../types.js';
@@ -59,7 +60,8 @@ export interface ScaleByAdamOptions {
  * Dozat, 2016, "Incorporating Nesterov Momentum into Adam";
  * Reddi et al., 2018, "On the Convergence of Adam and Beyond" (https://openreview.net/forum?id=ryQu7f-RZ).
  */
-export function scaleByAdam({ b1 = 0.9, b2 = 0.999, eps = 1e-8, epsRoot = 0, nesterov = false, amsgrad = false }: ScaleByAdamOptions = {}): GradientTransformation<ScaleByAdamState> {
+export function scaleByAdam(options: ScaleByAdamOptions = {}): GradientTransformation<ScaleByAdamState> {
+  const { b1 = 0.9, b2 = 0.999, eps = 1e-8, epsRoot = 0, nesterov = false, amsgrad = false } = checkOptions('scaleByAdam', options, { b1: true, b2: true, eps: true, epsRoot: true, nesterov: true, amsgrad: true });
   const where = 'scaleByAdam';
   checkHyperparam(where, 'b1', b1);
   checkHyperparam(where, 'b2', b2);

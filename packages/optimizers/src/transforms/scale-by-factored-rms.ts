@@ -1,4 +1,4 @@
-import { DTypeError, InvalidArgumentError, ShapeError, fmtShape, shapesEqual, type Tensor } from '@downhill/backend';
+import { DTypeError, InvalidArgumentError, ShapeError, fmtShape, shapesEqual, type Tensor, checkOptions } from '@downhill/backend';
 import { checkHyperparam } from '../hyperparams.js';
 import { flatten, getLeaf, stateNumber, stateTree, unflatten } from '../tree.js';
 import type { GradientTransformation, Params } from '../types.js';
@@ -68,13 +68,8 @@ export function factoredDims(shape: readonly number[], factored: boolean, minDim
  *
  * Shazeer and Stern, 2018, "Adafactor: Adaptive Learning Rates with Sublinear Memory Cost" (https://arxiv.org/abs/1804.04235).
  */
-export function scaleByFactoredRms({
-  factored = true,
-  decayRate = 0.8,
-  stepOffset = 0,
-  minDimSizeToFactor = 128,
-  eps = 1e-30,
-}: ScaleByFactoredRmsOptions = {}): GradientTransformation<ScaleByFactoredRmsState> {
+export function scaleByFactoredRms(options: ScaleByFactoredRmsOptions = {}): GradientTransformation<ScaleByFactoredRmsState> {
+  const { factored = true, decayRate = 0.8, stepOffset = 0, minDimSizeToFactor = 128, eps = 1e-30 } = checkOptions('scaleByFactoredRms', options, { factored: true, decayRate: true, stepOffset: true, minDimSizeToFactor: true, eps: true });
   const where = 'scaleByFactoredRms';
   checkHyperparam(where, 'decayRate', decayRate);
   checkHyperparam(where, 'eps', eps);

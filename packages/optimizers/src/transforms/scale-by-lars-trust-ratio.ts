@@ -1,3 +1,4 @@
+import { checkOptions } from '@downhill/backend';
 import { checkHyperparam } from '../hyperparams.js';
 import type { Mask } from '../mask.js';
 import type { GradientTransformation } from '../types.js';
@@ -36,7 +37,8 @@ export interface ScaleByLarsTrustRatioOptions {
  *
  * You, Gitman and Ginsburg, 2017, "Large Batch Training of Convolutional Networks" (https://arxiv.org/abs/1708.03888).
  */
-export function scaleByLarsTrustRatio({ trustCoefficient = 0.001, weightDecay = 0, eps = 0, mask }: ScaleByLarsTrustRatioOptions = {}): GradientTransformation<EmptyState> {
+export function scaleByLarsTrustRatio(options: ScaleByLarsTrustRatioOptions = {}): GradientTransformation<EmptyState> {
+  const { trustCoefficient = 0.001, weightDecay = 0, eps = 0, mask } = checkOptions('scaleByLarsTrustRatio', options, { trustCoefficient: true, weightDecay: true, eps: true, mask: true });
   const where = 'scaleByLarsTrustRatio';
   checkHyperparam(where, 'trustCoefficient', trustCoefficient);
   checkHyperparam(where, 'weightDecay', weightDecay);

@@ -1,3 +1,4 @@
+import { checkOptions } from '@downhill/backend';
 import { checkScalarOrSchedule, resolveScalar } from '../hyperparams.js';
 import { mapTrees, stateNumber } from '../tree.js';
 import type { GradientTransformation, ScalarOrSchedule } from '../types.js';
@@ -55,7 +56,8 @@ export function scaleBySchedule(schedule: (step: number) => number): GradientTra
  * const tx = chain(scaleByAdam(), scaleByLearningRate(1e-3));
  * ```
  */
-export function scaleByLearningRate(lr: ScalarOrSchedule, { flipSign = true }: { flipSign?: boolean } = {}): GradientTransformation<EmptyState | ScaleByScheduleState> {
+export function scaleByLearningRate(lr: ScalarOrSchedule, options: { flipSign?: boolean } = {}): GradientTransformation<EmptyState | ScaleByScheduleState> {
+  const { flipSign = true } = checkOptions('scaleByLearningRate', options, { flipSign: true });
   const where = 'scaleByLearningRate';
   checkScalarOrSchedule(where, 'lr', lr);
   const sign = flipSign ? -1 : 1;

@@ -1,3 +1,4 @@
+import { checkOptions } from '@downhill/backend';
 import { checkHyperparam } from '../hyperparams.js';
 import { mapTreesN, stateTree, zerosLike } from '../tree.js';
 import type { GradientTransformation, Params } from '../types.js';
@@ -30,7 +31,8 @@ export type ScaleByLionState = {
  *
  * Chen et al., 2023, "Symbolic Discovery of Optimization Algorithms" (https://arxiv.org/abs/2302.06675).
  */
-export function scaleByLion({ b1 = 0.9, b2 = 0.99 }: { b1?: number; b2?: number } = {}): GradientTransformation<ScaleByLionState> {
+export function scaleByLion(options: { b1?: number; b2?: number } = {}): GradientTransformation<ScaleByLionState> {
+  const { b1 = 0.9, b2 = 0.99 } = checkOptions('scaleByLion', options, { b1: true, b2: true });
   const where = 'scaleByLion';
   checkHyperparam(where, 'b1', b1);
   checkHyperparam(where, 'b2', b2);

@@ -1,3 +1,4 @@
+import { checkOptions } from '@downhill/backend';
 import { checkHyperparam } from '../hyperparams.js';
 import { mapTreesN, stateTree, zerosLike } from '../tree.js';
 import type { GradientTransformation, Params } from '../types.js';
@@ -47,7 +48,8 @@ export interface ScaleByRmsOptions {
  * Tieleman and Hinton, 2012, Lecture 6.5 of "Neural Networks for Machine Learning" (Coursera);
  * Graves, 2013, "Generating Sequences With Recurrent Neural Networks" (centered).
  */
-export function scaleByRms({ decay = 0.9, eps = 1e-8, epsInSqrt = false, centered = false, initialScale = 0 }: ScaleByRmsOptions = {}): GradientTransformation<ScaleByRmsState> {
+export function scaleByRms(options: ScaleByRmsOptions = {}): GradientTransformation<ScaleByRmsState> {
+  const { decay = 0.9, eps = 1e-8, epsInSqrt = false, centered = false, initialScale = 0 } = checkOptions('scaleByRms', options, { decay: true, eps: true, epsInSqrt: true, centered: true, initialScale: true });
   const where = 'scaleByRms';
   checkHyperparam(where, 'decay', decay);
   checkHyperparam(where, 'eps', eps);

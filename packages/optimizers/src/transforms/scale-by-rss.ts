@@ -1,3 +1,4 @@
+import { checkOptions } from '@downhill/backend';
 import { checkHyperparam } from '../hyperparams.js';
 import { mapTreesN, stateTree, zerosLike } from '../tree.js';
 import type { GradientTransformation, Params } from '../types.js';
@@ -40,7 +41,8 @@ export interface ScaleByRssOptions {
  * Duchi, Hazan and Singer, 2011, "Adaptive Subgradient Methods for Online Learning and Stochastic
  * Optimization" (https://jmlr.org/papers/v12/duchi11a.html).
  */
-export function scaleByRss({ initialAccumulatorValue = 0.1, eps = 1e-7, epsInSqrt = true }: ScaleByRssOptions = {}): GradientTransformation<ScaleByRssState> {
+export function scaleByRss(options: ScaleByRssOptions = {}): GradientTransformation<ScaleByRssState> {
+  const { initialAccumulatorValue = 0.1, eps = 1e-7, epsInSqrt = true } = checkOptions('scaleByRss', options, { initialAccumulatorValue: true, eps: true, epsInSqrt: true });
   const where = 'scaleByRss';
   checkHyperparam(where, 'initialAccumulatorValue', initialAccumulatorValue);
   checkHyperparam(where, 'eps', eps);

@@ -1,3 +1,4 @@
+import { checkOptions } from '@downhill/backend';
 import { checkHyperparam } from '../hyperparams.js';
 import { mapTreesN, stateTree, zerosLike } from '../tree.js';
 import type { GradientTransformation, Params } from '../types.js';
@@ -40,7 +41,8 @@ export interface TraceMomentumOptions {
  * Polyak, 1964, "Some methods of speeding up the convergence of iteration methods";
  * Sutskever et al., 2013, "On the importance of initialization and momentum in deep learning".
  */
-export function traceMomentum(decay: number, { nesterov = false, dampening = 0 }: TraceMomentumOptions = {}): GradientTransformation<TraceState> {
+export function traceMomentum(decay: number, options: TraceMomentumOptions = {}): GradientTransformation<TraceState> {
+  const { nesterov = false, dampening = 0 } = checkOptions('traceMomentum', options, { nesterov: true, dampening: true });
   const where = 'traceMomentum';
   checkHyperparam(where, 'momentum', decay);
   checkHyperparam(where, 'dampening', dampening);

@@ -1,4 +1,4 @@
-import { DownhillError, UnsupportedError, type Tensor } from '@downhill/backend';
+import { DownhillError, UnsupportedError, type Tensor, checkOptions } from '@downhill/backend';
 import { checkTrees, zerosLike } from '../tree.js';
 import type { GradientTransformation, OptState, Params } from '../types.js';
 import { checkNumber, checkTransformation, cleanOnError, stateRecord } from './internal.js';
@@ -52,7 +52,8 @@ export class NonFiniteGradientsError extends DownhillError {
  * const tx = applyIfFinite(adam(1e-3), { maxConsecutiveErrors: 3 });
  * ```
  */
-export function applyIfFinite<S extends OptState>(inner: GradientTransformation<S>, { maxConsecutiveErrors = 5 }: { maxConsecutiveErrors?: number } = {}): GradientTransformation<ApplyIfFiniteState<S>> {
+export function applyIfFinite<S extends OptState>(inner: GradientTransformation<S>, options: { maxConsecutiveErrors?: number } = {}): GradientTransformation<ApplyIfFiniteState<S>> {
+  const { maxConsecutiveErrors = 5 } = checkOptions('applyIfFinite', options, { maxConsecutiveErrors: true });
   checkTransformation(inner, 'applyIfFinite');
   checkNumber(maxConsecutiveErrors, 'maxConsecutiveErrors', 'applyIfFinite', { min: 0, integer: true });
   const name = `applyIfFinite(${inner.name ?? '?'})`;

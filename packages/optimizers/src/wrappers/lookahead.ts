@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '@downhill/backend';
+import { InvalidArgumentError, checkOptions } from '@downhill/backend';
 import { mapTree, mapTrees } from '../tree.js';
 import type { GradientTransformation, OptState, Params } from '../types.js';
 import { checkNumber, checkTransformation, cleanOnError, releaseConsumed, stateRecord } from './internal.js';
@@ -55,7 +55,8 @@ export interface LookaheadOptions {
  * Zhang, Lucas, Hinton and Ba, "Lookahead Optimizer: k steps forward, 1 step back" (NeurIPS 2019),
  * https://arxiv.org/abs/1907.08610
  */
-export function lookahead<S extends OptState>(fast: GradientTransformation<S>, { syncPeriod = 5, slowStepSize = 0.5, resetState = false }: LookaheadOptions = {}): GradientTransformation<LookaheadState<S>> {
+export function lookahead<S extends OptState>(fast: GradientTransformation<S>, options: LookaheadOptions = {}): GradientTransformation<LookaheadState<S>> {
+  const { syncPeriod = 5, slowStepSize = 0.5, resetState = false } = checkOptions('lookahead', options, { syncPeriod: true, slowStepSize: true, resetState: true });
   checkTransformation(fast, 'lookahead');
   checkNumber(syncPeriod, 'syncPeriod', 'lookahead', { min: 1, integer: true });
   checkNumber(slowStepSize, 'slowStepSize', 'lookahead', { min: 0, exclusiveMin: true });

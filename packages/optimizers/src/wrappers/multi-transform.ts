@@ -1,4 +1,4 @@
-import { InvalidArgumentError, type Tensor } from '@downhill/backend';
+import { InvalidArgumentError, type Tensor, checkOptions } from '@downhill/backend';
 import { checkTrees, flatten, unflatten } from '../tree.js';
 import type { GradientTransformation, OptState, Params } from '../types.js';
 import { checkTransformation, cleanOnError, pick, stateRecord } from './internal.js';
@@ -51,8 +51,9 @@ export interface MultiTransformOptions {
 export function multiTransform(
   transforms: { readonly [group: string]: GradientTransformation<any> },
   labels: GroupLabels,
-  { default: fallback }: MultiTransformOptions = {},
+  options: MultiTransformOptions = {},
 ): GradientTransformation<{ [group: string]: OptState }> {
+  const { default: fallback } = checkOptions('multiTransform', options, { default: true });
   if (transforms === null || typeof transforms !== 'object') throw new InvalidArgumentError(`multiTransform: expected { group: transformation }, got ${transforms === null ? 'null' : typeof transforms}`);
   const groups = Object.keys(transforms);
   if (groups.length === 0) throw new InvalidArgumentError('multiTransform: expected at least one group of { group: transformation }');

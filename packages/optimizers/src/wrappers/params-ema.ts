@@ -1,4 +1,4 @@
-import { InvalidArgumentError, Tensor } from '@downhill/backend';
+import { InvalidArgumentError, Tensor, checkOptions } from '@downhill/backend';
 import { checkTrees, mapTree, mapTrees, unflatten, zerosLike } from '../tree.js';
 import type { GradientTransformation, OptState, Params } from '../types.js';
 import { alias, checkNumber, cleanOnError, stateRecord } from './internal.js';
@@ -49,7 +49,8 @@ export interface ParamsEmaState {
  *
  * Polyak and Juditsky, "Acceleration of Stochastic Approximation by Averaging" (1992).
  */
-export function paramsEma(decay: number, { debias = true }: { debias?: boolean } = {}): GradientTransformation<ParamsEmaState> {
+export function paramsEma(decay: number, options: { debias?: boolean } = {}): GradientTransformation<ParamsEmaState> {
+  const { debias = true } = checkOptions('paramsEma', options, { debias: true });
   checkNumber(decay, 'decay', 'paramsEma', { min: 0 });
   if (decay >= 1) throw new InvalidArgumentError(`paramsEma: decay must be in [0, 1), got ${decay}`);
   const name = `paramsEma(${decay})`;
