@@ -111,8 +111,8 @@ function editDistance(a: string, b: string): number {
 
 /**
  * The valid key nearest to an unknown one: the same letters up to case, `_` and `-`; else a name
- * another library uses for it (`beta1` → `b1`, `alpha` → `decay`); else the nearest by edit
- * distance, when at most a third of its length (and at least one) edit away.
+ * another library uses for it (`beta1` → `b1`, `alpha` → `decay`); else the one key it abbreviates
+ * (`prio` → `priority`); else the nearest by edit distance, when at most a third of its length (and at least one) edit away.
  *
  * @example
  * ```ts
@@ -126,6 +126,9 @@ export function nearestOption(key: string, validKeys: readonly string[]): string
   const same = validKeys.find((k) => normalize(k) === n);
   if (same !== undefined) return same;
   for (const target of ALIASES[n] ?? []) if (validKeys.includes(target)) return target;
+  // An abbreviation (`prio` for `priority`): the one valid key that begins with it.
+  const longer = n.length >= 3 ? validKeys.filter((k) => normalize(k).startsWith(n)) : [];
+  if (longer.length === 1) return longer[0];
   let best: string | undefined;
   let bestD = Infinity;
   for (const k of validKeys) {

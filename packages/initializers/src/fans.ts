@@ -1,4 +1,4 @@
-import { InvalidArgumentError, type Shape } from '@downhill/backend';
+import { InvalidArgumentError, type Shape, checkOptions } from '@downhill/backend';
 import { checkShapeArg } from './initializer.js';
 
 /** Which axes of a weight shape are its inputs and outputs. */
@@ -47,6 +47,7 @@ export interface Fans {
  * AISTATS 2010.
  */
 export function computeFans(shape: Shape, axes: FanAxes = {}): Fans {
+  checkOptions('computeFans', axes, { inAxis: true, outAxis: true });
   return fansOf(shape, axes, 'computeFans');
 }
 
