@@ -16,6 +16,7 @@ const ROWS: Record<string, Row> = {
   describeRoute: 'no options: (route)',
   optionsFromEnv: 'no options: (env), reads DOWNHILL_* variables',
   fusedVariant: 'no options: (kind, hyper)',
+  softwareAdapter: 'no options: (adapter)',
 };
 
 describe('unknown options are errors', () => {

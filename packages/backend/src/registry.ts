@@ -52,7 +52,7 @@ const instances = new Map<string, Promise<Backend>>();
  * ```
  */
 export function registerBackend(registration: BackendRegistration): void {
-  const { name } = checkOptions('registerBackend', registration, { name: true, create: true, priority: true, description: true });
+  const { name } = checkOptions('registerBackend', registration, { name: true, create: true, priority: true, description: true, rank: true });
   if (typeof name !== 'string' || !/^[a-z0-9][a-z0-9-]*$/.test(name)) {
     throw new InvalidArgumentError(`registerBackend: a name is lowercase letters, digits and dashes, got ${JSON.stringify(name)}`);
   }

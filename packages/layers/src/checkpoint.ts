@@ -1,4 +1,4 @@
-import { DownhillError, InvalidArgumentError } from '@downhill/backend';
+import { DownhillError, InvalidArgumentError, checkOptions } from '@downhill/backend';
 import { Rng } from '@downhill/initializers';
 import type { Module } from './module.js';
 import { SafetensorsError, decodeSafetensors, encodeSafetensors } from './safetensors.js';
@@ -63,6 +63,7 @@ export interface Checkpoint {
  * ```
  */
 export async function encodeCheckpoint(contents: CheckpointContents): Promise<Uint8Array> {
+  checkOptions('encodeCheckpoint', contents, { model: true, step: true, optimizerState: true, rngs: true, metadata: true });
   const { model, step, optimizerState, rngs = {}, metadata } = contents;
   const where = 'encodeCheckpoint';
   if (!Number.isSafeInteger(step) || step < 0) throw new InvalidArgumentError(`${where}: step must be a non-negative integer, got ${String(step)}`);
@@ -139,6 +140,7 @@ export function decodeCheckpoint(bytes: Uint8Array, where = 'decodeCheckpoint'):
  */
 export function restoreCheckpoint(checkpoint: Checkpoint, target: { readonly model: Module; readonly loadOptimizerState?: (state: string) => void }): void {
   const where = 'restoreCheckpoint';
+  checkOptions(where, target, { model: true, loadOptimizerState: true });
   if (checkpoint.optimizerState !== undefined && !target.loadOptimizerState) {
     throw new CheckpointError(`${where}: the checkpoint holds optimizer state; pass loadOptimizerState (state) => opt.loadStateDict(deserializeState(state)), or drop it explicitly`);
   }
