@@ -115,6 +115,7 @@ const ROWS: Record<string, Row> = {
   optimizerNameOf: 'no options: (tx)',
   OptimizerNotFoundError: 'no options: an error class',
   DuplicateOptimizerError: 'no options: an error class',
+  FusionUnavailableError: 'no options: an error class',
   describeOptimizerConformance: () => describeOptimizerConformance('x', () => opt(), BAD),
 };
 
