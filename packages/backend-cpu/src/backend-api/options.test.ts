@@ -1,12 +1,10 @@
 /**
- * checkOptions, and unknown options of this package's own functions. The backend interface's
+ * checkOptions of `@downhill/backend`, and unknown options of that package's own functions. The backend interface's
  * options (matmul, runProgram) are checked once in defineBackend, for every backend.
  */
-import { cpu } from '@downhill/backend-cpu';
+import { InvalidArgumentError, UnknownOptionError, checkOptions, nearestOption, registerBackend, selectBackend } from '@downhill/backend';
 import { describe, expect, it } from 'vitest';
-import { InvalidArgumentError } from './errors.js';
-import { UnknownOptionError, checkOptions, nearestOption } from './options.js';
-import { registerBackend, selectBackend } from './registry.js';
+import { cpu } from '../index.js';
 
 interface AdamLike {
   readonly b1?: number;
