@@ -116,6 +116,7 @@ const ROWS: Record<string, Row> = {
   OptimizerNotFoundError: 'no options: an error class',
   DuplicateOptimizerError: 'no options: an error class',
   FusionUnavailableError: 'no options: an error class',
+  RegistryContractError: 'no options: an error class',
   describeOptimizerConformance: () => describeOptimizerConformance('x', () => opt(), BAD),
 };
 

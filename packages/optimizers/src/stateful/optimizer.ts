@@ -5,6 +5,7 @@ import { step as functionalStep } from '../step.js';
 import { flatten, releaseReplaced, stateTensors } from '../tree.js';
 import type { GradientTransformation, OptState, Params } from '../types.js';
 import { STATE_FORMAT, STATE_FORMAT_VERSION, StateMismatchError, checkHeader, encodeState, type OptimizerStateDict, type ParamSpec } from './state-format.js';
+import { checkStateValues } from './state-check.js';
 import { checkParamSpecs, loadStateLike } from './state-match.js';
 
 /** Options of {@link Optimizer}. */
@@ -177,7 +178,7 @@ export class Optimizer<S extends OptState = OptState> {
    * ```
    */
   async stateDict(): Promise<OptimizerStateDict> {
-    const hyperparams = { ...(getHyperparams(this._state) ?? {}) };
+    const hyperparams = hyperparamsOf(this._state);
     const step = this._stepCount;
     const encoded = await encodeState(this._state);
     return {
@@ -213,6 +214,12 @@ export class Optimizer<S extends OptState = OptState> {
     const next = this.backend
       ? (loadStateLike(dict.state, old, this.backend, { strict, paramNames: Object.keys(this.specs), where }) as S)
       : (loadStateLike(dict.state, old, undefined as never, { strict, where }) as S);
+    try {
+      checkStateValues(next, dict.step, dict.hyperparams, hyperparamsOf(next), strict, where);
+    } catch (e) {
+      releaseReplaced(next, old);
+      throw e;
+    }
     releaseReplaced(old, next);
     this._state = next;
     this._stepCount = dict.step;
@@ -228,4 +235,9 @@ export class Optimizer<S extends OptState = OptState> {
   private keepState(): void {
     for (const t of stateTensors(this._state)) if (!t.disposed) t.backend.keep(t);
   }
+}
+
+/** The hyperparameters a state dict shows: those held in the state. */
+function hyperparamsOf(state: OptState): Record<string, number> {
+  return { ...(getHyperparams(state) ?? {}) };
 }

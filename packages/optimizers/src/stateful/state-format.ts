@@ -243,10 +243,19 @@ export function checkHeader(dict: unknown, where: string): asserts dict is Optim
   if (typeof dict.step !== 'number' || !Number.isInteger(dict.step) || dict.step < 0) {
     throw new StateMismatchError(`${where}: 'step' must be a non-negative integer, got ${JSON.stringify(dict.step)}`);
   }
+  const fields = ['format', 'version', 'optimizer', 'hyperparams', 'step', 'params', 'state'];
+  const extra = Object.keys(dict).filter((k) => !fields.includes(k));
+  if (extra.length) throw new StateMismatchError(`${where}: unknown field${extra.length > 1 ? 's' : ''} ${extra.map((k) => `'${k}'`).join(', ')}; a state dict has ${fields.join(', ')}`);
+  if (typeof dict.optimizer !== 'string') throw new StateMismatchError(`${where}: 'optimizer' must be the optimizer's name (a string), got ${describe(dict.optimizer)}`);
+  if (!isRecord(dict.hyperparams)) throw new StateMismatchError(`${where}: 'hyperparams' must map names to numbers, got ${describe(dict.hyperparams)}`);
+  for (const [name, v] of Object.entries(dict.hyperparams)) {
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw new StateMismatchError(`${where}: hyperparameter '${name}' must be a finite number, got ${describe(v)}`);
+  }
   if (!isRecord(dict.params)) throw new StateMismatchError(`${where}: 'params' must map parameter names to { dtype, shape }, got ${describe(dict.params)}`);
   for (const [name, spec] of Object.entries(dict.params)) {
-    if (!isRecord(spec) || !DTYPES.includes(spec.dtype as DType) || !Array.isArray(spec.shape)) {
-      throw new StateMismatchError(`${where}: parameter '${name}' must be described as { dtype, shape }, got ${JSON.stringify(spec)}`);
+    const okShape = isRecord(spec) && Array.isArray(spec.shape) && spec.shape.every((d) => Number.isSafeInteger(d) && (d as number) >= 0);
+    if (!isRecord(spec) || !DTYPES.includes(spec.dtype as DType) || !okShape || Object.keys(spec).some((k) => k !== 'dtype' && k !== 'shape')) {
+      throw new StateMismatchError(`${where}: parameter '${name}' must be described as { dtype, shape } with a dtype of ${DTYPES.join(', ')} and non-negative integer sizes, got ${JSON.stringify(spec)}`);
     }
   }
   if (!('state' in dict)) throw new StateMismatchError(`${where}: the dict has no 'state'`);
