@@ -9,6 +9,7 @@ import { sgd } from '../optimizers/sgd.js';
 import { chain } from '../chain.js';
 import { clipByGlobalNorm } from '../transforms/clip-by-global-norm.js';
 import { Optimizer } from './optimizer.js';
+import type { GradientTransformation, Params } from '../types.js';
 import { StateMismatchError, deserializeState, serializeState, type OptimizerStateDict } from './state-format.js';
 
 const b = cpu();
@@ -16,15 +17,15 @@ const params = () => ({ w: b.tensor([1, -2, 3], [3], 'float64') });
 const grads = () => ({ w: b.tensor([0.1, 0.2, -0.3], [3], 'float64') });
 
 /** A state file after two Adam steps, as JSON data to edit. */
-async function saved(make = () => adam(0.1)): Promise<Record<string, any>> {
+async function saved(make: () => GradientTransformation<any> = () => adam(0.1)): Promise<Record<string, any>> {
   const opt = new Optimizer(make(), params());
-  let p = params();
+  let p: Params = params();
   for (let i = 0; i < 2; i++) p = opt.step(p, grads());
   return JSON.parse(serializeState(await opt.stateDict()));
 }
 
 /** Loads edited data into a fresh optimizer; returns the error, and checks that nothing changed. */
-function load(data: unknown, make = () => adam(0.1)): unknown {
+function load(data: unknown, make: () => GradientTransformation<any> = () => adam(0.1)): unknown {
   const opt = new Optimizer(make(), params());
   const before = JSON.stringify(opt.state, (_, v) => (v && typeof v === 'object' && 'dtype' in v && 'shape' in v ? Array.from(b.readSync(v)) : v));
   const tensors = b.memory().tensors;
@@ -76,7 +77,7 @@ describe('loadStateDict checks every field of a state file', () => {
 
   it('a file that fails its checks leaves a trained optimizer as it was', async () => {
     const opt = new Optimizer(adam(0.1), params());
-    let p = params();
+    let p: Params = params();
     p = opt.step(p, grads());
     const good = await opt.stateDict();
     const bad = JSON.parse(JSON.stringify(good)) as OptimizerStateDict & { state: { count: number } };
