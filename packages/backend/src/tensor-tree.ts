@@ -1,5 +1,6 @@
 import { DTypeError, InvalidArgumentError, ShapeError, fmtShape } from './errors.js';
 import { shapesEqual } from './shape.js';
+import { checkOptions } from './options.js';
 import { Tensor } from './tensor.js';
 import { describeValue, isPlainRecord, joinPath, unflattenTree, type Params } from './tree.js';
 
@@ -80,6 +81,7 @@ export interface TreeCheckOptions {
  * ```
  */
 export function checkTrees(trees: readonly Params[], options: TreeCheckOptions = {}): [string, Tensor[]][] {
+  checkOptions('checkTrees', options, { where: true, labels: true, dtype: true });
   const where = options.where ?? 'tree';
   const labels = options.labels ?? trees.map((_, i) => (i === 0 ? 'parameter' : `tree ${i}`));
   const flat = trees.map((t, i) => flatten(t, `${where} (${labels[i]} tree)`));

@@ -32,6 +32,8 @@ const ROWS: Record<string, Row> = {
   unflatten: 'no options: (entries)',
   zerosLike: 'no options: (tree, value)',
   maskSelects: 'no options: (mask, name, param, where)',
+  compileMask: 'no options: (mask, where)',
+  selectByMask: 'no options: (mask, leaves, where)',
   chain: 'no options: (...transformations)',
   applyUpdates: 'no options: (params, updates)',
   step: () => api.step(opt(), params(), params(), opt().init(params()), BAD),
