@@ -12,6 +12,8 @@ const ROWS: Record<string, Row> = {
   tfjsKernels: () => api.tfjsKernels('cpu', BAD),
   fromTf: 'no options: (backend, tensor)',
   toTf: 'no options: (tensor)',
+  fromTfTree: 'no options: (backend, tree)',
+  assignToTf: 'no options: (variables, params)',
   tfFusedUpdate: 'no options: (kind, tensors, hyper)',
 };
 

@@ -22,6 +22,7 @@ const ROWS: Record<string, () => unknown> = {
   hingeLoss: () => api.hingeLoss(x(), x(), BAD),
   squaredHingeLoss: () => api.squaredHingeLoss(x(), x(), BAD),
   klDivergence: () => api.klDivergence(x(), x(), BAD),
+  smoothL1Loss: () => api.smoothL1Loss(x(), x(), BAD),
 };
 
 describe('unknown options are errors', () => {

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '@downhill/backend';
+import { InvalidArgumentError, checkOptions } from '@downhill/backend';
 import { ops, type TensorLike } from '@downhill/autograd';
 import { checkFloat, checkSame, reduceLoss, type LossOptions } from './reduction.js';
 
@@ -29,8 +29,9 @@ export interface SmoothL1Options extends LossOptions {
  *
  * Girshick, "Fast R-CNN" (2015).
  */
-export function smoothL1Loss(predictions: TensorLike, targets: TensorLike, { beta = 1, ...options }: SmoothL1Options = {}): TensorLike {
+export function smoothL1Loss(predictions: TensorLike, targets: TensorLike, given: SmoothL1Options = {}): TensorLike {
   const where = 'smoothL1Loss';
+  const { beta = 1, ...options } = checkOptions(where, given, { beta: true, reduction: true, weights: true });
   checkFloat(predictions, 'predictions', where);
   checkFloat(targets, 'targets', where);
   checkSame(predictions, 'predictions', targets, 'targets', where);
