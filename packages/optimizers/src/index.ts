@@ -44,7 +44,9 @@ export {
   type HyperparamRule,
 } from './hyperparams.js';
 export {
+  AmbiguousHyperparameterError,
   getHyperparams,
+  hyperparamGroups,
   injectHyperparams,
   isInjectHyperparamsState,
   setHyperparams,
@@ -52,6 +54,7 @@ export {
   type InjectHyperparamsOptions,
   type InjectHyperparamsState,
   type InjectedTransformation,
+  type SetHyperparamsOptions,
 } from './inject-hyperparams.js';
 
 // Transformations

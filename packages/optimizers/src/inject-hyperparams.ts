@@ -1,4 +1,4 @@
-import { InvalidArgumentError, checkOptions } from '@downhill/backend';
+import { DownhillError, InvalidArgumentError, checkOptions } from '@downhill/backend';
 import { checkNamedHyperparam, checkScalarOrSchedule, resolveScalar } from './hyperparams.js';
 import type { GradientTransformation, OptState, ScalarOrSchedule, StateValue } from './types.js';
 
@@ -167,8 +167,65 @@ function numbersAt(where: string, hyper: Record<string, ScalarOrSchedule>, step:
 }
 
 /**
- * The current hyperparameters held in a state (the first injected ones found, searching nested
- * states depth-first), or `undefined` when the state holds none.
+ * Several injected hyperparameter sets in one state (parameter groups: `multiTransform` of named
+ * optimizers), read or written without saying which group. Name the group:
+ * `setHyperparams(state, { lr }, { group: 'decay' })`, `opt.hyperparams.groups.decay.lr`.
+ *
+ * @example
+ * ```ts
+ * try { opt.hyperparams.lr = 1; } catch (e) { if (e instanceof AmbiguousHyperparameterError) console.log(e.groups); }
+ * ```
+ */
+export class AmbiguousHyperparameterError extends DownhillError {
+  /** The groups the state holds. */
+  readonly groups: readonly string[];
+  constructor(message: string, groups: readonly string[]) {
+    super('AMBIGUOUS_HYPERPARAMETER', message);
+    this.groups = groups;
+  }
+}
+
+/**
+ * The injected hyperparameter sets of a state by group name: the dotted path of record keys to
+ * each (array positions of chains left out while that keeps names distinct; `''` for the root).
+ * An injected set inside another belongs to the outer one.
+ */
+function findGroups(state: unknown): Map<string, InjectHyperparamsState> {
+  const found: [string[], string[], InjectHyperparamsState][] = [];
+  const walk = (node: unknown, keys: string[], full: string[]): void => {
+    if (isInjectHyperparamsState(node)) {
+      found.push([keys, full, node]);
+      return;
+    }
+    if (node === null || typeof node !== 'object') return;
+    if (Array.isArray(node)) node.forEach((v, i) => walk(v, keys, [...full, String(i)]));
+    else for (const [k, v] of Object.entries(node)) walk(v, [...keys, k], [...full, k]);
+  };
+  walk(state, [], []);
+  const short = found.map(([k]) => k.join('.'));
+  const distinct = new Set(short).size === short.length;
+  return new Map(found.map(([k, f, n]) => [distinct ? k.join('.') : f.join('.'), n]));
+}
+
+/**
+ * The hyperparameters of each parameter group a state holds, by group name (see
+ * {@link setHyperparams}); one entry, named `''`, for an optimizer without groups.
+ *
+ * @example
+ * ```ts
+ * hyperparamGroups(multiTransform({ decay: adamw(1e-3), noDecay: adam(1e-3) }, labels).init(params));
+ * // { decay: { lr: 0.001, ... }, noDecay: { lr: 0.001, ... } }
+ * ```
+ */
+export function hyperparamGroups(state: StateValue): Record<string, Readonly<Record<string, number>>> {
+  return Object.fromEntries([...findGroups(state)].map(([g, n]) => [g, { ...n.hyperparams }]));
+}
+
+/**
+ * The current hyperparameters held in a state, or `undefined` when the state holds none.
+ *
+ * @throws {@link AmbiguousHyperparameterError} when the state holds several groups (use
+ *   {@link hyperparamGroups}).
  *
  * @example
  * ```ts
@@ -176,36 +233,52 @@ function numbersAt(where: string, hyper: Record<string, ScalarOrSchedule>, step:
  * ```
  */
 export function getHyperparams(state: StateValue): Readonly<Record<string, number>> | undefined {
-  const found = findInject(state);
+  const groups = findGroups(state);
+  if (groups.size > 1) throw ambiguous('getHyperparams', [...groups.keys()], 'read');
+  const found = [...groups.values()][0];
   return found ? { ...found.hyperparams } : undefined;
 }
 
-function findInject(state: unknown): InjectHyperparamsState | undefined {
-  if (isInjectHyperparamsState(state)) return state;
-  if (state === null || typeof state !== 'object') return undefined;
-  for (const v of Array.isArray(state) ? state : Object.values(state)) {
-    const f = findInject(v);
-    if (f) return f;
-  }
-  return undefined;
+function ambiguous(where: string, groups: string[], what: string): AmbiguousHyperparameterError {
+  return new AmbiguousHyperparameterError(
+    `${where}: this state holds ${groups.length} parameter groups with their own hyperparameters (${groups.map((g) => `'${g}'`).join(', ')}); name the group to ${what} (setHyperparams(state, values, { group: '${groups[0]}' }), opt.hyperparams.groups.${groups[0]}.lr)`,
+    groups,
+  );
+}
+
+/** Options of {@link setHyperparams}. */
+export interface SetHyperparamsOptions {
+  /** The parameter group to change (see {@link hyperparamGroups}); required when the state has several. */
+  readonly group?: string;
 }
 
 /**
- * A new state with some hyperparameters changed (the first injected ones found, as in
- * {@link getHyperparams}). Values are checked against each hyperparameter's range; a scheduled
+ * A new state with some hyperparameters changed. A state with parameter groups (`multiTransform`
+ * of named optimizers, each with its own hyperparameters) needs `{ group }`: a write that does not
+ * name one is refused with {@link AmbiguousHyperparameterError} rather than changing one group. Values are checked against each hyperparameter's range; a scheduled
  * hyperparameter set here stops following its schedule. The old state is not modified; the new
  * one shares its tensors.
  *
- * @throws InvalidArgumentError for a state without hyperparameters, an unknown name, or a value out of range.
+ * @throws InvalidArgumentError for a state without hyperparameters, an unknown name or group, or a value out of range;
+ *   {@link AmbiguousHyperparameterError} for a state with several groups and no `group`.
  *
  * @example
  * ```ts
  * state = setHyperparams(state, { lr: 1e-4, b1: 0.95 });
+ * state = setHyperparams(groupedState, { lr: 1e-4 }, { group: 'decay' });
  * ```
  */
-export function setHyperparams<S extends StateValue>(state: S, values: Readonly<Record<string, number>>): S {
-  const found = findInject(state);
-  if (!found) throw new InvalidArgumentError('setHyperparams: this state holds no hyperparameters (build the optimizer with injectHyperparams or use a named optimizer)');
+export function setHyperparams<S extends StateValue>(state: S, values: Readonly<Record<string, number>>, options: SetHyperparamsOptions = {}): S {
+  const { group } = checkOptions('setHyperparams', options, { group: true });
+  const groups = findGroups(state);
+  if (groups.size === 0) throw new InvalidArgumentError('setHyperparams: this state holds no hyperparameters (build the optimizer with injectHyperparams or use a named optimizer)');
+  let found: InjectHyperparamsState;
+  if (group !== undefined) {
+    const g = groups.get(group);
+    if (!g) throw new InvalidArgumentError(`setHyperparams: no parameter group '${group}'; this state has ${[...groups.keys()].map((k) => `'${k}'`).join(', ')}`);
+    found = g;
+  } else if (groups.size > 1) throw ambiguous('setHyperparams', [...groups.keys()], 'change');
+  else found = [...groups.values()][0];
   for (const [k, v] of Object.entries(values)) {
     if (!(k in found.hyperparams)) {
       throw new InvalidArgumentError(`setHyperparams: no hyperparameter '${k}'; this optimizer has ${Object.keys(found.hyperparams).join(', ')}`);

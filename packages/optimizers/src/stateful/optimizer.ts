@@ -1,5 +1,5 @@
 import { InvalidArgumentError, type Backend, checkOptions } from '@downhill/backend';
-import { getHyperparams, setHyperparams } from '../inject-hyperparams.js';
+import { getHyperparams, hyperparamGroups, setHyperparams } from '../inject-hyperparams.js';
 import { createOptimizer, optimizerNameOf, type OptimizerOptions } from '../plugins/registry.js';
 import { step as functionalStep } from '../step.js';
 import { flatten, releaseReplaced, stateTensors } from '../tree.js';
@@ -112,28 +112,40 @@ export class Optimizer<S extends OptState = OptState> {
    * (`opt.hyperparams.lr = 1e-4`) to change it from the next step on. Only for transformations
    * built with injected hyperparameters (every named optimizer is); setting one otherwise, or an
    * unknown name, or a value out of range, throws `InvalidArgumentError` and changes nothing.
+   * With parameter groups (`multiTransform` of named optimizers), address a group:
+   * `opt.hyperparams.groups.decay.lr = 1e-4`; `opt.hyperparams.lr` then throws
+   * `AmbiguousHyperparameterError` naming the groups, rather than touching one of them.
    */
-  get hyperparams(): Record<string, number> {
+  get hyperparams(): Record<string, number> & { readonly groups: Readonly<Record<string, Record<string, number>>> } {
     const self = this;
-    return new Proxy({} as Record<string, number>, {
-      get: (_, key) => (typeof key === 'string' ? getHyperparams(self._state)?.[key] : undefined),
-      set: (_, key, value) => {
-        self.setHyperparams({ [String(key)]: value as number });
-        return true;
-      },
-      has: (_, key) => typeof key === 'string' && key in (getHyperparams(self._state) ?? {}),
-      ownKeys: () => Object.keys(getHyperparams(self._state) ?? {}),
-      getOwnPropertyDescriptor: (_, key) => {
-        const h = getHyperparams(self._state);
-        return h && typeof key === 'string' && key in h ? { value: h[key], writable: true, enumerable: true, configurable: true } : undefined;
-      },
-      deleteProperty: (_, key) => {
-        throw new InvalidArgumentError(`Optimizer: hyperparameter '${String(key)}' cannot be deleted`);
-      },
-      defineProperty: (_, key) => {
-        throw new InvalidArgumentError(`Optimizer: set hyperparameters by assignment (opt.hyperparams.${String(key)} = value)`);
-      },
+    const groupView = (group: string | undefined): Record<string, number> =>
+      new Proxy({} as Record<string, number>, {
+        get: (_, key) => (group === undefined && key === 'groups' ? groups : typeof key === 'string' ? view(group)?.[key] : undefined),
+        set: (_, key, value) => {
+          self.setHyperparams({ [String(key)]: value as number }, group);
+          return true;
+        },
+        has: (_, key) => typeof key === 'string' && key in (view(group) ?? {}),
+        ownKeys: () => Object.keys(view(group) ?? {}),
+        getOwnPropertyDescriptor: (_, key) => {
+          const h = view(group);
+          return h && typeof key === 'string' && key in h ? { value: h[key], writable: true, enumerable: true, configurable: true } : undefined;
+        },
+        deleteProperty: (_, key) => {
+          throw new InvalidArgumentError(`Optimizer: hyperparameter '${String(key)}' cannot be deleted`);
+        },
+        defineProperty: (_, key) => {
+          throw new InvalidArgumentError(`Optimizer: set hyperparameters by assignment (opt.hyperparams.${String(key)} = value)`);
+        },
+      });
+    const view = (group: string | undefined) => (group === undefined ? getHyperparams(self._state) : hyperparamGroups(self._state)[group]);
+    const groups: Record<string, Record<string, number>> = new Proxy({} as Record<string, Record<string, number>>, {
+      get: (_, key) => (typeof key === 'string' && key in hyperparamGroups(self._state) ? groupView(key) : undefined),
+      has: (_, key) => typeof key === 'string' && key in hyperparamGroups(self._state),
+      ownKeys: () => Object.keys(hyperparamGroups(self._state)),
+      getOwnPropertyDescriptor: (_, key) => (typeof key === 'string' && key in hyperparamGroups(self._state) ? { value: groupView(key), enumerable: true, configurable: true } : undefined),
     });
+    return groupView(undefined) as Record<string, number> & { readonly groups: Readonly<Record<string, Record<string, number>>> };
   }
 
   /**
@@ -142,13 +154,13 @@ export class Optimizer<S extends OptState = OptState> {
    *
    * @throws InvalidArgumentError when the transformation holds no hyperparameters, for an unknown name, or a value out of range.
    */
-  setHyperparams(values: Readonly<Record<string, number>>): void {
-    if (!getHyperparams(this._state)) {
+  setHyperparams(values: Readonly<Record<string, number>>, group?: string): void {
+    if (Object.keys(hyperparamGroups(this._state)).length === 0) {
       throw new InvalidArgumentError(
         `Optimizer '${this.name}': this transformation holds no hyperparameters in its state; build it with injectHyperparams (the named optimizers are) to change ${Object.keys(values).join(', ')} mid-training`,
       );
     }
-    this._state = setHyperparams(this._state, values);
+    this._state = setHyperparams(this._state, values, group === undefined ? {} : { group });
   }
 
   /**
@@ -239,5 +251,8 @@ export class Optimizer<S extends OptState = OptState> {
 
 /** The hyperparameters a state dict shows: those held in the state. */
 function hyperparamsOf(state: OptState): Record<string, number> {
-  return { ...(getHyperparams(state) ?? {}) };
+  const groups = Object.entries(hyperparamGroups(state));
+  if (groups.length <= 1) return { ...(groups[0]?.[1] ?? {}) };
+  // Parameter groups: `group.name` keys, so that each group's values are shown.
+  return Object.fromEntries(groups.flatMap(([g, h]) => Object.entries(h).map(([k, v]) => [`${g}.${k}`, v])));
 }
