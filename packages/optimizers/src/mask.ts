@@ -156,6 +156,8 @@ export function maskSelects(mask: Mask | undefined, name: string, param: Tensor,
     if (!re) compiledGlobs.set(mask, (re = globToRegExp(mask)));
     return re.test(name);
   }
+  // Not an object or function (a number, a boolean, null): compileMask says what a mask is.
+  if (mask === null || (typeof mask !== 'object' && typeof mask !== 'function')) return compileMask(mask, where)(name, param);
   let byWhere = compiled.get(mask);
   if (!byWhere) compiled.set(mask, (byWhere = new Map()));
   let m = byWhere.get(where);
