@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '@downhill/backend';
+import { InvalidArgumentError, describeValue } from '@downhill/backend';
 import { filledInitializer, type Initializer } from './initializer.js';
 
 /**
@@ -51,7 +51,7 @@ export function ones(): Initializer {
  */
 export function constant(value: number): Initializer {
   if (typeof value !== 'number' || !Number.isFinite(value)) {
-    throw new InvalidArgumentError(`constant: value must be a finite number, got ${String(value)}`);
+    throw new InvalidArgumentError(`constant: value must be a finite number, got ${describeValue(value)}`);
   }
   return filledInitializer('constant', value);
 }

@@ -9,7 +9,7 @@ import {
   type Backend,
   type DType,
   type Shape,
-  type Tensor, checkOptions } from '@downhill/backend';
+  type Tensor, checkOptions, describeValue } from '@downhill/backend';
 import { Rng, rng as rngFromSeed } from './rng.js';
 
 /** Options of every initializer call. */
@@ -57,7 +57,7 @@ export interface Initializer {
  */
 export function checkShapeArg(shape: Shape, where: string): void {
   if (!Array.isArray(shape) || shape.some((d) => typeof d !== 'number' || !Number.isInteger(d) || d < 0)) {
-    const shown = Array.isArray(shape) ? fmtShape(shape) : String(shape);
+    const shown = Array.isArray(shape) ? fmtShape(shape) : describeValue(shape);
     throw new InvalidArgumentError(`${where}: shape must be an array of non-negative integers, got ${shown}`);
   }
 }
@@ -77,13 +77,13 @@ export function keyOf(options: Omit<InitOptions, 'dtype'>, where: string): Rng {
       `${where}: a random initializer needs { seed } or { rng } (downhill never draws an unseeded weight; derive one key per parameter with rng(seed).fold(name))`,
     );
   }
-  if (!Number.isSafeInteger(seed)) throw new InvalidArgumentError(`${where}: seed must be a safe integer, got ${String(seed)}`);
+  if (!Number.isSafeInteger(seed)) throw new InvalidArgumentError(`${where}: seed must be a safe integer, got ${describeValue(seed)}`);
   return rngFromSeed(seed);
 }
 
 function checkDType(backend: Backend, dtype: DType, float: boolean, where: string): void {
   if (!DTYPES.includes(dtype)) {
-    throw new DTypeError(`${where}: dtype must be one of ${DTYPES.join(', ')}, got '${String(dtype)}'`);
+    throw new DTypeError(`${where}: dtype must be one of ${DTYPES.join(', ')}, got ${describeValue(dtype)}`);
   }
   if (float && !isFloatDType(dtype)) {
     throw new DTypeError(`${where}: random weights need a float dtype (float32 or float64), got ${dtype}`);
@@ -134,6 +134,9 @@ export function filledInitializer(name: string, value: number): Initializer {
       const { dtype = 'float32' } = checkOptions(name, options, { dtype: true, seed: true, rng: true });
       checkShapeArg(shape, name);
       checkDType(backend, dtype, false, name);
+      if (dtype === 'float32' && Math.abs(value) > 3.4028234663852886e38) {
+        throw new InvalidArgumentError(`${name}: ${value} is beyond the float32 range (±3.4028234663852886e38); it would be ±Infinity`);
+      }
       return backend.full(shape, value, dtype);
     },
     (shape) => {
