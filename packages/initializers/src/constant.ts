@@ -1,5 +1,5 @@
-import { InvalidArgumentError, describeValue } from '@downhill/backend';
-import { filledInitializer, type Initializer } from './initializer.js';
+import { InvalidArgumentError } from '@downhill/backend';
+import { filledInitializer, shown, type Initializer } from './initializer.js';
 
 /**
  * Fills with zeros (any dtype; needs no key).
@@ -51,7 +51,7 @@ export function ones(): Initializer {
  */
 export function constant(value: number): Initializer {
   if (typeof value !== 'number' || !Number.isFinite(value)) {
-    throw new InvalidArgumentError(`constant: value must be a finite number, got ${describeValue(value)}`);
+    throw new InvalidArgumentError(`constant: value must be a finite number, got ${shown(value)}`);
   }
   return filledInitializer('constant', value);
 }

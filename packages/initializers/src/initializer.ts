@@ -57,9 +57,14 @@ export interface Initializer {
  */
 export function checkShapeArg(shape: Shape, where: string): void {
   if (!Array.isArray(shape) || shape.some((d) => typeof d !== 'number' || !Number.isInteger(d) || d < 0)) {
-    const shown = Array.isArray(shape) ? fmtShape(shape) : describeValue(shape);
-    throw new InvalidArgumentError(`${where}: shape must be an array of non-negative integers, got ${shown}`);
+    const text = Array.isArray(shape) ? fmtShape(shape) : shown(shape);
+    throw new InvalidArgumentError(`${where}: shape must be an array of non-negative integers, got ${text}`);
   }
+}
+
+/** A value in a message: primitives as `String` shows them, objects described (never a TypeError). @internal */
+export function shown(v: unknown): string {
+  return typeof v === 'object' && v !== null ? describeValue(v) : String(v);
 }
 
 /** The key of an options object: `rng`, or `rng(seed)`; exactly one must be given. @internal */
@@ -77,13 +82,13 @@ export function keyOf(options: Omit<InitOptions, 'dtype'>, where: string): Rng {
       `${where}: a random initializer needs { seed } or { rng } (downhill never draws an unseeded weight; derive one key per parameter with rng(seed).fold(name))`,
     );
   }
-  if (!Number.isSafeInteger(seed)) throw new InvalidArgumentError(`${where}: seed must be a safe integer, got ${describeValue(seed)}`);
+  if (!Number.isSafeInteger(seed)) throw new InvalidArgumentError(`${where}: seed must be a safe integer, got ${shown(seed)}`);
   return rngFromSeed(seed);
 }
 
 function checkDType(backend: Backend, dtype: DType, float: boolean, where: string): void {
   if (!DTYPES.includes(dtype)) {
-    throw new DTypeError(`${where}: dtype must be one of ${DTYPES.join(', ')}, got ${describeValue(dtype)}`);
+    throw new DTypeError(`${where}: dtype must be one of ${DTYPES.join(', ')}, got '${shown(dtype)}'`);
   }
   if (float && !isFloatDType(dtype)) {
     throw new DTypeError(`${where}: random weights need a float dtype (float32 or float64), got ${dtype}`);
