@@ -1,0 +1,33 @@
+"""Reference trajectories from PyTorch's own optimizers (torch.optim), for optimizers/pytorch-values.test.ts.
+
+Run with Debian's PyTorch (apt-get install python3-torch): /usr/bin/python3 generate.py > values.json
+Each case: float64 parameter w0, a fixed gradient sequence, and w after every step, plus the
+optimizer state after the last step, at full precision (JSON numbers are float64 round trips).
+"""
+import json
+import torch
+
+torch.set_default_dtype(torch.float64)
+W0 = [1.0, -0.5, 0.25]
+G = [[0.2, -0.4, 0.1], [0.1, 0.3, -0.2], [-0.3, 0.2, 0.05], [0.05, -0.1, 0.3], [0.4, 0.0, -0.1]]
+
+CASES = {
+    "adam amsgrad b1=0.8 eps=1e-6": (torch.optim.Adam, dict(lr=0.05, betas=(0.8, 0.99), eps=1e-6, amsgrad=True)),
+    "adamw weightDecay=0.1": (torch.optim.AdamW, dict(lr=0.05, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.1)),
+    "rmsprop centered momentum=0.5 decay=0.95": (torch.optim.RMSprop, dict(lr=0.01, alpha=0.95, eps=1e-8, centered=True, momentum=0.5)),
+    "sgd nesterov momentum=0.9 weightDecay=0.01": (torch.optim.SGD, dict(lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.01)),
+    "adagrad initialAccumulatorValue=0.1 eps=1e-10": (torch.optim.Adagrad, dict(lr=0.1, initial_accumulator_value=0.1, eps=1e-10)),
+}
+
+out = {"source": f"torch {torch.__version__} (torch.optim)", "w0": W0, "grads": G, "cases": {}}
+for name, (cls, kw) in CASES.items():
+    w = torch.tensor(W0, requires_grad=True)
+    opt = cls([w], **kw)
+    traj = []
+    for g in G:
+        w.grad = torch.tensor(g)
+        opt.step()
+        traj.append(w.detach().tolist())
+    state = {k: (v.tolist() if torch.is_tensor(v) else v) for k, v in opt.state[w].items()}
+    out["cases"][name] = {"options": {k: list(v) if isinstance(v, tuple) else v for k, v in kw.items()}, "trajectory": traj, "state": state}
+print(json.dumps(out, indent=1))
