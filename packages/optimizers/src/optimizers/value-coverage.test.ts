@@ -1,0 +1,37 @@
+/**
+ * Every built-in optimizer has value checks with non-default hyperparameters against an
+ * independent reference: a row of values.test.ts (the paper's rule in host arithmetic) and, where
+ * PyTorch defines the same rule, a case of pytorch-values.test.ts. The table is keyed by
+ * BuiltInName, so a new built-in optimizer does not compile until it is listed here.
+ */
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import fixture from '../__fixtures__/pytorch/values.json' with { type: 'json' };
+import { BUILT_IN_OPTIMIZERS, type BuiltInName } from '../register.js';
+
+const COVERAGE = {
+  sgd: { rule: ['sgd', 'sgd momentum', 'sgd nesterov + weight decay'], pytorch: ['sgd nesterov momentum=0.9 weightDecay=0.01'] },
+  adagrad: { rule: ['adagrad'], pytorch: ['adagrad initialAccumulatorValue=0.1 eps=1e-10'] },
+  adadelta: { rule: ['adadelta'], pytorch: [] },
+  rmsprop: { rule: ['rmsprop', 'rmsprop centered momentum epsInSqrt'], pytorch: ['rmsprop centered momentum=0.5 decay=0.95'] },
+  adam: { rule: ['adam'], pytorch: ['adam amsgrad b1=0.8 eps=1e-6'] },
+  nadam: { rule: ['nadam'], pytorch: [] },
+  amsgrad: { rule: ['amsgrad'], pytorch: ['adam amsgrad b1=0.8 eps=1e-6'] },
+  adamw: { rule: ['adamw'], pytorch: ['adamw weightDecay=0.1'] },
+  adamax: { rule: ['adamax'], pytorch: [] },
+  radam: { rule: ['radam'], pytorch: [] },
+  lion: { rule: ['lion'], pytorch: [] },
+  lamb: { rule: ['lamb'], pytorch: [] },
+  lars: { rule: ['lars'], pytorch: [] },
+  adafactor: { rule: ['adafactor'], pytorch: [] },
+} satisfies Record<BuiltInName, { rule: readonly string[]; pytorch: readonly string[] }>;
+
+describe('value checks cover every built-in optimizer', () => {
+  const values = readFileSync(new URL('./values.test.ts', import.meta.url), 'utf8');
+  it.each(BUILT_IN_OPTIMIZERS.map(([n]) => n))('%s has a rule row in values.test.ts, and its PyTorch cases exist', (name) => {
+    const c = COVERAGE[name];
+    expect(c.rule.length).toBeGreaterThan(0);
+    for (const row of c.rule) expect(values, `values.test.ts has no row '${row}'`).toContain(`name: '${row}'`);
+    for (const k of c.pytorch) expect(Object.keys(fixture.cases)).toContain(k);
+  });
+});
