@@ -27,14 +27,14 @@ export interface HuberOptions extends LossOptions {
  *
  * Huber, "Robust estimation of a location parameter" (1964).
  */
-export function huberLoss(predictions: TensorLike, targets: TensorLike, given: HuberOptions = {}): TensorLike {
+export function huberLoss(predictions: TensorLike, targets: TensorLike, options: HuberOptions = {}): TensorLike {
   const where = 'huberLoss';
-  const { delta = 1, ...options } = checkOptions(where, given, { delta: true, reduction: true, weights: true });
+  const { delta = 1, ...lossOptions } = checkOptions(where, options, { delta: true, reduction: true, weights: true });
   checkFloat(predictions, 'predictions', where);
   checkFloat(targets, 'targets', where);
   checkSame(predictions, 'predictions', targets, 'targets', where);
   if (typeof delta !== 'number' || !(delta > 0) || !Number.isFinite(delta)) throw new InvalidArgumentError(`${where}: delta must be a finite number > 0, got ${String(delta)}`);
   const e = ops.abs(ops.sub(predictions, targets));
   const q = ops.minimum(e, delta);
-  return reduceLoss(ops.add(ops.mul(ops.square(q), 0.5), ops.mul(ops.sub(e, q), delta)), options, where);
+  return reduceLoss(ops.add(ops.mul(ops.square(q), 0.5), ops.mul(ops.sub(e, q), delta)), lossOptions, where);
 }

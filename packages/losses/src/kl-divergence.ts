@@ -32,9 +32,9 @@ export interface KlDivergenceOptions extends LossOptions {
  *
  * Kullback and Leibler, "On information and sufficiency" (1951).
  */
-export function klDivergence(logPredictions: TensorLike, targets: TensorLike, given: KlDivergenceOptions = {}): TensorLike {
+export function klDivergence(logPredictions: TensorLike, targets: TensorLike, options: KlDivergenceOptions = {}): TensorLike {
   const where = 'klDivergence';
-  const { logTargets = false, axis = -1, ...options } = checkOptions(where, given, { logTargets: true, axis: true, reduction: true, weights: true });
+  const { logTargets = false, axis = -1, ...lossOptions } = checkOptions(where, options, { logTargets: true, axis: true, reduction: true, weights: true });
   checkFloat(logPredictions, 'logPredictions', where);
   checkFloat(targets, 'targets', where);
   checkSame(logPredictions, 'logPredictions', targets, 'targets', where);
@@ -49,5 +49,5 @@ export function klDivergence(logPredictions: TensorLike, targets: TensorLike, gi
     const logp = ops.log(ops.where(positive, targets, 1));
     terms = ops.where(positive, ops.mul(targets, ops.sub(logp, logPredictions)), 0);
   }
-  return reduceLoss(ops.sum(terms, a), options, where);
+  return reduceLoss(ops.sum(terms, a), lossOptions, where);
 }

@@ -29,9 +29,9 @@ export interface SigmoidCrossEntropyOptions extends LossOptions {
  * sigmoidCrossEntropy(logits, labels); // labels: float 0/1, same shape as logits
  * ```
  */
-export function sigmoidCrossEntropy(logits: TensorLike, targets: TensorLike, given: SigmoidCrossEntropyOptions = {}): TensorLike {
+export function sigmoidCrossEntropy(logits: TensorLike, targets: TensorLike, options: SigmoidCrossEntropyOptions = {}): TensorLike {
   const where = 'sigmoidCrossEntropy';
-  const { labelSmoothing = 0, ...options } = checkOptions(where, given, { labelSmoothing: true, reduction: true, weights: true });
+  const { labelSmoothing = 0, ...lossOptions } = checkOptions(where, options, { labelSmoothing: true, reduction: true, weights: true });
   checkFloat(logits, 'logits', where);
   checkFloat(targets, 'targets', where);
   checkSame(logits, 'logits', targets, 'targets', where);
@@ -43,5 +43,5 @@ export function sigmoidCrossEntropy(logits: TensorLike, targets: TensorLike, giv
   // branch per side, so ∂ℓ/∂x = σ(x) − z and ∂²ℓ/∂x² = σ(x)(1 − σ(x)) hold at x = 0 exactly too
   // (a form built from max and |x| gets the gradient right there but a second derivative of 0).
   const losses = ops.sub(ops.softplus(logits), ops.mul(logits, z));
-  return reduceLoss(losses, options, where);
+  return reduceLoss(losses, lossOptions, where);
 }

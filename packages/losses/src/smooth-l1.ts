@@ -29,15 +29,15 @@ export interface SmoothL1Options extends LossOptions {
  *
  * Girshick, "Fast R-CNN" (2015).
  */
-export function smoothL1Loss(predictions: TensorLike, targets: TensorLike, given: SmoothL1Options = {}): TensorLike {
+export function smoothL1Loss(predictions: TensorLike, targets: TensorLike, options: SmoothL1Options = {}): TensorLike {
   const where = 'smoothL1Loss';
-  const { beta = 1, ...options } = checkOptions(where, given, { beta: true, reduction: true, weights: true });
+  const { beta = 1, ...lossOptions } = checkOptions(where, options, { beta: true, reduction: true, weights: true });
   checkFloat(predictions, 'predictions', where);
   checkFloat(targets, 'targets', where);
   checkSame(predictions, 'predictions', targets, 'targets', where);
   if (typeof beta !== 'number' || !(beta >= 0) || !Number.isFinite(beta)) throw new InvalidArgumentError(`${where}: beta must be a finite number ≥ 0, got ${String(beta)}`);
   const e = ops.abs(ops.sub(predictions, targets));
-  if (beta === 0) return reduceLoss(e, options, where);
+  if (beta === 0) return reduceLoss(e, lossOptions, where);
   const q = ops.minimum(e, beta);
-  return reduceLoss(ops.add(ops.mul(ops.square(q), 0.5 / beta), ops.sub(e, q)), options, where);
+  return reduceLoss(ops.add(ops.mul(ops.square(q), 0.5 / beta), ops.sub(e, q)), lossOptions, where);
 }

@@ -41,9 +41,9 @@ export function pickLabel(logp: TensorLike, labels: TensorLike): TensorLike {
  *
  * Szegedy et al., "Rethinking the Inception architecture for computer vision" (2016), for label smoothing.
  */
-export function softmaxCrossEntropy(logits: TensorLike, labels: TensorLike | HostLabels, given: SoftmaxCrossEntropyOptions = {}): TensorLike {
+export function softmaxCrossEntropy(logits: TensorLike, labels: TensorLike | HostLabels, options: SoftmaxCrossEntropyOptions = {}): TensorLike {
   const where = 'softmaxCrossEntropy';
-  const { labelSmoothing = 0, ...options } = checkOptions(where, given, { labelSmoothing: true, reduction: true, weights: true });
+  const { labelSmoothing = 0, ...lossOptions } = checkOptions(where, options, { labelSmoothing: true, reduction: true, weights: true });
   checkFloat(logits, 'logits', where);
   if (logits.shape.length === 0) throw new ShapeError(`${where}: logits must have a class axis, got shape ${fmtShape(logits.shape)}`);
   if (typeof labelSmoothing !== 'number' || !(labelSmoothing >= 0 && labelSmoothing <= 1)) {
@@ -66,5 +66,5 @@ export function softmaxCrossEntropy(logits: TensorLike, labels: TensorLike | Hos
     const q = labelSmoothing === 0 ? labels : ops.add(ops.mul(labels, 1 - labelSmoothing), labelSmoothing / classes);
     losses = ops.neg(ops.sum(ops.where(ops.equal(q, 0), 0, ops.mul(q, logp)), -1));
   }
-  return reduceLoss(losses, options, where);
+  return reduceLoss(losses, lossOptions, where);
 }
