@@ -23,10 +23,19 @@ const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
-const only = args.find((a) => a.startsWith('--only='))?.slice(7).split(',');
+const only = args
+  .find((a) => a.startsWith('--only='))
+  ?.slice(7)
+  .split(',');
 const wants = (suite: string) => !only || only.includes(suite);
-const implsArg = args.find((a) => a.startsWith('--impls='))?.slice(8).split(',');
-const optimizersArg = args.find((a) => a.startsWith('--optimizers='))?.slice(13).split(',');
+const implsArg = args
+  .find((a) => a.startsWith('--impls='))
+  ?.slice(8)
+  .split(',');
+const optimizersArg = args
+  .find((a) => a.startsWith('--optimizers='))
+  ?.slice(13)
+  .split(',');
 
 const ALL_DOWNHILL: ImplId[] = ['downhill-cpu', 'downhill-cpu-js', 'downhill-tfjs-cpu', 'downhill-tfjs-wasm'];
 const PEERS: ImplId[] = ['tfjs-cpu', 'tfjs-wasm', 'jax-js-wasm'];
@@ -70,14 +79,24 @@ if (implsArg) {
 if (optimizersArg) plan.optimizers = plan.optimizers.filter((o) => optimizersArg.includes(o));
 
 /** Runs one child program; resolves to its result records (an error record when it crashed). */
-function child(script: string, config: Record<string, unknown>, extraEnv: Record<string, string>, nodeFlags: string[] = [], timeoutMs = 300_000): Promise<Record<string, unknown>[]> {
+function child(
+  script: string,
+  config: Record<string, unknown>,
+  extraEnv: Record<string, string>,
+  nodeFlags: string[] = [],
+  timeoutMs = 300_000,
+): Promise<Record<string, unknown>[]> {
   return new Promise((resolve) => {
     const started = performance.now();
-    const proc = spawn(process.execPath, [...nodeFlags, '--conditions=source', '--import', 'tsx', join(here, 'src', script), JSON.stringify(config)], {
-      cwd: root,
-      env: { ...process.env, ...extraEnv },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const proc = spawn(
+      process.execPath,
+      [...nodeFlags, '--conditions=source', '--import', 'tsx', join(here, 'src', script), JSON.stringify(config)],
+      {
+        cwd: root,
+        env: { ...process.env, ...extraEnv },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let out = '';
     let err = '';
     proc.stdout.on('data', (d) => (out += d));
@@ -90,10 +109,16 @@ function child(script: string, config: Record<string, unknown>, extraEnv: Record
         .filter((l) => l.startsWith(RESULT_MARK))
         .map((l) => JSON.parse(l.slice(RESULT_MARK.length)) as Record<string, unknown>);
       if (code !== 0 && records.length === 0) {
-        records.push({ suite: script.replace('.ts', ''), impl: config.impl, error: `exited with ${code}: ${err.trim().split('\n').slice(-3).join(' | ')}` });
+        records.push({
+          suite: script.replace('.ts', ''),
+          impl: config.impl,
+          error: `exited with ${code}: ${err.trim().split('\n').slice(-3).join(' | ')}`,
+        });
       }
       const secs = ((performance.now() - started) / 1000).toFixed(1);
-      console.log(`  ${script} ${String(config.impl)}: ${records.length} result(s) in ${secs} s${records.some((r) => r.error) ? ' (with errors)' : ''}`);
+      console.log(
+        `  ${script} ${String(config.impl)}: ${records.length} result(s) in ${secs} s${records.some((r) => r.error) ? ' (with errors)' : ''}`,
+      );
       resolve(records);
     });
   });
@@ -104,7 +129,7 @@ async function main(): Promise<void> {
   const results: Results = {
     quick,
     date: new Date().toISOString(),
-    command: `pnpm bench${args.length ? ' ' + args.join(' ') : ''}`,
+    command: `pnpm bench${args.length ? ` ${args.join(' ')}` : ''}`,
     machine: machineInfo(),
     versions: {
       '@downhill/backend-cpu': packageVersion('@downhill/backend-cpu') ?? '?',
@@ -117,7 +142,9 @@ async function main(): Promise<void> {
     floors: [],
     records: [],
   };
-  console.log(`downhill benchmarks${quick ? ' (quick)' : ''} on ${results.machine.cpu}, ${results.machine.logicalCores} logical cores, Node ${results.machine.node}`);
+  console.log(
+    `downhill benchmarks${quick ? ' (quick)' : ''} on ${results.machine.cpu}, ${results.machine.logicalCores} logical cores, Node ${results.machine.node}`,
+  );
 
   // The floor of each (optimizer, n): best of two passes, one before and one after the optimizer
   // runs, so that a busy moment of this shared machine does not set it.
@@ -143,13 +170,27 @@ async function main(): Promise<void> {
   if (wants('optimizer')) {
     console.log('optimizer steps');
     for (const impl of plan.optimizerImpls) {
-      results.records.push(...(await child('optimizer-step.ts', { impl, sizes: plan.sizes, optimizers: plan.optimizers, budgetMs: plan.optimizerBudgetMs }, implEnv(impl))));
+      results.records.push(
+        ...(await child(
+          'optimizer-step.ts',
+          { impl, sizes: plan.sizes, optimizers: plan.optimizers, budgetMs: plan.optimizerBudgetMs },
+          implEnv(impl),
+        )),
+      );
     }
     // many tensors against one: an Adam step over an MLP's six parameters and over one tensor as large
     if (plan.optimizerImpls.includes('downhill-cpu')) {
-      results.records.push(...(await child('optimizer-layout.ts', { impl: 'downhill-cpu', budgetMs: plan.optimizerBudgetMs * 2 }, implEnv('downhill-cpu'))));
+      results.records.push(
+        ...(await child('optimizer-layout.ts', { impl: 'downhill-cpu', budgetMs: plan.optimizerBudgetMs * 2 }, implEnv('downhill-cpu'))),
+      );
       // a plugin against a built-in: the AdaBelief example against Adam, both as update programs
-      results.records.push(...(await child('plugin-step.ts', { impl: 'downhill-cpu', sizes: plan.sizes.filter((n) => n <= 1e6), budgetMs: plan.optimizerBudgetMs }, implEnv('downhill-cpu'))));
+      results.records.push(
+        ...(await child(
+          'plugin-step.ts',
+          { impl: 'downhill-cpu', sizes: plan.sizes.filter((n) => n <= 1e6), budgetMs: plan.optimizerBudgetMs },
+          implEnv('downhill-cpu'),
+        )),
+      );
     }
     await measureFloors();
     results.floors = [...floors.values()];
@@ -161,13 +202,17 @@ async function main(): Promise<void> {
   if (wants('autograd')) {
     console.log('autograd overhead');
     for (const impl of plan.autogradImpls) {
-      results.records.push(...(await child('autograd-overhead.ts', { impl, blocks: plan.autogradBlocks, budgetMs: plan.autogradBudgetMs }, implEnv(impl))));
+      results.records.push(
+        ...(await child('autograd-overhead.ts', { impl, blocks: plan.autogradBlocks, budgetMs: plan.autogradBudgetMs }, implEnv(impl))),
+      );
     }
   }
   if (wants('memory')) {
     console.log(`peak memory, Adam at ${plan.memoryN.toExponential(0)} parameters`);
     for (const impl of plan.memoryImpls) {
-      results.records.push(...(await child('peak-memory.ts', { impl, n: plan.memoryN, steps: plan.memorySteps }, implEnv(impl), ['--expose-gc'])));
+      results.records.push(
+        ...(await child('peak-memory.ts', { impl, n: plan.memoryN, steps: plan.memorySteps }, implEnv(impl), ['--expose-gc'])),
+      );
     }
   }
   results.machine.loadAverage1mAtEnd = Number((await import('node:os')).loadavg()[0].toFixed(2));
@@ -181,7 +226,7 @@ async function main(): Promise<void> {
   const partial = quick || only !== undefined || implsArg !== undefined || optimizersArg !== undefined;
   const jsonPath = join(outDir, partial ? 'quick.json' : 'latest.json');
   const mdPath = partial ? join(outDir, 'quick.md') : join(root, 'docs', 'benchmarks.md');
-  writeFileSync(jsonPath, JSON.stringify(results, null, 2) + '\n');
+  writeFileSync(jsonPath, `${JSON.stringify(results, null, 2)}\n`);
   mkdirSync(dirname(mdPath), { recursive: true });
   writeFileSync(mdPath, md);
   console.log(`\n${md}\nwrote ${jsonPath.slice(root.length + 1)} and ${mdPath.slice(root.length + 1)} in ${results.seconds} s`);

@@ -29,7 +29,8 @@ const report = await mapLimit(publishablePackages(), async (pkg) => {
   const t0 = Date.now();
   const problems = [];
   const notes = [];
-  if (!publishConfigCurrent(pkg.manifest)) problems.push('publishConfig.exports differs from exports without `source`; run: node tools/publish-config.mjs --write');
+  if (!publishConfigCurrent(pkg.manifest))
+    problems.push('publishConfig.exports differs from exports without `source`; run: node tools/publish-config.mjs --write');
   let tarball;
   try {
     tarball = await pack(pkg, dest);
@@ -49,7 +50,8 @@ const report = await mapLimit(publishablePackages(), async (pkg) => {
   for (const [subpath, target] of Object.entries(manifest.exports ?? {})) {
     for (const key of ['types', 'import']) {
       const file = target?.[key]?.replace(/^\.\//, '');
-      if (!file || !files.includes(file)) problems.push(`exports['${subpath}'].${key} (${target?.[key]}) is not in the tarball (did \`pnpm build\` run?)`);
+      if (!file || !files.includes(file))
+        problems.push(`exports['${subpath}'].${key} (${target?.[key]}) is not in the tarball (did \`pnpm build\` run?)`);
     }
     if (Object.keys(target)[0] !== 'types') problems.push(`exports['${subpath}']: 'types' must come first`);
   }
@@ -66,7 +68,11 @@ const report = await mapLimit(publishablePackages(), async (pkg) => {
 
   // attw, esm-only profile.
   try {
-    await run(join(root, 'node_modules/.bin/attw'), [tarball, '--profile', 'esm-only', '--format', 'table-flipped', '--no-emoji', '--no-color'], { maxBuffer: 64 << 20 });
+    await run(
+      join(root, 'node_modules/.bin/attw'),
+      [tarball, '--profile', 'esm-only', '--format', 'table-flipped', '--no-emoji', '--no-color'],
+      { maxBuffer: 64 << 20 },
+    );
   } catch (e) {
     problems.push(`attw found problems:\n${e.stdout?.toString() ?? ''}${e.stderr?.toString() ?? ''}`);
   }

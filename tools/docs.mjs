@@ -61,7 +61,12 @@ if (!project) {
 const byDefaultName = new Map();
 const base = commonDir(entryPoints);
 for (const [file, spec] of specifiers) {
-  byDefaultName.set(relative(base, file).replace(/\.ts$/, '').replace(/\/index$/, ''), spec);
+  byDefaultName.set(
+    relative(base, file)
+      .replace(/\.ts$/, '')
+      .replace(/\/index$/, ''),
+    spec,
+  );
 }
 for (const mod of project.getChildrenByKind(ReflectionKind.Module)) {
   const spec = byDefaultName.get(mod.name);
@@ -77,14 +82,20 @@ app.validate(project);
 app.logger.warn = warn;
 if (app.logger.hasErrors() || (check && problems.length)) {
   if (problems.length) console.error(`docs: ${problems.length} problem(s) above`);
-  console.error(`docs: ${check ? 'check failed' : 'build failed'}: see the errors above (an exported name needs a TSDoc comment: /** One line on what it is. */)`);
+  console.error(
+    `docs: ${check ? 'check failed' : 'build failed'}: see the errors above (an exported name needs a TSDoc comment: /** One line on what it is. */)`,
+  );
   process.exit(1);
 }
 if (check) {
-  console.log(`docs: ${entryPoints.length} entry points of ${new Set(specifiers.values()).size} exports checked: every exported name and member is documented (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  console.log(
+    `docs: ${entryPoints.length} entry points of ${new Set(specifiers.values()).size} exports checked: every exported name and member is documented (${((Date.now() - started) / 1000).toFixed(1)} s)`,
+  );
 } else {
   await app.generateDocs(project, app.options.getValue('out'));
-  console.log(`docs: API reference written to ${relative(root, app.options.getValue('out'))}/index.html (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  console.log(
+    `docs: API reference written to ${relative(root, app.options.getValue('out'))}/index.html (${((Date.now() - started) / 1000).toFixed(1)} s)`,
+  );
 }
 
 function commonDir(files) {

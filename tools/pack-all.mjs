@@ -21,7 +21,10 @@ export async function packAllInto(dest, { build = true, log = () => {} } = {}) {
   const pkgs = publishablePackages();
   if (build) {
     log(`building ${pkgs.length} packages (turbo run build)…`);
-    execFileSync('pnpm', ['exec', 'turbo', 'run', 'build', '--filter=./packages/*', '--output-logs=errors-only'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync('pnpm', ['exec', 'turbo', 'run', 'build', '--filter=./packages/*', '--output-logs=errors-only'], {
+      cwd: root,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
   }
   mkdirSync(dest, { recursive: true });
   for (const f of readdirSync(dest)) if (/^downhill-.*\.tgz$/.test(f)) rmSync(join(dest, f));

@@ -16,7 +16,10 @@ import { publishablePackages, root } from './workspace-packages.mjs';
 export function publishedExports(exports) {
   const out = {};
   for (const [subpath, target] of Object.entries(exports ?? {})) {
-    out[subpath] = target && typeof target === 'object' ? Object.fromEntries(Object.entries(target).filter(([condition]) => condition !== 'source')) : target;
+    out[subpath] =
+      target && typeof target === 'object'
+        ? Object.fromEntries(Object.entries(target).filter(([condition]) => condition !== 'source'))
+        : target;
   }
   return out;
 }
@@ -35,7 +38,12 @@ export function withPublishConfig(text) {
   const publishConfig = { ...manifest.publishConfig, exports: publishedExports(manifest.exports) };
   const compact = /\n {2}"exports": \{\n {4}"\.": \{ /.test(text);
   const block = compact
-    ? `{\n    "exports": {\n${Object.entries(publishConfig.exports).map(([k, v]) => `      ${JSON.stringify(k)}: ${JSON.stringify(v).replace(/,"/g, ', "').replace(/":/g, '": ').replace(/^\{/, '{ ').replace(/\}$/, ' }')}`).join(',\n')}\n    }\n  }`
+    ? `{\n    "exports": {\n${Object.entries(publishConfig.exports)
+        .map(
+          ([k, v]) =>
+            `      ${JSON.stringify(k)}: ${JSON.stringify(v).replace(/,"/g, ', "').replace(/":/g, '": ').replace(/^\{/, '{ ').replace(/\}$/, ' }')}`,
+        )
+        .join(',\n')}\n    }\n  }`
     : JSON.stringify(publishConfig, null, 2).replace(/\n/g, '\n  ');
   const start = text.indexOf('\n  "publishConfig":');
   if (start >= 0) {
@@ -67,7 +75,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     } else stale.push(pkg.name);
   }
   if (stale.length) {
-    console.error(`publish-config: publishConfig.exports is missing or differs from exports without 'source' in ${stale.join(', ')}; run: node tools/publish-config.mjs --write`);
+    console.error(
+      `publish-config: publishConfig.exports is missing or differs from exports without 'source' in ${stale.join(', ')}; run: node tools/publish-config.mjs --write`,
+    );
     process.exit(1);
   }
 }

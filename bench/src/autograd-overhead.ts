@@ -80,7 +80,10 @@ async function main(): Promise<void> {
       const run = await make();
       // jax-js eager takes about a second per run here (and grows its memory run by run): few runs
       const slow = name.startsWith('jax-js');
-      const timing = await measure(run, slow ? { warmup: 1, minReps: 3, maxReps: 3 } : { warmup: 5, minReps: 10, maxReps: 500, budgetMs: cfg.budgetMs });
+      const timing = await measure(
+        run,
+        slow ? { warmup: 1, minReps: 3, maxReps: 3 } : { warmup: 5, minReps: 10, maxReps: 500, budgetMs: cfg.budgetMs },
+      );
       const ops = 3 * cfg.blocks + 1;
       emit({ suite: 'autograd', impl: name, blocks: cfg.blocks, ops, usPerOp: (timing.median * 1000) / ops, ...timing });
     } catch (e) {

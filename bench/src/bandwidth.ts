@@ -126,9 +126,12 @@ export async function measureFloor(optimizer: keyof typeof BYTES_PER_PARAM, n: n
   // scalar JavaScript, for comparison
   const a = new Float32Array(Math.max(16, Math.floor(bytes / 12)));
   const b = new Float32Array(a.length).fill(0.5);
-  const loopMs = best(() => {
-    for (let i = 0, len = a.length; i < len; i++) a[i] = a[i] * 0.5 + b[i];
-  }, Math.min(runs, 10));
+  const loopMs = best(
+    () => {
+      for (let i = 0, len = a.length; i < len; i++) a[i] = a[i] * 0.5 + b[i];
+    },
+    Math.min(runs, 10),
+  );
 
   // arithmetic: the update's square roots and divisions, on registers
   let sink = 0;

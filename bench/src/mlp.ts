@@ -32,7 +32,15 @@ function problem() {
   const labels = Int32Array.from({ length: BATCH }, (_, i) => i % OUT);
   const onehot = new Float32Array(BATCH * OUT);
   labels.forEach((c, i) => (onehot[i * OUT + c] = 1));
-  return { w1: glorot(IN, HIDDEN, 1), b1: new Float32Array(HIDDEN), w2: glorot(HIDDEN, OUT, 2), b2: new Float32Array(OUT), x, labels, onehot };
+  return {
+    w1: glorot(IN, HIDDEN, 1),
+    b1: new Float32Array(HIDDEN),
+    w2: glorot(HIDDEN, OUT, 2),
+    b2: new Float32Array(OUT),
+    x,
+    labels,
+    onehot,
+  };
 }
 
 /** One training step and a way to read the current loss. */
@@ -146,7 +154,11 @@ async function jaxTrainer(): Promise<Trainer> {
   const lossFn = (p: P, xs: A, ys: A): A => {
     const h = nn.relu(np.matmul(xs, p.w1).add(p.b1));
     const logits = np.matmul(h, p.w2).add(p.b2);
-    return nn.logSoftmax(logits).mul(ys).sum().mul(-1 / BATCH);
+    return nn
+      .logSoftmax(logits)
+      .mul(ys)
+      .sum()
+      .mul(-1 / BATCH);
   };
   const train = jit((p: P, mm: P, vv: P, xs: A, ys: A, ic1: A, ic2: A) => {
     const [loss, g] = valueAndGrad(lossFn)(tree.map((a: A) => a.ref, p) as P, xs, ys) as [A, P];
@@ -158,7 +170,12 @@ async function jaxTrainer(): Promise<Trainer> {
       const gk = g[k];
       const mk = mm[k].mul(b1).add(gk.ref.mul(1 - b1));
       const vk = vv[k].mul(b2).add(gk.ref.mul(gk).mul(1 - b2));
-      np2[k] = p[k].sub(mk.ref.mul(ic1.ref).div(np.sqrt(vk.ref.mul(ic2.ref)).add(eps)).mul(LR));
+      np2[k] = p[k].sub(
+        mk.ref
+          .mul(ic1.ref)
+          .div(np.sqrt(vk.ref.mul(ic2.ref)).add(eps))
+          .mul(LR),
+      );
       nm[k] = mk;
       nv[k] = vk;
     }
@@ -198,7 +215,12 @@ async function main(): Promise<void> {
     const slow = performance.now() - t0 > 150;
     // warm-up: both JIT tiers (JavaScript and WebAssembly) settle within the first few dozen steps
     const warmupSteps = slow ? 0 : Math.max(3, Math.min(40, Math.round(1000 / Math.max(1, performance.now() - t0))));
-    const timing = await measure(trainer.step, slow ? { warmup: 0, minReps: 3, maxReps: 20, budgetMs: cfg.budgetMs } : { warmup: warmupSteps, minReps: 10, maxReps: 3000, budgetMs: cfg.budgetMs });
+    const timing = await measure(
+      trainer.step,
+      slow
+        ? { warmup: 0, minReps: 3, maxReps: 20, budgetMs: cfg.budgetMs }
+        : { warmup: warmupSteps, minReps: 10, maxReps: 3000, budgetMs: cfg.budgetMs },
+    );
     const lastLoss = await trainer.loss();
     if (!(lastLoss < first)) throw new Error(`the loss did not fall (${first} then ${lastLoss})`);
     emit({ suite: 'mlp', impl: cfg.impl, stepsPerSecond: 1000 / timing.median, ...timing, lossFirst: first, lossLast: lastLoss });

@@ -44,7 +44,8 @@ async function downhillRunner(impl: ImplId): Promise<(opt: OptimizerName, n: num
         path = r.path;
       },
       check: async () => {
-        if (path !== 'fused' && b.capabilities.programs) throw new Error(`${impl}: the ${opt} step took the ${path} path on a backend that compiles programs`);
+        if (path !== 'fused' && b.capabilities.programs)
+          throw new Error(`${impl}: the ${opt} step took the ${path} path on a backend that compiles programs`);
         return (await params.w.read())[0];
       },
       dispose: () => b.dispose([params as never, grads as never, o.stateTensors(state) as never]),
@@ -133,7 +134,9 @@ async function main(): Promise<void> {
         const first = performance.now() - t0;
         // seconds per step (TensorFlow.js's cpu backend at 1e7): the timed step above is the sample
         const options: MeasureOptions =
-          first > 400 ? { warmup: 0, minReps: 3, maxReps: 3 } : { warmup: first < 5 ? 20 : 5, minReps: 7, maxReps: 400, budgetMs: cfg.budgetMs };
+          first > 400
+            ? { warmup: 0, minReps: 3, maxReps: 3 }
+            : { warmup: first < 5 ? 20 : 5, minReps: 7, maxReps: 400, budgetMs: cfg.budgetMs };
         const timing = first > 2000 ? { median: first, min: first, max: first, reps: 1 } : await measure(r.step, options);
         const value = await r.check();
         if (!Number.isFinite(value)) throw new Error(`the parameter became ${value}`);

@@ -70,7 +70,16 @@ async function jaxSetup(): Promise<Setup> {
   const adam = jit((p: A, g: A, m: A, v: A, ic1: A, ic2: A) => {
     const m2 = m.mul(0.9).add(g.ref.mul(0.1));
     const v2 = v.mul(0.999).add(g.ref.mul(g).mul(0.001));
-    return [p.sub(m2.ref.mul(ic1).div(np.sqrt(v2.ref.mul(ic2)).add(1e-8)).mul(LR)), m2, v2];
+    return [
+      p.sub(
+        m2.ref
+          .mul(ic1)
+          .div(np.sqrt(v2.ref.mul(ic2)).add(1e-8))
+          .mul(LR),
+      ),
+      m2,
+      v2,
+    ];
   });
   return async (n) => {
     let p: A = np.full([n], 0.5);

@@ -22,7 +22,12 @@ async function main(): Promise<void> {
   const { adabelief } = await import('downhill-example-plugin-adabelief');
   for (const n of cfg.sizes) {
     // Interleaved, so that a busy moment of the machine falls on both.
-    for (const [optimizer, make] of [['adam', () => o.adam(1e-3)], ['adabelief', () => adabelief(1e-3)], ['adam', () => o.adam(1e-3)], ['adabelief', () => adabelief(1e-3)]] as const) {
+    for (const [optimizer, make] of [
+      ['adam', () => o.adam(1e-3)],
+      ['adabelief', () => adabelief(1e-3)],
+      ['adam', () => o.adam(1e-3)],
+      ['adabelief', () => adabelief(1e-3)],
+    ] as const) {
       const tx = make();
       let params: Record<string, Tensor> = { w: b.tensor(randomF32(n, 1), [n]) };
       const grads = { w: b.tensor(randomF32(n, 2, 1e-2), [n]) };

@@ -21,7 +21,11 @@ const OPT_LABEL: Record<string, string> = { adam: 'Adam', sgdMomentum: 'SGD, mom
 const SIZE_LABEL = (n: number) => (n >= 1e7 ? '1e7' : n >= 1e6 ? '1e6' : n >= 1e5 ? '1e5' : String(n));
 
 function table(head: string[], rows: string[][]): string {
-  return [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+  return [
+    `| ${head.join(' | ')} |`,
+    `|${head.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`,
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ].join('\n');
 }
 
 function x(r: number): string {
@@ -53,7 +57,12 @@ export function renderReport(res: Results): string {
       'single runs scatter widely; read the medians and the ratios taken within this run.',
     '',
   );
-  out.push(`**Versions:** ${Object.entries(res.versions).map(([k, v]) => `${k} ${v}`).join(', ')}.`, '');
+  out.push(
+    `**Versions:** ${Object.entries(res.versions)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}.`,
+    '',
+  );
   out.push(
     '**Method:** each implementation runs in its own Node process; a configuration is warmed up (JIT, compilation, first-touch page faults), then timed ' +
       'run by run; cells give the **median** and, in brackets, the best run. Everything is single-threaded (tfjs-wasm has threads off in Node; ' +
@@ -75,18 +84,28 @@ export function renderReport(res: Results): string {
         'update must move (every array read once, every updated array written once: Adam ' +
         `${BYTES_PER_PARAM.adam} bytes per parameter (read p, g, m, v; write p, m, v), SGD with momentum ${BYTES_PER_PARAM.sgdMomentum} ` +
         `(read p, g, buf; write p, buf), RMSProp ${BYTES_PER_PARAM.rmsprop} (read p, g, ν; write p, ν)), over a working set of the same size ` +
-        '(the same cache level: 1e5 and 1e6 parameters fit in this CPU\'s caches, 1e7 streams from DRAM). Two probes, best of many runs each, ' +
-        'the faster one counts: a WebAssembly SIMD loop with the update\'s own access pattern and next to no arithmetic (`bench/src/stream.wat`), ' +
-        'and `TypedArray.prototype.set` (memcpy). The brief counted 16 bytes for SGD with momentum; counted like Adam\'s 28 it is 20. ' +
+        "(the same cache level: 1e5 and 1e6 parameters fit in this CPU's caches, 1e7 streams from DRAM). Two probes, best of many runs each, " +
+        "the faster one counts: a WebAssembly SIMD loop with the update's own access pattern and next to no arithmetic (`bench/src/stream.wat`), " +
+        "and `TypedArray.prototype.set` (memcpy). The brief counted 16 bytes for SGD with momentum; counted like Adam's 28 it is 20. " +
         'The **roofline** is the larger of that bandwidth floor and the **arithmetic floor**: the shortest time this machine took to do the ' +
-        'update\'s unavoidable square root and division per element (Adam, RMSProp; none for SGD) on values already in registers ' +
+        "update's unavoidable square root and division per element (Adam, RMSProp; none for SGD) on values already in registers " +
         '(`arith` in `bench/src/stream.wat`, eight independent SIMD chains). Each cell gives the median over the roofline.',
       '',
     );
     if (res.floors.length) {
       out.push(
         table(
-          ['optimizer', 'n', 'bytes moved', 'bandwidth floor (ms)', 'arithmetic floor (ms)', 'roofline (ms)', 'stream probe (GB/s)', 'memcpy (GB/s)', 'scalar JS loop (GB/s)'],
+          [
+            'optimizer',
+            'n',
+            'bytes moved',
+            'bandwidth floor (ms)',
+            'arithmetic floor (ms)',
+            'roofline (ms)',
+            'stream probe (GB/s)',
+            'memcpy (GB/s)',
+            'scalar JS loop (GB/s)',
+          ],
           res.floors.map((f) => [
             OPT_LABEL[f.optimizer],
             SIZE_LABEL(f.n),
@@ -167,8 +186,23 @@ export function renderReport(res: Results): string {
         ['n', 'implementation', 'Adam (built-in)', 'AdaBelief (plugin)', 'path', 'plugin / built-in'],
         sizes.map((n) => {
           const [a, p] = [best('adam', n), best('adabelief', n)];
-          if (!a || !p) return [SIZE_LABEL(n as number), String(plugin[0].impl), '', '', '', `error: ${plugin.find((r) => r.n === n && r.error)?.error ?? '?'}`];
-          return [SIZE_LABEL(n as number), `\`${a.impl}\``, fmtMs(a.median as number), fmtMs(p.median as number), String(p.path), x((p.median as number) / (a.median as number))];
+          if (!a || !p)
+            return [
+              SIZE_LABEL(n as number),
+              String(plugin[0].impl),
+              '',
+              '',
+              '',
+              `error: ${plugin.find((r) => r.n === n && r.error)?.error ?? '?'}`,
+            ];
+          return [
+            SIZE_LABEL(n as number),
+            `\`${a.impl}\``,
+            fmtMs(a.median as number),
+            fmtMs(p.median as number),
+            String(p.path),
+            x((p.median as number) / (a.median as number)),
+          ];
         }),
       ),
       '',
@@ -217,7 +251,12 @@ export function renderReport(res: Results): string {
     const rows = ag.map((r) =>
       r.error
         ? [`\`${r.impl}\``, `error: ${r.error}`, '', '']
-        : [`\`${r.impl}\``, `${fmtMs(r.median as number)} [${fmtMs(r.min as number)}]`, (r.usPerOp as number).toFixed(1), base ? x((r.median as number) / (base.median as number)) : '—'],
+        : [
+            `\`${r.impl}\``,
+            `${fmtMs(r.median as number)} [${fmtMs(r.min as number)}]`,
+            (r.usPerOp as number).toFixed(1),
+            base ? x((r.median as number) / (base.median as number)) : '—',
+          ],
     );
     out.push(table(['implementation', 'ms per forward+backward, median [best]', 'µs per op', 'time vs downhill-cpu'], rows), '');
   }
@@ -229,7 +268,7 @@ export function renderReport(res: Results): string {
     out.push(`## 4. Peak memory of an Adam run at ${SIZE_LABEL(n)} parameters`, '');
     out.push(
       `The minimum is 16 bytes per parameter (parameter, gradient, two moments: ${((16 * n) / 1e6).toFixed(0)} MB). Each configuration runs in a ` +
-        'fresh process: after loading and a warm-up run, a garbage collection, the resident set size (RSS) is the baseline; the kernel\'s peak-RSS ' +
+        "fresh process: after loading and a warm-up run, a garbage collection, the resident set size (RSS) is the baseline; the kernel's peak-RSS " +
         'counter (VmHWM) is reset, the parameter and gradient are made on the device by fills (no host copies), Adam runs a few steps, and the ' +
         'peak is VmHWM minus the baseline: every byte touched, whoever holds it (JS heap, ArrayBuffers, WebAssembly memory). The ' +
         '`process.memoryUsage()` deltas sampled after each step are shown beside it (WebAssembly memories do not count as arrayBuffers).',
@@ -239,7 +278,13 @@ export function renderReport(res: Results): string {
     const rows = mem.map((r) =>
       r.error
         ? [`\`${r.impl}\``, `error: ${r.error}`, '', '', '']
-        : [`\`${r.impl}\``, mb(r.peakRssDelta as number), x(r.ratio as number), mb(r.sampledArrayBuffersDelta as number), mb(r.sampledExternalDelta as number)],
+        : [
+            `\`${r.impl}\``,
+            mb(r.peakRssDelta as number),
+            x(r.ratio as number),
+            mb(r.sampledArrayBuffersDelta as number),
+            mb(r.sampledExternalDelta as number),
+          ],
     );
     out.push(table(['implementation', 'peak RSS − baseline (MB)', '× minimum', 'arrayBuffers Δ (MB)', 'external Δ (MB)'], rows), '');
   }
@@ -254,37 +299,50 @@ export function renderReport(res: Results): string {
     const inCache = (r.n as number) < 1e7;
     const [floor, what, limit] = inCache ? [f.roof, 'roofline', 1.3] : [f.ms, 'bandwidth floor', 1.2];
     const ratio = (r.median as number) / floor;
-    goals.push(`- Adam step at ${SIZE_LABEL(r.n as number)} within ${limit}× the ${what}: ${x(ratio)} (median; best run ${x((r.min as number) / floor)}): **${ratio <= limit ? 'met' : 'missed'}**.`);
+    goals.push(
+      `- Adam step at ${SIZE_LABEL(r.n as number)} within ${limit}× the ${what}: ${x(ratio)} (median; best run ${x((r.min as number) / floor)}): **${ratio <= limit ? 'met' : 'missed'}**.`,
+    );
   }
   const lay = by('optimizer-layout').filter((r) => r.impl === 'downhill-cpu' && !r.error);
   const flatAdam = lay.find((r) => r.optimizer === 'adam' && r.layout === 'flat');
   const mlpAdam = lay.find((r) => r.optimizer === 'adam' && r.layout === 'mlp');
   if (flatAdam && mlpAdam) {
     const ratio = (mlpAdam.median as number) / (flatAdam.median as number);
-    goals.push(`- Adam over the MLP's six tensors within 1.3× of one tensor of the same size: ${x(ratio)}: **${ratio <= 1.3 ? 'met' : 'missed'}**.`);
+    goals.push(
+      `- Adam over the MLP's six tensors within 1.3× of one tensor of the same size: ${x(ratio)}: **${ratio <= 1.3 ? 'met' : 'missed'}**.`,
+    );
   }
   const plugins = by('plugin-step').filter((r) => r.impl === 'downhill-cpu' && !r.error);
   for (const n of [...new Set(plugins.map((r) => r.n as number))]) {
-    const best = (opt: string) => plugins.filter((r) => r.optimizer === opt && r.n === n).sort((p, q) => (p.median as number) - (q.median as number))[0];
+    const best = (opt: string) =>
+      plugins.filter((r) => r.optimizer === opt && r.n === n).sort((p, q) => (p.median as number) - (q.median as number))[0];
     const [a, p] = [best('adam'), best('adabelief')];
     if (!a || !p) continue;
     const ratio = (p.median as number) / (a.median as number);
-    goals.push(`- AdaBelief as a plugin within 1.1× of built-in Adam at ${SIZE_LABEL(n)}: ${x(ratio)}: **${ratio <= 1.1 ? 'met' : 'missed'}**.`);
+    goals.push(
+      `- AdaBelief as a plugin within 1.1× of built-in Adam at ${SIZE_LABEL(n)}: ${x(ratio)}: **${ratio <= 1.1 ? 'met' : 'missed'}**.`,
+    );
   }
   const dm = mlp.find((r) => r.impl === 'downhill-cpu' && !r.error);
   const jm = mlp.find((r) => r.impl === 'jax-js-wasm' && !r.error);
   if (dm && jm) {
     const ratio = (dm.stepsPerSecond as number) / (jm.stepsPerSecond as number);
-    goals.push(`- MLP training faster than jax-js with jit: ${(dm.stepsPerSecond as number).toFixed(1)} against ${(jm.stepsPerSecond as number).toFixed(1)} steps/s, ${x(ratio)}: **${ratio > 1 ? 'met' : 'missed'}**.`);
+    goals.push(
+      `- MLP training faster than jax-js with jit: ${(dm.stepsPerSecond as number).toFixed(1)} against ${(jm.stepsPerSecond as number).toFixed(1)} steps/s, ${x(ratio)}: **${ratio > 1 ? 'met' : 'missed'}**.`,
+    );
   }
   const dmem = mem.find((r) => r.impl === 'downhill-cpu' && !r.error);
-  if (dmem) goals.push(`- Peak memory within 1.1× the minimum: ${x(dmem.ratio as number)}: **${(dmem.ratio as number) <= 1.1 ? 'met' : 'missed'}**.`);
+  if (dmem)
+    goals.push(
+      `- Peak memory within 1.1× the minimum: ${x(dmem.ratio as number)}: **${(dmem.ratio as number) <= 1.1 ? 'met' : 'missed'}**.`,
+    );
   out.push(goals.length ? goals.join('\n') : '(not measured in this run)', '');
 
   const errors = recs.filter((r) => r.error);
   if (errors.length) {
     out.push('## Errors', '');
-    for (const e of errors) out.push(`- ${e.suite} \`${e.impl}\`${e.n ? ` n=${e.n}` : ''}${e.optimizer ? ` ${e.optimizer}` : ''}: ${e.error}`);
+    for (const e of errors)
+      out.push(`- ${e.suite} \`${e.impl}\`${e.n ? ` n=${e.n}` : ''}${e.optimizer ? ` ${e.optimizer}` : ''}: ${e.error}`);
     out.push('');
   }
   if (res.seconds !== undefined) out.push(`The whole run took ${res.seconds} s.`, '');

@@ -99,7 +99,7 @@ export const RESULT_MARK = '@@RESULT ';
 
 /** Prints one result record for the parent (one JSON object per line). */
 export function emit(record: Record<string, unknown>): void {
-  process.stdout.write(RESULT_MARK + JSON.stringify(record) + '\n');
+  process.stdout.write(`${RESULT_MARK + JSON.stringify(record)}\n`);
 }
 
 /** The JSON configuration a child was started with (its first argument). */
@@ -118,5 +118,5 @@ export async function tfWasmPaths(): Promise<void> {
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
   const require = createRequire(import.meta.url);
   const { dirname, join } = await import('node:path');
-  wasm.setWasmPaths(join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + '/');
+  wasm.setWasmPaths(`${join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist')}/`);
 }

@@ -6,8 +6,8 @@ let scratch;
 let workspace;
 
 export function initialize(data) {
-  scratch = pathToFileURL(data.scratch).href + '/';
-  workspace = pathToFileURL(data.workspace).href + '/';
+  scratch = `${pathToFileURL(data.scratch).href}/`;
+  workspace = `${pathToFileURL(data.workspace).href}/`;
 }
 
 export async function resolve(specifier, context, next) {

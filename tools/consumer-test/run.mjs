@@ -42,7 +42,10 @@ const EXPECT = {
   'alone/use-plugin.mjs': [/signum/, /→ w = (-?0\.0\d, ){2}-?0\.0\d$/m],
   'alone/adabelief.mjs': [/adabelief by name: w = \[-?0\.0\d*, -?0\.0\d*, -?0\.0\d*\]/, /same as adabelief\(\): true/],
   // The highest-priority backend installed here (tfjs-wasm, unless backend-cpu outranks it), then cpu.
-  'full/backends.mjs': [/^selected (tfjs-wasm|cpu): \1 \(.*\): the highest-priority backend that started here/m, /^(tfjs-wasm|cpu): \[3,7\]\n(.*\n)?cpu: \[3,7\]$/m],
+  'full/backends.mjs': [
+    /^selected (tfjs-wasm|cpu): \1 \(.*\): the highest-priority backend that started here/m,
+    /^(tfjs-wasm|cpu): \[3,7\]\n(.*\n)?cpu: \[3,7\]$/m,
+  ],
   'full/backends.mjs DOWNHILL_BACKEND=cpu': [/^selected cpu: cpu: named by DOWNHILL_BACKEND$/m, /^cpu: \[3,7\]$/m],
   'full/train.mjs': [/^epoch 0: loss 1\.\d+$/m, /^epoch 199: loss 0\.[0-2]\d+$/m, /^accuracy (0\.(8[5-9]|9\d)\d|1\.000)$/m],
 };
@@ -51,7 +54,15 @@ const EXPECT = {
 const readme = readFileSync(join(root, 'README.md'), 'utf8');
 const snippets = new Map();
 for (const m of readme.matchAll(/<!-- consumer-test: (\S+) -->\s*\n```[a-z]*\n([\s\S]*?)\n```/g)) snippets.set(m[1], `${m[2]}\n`);
-for (const file of ['alone/optimizers-alone.mjs', 'alone/use-plugin.mjs', 'plugin/index.js', 'plugin/register.js', 'plugin/signum.test.js', 'full/backends.mjs', 'full/train.mjs']) {
+for (const file of [
+  'alone/optimizers-alone.mjs',
+  'alone/use-plugin.mjs',
+  'plugin/index.js',
+  'plugin/register.js',
+  'plugin/signum.test.js',
+  'full/backends.mjs',
+  'full/train.mjs',
+]) {
   if (!snippets.has(file)) throw new Error(`consumer test: README.md has no code block marked <!-- consumer-test: ${file} -->`);
 }
 
@@ -59,16 +70,32 @@ for (const file of ['alone/optimizers-alone.mjs', 'alone/use-plugin.mjs', 'plugi
 // `<!-- consumer-test: install <project> -->`: run as they are, with T set to the tarball folder.
 const installCommands = new Map();
 for (const m of readme.matchAll(/<!-- consumer-test: install (\S+) -->\s*\n```sh\n([\s\S]*?)\n```/g)) {
-  installCommands.set(m[1], m[2].split('\n').filter((l) => !/^\s*(#|T=)/.test(l)).map((l) => l.replace(/\s+#.*$/, '')).join(' && '));
+  installCommands.set(
+    m[1],
+    m[2]
+      .split('\n')
+      .filter((l) => !/^\s*(#|T=)/.test(l))
+      .map((l) => l.replace(/\s+#.*$/, ''))
+      .join(' && '),
+  );
 }
-for (const which of ['alone', 'full']) if (!installCommands.has(which)) throw new Error(`consumer test: README.md has no install command marked <!-- consumer-test: install ${which} -->`);
+for (const which of ['alone', 'full'])
+  if (!installCommands.has(which))
+    throw new Error(`consumer test: README.md has no install command marked <!-- consumer-test: install ${which} -->`);
 
 // A scratch folder outside the workspace.
 const scratch = realpathSync(mkdtempSync(join(tmpdir(), 'downhill-consumer-')));
-if (!relative(root, scratch).startsWith('..')) throw new Error(`consumer test: the scratch folder ${scratch} is inside the workspace ${root}`);
+if (!relative(root, scratch).startsWith('..'))
+  throw new Error(`consumer test: the scratch folder ${scratch} is inside the workspace ${root}`);
 const env = { ...process.env, DOWNHILL_CONSUMER_SCRATCH: scratch, DOWNHILL_CONSUMER_WORKSPACE: root };
 for (const k of ['NODE_PATH', 'NODE_OPTIONS', 'DOWNHILL_BACKEND', 'npm_config_prefix']) delete env[k];
-const npmEnv = { ...env, npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false', npm_config_loglevel: 'error' };
+const npmEnv = {
+  ...env,
+  npm_config_audit: 'false',
+  npm_config_fund: 'false',
+  npm_config_update_notifier: 'false',
+  npm_config_loglevel: 'error',
+};
 let failed = 0;
 
 try {
@@ -77,7 +104,10 @@ try {
   const packed = await packAllInto(tarballs, { build: false });
   const tarballOf = Object.fromEntries(packed.map((p) => [p.name, p.tarball]));
   const pkgs = publishablePackages();
-  check(packed.length === pkgs.length && packed.every((p) => tarballFiles(p.tarball).some((f) => f.startsWith('dist/'))), `pack:all: ${packed.length} tarballs in one folder, each with its dist/`);
+  check(
+    packed.length === pkgs.length && packed.every((p) => tarballFiles(p.tarball).some((f) => f.startsWith('dist/'))),
+    `pack:all: ${packed.length} tarballs in one folder, each with its dist/`,
+  );
   log(`packed ${packed.length} packages into ${tarballs}`);
   const pluginTarballDir = join(scratch, 'plugin-tarballs');
   mkdirSync(pluginTarballDir);
@@ -89,7 +119,10 @@ try {
   const alone = project('alone');
   await readmeInstall(alone, 'alone');
   const installed = readdirSync(join(alone, 'node_modules/@downhill')).sort();
-  check(JSON.stringify(installed) === JSON.stringify(['backend', 'backend-cpu', 'optimizers']), `alone/ has exactly @downhill/backend, backend-cpu and optimizers installed (found ${installed.join(', ')})`);
+  check(
+    JSON.stringify(installed) === JSON.stringify(['backend', 'backend-cpu', 'optimizers']),
+    `alone/ has exactly @downhill/backend, backend-cpu and optimizers installed (found ${installed.join(', ')})`,
+  );
   checkLock(alone);
   await runExample('alone/optimizers-alone.mjs');
 
@@ -137,7 +170,10 @@ console.log('same as adabelief(): ' + (String(b.readSync(a)) === String(b.readSy
   // 4. The plugin's own conformance test, as its author runs it: vitest and the kit of the packed
   // @downhill/optimizers (its peer), with @downhill/backend-cpu to run on.
   const vitestRange = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).devDependencies.vitest;
-  await npmInstall(signum, [`vitest@${vitestRange}`, ...['@downhill/optimizers', '@downhill/backend', '@downhill/backend-cpu'].map((n) => tarballOf[n])]);
+  await npmInstall(signum, [
+    `vitest@${vitestRange}`,
+    ...['@downhill/optimizers', '@downhill/backend', '@downhill/backend-cpu'].map((n) => tarballOf[n]),
+  ]);
   checkLock(signum);
   {
     const t0 = Date.now();
@@ -149,7 +185,10 @@ console.log('same as adabelief(): ' + (String(b.readSync(a)) === String(b.readSy
       });
       const out = r.stdout + r.stderr;
       const passed = /Tests\s+(\d+) passed/.exec(out);
-      check(Boolean(passed) && Number(passed[1]) >= 9, `plugins/downhill-plugin-signum: vitest run, the README's conformance test: ${passed ? `${passed[1]} passed` : out} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+      check(
+        Boolean(passed) && Number(passed[1]) >= 9,
+        `plugins/downhill-plugin-signum: vitest run, the README's conformance test: ${passed ? `${passed[1]} passed` : out} (${((Date.now() - t0) / 1000).toFixed(1)} s)`,
+      );
     } catch (e) {
       check(false, `plugins/downhill-plugin-signum: vitest run failed:\n${e.stdout ?? ''}${e.stderr ?? e.message}`);
     }
@@ -172,7 +211,9 @@ if (failed) {
   console.error(`consumer test: ${failed} check(s) failed (${seconds} s)`);
   process.exit(1);
 }
-console.log(`consumer test: the README's examples ran from packed tarballs in ${scratch}, nothing resolved from the workspace (${seconds} s)`);
+console.log(
+  `consumer test: the README's examples ran from packed tarballs in ${scratch}, nothing resolved from the workspace (${seconds} s)`,
+);
 
 // --- helpers ---------------------------------------------------------------------------------
 
@@ -212,31 +253,52 @@ async function readmeInstall(dir, which) {
 async function npmInstall(dir, specs) {
   const t0 = Date.now();
   await run('npm', ['install', '--no-audit', '--no-fund', ...specs], { cwd: dir, env: npmEnv, maxBuffer: 64 << 20 });
-  log(`npm install in ${relative(scratch, dir)}/: ${specs.map((s) => (s.startsWith('/') ? relative(scratch, s) : s)).join(', ')} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  log(
+    `npm install in ${relative(scratch, dir)}/: ${specs.map((s) => (s.startsWith('/') ? relative(scratch, s) : s)).join(', ')} (${((Date.now() - t0) / 1000).toFixed(1)} s)`,
+  );
 }
 
 /** Every @downhill package and plugin in the lockfile comes from a tarball in the scratch folder, none is a link. */
 function checkLock(dir) {
   const lock = JSON.parse(readFileSync(join(dir, 'package-lock.json'), 'utf8'));
   const ours = Object.entries(lock.packages).filter(([path]) => /node_modules\/(@downhill\/|downhill-plugin-)/.test(path));
-  const bad = ours.filter(([, info]) => info.link || !String(info.resolved).startsWith('file:') || !realpathSync(join(dir, String(info.resolved).slice(5))).startsWith(scratch + sep));
-  check(ours.length > 0 && bad.length === 0, `${relative(scratch, dir)}/package-lock.json: ${ours.length} downhill packages, each installed from a tarball in the scratch folder${bad.length ? ` (not: ${bad.map(([p, i]) => `${p} ← ${i.resolved ?? 'link'}`).join(', ')})` : ''}`);
+  const bad = ours.filter(
+    ([, info]) =>
+      info.link ||
+      !String(info.resolved).startsWith('file:') ||
+      !realpathSync(join(dir, String(info.resolved).slice(5))).startsWith(scratch + sep),
+  );
+  check(
+    ours.length > 0 && bad.length === 0,
+    `${relative(scratch, dir)}/package-lock.json: ${ours.length} downhill packages, each installed from a tarball in the scratch folder${bad.length ? ` (not: ${bad.map(([p, i]) => `${p} ← ${i.resolved ?? 'link'}`).join(', ')})` : ''}`,
+  );
 }
 
 /** Runs a README example with plain Node behind the resolution guard and checks what it prints. */
 async function runExample(file, extraEnv = {}) {
-  const label = Object.keys(extraEnv).length ? `${file} ${Object.entries(extraEnv).map(([k, v]) => `${k}=${v}`).join(' ')}` : file;
+  const label = Object.keys(extraEnv).length
+    ? `${file} ${Object.entries(extraEnv)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ')}`
+    : file;
   const t0 = Date.now();
   let out;
   try {
-    const r = await run(process.execPath, ['--import', join(scratch, 'guard.mjs'), join(scratch, file)], { cwd: dirname(join(scratch, file)), env: { ...env, ...extraEnv }, maxBuffer: 64 << 20 });
+    const r = await run(process.execPath, ['--import', join(scratch, 'guard.mjs'), join(scratch, file)], {
+      cwd: dirname(join(scratch, file)),
+      env: { ...env, ...extraEnv },
+      maxBuffer: 64 << 20,
+    });
     out = r.stdout + r.stderr;
   } catch (e) {
     check(false, `${label} failed:\n${e.stdout ?? ''}${e.stderr ?? e.message}`);
     return;
   }
   const missing = (EXPECT[label] ?? []).filter((re) => !re.test(out));
-  check(missing.length === 0, `node ${label} (${((Date.now() - t0) / 1000).toFixed(1)} s)${missing.length ? ` printed:\n${out}\nbut not ${missing.join(', ')}` : ''}`);
+  check(
+    missing.length === 0,
+    `node ${label} (${((Date.now() - t0) / 1000).toFixed(1)} s)${missing.length ? ` printed:\n${out}\nbut not ${missing.join(', ')}` : ''}`,
+  );
   for (const line of out.trim().split('\n')) console.log(`      │ ${line}`);
 }
 

@@ -23,7 +23,8 @@ function problem(b: Backend, dtype: 'float32' | 'float64') {
   const params = { w1: b.tensor(host.w1, [4, 5], dtype), b1: b.tensor(host.b1, [5], dtype), w2: b.tensor(host.w2, [5, 3], dtype) };
   const x = b.tensor(host.x, [6, 4], dtype);
   const y = b.tensor(labels, [6], 'int32');
-  const loss = (p: Params) => softmaxCrossEntropy(ops.matmul(ops.tanh(ops.add(ops.matmul(x, p.w1 as never), p.b1 as never)), p.w2 as never), y);
+  const loss = (p: Params) =>
+    softmaxCrossEntropy(ops.matmul(ops.tanh(ops.add(ops.matmul(x, p.w1 as never), p.b1 as never)), p.w2 as never), y);
   const v = { w1: b.tensor(host.v1, [4, 5], dtype), b1: b.zeros([5], dtype), w2: b.zeros([5, 3], dtype) };
   return { params, loss, v };
 }

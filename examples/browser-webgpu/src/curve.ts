@@ -34,7 +34,9 @@ export function curvePath(
   const w = box.width - 2 * box.margin;
   const h = box.height - 2 * box.margin;
   const d = pts
-    .map(([i, v], k) => `${k === 0 ? 'M' : 'L'}${(box.margin + (w * i) / last).toFixed(1)},${(box.margin + (h * (hi - v)) / span).toFixed(1)}`)
+    .map(
+      ([i, v], k) => `${k === 0 ? 'M' : 'L'}${(box.margin + (w * i) / last).toFixed(1)},${(box.margin + (h * (hi - v)) / span).toFixed(1)}`,
+    )
     .join('');
   return { d, lo, hi };
 }

@@ -61,7 +61,8 @@ async function main(): Promise<void> {
   page.status = 'done';
   const first = page.losses[0];
   const last = page.losses[page.losses.length - 1];
-  $('status').textContent = `done: loss ${first.toExponential(3)} → ${last.toExponential(3)} in ${page.losses.length} steps on ${backend.name} (${path === 'fused' ? 'fused Adam program' : 'composed Adam'})`;
+  $('status').textContent =
+    `done: loss ${first.toExponential(3)} → ${last.toExponential(3)} in ${page.losses.length} steps on ${backend.name} (${path === 'fused' ? 'fused Adam program' : 'composed Adam'})`;
 }
 
 main().catch((e: unknown) => {

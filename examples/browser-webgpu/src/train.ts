@@ -79,11 +79,17 @@ export function lossAndGrads(b: Backend, x: Tensor, y: Tensor, p: Params): { los
  * const { losses } = await train(cpu(), { steps: 100 });
  * ```
  */
-export async function train(b: Backend, { steps = 300, hidden = 16, lr = 0.03, points = 64, readEvery = 10, onLoss }: TrainOptions = {}): Promise<TrainResult> {
+export async function train(
+  b: Backend,
+  { steps = 300, hidden = 16, lr = 0.03, points = 64, readEvery = 10, onLoss }: TrainOptions = {},
+): Promise<TrainResult> {
   const rand = seeded(42);
   const xs = Array.from({ length: points }, (_, i) => -Math.PI + (2 * Math.PI * i) / (points - 1));
   const x = b.tensor(xs, [points, 1]);
-  const y = b.tensor(xs.map((v) => Math.sin(2 * v)), [points, 1]);
+  const y = b.tensor(
+    xs.map((v) => Math.sin(2 * v)),
+    [points, 1],
+  );
   const init = (n: number, scale: number) => Array.from({ length: n }, () => scale * (2 * rand() - 1));
   let params: Params = {
     w1: b.tensor(init(hidden, 1.5), [1, hidden]),

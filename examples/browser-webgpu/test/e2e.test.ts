@@ -36,7 +36,11 @@ describe.skipIf(!hasChromium)(`browser example in Chromium${hasChromium ? '' : '
   beforeAll(async () => {
     outDir = mkdtempSync(join(tmpdir(), 'downhill-browser-webgpu-'));
     // only the training page (the playground has its own test)
-    await build({ root, logLevel: 'error', build: { outDir, emptyOutDir: true, minify: false, reportCompressedSize: false, rollupOptions: { input: join(root, 'index.html') } } });
+    await build({
+      root,
+      logLevel: 'error',
+      build: { outDir, emptyOutDir: true, minify: false, reportCompressedSize: false, rollupOptions: { input: join(root, 'index.html') } },
+    });
     server = await preview({ root, logLevel: 'error', build: { outDir }, preview: { host: '127.0.0.1', port: 0, strictPort: false } });
     url = server.resolvedUrls?.local[0] ?? '';
     browser = await chromium.launch({
@@ -61,10 +65,14 @@ describe.skipIf(!hasChromium)(`browser example in Chromium${hasChromium ? '' : '
       page.on('pageerror', (e) => logs.push(`pageerror: ${e.message}`));
       if (init) await page.addInitScript(init);
       await page.goto(`${url}${query}`);
-      await page.waitForFunction(() => {
-        const s = (globalThis as { __downhill?: PageState }).__downhill?.status;
-        return s === 'done' || s === 'error';
-      }, undefined, { timeout: 150_000 });
+      await page.waitForFunction(
+        () => {
+          const s = (globalThis as { __downhill?: PageState }).__downhill?.status;
+          return s === 'done' || s === 'error';
+        },
+        undefined,
+        { timeout: 150_000 },
+      );
       const state = (await page.evaluate(() => (globalThis as { __downhill?: PageState }).__downhill)) as PageState;
       if (state.status !== 'done') throw new Error(`the page failed: ${state.error}\n${logs.join('\n')}`);
       return state;

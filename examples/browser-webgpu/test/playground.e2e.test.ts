@@ -61,9 +61,20 @@ describe.skipIf(!hasChromium)(`the optimizer playground in Chromium${hasChromium
     await build({
       root,
       logLevel: 'error',
-      build: { outDir: join(outDir, 'site'), emptyOutDir: true, minify: false, reportCompressedSize: false, rollupOptions: { input: join(root, 'playground.html') } },
+      build: {
+        outDir: join(outDir, 'site'),
+        emptyOutDir: true,
+        minify: false,
+        reportCompressedSize: false,
+        rollupOptions: { input: join(root, 'playground.html') },
+      },
     });
-    server = await preview({ root, logLevel: 'error', build: { outDir: join(outDir, 'site') }, preview: { host: '127.0.0.1', port: 0, strictPort: false } });
+    server = await preview({
+      root,
+      logLevel: 'error',
+      build: { outDir: join(outDir, 'site') },
+      preview: { host: '127.0.0.1', port: 0, strictPort: false },
+    });
     base = `${server.resolvedUrls?.local[0] ?? ''}playground.html`;
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -129,8 +140,18 @@ describe.skipIf(!hasChromium)(`the optimizer playground in Chromium${hasChromium
     expect(state.summaries).toHaveLength(node.length);
     state.summaries.forEach((p, i) => {
       const n = node[i];
-      expect({ label: p.label, steps: p.steps, diverged: p.diverged, error: p.error }).toEqual({ label: n.label, steps: n.steps, diverged: n.diverged, error: n.error });
-      for (const [a, b] of [[p.loss, n.loss], [p.lr, n.lr], [p.end[0], n.end[0]], [p.end[1], n.end[1]]]) {
+      expect({ label: p.label, steps: p.steps, diverged: p.diverged, error: p.error }).toEqual({
+        label: n.label,
+        steps: n.steps,
+        diverged: n.diverged,
+        error: n.error,
+      });
+      for (const [a, b] of [
+        [p.loss, n.loss],
+        [p.lr, n.lr],
+        [p.end[0], n.end[0]],
+        [p.end[1], n.end[1]],
+      ]) {
         expect(Math.abs(a - b), `${n.label}: page ${a}, Node ${b}`).toBeLessThanOrEqual(1e-12 * Math.max(Math.abs(b), 1e-300));
       }
     });

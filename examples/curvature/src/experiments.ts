@@ -62,7 +62,10 @@ export function fullBatchLoss(data: Subset) {
 
 function sgdStep(b: Backend, params: Params<Tensor>, grads: Params<Tensor>, lr: number): Params<Tensor> {
   return b.scope(() => ({
-    hidden: { kernel: b.sub(params.hidden.kernel, b.mul(grads.hidden.kernel, lr)), bias: b.sub(params.hidden.bias, b.mul(grads.hidden.bias, lr)) },
+    hidden: {
+      kernel: b.sub(params.hidden.kernel, b.mul(grads.hidden.kernel, lr)),
+      bias: b.sub(params.hidden.bias, b.mul(grads.hidden.bias, lr)),
+    },
     out: { kernel: b.sub(params.out.kernel, b.mul(grads.out.kernel, lr)), bias: b.sub(params.out.bias, b.mul(grads.out.bias, lr)) },
   }));
 }
@@ -104,7 +107,11 @@ export async function gradientDescent(
   const sharpness: [number, number][] = [];
   const noise: GdRun['noise'] = [];
   const path: Params<Tensor>[] = [];
-  const copy = (p: Params<Tensor>) => b.scope(() => ({ hidden: { kernel: b.mul(p.hidden.kernel, 1), bias: b.mul(p.hidden.bias, 1) }, out: { kernel: b.mul(p.out.kernel, 1), bias: b.mul(p.out.bias, 1) } }));
+  const copy = (p: Params<Tensor>) =>
+    b.scope(() => ({
+      hidden: { kernel: b.mul(p.hidden.kernel, 1), bias: b.mul(p.hidden.bias, 1) },
+      out: { kernel: b.mul(p.out.kernel, 1), bias: b.mul(p.out.bias, 1) },
+    }));
   for (let t = 0; t <= config.steps; t++) {
     let s: number | undefined;
     if (t % config.sharpnessEvery === 0) {
@@ -153,7 +160,11 @@ export function density(data: Subset, params: Params<Tensor>, config: Config, ke
 export async function rangeTest(b: Backend, data: Subset, init: Params<Tensor>, config: Config, key: Rng): Promise<LrRangeTest> {
   const batches = drawBatches(b, data, 64, config.rangeSteps, key);
   try {
-    return await lrRangeTest((p: Params, step: number) => squaredLoss(p, batches[step].x, batches[step].y), init, sgd(1), { minLr: 1e-3, maxLr: 10, steps: config.rangeSteps });
+    return await lrRangeTest((p: Params, step: number) => squaredLoss(p, batches[step].x, batches[step].y), init, sgd(1), {
+      minLr: 1e-3,
+      maxLr: 10,
+      steps: config.rangeSteps,
+    });
   } finally {
     b.dispose(batches);
   }
@@ -170,7 +181,12 @@ export async function landscape(data: Subset, path: Params<Tensor>[], final: Par
     const pad = 0.25 * (hi - lo || 1);
     return [lo - pad, hi + pad] as [number, number];
   };
-  const plane = await lossPlane(loss, final, { directions, xRange: span(coords.map((c) => c.x)), yRange: span(coords.map((c) => c.y)), resolution: config.resolution });
+  const plane = await lossPlane(loss, final, {
+    directions,
+    xRange: span(coords.map((c) => c.x)),
+    yRange: span(coords.map((c) => c.y)),
+    resolution: config.resolution,
+  });
   const line = await lossAlongLine(loss, path[0], final, { points: 31, range: [-0.25, 1.25] });
   final.hidden.kernel.backend.dispose(directions);
   return { plane, coords, explained, line };

@@ -64,23 +64,41 @@ export async function run(config: Config, out: string, log: (line: string) => vo
   const subtitle = `196-${config.hidden}-10 tanh MLP (${params} parameters), squared loss, ${config.examples} examples pooled to 14 × 14, float32 on backend-cpu`;
   log(`curvature: ${subtitle}`);
 
-  const initialTop = await hessianTopEigenvalue(fullBatchLoss(data), init, { tolerance: 1e-5, maxIterations: 200, key: key.fold('initial') });
+  const initialTop = await hessianTopEigenvalue(fullBatchLoss(data), init, {
+    tolerance: 1e-5,
+    maxIterations: 200,
+    key: key.fold('initial'),
+  });
   b.dispose(initialTop.vector);
   log(`sharpness at initialization: ${initialTop.value.toFixed(3)} (so 2/λmax = ${(2 / initialTop.value).toFixed(3)})`);
   const densityInit = await density(data, init, config, key.fold('density-init'));
 
   const range = await rangeTest(b, data, init, config, key.fold('range'));
-  log(`range test: suggestion ${range.suggestion.toPrecision(3)} (${range.rule}); minimum at ${range.minimum.lr.toPrecision(3)}; divergence at ${range.divergence?.lr.toPrecision(3) ?? 'none'}`);
+  log(
+    `range test: suggestion ${range.suggestion.toPrecision(3)} (${range.rule}); minimum at ${range.minimum.lr.toPrecision(3)}; divergence at ${range.divergence?.lr.toPrecision(3) ?? 'none'}`,
+  );
 
   const runs: GdRun[] = [];
   let kept: { final: Params<Tensor>; path: Params<Tensor>[] } | undefined;
   for (const [i, lr] of config.lrs.entries()) {
     const last = i === config.lrs.length - 1;
-    const result = await gradientDescent(b, data, init, lr, config, key.fold('gd').fold(i), (step, s) => {
-      if (s !== undefined && step % (config.sharpnessEvery * 10) === 0) log(`  η = ${lr.toFixed(3)}, step ${step}: sharpness ${s.toFixed(3)} (2/η = ${(2 / lr).toFixed(3)})`);
-    }, last);
+    const result = await gradientDescent(
+      b,
+      data,
+      init,
+      lr,
+      config,
+      key.fold('gd').fold(i),
+      (step, s) => {
+        if (s !== undefined && step % (config.sharpnessEvery * 10) === 0)
+          log(`  η = ${lr.toFixed(3)}, step ${step}: sharpness ${s.toFixed(3)} (2/η = ${(2 / lr).toFixed(3)})`);
+      },
+      last,
+    );
     runs.push(result.run);
-    log(`η = ${lr.toFixed(4)}: settled sharpness ${result.run.settled.toFixed(3)} against 2/η = ${(2 / lr).toFixed(3)} (ratio ${((result.run.settled * lr) / 2).toFixed(3)}); final loss ${result.run.losses.at(-1)!.toFixed(4)}`);
+    log(
+      `η = ${lr.toFixed(4)}: settled sharpness ${result.run.settled.toFixed(3)} against 2/η = ${(2 / lr).toFixed(3)} (ratio ${((result.run.settled * lr) / 2).toFixed(3)}); final loss ${result.run.losses.at(-1)!.toFixed(4)}`,
+    );
     if (last) kept = { final: result.final, path: result.path };
     else b.dispose(result.final);
   }
@@ -91,26 +109,73 @@ export async function run(config: Config, out: string, log: (line: string) => vo
   const lastLr = config.lrs[config.lrs.length - 1];
   const figures: [string, Parameters<typeof renderVegaLite>[0]][] = [
     ['edge-of-stability', edgeOfStabilitySpec(runs, subtitle)],
-    ['density', densitySpec([{ label: 'at initialization', density: densityInit }, { label: `after ${config.steps} steps of GD, η = ${lastLr.toPrecision(3)}`, density: densityEnd }], `${subtitle}; ${config.density.runs} runs × ${config.density.iterations} Lanczos steps`)],
-    ['lr-range-test', rangeTestSpec(range, 2 / initialTop.value, `${subtitle}; ${config.rangeSteps} steps; suggestion: steepest descent of the smoothed loss against log(lr)`)],
+    [
+      'density',
+      densitySpec(
+        [
+          { label: 'at initialization', density: densityInit },
+          { label: `after ${config.steps} steps of GD, η = ${lastLr.toPrecision(3)}`, density: densityEnd },
+        ],
+        `${subtitle}; ${config.density.runs} runs × ${config.density.iterations} Lanczos steps`,
+      ),
+    ],
+    [
+      'lr-range-test',
+      rangeTestSpec(
+        range,
+        2 / initialTop.value,
+        `${subtitle}; ${config.rangeSteps} steps; suggestion: steepest descent of the smoothed loss against log(lr)`,
+      ),
+    ],
     ['landscape', landscapeSpec(scape.plane, scape.coords, scape.line, scape.explained, `${subtitle}; η = ${lastLr.toPrecision(3)}`)],
-    ['noise-scale', noiseScaleSpec(runs, `${config.examples} MNIST digits, GD; 64 batches of 16 and 32 of 256 (with replacement); unresolved |G|² left out`)],
+    [
+      'noise-scale',
+      noiseScaleSpec(
+        runs,
+        `${config.examples} MNIST digits, GD; 64 batches of 16 and 32 of 256 (with replacement); unresolved |G|² left out`,
+      ),
+    ],
   ];
   for (const [name, spec] of figures) {
     const r = await renderVegaLite(spec);
     writeFileSync(join(out, `${name}.svg`), r.svg);
     writeFileSync(join(out, `${name}.png`), r.png);
   }
-  const negativeMass = (d: typeof densityInit) => d.nodes.reduce((s, xs, r) => s + xs.reduce((a, x, j) => a + (x < 0 ? d.weights[r][j] : 0), 0), 0) / d.nodes.length;
+  const negativeMass = (d: typeof densityInit) =>
+    d.nodes.reduce((s, xs, r) => s + xs.reduce((a, x, j) => a + (x < 0 ? d.weights[r][j] : 0), 0), 0) / d.nodes.length;
   const summary: Summary = {
     config,
-    edgeOfStability: runs.map((r) => ({ lr: r.lr, twoOverLr: 2 / r.lr, settledSharpness: r.settled, ratio: (r.settled * r.lr) / 2, peak: Math.max(...r.sharpness.map(([, v]) => v)) })),
-    rangeTest: { suggestion: range.suggestion, rule: range.rule, ...(range.divergence ? { divergence: range.divergence.lr } : {}), minimum: range.minimum.lr, twoOverInitialSharpness: 2 / initialTop.value },
+    edgeOfStability: runs.map((r) => ({
+      lr: r.lr,
+      twoOverLr: 2 / r.lr,
+      settledSharpness: r.settled,
+      ratio: (r.settled * r.lr) / 2,
+      peak: Math.max(...r.sharpness.map(([, v]) => v)),
+    })),
+    rangeTest: {
+      suggestion: range.suggestion,
+      rule: range.rule,
+      ...(range.divergence ? { divergence: range.divergence.lr } : {}),
+      minimum: range.minimum.lr,
+      twoOverInitialSharpness: 2 / initialTop.value,
+    },
     initialSharpness: initialTop.value,
-    noiseScale: runs.flatMap((r) => r.noise.map(({ step, scale }) => ({ lr: r.lr, step, simple: scale.simple, standardError: scale.simpleStandardError }))),
+    noiseScale: runs.flatMap((r) =>
+      r.noise.map(({ step, scale }) => ({ lr: r.lr, step, simple: scale.simple, standardError: scale.simpleStandardError })),
+    ),
     density: [
-      { when: 'initialization', min: Math.min(...densityInit.nodes.flat()), max: Math.max(...densityInit.nodes.flat()), negativeMass: negativeMass(densityInit) },
-      { when: 'end', min: Math.min(...densityEnd.nodes.flat()), max: Math.max(...densityEnd.nodes.flat()), negativeMass: negativeMass(densityEnd) },
+      {
+        when: 'initialization',
+        min: Math.min(...densityInit.nodes.flat()),
+        max: Math.max(...densityInit.nodes.flat()),
+        negativeMass: negativeMass(densityInit),
+      },
+      {
+        when: 'end',
+        min: Math.min(...densityEnd.nodes.flat()),
+        max: Math.max(...densityEnd.nodes.flat()),
+        negativeMass: negativeMass(densityEnd),
+      },
     ],
     seconds: (Date.now() - started) / 1000,
   };
@@ -135,7 +200,8 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
       process.exit(2);
     }
     const at = args.indexOf('--out');
-    const out = at >= 0 ? resolve(process.env.INIT_CWD ?? process.cwd(), args[at + 1] ?? '') : fileURLToPath(new URL('../out', import.meta.url));
+    const out =
+      at >= 0 ? resolve(process.env.INIT_CWD ?? process.cwd(), args[at + 1] ?? '') : fileURLToPath(new URL('../out', import.meta.url));
     await run(args.includes('--quick') ? QUICK : DEFAULT, out);
   }
 }

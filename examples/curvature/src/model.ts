@@ -13,8 +13,14 @@ export interface Params<T = TensorLike> {
 export function initParams(backend: Backend, hidden: number, key: Rng): Params<Tensor> {
   const [k1, k2] = key.split(2);
   return {
-    hidden: { kernel: glorotNormal()(backend, [FEATURES, hidden], { rng: k1, dtype: 'float32' }), bias: zeros()(backend, [hidden], { dtype: 'float32' }) },
-    out: { kernel: glorotNormal()(backend, [hidden, 10], { rng: k2, dtype: 'float32' }), bias: zeros()(backend, [10], { dtype: 'float32' }) },
+    hidden: {
+      kernel: glorotNormal()(backend, [FEATURES, hidden], { rng: k1, dtype: 'float32' }),
+      bias: zeros()(backend, [hidden], { dtype: 'float32' }),
+    },
+    out: {
+      kernel: glorotNormal()(backend, [hidden, 10], { rng: k2, dtype: 'float32' }),
+      bias: zeros()(backend, [10], { dtype: 'float32' }),
+    },
   };
 }
 

@@ -8,10 +8,20 @@ const lrLabel = (lr: number) => `η = ${Number(lr.toPrecision(3))}`;
 /** Sharpness against step beside 2/η for each learning rate, and the training loss. */
 export function edgeOfStabilitySpec(runs: readonly GdRun[], subtitle: string): TopLevelSpec {
   const names = runs.map((r) => lrLabel(r.lr));
-  const color = { field: 'run', type: 'nominal', title: null, scale: { domain: names, range: PALETTE.slice(0, names.length) }, legend: { orient: 'bottom' } } as const;
+  const color = {
+    field: 'run',
+    type: 'nominal',
+    title: null,
+    scale: { domain: names, range: PALETTE.slice(0, names.length) },
+    legend: { orient: 'bottom' },
+  } as const;
   const sharp = runs.flatMap((r) => r.sharpness.map(([step, value]) => ({ run: lrLabel(r.lr), step, value })));
   const rules = runs.map((r) => ({ run: lrLabel(r.lr), twoOverLr: 2 / r.lr, label: `2/η = ${(2 / r.lr).toFixed(2)}` }));
-  const losses = runs.flatMap((r) => r.losses.filter((_, i) => i % Math.max(1, Math.floor(r.losses.length / 400)) === 0 || i === r.losses.length - 1).map((loss, k, all) => ({ run: lrLabel(r.lr), step: Math.round((k * (r.losses.length - 1)) / Math.max(1, all.length - 1)), loss })));
+  const losses = runs.flatMap((r) =>
+    r.losses
+      .filter((_, i) => i % Math.max(1, Math.floor(r.losses.length / 400)) === 0 || i === r.losses.length - 1)
+      .map((loss, k, all) => ({ run: lrLabel(r.lr), step: Math.round((k * (r.losses.length - 1)) / Math.max(1, all.length - 1)), loss })),
+  );
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: { text: 'Edge of stability: full-batch gradient descent on an MLP, 1,000 MNIST digits', subtitle },
@@ -21,9 +31,25 @@ export function edgeOfStabilitySpec(runs: readonly GdRun[], subtitle: string): T
         height: 240,
         title: 'sharpness (top Hessian eigenvalue) and 2/η (dashed)',
         layer: [
-          { data: { values: sharp }, mark: { type: 'line', strokeWidth: 1.8 }, encoding: { x: { field: 'step', type: 'quantitative' }, y: { field: 'value', type: 'quantitative', title: 'sharpness', scale: { zero: false } }, color } },
-          { data: { values: rules }, mark: { type: 'rule', strokeDash: [6, 4], strokeWidth: 1.5 }, encoding: { y: { field: 'twoOverLr', type: 'quantitative' }, color } },
-          { data: { values: rules }, mark: { type: 'text', align: 'left', dx: 4, dy: -7, fontSize: 11 }, encoding: { x: { datum: 0 }, y: { field: 'twoOverLr', type: 'quantitative' }, text: { field: 'label' }, color } },
+          {
+            data: { values: sharp },
+            mark: { type: 'line', strokeWidth: 1.8 },
+            encoding: {
+              x: { field: 'step', type: 'quantitative' },
+              y: { field: 'value', type: 'quantitative', title: 'sharpness', scale: { zero: false } },
+              color,
+            },
+          },
+          {
+            data: { values: rules },
+            mark: { type: 'rule', strokeDash: [6, 4], strokeWidth: 1.5 },
+            encoding: { y: { field: 'twoOverLr', type: 'quantitative' }, color },
+          },
+          {
+            data: { values: rules },
+            mark: { type: 'text', align: 'left', dx: 4, dy: -7, fontSize: 11 },
+            encoding: { x: { datum: 0 }, y: { field: 'twoOverLr', type: 'quantitative' }, text: { field: 'label' }, color },
+          },
         ],
       },
       {
@@ -32,7 +58,11 @@ export function edgeOfStabilitySpec(runs: readonly GdRun[], subtitle: string): T
         title: 'training loss',
         data: { values: losses },
         mark: { type: 'line', strokeWidth: 1.2 },
-        encoding: { x: { field: 'step', type: 'quantitative' }, y: { field: 'loss', type: 'quantitative', scale: { type: 'log' }, title: 'loss (log scale)' }, color },
+        encoding: {
+          x: { field: 'step', type: 'quantitative' },
+          y: { field: 'loss', type: 'quantitative', scale: { type: 'log' }, title: 'loss (log scale)' },
+          color,
+        },
       },
     ],
   } as TopLevelSpec;
@@ -41,7 +71,9 @@ export function edgeOfStabilitySpec(runs: readonly GdRun[], subtitle: string): T
 /** The eigenvalue density at initialization and at the end, on a log axis as PyHessian draws it. */
 export function densitySpec(curves: readonly { label: string; density: SpectralDensity }[], subtitle: string): TopLevelSpec {
   const floor = 1e-6;
-  const values = curves.flatMap(({ label, density }) => density.grid.map((x, i) => ({ when: label, eigenvalue: x, density: Math.max(floor, density.density[i]) })));
+  const values = curves.flatMap(({ label, density }) =>
+    density.grid.map((x, i) => ({ when: label, eigenvalue: x, density: Math.max(floor, density.density[i]) })),
+  );
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: { text: 'Hessian eigenvalue density (stochastic Lanczos quadrature)', subtitle },
@@ -72,18 +104,50 @@ export function rangeTestSpec(test: LrRangeTest, twoOverSharpness: number, subti
     width: 560,
     height: 260,
     layer: [
-      { data: { values }, mark: { type: 'line', opacity: 0.3, strokeWidth: 0.8, clip: true }, encoding: { x: { field: 'lr', type: 'quantitative', scale: { type: 'log' }, title: 'learning rate (log scale)' }, y: { field: 'loss', type: 'quantitative', scale: { domain: [0, top] }, title: 'loss' } } },
-      { data: { values }, mark: { type: 'line', strokeWidth: 2, clip: true }, encoding: { x: { field: 'lr', type: 'quantitative' }, y: { field: 'smoothed', type: 'quantitative' } } },
-      { data: { values: marks }, mark: { type: 'rule', strokeDash: [5, 3], strokeWidth: 1.5 }, encoding: { x: { field: 'lr', type: 'quantitative' }, color: { field: 'label', type: 'nominal', title: null, scale: { domain: marks.map((m) => m.label), range: marks.map((m) => m.color) }, legend: { orient: 'bottom' } } } },
+      {
+        data: { values },
+        mark: { type: 'line', opacity: 0.3, strokeWidth: 0.8, clip: true },
+        encoding: {
+          x: { field: 'lr', type: 'quantitative', scale: { type: 'log' }, title: 'learning rate (log scale)' },
+          y: { field: 'loss', type: 'quantitative', scale: { domain: [0, top] }, title: 'loss' },
+        },
+      },
+      {
+        data: { values },
+        mark: { type: 'line', strokeWidth: 2, clip: true },
+        encoding: { x: { field: 'lr', type: 'quantitative' }, y: { field: 'smoothed', type: 'quantitative' } },
+      },
+      {
+        data: { values: marks },
+        mark: { type: 'rule', strokeDash: [5, 3], strokeWidth: 1.5 },
+        encoding: {
+          x: { field: 'lr', type: 'quantitative' },
+          color: {
+            field: 'label',
+            type: 'nominal',
+            title: null,
+            scale: { domain: marks.map((m) => m.label), range: marks.map((m) => m.color) },
+            legend: { orient: 'bottom' },
+          },
+        },
+      },
     ],
   } as TopLevelSpec;
 }
 
 /** The loss over the path's plane with the path on it, and the loss on the line from start to end. */
-export function landscapeSpec(plane: LossPlane<unknown>, path: { x: number; y: number }[], line: LossAlongLine, explained: [number, number], subtitle: string): TopLevelSpec {
+export function landscapeSpec(
+  plane: LossPlane<unknown>,
+  path: { x: number; y: number }[],
+  line: LossAlongLine,
+  explained: [number, number],
+  subtitle: string,
+): TopLevelSpec {
   const dx = plane.x[1] - plane.x[0];
   const dy = plane.y[1] - plane.y[0];
-  const cells = plane.y.flatMap((y, j) => plane.x.map((x, i) => ({ x0: x - dx / 2, x1: x + dx / 2, y0: y - dy / 2, y1: y + dy / 2, log10loss: Math.log10(plane.loss[j][i]) })));
+  const cells = plane.y.flatMap((y, j) =>
+    plane.x.map((x, i) => ({ x0: x - dx / 2, x1: x + dx / 2, y0: y - dy / 2, y1: y + dy / 2, log10loss: Math.log10(plane.loss[j][i]) })),
+  );
   const points = path.map((p, k) => ({ ...p, k }));
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
@@ -94,8 +158,22 @@ export function landscapeSpec(plane: LossPlane<unknown>, path: { x: number; y: n
         height: 300,
         title: `the path's principal plane (${(100 * explained[0]).toFixed(0)}% + ${(100 * explained[1]).toFixed(0)}% of its movement)`,
         layer: [
-          { data: { values: cells }, mark: { type: 'rect' }, encoding: { x: { field: 'x0', type: 'quantitative', title: 'principal direction 1', scale: { zero: false, nice: false } }, x2: { field: 'x1' }, y: { field: 'y0', type: 'quantitative', title: 'principal direction 2', scale: { zero: false, nice: false } }, y2: { field: 'y1' }, color: { field: 'log10loss', type: 'quantitative', title: 'log10 loss', scale: { scheme: 'viridis' } } } },
-          { data: { values: points }, mark: { type: 'line', color: 'white', strokeWidth: 1.5, point: { color: 'white', size: 14 } }, encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'y', type: 'quantitative' }, order: { field: 'k' } } },
+          {
+            data: { values: cells },
+            mark: { type: 'rect' },
+            encoding: {
+              x: { field: 'x0', type: 'quantitative', title: 'principal direction 1', scale: { zero: false, nice: false } },
+              x2: { field: 'x1' },
+              y: { field: 'y0', type: 'quantitative', title: 'principal direction 2', scale: { zero: false, nice: false } },
+              y2: { field: 'y1' },
+              color: { field: 'log10loss', type: 'quantitative', title: 'log10 loss', scale: { scheme: 'viridis' } },
+            },
+          },
+          {
+            data: { values: points },
+            mark: { type: 'line', color: 'white', strokeWidth: 1.5, point: { color: 'white', size: 14 } },
+            encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'y', type: 'quantitative' }, order: { field: 'k' } },
+          },
         ],
       },
       {
@@ -104,7 +182,10 @@ export function landscapeSpec(plane: LossPlane<unknown>, path: { x: number; y: n
         title: 'the line from initialization (α = 0) to the end (α = 1)',
         data: { values: line.alphas.map((a, i) => ({ alpha: a, loss: line.losses[i] })) },
         mark: { type: 'line', point: true },
-        encoding: { x: { field: 'alpha', type: 'quantitative', title: 'α' }, y: { field: 'loss', type: 'quantitative', scale: { type: 'log' }, title: 'loss (log scale)' } },
+        encoding: {
+          x: { field: 'alpha', type: 'quantitative', title: 'α' },
+          y: { field: 'loss', type: 'quantitative', scale: { type: 'log' }, title: 'loss (log scale)' },
+        },
       },
     ],
   } as TopLevelSpec;
@@ -113,10 +194,30 @@ export function landscapeSpec(plane: LossPlane<unknown>, path: { x: number; y: n
 /** The gradient noise scale over training, and the minibatch variance against tr(Σ)/B. */
 export function noiseScaleSpec(runs: readonly GdRun[], subtitle: string): TopLevelSpec {
   const names = runs.map((r) => lrLabel(r.lr));
-  const color = { field: 'run', type: 'nominal', title: null, scale: { domain: names, range: PALETTE.slice(0, names.length) }, legend: { orient: 'bottom' } } as const;
+  const color = {
+    field: 'run',
+    type: 'nominal',
+    title: null,
+    scale: { domain: names, range: PALETTE.slice(0, names.length) },
+    legend: { orient: 'bottom' },
+  } as const;
   // Where the two sizes cannot resolve |G|² (its estimate is not positive) the point is left out.
-  const rows = runs.flatMap((r) => r.noise.filter(({ scale }: { scale: GradientNoiseScale }) => scale.gradientNormSquared > 0 && scale.simple > 0).map(({ step, scale }) => ({ run: lrLabel(r.lr), step, simple: scale.simple, lo: Math.max(1, scale.simple - scale.simpleStandardError), hi: scale.simple + scale.simpleStandardError })));
-  const variance = runs.flatMap((r) => r.noise.flatMap(({ step, scale }) => scale.variance.map((v) => ({ run: lrLabel(r.lr), step, batch: `B = ${v.batchSize}`, measured: v.measured, predicted: v.predicted }))));
+  const rows = runs.flatMap((r) =>
+    r.noise
+      .filter(({ scale }: { scale: GradientNoiseScale }) => scale.gradientNormSquared > 0 && scale.simple > 0)
+      .map(({ step, scale }) => ({
+        run: lrLabel(r.lr),
+        step,
+        simple: scale.simple,
+        lo: Math.max(1, scale.simple - scale.simpleStandardError),
+        hi: scale.simple + scale.simpleStandardError,
+      })),
+  );
+  const variance = runs.flatMap((r) =>
+    r.noise.flatMap(({ step, scale }) =>
+      scale.variance.map((v) => ({ run: lrLabel(r.lr), step, batch: `B = ${v.batchSize}`, measured: v.measured, predicted: v.predicted })),
+    ),
+  );
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: { text: 'Gradient noise scale over training (McCandlish et al. 2018)', subtitle },
@@ -126,8 +227,21 @@ export function noiseScaleSpec(runs: readonly GdRun[], subtitle: string): TopLev
         height: 240,
         title: 'B_simple = tr(Σ)/|G|², ± one standard error',
         layer: [
-          { data: { values: rows }, mark: { type: 'errorbar' }, encoding: { x: { field: 'step', type: 'quantitative' }, y: { field: 'lo', type: 'quantitative', title: 'critical batch size B_simple (log scale)', scale: { type: 'log' } }, y2: { field: 'hi' }, color } },
-          { data: { values: rows }, mark: { type: 'line', point: true }, encoding: { x: { field: 'step', type: 'quantitative' }, y: { field: 'simple', type: 'quantitative' }, color } },
+          {
+            data: { values: rows },
+            mark: { type: 'errorbar' },
+            encoding: {
+              x: { field: 'step', type: 'quantitative' },
+              y: { field: 'lo', type: 'quantitative', title: 'critical batch size B_simple (log scale)', scale: { type: 'log' } },
+              y2: { field: 'hi' },
+              color,
+            },
+          },
+          {
+            data: { values: rows },
+            mark: { type: 'line', point: true },
+            encoding: { x: { field: 'step', type: 'quantitative' }, y: { field: 'simple', type: 'quantitative' }, color },
+          },
         ],
       },
       {
@@ -135,8 +249,21 @@ export function noiseScaleSpec(runs: readonly GdRun[], subtitle: string): TopLev
         height: 240,
         title: 'minibatch gradient variance: measured against tr(Σ)/B',
         layer: [
-          { data: { values: variance }, mark: { type: 'point', filled: true }, encoding: { x: { field: 'predicted', type: 'quantitative', scale: { type: 'log' }, title: 'tr(Σ)/B' }, y: { field: 'measured', type: 'quantitative', scale: { type: 'log' }, title: 'measured E|G_B − Ḡ|²' }, shape: { field: 'batch', type: 'nominal', title: null, legend: { orient: 'bottom' } }, color } },
-          { data: { values: [{ v: Math.min(...variance.map((r) => r.predicted)) }, { v: Math.max(...variance.map((r) => r.predicted)) }] }, mark: { type: 'line', color: 'gray', strokeDash: [4, 3] }, encoding: { x: { field: 'v', type: 'quantitative' }, y: { field: 'v', type: 'quantitative' } } },
+          {
+            data: { values: variance },
+            mark: { type: 'point', filled: true },
+            encoding: {
+              x: { field: 'predicted', type: 'quantitative', scale: { type: 'log' }, title: 'tr(Σ)/B' },
+              y: { field: 'measured', type: 'quantitative', scale: { type: 'log' }, title: 'measured E|G_B − Ḡ|²' },
+              shape: { field: 'batch', type: 'nominal', title: null, legend: { orient: 'bottom' } },
+              color,
+            },
+          },
+          {
+            data: { values: [{ v: Math.min(...variance.map((r) => r.predicted)) }, { v: Math.max(...variance.map((r) => r.predicted)) }] },
+            mark: { type: 'line', color: 'gray', strokeDash: [4, 3] },
+            encoding: { x: { field: 'v', type: 'quantitative' }, y: { field: 'v', type: 'quantitative' } },
+          },
         ],
       },
     ],

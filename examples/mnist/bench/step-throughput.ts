@@ -22,7 +22,15 @@ const x = Float32Array.from({ length: batch * 784 }, (_, i) => Math.sin(i));
 const y = Int32Array.from({ length: batch }, (_, i) => i % 10);
 for (const name of backends) {
   const backend = await getBackend(name);
-  const trainer = createTrainer(backend, { optimizer: 'adam', schedule: constant(1e-3), hidden, batchnorm: false, dropout: 0, seed: 0, features: 784 });
+  const trainer = createTrainer(backend, {
+    optimizer: 'adam',
+    schedule: constant(1e-3),
+    hidden,
+    batchnorm: false,
+    dropout: 0,
+    seed: 0,
+    features: 784,
+  });
   const key = rng(0);
   for (let i = 0; i < 3; i++) await trainer.step(x, y, batch, key.fold(i));
   const steps = 20;

@@ -30,7 +30,15 @@ export interface ProbeModel {
 export async function probeThroughput(backend: Backend, model: ProbeModel, { seconds = 0.6 }: { seconds?: number } = {}): Promise<number> {
   const { data } = model;
   const n = Math.min(model.batchSize, data.count);
-  const trainer = createTrainer(backend, { optimizer: model.optimizer, schedule: constant(1e-4), hidden: model.hidden, batchnorm: model.batchnorm, dropout: model.dropout, seed: 0, features: data.features });
+  const trainer = createTrainer(backend, {
+    optimizer: model.optimizer,
+    schedule: constant(1e-4),
+    hidden: model.hidden,
+    batchnorm: model.batchnorm,
+    dropout: model.dropout,
+    seed: 0,
+    features: data.features,
+  });
   try {
     const x = data.x.subarray(0, n * data.features);
     const y = data.y.subarray(0, n);
@@ -72,7 +80,12 @@ export async function chooseBackend(name: string, model: ProbeModel): Promise<Ba
   const fmt = (v: number) => `${Math.round(v).toLocaleString('en-US')} examples/s`;
   const measured = `${pick.name} ${fmt(probe[pick.name])}, cpu ${fmt(probe.cpu)} in a short trial of this model`;
   if (probe.cpu > probe[pick.name]) {
-    return { backend: cpu, name: 'cpu', reason: `measured faster than the registry's choice (${measured}); the registry chose ${pick.reason}`, probe };
+    return {
+      backend: cpu,
+      name: 'cpu',
+      reason: `measured faster than the registry's choice (${measured}); the registry chose ${pick.reason}`,
+      probe,
+    };
   }
   return { backend: pick.backend, name: pick.name, reason: `${pick.reason}; confirmed by measurement (${measured})`, probe };
 }

@@ -46,7 +46,10 @@ export async function writeRunCheckpoint(dir: string, trainer: Trainer, state: R
     metadata: state,
   });
   if (position.epoch > state.settings.epochs) {
-    await writeFileAtomic(join(dir, weightsFile(state.settings, state.current.optimizer)), await saveWeights(trainer.model, { metadata: { optimizer: state.current.optimizer, epochs: String(state.settings.epochs) } }));
+    await writeFileAtomic(
+      join(dir, weightsFile(state.settings, state.current.optimizer)),
+      await saveWeights(trainer.model, { metadata: { optimizer: state.current.optimizer, epochs: String(state.settings.epochs) } }),
+    );
   }
 }
 
@@ -54,9 +57,11 @@ export async function writeRunCheckpoint(dir: string, trainer: Trainer, state: R
 export async function readRunCheckpoint(dir: string): Promise<{ state: RunState; restore: (trainer: Trainer) => void }> {
   const ckpt = await loadCheckpoint(join(dir, CHECKPOINT_FILE));
   const state = ckpt.metadata as RunState;
-  if (state?.program !== 'downhill-example-mnist' || !state.current?.position) throw new CheckpointError(`'${join(dir, CHECKPOINT_FILE)}' is a checkpoint, but not one of this program`);
+  if (state?.program !== 'downhill-example-mnist' || !state.current?.position)
+    throw new CheckpointError(`'${join(dir, CHECKPOINT_FILE)}' is a checkpoint, but not one of this program`);
   return {
     state,
-    restore: (trainer) => restoreCheckpoint(ckpt, { model: trainer.model, loadOptimizerState: (s) => trainer.optimizer.loadStateDict(deserializeState(s)) }),
+    restore: (trainer) =>
+      restoreCheckpoint(ckpt, { model: trainer.model, loadOptimizerState: (s) => trainer.optimizer.loadStateDict(deserializeState(s)) }),
   };
 }

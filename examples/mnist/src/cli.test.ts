@@ -14,12 +14,69 @@ function config(argv: string[]): Config {
 describe('parseCli', () => {
   it('gives the defaults', () => {
     const c = config([]);
-    expect(c).toMatchObject({ backend: 'auto', optimizers: ['adam'], compare: false, schedule: 'warmup-cosine', epochs: DEFAULTS.epochs, batchSize: DEFAULTS.batchSize, seed: 0, hidden: DEFAULTS.hidden, batchnorm: false, dropout: 0, lr: undefined, clip: undefined });
+    expect(c).toMatchObject({
+      backend: 'auto',
+      optimizers: ['adam'],
+      compare: false,
+      schedule: 'warmup-cosine',
+      epochs: DEFAULTS.epochs,
+      batchSize: DEFAULTS.batchSize,
+      seed: 0,
+      hidden: DEFAULTS.hidden,
+      batchnorm: false,
+      dropout: 0,
+      lr: undefined,
+      clip: undefined,
+    });
   });
 
   it('reads every flag', () => {
-    const c = config(['--backend', 'cpu', '--optimizer', 'sgd', '--lr', '0.05', '--schedule', 'one-cycle', '--epochs', '3', '--batch-size', '64', '--seed', '7', '--clip', '1.5', '--hidden', '64, 32', '--batchnorm', '--dropout', '0.2', '--out', 'x', '--quiet', '--plugin', 'a', '--plugin', 'b']);
-    expect(c).toMatchObject({ backend: 'cpu', optimizers: ['sgd'], lr: 0.05, schedule: 'one-cycle', epochs: 3, batchSize: 64, seed: 7, clip: 1.5, hidden: [64, 32], batchnorm: true, dropout: 0.2, out: 'x', quiet: true, plugins: ['a', 'b'] });
+    const c = config([
+      '--backend',
+      'cpu',
+      '--optimizer',
+      'sgd',
+      '--lr',
+      '0.05',
+      '--schedule',
+      'one-cycle',
+      '--epochs',
+      '3',
+      '--batch-size',
+      '64',
+      '--seed',
+      '7',
+      '--clip',
+      '1.5',
+      '--hidden',
+      '64, 32',
+      '--batchnorm',
+      '--dropout',
+      '0.2',
+      '--out',
+      'x',
+      '--quiet',
+      '--plugin',
+      'a',
+      '--plugin',
+      'b',
+    ]);
+    expect(c).toMatchObject({
+      backend: 'cpu',
+      optimizers: ['sgd'],
+      lr: 0.05,
+      schedule: 'one-cycle',
+      epochs: 3,
+      batchSize: 64,
+      seed: 7,
+      clip: 1.5,
+      hidden: [64, 32],
+      batchnorm: true,
+      dropout: 0.2,
+      out: 'x',
+      quiet: true,
+      plugins: ['a', 'b'],
+    });
     expect(config(['--compare', 'adam,sgd,rmsprop'])).toMatchObject({ optimizers: ['adam', 'sgd', 'rmsprop'], compare: true });
     expect(config(['--hidden', 'none']).hidden).toEqual([]);
     // a negative number after a space is the flag's value (Node's parser alone calls it ambiguous)
@@ -57,15 +114,23 @@ describe('parseCli', () => {
 describe('checkNames', () => {
   it('accepts registered names and lists the valid ones otherwise', () => {
     expect(() => checkNames(config(['--backend', 'cpu']), ['cpu'], ['adam'])).not.toThrow();
-    expect(() => checkNames(config(['--backend', 'gpu']), ['tfjs-wasm', 'cpu'], ['adam'])).toThrow(/--backend: unknown backend 'gpu'; valid: auto, tfjs-wasm, cpu/);
-    expect(() => checkNames(config(['--optimizer', 'adamm']), ['cpu'], ['adam', 'sgd'])).toThrow(/--optimizer: unknown optimizer 'adamm'; valid: adam, sgd/);
+    expect(() => checkNames(config(['--backend', 'gpu']), ['tfjs-wasm', 'cpu'], ['adam'])).toThrow(
+      /--backend: unknown backend 'gpu'; valid: auto, tfjs-wasm, cpu/,
+    );
+    expect(() => checkNames(config(['--optimizer', 'adamm']), ['cpu'], ['adam', 'sgd'])).toThrow(
+      /--optimizer: unknown optimizer 'adamm'; valid: adam, sgd/,
+    );
     expect(() => checkNames(config(['--compare', 'adam,nope']), ['cpu'], ['adam', 'sgd'])).toThrow(/--compare: unknown optimizer 'nope'/);
   });
 });
 
 describe('the command line, spawned', () => {
   const cases: [string, string[], RegExp][] = [
-    ['an unknown backend', ['--backend', 'quantum'], /--backend: unknown backend 'quantum'; valid: auto, cuda, webgpu, cpu, tfjs-wasm, tfjs-cpu/],
+    [
+      'an unknown backend',
+      ['--backend', 'quantum'],
+      /--backend: unknown backend 'quantum'; valid: auto, cuda, webgpu, cpu, tfjs-wasm, tfjs-cpu/,
+    ],
     ['an unknown optimizer', ['--optimizer', 'adamm'], /--optimizer: unknown optimizer 'adamm'; valid: .*adam.*sgd/],
     ['an unknown schedule', ['--schedule', 'cosine-warmup'], /--schedule: unknown schedule 'cosine-warmup'; valid: /],
     ['a non-numeric learning rate', ['--lr', '1e-3x'], /--lr: expected a number, got '1e-3x'/],
@@ -89,16 +154,36 @@ describe('the command line, spawned', () => {
   it('DOWNHILL_BACKEND naming a backend that cannot start exits 2 with a message naming the variable', async () => {
     const root = mkdtempSync(join(tmpdir(), 'mnist-cli-'));
     // d3d12 gives no adapter on Linux: WebGPU cannot start, whatever this machine has
-    const r = await runCli(['--train-size', '100', '--test-size', '10', '--out', join(root, 'run')], { env: { DOWNHILL_BACKEND: 'webgpu', DOWNHILL_WEBGPU_DAWN_BACKEND: 'd3d12' } });
+    const r = await runCli(['--train-size', '100', '--test-size', '10', '--out', join(root, 'run')], {
+      env: { DOWNHILL_BACKEND: 'webgpu', DOWNHILL_WEBGPU_DAWN_BACKEND: 'd3d12' },
+    });
     expect(r.code, r.stderr).toBe(2);
-    expect(r.stderr).toMatch(/^error: DOWNHILL_BACKEND=webgpu \(the environment variable; unset it to let the program choose\): webgpu: no WebGPU adapter in Node through Dawn/);
+    expect(r.stderr).toMatch(
+      /^error: DOWNHILL_BACKEND=webgpu \(the environment variable; unset it to let the program choose\): webgpu: no WebGPU adapter in Node through Dawn/,
+    );
     expect(r.stderr).toMatch(/Run with --help/);
     expect(existsSync(join(root, 'run'))).toBe(false);
   }, 240_000);
 
   it('takes a relative --out from the directory the command was run in (INIT_CWD under pnpm), and refuses to overwrite a run without --force', async () => {
     const user = mkdtempSync(join(tmpdir(), 'mnist-cwd-'));
-    const small = ['--backend', 'cpu', '--train-size', '200', '--test-size', '50', '--epochs', '1', '--batch-size', '100', '--hidden', 'none', '--quiet', '--lr', '-0.1'];
+    const small = [
+      '--backend',
+      'cpu',
+      '--train-size',
+      '200',
+      '--test-size',
+      '50',
+      '--epochs',
+      '1',
+      '--batch-size',
+      '100',
+      '--hidden',
+      'none',
+      '--quiet',
+      '--lr',
+      '-0.1',
+    ];
     // a negative learning rate after a space is read as a number (and refused by its range)
     const neg = await runCli([...small, '--out', 'myrun'], { env: { INIT_CWD: user } });
     expect(neg.code).toBe(2);
@@ -111,7 +196,9 @@ describe('the command line, spawned', () => {
     expect(first.stdout).toMatch(/test accuracy .* after 1 epoch in/);
     const again = await runCli(args, { env: { INIT_CWD: user } });
     expect(again.code).toBe(2);
-    expect(again.stderr).toMatch(/--out: '.*myrun' holds a run already \(metrics\.json, checkpoint\.safetensors\); pass --force to overwrite it, --resume myrun to continue it/);
+    expect(again.stderr).toMatch(
+      /--out: '.*myrun' holds a run already \(metrics\.json, checkpoint\.safetensors\); pass --force to overwrite it, --resume myrun to continue it/,
+    );
     const forced = await runCli([...args, '--force'], { env: { INIT_CWD: user } });
     expect(forced.code, forced.stderr).toBe(0);
   }, 240_000);

@@ -126,7 +126,11 @@ export function joinNegativeValues(argv: readonly string[]): string[] {
 }
 
 /** A number flag: finite, in range, an integer where asked. */
-function num(value: string | undefined, flag: string, { int = false, min = -Infinity, max = Infinity, minExclusive = false, maxExclusive = false } = {}): number | undefined {
+function num(
+  value: string | undefined,
+  flag: string,
+  { int = false, min = -Infinity, max = Infinity, minExclusive = false, maxExclusive = false } = {},
+): number | undefined {
   if (value === undefined) return undefined;
   const text = value.trim();
   const n = text === '' ? NaN : Number(text);
@@ -161,18 +165,25 @@ export function parseCli(argv: readonly string[]): Config | 'help' {
   try {
     ({ values } = parseArgs({ args: joinNegativeValues(argv), options: OPTIONS, strict: true, allowPositionals: false }));
   } catch (e) {
-    throw new UsageError(`${(e as Error).message.split('\n')[0]}; valid flags: ${Object.keys(OPTIONS).map((k) => `--${k}`).join(', ')}`);
+    throw new UsageError(
+      `${(e as Error).message.split('\n')[0]}; valid flags: ${Object.keys(OPTIONS)
+        .map((k) => `--${k}`)
+        .join(', ')}`,
+    );
   }
   if (values.help) return 'help';
   const str = (k: string) => values[k] as string | undefined;
 
-  if (str('compare') !== undefined && str('optimizer') !== undefined) throw new UsageError('--compare and --optimizer exclude each other: list every optimizer in --compare');
+  if (str('compare') !== undefined && str('optimizer') !== undefined)
+    throw new UsageError('--compare and --optimizer exclude each other: list every optimizer in --compare');
   const compare = str('compare') !== undefined;
   const optimizers = compare ? list(str('compare')!, 'compare') : [str('optimizer') ?? DEFAULTS.optimizer];
-  if (new Set(optimizers).size !== optimizers.length) throw new UsageError(`--compare: an optimizer is listed twice in '${str('compare')}'`);
+  if (new Set(optimizers).size !== optimizers.length)
+    throw new UsageError(`--compare: an optimizer is listed twice in '${str('compare')}'`);
 
   const schedule = str('schedule') ?? DEFAULTS.schedule;
-  if (!(SCHEDULE_NAMES as readonly string[]).includes(schedule)) throw new UsageError(`--schedule: unknown schedule '${schedule}'; valid: ${SCHEDULE_NAMES.join(', ')}`);
+  if (!(SCHEDULE_NAMES as readonly string[]).includes(schedule))
+    throw new UsageError(`--schedule: unknown schedule '${schedule}'; valid: ${SCHEDULE_NAMES.join(', ')}`);
 
   let hidden: number[] = [...DEFAULTS.hidden];
   const h = str('hidden');
@@ -193,7 +204,10 @@ export function parseCli(argv: readonly string[]): Config | 'help' {
     // A resumed run takes every setting from its checkpoint: the result is the uninterrupted run's.
     const allowed = new Set(['resume', 'quiet', 'plugin']);
     const extra = Object.keys(values).filter((k) => !allowed.has(k) && values[k] !== undefined);
-    if (extra.length) throw new UsageError(`--resume continues a run with the settings it was started with; drop ${extra.map((k) => `--${k}`).join(', ')} (only --quiet and --plugin go with --resume)`);
+    if (extra.length)
+      throw new UsageError(
+        `--resume continues a run with the settings it was started with; drop ${extra.map((k) => `--${k}`).join(', ')} (only --quiet and --plugin go with --resume)`,
+      );
   }
 
   return {

@@ -25,7 +25,12 @@ describe('parseIdx', () => {
     const a = parseIdx(idx([2, 3], [1, 2, 3, 4, 5, 6]));
     expect(a.shape).toEqual([2, 3]);
     expect([...a.data]).toEqual([1, 2, 3, 4, 5, 6]);
-    const big = parseIdx(idx([300], Array.from({ length: 300 }, (_, i) => i % 256)));
+    const big = parseIdx(
+      idx(
+        [300],
+        Array.from({ length: 300 }, (_, i) => i % 256),
+      ),
+    );
     expect(big.shape).toEqual([300]);
     expect(big.data[299]).toBe(299 % 256);
   });

@@ -24,11 +24,14 @@ export interface IdxArray {
 export function parseIdx(bytes: Uint8Array, where = 'IDX file'): IdxArray {
   if (bytes.length < 4) throw new InvalidArgumentError(`${where}: ${bytes.length} bytes is too short for an IDX header`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (bytes[0] !== 0 || bytes[1] !== 0) throw new InvalidArgumentError(`${where}: an IDX file starts with two zero bytes, got ${bytes[0]} ${bytes[1]}`);
-  if (bytes[2] !== 0x08) throw new InvalidArgumentError(`${where}: expected type code 0x08 (unsigned bytes), got 0x${bytes[2].toString(16).padStart(2, '0')}`);
+  if (bytes[0] !== 0 || bytes[1] !== 0)
+    throw new InvalidArgumentError(`${where}: an IDX file starts with two zero bytes, got ${bytes[0]} ${bytes[1]}`);
+  if (bytes[2] !== 0x08)
+    throw new InvalidArgumentError(`${where}: expected type code 0x08 (unsigned bytes), got 0x${bytes[2].toString(16).padStart(2, '0')}`);
   const rank = bytes[3];
   const header = 4 + 4 * rank;
-  if (rank === 0 || bytes.length < header) throw new InvalidArgumentError(`${where}: header of rank ${rank} needs ${header} bytes, the file has ${bytes.length}`);
+  if (rank === 0 || bytes.length < header)
+    throw new InvalidArgumentError(`${where}: header of rank ${rank} needs ${header} bytes, the file has ${bytes.length}`);
   const shape = Array.from({ length: rank }, (_, i) => view.getUint32(4 + 4 * i, false));
   const size = shape.reduce((a, b) => a * b, 1);
   if (bytes.length !== header + size) {
@@ -56,8 +59,10 @@ function readSplit(images: string, labels: string, limit: number | undefined): R
   const dir = mnistDataDir();
   const img = parseIdx(readFileSync(join(dir, images)), images);
   const lab = parseIdx(readFileSync(join(dir, labels)), labels);
-  if (img.shape.length !== 3 || img.shape[1] !== 28 || img.shape[2] !== 28) throw new InvalidArgumentError(`${images}: expected shape [n, 28, 28], got [${img.shape.join(', ')}]`);
-  if (lab.shape.length !== 1 || lab.shape[0] !== img.shape[0]) throw new InvalidArgumentError(`${labels}: expected ${img.shape[0]} labels, got shape [${lab.shape.join(', ')}]`);
+  if (img.shape.length !== 3 || img.shape[1] !== 28 || img.shape[2] !== 28)
+    throw new InvalidArgumentError(`${images}: expected shape [n, 28, 28], got [${img.shape.join(', ')}]`);
+  if (lab.shape.length !== 1 || lab.shape[0] !== img.shape[0])
+    throw new InvalidArgumentError(`${labels}: expected ${img.shape[0]} labels, got shape [${lab.shape.join(', ')}]`);
   const count = Math.min(limit ?? img.shape[0], img.shape[0]);
   return { images: img.data.subarray(0, count * 784), labels: lab.data.subarray(0, count), count };
 }
@@ -67,7 +72,10 @@ function readSplit(images: string, labels: string, limit: number | undefined): R
  *
  * @param options - `trainLimit`, `testLimit`: keep only the first so many images (for tests).
  */
-export function loadMnist({ trainLimit, testLimit }: { trainLimit?: number; testLimit?: number } = {}): { train: RawSplit; test: RawSplit } {
+export function loadMnist({ trainLimit, testLimit }: { trainLimit?: number; testLimit?: number } = {}): {
+  train: RawSplit;
+  test: RawSplit;
+} {
   return {
     train: readSplit('train-images-idx3-ubyte', 'train-labels-idx1-ubyte', trainLimit),
     test: readSplit('t10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte', testLimit),

@@ -25,7 +25,6 @@ import { fmtLr, fmtPct, progressReporter } from './progress.js';
 import { renderVegaLite } from './render.js';
 import { train, type RunResult } from './train.js';
 
-
 function timestamp(d = new Date()): string {
   const p = (n: number, w = 2) => String(n).padStart(w, '0');
   return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
@@ -60,13 +59,22 @@ async function prepare(argv: readonly string[]): Promise<Prepared | 'help'> {
       throw e;
     }
     const saved = resumed.state.settings;
-    config = { ...saved, plugins: [...saved.plugins, ...config.plugins.filter((p) => !saved.plugins.includes(p))], out: config.resume, force: false, resume: config.resume, quiet: config.quiet };
+    config = {
+      ...saved,
+      plugins: [...saved.plugins, ...config.plugins.filter((p) => !saved.plugins.includes(p))],
+      out: config.resume,
+      force: false,
+      resume: config.resume,
+      quiet: config.quiet,
+    };
   } else {
     outDir = config.out !== undefined ? resolve(userDir(), config.out) : resolve('runs', timestamp());
     if (existsSync(outDir) && !statSync(outDir).isDirectory()) throw new UsageError(`--out: '${config.out}' exists and is not a folder`);
     const earlier = ['metrics.json', CHECKPOINT_FILE].filter((f) => existsSync(join(outDir, f)));
     if (earlier.length && !config.force) {
-      throw new UsageError(`--out: '${outDir}' holds a run already (${earlier.join(', ')}); pass --force to overwrite it, --resume ${config.out} to continue it, or another --out`);
+      throw new UsageError(
+        `--out: '${outDir}' holds a run already (${earlier.join(', ')}); pass --force to overwrite it, --resume ${config.out} to continue it, or another --out`,
+      );
     }
   }
   try {
@@ -82,7 +90,12 @@ async function prepare(argv: readonly string[]): Promise<Prepared | 'help'> {
   );
   const { quiet: _q, out: _o, force: _f, resume: _r, ...settings } = config;
   // Plugins named by path are kept as absolute paths, so a resumed run finds them from anywhere.
-  return { config, settings: { ...settings, plugins: settings.plugins.map((p) => (p.startsWith('.') ? resolve(userDir(), p) : p)) }, outDir, resumed };
+  return {
+    config,
+    settings: { ...settings, plugins: settings.plugins.map((p) => (p.startsWith('.') ? resolve(userDir(), p) : p)) },
+    outDir,
+    resumed,
+  };
 }
 
 /** Ctrl-C and SIGTERM: the first asks the run to stop after the current step and write a checkpoint; a second one quits at once. */
@@ -94,7 +107,9 @@ function stopOnSignals(say: (s: string) => void): { requested: () => NodeJS.Sign
       process.exit(signal === 'SIGINT' ? 130 : 143);
     }
     got = signal;
-    say(`\n${signal}: finishing the current step, then writing a checkpoint (${signal === 'SIGINT' ? 'Ctrl-C' : 'send it'} again to quit at once)`);
+    say(
+      `\n${signal}: finishing the current step, then writing a checkpoint (${signal === 'SIGINT' ? 'Ctrl-C' : 'send it'} again to quit at once)`,
+    );
   };
   process.on('SIGINT', handler);
   process.on('SIGTERM', handler);
@@ -129,8 +144,26 @@ async function main(argv: readonly string[]): Promise<number> {
   let selection: BackendChoice;
   try {
     selection = resumed
-      ? { ...(await chooseBackend(resumed.state.backend.name, { optimizer: config.optimizers[0], hidden: config.hidden, batchnorm: config.batchnorm, dropout: config.dropout, batchSize: config.batchSize, data: trainSet })), reason: resumed.state.backend.reason, probe: resumed.state.backend.probeExamplesPerSecond }
-      : await chooseBackend(config.backend, { optimizer: config.optimizers[0], hidden: config.hidden, batchnorm: config.batchnorm, dropout: config.dropout, batchSize: config.batchSize, data: trainSet });
+      ? {
+          ...(await chooseBackend(resumed.state.backend.name, {
+            optimizer: config.optimizers[0],
+            hidden: config.hidden,
+            batchnorm: config.batchnorm,
+            dropout: config.dropout,
+            batchSize: config.batchSize,
+            data: trainSet,
+          })),
+          reason: resumed.state.backend.reason,
+          probe: resumed.state.backend.probeExamplesPerSecond,
+        }
+      : await chooseBackend(config.backend, {
+          optimizer: config.optimizers[0],
+          hidden: config.hidden,
+          batchnorm: config.batchnorm,
+          dropout: config.dropout,
+          batchSize: config.batchSize,
+          data: trainSet,
+        });
   } catch (e) {
     if (e instanceof BackendUnavailableError || e instanceof BackendNotFoundError) {
       const env = process.env.DOWNHILL_BACKEND;
@@ -146,13 +179,23 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     throw e;
   }
-  const backendRecord = { name: selection.name, reason: selection.reason, ...(selection.probe ? { probeExamplesPerSecond: selection.probe } : {}) };
+  const backendRecord = {
+    name: selection.name,
+    reason: selection.reason,
+    ...(selection.probe ? { probeExamplesPerSecond: selection.probe } : {}),
+  };
   say(`backend: ${selection.name} — ${selection.reason}`);
-  say(`data: ${trainSet.count} training and ${testSet.count} test images (pixels centred: mean ${stats.mean.toFixed(4)}, std ${stats.std.toFixed(4)})`);
-  say(`model: ${describeMlp(modelShape)}; ${plural(config.epochs, 'epoch')} of batch ${config.batchSize}, schedule ${config.schedule}, seed ${config.seed}${config.clip ? `, clip ${config.clip}` : ''}`);
+  say(
+    `data: ${trainSet.count} training and ${testSet.count} test images (pixels centred: mean ${stats.mean.toFixed(4)}, std ${stats.std.toFixed(4)})`,
+  );
+  say(
+    `model: ${describeMlp(modelShape)}; ${plural(config.epochs, 'epoch')} of batch ${config.batchSize}, schedule ${config.schedule}, seed ${config.seed}${config.clip ? `, clip ${config.clip}` : ''}`,
+  );
   if (resumed) {
     const p = resumed.state.current.position;
-    say(`resuming ${outDir}: ${resumed.state.current.optimizer} at epoch ${Math.min(p.epoch, config.epochs)}, step ${p.stepInEpoch} of the epoch (${p.step} steps done)`);
+    say(
+      `resuming ${outDir}: ${resumed.state.current.optimizer} at epoch ${Math.min(p.epoch, config.epochs)}, step ${p.stepInEpoch} of the epoch (${p.step} steps done)`,
+    );
   } else if (config.force) {
     for (const f of ['metrics.json', CHECKPOINT_FILE]) rmSync(join(outDir, f), { force: true });
   }
@@ -163,40 +206,49 @@ async function main(argv: readonly string[]): Promise<number> {
   const programSeconds = () => earlierSeconds + (performance.now() - t0) / 1000;
   // Installed until the program ends: a signal after the last step lets the outputs be written.
   const signals = stopOnSignals(say);
-  {
-    for (const name of config.optimizers.slice(runs.length)) {
-      const { lr } = learningRateFor(name, config.lr);
-      say(`optimizer: ${name}, peak learning rate ${fmtLr(lr)}`);
-      const resumeHere = resumed && resumed.state.current.optimizer === name && runs.length === resumed.state.runs.length ? resumed : undefined;
-      const result = await train({
-        backend: selection.backend,
-        optimizer: name,
-        lr,
-        schedule: config.schedule,
-        epochs: config.epochs,
-        batchSize: config.batchSize,
-        seed: config.seed,
-        clip: config.clip,
-        hidden: config.hidden,
-        batchnorm: config.batchnorm,
-        dropout: config.dropout,
-        train: trainSet,
-        test: testSet,
-        onProgress: progressReporter(config.compare ? name : '', config.epochs, { quiet: config.quiet }),
-        resume: resumeHere ? { position: resumeHere.state.current.position, restore: resumeHere.restore } : undefined,
-        onCheckpoint: (position, trainer) => writeRunCheckpoint(outDir, trainer, { program: 'downhill-example-mnist', settings, backend: backendRecord, runs, current: { optimizer: name, position }, wallTimeSeconds: programSeconds() }),
-        shouldStop: () => signals.requested() !== undefined,
-      });
-      if ('interrupted' in result) {
-        const p = result.interrupted;
-        const where = p.stepInEpoch === 0 ? `after epoch ${p.epoch - 1}` : `at step ${p.stepInEpoch} of epoch ${p.epoch}`;
-        say(`stopped ${where} (${name}); checkpoint written to ${join(outDir, CHECKPOINT_FILE)}`);
-        say(`continue with: pnpm start --resume ${outDir}`);
-        return signals.requested() === 'SIGTERM' ? 143 : 130;
-      }
-      runs.push(result);
-      say(`${name}: test accuracy ${fmtPct(result.testAccuracy)} after ${plural(config.epochs, 'epoch')} in ${result.wallTimeSeconds.toFixed(1)} s`);
+  for (const name of config.optimizers.slice(runs.length)) {
+    const { lr } = learningRateFor(name, config.lr);
+    say(`optimizer: ${name}, peak learning rate ${fmtLr(lr)}`);
+    const resumeHere =
+      resumed && resumed.state.current.optimizer === name && runs.length === resumed.state.runs.length ? resumed : undefined;
+    const result = await train({
+      backend: selection.backend,
+      optimizer: name,
+      lr,
+      schedule: config.schedule,
+      epochs: config.epochs,
+      batchSize: config.batchSize,
+      seed: config.seed,
+      clip: config.clip,
+      hidden: config.hidden,
+      batchnorm: config.batchnorm,
+      dropout: config.dropout,
+      train: trainSet,
+      test: testSet,
+      onProgress: progressReporter(config.compare ? name : '', config.epochs, { quiet: config.quiet }),
+      resume: resumeHere ? { position: resumeHere.state.current.position, restore: resumeHere.restore } : undefined,
+      onCheckpoint: (position, trainer) =>
+        writeRunCheckpoint(outDir, trainer, {
+          program: 'downhill-example-mnist',
+          settings,
+          backend: backendRecord,
+          runs,
+          current: { optimizer: name, position },
+          wallTimeSeconds: programSeconds(),
+        }),
+      shouldStop: () => signals.requested() !== undefined,
+    });
+    if ('interrupted' in result) {
+      const p = result.interrupted;
+      const where = p.stepInEpoch === 0 ? `after epoch ${p.epoch - 1}` : `at step ${p.stepInEpoch} of epoch ${p.epoch}`;
+      say(`stopped ${where} (${name}); checkpoint written to ${join(outDir, CHECKPOINT_FILE)}`);
+      say(`continue with: pnpm start --resume ${outDir}`);
+      return signals.requested() === 'SIGTERM' ? 143 : 130;
     }
+    runs.push(result);
+    say(
+      `${name}: test accuracy ${fmtPct(result.testAccuracy)} after ${plural(config.epochs, 'epoch')} in ${result.wallTimeSeconds.toFixed(1)} s`,
+    );
   }
 
   const modelDesc = describeMlp(modelShape);
@@ -217,9 +269,13 @@ async function main(argv: readonly string[]): Promise<number> {
   writeFileSync(join(outDir, 'learning-curves.svg'), plot.svg);
   writeFileSync(join(outDir, 'learning-curves.png'), plot.png);
   const best = runs.reduce((a, b) => (b.testAccuracy > a.testAccuracy ? b : a));
-  say(`test accuracy: ${runs.map((r) => `${r.optimizer.name} ${fmtPct(r.testAccuracy)}`).join(', ')}${runs.length > 1 ? ` (best: ${best.optimizer.name})` : ''}`);
+  say(
+    `test accuracy: ${runs.map((r) => `${r.optimizer.name} ${fmtPct(r.testAccuracy)}`).join(', ')}${runs.length > 1 ? ` (best: ${best.optimizer.name})` : ''}`,
+  );
   say(`wall time: ${metrics.wallTimeSeconds.toFixed(1)} s`);
-  say(`wrote ${metricsPath}, learning-curves.svg and learning-curves.png, ${config.compare ? 'weights-<optimizer>.safetensors' : 'weights.safetensors'} and ${CHECKPOINT_FILE}`);
+  say(
+    `wrote ${metricsPath}, learning-curves.svg and learning-curves.png, ${config.compare ? 'weights-<optimizer>.safetensors' : 'weights.safetensors'} and ${CHECKPOINT_FILE}`,
+  );
   return 0;
 }
 
@@ -228,7 +284,7 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
-main(process.argv.slice(2)[0] === "--" ? process.argv.slice(3) : process.argv.slice(2)).then(
+main(process.argv.slice(2)[0] === '--' ? process.argv.slice(3) : process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },

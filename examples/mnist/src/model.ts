@@ -42,6 +42,9 @@ export function mlp({ inputs, hidden, classes, batchnorm = false, dropout = 0 }:
 
 /** A one-line description of the architecture: `784 → 256 → 128 → 10 (ReLU, He normal)`; `784 → 10 (linear, Glorot uniform)` without hidden layers. */
 export function describeMlp({ inputs, hidden, classes, batchnorm = false, dropout = 0 }: MlpOptions): string {
-  const extras = hidden.length === 0 ? ['linear, Glorot uniform'] : [batchnorm ? 'BatchNorm' : '', 'ReLU', dropout > 0 ? `dropout ${dropout}` : '', 'He normal'];
+  const extras =
+    hidden.length === 0
+      ? ['linear, Glorot uniform']
+      : [batchnorm ? 'BatchNorm' : '', 'ReLU', dropout > 0 ? `dropout ${dropout}` : '', 'He normal'];
   return `${[inputs, ...hidden, classes].join(' → ')} (${extras.filter(Boolean).join(', ')})`;
 }

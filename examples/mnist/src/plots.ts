@@ -69,7 +69,15 @@ export function learningCurveSpec(runs: readonly RunResult[], { title, subtitle 
     type: 'nominal',
     title: 'optimizer',
     scale: { domain: names, range: PALETTE.slice(0, Math.max(names.length, 1)) },
-    legend: { orient: 'bottom', direction: 'horizontal', labelExpr: legendLabels(runs), labelLimit: 0, symbolType: 'stroke', symbolOpacity: 1, symbolStrokeWidth: 3 },
+    legend: {
+      orient: 'bottom',
+      direction: 'horizontal',
+      labelExpr: legendLabels(runs),
+      labelLimit: 0,
+      symbolType: 'stroke',
+      symbolOpacity: 1,
+      symbolStrokeWidth: 3,
+    },
   } as const;
   const width = 300;
   const height = 230;
@@ -77,12 +85,20 @@ export function learningCurveSpec(runs: readonly RunResult[], { title, subtitle 
   if (runs.length === 1) {
     lossLayers.push({
       mark: { type: 'line', strokeWidth: 0.8, opacity: 0.25, clip: true },
-      encoding: { x: { field: 'step', type: 'quantitative', title: 'step' }, y: { field: 'loss', type: 'quantitative', scale: { type: 'log' }, title: 'loss (log scale)' }, color },
+      encoding: {
+        x: { field: 'step', type: 'quantitative', title: 'step' },
+        y: { field: 'loss', type: 'quantitative', scale: { type: 'log' }, title: 'loss (log scale)' },
+        color,
+      },
     });
   }
   lossLayers.push({
     mark: { type: 'line', strokeWidth: 2, clip: true },
-    encoding: { x: { field: 'step', type: 'quantitative', title: 'step' }, y: { field: 'smoothed', type: 'quantitative', scale: { type: 'log' }, title: 'loss (log scale)' }, color },
+    encoding: {
+      x: { field: 'step', type: 'quantitative', title: 'step' },
+      y: { field: 'smoothed', type: 'quantitative', scale: { type: 'log' }, title: 'loss (log scale)' },
+      color,
+    },
   });
   // Peaks far apart (Adam's 1e-3 beside SGD's 5e-2): a log axis shows every schedule's shape.
   const peaks = runs.map((r) => Math.max(...r.steps.lr));
@@ -92,7 +108,12 @@ export function learningCurveSpec(runs: readonly RunResult[], { title, subtitle 
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: { text: title, subtitle, anchor: 'start', fontSize: 15, subtitleFontSize: 11, subtitleColor: '#555' },
-    config: { font: 'sans-serif', view: { stroke: '#ddd' }, axis: { gridColor: '#eee', labelFontSize: 10, titleFontSize: 11 }, legend: { labelFontSize: 11, titleFontSize: 11, symbolStrokeWidth: 3 } },
+    config: {
+      font: 'sans-serif',
+      view: { stroke: '#ddd' },
+      axis: { gridColor: '#eee', labelFontSize: 10, titleFontSize: 11 },
+      legend: { labelFontSize: 11, titleFontSize: 11, symbolStrokeWidth: 3 },
+    },
     background: 'white',
     padding: 12,
     hconcat: [
@@ -111,9 +132,27 @@ export function learningCurveSpec(runs: readonly RunResult[], { title, subtitle 
         mark: { type: 'line', point: { filled: true, size: 30 }, strokeWidth: 2, clip: true },
         encoding: {
           x: { field: 'epoch', type: 'quantitative', title: 'epoch', axis: { tickMinStep: 1, format: 'd' } },
-          y: { field: 'accuracy', type: 'quantitative', title: 'accuracy', scale: { domain: [accLow, 1], zero: false }, axis: { format: '.1%' } },
+          y: {
+            field: 'accuracy',
+            type: 'quantitative',
+            title: 'accuracy',
+            scale: { domain: [accLow, 1], zero: false },
+            axis: { format: '.1%' },
+          },
           color,
-          strokeDash: { field: 'split', type: 'nominal', title: 'split', scale: { domain: ['test', 'train'], range: [[1, 0], [5, 3]] }, legend: null },
+          strokeDash: {
+            field: 'split',
+            type: 'nominal',
+            title: 'split',
+            scale: {
+              domain: ['test', 'train'],
+              range: [
+                [1, 0],
+                [5, 3],
+              ],
+            },
+            legend: null,
+          },
           detail: { field: 'split', type: 'nominal' },
         },
       },
@@ -125,7 +164,13 @@ export function learningCurveSpec(runs: readonly RunResult[], { title, subtitle 
         mark: { type: 'line', strokeWidth: 2 },
         encoding: {
           x: { field: 'step', type: 'quantitative', title: 'step' },
-          y: { field: 'lr', type: 'quantitative', title: logLr ? 'learning rate (log scale)' : 'learning rate', scale: logLr ? { type: 'log' } : {}, axis: { format: '.0e' } },
+          y: {
+            field: 'lr',
+            type: 'quantitative',
+            title: logLr ? 'learning rate (log scale)' : 'learning rate',
+            scale: logLr ? { type: 'log' } : {},
+            axis: { format: '.0e' },
+          },
           color,
         },
       },
@@ -136,6 +181,9 @@ export function learningCurveSpec(runs: readonly RunResult[], { title, subtitle 
 
 /** A Vega expression that labels each optimizer with its final test accuracy: `adam (98.12%)`. */
 function legendLabels(runs: readonly RunResult[]): string {
-  const cases = runs.map((r) => `datum.label === ${JSON.stringify(r.optimizer.name)} ? ${JSON.stringify(`${r.optimizer.name} (test ${(100 * r.testAccuracy).toFixed(2)}%)`)}`);
+  const cases = runs.map(
+    (r) =>
+      `datum.label === ${JSON.stringify(r.optimizer.name)} ? ${JSON.stringify(`${r.optimizer.name} (test ${(100 * r.testAccuracy).toFixed(2)}%)`)}`,
+  );
   return cases.length ? `${cases.join(' : ')} : datum.label` : 'datum.label';
 }

@@ -41,21 +41,47 @@ if (!hasOptimizer('signum')) registerOptimizer('signum', ({ lr, b }) => chain(sc
   // the same plugin as an installed package, named by its name
   const pkg = join(dir, 'node_modules', 'downhill-plugin-signum');
   mkdirSync(pkg, { recursive: true });
-  writeFileSync(join(pkg, 'package.json'), JSON.stringify({ name: 'downhill-plugin-signum', version: '1.0.0', type: 'module', exports: { '.': './index.js', './register': './register.js' } }));
+  writeFileSync(
+    join(pkg, 'package.json'),
+    JSON.stringify({
+      name: 'downhill-plugin-signum',
+      version: '1.0.0',
+      type: 'module',
+      exports: { '.': './index.js', './register': './register.js' },
+    }),
+  );
   writeFileSync(join(pkg, 'index.js'), 'export const name = "signum";\n');
   writeFileSync(join(pkg, 'register.js'), plugin);
   return dir;
 }
 
-const SMALL = ['--backend', 'cpu', '--train-size', '500', '--test-size', '100', '--epochs', '1', '--batch-size', '100', '--hidden', '16', '--quiet', '--lr', '0.001'];
+const SMALL = [
+  '--backend',
+  'cpu',
+  '--train-size',
+  '500',
+  '--test-size',
+  '100',
+  '--epochs',
+  '1',
+  '--batch-size',
+  '100',
+  '--hidden',
+  '16',
+  '--quiet',
+  '--lr',
+  '0.001',
+];
 
 describe('plugins from outside the workspace, with their own copy of @downhill/optimizers', () => {
-  it('register where the program looks: --plugin <path> and --plugin <name> from the user\'s directory', async () => {
+  it("register where the program looks: --plugin <path> and --plugin <name> from the user's directory", async () => {
     const user = pluginProject();
     const out = mkdtempSync(join(tmpdir(), 'mnist-plugin-'));
     const [byPath, byName, missing] = await Promise.all([
       runCli([...SMALL, '--plugin', join(user, 'register.js'), '--optimizer', 'signum', '--out', join(out, 'a')]),
-      runCli([...SMALL, '--plugin', 'downhill-plugin-signum', '--optimizer', 'signum', '--out', join(out, 'b')], { env: { INIT_CWD: user } }),
+      runCli([...SMALL, '--plugin', 'downhill-plugin-signum', '--optimizer', 'signum', '--out', join(out, 'b')], {
+        env: { INIT_CWD: user },
+      }),
       runCli([...SMALL, '--optimizer', 'signum', '--out', join(out, 'c')]),
     ]);
     for (const r of [byPath, byName]) {

@@ -39,7 +39,10 @@ export function resolveFrom(spec: string, from: string): string | undefined {
       const pj = JSON.parse(readFileSync(manifest, 'utf8')) as { exports?: unknown; main?: string };
       let target: string | undefined;
       if (pj.exports !== undefined) {
-        const map = typeof pj.exports === 'object' && pj.exports && Object.keys(pj.exports).some((k) => k.startsWith('.')) ? (pj.exports as Record<string, unknown>) : { '.': pj.exports };
+        const map =
+          typeof pj.exports === 'object' && pj.exports && Object.keys(pj.exports).some((k) => k.startsWith('.'))
+            ? (pj.exports as Record<string, unknown>)
+            : { '.': pj.exports };
         target = exportTarget(map[`.${sub}`]);
       } else target = sub ? `.${sub}` : (pj.main ?? 'index.js');
       return target && existsSync(join(pkgDir, target)) ? pathToFileURL(join(pkgDir, target)).href : undefined;
@@ -78,7 +81,9 @@ export async function importPlugins(specs: readonly string[], { from = process.c
       else await load(spec);
       imported.push(spec);
     } catch (e) {
-      throw new PluginImportError(`could not import '${spec}'${isPath ? ` (${resolve(from, spec)})` : ` (looked in this example's and ${from}'s node_modules)`}: ${(e as Error).message.split('\n')[0]}`);
+      throw new PluginImportError(
+        `could not import '${spec}'${isPath ? ` (${resolve(from, spec)})` : ` (looked in this example's and ${from}'s node_modules)`}: ${(e as Error).message.split('\n')[0]}`,
+      );
     }
     if (!isPath && BARE_PACKAGE.test(spec)) {
       try {

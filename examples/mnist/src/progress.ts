@@ -19,7 +19,11 @@ export function fmtPct(x: number): string {
  * @param label - Prefixed to every line (the optimizer's name in compare mode).
  * @param epochs - The number of epochs, for `epoch 3/8`.
  */
-export function progressReporter(label: string, epochs: number, { quiet = false, stream = process.stdout }: { quiet?: boolean; stream?: NodeJS.WriteStream } = {}): (e: ProgressEvent) => void {
+export function progressReporter(
+  label: string,
+  epochs: number,
+  { quiet = false, stream = process.stdout }: { quiet?: boolean; stream?: NodeJS.WriteStream } = {},
+): (e: ProgressEvent) => void {
   if (quiet) return () => {};
   const tty = Boolean(stream.isTTY);
   let bar: cliProgress.SingleBar | undefined;
@@ -44,7 +48,12 @@ export function progressReporter(label: string, epochs: number, { quiet = false,
       const now = performance.now();
       if (!bar || (now - lastDraw < 100 && e.stepInEpoch !== bar.getTotal())) return;
       lastDraw = now;
-      bar.update(e.stepInEpoch, { loss: e.loss.toFixed(4), acc: fmtPct(e.accuracy), lr: fmtLr(e.lr), speed: Math.round(e.examplesPerSecond) });
+      bar.update(e.stepInEpoch, {
+        loss: e.loss.toFixed(4),
+        acc: fmtPct(e.accuracy),
+        lr: fmtLr(e.lr),
+        speed: Math.round(e.examplesPerSecond),
+      });
     } else {
       const m = e.metrics;
       if (bar) {

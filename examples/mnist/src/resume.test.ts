@@ -10,12 +10,37 @@ import { EXAMPLE_DIR, runCli, type CliRun } from './test-helpers.js';
 
 // A short run with every kind of state: BatchNorm statistics, dropout masks, a schedule, clipping.
 // 3 epochs of 40 steps.
-const SMALL = ['--backend', 'cpu', '--train-size', '2000', '--test-size', '200', '--epochs', '3', '--batch-size', '50', '--hidden', '48', '--batchnorm', '--dropout', '0.1', '--clip', '5', '--seed', '11', '--quiet'];
+const SMALL = [
+  '--backend',
+  'cpu',
+  '--train-size',
+  '2000',
+  '--test-size',
+  '200',
+  '--epochs',
+  '3',
+  '--batch-size',
+  '50',
+  '--hidden',
+  '48',
+  '--batchnorm',
+  '--dropout',
+  '0.1',
+  '--clip',
+  '5',
+  '--seed',
+  '11',
+  '--quiet',
+];
 
 /** Starts the program; once training has begun ('optimizer:' printed), waits `delayMs` and sends `signal`. */
 function runAndKill(args: readonly string[], signal: NodeJS.Signals, delayMs: number): Promise<CliRun & { killed: boolean }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', 'src/main.ts', ...args], { cwd: EXAMPLE_DIR, env: { ...process.env, DOWNHILL_BACKEND: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', 'src/main.ts', ...args], {
+      cwd: EXAMPLE_DIR,
+      env: { ...process.env, DOWNHILL_BACKEND: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     let armed = false;
@@ -50,7 +75,12 @@ describe('kill and resume (pnpm start --resume)', () => {
     // Random kill points, reproducible from the printed seed.
     const seed = Date.now() % 100_000;
     const u = rng(seed).uniform(8);
-    const plan: [NodeJS.Signals, number][] = [['SIGKILL', 0], ['SIGINT', 0], ['SIGKILL', 0], ['SIGTERM', 0]].map(([s], i) => [s as NodeJS.Signals, Math.floor(100 + 1000 * u[i])]);
+    const plan: [NodeJS.Signals, number][] = [
+      ['SIGKILL', 0],
+      ['SIGINT', 0],
+      ['SIGKILL', 0],
+      ['SIGTERM', 0],
+    ].map(([s], i) => [s as NodeJS.Signals, Math.floor(100 + 1000 * u[i])]);
     console.log(`kill plan (seed ${seed}): ${plan.map(([s, ms]) => `${s} after ${ms} ms`).join(', ')}`);
     const log: string[] = [];
     let stops = 0;
@@ -66,12 +96,16 @@ describe('kill and resume (pnpm start --resume)', () => {
         stops++;
         expect(r.code, r.stderr).toBe(signal === 'SIGINT' ? 130 : 143);
         expect(r.stdout).toMatch(new RegExp(`${signal}: finishing the current step, then writing a checkpoint`));
-        expect(r.stdout).toMatch(/stopped (at step \d+ of epoch \d|after epoch \d) \(adam\); checkpoint written to .*checkpoint\.safetensors/);
+        expect(r.stdout).toMatch(
+          /stopped (at step \d+ of epoch \d|after epoch \d) \(adam\); checkpoint written to .*checkpoint\.safetensors/,
+        );
         expect(r.stdout).toContain(`continue with: pnpm start --resume ${killed}`);
       }
     }
     // Finish: resume from the last checkpoint (or start again if no checkpoint was written yet).
-    const last = existsSync(join(killed, CHECKPOINT_FILE)) ? await runCli(['--resume', killed, '--quiet']) : await runCli([...SMALL, '--out', killed, '--force']);
+    const last = existsSync(join(killed, CHECKPOINT_FILE))
+      ? await runCli(['--resume', killed, '--quiet'])
+      : await runCli([...SMALL, '--out', killed, '--force']);
     console.log([...log, `finish → exit ${last.code}`].join('\n'));
     expect(last.code, last.stderr).toBe(0);
     const ref = await reference;

@@ -7,7 +7,21 @@ import { withoutTimings } from './metrics.js';
 import { pngSize, runCli } from './test-helpers.js';
 
 // Small runs of the real program: 1,000 training and 200 test images, one epoch.
-const SMALL = ['--backend', 'cpu', '--train-size', '1000', '--test-size', '200', '--epochs', '1', '--batch-size', '100', '--hidden', '32', '--quiet'];
+const SMALL = [
+  '--backend',
+  'cpu',
+  '--train-size',
+  '1000',
+  '--test-size',
+  '200',
+  '--epochs',
+  '1',
+  '--batch-size',
+  '100',
+  '--hidden',
+  '32',
+  '--quiet',
+];
 
 function readMetrics(dir: string): Metrics {
   return JSON.parse(readFileSync(join(dir, 'metrics.json'), 'utf8')) as Metrics;
@@ -67,14 +81,18 @@ describe('runs of pnpm start (small)', () => {
 
   it('writes an SVG with the expected series and a PNG of it', async () => {
     await runs;
-    for (const [dir, names] of [[dirs.a, ['adam']], [dirs.compare, ['adam', 'sgd', 'rmsprop']]] as const) {
+    for (const [dir, names] of [
+      [dirs.a, ['adam']],
+      [dirs.compare, ['adam', 'sgd', 'rmsprop']],
+    ] as const) {
       const svg = readFileSync(join(dir, 'learning-curves.svg'), 'utf8');
       const legend = /aria-label="Symbol legend titled 'optimizer' for [^"]* with (\d+) values?: ([^"]*)"/.exec(svg);
       expect(legend, 'legend').not.toBeNull();
       expect(Number(legend![1])).toBe(names.length);
       expect(legend![2].split(', ')).toEqual(names);
       for (const name of names) expect(svg).toMatch(new RegExp(`>${name} \\(test \\d+\\.\\d\\d%\\)</text>`));
-      for (const title of ['Training loss', 'Accuracy (solid: test, dashed: train)', 'Learning rate (schedule)']) expect(svg).toContain(title);
+      for (const title of ['Training loss', 'Accuracy (solid: test, dashed: train)', 'Learning rate (schedule)'])
+        expect(svg).toContain(title);
       // one line per optimizer in each of the loss, accuracy (train and test) and learning-rate panels
       const lines = svg.match(/<g class="mark-line role-mark[^>]*>(.*?)<\/g>/gs) ?? [];
       const paths = lines.join('').match(/<path /g) ?? [];

@@ -1,4 +1,14 @@
-import { constant, cosineDecay, exponentialDecay, linear, oneCycle, piecewiseConstant, sgdr, warmupCosineDecay, type Schedule } from '@downhill/schedulers';
+import {
+  constant,
+  cosineDecay,
+  exponentialDecay,
+  linear,
+  oneCycle,
+  piecewiseConstant,
+  sgdr,
+  warmupCosineDecay,
+  type Schedule,
+} from '@downhill/schedulers';
 
 /** The schedule names `--schedule` accepts. */
 export const SCHEDULE_NAMES = ['constant', 'cosine', 'warmup-cosine', 'one-cycle', 'linear', 'exponential', 'step', 'sgdr'] as const;

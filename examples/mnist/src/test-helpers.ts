@@ -13,7 +13,10 @@ export interface CliRun {
 }
 
 /** Runs `src/main.ts` as `pnpm start` does (node, the `source` condition, tsx) with these arguments, in `cwd` (default this example's folder) with `env` added. */
-export function runCli(args: readonly string[], { timeoutMs = 240_000, env = {}, cwd = EXAMPLE_DIR }: { timeoutMs?: number; env?: Record<string, string>; cwd?: string } = {}): Promise<CliRun> {
+export function runCli(
+  args: readonly string[],
+  { timeoutMs = 240_000, env = {}, cwd = EXAMPLE_DIR }: { timeoutMs?: number; env?: Record<string, string>; cwd?: string } = {},
+): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', join(EXAMPLE_DIR, 'src/main.ts'), ...args], {
       cwd,

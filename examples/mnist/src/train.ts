@@ -1,5 +1,5 @@
 import type { Backend, Tensor, TypedArray } from '@downhill/backend';
-import { valueAndGrad, type TensorLike } from '@downhill/autograd';
+import { valueAndGrad } from '@downhill/autograd';
 import { Batches } from '@downhill/data';
 import { rng, type Rng } from '@downhill/initializers';
 import type { Params } from '@downhill/layers';
@@ -66,8 +66,21 @@ export interface Interrupted {
 
 /** What the progress display is told. */
 export type ProgressEvent =
-  | { readonly kind: 'epoch-start'; readonly epoch: number; readonly steps: number; /** Steps already done (a resumed epoch). */ readonly done: number }
-  | { readonly kind: 'step'; readonly epoch: number; readonly stepInEpoch: number; readonly loss: number; readonly accuracy: number; readonly lr: number; readonly examplesPerSecond: number }
+  | {
+      readonly kind: 'epoch-start';
+      readonly epoch: number;
+      readonly steps: number /** Steps already done (a resumed epoch). */;
+      readonly done: number;
+    }
+  | {
+      readonly kind: 'step';
+      readonly epoch: number;
+      readonly stepInEpoch: number;
+      readonly loss: number;
+      readonly accuracy: number;
+      readonly lr: number;
+      readonly examplesPerSecond: number;
+    }
   | { readonly kind: 'epoch-end'; readonly metrics: EpochMetrics };
 
 /** Metrics of one epoch. */
@@ -136,7 +149,25 @@ export interface Trainer {
  */
 export function createTrainer(
   backend: Backend,
-  { optimizer, schedule, clip, hidden, batchnorm, dropout, seed, features }: { optimizer: string; schedule: (step: number) => number; clip?: number; hidden: readonly number[]; batchnorm: boolean; dropout: number; seed: number; features: number },
+  {
+    optimizer,
+    schedule,
+    clip,
+    hidden,
+    batchnorm,
+    dropout,
+    seed,
+    features,
+  }: {
+    optimizer: string;
+    schedule: (step: number) => number;
+    clip?: number;
+    hidden: readonly number[];
+    batchnorm: boolean;
+    dropout: number;
+    seed: number;
+    features: number;
+  },
 ): Trainer {
   const model = mlp({ inputs: features, hidden, classes: 10, batchnorm, dropout }).init(backend, { seed });
   const opt = new Optimizer(makeOptimizer(optimizer, schedule, clip), model.parameters(), { name: optimizer });
@@ -177,7 +208,25 @@ export function createTrainer(
  * bitwise as the uninterrupted one.
  */
 export async function train(options: TrainOptions): Promise<RunResult | Interrupted> {
-  const { backend, optimizer, lr, schedule, epochs, batchSize, seed, clip, hidden, batchnorm, dropout, train: data, test, onProgress, resume, onCheckpoint, shouldStop } = options;
+  const {
+    backend,
+    optimizer,
+    lr,
+    schedule,
+    epochs,
+    batchSize,
+    seed,
+    clip,
+    hidden,
+    batchnorm,
+    dropout,
+    train: data,
+    test,
+    onProgress,
+    resume,
+    onCheckpoint,
+    shouldStop,
+  } = options;
   const started = performance.now();
   const root = rng(seed);
   const batches = new Batches({ x: data.x, y: data.y }, { batchSize, key: root.fold('shuffle') });
@@ -194,7 +243,13 @@ export async function train(options: TrainOptions): Promise<RunResult | Interrup
   let step = at?.step ?? 0;
   const earlier = at?.wallTimeSeconds ?? 0;
   const position = (epoch: number, stepInEpoch: number, partial: RunPosition['partial']): RunPosition => ({
-    epoch, stepInEpoch, step, steps, epochs: epochMetrics, partial, wallTimeSeconds: earlier + (performance.now() - started) / 1000,
+    epoch,
+    stepInEpoch,
+    step,
+    steps,
+    epochs: epochMetrics,
+    partial,
+    wallTimeSeconds: earlier + (performance.now() - started) / 1000,
   });
   try {
     if (resume) resume.restore(trainer);
@@ -207,8 +262,16 @@ export async function train(options: TrainOptions): Promise<RunResult | Interrup
     // Epochs are numbered from 1 (as printed); the shuffle of epoch e is the loader's epoch e.
     for (const batch of batches.iterate({ epochs: epochs + 1, from: { epoch, step: at?.stepInEpoch ?? 0 } })) {
       const n = batch.size;
-      const { loss: lossValue, correct: correctValue } = await trainer.step(batch.columns.x, batch.columns.y, n, root.fold('dropout').fold(step));
-      if (!Number.isFinite(lossValue)) throw new Error(`${optimizer}: the loss is ${lossValue} at step ${step} (learning rate ${sched(step)}): training diverged; try a smaller --lr or --clip`);
+      const { loss: lossValue, correct: correctValue } = await trainer.step(
+        batch.columns.x,
+        batch.columns.y,
+        n,
+        root.fold('dropout').fold(step),
+      );
+      if (!Number.isFinite(lossValue))
+        throw new Error(
+          `${optimizer}: the loss is ${lossValue} at step ${step} (learning rate ${sched(step)}): training diverged; try a smaller --lr or --clip`,
+        );
       steps.loss.push(lossValue);
       steps.lr.push(sched(step));
       step++;

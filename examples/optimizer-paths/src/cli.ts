@@ -62,19 +62,25 @@ export function parseCli(argv: readonly string[]): Config | 'help' {
   try {
     ({ values } = parseArgs({ args: [...argv], options: OPTIONS, strict: true, allowPositionals: false }));
   } catch (e) {
-    throw new UsageError(`${(e as Error).message.split('\n')[0]}; valid flags: ${Object.keys(OPTIONS).map((k) => `--${k}`).join(', ')}`);
+    throw new UsageError(
+      `${(e as Error).message.split('\n')[0]}; valid flags: ${Object.keys(OPTIONS)
+        .map((k) => `--${k}`)
+        .join(', ')}`,
+    );
   }
   if (values.help) return 'help';
   const str = (k: string) => values[k] as string | undefined;
   const functions = str('functions') === undefined ? FUNCTIONS.map((f) => f.name) : list(str('functions')!, 'functions');
   for (const f of functions) {
-    if (!FUNCTIONS.some((g) => g.name === f)) throw new UsageError(`--functions: unknown function '${f}'; valid: ${FUNCTIONS.map((g) => g.name).join(', ')}`);
+    if (!FUNCTIONS.some((g) => g.name === f))
+      throw new UsageError(`--functions: unknown function '${f}'; valid: ${FUNCTIONS.map((g) => g.name).join(', ')}`);
   }
   let steps = 300;
   if (str('steps') !== undefined) {
     const s = str('steps')!.trim();
     steps = s === '' ? NaN : Number(s);
-    if (!Number.isInteger(steps) || steps < 1 || steps > 100_000) throw new UsageError(`--steps: expected an integer from 1 to 100000, got '${str('steps')}'`);
+    if (!Number.isInteger(steps) || steps < 1 || steps > 100_000)
+      throw new UsageError(`--steps: expected an integer from 1 to 100000, got '${str('steps')}'`);
   }
   const out = str('out');
   if (out !== undefined && out.trim() === '') throw new UsageError('--out: expected a folder, got an empty string');
@@ -90,9 +96,13 @@ export function parseCli(argv: readonly string[]): Config | 'help' {
 
 /** Checks optimizer names against the registry and the aliases. @throws UsageError listing the valid names. */
 export function checkOptimizers(config: Config, known: readonly string[]): void {
-  for (const [flag, names] of [['optimizers', config.optimizers], ['lr-optimizer', [config.lrOptimizer]]] as const) {
+  for (const [flag, names] of [
+    ['optimizers', config.optimizers],
+    ['lr-optimizer', [config.lrOptimizer]],
+  ] as const) {
     for (const name of names) {
-      if (!known.includes(name)) throw new UsageError(`--${flag}: unknown optimizer '${name}'; valid: ${known.join(', ')} (plugins add more: --plugin <module>)`);
+      if (!known.includes(name))
+        throw new UsageError(`--${flag}: unknown optimizer '${name}'; valid: ${known.join(', ')} (plugins add more: --plugin <module>)`);
     }
   }
 }

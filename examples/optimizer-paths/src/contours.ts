@@ -10,7 +10,13 @@ export function heatmapRows(grid: Grid, fn: TestFunction): { x: number; x2: numb
       const x = fn.xDomain[0] + i * dx;
       const y = fn.yDomain[0] + j * dy;
       // Each cell overlaps its neighbours by a sliver, so anti-aliasing leaves no seams between them.
-      rows.push({ x: round(x), x2: round(x + 1.04 * dx), y: round(y), y2: round(y + 1.04 * dy), logf: round(grid.values[j * grid.nx + i]) });
+      rows.push({
+        x: round(x),
+        x2: round(x + 1.04 * dx),
+        y: round(y),
+        y2: round(y + 1.04 * dy),
+        logf: round(grid.values[j * grid.nx + i]),
+      });
     }
   }
   return rows;
@@ -23,8 +29,14 @@ export function heatmapRows(grid: Grid, fn: TestFunction): { x: number; x2: numb
  *
  * @param levels - How many levels between the grid's smallest and largest value.
  */
-export function contourRows(grid: Grid, fn: TestFunction, levels = 14): { ring: number; order: number; x: number; y: number; level: number }[] {
-  return contourRings(grid, fn, levels).flatMap((r, ring) => r.points.map(([x, y], order) => ({ ring, order, x: round(x), y: round(y), level: round(r.level) })));
+export function contourRows(
+  grid: Grid,
+  fn: TestFunction,
+  levels = 14,
+): { ring: number; order: number; x: number; y: number; level: number }[] {
+  return contourRings(grid, fn, levels).flatMap((r, ring) =>
+    r.points.map(([x, y], order) => ({ ring, order, x: round(x), y: round(y), level: round(r.level) })),
+  );
 }
 
 function round(v: number): number {

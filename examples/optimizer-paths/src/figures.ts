@@ -44,7 +44,10 @@ function describeEnd(fn: (typeof FUNCTIONS)[number], p: Path): string {
 }
 
 /** Runs every optimizer on every chosen function and the learning-rate sweep, and renders the three figures. */
-export async function makeFigures(backend: Backend, config: Pick<Config, 'optimizers' | 'functions' | 'steps' | 'lrOptimizer'>): Promise<Figure[]> {
+export async function makeFigures(
+  backend: Backend,
+  config: Pick<Config, 'optimizers' | 'functions' | 'steps' | 'lrOptimizer'>,
+): Promise<Figure[]> {
   const { optimizers, functions, steps, lrOptimizer } = config;
   const panels: Panel[] = FUNCTIONS.filter((f) => functions.includes(f.name)).map((fn) => ({
     fn,
@@ -57,9 +60,26 @@ export async function makeFigures(backend: Backend, config: Pick<Config, 'optimi
   const lrPanel: Panel = { fn: bowl, grid: sampleGrid(backend, bowl), paths: lrPaths, labelOf: (p) => labelByLr.get(p.lr) ?? String(p.lr) };
 
   const specs: [Figure['name'], TopLevelSpec, string][] = [
-    ['paths', pathsSpec(panels, optimizers, steps), panels.map((p) => `${p.fn.name}: ${p.paths.map((q) => describeEnd(p.fn, q)).join(', ')}`).join('; ')],
+    [
+      'paths',
+      pathsSpec(panels, optimizers, steps),
+      panels.map((p) => `${p.fn.name}: ${p.paths.map((q) => describeEnd(p.fn, q)).join(', ')}`).join('; '),
+    ],
     ['loss', lossSpec(panels, optimizers), `f − f* against step for ${panels.length} functions × ${optimizers.length} optimizers`],
-    ['learning-rate', learningRateSpec(lrPanel, sweep.map((s) => s.label), lrOptimizer), lrPaths.map((p) => `${labelByLr.get(p.lr)}: ${p.diverged ? `left after ${p.points.length - 1} steps` : `f − f* = ${(p.losses[p.losses.length - 1] - bowl.minValue).toExponential(1)}`}`).join('; ')],
+    [
+      'learning-rate',
+      learningRateSpec(
+        lrPanel,
+        sweep.map((s) => s.label),
+        lrOptimizer,
+      ),
+      lrPaths
+        .map(
+          (p) =>
+            `${labelByLr.get(p.lr)}: ${p.diverged ? `left after ${p.points.length - 1} steps` : `f − f* = ${(p.losses[p.losses.length - 1] - bowl.minValue).toExponential(1)}`}`,
+        )
+        .join('; '),
+    ],
   ];
   const out: Figure[] = [];
   for (const [name, spec, summary] of specs) out.push({ name, spec, rendered: await renderVegaLite(spec), summary });

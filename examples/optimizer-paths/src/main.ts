@@ -14,7 +14,6 @@ import { ALIASES } from 'downhill-example-surfaces';
 import { makeFigures } from './figures.js';
 import { PluginImportError, importPlugins } from './plugins.js';
 
-
 function timestamp(d = new Date()): string {
   const p = (n: number) => String(n).padStart(2, '0');
   return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
@@ -22,7 +21,7 @@ function timestamp(d = new Date()): string {
 
 async function main(argv: readonly string[]): Promise<number> {
   const t0 = performance.now();
-  let config;
+  let config: ReturnType<typeof parseCli>;
   let outDir: string;
   try {
     config = parseCli(argv);
@@ -31,11 +30,11 @@ async function main(argv: readonly string[]): Promise<number> {
       return 0;
     }
     try {
-    await importPlugins(config.plugins);
-  } catch (e) {
-    if (e instanceof PluginImportError) throw new UsageError(`--plugin: ${e.message}`);
-    throw e;
-  }
+      await importPlugins(config.plugins);
+    } catch (e) {
+      if (e instanceof PluginImportError) throw new UsageError(`--plugin: ${e.message}`);
+      throw e;
+    }
     checkOptimizers(config, [...Object.keys(ALIASES), ...listOptimizers().map((o) => o.name)]);
     outDir = resolve(config.out ?? join('runs', timestamp()));
     if (existsSync(outDir) && !statSync(outDir).isDirectory()) throw new UsageError(`--out: '${config.out}' exists and is not a folder`);
@@ -54,7 +53,9 @@ async function main(argv: readonly string[]): Promise<number> {
     writeFileSync(join(outDir, `${fig.name}.png`), fig.rendered.png);
     process.stdout.write(`${fig.name}: ${fig.summary}\n`);
   }
-  process.stdout.write(`wrote ${figures.map((f) => `${f.name}.svg/.png`).join(', ')} to ${outDir} in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+  process.stdout.write(
+    `wrote ${figures.map((f) => `${f.name}.svg/.png`).join(', ')} to ${outDir} in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`,
+  );
   return 0;
 }
 

@@ -62,9 +62,29 @@ describe('descend', () => {
 
 describe('drawable', () => {
   it('cuts a path where it leaves three times the window, on the box edge along the last segment', () => {
-    const pts: [number, number][] = [[0, 0], [1, 0], [1000, 0], [5, 5]];
-    expect(drawable(pts, rosenbrock)).toEqual([[0, 0], [1, 0], [6, 0]]);
-    expect(drawable([[0, 0], [0.5, 0.5]], rosenbrock)).toEqual([[0, 0], [0.5, 0.5]]);
+    const pts: [number, number][] = [
+      [0, 0],
+      [1, 0],
+      [1000, 0],
+      [5, 5],
+    ];
+    expect(drawable(pts, rosenbrock)).toEqual([
+      [0, 0],
+      [1, 0],
+      [6, 0],
+    ]);
+    expect(
+      drawable(
+        [
+          [0, 0],
+          [0.5, 0.5],
+        ],
+        rosenbrock,
+      ),
+    ).toEqual([
+      [0, 0],
+      [0.5, 0.5],
+    ]);
   });
 });
 
@@ -92,14 +112,27 @@ describe('figures', () => {
     // paths: per panel, the contour lines (one path per ring) plus one line per optimizer
     expect((paths.match(/<g class="mark-rect role-mark/g) ?? []).length).toBe(2); // the two heatmaps
     expect((paths.match(/<g class="mark-symbol role-mark/g) ?? []).length).toBeGreaterThanOrEqual(6); // start, end and minimum markers
-    expect(lr).toMatch(/Symbol legend titled 'learning rate' for [^"]* with 4 values: too small: 0\.025 \(slow\), right: 0\.25, too large: 0\.47 \(oscillates\), much too large: 0\.54 \(diverges\)/);
+    expect(lr).toMatch(
+      /Symbol legend titled 'learning rate' for [^"]* with 4 values: too small: 0\.025 \(slow\), right: 0\.25, too large: 0\.47 \(oscillates\), much too large: 0\.54 \(diverges\)/,
+    );
   });
 });
 
 describe('the command line, spawned', () => {
   it('writes the three figures as SVG and PNG, with a plugin optimizer chosen by name', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'paths-')), 'out');
-    const r = await runCli(['--optimizers', 'adam,adabelief', '--plugin', 'downhill-example-plugin-adabelief', '--functions', 'beale', '--steps', '30', '--out', out]);
+    const r = await runCli([
+      '--optimizers',
+      'adam,adabelief',
+      '--plugin',
+      'downhill-example-plugin-adabelief',
+      '--functions',
+      'beale',
+      '--steps',
+      '30',
+      '--out',
+      out,
+    ]);
     expect(r.code, r.stderr).toBe(0);
     expect(readdirSync(out).sort()).toEqual(['learning-rate.png', 'learning-rate.svg', 'loss.png', 'loss.svg', 'paths.png', 'paths.svg']);
     expect(readFileSync(join(out, 'paths.svg'), 'utf8')).toMatch(/with 2 values: adam, adabelief/);

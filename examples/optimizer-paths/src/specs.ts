@@ -65,7 +65,10 @@ function pathLabel(panel: Panel, p: Path): string {
  * lines, each optimizer's path as a line from the start (black circle) to its end (a square of
  * its colour), and the minimum (a white star).
  */
-export function contourLayer(panel: Panel, { width = 330, colorTitle = 'optimizer', domain, palette = PALETTE, columns = 6 }: LayerOptions) {
+export function contourLayer(
+  panel: Panel,
+  { width = 330, colorTitle = 'optimizer', domain, palette = PALETTE, columns = 6 }: LayerOptions,
+) {
   const { fn, grid } = panel;
   const height = Math.round((width * (fn.yDomain[1] - fn.yDomain[0])) / (fn.xDomain[1] - fn.xDomain[0]));
   const x = { type: 'quantitative', scale: { domain: [...fn.xDomain], nice: false, zero: false }, title: 'x' } as const;
@@ -96,7 +99,12 @@ export function contourLayer(panel: Panel, { width = 330, colorTitle = 'optimize
       {
         data: { values: contourRows(grid, fn) },
         mark: { type: 'line', stroke: '#ffffff', strokeWidth: 0.7, opacity: 0.9, clip: true },
-        encoding: { x: { field: 'x', ...x }, y: { field: 'y', ...y }, detail: { field: 'ring', type: 'nominal' }, order: { field: 'order', type: 'quantitative' } },
+        encoding: {
+          x: { field: 'x', ...x },
+          y: { field: 'y', ...y },
+          detail: { field: 'ring', type: 'nominal' },
+          order: { field: 'order', type: 'quantitative' },
+        },
       },
       {
         data: { values: pathRows },
@@ -123,7 +131,10 @@ export function contourLayer(panel: Panel, { width = 330, colorTitle = 'optimize
 }
 
 /** One panel of `f − f*` against step on a log axis, one line per path. */
-export function lossLayer(panel: Panel, { width = 330, height = 220, colorTitle = 'optimizer', domain, palette = PALETTE, columns = 6 }: LayerOptions & { height?: number }) {
+export function lossLayer(
+  panel: Panel,
+  { width = 330, height = 220, colorTitle = 'optimizer', domain, palette = PALETTE, columns = 6 }: LayerOptions & { height?: number },
+) {
   const rows = panel.paths.flatMap((p) =>
     thinned(p.losses.map((l, i) => ({ label: pathLabel(panel, p), step: i, gap: Math.max(l - panel.fn.minValue, 1e-12) }))),
   );
@@ -151,7 +162,12 @@ function grid2(items: unknown[]): unknown[] {
 export function pathsSpec(panels: readonly Panel[], optimizers: readonly string[], steps: number): TopLevelSpec {
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: { text: 'Optimizer paths on two-dimensional test functions', subtitle: `${steps} steps from the black circle; squares mark where each ended, the white diamond the minimum. Shading and contours: log₁₀(f − f*).`, fontSize: 16, subtitleFontSize: 11 },
+    title: {
+      text: 'Optimizer paths on two-dimensional test functions',
+      subtitle: `${steps} steps from the black circle; squares mark where each ended, the white diamond the minimum. Shading and contours: log₁₀(f − f*).`,
+      fontSize: 16,
+      subtitleFontSize: 11,
+    },
     background: 'white',
     padding: 14,
     config: CONFIG,
@@ -164,7 +180,12 @@ export function pathsSpec(panels: readonly Panel[], optimizers: readonly string[
 export function lossSpec(panels: readonly Panel[], optimizers: readonly string[]): TopLevelSpec {
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: { text: 'Loss against step', subtitle: 'The same runs as the paths figure: the height above the minimum, on a log scale.', fontSize: 16, subtitleFontSize: 11 },
+    title: {
+      text: 'Loss against step',
+      subtitle: 'The same runs as the paths figure: the height above the minimum, on a log scale.',
+      fontSize: 16,
+      subtitleFontSize: 11,
+    },
     background: 'white',
     padding: 14,
     config: CONFIG,
@@ -183,7 +204,8 @@ export function learningRateSpec(panel: Panel, labels: readonly string[], optimi
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: {
       text: `The learning rate: ${optimizer} on an elongated bowl`,
-      subtitle: 'Too small: slow. Right: steady. Too large: oscillation across the bowl. Much too large: divergence (the path leaves, the loss explodes).',
+      subtitle:
+        'Too small: slow. Right: steady. Too large: oscillation across the bowl. Much too large: divergence (the path leaves, the loss explodes).',
       fontSize: 16,
       subtitleFontSize: 11,
     },

@@ -9,4 +9,6 @@ console.log('step   loss      lr');
 const { initialLoss, finalLoss, accuracy } = await train({
   log: (step, loss, lr) => console.log(`${String(step).padStart(4)}   ${loss.toFixed(5)}   ${lr.toExponential(2)}`),
 });
-console.log(`loss ${initialLoss.toFixed(4)} → ${finalLoss.toFixed(4)} (÷${(initialLoss / finalLoss).toFixed(1)}), training accuracy ${(accuracy * 100).toFixed(1)} %`);
+console.log(
+  `loss ${initialLoss.toFixed(4)} → ${finalLoss.toFixed(4)} (÷${(initialLoss / finalLoss).toFixed(1)}), training accuracy ${(accuracy * 100).toFixed(1)} %`,
+);

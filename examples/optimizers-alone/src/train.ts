@@ -45,7 +45,9 @@ export function lossAndGrads(k: Backend, params: Model, x: Tensor, y: Tensor): {
 }
 
 /** Trains, and returns the full-data loss at the start and at the end (and at each log point). */
-export async function train(options: TrainOptions = {}): Promise<{ initialLoss: number; finalLoss: number; history: number[]; accuracy: number }> {
+export async function train(
+  options: TrainOptions = {},
+): Promise<{ initialLoss: number; finalLoss: number; history: number[]; accuracy: number }> {
   const { steps = 300, batchSize = 64, peakLr = 0.5, log, logEvery = 25 } = options;
   const k = options.backend ?? cpu();
   const n = 512;
@@ -57,7 +59,9 @@ export async function train(options: TrainOptions = {}): Promise<{ initialLoss: 
   // The learning-rate schedule, inline: linear warm-up for 20 steps, then cosine decay to 10 %.
   const warmup = 20;
   const schedule = (t: number) =>
-    t < warmup ? (peakLr * (t + 1)) / warmup : peakLr * (0.1 + 0.9 * 0.5 * (1 + Math.cos((Math.PI * (t - warmup)) / Math.max(1, steps - warmup))));
+    t < warmup
+      ? (peakLr * (t + 1)) / warmup
+      : peakLr * (0.1 + 0.9 * 0.5 * (1 + Math.cos((Math.PI * (t - warmup)) / Math.max(1, steps - warmup))));
 
   let params: Model = { w: k.zeros([d, 1]), b: k.zeros([1]) };
   let opt = new Optimizer(adam(schedule), params);

@@ -26,7 +26,12 @@ function reference(p: number[], grads: number[][], { lr = 0.1, b1 = 0.9, b2 = 0.
 
 describe('adabelief', () => {
   it('follows the update rule of the paper, step by step (float64)', () => {
-    const gs = [[0.5, -1, 2], [0.4, -0.5, 2.5], [-0.3, 0.2, 1], [1, 1, 1]];
+    const gs = [
+      [0.5, -1, 2],
+      [0.4, -0.5, 2.5],
+      [-0.3, 0.2, 1],
+      [1, 1, 1],
+    ];
     const opts = { lr: 0.05, b1: 0.8, b2: 0.99, eps: 1e-8 };
     const tx = adabelief(opts.lr, { b1: opts.b1, b2: opts.b2, eps: opts.eps });
     let params: Params = { w: b.tensor([1, 2, -3], [3], 'float64') };

@@ -39,5 +39,7 @@ export interface AdaBeliefOptions {
  * (NeurIPS 2020), https://arxiv.org/abs/2010.07468
  */
 export function adabelief(lr: ScalarOrSchedule, { b1 = 0.9, b2 = 0.999, eps = 1e-16 }: AdaBeliefOptions = {}): InjectedTransformation {
-  return withHyperparams('adabelief', { lr, b1, b2, eps }, (h) => chain(scaleByBelief({ b1: h.b1, b2: h.b2, eps: h.eps }), scaleByLearningRate(h.lr)));
+  return withHyperparams('adabelief', { lr, b1, b2, eps }, (h) =>
+    chain(scaleByBelief({ b1: h.b1, b2: h.b2, eps: h.eps }), scaleByLearningRate(h.lr)),
+  );
 }

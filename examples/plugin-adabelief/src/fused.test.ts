@@ -12,7 +12,9 @@ import { adabelief } from './adabelief.js';
 
 async function expectFused(backend: Backend, dtype: 'float32' | 'float64'): Promise<void> {
   const r = await checkFusedAgreement(backend, () => adabelief(0.05, { b1: 0.8, b2: 0.99 }), dtype);
-  console.log(`adabelief on ${backend.name} (${dtype}): paths ${r.paths.join(', ')}; worst relative difference to composed ${r.worst.toExponential(2)}`);
+  console.log(
+    `adabelief on ${backend.name} (${dtype}): paths ${r.paths.join(', ')}; worst relative difference to composed ${r.worst.toExponential(2)}`,
+  );
   expect(r.paths).toEqual(['fused', 'fused', 'fused', 'fused']);
   expect(r.hostMismatches).toEqual([]);
   expect(r.worst).toBeLessThanOrEqual(FUSED_TOLERANCE[dtype]);

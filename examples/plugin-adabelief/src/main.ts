@@ -4,7 +4,12 @@ import { Optimizer, listOptimizers, type Params } from '@downhill/optimizers';
 import './register.js';
 
 const b = cpu();
-console.log('registered:', listOptimizers().map((o) => o.name).join(', '));
+console.log(
+  'registered:',
+  listOptimizers()
+    .map((o) => o.name)
+    .join(', '),
+);
 let params: Params = { w: b.tensor([3, -2, 1]) };
 const opt = new Optimizer({ name: 'adabelief', lr: 0.1 }, params);
 for (let t = 0; t <= 200; t++) {

@@ -47,7 +47,11 @@ export interface ScaleByBeliefOptions {
  * Zhuang et al., "AdaBelief Optimizer: Adapting Stepsizes by the Belief in Observed Gradients"
  * (NeurIPS 2020), https://arxiv.org/abs/2010.07468
  */
-export function scaleByBelief({ b1 = 0.9, b2 = 0.999, eps = 1e-16 }: ScaleByBeliefOptions = {}): GradientTransformation<ScaleByBeliefState> {
+export function scaleByBelief({
+  b1 = 0.9,
+  b2 = 0.999,
+  eps = 1e-16,
+}: ScaleByBeliefOptions = {}): GradientTransformation<ScaleByBeliefState> {
   const where = 'scaleByBelief';
   return {
     name: where,

@@ -7,9 +7,15 @@ import type { TestFunction } from './functions.js';
  * Names beyond the registry: the classic momentum variants of SGD, which the registry has as
  * options of `sgd` rather than as names of their own.
  */
-export const ALIASES: Readonly<Record<string, { readonly name: string; readonly options: Record<string, unknown>; readonly description: string }>> = {
+export const ALIASES: Readonly<
+  Record<string, { readonly name: string; readonly options: Record<string, unknown>; readonly description: string }>
+> = {
   momentum: { name: 'sgd', options: { momentum: 0.9 }, description: 'SGD with heavy-ball momentum 0.9 (Polyak 1964)' },
-  nesterov: { name: 'sgd', options: { momentum: 0.9, nesterov: true }, description: 'SGD with Nesterov momentum 0.9 (Nesterov 1983; Sutskever et al. 2013)' },
+  nesterov: {
+    name: 'sgd',
+    options: { momentum: 0.9, nesterov: true },
+    description: 'SGD with Nesterov momentum 0.9 (Nesterov 1983; Sutskever et al. 2013)',
+  },
 };
 
 /**

@@ -117,7 +117,8 @@ function turnedQuadratic(kappa: number): TestFunction['f'] {
  * ```
  */
 export function makeRavine(kappa: number): TestFunction {
-  if (!Number.isFinite(kappa) || kappa < 1) throw new RangeError(`makeRavine: the condition number must be a finite number ≥ 1, got ${kappa}`);
+  if (!Number.isFinite(kappa) || kappa < 1)
+    throw new RangeError(`makeRavine: the condition number must be a finite number ≥ 1, got ${kappa}`);
   return {
     name: 'ravine',
     title: `Ravine: ill-conditioned quadratic (κ = ${kappa})`,
@@ -129,7 +130,17 @@ export function makeRavine(kappa: number): TestFunction {
     minimum: [0, 0],
     minValue: 0,
     curvature: [1, kappa],
-    lr: { sgd: 0.035 * (RAVINE_KAPPA / kappa), momentum: 3e-3, nesterov: 3e-3, adagrad: 0.3, rmsprop: 0.01, adam: 0.1, adadelta: 1, lion: 0.01, default: 0.1 },
+    lr: {
+      sgd: 0.035 * (RAVINE_KAPPA / kappa),
+      momentum: 3e-3,
+      nesterov: 3e-3,
+      adagrad: 0.3,
+      rmsprop: 0.01,
+      adam: 0.1,
+      adadelta: 1,
+      lion: 0.01,
+      default: 0.1,
+    },
   };
 }
 

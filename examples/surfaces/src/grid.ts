@@ -86,7 +86,10 @@ export function contourRings(grid: Grid, fn: TestFunction, levels = 14): Contour
   for (const poly of polys) {
     for (const polygon of poly.coordinates) {
       for (const r of polygon) {
-        rings.push({ level: poly.value, points: r.map(([gx, gy]) => [fn.xDomain[0] + gx * sx, fn.yDomain[0] + gy * sy] as [number, number]) });
+        rings.push({
+          level: poly.value,
+          points: r.map(([gx, gy]) => [fn.xDomain[0] + gx * sx, fn.yDomain[0] + gy * sy] as [number, number]),
+        });
       }
     }
   }

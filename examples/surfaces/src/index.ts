@@ -5,7 +5,19 @@
  *
  * @packageDocumentation
  */
-export { BOWL_L, FUNCTIONS, RAVINE_KAPPA, beale, bowl, lrFor, makeRavine, ravine, rosenbrock, saddle, type TestFunction } from './functions.js';
+export {
+  BOWL_L,
+  FUNCTIONS,
+  RAVINE_KAPPA,
+  beale,
+  bowl,
+  lrFor,
+  makeRavine,
+  ravine,
+  rosenbrock,
+  saddle,
+  type TestFunction,
+} from './functions.js';
 export { noisyQuadratic, type NoisyQuadraticOptions } from './noisy-quadratic.js';
 export { IRIS_PETALS, logistic, logisticLoss } from './logistic.js';
 export { contourRings, sampleGrid, type ContourRing, type Grid } from './grid.js';

@@ -54,7 +54,11 @@ function newtonMinimum(): [number, number] {
   const n = label.length;
   let w: [number, number] = [0, 0];
   for (let it = 0; it < 40; it++) {
-    let g0 = 0, g1 = 0, h00 = 0, h01 = 0, h11 = 0;
+    let g0 = 0,
+      g1 = 0,
+      h00 = 0,
+      h01 = 0,
+      h11 = 0;
     for (let i = 0; i < n; i++) {
       const z = label[i] * (w[0] * length[i] + w[1] * width[i]);
       const s = 1 / (1 + Math.exp(z));
@@ -80,7 +84,14 @@ function signedRows(backend: Backend, dtype: DType): [Tensor, Tensor] {
   if (!rows) {
     const { length, width, label } = IRIS_PETALS;
     const n = label.length;
-    const make = (xs: Float64Array) => backend.keep(backend.tensor(xs.map((v, i) => label[i] * v), [1, n], dtype));
+    const make = (xs: Float64Array) =>
+      backend.keep(
+        backend.tensor(
+          xs.map((v, i) => label[i] * v),
+          [1, n],
+          dtype,
+        ),
+      );
     rows = [make(length), make(width)];
     byType.set(dtype, rows);
   }

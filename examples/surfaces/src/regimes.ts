@@ -33,9 +33,29 @@ export function lrRegimes(L: number): LrRegime[] {
   const limit = 2 / L;
   const at = (k: number) => k * limit;
   return [
-    { regime: 'slow', lr: at(0.05), label: `too small: ${fmt(at(0.05))} (slow)`, explanation: `η far below 1/L = ${fmt(1 / L)}: every step is safe and tiny; the loss falls, slowly.` },
-    { regime: 'right', lr: at(0.5), label: `right: ${fmt(at(0.5))}`, explanation: `η = 1/L: the steep direction is solved in one step, the flat one at the best rate this η allows.` },
-    { regime: 'oscillating', lr: at(0.95), label: `too large: ${fmt(at(0.95))} (oscillates)`, explanation: `1/L < η < 2/L = ${fmt(limit)}: each step overshoots the valley floor; the path zigzags across it and settles slowly.` },
-    { regime: 'diverging', lr: at(1.08), label: `much too large: ${fmt(at(1.08))} (diverges)`, explanation: `η > 2/L: each overshoot is larger than the last; the loss explodes.` },
+    {
+      regime: 'slow',
+      lr: at(0.05),
+      label: `too small: ${fmt(at(0.05))} (slow)`,
+      explanation: `η far below 1/L = ${fmt(1 / L)}: every step is safe and tiny; the loss falls, slowly.`,
+    },
+    {
+      regime: 'right',
+      lr: at(0.5),
+      label: `right: ${fmt(at(0.5))}`,
+      explanation: `η = 1/L: the steep direction is solved in one step, the flat one at the best rate this η allows.`,
+    },
+    {
+      regime: 'oscillating',
+      lr: at(0.95),
+      label: `too large: ${fmt(at(0.95))} (oscillates)`,
+      explanation: `1/L < η < 2/L = ${fmt(limit)}: each step overshoots the valley floor; the path zigzags across it and settles slowly.`,
+    },
+    {
+      regime: 'diverging',
+      lr: at(1.08),
+      label: `much too large: ${fmt(at(1.08))} (diverges)`,
+      explanation: `η > 2/L: each overshoot is larger than the last; the loss explodes.`,
+    },
   ];
 }

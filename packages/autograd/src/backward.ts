@@ -24,7 +24,12 @@ export function backward(trace: Trace, seeds: ReadonlyMap<number, TensorLike>): 
     const node = trace.nodes[i];
     const ct = cts.get(i);
     if (ct === undefined || node.prim === null) continue;
-    const rule = VJP_RULES[node.prim] as (ct: TensorLike, args: readonly Operand[], out: TensorLike, params: unknown) => readonly ((() => TensorLike) | null)[];
+    const rule = VJP_RULES[node.prim] as (
+      ct: TensorLike,
+      args: readonly Operand[],
+      out: TensorLike,
+      params: unknown,
+    ) => readonly ((() => TensorLike) | null)[];
     const thunks = rule(ct, node.args, node.out, node.params);
     node.parents.forEach((parent, k) => {
       const thunk = thunks[k];

@@ -70,10 +70,14 @@ describe('checkGrads', () => {
 
   it('passes integer leaves through unchecked', async () => {
     const labels = backend.tensor([1, 0], [2], 'int32');
-    const report = await checkGrads((p: { logits: TensorLike; labels: Tensor }) => ops.sum(ops.mul(ops.logSoftmax(p.logits), ops.oneHot(p.labels, 3, { dtype: 'float64' }))), {
-      logits: t([0.1, 0.2, 0.3, -1, 0, 1], [2, 3]),
-      labels,
-    });
+    const report = await checkGrads(
+      (p: { logits: TensorLike; labels: Tensor }) =>
+        ops.sum(ops.mul(ops.logSoftmax(p.logits), ops.oneHot(p.labels, 3, { dtype: 'float64' }))),
+      {
+        logits: t([0.1, 0.2, 0.3, -1, 0, 1], [2, 3]),
+        labels,
+      },
+    );
     expect(report.checked).toBe(6);
   });
 });

@@ -1,4 +1,12 @@
-import { DownhillError, InvalidArgumentError, UnsupportedError, isFloatDType, stridesOf, type Backend, type Tensor } from '@downhill/backend';
+import {
+  DownhillError,
+  InvalidArgumentError,
+  UnsupportedError,
+  isFloatDType,
+  stridesOf,
+  type Backend,
+  type Tensor,
+} from '@downhill/backend';
 import { describe } from './differentiate.js';
 import { grad } from './grad.js';
 import { hvp } from './higher-order.js';
@@ -197,7 +205,12 @@ export async function checkGrads<P>(f: (inputs: P) => TensorLike, inputs: P, opt
             const column = await readNumbers(hv[pathI]);
             column.forEach((a, i) => {
               const numeric = (plus[pathI][i] - minus[pathI][i]) / (2 * eps);
-              compare(a, numeric, { order: 2, path: pathI, index: unravel(i, shapes[pathI]), withRespectTo: { path: pathJ, index: unravel(j, shapes[pathJ]) } });
+              compare(a, numeric, {
+                order: 2,
+                path: pathI,
+                index: unravel(i, shapes[pathI]),
+                withRespectTo: { path: pathJ, index: unravel(j, shapes[pathJ]) },
+              });
             });
           }
           backend.dispose(hv);

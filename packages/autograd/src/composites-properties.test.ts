@@ -27,7 +27,10 @@ interface Sample {
 
 const shapeArb = fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 1, maxLength: 3 }).filter((s) => size(s) <= 12);
 const values = (n: number, lo: number, hi: number, gap = 0) =>
-  fc.array(fc.double({ min: lo, max: hi, noNaN: true }).filter((v) => Math.abs(v) >= gap), { minLength: n, maxLength: n });
+  fc.array(
+    fc.double({ min: lo, max: hi, noNaN: true }).filter((v) => Math.abs(v) >= gap),
+    { minLength: n, maxLength: n },
+  );
 
 /** A tensor and a reduction over a random subset of its axes (or all of them), random keepDims, ddof. */
 const sampleArb = (lo = -3, hi = 3, gap = 0) =>
@@ -35,7 +38,18 @@ const sampleArb = (lo = -3, hi = 3, gap = 0) =>
     fc.record({
       shape: fc.constant(shape),
       data: values(size(shape), lo, hi, gap),
-      axis: fc.option(fc.tuple(fc.subarray(shape.map((_, i) => i), { minLength: 1 }), fc.boolean()).map(([ax, neg]) => ax.map((a) => (neg ? a - shape.length : a))), { nil: undefined }),
+      axis: fc.option(
+        fc
+          .tuple(
+            fc.subarray(
+              shape.map((_, i) => i),
+              { minLength: 1 },
+            ),
+            fc.boolean(),
+          )
+          .map(([ax, neg]) => ax.map((a) => (neg ? a - shape.length : a))),
+        { nil: undefined },
+      ),
       keepDims: fc.boolean(),
       ddof: fc.constantFrom(0 as const, 1 as const),
     }),
@@ -45,7 +59,8 @@ const sampleArb = (lo = -3, hi = 3, gap = 0) =>
 const oneAxis = (s: Sample) => (s.axis ? s.axis[0] : -1);
 
 /** The reduced axes' element count. */
-const reducedCount = (s: Sample) => (s.axis ? s.axis.reduce((n, a) => n * s.shape[(a + s.shape.length) % s.shape.length], 1) : size(s.shape));
+const reducedCount = (s: Sample) =>
+  s.axis ? s.axis.reduce((n, a) => n * s.shape[(a + s.shape.length) % s.shape.length], 1) : size(s.shape);
 
 interface CompositeCase {
   readonly arb: fc.Arbitrary<Sample>;
@@ -65,7 +80,11 @@ const CASES: Record<string, CompositeCase> = {
     // Distinct values at least 0.1 apart: every reduced group of two or more has a spread, so its
     // std stays away from the kink of √ at 0.
     arb: sampleArb()
-      .chain((s) => fc.uniqueArray(fc.integer({ min: -30, max: 30 }), { minLength: s.data.length, maxLength: s.data.length }).map((v) => ({ ...s, data: v.map((k) => k / 10 + 0.003) })))
+      .chain((s) =>
+        fc
+          .uniqueArray(fc.integer({ min: -30, max: 30 }), { minLength: s.data.length, maxLength: s.data.length })
+          .map((v) => ({ ...s, data: v.map((k) => k / 10 + 0.003) })),
+      )
       .filter((s) => reducedCount(s) > Math.max(1, s.ddof)),
     apply: (x, s) => ops.std(x, { axis: s.axis, keepDims: s.keepDims, ddof: s.ddof }),
   },
@@ -112,10 +131,16 @@ async function check(c: CompositeCase, s: Sample, seed: number, order: 1 | 2): P
 describe('composite gradients over random shapes and axes (float64)', () => {
   for (const [name, c] of Object.entries(CASES)) {
     it(`${name}: gradients match finite differences (100 runs)`, async () => {
-      await fc.assert(fc.asyncProperty(c.arb, fc.integer(), (s, seed) => check(c, s, seed, 1)), { numRuns: 100 });
+      await fc.assert(
+        fc.asyncProperty(c.arb, fc.integer(), (s, seed) => check(c, s, seed, 1)),
+        { numRuns: 100 },
+      );
     });
     it(`${name}: second derivatives match finite differences of gradients (25 runs)`, async () => {
-      await fc.assert(fc.asyncProperty(c.arb, fc.integer(), (s, seed) => check(c, s, seed, 2)), { numRuns: 25 });
+      await fc.assert(
+        fc.asyncProperty(c.arb, fc.integer(), (s, seed) => check(c, s, seed, 2)),
+        { numRuns: 25 },
+      );
     });
   }
 });

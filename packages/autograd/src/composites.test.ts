@@ -13,7 +13,9 @@ const t = (data: number[], shape?: number[]) => backend.tensor(data, shape ?? [d
 const read = (x: TensorLike) => Array.from(backend.readSync(x as Tensor));
 const close = (actual: number[], expected: number[], tol = 1e-12) => {
   expect(actual.length).toBe(expected.length);
-  actual.forEach((a, i) => expect(Math.abs(a - expected[i]), `element ${i}: ${a} vs ${expected[i]}`).toBeLessThanOrEqual(tol * (1 + Math.abs(expected[i]))));
+  actual.forEach((a, i) =>
+    expect(Math.abs(a - expected[i]), `element ${i}: ${a} vs ${expected[i]}`).toBeLessThanOrEqual(tol * (1 + Math.abs(expected[i]))),
+  );
 };
 
 const sig = (v: number) => 1 / (1 + Math.exp(-v));
@@ -27,7 +29,11 @@ const ELEMENTWISE: { name: string; op: (x: TensorLike) => TensorLike; ref: (v: n
   { name: 'leakyRelu', op: (x) => ops.leakyRelu(x, { alpha: 0.1 }), ref: (v) => (v > 0 ? v : 0.1 * v), kinks: [0] },
   { name: 'elu', op: (x) => ops.elu(x, { alpha: 1.5 }), ref: (v) => (v > 0 ? v : 1.5 * Math.expm1(v)), kinks: [0] },
   { name: 'gelu (erf)', op: ops.gelu, ref: (v) => 0.5 * v * (1 + erf(v / Math.SQRT2)) },
-  { name: 'gelu (tanh)', op: (x) => ops.gelu(x, { approximate: true }), ref: (v) => 0.5 * v * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * v ** 3))) },
+  {
+    name: 'gelu (tanh)',
+    op: (x) => ops.gelu(x, { approximate: true }),
+    ref: (v) => 0.5 * v * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * v ** 3))),
+  },
   { name: 'softplus', op: ops.softplus, ref: softplusRef, kinks: [] },
   { name: 'silu', op: ops.silu, ref: (v) => v * sig(v) },
   { name: 'clip', op: (x) => ops.clip(x, -1, 0.5), ref: (v) => Math.min(Math.max(v, -1), 0.5), kinks: [-1, 0.5] },
@@ -41,7 +47,11 @@ const meanOf = (r: number[]) => r.reduce((s, v) => s + v, 0) / r.length;
 const varOf = (r: number[], ddof = 0) => r.reduce((s, v) => s + (v - meanOf(r)) ** 2, 0) / (r.length - ddof);
 const AXES: { name: string; op: (x: TensorLike) => TensorLike; ref: (d: number[]) => number[] }[] = [
   { name: 'softmax', op: (x) => ops.softmax(x), ref: (d) => rows(d).flatMap((r) => r.map((v) => Math.exp(v - lse(r)))) },
-  { name: 'softmax over axis 0', op: (x) => ops.softmax(x, { axis: 0 }), ref: (d) => d.map((v, k) => Math.exp(v - lse([d[k % 3], d[(k % 3) + 3]]))) },
+  {
+    name: 'softmax over axis 0',
+    op: (x) => ops.softmax(x, { axis: 0 }),
+    ref: (d) => d.map((v, k) => Math.exp(v - lse([d[k % 3], d[(k % 3) + 3]]))),
+  },
   { name: 'logSoftmax', op: (x) => ops.logSoftmax(x), ref: (d) => rows(d).flatMap((r) => r.map((v) => v - lse(r))) },
   { name: 'logSumExp', op: (x) => ops.logSumExp(x, -1), ref: (d) => rows(d).map(lse) },
   { name: 'logSumExp of all', op: (x) => ops.logSumExp(x), ref: (d) => [lse(d)] },
@@ -61,7 +71,10 @@ const AXES: { name: string; op: (x: TensorLike) => TensorLike; ref: (d: number[]
 ];
 
 const valuesArb = (n: number, kinks: number[] = []) =>
-  fc.array(fc.double({ min: -3, max: 3, noNaN: true }).filter((v) => kinks.every((k) => Math.abs(v - k) > 0.05)), { minLength: n, maxLength: n });
+  fc.array(
+    fc.double({ min: -3, max: 3, noNaN: true }).filter((v) => kinks.every((k) => Math.abs(v - k) > 0.05)),
+    { minLength: n, maxLength: n },
+  );
 
 describe('composites', () => {
   describe('values', () => {
@@ -93,13 +106,19 @@ describe('composites', () => {
       it(c.name, async () => {
         await fc.assert(
           // Rows spread out and away from 0: std and norms are ill-conditioned near constant or zero rows.
-          fc.asyncProperty(valuesArb(6, [0]).filter((d) => rows(d).every((r) => Math.max(...r) - Math.min(...r) > 0.3 && Math.hypot(...r) > 0.5)), async (d) => {
-            const x = t(d, [2, 3]);
-            const shape = c.op(x).shape;
-            const w = t(Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => 0.5 + 0.3 * i), [...shape]);
-            await checkGrads((p: TensorLike) => ops.sum(ops.mul(c.op(p), w)), x, { order: 2, rtol: 1e-6, atol: 1e-7 });
-            backend.dispose([x, w]);
-          }),
+          fc.asyncProperty(
+            valuesArb(6, [0]).filter((d) => rows(d).every((r) => Math.max(...r) - Math.min(...r) > 0.3 && Math.hypot(...r) > 0.5)),
+            async (d) => {
+              const x = t(d, [2, 3]);
+              const shape = c.op(x).shape;
+              const w = t(
+                Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => 0.5 + 0.3 * i),
+                [...shape],
+              );
+              await checkGrads((p: TensorLike) => ops.sum(ops.mul(c.op(p), w)), x, { order: 2, rtol: 1e-6, atol: 1e-7 });
+              backend.dispose([x, w]);
+            },
+          ),
           { numRuns: 20 },
         );
       });
@@ -118,7 +137,11 @@ describe('composites', () => {
       }
     });
     it('softmax, logSoftmax and logSumExp do not overflow', () => {
-      close(read(ops.softmax(t([1000, 1001, 999]))), [1, Math.E, 1 / Math.E].map((v) => v / (1 + Math.E + 1 / Math.E)), 1e-15);
+      close(
+        read(ops.softmax(t([1000, 1001, 999]))),
+        [1, Math.E, 1 / Math.E].map((v) => v / (1 + Math.E + 1 / Math.E)),
+        1e-15,
+      );
       close(read(ops.logSumExp(t([1000, 1000]))), [1000 + Math.LN2], 1e-15);
       close(read(ops.logSoftmax(t([-1000, 0]))), [-1000, 0], 1e-15);
       close(read(ops.logSumExp(t([-Infinity, 0]))), [0]);

@@ -32,7 +32,9 @@ export function normalizeArgnums(argnums: number | readonly number[] | undefined
   if (list.length === 0) throw new InvalidArgumentError(`${where}: argnums is empty; name at least one argument to differentiate`);
   for (const n of list) {
     if (!Number.isInteger(n) || n < 0 || n >= count) {
-      throw new InvalidArgumentError(`${where}: argnums names argument ${n} but f was called with ${count} argument(s) (valid: 0 to ${count - 1})`);
+      throw new InvalidArgumentError(
+        `${where}: argnums names argument ${n} but f was called with ${count} argument(s) (valid: 0 to ${count - 1})`,
+      );
     }
   }
   if (new Set(list).size !== list.length) throw new InvalidArgumentError(`${where}: argnums repeats an argument: ${JSON.stringify(list)}`);
@@ -47,7 +49,9 @@ export function wrtFilter(tree: unknown, wrt: readonly string[] | undefined, whe
   for (const w of wrt) {
     if (typeof w !== 'string' || !paths.some((p) => covers(w, p))) {
       const shown = paths.slice(0, 12).join(', ') + (paths.length > 12 ? `, … (${paths.length} in all)` : '');
-      throw new InvalidArgumentError(`${where}: wrt names '${String(w)}', which is not in the differentiated argument; its leaves are: ${shown || 'none'}`);
+      throw new InvalidArgumentError(
+        `${where}: wrt names '${String(w)}', which is not in the differentiated argument; its leaves are: ${shown || 'none'}`,
+      );
     }
   }
   return (p) => wrt.some((w) => covers(w, p));
@@ -72,10 +76,14 @@ export function wrapInputs(
       if (keep && !keep(path)) return leaf;
       const name = leafName(i, path, single);
       if (!isTensorLike(leaf)) {
-        throw new InvalidArgumentError(`${where}: ${name} is ${describe(leaf)}; only tensors can be differentiated: pass it in another argument, or leave it out with wrt`);
+        throw new InvalidArgumentError(
+          `${where}: ${name} is ${describe(leaf)}; only tensors can be differentiated: pass it in another argument, or leave it out with wrt`,
+        );
       }
       if (!isFloatDType(leaf.dtype)) {
-        throw new DTypeError(`${where}: ${name} is ${describe(leaf)}; gradients need float tensors: pass integer data (labels, indices) in another argument, or leave it out with wrt`);
+        throw new DTypeError(
+          `${where}: ${name} is ${describe(leaf)}; gradients need float tensors: pass integer data (labels, indices) in another argument, or leave it out with wrt`,
+        );
       }
       const traced = trace.input(leaf);
       inputs.push({ arg: i, path, traced });
@@ -87,7 +95,10 @@ export function wrapInputs(
 
 /** The backend of the first tensor among the differentiated leaves. @internal */
 export function backendOf(inputs: readonly TracedInput[], where: string): Backend {
-  if (inputs.length === 0) throw new InvalidArgumentError(`${where}: the differentiated arguments hold no tensors; pass the parameters (a tensor or a tree of tensors) to differentiate`);
+  if (inputs.length === 0)
+    throw new InvalidArgumentError(
+      `${where}: the differentiated arguments hold no tensors; pass the parameters (a tensor or a tree of tensors) to differentiate`,
+    );
   return rawTensor(inputs[0].traced).backend;
 }
 

@@ -37,19 +37,34 @@ const CASES: { name: string; call: () => unknown; error: new (...a: never[]) => 
   },
   {
     name: 'a cotangent of the wrong shape',
-    call: () => pullWith((x) => ops.mul(x, 2), t([1, 2, 3]), () => t([1, 2])),
+    call: () =>
+      pullWith(
+        (x) => ops.mul(x, 2),
+        t([1, 2, 3]),
+        () => t([1, 2]),
+      ),
     error: ShapeError,
     says: [/cotangent of the output has shape \[2\]/, /f returned shape \[3\]/],
   },
   {
     name: 'a cotangent tree of the wrong structure',
-    call: () => pullWith((x) => ({ a: x, b: x }), t([1]), () => ({ a: t([1]) })),
+    call: () =>
+      pullWith(
+        (x) => ({ a: x, b: x }),
+        t([1]),
+        () => ({ a: t([1]) }),
+      ),
     error: InvalidArgumentError,
     says: [/structure of f's output/],
   },
   {
     name: 'a cotangent of the wrong dtype',
-    call: () => pullWith((x) => x, t([1]), () => t([1], [1], 'float32')),
+    call: () =>
+      pullWith(
+        (x) => x,
+        t([1]),
+        () => t([1], [1], 'float32'),
+      ),
     error: DTypeError,
     says: [/float32/, /float64/],
   },

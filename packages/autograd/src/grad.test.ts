@@ -20,7 +20,9 @@ describe('grad', () => {
 
   it('returns the value with valueAndGrad and aux with hasAux', () => {
     const x = t([3]);
-    const [[v, aux], g] = valueAndGrad((p: TensorLike) => [ops.sum(ops.square(p)), { doubled: ops.mul(p, 2) }] as const, { hasAux: true })(x);
+    const [[v, aux], g] = valueAndGrad((p: TensorLike) => [ops.sum(ops.square(p)), { doubled: ops.mul(p, 2) }] as const, { hasAux: true })(
+      x,
+    );
     expect(read(v)).toEqual([9]);
     expect(read(aux.doubled)).toEqual([6]);
     expect(read(g)).toEqual([6]);
@@ -69,7 +71,14 @@ describe('grad', () => {
   it('stops gradients with detach and noGrad', () => {
     const g = grad((x: TensorLike) => ops.sum(ops.mul(x, detach(x))))(t([3]));
     expect(read(g)).toEqual([3]);
-    const g2 = grad((x: TensorLike) => ops.sum(ops.add(ops.square(x), noGrad(() => ops.square(x)))))(t([3]));
+    const g2 = grad((x: TensorLike) =>
+      ops.sum(
+        ops.add(
+          ops.square(x),
+          noGrad(() => ops.square(x)),
+        ),
+      ),
+    )(t([3]));
     expect(read(g2)).toEqual([6]);
   });
 

@@ -37,7 +37,8 @@ export type ArgGrads<A extends readonly unknown[], N> = N extends number
 function run(f: (...args: unknown[]) => unknown, args: unknown[], options: GradOptions, where: string, withValue: boolean) {
   const { argnums, wrt, hasAux = false } = options;
   const nums = normalizeArgnums(argnums, args.length, where);
-  if (wrt !== undefined && nums.length !== 1) throw new InvalidArgumentError(`${where}: wrt selects leaves of one argument; argnums names ${nums.length}`);
+  if (wrt !== undefined && nums.length !== 1)
+    throw new InvalidArgumentError(`${where}: wrt selects leaves of one argument; argnums names ${nums.length}`);
   const keep = wrtFilter(args[nums[0]], wrt, where);
   const nested = isTracing();
   const body = () => {
@@ -57,10 +58,14 @@ function run(f: (...args: unknown[]) => unknown, args: unknown[], options: GradO
     }
     const out = hasAux ? (result as unknown[])[0] : result;
     if (!isTensorLike(out)) {
-      throw new InvalidArgumentError(`${where}: f must return a scalar tensor${hasAux ? ' as the first element of [output, aux]' : ''}; it returned ${describe(out)}`);
+      throw new InvalidArgumentError(
+        `${where}: f must return a scalar tensor${hasAux ? ' as the first element of [output, aux]' : ''}; it returned ${describe(out)}`,
+      );
     }
     if (out.size !== 1) {
-      throw new ShapeError(`${where}: f returned shape ${fmtShape(out.shape)}; ${where} needs a scalar output: reduce it (ops.sum / ops.mean) or use vjp with a cotangent`);
+      throw new ShapeError(
+        `${where}: f returned shape ${fmtShape(out.shape)}; ${where} needs a scalar output: reduce it (ops.sum / ops.mean) or use vjp with a cotangent`,
+      );
     }
     if (!isFloatDType(out.dtype)) throw new DTypeError(`${where}: f returned a ${out.dtype} tensor; gradients need a float output`);
     const seeds = new Map<number, TensorLike>();
@@ -69,14 +74,23 @@ function run(f: (...args: unknown[]) => unknown, args: unknown[], options: GradO
     const grads = gradTrees(args, nums, keep, inputs, cts);
     const value = out instanceof Traced && out.trace === trace ? out.primal : out;
     const aux = hasAux ? lowerTree((result as unknown[])[1], trace) : undefined;
-    const results = { value: withValue ? value : undefined, grads: typeof argnums === 'number' || argnums === undefined ? grads[0] : grads, aux };
+    const results = {
+      value: withValue ? value : undefined,
+      grads: typeof argnums === 'number' || argnums === undefined ? grads[0] : grads,
+      aux,
+    };
     return nested ? results : ownHandles(results, tensorsIn(args));
   };
   if (nested) return body();
   // Find the backend first (outside the scope) so a bad call fails before anything is made.
   const probe = args.flatMap((a, i) => (nums.includes(i) ? [a] : []));
-  const first = tensorsIn(...probe).values().next().value;
-  if (!first) throw new InvalidArgumentError(`${where}: the differentiated arguments hold no tensors; pass the parameters (a tensor or a tree of tensors) to differentiate`);
+  const first = tensorsIn(...probe)
+    .values()
+    .next().value;
+  if (!first)
+    throw new InvalidArgumentError(
+      `${where}: the differentiated arguments hold no tensors; pass the parameters (a tensor or a tree of tensors) to differentiate`,
+    );
   return first.backend.scope(body as () => never) as ReturnType<typeof body>;
 }
 

@@ -31,7 +31,9 @@ export function hvp<P>(f: (params: P) => TensorLike, params: P, v: Grads<P> | P)
   for (const [path, p] of flattenTree(params)) {
     const d = vs.get(path);
     if (isTensorLike(p) && (!isTensorLike(d) || !shapesEqual(p.shape, d.shape))) {
-      throw new ShapeError(`hvp: v${path ? ` at '${path}'` : ''} has ${isTensorLike(d) ? `shape ${fmtShape(d.shape)}` : describe(d)} but the parameter has shape ${fmtShape(p.shape)}`);
+      throw new ShapeError(
+        `hvp: v${path ? ` at '${path}'` : ''} has ${isTensorLike(d) ? `shape ${fmtShape(d.shape)}` : describe(d)} but the parameter has shape ${fmtShape(p.shape)}`,
+      );
     }
   }
   return grad((p: P) => treeVdot(grad(f)(p), v))(params) as Grads<P>;

@@ -51,7 +51,9 @@ describe('memory', () => {
     const live = counts(backend, 500, () => {
       const [loss, grads] = valueAndGrad(m.loss)(params);
       losses.push(backend.readSync(loss)[0]);
-      const next = backend.scope(() => noGrad(() => mapTree(params, (p, path) => ops.sub(p as Tensor, ops.mul(grads[path as keyof Params], 0.5))))) as Params;
+      const next = backend.scope(() =>
+        noGrad(() => mapTree(params, (p, path) => ops.sub(p as Tensor, ops.mul(grads[path as keyof Params], 0.5)))),
+      ) as Params;
       backend.dispose([loss, grads, params as never]);
       params = next;
     });

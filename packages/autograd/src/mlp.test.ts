@@ -18,7 +18,11 @@ function rng(seed: number): () => number {
   };
 }
 const random = (shape: number[], r: () => number, scale = 1) =>
-  backend.tensor(Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => r() * scale), shape, 'float64');
+  backend.tensor(
+    Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => r() * scale),
+    shape,
+    'float64',
+  );
 
 interface Layer {
   kernel: TensorLike;
@@ -56,7 +60,9 @@ function setup(seed: number) {
 }
 
 const flat = (tree: unknown): number[] =>
-  (Object.values(tree as object) as unknown[]).flatMap((v): number[] => (v && typeof v === 'object' && !('shape' in v) ? flat(v) : Array.from(backend.readSync(v as Tensor))));
+  (Object.values(tree as object) as unknown[]).flatMap((v): number[] =>
+    v && typeof v === 'object' && !('shape' in v) ? flat(v) : Array.from(backend.readSync(v as Tensor)),
+  );
 
 describe('two-hidden-layer MLP with softmax cross-entropy', () => {
   it('has gradients equal to finite differences (relative error < 1e-6)', async () => {

@@ -119,7 +119,11 @@ export const IMPLS: { readonly [P in PrimitiveName]: Impl<P> } = {
   broadcastTo: (prim, [x], { shape }) => t(x, prim).backend.broadcastTo(t(x, prim), shape),
   slice: (prim, [x], { begin, size }) => t(x, prim).backend.slice(t(x, prim), begin, size),
   pad: (prim, [x], { paddings, value }) => t(x, prim).backend.pad(t(x, prim), paddings, value),
-  concat: (prim, xs, { axis }) => t(xs[0], prim).backend.concat(xs.map((x) => t(x, prim)), axis),
+  concat: (prim, xs, { axis }) =>
+    t(xs[0], prim).backend.concat(
+      xs.map((x) => t(x, prim)),
+      axis,
+    ),
   gather: (prim, [x, i], { axis }) => t(x, prim).backend.gather(t(x, prim), t(i, prim), axis),
   scatterAdd: (prim, [u, i], { axis, size }) => t(u, prim).backend.scatterAdd(t(u, prim), t(i, prim), axis, size),
   matmul: (prim, [a, b], { transposeA, transposeB }) => t(a, prim).backend.matmul(t(a, prim), t(b, prim), { transposeA, transposeB }),

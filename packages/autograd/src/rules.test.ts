@@ -45,18 +45,23 @@ const dataArb = (shape: Shape, values = valueArb()) => fc.array(values, { minLen
 
 /** Distinct values at least 0.1 apart (no ties for max/min/argmax), in [−2, 2]. */
 const distinctArb = (shape: Shape) =>
-  fc.uniqueArray(fc.integer({ min: -20, max: 20 }), { minLength: size(shape), maxLength: size(shape) }).map((xs) => xs.map((v) => v / 10 + 0.003));
+  fc
+    .uniqueArray(fc.integer({ min: -20, max: 20 }), { minLength: size(shape), maxLength: size(shape) })
+    .map((xs) => xs.map((v) => v / 10 + 0.003));
 
 /** A shape that broadcasts to `out`: some leading axes dropped, some axes set to 1. */
 const broadcastFrom = (out: Shape) =>
-  fc.tuple(fc.integer({ min: 0, max: out.length }), fc.array(fc.boolean(), { minLength: out.length, maxLength: out.length })).map(([drop, ones]) =>
-    out.map((d, i) => (ones[i] ? 1 : d)).slice(drop),
-  );
+  fc
+    .tuple(fc.integer({ min: 0, max: out.length }), fc.array(fc.boolean(), { minLength: out.length, maxLength: out.length }))
+    .map(([drop, ones]) => out.map((d, i) => (ones[i] ? 1 : d)).slice(drop));
 
 const tensorIn = (shape: Shape, values = valueArb()) => dataArb(shape, values).map((data) => ({ shape, data }));
 
 /** One tensor input `x`. */
-const unaryCase = (values = valueArb()) => shapeArb().chain((s) => tensorIn(s, values)).map((x) => ({ inputs: { x }, extra: {} }));
+const unaryCase = (values = valueArb()) =>
+  shapeArb()
+    .chain((s) => tensorIn(s, values))
+    .map((x) => ({ inputs: { x }, extra: {} }));
 
 /** Inputs `a` and `b` broadcasting against each other; `ok` filters elementwise pairs. */
 const binaryCase = (va = valueArb(), vb = valueArb(), ok?: (a: number, b: number) => boolean) =>
@@ -72,7 +77,8 @@ function pairs(a: { shape: Shape; data: number[] }, b: { shape: Shape; data: num
   const pa = [...Array(n - a.shape.length).fill(1), ...a.shape];
   const pb = [...Array(n - b.shape.length).fill(1), ...b.shape];
   const out = pa.map((d, i) => Math.max(d, pb[i]));
-  const at = (t: { data: number[] }, shape: Shape, idx: number[]) => t.data[idx.reduce((f, v, i) => f * shape[i] + (shape[i] === 1 ? 0 : v), 0)];
+  const at = (t: { data: number[] }, shape: Shape, idx: number[]) =>
+    t.data[idx.reduce((f, v, i) => f * shape[i] + (shape[i] === 1 ? 0 : v), 0)];
   const res: [number, number][] = [];
   for (let k = 0; k < size(out); k++) {
     const idx = out.map((_, i) => Math.floor(k / size(out.slice(i + 1))) % out[i]);
@@ -84,7 +90,14 @@ function pairs(a: { shape: Shape; data: number[] }, b: { shape: Shape; data: num
 /** A tensor and a reduction: random axes (possibly none, possibly negative) and keepDims. */
 const reduceCase = (values: (s: Shape) => fc.Arbitrary<number[]>) =>
   shapeArb(1)
-    .chain((s) => fc.tuple(values(s).map((data) => ({ shape: s, data })), fc.subarray(s.map((_, i) => i)), fc.boolean(), fc.boolean()))
+    .chain((s) =>
+      fc.tuple(
+        values(s).map((data) => ({ shape: s, data })),
+        fc.subarray(s.map((_, i) => i)),
+        fc.boolean(),
+        fc.boolean(),
+      ),
+    )
     .map(([x, axes, keepDims, negative]) => ({
       inputs: { x },
       extra: { axis: axes.length === 0 ? undefined : axes.map((a) => (negative ? a - x.shape.length : a)), keepDims },
@@ -116,7 +129,8 @@ const binary = (op: (a: TensorLike, b: TensorLike) => TensorLike, arb = binaryCa
   ...more,
 });
 const noTies = (a: number, b: number) => Math.abs(a - b) > 0.05;
-const compare = (op: (a: TensorLike, b: TensorLike) => TensorLike): RuleCase => binary(op, binaryCase(valueArb(), valueArb(), noTies), { order2: false });
+const compare = (op: (a: TensorLike, b: TensorLike) => TensorLike): RuleCase =>
+  binary(op, binaryCase(valueArb(), valueArb(), noTies), { order2: false });
 const frac = (v: number) => v - Math.floor(v);
 
 /** The case of every rule in the table; the key type makes a missing case a compile error too. */
@@ -136,9 +150,21 @@ const CASES: { readonly [P in PrimitiveName]: RuleCase } = {
   cos: unary(ops.cos, valueArb({ lo: -4, hi: 4 })),
   tanh: unary(ops.tanh),
   erf: unary(ops.erf),
-  floor: unary(ops.floor, valueArb({ lo: -3, hi: 3 }).filter((v) => frac(v) > 0.05 && frac(v) < 0.95), { order2: false }),
-  ceil: unary(ops.ceil, valueArb({ lo: -3, hi: 3 }).filter((v) => frac(v) > 0.05 && frac(v) < 0.95), { order2: false }),
-  round: unary(ops.round, valueArb({ lo: -3, hi: 3 }).filter((v) => Math.abs(frac(v) - 0.5) > 0.05), { order2: false }),
+  floor: unary(
+    ops.floor,
+    valueArb({ lo: -3, hi: 3 }).filter((v) => frac(v) > 0.05 && frac(v) < 0.95),
+    { order2: false },
+  ),
+  ceil: unary(
+    ops.ceil,
+    valueArb({ lo: -3, hi: 3 }).filter((v) => frac(v) > 0.05 && frac(v) < 0.95),
+    { order2: false },
+  ),
+  round: unary(
+    ops.round,
+    valueArb({ lo: -3, hi: 3 }).filter((v) => Math.abs(frac(v) - 0.5) > 0.05),
+    { order2: false },
+  ),
 
   add: binary(ops.add),
   sub: binary(ops.sub),
@@ -152,7 +178,9 @@ const CASES: { readonly [P in PrimitiveName]: RuleCase } = {
       binaryCase(valueArb({ lo: 0.3, hi: 2 }), valueArb({ lo: -2, hi: 2 })),
       binaryCase(fc.oneof(fc.constant(0), valueArb({ lo: 0.3, hi: 2 })), fc.integer({ min: 1, max: 3 })),
       fc.integer({ min: -2, max: 3 }).chain((k) =>
-        unaryCase(fc.oneof(fc.constant(0), valueArb({ lo: -2, hi: 2 }))).filter((u) => k >= 0 || u.inputs.x.data.every((v) => Math.abs(v) >= 0.3)).map((u) => ({ inputs: { a: u.inputs.x }, extra: { k } })),
+        unaryCase(fc.oneof(fc.constant(0), valueArb({ lo: -2, hi: 2 })))
+          .filter((u) => k >= 0 || u.inputs.x.data.every((v) => Math.abs(v) >= 0.3))
+          .map((u) => ({ inputs: { a: u.inputs.x }, extra: { k } })),
       ),
     ),
     // At x = 0 the mixed second derivative ∂²(x^y)/∂x∂y does not exist (0^(y−1) jumps from 0 to ∞
@@ -160,7 +188,9 @@ const CASES: { readonly [P in PrimitiveName]: RuleCase } = {
     arb2: fc.oneof(
       binaryCase(valueArb({ lo: 0.3, hi: 2 }), valueArb({ lo: -2, hi: 2 })),
       fc.integer({ min: -2, max: 3 }).chain((k) =>
-        unaryCase(fc.oneof(fc.constant(0), valueArb({ lo: -2, hi: 2 }))).filter((u) => k >= 0 || u.inputs.x.data.every((v) => Math.abs(v) >= 0.3)).map((u) => ({ inputs: { a: u.inputs.x }, extra: { k } })),
+        unaryCase(fc.oneof(fc.constant(0), valueArb({ lo: -2, hi: 2 })))
+          .filter((u) => k >= 0 || u.inputs.x.data.every((v) => Math.abs(v) >= 0.3))
+          .map((u) => ({ inputs: { a: u.inputs.x }, extra: { k } })),
       ),
     ),
     apply: (x, e) => (e.k === undefined ? ops.pow(x.a, x.b) : ops.pow(x.a, e.k as number)),
@@ -179,12 +209,20 @@ const CASES: { readonly [P in PrimitiveName]: RuleCase } = {
   max: { arb: reduceCase(distinctArb), apply: (x, e) => ops.max(x.x, e) },
   min: { arb: reduceCase(distinctArb), apply: (x, e) => ops.min(x.x, e) },
   argmax: {
-    arb: shapeArb(1).chain((s) => fc.tuple(distinctArb(s), fc.integer({ min: -s.length, max: s.length - 1 })).map(([data, axis]) => ({ inputs: { x: { shape: s, data } }, extra: { axis } }))),
+    arb: shapeArb(1).chain((s) =>
+      fc
+        .tuple(distinctArb(s), fc.integer({ min: -s.length, max: s.length - 1 }))
+        .map(([data, axis]) => ({ inputs: { x: { shape: s, data } }, extra: { axis } })),
+    ),
     apply: (x, e) => ops.argmax(x.x, e.axis as number),
     order2: false,
   },
   argmin: {
-    arb: shapeArb(1).chain((s) => fc.tuple(distinctArb(s), fc.integer({ min: -s.length, max: s.length - 1 })).map(([data, axis]) => ({ inputs: { x: { shape: s, data } }, extra: { axis } }))),
+    arb: shapeArb(1).chain((s) =>
+      fc
+        .tuple(distinctArb(s), fc.integer({ min: -s.length, max: s.length - 1 }))
+        .map(([data, axis]) => ({ inputs: { x: { shape: s, data } }, extra: { axis } })),
+    ),
     apply: (x, e) => ops.argmin(x.x, e.axis as number),
     order2: false,
   },
@@ -192,12 +230,21 @@ const CASES: { readonly [P in PrimitiveName]: RuleCase } = {
   where: {
     arb: shapeArb()
       .chain((out) => fc.tuple(broadcastFrom(out), broadcastFrom(out), broadcastFrom(out)))
-      .chain(([sc, sa, sb]) => fc.tuple(dataArb(sc, valueArb({ gap: 0.05 })), tensorIn(sa), tensorIn(sb)).map(([c, a, b]) => ({ inputs: { a, b }, extra: { c, sc } }))),
+      .chain(([sc, sa, sb]) =>
+        fc
+          .tuple(dataArb(sc, valueArb({ gap: 0.05 })), tensorIn(sa), tensorIn(sb))
+          .map(([c, a, b]) => ({ inputs: { a, b }, extra: { c, sc } })),
+      ),
     apply: (x, e) => ops.where(ops.greater(backend.tensor(e.c as number[], e.sc as Shape, 'float64'), 0), x.a, x.b),
   },
   cast: {
     // float64 → float32 → float64 (the gradient casts back), and float64 → int32 (no gradient).
-    arb: fc.tuple(unaryCase(valueArb({ lo: -3, hi: 3 }).filter((v) => frac(v) > 0.05 && frac(v) < 0.95)), fc.constantFrom<DType>('float32', 'int32')).map(([s, to]) => ({ ...s, extra: { to } })),
+    arb: fc
+      .tuple(
+        unaryCase(valueArb({ lo: -3, hi: 3 }).filter((v) => frac(v) > 0.05 && frac(v) < 0.95)),
+        fc.constantFrom<DType>('float32', 'int32'),
+      )
+      .map(([s, to]) => ({ ...s, extra: { to } })),
     apply: (x, e) => ops.cast(ops.mul(ops.cast(x.x, e.to as DType), 1), 'float64'),
     // float32 rounding (~1e-7) over a step of 1e-2: the finite difference is good to ~1e-5.
     tol: { eps: 1e-2, rtol: 1e-4, atol: 1e-4 },
@@ -205,7 +252,9 @@ const CASES: { readonly [P in PrimitiveName]: RuleCase } = {
   reshape: {
     arb: unaryCase().chain((s) => {
       const sh = s.inputs.x.shape;
-      return fc.constantFrom<Shape>([-1], [...sh].reverse(), [1, ...sh], [...sh, 1], [size(sh)], sh.length > 1 ? [sh[0], -1] : [-1, 1]).map((to) => ({ ...s, extra: { to } }));
+      return fc
+        .constantFrom<Shape>([-1], [...sh].reverse(), [1, ...sh], [...sh, 1], [size(sh)], sh.length > 1 ? [sh[0], -1] : [-1, 1])
+        .map((to) => ({ ...s, extra: { to } }));
     }),
     apply: (x, e) => ops.reshape(x.x, e.to as Shape),
   },
@@ -213,19 +262,27 @@ const CASES: { readonly [P in PrimitiveName]: RuleCase } = {
     arb: unaryCase().chain((s) => {
       const r = s.inputs.x.shape.length;
       const idx = Array.from({ length: r }, (_, i) => i);
-      return fc.option(fc.shuffledSubarray(idx, { minLength: r, maxLength: r })).map((perm) => ({ ...s, extra: { perm: perm ?? undefined } }));
+      return fc
+        .option(fc.shuffledSubarray(idx, { minLength: r, maxLength: r }))
+        .map((perm) => ({ ...s, extra: { perm: perm ?? undefined } }));
     }),
     apply: (x, e) => ops.transpose(x.x, e.perm as number[] | undefined),
   },
   broadcastTo: {
-    arb: shapeArb().chain((out) => broadcastFrom(out).chain((s) => tensorIn(s)).map((x) => ({ inputs: { x }, extra: { out } }))),
+    arb: shapeArb().chain((out) =>
+      broadcastFrom(out)
+        .chain((s) => tensorIn(s))
+        .map((x) => ({ inputs: { x }, extra: { out } })),
+    ),
     apply: (x, e) => ops.broadcastTo(x.x, e.out as Shape),
   },
   slice: {
     arb: unaryCase().chain((s) => {
       const sh = s.inputs.x.shape;
       return fc
-        .tuple(...sh.map((d) => fc.integer({ min: 0, max: d - 1 }).chain((b) => fc.tuple(fc.constant(b), fc.integer({ min: -1, max: d - b })))))
+        .tuple(
+          ...sh.map((d) => fc.integer({ min: 0, max: d - 1 }).chain((b) => fc.tuple(fc.constant(b), fc.integer({ min: -1, max: d - b })))),
+        )
         .map((bs) => ({ ...s, extra: { begin: bs.map(([b]) => b), size: bs.map(([, n]) => n) } }));
     }),
     apply: (x, e) => ops.slice(x.x, e.begin as number[], e.size as number[]),
@@ -233,7 +290,10 @@ const CASES: { readonly [P in PrimitiveName]: RuleCase } = {
   pad: {
     arb: unaryCase().chain((s) =>
       fc
-        .tuple(fc.array(fc.tuple(fc.nat(2), fc.nat(2)), { minLength: s.inputs.x.shape.length, maxLength: s.inputs.x.shape.length }), valueArb())
+        .tuple(
+          fc.array(fc.tuple(fc.nat(2), fc.nat(2)), { minLength: s.inputs.x.shape.length, maxLength: s.inputs.x.shape.length }),
+          valueArb(),
+        )
         .map(([paddings, value]) => ({ ...s, extra: { paddings, value } })),
     ),
     apply: (x, e) => ops.pad(x.x, e.paddings as [number, number][], e.value as number),
@@ -241,7 +301,12 @@ const CASES: { readonly [P in PrimitiveName]: RuleCase } = {
   concat: {
     arb: shapeArb(1, 3, 6)
       .chain((s) =>
-        fc.tuple(fc.constant(s), fc.integer({ min: 0, max: s.length - 1 }), fc.array(fc.integer({ min: 1, max: 2 }), { minLength: 1, maxLength: 3 }), fc.boolean()),
+        fc.tuple(
+          fc.constant(s),
+          fc.integer({ min: 0, max: s.length - 1 }),
+          fc.array(fc.integer({ min: 1, max: 2 }), { minLength: 1, maxLength: 3 }),
+          fc.boolean(),
+        ),
       )
       .chain(([s, axis, dims, negative]) =>
         fc.tuple(...dims.map((d) => tensorIn(s.map((v, i) => (i === axis ? d : v))))).map((xs) => ({
@@ -256,26 +321,35 @@ const CASES: { readonly [P in PrimitiveName]: RuleCase } = {
       .filter((s) => s.inputs.x.shape.length > 0)
       .chain((s) => {
         const sh = s.inputs.x.shape;
-        return fc.integer({ min: 0, max: sh.length - 1 }).chain((axis) =>
-          shapeArb(0, 2, 4).chain((is) => dataArb(is, fc.integer({ min: 0, max: sh[axis] - 1 })).map((idx) => ({ ...s, extra: { axis, idx, is } }))),
-        );
+        return fc
+          .integer({ min: 0, max: sh.length - 1 })
+          .chain((axis) =>
+            shapeArb(0, 2, 4).chain((is) =>
+              dataArb(is, fc.integer({ min: 0, max: sh[axis] - 1 })).map((idx) => ({ ...s, extra: { axis, idx, is } })),
+            ),
+          );
       }),
     apply: (x, e) => ops.gather(x.x, int32(e.idx as number[], e.is as Shape), e.axis as number),
   },
   scatterAdd: {
-    arb: fc
-      .tuple(shapeArb(0, 1, 3), shapeArb(0, 2, 4), shapeArb(0, 1, 3), fc.integer({ min: 1, max: 3 }))
-      .chain(([pre, is, post, n]) =>
-        fc.tuple(tensorIn([...pre, ...is, ...post]), dataArb(is, fc.integer({ min: 0, max: n - 1 }))).map(([u, idx]) => ({
-          inputs: { u },
-          extra: { idx, is, axis: pre.length, n },
-        })),
-      ),
+    arb: fc.tuple(shapeArb(0, 1, 3), shapeArb(0, 2, 4), shapeArb(0, 1, 3), fc.integer({ min: 1, max: 3 })).chain(([pre, is, post, n]) =>
+      fc.tuple(tensorIn([...pre, ...is, ...post]), dataArb(is, fc.integer({ min: 0, max: n - 1 }))).map(([u, idx]) => ({
+        inputs: { u },
+        extra: { idx, is, axis: pre.length, n },
+      })),
+    ),
     apply: (x, e) => ops.scatterAdd(x.u, int32(e.idx as number[], e.is as Shape), e.axis as number, e.n as number),
   },
   matmul: {
     arb: fc
-      .tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 }), shapeArb(0, 1, 2), fc.boolean(), fc.boolean())
+      .tuple(
+        fc.integer({ min: 1, max: 3 }),
+        fc.integer({ min: 1, max: 3 }),
+        fc.integer({ min: 1, max: 3 }),
+        shapeArb(0, 1, 2),
+        fc.boolean(),
+        fc.boolean(),
+      )
       .chain(([m, k, n, batch, tA, tB]) =>
         fc.tuple(broadcastFrom(batch), broadcastFrom(batch)).chain(([ba, bb]) =>
           fc.tuple(tensorIn([...ba, ...(tA ? [k, m] : [m, k])]), tensorIn([...bb, ...(tB ? [n, k] : [k, n])])).map(([a, b]) => ({
@@ -304,7 +378,10 @@ const asFloat = (y: TensorLike) => (isFloatDType(y.dtype) ? (y.dtype === 'float6
 
 async function checkRule(c: RuleCase, sample: Sample, seed: number, order: 1 | 2): Promise<void> {
   const before = backend.memory().tensors;
-  const x = Object.fromEntries(Object.entries(sample.inputs).map(([k, v]) => [k, backend.tensor(v.data, v.shape, 'float64')])) as Record<string, Tensor>;
+  const x = Object.fromEntries(Object.entries(sample.inputs).map(([k, v]) => [k, backend.tensor(v.data, v.shape, 'float64')])) as Record<
+    string,
+    Tensor
+  >;
   const shape = noGrad(() => backend.scope(() => c.apply(x, sample.extra).shape));
   const n = size([...shape]);
   const w1 = backend.tensor(weights(n, seed), shape, 'float64');
@@ -327,7 +404,25 @@ async function checkRule(c: RuleCase, sample: Sample, seed: number, order: 1 | 2
 describe('derivative rules', () => {
   it('every rule in the table has a property test, and every primitive a rule', () => {
     expect(Object.keys(CASES).sort()).toEqual(Object.keys(VJP_RULES).sort());
-    const primitives = [...UNARY_OPS, ...BINARY_OPS, ...COMPARE_OPS, ...REDUCE_OPS, 'argmax', 'argmin', 'where', 'cast', 'reshape', 'transpose', 'broadcastTo', 'slice', 'pad', 'concat', 'gather', 'scatterAdd', 'matmul'];
+    const primitives = [
+      ...UNARY_OPS,
+      ...BINARY_OPS,
+      ...COMPARE_OPS,
+      ...REDUCE_OPS,
+      'argmax',
+      'argmin',
+      'where',
+      'cast',
+      'reshape',
+      'transpose',
+      'broadcastTo',
+      'slice',
+      'pad',
+      'concat',
+      'gather',
+      'scatterAdd',
+      'matmul',
+    ];
     expect(Object.keys(VJP_RULES).sort()).toEqual([...primitives].sort());
   });
 

@@ -29,7 +29,7 @@ const noGradient = (): readonly null[] => [null, null, null];
 const elementwise =
   (d: (ct: TensorLike, x: TensorLike, out: TensorLike) => TensorLike): VjpRule<UnaryOp> =>
   (ct, [x], out) => [() => d(ct, T(x), out)];
-const minus1 = (b: Operand) => (typeof b === 'number' ? b - 1 : sub(b, 1));
+const _minus1 = (b: Operand) => (typeof b === 'number' ? b - 1 : sub(b, 1));
 
 /** `y − 1`, or 1 where `x = y = 0` (where `y·x^(y−1)` would be 0·∞). */
 function powExponent(x: Operand, y: TensorLike): Operand {
@@ -129,8 +129,21 @@ export const VJP_RULES: { readonly [P in PrimitiveName]: VjpRule<P> } = {
     return [() => transpose(ct, inverse)];
   },
   broadcastTo: (ct, [x]) => [() => sumTo(ct, T(x).shape)],
-  slice: (ct, [x], _out, { begin, size }) => [() => pad(ct, begin.map((b, i) => [b, T(x).shape[i] - b - size[i]] as const))],
-  pad: (ct, [x], _out, { paddings }) => [() => slice(ct, paddings.map((p) => p[0]), T(x).shape)],
+  slice: (ct, [x], _out, { begin, size }) => [
+    () =>
+      pad(
+        ct,
+        begin.map((b, i) => [b, T(x).shape[i] - b - size[i]] as const),
+      ),
+  ],
+  pad: (ct, [x], _out, { paddings }) => [
+    () =>
+      slice(
+        ct,
+        paddings.map((p) => p[0]),
+        T(x).shape,
+      ),
+  ],
   concat: (ct, xs, _out, { axis }) => {
     let offset = 0;
     return xs.map((x) => {

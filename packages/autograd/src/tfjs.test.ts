@@ -21,7 +21,15 @@ const rand = (n: number, seed: number, lo = -1, hi = 1) => {
     return lo + ((hi - lo) * s) / 4294967296;
   });
 };
-const input = (shape: number[], seed: number, lo?: number, hi?: number) => ({ shape, data: rand(shape.reduce((a, b) => a * b, 1), seed, lo, hi) });
+const input = (shape: number[], seed: number, lo?: number, hi?: number) => ({
+  shape,
+  data: rand(
+    shape.reduce((a, b) => a * b, 1),
+    seed,
+    lo,
+    hi,
+  ),
+});
 
 /** Scalar functions that touch every family of primitives (and the composites built on them). */
 const CASES: { name: string; inputs: Inputs; f: Fn }[] = [
@@ -44,7 +52,10 @@ const CASES: { name: string; inputs: Inputs; f: Fn }[] = [
       ops.sum(
         ops.add(
           ops.add(ops.mul(ops.sqrt(x), ops.log(x)), ops.mul(ops.rsqrt(x), ops.reciprocal(x))),
-          ops.add(ops.add(ops.mul(ops.sin(x), ops.cos(x)), ops.mul(ops.expm1(x), ops.log1p(x))), ops.add(ops.mul(ops.erf(x), ops.abs(ops.neg(x))), ops.square(ops.exp(x)))),
+          ops.add(
+            ops.add(ops.mul(ops.sin(x), ops.cos(x)), ops.mul(ops.expm1(x), ops.log1p(x))),
+            ops.add(ops.mul(ops.erf(x), ops.abs(ops.neg(x))), ops.square(ops.exp(x))),
+          ),
         ),
       ),
   },
@@ -68,7 +79,14 @@ const CASES: { name: string; inputs: Inputs; f: Fn }[] = [
     f: ({ x, y }, b) => {
       const idx = b.tensor([2, 0, 2], [3], 'int32');
       const t = ops.transpose(ops.reshape(ops.concat([x, ops.broadcastTo(y, [1, 3])], 0), [3, 3]));
-      const s = ops.pad(ops.slice(t, [1, 0], [2, -1]), [[1, 0], [0, 2]], 0.5);
+      const s = ops.pad(
+        ops.slice(t, [1, 0], [2, -1]),
+        [
+          [1, 0],
+          [0, 2],
+        ],
+        0.5,
+      );
       const g = ops.scatterAdd(ops.gather(x, idx, 1), idx, 1, 4);
       return ops.add(ops.sum(ops.square(s)), ops.sum(ops.mul(g, g)));
     },

@@ -98,6 +98,15 @@ export function rawTensor(x: TensorLike): Tensor {
 /** Throws unless `x` is a tensor, a traced value or (when `numbers`) a number. */
 export function checkOperand(x: unknown, where: string, numbers = true): void {
   if (x instanceof Tensor || x instanceof Traced || (numbers && typeof x === 'number')) return;
-  const got = x === null ? 'null' : Array.isArray(x) ? `an array of length ${x.length}` : typeof x === 'object' ? `an object (${(x as object).constructor?.name ?? 'Object'})` : `${typeof x} ${String(x)}`;
-  throw new InvalidArgumentError(`${where}: expected a Tensor${numbers ? ', a traced value or a number' : ' or a traced value'}, got ${got}`);
+  const got =
+    x === null
+      ? 'null'
+      : Array.isArray(x)
+        ? `an array of length ${x.length}`
+        : typeof x === 'object'
+          ? `an object (${(x as object).constructor?.name ?? 'Object'})`
+          : `${typeof x} ${String(x)}`;
+  throw new InvalidArgumentError(
+    `${where}: expected a Tensor${numbers ? ', a traced value or a number' : ' or a traced value'}, got ${got}`,
+  );
 }

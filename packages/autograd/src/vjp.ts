@@ -57,7 +57,10 @@ export function vjp<P, O>(f: (primals: P) => O, primals: P): [AsTensors<O>, Pull
     }
     const leaves = flattenTree(out);
     for (const [path, leaf] of leaves) {
-      if (!isTensorLike(leaf)) throw new InvalidArgumentError(`vjp: f must return a tensor or a tree of tensors; ${path === '' ? 'it' : `output '${path}'`} is ${describe(leaf)}`);
+      if (!isTensorLike(leaf))
+        throw new InvalidArgumentError(
+          `vjp: f must return a tensor or a tree of tensors; ${path === '' ? 'it' : `output '${path}'`} is ${describe(leaf)}`,
+        );
     }
     const lowered = lowerTree(out, trace);
     return { trace, inputs: wrapped.inputs, out, lowered };
@@ -126,7 +129,9 @@ function checkCotangent(out: unknown, ct: unknown): void {
     if (!isTensorLike(c)) throw new InvalidArgumentError(`vjp: the cotangent of ${name} must be a tensor, got ${describe(c)}`);
     const ot = o as TensorLike;
     if (!shapesEqual(c.shape, ot.shape)) {
-      throw new ShapeError(`vjp: the cotangent of ${name} has shape ${fmtShape(c.shape)} but f returned shape ${fmtShape(ot.shape)}; pass a cotangent of the output's shape`);
+      throw new ShapeError(
+        `vjp: the cotangent of ${name} has shape ${fmtShape(c.shape)} but f returned shape ${fmtShape(ot.shape)}; pass a cotangent of the output's shape`,
+      );
     }
     if (c.dtype !== ot.dtype) throw new DTypeError(`vjp: the cotangent of ${name} is ${c.dtype} but f returned ${ot.dtype}; cast it`);
   });

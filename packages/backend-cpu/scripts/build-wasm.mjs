@@ -15,7 +15,18 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const OUTPUT = join(root, 'src', 'wasm', 'kernels-wasm.ts');
 
-const COMMON = ['assembly/index.ts', '-O3', '--noAssert', '--runtime', 'minimal', '--enable', 'simd', '--importMemory', '--initialMemory', '1'];
+const COMMON = [
+  'assembly/index.ts',
+  '-O3',
+  '--noAssert',
+  '--runtime',
+  'minimal',
+  '--enable',
+  'simd',
+  '--importMemory',
+  '--initialMemory',
+  '1',
+];
 const VARIANTS = {
   shared: [...COMMON, '--enable', 'threads', '--sharedMemory', '--maximumMemory', '65536'],
   private: [...COMMON],
@@ -63,7 +74,11 @@ export async function compileKernels() {
 /** The TypeScript module that embeds the two binaries. */
 export function renderModule(binaries, version) {
   const b64 = (u8) => Buffer.from(u8).toString('base64');
-  const wrap = (s) => s.match(/.{1,100}/g).map((l) => `  '${l}'`).join(' +\n');
+  const wrap = (s) =>
+    s
+      .match(/.{1,100}/g)
+      .map((l) => `  '${l}'`)
+      .join(' +\n');
   return `// GENERATED FILE, do not edit. Made by \`pnpm --filter @downhill/backend-cpu build:wasm\`
 // (scripts/build-wasm.mjs) from assembly/*.ts with AssemblyScript ${version}.
 // src/wasm/build.test.ts rebuilds it and checks that it matches.

@@ -57,7 +57,18 @@ function binaryRow(
 }
 
 /** One row of a comparison into 0/1. NaN compares unequal to everything, itself included. */
-function compareRow(op: CompareOp, out: CpuStorage, o: number, a: CpuStorage, ai: number, as: number, b: CpuStorage, bi: number, bs: number, n: number): void {
+function compareRow(
+  op: CompareOp,
+  out: CpuStorage,
+  o: number,
+  a: CpuStorage,
+  ai: number,
+  as: number,
+  b: CpuStorage,
+  bi: number,
+  bs: number,
+  n: number,
+): void {
   switch (op) {
     case 'equal':
       for (let j = 0; j < n; j++, ai += as, bi += bs) out[o + j] = a[ai] === b[bi] ? 1 : 0;
@@ -91,10 +102,23 @@ function broadcastPair(
 ): void {
   const size = sizeOf(outShape);
   if (size === 0) return;
-  if (a.size === size && b.size === size) return row(0, 0, 1, 0, 1, size);
-  if (a.size === 1 && b.size === size) return row(0, 0, 0, 0, 1, size);
-  if (b.size === 1 && a.size === size) return row(0, 0, 1, 0, 0, size);
-  const plan = planStrided(outShape, [contiguousStrides(outShape), broadcastStrides(a.shape, outShape), broadcastStrides(b.shape, outShape)]);
+  if (a.size === size && b.size === size) {
+    row(0, 0, 1, 0, 1, size);
+    return;
+  }
+  if (a.size === 1 && b.size === size) {
+    row(0, 0, 0, 0, 1, size);
+    return;
+  }
+  if (b.size === 1 && a.size === size) {
+    row(0, 0, 1, 0, 0, size);
+    return;
+  }
+  const plan = planStrided(outShape, [
+    contiguousStrides(outShape),
+    broadcastStrides(a.shape, outShape),
+    broadcastStrides(b.shape, outShape),
+  ]);
   const [os, as, bs] = plan.inner;
   const n = plan.n;
   if (os !== 1) throw new Error('backend-cpu: internal error, output rows must be contiguous');

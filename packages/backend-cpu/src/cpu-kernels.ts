@@ -122,7 +122,11 @@ export class CpuKernels implements Kernels {
     // heap blocks go back to the allocator; plain typed arrays to the garbage collector
     free(storage as CpuStorage);
   }
-  runProgram(program: ElementwiseProgram, groups: readonly ProgramGroup<Tensor>[], inPlace: readonly (readonly (number | undefined)[])[]): CpuStorage[][] {
+  runProgram(
+    program: ElementwiseProgram,
+    groups: readonly ProgramGroup<Tensor>[],
+    inPlace: readonly (readonly (number | undefined)[])[],
+  ): CpuStorage[][] {
     return runProgramKernel(program, groups, inPlace);
   }
 }

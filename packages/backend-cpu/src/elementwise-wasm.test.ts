@@ -73,7 +73,10 @@ describe('float32 elementwise kernels equal the JavaScript loops', () => {
         for (const op of BINARY) {
           const got = binaryWasm(r, op, x, y, out);
           expect(got, op).toBeDefined();
-          expectSameBits(got!, reference(() => b.readSync(b.binary(op, x, y))));
+          expectSameBits(
+            got!,
+            reference(() => b.readSync(b.binary(op, x, y))),
+          );
         }
       });
       it(`${variant} memory: comparisons, ${JSON.stringify(as)} with ${JSON.stringify(bs)}`, () => {
@@ -100,7 +103,10 @@ describe('float32 elementwise kernels equal the JavaScript loops', () => {
       ] as const) {
         const got = whereWasm(r, c, x, y, [n]);
         expect(got).toBeDefined();
-        expectSameBits(got!, reference(() => b.readSync(b.where(c, x, y))));
+        expectSameBits(
+          got!,
+          reference(() => b.readSync(b.where(c, x, y))),
+        );
       }
     });
 
@@ -108,13 +114,23 @@ describe('float32 elementwise kernels equal the JavaScript loops', () => {
       const r = rt();
       for (const [shape, axes] of [
         [[300, 129], [0]],
-        [[4, 50, 33], [0, 1]],
+        [
+          [4, 50, 33],
+          [0, 1],
+        ],
       ] as [number[], number[]][]) {
-        const x = b.tensor(Array.from({ length: shape.reduce((p, q) => p * q, 1) }, (_, i) => Math.sin(i) * 1e3 + 1e-3 * i), shape, 'float32');
+        const x = b.tensor(
+          Array.from({ length: shape.reduce((p, q) => p * q, 1) }, (_, i) => Math.sin(i) * 1e3 + 1e-3 * i),
+          shape,
+          'float32',
+        );
         const outSize = shape.slice(axes.length).reduce((p, q) => p * q, 1);
         const got = sumLeadingWasm(r, x, axes, outSize);
         expect(got).toBeDefined();
-        expectSameBits(got!, reference(() => b.readSync(b.reduce('sum', x, axes))));
+        expectSameBits(
+          got!,
+          reference(() => b.readSync(b.reduce('sum', x, axes))),
+        );
       }
     });
   }

@@ -25,7 +25,9 @@ class Operands {
     if (p >= 0) return p;
     const ptr = this.rt.exports.allocUninit(Math.max(16, a.byteLength));
     this.temps.push(ptr);
-    (a instanceof Float32Array ? new Float32Array(this.rt.current(), ptr, a.length) : new Uint8Array(this.rt.current(), ptr, a.length)).set(a);
+    (a instanceof Float32Array ? new Float32Array(this.rt.current(), ptr, a.length) : new Uint8Array(this.rt.current(), ptr, a.length)).set(
+      a,
+    );
     return ptr;
   }
 
@@ -41,7 +43,8 @@ class Operands {
   /** Copies temporary outputs back and frees the temporary blocks. */
   finish(): void {
     const buf = this.rt.current();
-    for (const [a, ptr] of this.outs) a.set(a instanceof Float32Array ? new Float32Array(buf, ptr, a.length) : new Uint8Array(buf, ptr, a.length));
+    for (const [a, ptr] of this.outs)
+      a.set(a instanceof Float32Array ? new Float32Array(buf, ptr, a.length) : new Uint8Array(buf, ptr, a.length));
     this.release();
   }
 
@@ -73,7 +76,11 @@ function broadcastRows(
   if (a.size === size && b.size === size) return whole(1, 1);
   if (a.size === 1 && b.size === size) return whole(0, 1);
   if (b.size === 1 && a.size === size) return whole(1, 0);
-  const plan = planStrided(outShape, [contiguousStrides(outShape), broadcastStrides(a.shape, outShape), broadcastStrides(b.shape, outShape)]);
+  const plan = planStrided(outShape, [
+    contiguousStrides(outShape),
+    broadcastStrides(a.shape, outShape),
+    broadcastStrides(b.shape, outShape),
+  ]);
   const [os, as, bs] = plan.inner;
   if (os !== 1 || as > 1 || bs > 1 || plan.n < ROW_MIN) return false;
   const o0 = ops.out(out);
@@ -124,7 +131,16 @@ export function whereWasm(rt: WasmRuntime, cond: Tensor, a: Tensor, b: Tensor, o
   if (cs < 0 || as < 0 || bs < 0) return undefined;
   const out = alloc('float32', size) as Float32Array;
   const ops = new Operands(rt);
-  rt.exports.whereF32(ops.in(dataOf(cond) as Uint8Array), cs, ops.in(dataOf(a) as Float32Array), as, ops.in(dataOf(b) as Float32Array), bs, ops.out(out), size);
+  rt.exports.whereF32(
+    ops.in(dataOf(cond) as Uint8Array),
+    cs,
+    ops.in(dataOf(a) as Float32Array),
+    as,
+    ops.in(dataOf(b) as Float32Array),
+    bs,
+    ops.out(out),
+    size,
+  );
   ops.finish();
   return out;
 }

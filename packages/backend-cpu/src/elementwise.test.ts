@@ -1,9 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { BINARY_OPS, COMPARE_OPS, UNARY_OPS, broadcastShapes, type BinaryOp, type CompareOp, type DType, type UnaryOp } from '@downhill/backend';
+import {
+  BINARY_OPS,
+  COMPARE_OPS,
+  UNARY_OPS,
+  broadcastShapes,
+  type BinaryOp,
+  type CompareOp,
+  type DType,
+  type UnaryOp,
+} from '@downhill/backend';
 import { powNumPy } from './binary.js';
 import { erf } from './erf.js';
 import { cpu } from './index.js';
-import { atBroadcast, expectClose, randomData, unravel } from './test-helpers.js';
+import { atBroadcast, randomData, unravel } from './test-helpers.js';
 import { roundHalfEven } from './unary.js';
 
 /** Reference of each unary op in float64. */
@@ -123,20 +132,47 @@ const BINARY_REF: Record<BinaryOp, (a: number, b: number) => number> = {
 };
 
 const BROADCAST_CASES: [number[], number[]][] = [
-  [[2, 3], [2, 3]],
+  [
+    [2, 3],
+    [2, 3],
+  ],
   [[2, 3], []],
   [[], [4]],
-  [[3, 1], [1, 4]],
-  [[2, 1, 4], [3, 1]],
+  [
+    [3, 1],
+    [1, 4],
+  ],
+  [
+    [2, 1, 4],
+    [3, 1],
+  ],
   [[4], [2, 3, 4]],
-  [[2, 3, 4], [2, 1, 4]],
-  [[1, 5], [3, 1]],
-  [[0, 3], [1, 3]],
-  [[2, 1, 3, 1], [1, 4, 1, 5]],
+  [
+    [2, 3, 4],
+    [2, 1, 4],
+  ],
+  [
+    [1, 5],
+    [3, 1],
+  ],
+  [
+    [0, 3],
+    [1, 3],
+  ],
+  [
+    [2, 1, 3, 1],
+    [1, 4, 1, 5],
+  ],
 ];
 
 /** The NumPy-broadcast elementwise reference. */
-function naiveBroadcast(a: ArrayLike<number>, as: number[], b: ArrayLike<number>, bs: number[], f: (x: number, y: number) => number): number[] {
+function naiveBroadcast(
+  a: ArrayLike<number>,
+  as: number[],
+  b: ArrayLike<number>,
+  bs: number[],
+  f: (x: number, y: number) => number,
+): number[] {
   const out = broadcastShapes(as, bs);
   const size = out.reduce((x, y) => x * y, 1);
   return Array.from({ length: size }, (_, i) => {

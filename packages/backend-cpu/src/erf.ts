@@ -22,7 +22,7 @@
  * 7.1.14 (continued fraction).
  */
 export function erf(x: number): number {
-  if (x !== x) return NaN;
+  if (Number.isNaN(x)) return NaN;
   const ax = Math.abs(x);
   if (ax >= 6) return x > 0 ? 1 : -1; // erfc(6) ≈ 2.2e-17 is below half an ulp of 1
   if (ax < 1e-8) return x * TWO_OVER_SQRT_PI; // x·(1 − x²/3) with x² below the float64 ulp

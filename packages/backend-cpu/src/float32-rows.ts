@@ -11,7 +11,19 @@ import type { BinaryOp, CompareOp } from '@downhill/backend';
 type F32 = Float32Array;
 
 /** `out[o + j] = a[ai + j·as] ∘ b[bi + j·bs]` for `j < n`, float32 operands. */
-export function binaryRowF32(op: BinaryOp, out: F32, o: number, a: F32, ai: number, as: number, b: F32, bi: number, bs: number, n: number, pow: (x: number, y: number) => number): void {
+export function binaryRowF32(
+  op: BinaryOp,
+  out: F32,
+  o: number,
+  a: F32,
+  ai: number,
+  as: number,
+  b: F32,
+  bi: number,
+  bs: number,
+  n: number,
+  pow: (x: number, y: number) => number,
+): void {
   switch (op) {
     case 'add':
       if (as === 1 && bs === 1) for (let j = 0; j < n; j++) out[o + j] = a[ai + j] + b[bi + j];
@@ -43,7 +55,18 @@ export function binaryRowF32(op: BinaryOp, out: F32, o: number, a: F32, ai: numb
 }
 
 /** One row of a comparison of float32 operands into 0/1. */
-export function compareRowF32(op: CompareOp, out: Uint8Array, o: number, a: F32, ai: number, as: number, b: F32, bi: number, bs: number, n: number): void {
+export function compareRowF32(
+  op: CompareOp,
+  out: Uint8Array,
+  o: number,
+  a: F32,
+  ai: number,
+  as: number,
+  b: F32,
+  bi: number,
+  bs: number,
+  n: number,
+): void {
   switch (op) {
     case 'equal':
       for (let j = 0; j < n; j++, ai += as, bi += bs) out[o + j] = a[ai] === b[bi] ? 1 : 0;
@@ -69,6 +92,19 @@ export function compareRowF32(op: CompareOp, out: Uint8Array, o: number, a: F32,
 }
 
 /** One row of `cond ? a : b` with float32 branches. */
-export function whereRowF32(out: F32, o: number, c: Uint8Array, ci: number, cs: number, a: F32, ai: number, as: number, b: F32, bi: number, bs: number, n: number): void {
+export function whereRowF32(
+  out: F32,
+  o: number,
+  c: Uint8Array,
+  ci: number,
+  cs: number,
+  a: F32,
+  ai: number,
+  as: number,
+  b: F32,
+  bi: number,
+  bs: number,
+  n: number,
+): void {
   for (let j = 0; j < n; j++, ci += cs, ai += as, bi += bs) out[o + j] = c[ci] ? a[ai] : b[bi];
 }

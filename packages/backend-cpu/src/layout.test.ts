@@ -20,15 +20,42 @@ describe('reshape', () => {
 
 describe('transpose against a naive permutation', () => {
   const CASES: [number[], number[]][] = [
-    [[2, 3], [1, 0]],
-    [[70, 45], [1, 0]],
-    [[3, 40, 50], [0, 2, 1]],
-    [[2, 3, 4], [2, 0, 1]],
-    [[2, 3, 4], [1, 2, 0]],
-    [[2, 3, 4], [1, 0, 2]],
-    [[2, 3, 4, 5], [3, 1, 0, 2]],
-    [[1, 5, 1, 6], [3, 2, 1, 0]],
-    [[4, 0, 3], [2, 1, 0]],
+    [
+      [2, 3],
+      [1, 0],
+    ],
+    [
+      [70, 45],
+      [1, 0],
+    ],
+    [
+      [3, 40, 50],
+      [0, 2, 1],
+    ],
+    [
+      [2, 3, 4],
+      [2, 0, 1],
+    ],
+    [
+      [2, 3, 4],
+      [1, 2, 0],
+    ],
+    [
+      [2, 3, 4],
+      [1, 0, 2],
+    ],
+    [
+      [2, 3, 4, 5],
+      [3, 1, 0, 2],
+    ],
+    [
+      [1, 5, 1, 6],
+      [3, 2, 1, 0],
+    ],
+    [
+      [4, 0, 3],
+      [2, 1, 0],
+    ],
     [[], []],
   ];
   for (const [shape, perm] of CASES) {
@@ -56,10 +83,19 @@ describe('broadcastTo, slice, pad, concat', () => {
   it('broadcastTo materialises like NumPy', () => {
     const b = cpu();
     for (const [from, to] of [
-      [[3, 1], [2, 3, 4]],
+      [
+        [3, 1],
+        [2, 3, 4],
+      ],
       [[], [2, 2]],
-      [[1, 4], [3, 4]],
-      [[2, 1, 3], [2, 5, 3]],
+      [
+        [1, 4],
+        [3, 4],
+      ],
+      [
+        [2, 1, 3],
+        [2, 5, 3],
+      ],
       [[1], [0]],
     ] as [number[], number[]][]) {
       const data = randomData(size(from), 3);
@@ -75,15 +111,41 @@ describe('broadcastTo, slice, pad, concat', () => {
     const data = Array.from({ length: 120 }, (_, i) => i);
     const x = b.tensor(data, shape, 'int32');
     for (const [begin, sz] of [
-      [[1, 2, 3], [2, 2, 2]],
-      [[0, 0, 0], [4, 5, 6]],
-      [[3, 0, 1], [1, 5, 5]],
-      [[0, 4, 0], [4, 1, 6]],
-      [[2, 2, 2], [0, 3, 3]],
+      [
+        [1, 2, 3],
+        [2, 2, 2],
+      ],
+      [
+        [0, 0, 0],
+        [4, 5, 6],
+      ],
+      [
+        [3, 0, 1],
+        [1, 5, 5],
+      ],
+      [
+        [0, 4, 0],
+        [4, 1, 6],
+      ],
+      [
+        [2, 2, 2],
+        [0, 3, 3],
+      ],
     ] as [number[], number[]][]) {
       const y = b.slice(x, begin, sz);
       expect(y.shape).toEqual(sz);
-      expect([...b.readSync(y)]).toEqual(Array.from({ length: size(sz) }, (_, f) => data[ravel(unravel(f, sz).map((v, a) => v + begin[a]), shape)]));
+      expect([...b.readSync(y)]).toEqual(
+        Array.from(
+          { length: size(sz) },
+          (_, f) =>
+            data[
+              ravel(
+                unravel(f, sz).map((v, a) => v + begin[a]),
+                shape,
+              )
+            ],
+        ),
+      );
     }
     expect([...b.readSync(b.slice(x, [3, 4, 4]))]).toEqual([118, 119]);
   });
@@ -91,12 +153,24 @@ describe('broadcastTo, slice, pad, concat', () => {
   it('pad surrounds with the value, stored as the dtype stores it', () => {
     const b = cpu();
     const x = b.tensor([1, 2, 3, 4], [2, 2], 'float64');
-    const y = b.pad(x, [[1, 0], [0, 2]], -1);
+    const y = b.pad(
+      x,
+      [
+        [1, 0],
+        [0, 2],
+      ],
+      -1,
+    );
     expect(y.shape).toEqual([3, 4]);
     expect([...b.readSync(y)]).toEqual([-1, -1, -1, -1, 1, 2, -1, -1, 3, 4, -1, -1]);
     expect([...b.readSync(b.pad(b.tensor([1, 0], [2], 'bool'), [[1, 1]], 0.5))]).toEqual([1, 1, 0, 1]);
     expect([...b.readSync(b.pad(b.tensor([7], [1], 'int32'), [[0, 2]]))]).toEqual([7, 0, 0]);
-    expect(b.pad(b.zeros([0, 2]), [[1, 1], [0, 0]]).shape).toEqual([2, 2]);
+    expect(
+      b.pad(b.zeros([0, 2]), [
+        [1, 1],
+        [0, 0],
+      ]).shape,
+    ).toEqual([2, 2]);
   });
 
   it('concat joins along any axis', () => {
@@ -106,7 +180,11 @@ describe('broadcastTo, slice, pad, concat', () => {
     const z = b.tensor([], [2, 0], 'float64');
     expect([...b.readSync(b.concat([x, y, z], 1))]).toEqual([1, 2, 5, 3, 4, 6]);
     expect([...b.readSync(b.concat([x, b.tensor([9, 9], [1, 2], 'float64')], 0))]).toEqual([1, 2, 3, 4, 9, 9]);
-    const big = b.tensor(Array.from({ length: 80 }, (_, i) => i), [2, 40], 'float64');
+    const big = b.tensor(
+      Array.from({ length: 80 }, (_, i) => i),
+      [2, 40],
+      'float64',
+    );
     const c = b.readSync(b.concat([big, big], 0));
     expect(c.length).toBe(160);
     expect(c[100]).toBe(20);

@@ -1,5 +1,5 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { broadcastShapes, type DType } from '@downhill/backend';
+import { broadcastShapes } from '@downhill/backend';
 import { cpu } from './index.js';
 import { matmulWasm } from './matmul-wasm.js';
 import { createRuntime, getRuntime, setWasmEnabled } from './wasm/runtime.js';
@@ -213,7 +213,10 @@ describe('the WebAssembly matmul kernel', () => {
   it('propagates NaN and infinity like the float64 loop', () => {
     const b = cpu();
     const n = b.tensor([NaN, 0, 0, 1, Infinity, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], [4, 4]);
-    const z = b.tensor(Array.from({ length: 16 }, (_, i) => (i === 0 ? 0 : 1)), [4, 4]);
+    const z = b.tensor(
+      Array.from({ length: 16 }, (_, i) => (i === 0 ? 0 : 1)),
+      [4, 4],
+    );
     const r = b.readSync(b.matmul(n, z));
     expect(Number.isNaN(r[0])).toBe(true); // NaN·0
     expect(Number.isNaN(r[4])).toBe(true); // ∞·0

@@ -133,7 +133,17 @@ function gemmIKJ(
 }
 
 /** `C[c0 + i·N + j] = Σₖ A[aOff + i·K + k]·B[bOff + j·K + k]`: dot products of contiguous rows. */
-function gemmDot(A: CpuStorage, aOff: number, B: CpuStorage, bOff: number, C: CpuStorage, c0: number, M: number, K: number, N: number): void {
+function gemmDot(
+  A: CpuStorage,
+  aOff: number,
+  B: CpuStorage,
+  bOff: number,
+  C: CpuStorage,
+  c0: number,
+  M: number,
+  K: number,
+  N: number,
+): void {
   const jb = Math.max(1, Math.floor(DOT_BLOCK_ELEMENTS / K));
   for (let j0 = 0; j0 < N; j0 += jb) {
     const j1 = Math.min(j0 + jb, N);

@@ -54,16 +54,22 @@ describe('memory exhaustion on backend-cpu', () => {
     b.dispose([x, y]);
   });
 
-  it.each(['private', 'shared'] as const)('the %s WebAssembly memory: a block it cannot grow to throws OutOfMemoryError, and the heap still works after', (variant) => {
-    const rt = createRuntime(variant);
-    for (const n of [2 ** 30, 2 ** 30 - 100, 2 ** 31]) {
-      const e = caught(() => rt.tempF32(n));
-      expect(e, `tempF32(${n})`).toBeInstanceOf(OutOfMemoryError);
-      expect((e as OutOfMemoryError).requestedBytes).toBe(4 * n);
-      expect((e as OutOfMemoryError).limitBytes).toBe(GiB4);
-    }
-    const ptr = rt.tempF32(1000, Array.from({ length: 1000 }, (_, i) => i));
-    expect(Array.from(rt.viewF32(ptr, 3))).toEqual([0, 1, 2]);
-    rt.freeTemp(ptr);
-  });
+  it.each(['private', 'shared'] as const)(
+    'the %s WebAssembly memory: a block it cannot grow to throws OutOfMemoryError, and the heap still works after',
+    (variant) => {
+      const rt = createRuntime(variant);
+      for (const n of [2 ** 30, 2 ** 30 - 100, 2 ** 31]) {
+        const e = caught(() => rt.tempF32(n));
+        expect(e, `tempF32(${n})`).toBeInstanceOf(OutOfMemoryError);
+        expect((e as OutOfMemoryError).requestedBytes).toBe(4 * n);
+        expect((e as OutOfMemoryError).limitBytes).toBe(GiB4);
+      }
+      const ptr = rt.tempF32(
+        1000,
+        Array.from({ length: 1000 }, (_, i) => i),
+      );
+      expect(Array.from(rt.viewF32(ptr, 3))).toEqual([0, 1, 2]);
+      rt.freeTemp(ptr);
+    },
+  );
 });

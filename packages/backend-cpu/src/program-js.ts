@@ -8,7 +8,12 @@ import { roundHalfEven } from './unary.js';
  * `0 … n − 1` of every output from the inputs (typed arrays of one dtype). Every input element is
  * loaded before any output element is stored, so an output may be one of the inputs (in place).
  */
-export type JsProgram = (inputs: readonly ArrayLike<number>[], outputs: readonly { [i: number]: number }[], scalars: readonly number[], n: number) => void;
+export type JsProgram = (
+  inputs: readonly ArrayLike<number>[],
+  outputs: readonly { [i: number]: number }[],
+  scalars: readonly number[],
+  n: number,
+) => void;
 
 const UNARY_JS: Record<UnaryOp, (x: string) => string> = {
   neg: (x) => `-${x}`,

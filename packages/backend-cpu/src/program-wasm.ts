@@ -52,7 +52,11 @@ const UNARY_COMPOSED = new Set<UnaryOp>(['square', 'reciprocal', 'sign']);
  */
 export function wasmSupports(program: ElementwiseProgram): boolean {
   return program.nodes.every((n) =>
-    n.op === 'unary' ? UNARY_SIMD[n.fn] !== undefined || UNARY_COMPOSED.has(n.fn) : n.op === 'binary' ? BINARY_SIMD[n.fn] !== undefined : true,
+    n.op === 'unary'
+      ? UNARY_SIMD[n.fn] !== undefined || UNARY_COMPOSED.has(n.fn)
+      : n.op === 'binary'
+        ? BINARY_SIMD[n.fn] !== undefined
+        : true,
   );
 }
 
@@ -74,13 +78,22 @@ export function compileWasm(program: ElementwiseProgram, memory: object, maxPage
   const N = program.nodes.length;
   const stride = 1 + k + m + s;
   // locals: 0 desc, 1 count | 2 g, 3 rec, 4 n, 5 i, 6 nv | ptrs | per node: v128, f32, i32
-  const G = 2, REC = 3, NN = 4, I = 5, NV = 6;
+  const G = 2,
+    REC = 3,
+    NN = 4,
+    I = 5,
+    NV = 6;
   const IN = 7;
   const OUT = IN + k;
   const VEC = OUT + m;
   const SCA = VEC + N;
   const INT = SCA + N;
-  const locals: [number, number][] = [[5 + k + m, I32], [N, V128], [N, F32], [N, I32]];
+  const locals: [number, number][] = [
+    [5 + k + m, I32],
+    [N, V128],
+    [N, F32],
+    [N, I32],
+  ];
   // the i32 block must come after f32: declare in index order
   const b = new Bytes();
   const get = (l: number) => b.byte(OP.localGet).u32(l);
@@ -104,7 +117,11 @@ export function compileWasm(program: ElementwiseProgram, memory: object, maxPage
   for (let t = 0; t < k + m; t++) get(REC), b.byte(OP.i32Load).memarg(2, 4 * (1 + t)), set(IN + t);
   program.nodes.forEach((node, j) => {
     if (node.op === 'scalar') {
-      get(REC), b.byte(OP.f32Load).memarg(2, 4 * (1 + k + m + node.index)), b.byte(OP.localTee).u32(SCA + j), b.simd(SIMD.f32x4Splat), set(VEC + j);
+      get(REC),
+        b.byte(OP.f32Load).memarg(2, 4 * (1 + k + m + node.index)),
+        b.byte(OP.localTee).u32(SCA + j),
+        b.simd(SIMD.f32x4Splat),
+        set(VEC + j);
     } else if (node.op === 'const') {
       b.byte(OP.f32Const).f32(node.value), b.byte(OP.localTee).u32(SCA + j), b.simd(SIMD.f32x4Splat), set(VEC + j);
     }

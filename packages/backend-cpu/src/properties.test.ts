@@ -10,9 +10,7 @@ const shapeArb = fc.array(fc.integer({ min: 0, max: 4 }), { minLength: 0, maxLen
 /** Two shapes that broadcast together: each axis of the pair is (d, d), (1, d) or (d, 1), ranks may differ. */
 const broadcastPairArb = fc
   .array(fc.tuple(fc.integer({ min: 0, max: 4 }), fc.integer({ min: 0, max: 2 })), { maxLength: 4 })
-  .chain((axes) =>
-    fc.tuple(fc.constant(axes), fc.integer({ min: 0, max: axes.length }), fc.integer({ min: 0, max: axes.length })),
-  )
+  .chain((axes) => fc.tuple(fc.constant(axes), fc.integer({ min: 0, max: axes.length }), fc.integer({ min: 0, max: axes.length })))
   .map(([axes, dropA, dropB]) => {
     const a = axes.map(([d, k]) => (k === 1 ? 1 : d));
     const b = axes.map(([d, k]) => (k === 2 ? 1 : d));
@@ -22,23 +20,36 @@ const broadcastPairArb = fc
 describe('properties on random shapes', () => {
   it('binary ops broadcast like the naive index map', () => {
     fc.assert(
-      fc.property(broadcastPairArb, fc.constantFrom('add', 'sub', 'mul', 'maximum') as fc.Arbitrary<'add' | 'sub' | 'mul' | 'maximum'>, ([as, bs], op) => {
-        const b = cpu();
-        const da = randomData(size(as), 1);
-        const db = randomData(size(bs), 2);
-        const y = b.binary(op, b.tensor(da, as, 'float64'), b.tensor(db, bs, 'float64'));
-        const out = broadcastShapes(as, bs);
-        expect(y.shape).toEqual(out);
-        const f = { add: (p: number, q: number) => p + q, sub: (p: number, q: number) => p - q, mul: (p: number, q: number) => p * q, maximum: Math.max }[op];
-        const want = Array.from({ length: size(out) }, (_, i) => f(atBroadcast(da, as, unravel(i, out)), atBroadcast(db, bs, unravel(i, out))));
-        expect([...b.readSync(y)]).toEqual(want);
-      }),
+      fc.property(
+        broadcastPairArb,
+        fc.constantFrom('add', 'sub', 'mul', 'maximum') as fc.Arbitrary<'add' | 'sub' | 'mul' | 'maximum'>,
+        ([as, bs], op) => {
+          const b = cpu();
+          const da = randomData(size(as), 1);
+          const db = randomData(size(bs), 2);
+          const y = b.binary(op, b.tensor(da, as, 'float64'), b.tensor(db, bs, 'float64'));
+          const out = broadcastShapes(as, bs);
+          expect(y.shape).toEqual(out);
+          const f = {
+            add: (p: number, q: number) => p + q,
+            sub: (p: number, q: number) => p - q,
+            mul: (p: number, q: number) => p * q,
+            maximum: Math.max,
+          }[op];
+          const want = Array.from({ length: size(out) }, (_, i) =>
+            f(atBroadcast(da, as, unravel(i, out)), atBroadcast(db, bs, unravel(i, out))),
+          );
+          expect([...b.readSync(y)]).toEqual(want);
+        },
+      ),
       { numRuns: 150 },
     );
   });
 
   it('transpose matches the index map and its inverse restores the input', () => {
-    const arb = shapeArb.chain((shape) => fc.tuple(fc.constant(shape), fc.shuffledSubarray([...shape.keys()], { minLength: shape.length, maxLength: shape.length })));
+    const arb = shapeArb.chain((shape) =>
+      fc.tuple(fc.constant(shape), fc.shuffledSubarray([...shape.keys()], { minLength: shape.length, maxLength: shape.length })),
+    );
     fc.assert(
       fc.property(arb, ([shape, perm]) => {
         const b = cpu();
@@ -62,7 +73,9 @@ describe('properties on random shapes', () => {
   });
 
   it('a sum over several axes equals sums over one axis at a time; max is the max of the parts', () => {
-    const arb = shapeArb.filter((s) => s.length > 0).chain((shape) => fc.tuple(fc.constant(shape), fc.subarray([...shape.keys()], { minLength: 1 })));
+    const arb = shapeArb
+      .filter((s) => s.length > 0)
+      .chain((shape) => fc.tuple(fc.constant(shape), fc.subarray([...shape.keys()], { minLength: 1 })));
     fc.assert(
       fc.property(arb, ([shape, axes]) => {
         const b = cpu();
@@ -100,10 +113,26 @@ describe('properties on random shapes', () => {
         const data = randomData(size(shape), 5);
         const x = b.tensor(data, shape, 'float64');
         const p = b.pad(x, pads, 7);
-        expect([...b.readSync(b.slice(p, pads.map(([lo]) => lo), shape))]).toEqual(data);
+        expect([
+          ...b.readSync(
+            b.slice(
+              p,
+              pads.map(([lo]) => lo),
+              shape,
+            ),
+          ),
+        ]).toEqual(data);
         const cut = Math.floor(shape[axis] / 2);
-        const left = b.slice(x, shape.map(() => 0), shape.map((d, i) => (i === axis ? cut : d)));
-        const right = b.slice(x, shape.map((_, i) => (i === axis ? cut : 0)), shape.map((d, i) => (i === axis ? d - cut : d)));
+        const left = b.slice(
+          x,
+          shape.map(() => 0),
+          shape.map((d, i) => (i === axis ? cut : d)),
+        );
+        const right = b.slice(
+          x,
+          shape.map((_, i) => (i === axis ? cut : 0)),
+          shape.map((d, i) => (i === axis ? d - cut : d)),
+        );
         expect([...b.readSync(b.concat([left, right], axis))]).toEqual(data);
       }),
       { numRuns: 150 },
@@ -114,9 +143,9 @@ describe('properties on random shapes', () => {
     const arb = shapeArb
       .filter((s) => s.length > 0 && s.every((d) => d > 0))
       .chain((shape) =>
-        fc.tuple(fc.constant(shape), fc.nat(shape.length - 1)).chain(([s, axis]) =>
-          fc.tuple(fc.constant(s), fc.constant(axis), fc.array(fc.nat(s[axis] - 1), { maxLength: 6 })),
-        ),
+        fc
+          .tuple(fc.constant(shape), fc.nat(shape.length - 1))
+          .chain(([s, axis]) => fc.tuple(fc.constant(s), fc.constant(axis), fc.array(fc.nat(s[axis] - 1), { maxLength: 6 }))),
       );
     fc.assert(
       fc.property(arb, ([shape, axis, idx]) => {

@@ -136,7 +136,11 @@ describe('float64 sums are compensated', () => {
     const row = b.tensor(data, [1, 1001], 'float64');
     expect(b.readSync(b.reduce('sum', row, 1))[0]).toBeCloseTo(want, 15);
     expect(Math.abs(b.readSync(b.reduce('sum', row, 1))[0] - want)).toBeLessThanOrEqual(2.3e-16);
-    const col = b.tensor(data.flatMap((v) => [v, 2 * v]), [1001, 2], 'float64');
+    const col = b.tensor(
+      data.flatMap((v) => [v, 2 * v]),
+      [1001, 2],
+      'float64',
+    );
     const s = b.readSync(b.reduce('sum', col, 0));
     expect(Math.abs(s[0] - want)).toBeLessThanOrEqual(2.3e-16);
     expect(Math.abs(s[1] - 2 * want)).toBeLessThanOrEqual(4.5e-16);

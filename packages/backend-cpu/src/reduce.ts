@@ -52,14 +52,14 @@ export function reduceKernel(op: ReduceOp, x: Tensor, axes: readonly number[], o
       else if (op === 'max') {
         for (let j = 0; j < n; j++, xi += xs) {
           const v = src[xi];
-          if (v > r || v !== v) r = v;
-          if (r !== r) break;
+          if (v > r || Number.isNaN(v)) r = v;
+          if (Number.isNaN(r)) break;
         }
       } else {
         for (let j = 0; j < n; j++, xi += xs) {
           const v = src[xi];
-          if (v < r || v !== v) r = v;
-          if (r !== r) break;
+          if (v < r || Number.isNaN(v)) r = v;
+          if (Number.isNaN(r)) break;
         }
       }
       acc[oi] = r;
@@ -76,12 +76,12 @@ export function reduceKernel(op: ReduceOp, x: Tensor, axes: readonly number[], o
     } else if (op === 'max') {
       for (let j = 0, o = oi; j < n; j++, xi += xs, o += os) {
         const v = src[xi];
-        if (v > acc[o] || v !== v) acc[o] = v;
+        if (v > acc[o] || Number.isNaN(v)) acc[o] = v;
       }
     } else {
       for (let j = 0, o = oi; j < n; j++, xi += xs, o += os) {
         const v = src[xi];
-        if (v < acc[o] || v !== v) acc[o] = v;
+        if (v < acc[o] || Number.isNaN(v)) acc[o] = v;
       }
     }
   });
@@ -117,9 +117,9 @@ export function argReduceKernel(op: ArgReduceOp, x: Tensor, axis: number, outSha
       const row = base + k * inner;
       for (let j = 0; j < inner; j++) {
         const b = best[j];
-        if (b !== b) continue;
+        if (Number.isNaN(b)) continue;
         const v = src[row + j];
-        if (v !== v || (isMax ? v > b : v < b)) {
+        if (Number.isNaN(v) || (isMax ? v > b : v < b)) {
           best[j] = v;
           out[o + j] = k;
         }

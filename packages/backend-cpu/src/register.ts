@@ -15,5 +15,10 @@ import { hasBackend, registerBackend } from '@downhill/backend';
 import { cpu } from './index.js';
 
 if (!hasBackend('cpu')) {
-  registerBackend({ name: 'cpu', priority: 150, description: 'TypeScript with WebAssembly SIMD kernels, float32 and float64', create: () => cpu() });
+  registerBackend({
+    name: 'cpu',
+    priority: 150,
+    description: 'TypeScript with WebAssembly SIMD kernels, float32 and float64',
+    create: () => cpu(),
+  });
 }

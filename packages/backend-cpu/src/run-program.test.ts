@@ -13,7 +13,16 @@ const ADAM: ElementwiseProgram = {
   inputs: 4,
   scalars: 6,
   nodes: [
-    I(0), I(1), I(2), I(3), S(0), S(1), S(2), S(3), S(4), S(5), // 0‥9
+    I(0),
+    I(1),
+    I(2),
+    I(3),
+    S(0),
+    S(1),
+    S(2),
+    S(3),
+    S(4),
+    S(5), // 0‥9
     { op: 'binary', fn: 'mul', a: 2, b: 5 }, // 10
     { op: 'binary', fn: 'mul', a: 1, b: 6 }, // 11
     { op: 'binary', fn: 'add', a: 10, b: 11 }, // 12 m'
@@ -35,7 +44,10 @@ const BRANCHY: ElementwiseProgram = {
   inputs: 2,
   scalars: 1,
   nodes: [
-    I(0), I(1), S(0), { op: 'const', value: -0 }, // 0‥3
+    I(0),
+    I(1),
+    S(0),
+    { op: 'const', value: -0 }, // 0‥3
     { op: 'unary', fn: 'sign', x: 0 }, // 4
     { op: 'unary', fn: 'round', x: 1 }, // 5
     { op: 'unary', fn: 'floor', x: 0 }, // 6
@@ -59,14 +71,23 @@ const BRANCHY: ElementwiseProgram = {
 const TRANSCENDENTAL: ElementwiseProgram = {
   inputs: 2,
   scalars: 0,
-  nodes: [I(0), I(1), { op: 'unary', fn: 'exp', x: 0 }, { op: 'unary', fn: 'abs', x: 1 }, { op: 'binary', fn: 'pow', a: 3, b: 0 }, { op: 'binary', fn: 'add', a: 2, b: 4 }],
+  nodes: [
+    I(0),
+    I(1),
+    { op: 'unary', fn: 'exp', x: 0 },
+    { op: 'unary', fn: 'abs', x: 1 },
+    { op: 'binary', fn: 'pow', a: 3, b: 0 },
+    { op: 'binary', fn: 'add', a: 2, b: 4 },
+  ],
   outputs: [5],
 };
 
 function values(n: number, seed: number): number[] {
   // ties, halves (for round), zeros of both signs, and uniform values
   const special = [0, -0, 0.5, 1.5, -2.5, 1, -1, 2];
-  return Array.from({ length: n }, (_, i) => (i % 5 === 0 ? special[(i + seed) % special.length] : Math.sin(i * 12.9898 + seed * 78.233) * 3));
+  return Array.from({ length: n }, (_, i) =>
+    i % 5 === 0 ? special[(i + seed) % special.length] : Math.sin(i * 12.9898 + seed * 78.233) * 3,
+  );
 }
 
 describe('backend-cpu runProgram', () => {
@@ -99,7 +120,16 @@ describe('backend-cpu runProgram', () => {
             const sizes = [[0], [3], [4099], [50, 100]];
             const make = () =>
               sizes.map((shape, gi) => ({
-                inputs: Array.from({ length: program.inputs }, (_, t) => b.tensor(values(shape.reduce((x, y) => x * y, 1), gi * 7 + t).map((v) => (program === ADAM && t === 3 ? Math.abs(v) : v)), shape, dtype)),
+                inputs: Array.from({ length: program.inputs }, (_, t) =>
+                  b.tensor(
+                    values(
+                      shape.reduce((x, y) => x * y, 1),
+                      gi * 7 + t,
+                    ).map((v) => (program === ADAM && t === 3 ? Math.abs(v) : v)),
+                    shape,
+                    dtype,
+                  ),
+                ),
                 scalars: [...scalars],
               }));
             const groups = make();
@@ -111,7 +141,10 @@ describe('backend-cpu runProgram', () => {
                 expect(t === groups[gi].inputs[o]).toBe(inPlace && o < program.inputs);
                 const g = [...b.readSync(t)];
                 // Object.is: −0 and NaN compared exactly
-                expect(g.every((x, i) => Object.is(x, want[gi][o][i])), `group ${gi} output ${o}`).toBe(true);
+                expect(
+                  g.every((x, i) => Object.is(x, want[gi][o][i])),
+                  `group ${gi} output ${o}`,
+                ).toBe(true);
               }),
             );
           });
@@ -131,6 +164,8 @@ describe('backend-cpu runProgram', () => {
       expect(programCacheSize()).toBe(size);
     });
     expect(programKey(ADAM)).toBe(programKey(JSON.parse(JSON.stringify(ADAM)) as ElementwiseProgram));
-    expect(programKey(BRANCHY)).not.toBe(programKey({ ...BRANCHY, nodes: BRANCHY.nodes.map((n) => (n.op === 'const' ? { op: 'const', value: 0 } : n)) }));
+    expect(programKey(BRANCHY)).not.toBe(
+      programKey({ ...BRANCHY, nodes: BRANCHY.nodes.map((n) => (n.op === 'const' ? { op: 'const', value: 0 } : n)) }),
+    );
   });
 });

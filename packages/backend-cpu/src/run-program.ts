@@ -125,7 +125,14 @@ export function runProgramKernel(
 /** The descriptor block, kept between calls and grown as needed. */
 let desc = { ptr: 0, bytes: 0 };
 
-function runWasm(rt: WasmRuntime, w: WasmProgram, program: ElementwiseProgram, groups: readonly ProgramGroup<Tensor>[], which: readonly number[], outs: CpuStorage[][]): void {
+function runWasm(
+  rt: WasmRuntime,
+  w: WasmProgram,
+  program: ElementwiseProgram,
+  groups: readonly ProgramGroup<Tensor>[],
+  which: readonly number[],
+  outs: CpuStorage[][],
+): void {
   const k = program.inputs;
   const m = program.outputs.length;
   // operands outside the heap (small arrays) get a slot in a scratch arena

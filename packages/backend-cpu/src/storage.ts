@@ -1,4 +1,13 @@
-import { BYTES_PER_ELEMENT, OutOfMemoryError, allocateTyped, fmtShape, type DType, type Shape, type Tensor, type TypedArray } from '@downhill/backend';
+import {
+  BYTES_PER_ELEMENT,
+  OutOfMemoryError,
+  allocateTyped,
+  fmtShape,
+  type DType,
+  type Shape,
+  type Tensor,
+  type TypedArray,
+} from '@downhill/backend';
 import { activeRuntime, getRuntime } from './wasm/runtime.js';
 
 /**
@@ -46,7 +55,11 @@ function allocateHost(dtype: DType, size: number): CpuStorage {
   } catch (e) {
     if (!(e instanceof RangeError)) throw e;
     const bytes = size * BYTES_PER_ELEMENT[dtype];
-    throw new OutOfMemoryError(`cpu: the JavaScript engine could not allocate a ${dtype} tensor of ${size} elements (${bytes} bytes, ${gib(bytes)}): ${e.message}`, bytes, MAX_TENSOR_BYTES);
+    throw new OutOfMemoryError(
+      `cpu: the JavaScript engine could not allocate a ${dtype} tensor of ${size} elements (${bytes} bytes, ${gib(bytes)}): ${e.message}`,
+      bytes,
+      MAX_TENSOR_BYTES,
+    );
   }
 }
 

@@ -50,7 +50,12 @@ export function ravel(idx: readonly number[], shape: readonly number[]): number 
 /** Element of `data` (shape `shape`) at the broadcast of multi-index `idx` of a larger shape. */
 export function atBroadcast(data: ArrayLike<number>, shape: readonly number[], idx: readonly number[]): number {
   const off = idx.length - shape.length;
-  return data[ravel(shape.map((d, a) => (d === 1 ? 0 : idx[a + off])), shape)];
+  return data[
+    ravel(
+      shape.map((d, a) => (d === 1 ? 0 : idx[a + off])),
+      shape,
+    )
+  ];
 }
 
 /** Asserts elementwise closeness `|a − e| ≤ atol + rtol·|e|`; NaN matches NaN; infinities must agree. */

@@ -131,7 +131,7 @@ export function castKernel(x: Tensor, dtype: DType): CpuStorage {
   } else if (dtype === 'int32' && (x.dtype === 'float32' || x.dtype === 'float64')) {
     for (let i = 0; i < n; i++) {
       const v = a[i];
-      out[i] = v !== v ? 0 : v >= INT32_MAX ? INT32_MAX : v <= INT32_MIN ? INT32_MIN : Math.trunc(v);
+      out[i] = Number.isNaN(v) ? 0 : v >= INT32_MAX ? INT32_MAX : v <= INT32_MIN ? INT32_MIN : Math.trunc(v);
     }
   } else {
     out.set(a);

@@ -21,7 +21,9 @@ describe('without tfjs-node-gpu (as on this machine)', () => {
   it('cuda() throws BackendUnavailableError with what to install and the underlying error', async () => {
     const err = await cuda().catch((e) => e);
     expectInstructions(err);
-    expect(err.message).toMatch(/^cuda: @tensorflow\/tfjs-node-gpu is not installed \(it is an optional peer dependency of @downhill\/backend-cuda\)/);
+    expect(err.message).toMatch(
+      /^cuda: @tensorflow\/tfjs-node-gpu is not installed \(it is an optional peer dependency of @downhill\/backend-cuda\)/,
+    );
     expect(err.message).toMatch(/Underlying error: (Cannot find (package|module)|Could not resolve) .@tensorflow\/tfjs-node-gpu./);
     expect(err.cause).toBeInstanceOf(Error);
   });

@@ -62,11 +62,16 @@ export async function cuda(options: CudaOptions = {}): Promise<Backend> {
     failure = `: ${(e as Error).message}`;
   }
   if (!ok) {
-    throw new BackendUnavailableError(`cuda: TensorFlow.js could not start the '${TF_BACKEND}' backend of ${TFJS_NODE_GPU}${failure}; ${CUDA_REQUIREMENTS}`);
+    throw new BackendUnavailableError(
+      `cuda: TensorFlow.js could not start the '${TF_BACKEND}' backend of ${TFJS_NODE_GPU}${failure}; ${CUDA_REQUIREMENTS}`,
+    );
   }
   const flags = tf.backend() as unknown as NodeBackendFlags;
   if (requireGpu && flags.isUsingGpuDevice !== true) {
-    const why = flags.isGPUPackage === false ? `the loaded package is the CPU build (@tensorflow/tfjs-node), not ${TFJS_NODE_GPU}` : 'TensorFlow found no CUDA device';
+    const why =
+      flags.isGPUPackage === false
+        ? `the loaded package is the CPU build (@tensorflow/tfjs-node), not ${TFJS_NODE_GPU}`
+        : 'TensorFlow found no CUDA device';
     throw new BackendUnavailableError(
       `cuda: ${TFJS_NODE_GPU} started but runs on the CPU: ${why}; ${CUDA_REQUIREMENTS}. (Pass { requireGpu: false } to use it anyway.)`,
     );

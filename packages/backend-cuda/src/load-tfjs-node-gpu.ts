@@ -17,7 +17,10 @@ export const CUDA_REQUIREMENTS =
 function classify(e: unknown): 'missing' | 'broken' {
   const err = e as { code?: string; message?: string } | undefined;
   const text = String(err?.message ?? e);
-  const notFound = err?.code === 'ERR_MODULE_NOT_FOUND' || err?.code === 'MODULE_NOT_FOUND' || /Cannot find (package|module)|Could not resolve|Failed to resolve/.test(text);
+  const notFound =
+    err?.code === 'ERR_MODULE_NOT_FOUND' ||
+    err?.code === 'MODULE_NOT_FOUND' ||
+    /Cannot find (package|module)|Could not resolve|Failed to resolve/.test(text);
   return notFound && text.includes(TFJS_NODE_GPU) ? 'missing' : 'broken';
 }
 

@@ -22,7 +22,9 @@ describe('auto-selection across the bundled backends', () => {
       const sel = await selectBackend({ env: {} });
       expect(sel.name).toBe('cpu');
       expect(sel.tried.map((t) => t.name)).toEqual(['cuda', 'webgpu', 'cpu']);
-      expect(sel.reason).toMatch(/^cpu \(.*\): the highest-priority backend that started here; tried first: cuda: cuda: @tensorflow\/tfjs-node-gpu is not installed.*; webgpu: webgpu: no WebGPU adapter/);
+      expect(sel.reason).toMatch(
+        /^cpu \(.*\): the highest-priority backend that started here; tried first: cuda: cuda: @tensorflow\/tfjs-node-gpu is not installed.*; webgpu: webgpu: no WebGPU adapter/,
+      );
     } finally {
       delete process.env.DOWNHILL_WEBGPU_DAWN_BACKEND;
     }
@@ -38,7 +40,9 @@ describe('auto-selection across the bundled backends', () => {
       // Mesa's llvmpipe (CI, this machine): webgpu started, ranked itself below the CPU backends
       expect(sel.name).toBe('cpu');
       expect(sel.tried[0]).toEqual({ name: 'cuda', error: expect.stringContaining('CUDA 11.2, cuDNN 8.1') });
-      expect(sel.reason).toMatch(/^cpu \(.*\): the highest-priority backend that started here; ranked below it: webgpu: a software adapter .*; tried first: cuda: /);
+      expect(sel.reason).toMatch(
+        /^cpu \(.*\): the highest-priority backend that started here; ranked below it: webgpu: a software adapter .*; tried first: cuda: /,
+      );
       return;
     }
     expect(sel.name).toBe('webgpu');

@@ -30,7 +30,8 @@ export function fromTf(backend: Backend, t: tf.Tensor): Tensor {
   if (!kernels) throw new InvalidArgumentError(`fromTf: backend '${backend?.name}' was not made by tfjs() or createTfjsBackend`);
   if (!(t instanceof tf.Tensor)) throw new InvalidArgumentError(`fromTf: expected a tf.Tensor, got ${t === null ? 'null' : typeof t}`);
   if (t.isDisposed) throw new DisposedTensorError(`fromTf: the tf.Tensor ${JSON.stringify(t.shape)} (${t.dtype}) is disposed`);
-  if (!DTYPES.has(t.dtype)) throw new DTypeError(`fromTf: ${backend.name} holds float32, int32 and bool tensors, got a ${t.dtype} tf.Tensor`);
+  if (!DTYPES.has(t.dtype))
+    throw new DTypeError(`fromTf: ${backend.name} holds float32, int32 and bool tensors, got a ${t.dtype} tf.Tensor`);
   kernels.adopting = t;
   try {
     return backend.full(t.shape, 0, t.dtype as DType);
@@ -56,7 +57,10 @@ export function fromTf(backend: Backend, t: tf.Tensor): Tensor {
  */
 export function toTf(x: Tensor): tf.Tensor {
   if (!(x instanceof Tensor)) throw new InvalidArgumentError(`toTf: expected a downhill Tensor, got ${x === null ? 'null' : typeof x}`);
-  if (!TFJS_KERNELS.has(x.backend)) throw new InvalidArgumentError(`toTf: ${x} does not live on a TensorFlow.js backend; move it with backend.tensor(await x.read(), x.shape, x.dtype)`);
+  if (!TFJS_KERNELS.has(x.backend))
+    throw new InvalidArgumentError(
+      `toTf: ${x} does not live on a TensorFlow.js backend; move it with backend.tensor(await x.read(), x.shape, x.dtype)`,
+    );
   if (x.disposed) throw new DisposedTensorError(`toTf: ${x} was used after it was released`);
   return tf.clone(x.storage as tf.Tensor);
 }

@@ -17,8 +17,18 @@ import { hasBackend, registerBackend } from '@downhill/backend';
 import { tfjs } from './setup.js';
 
 if (!hasBackend('tfjs-wasm')) {
-  registerBackend({ name: 'tfjs-wasm', priority: 100, description: 'TensorFlow.js WebAssembly with SIMD', create: () => tfjs({ tfBackend: 'wasm' }) });
+  registerBackend({
+    name: 'tfjs-wasm',
+    priority: 100,
+    description: 'TensorFlow.js WebAssembly with SIMD',
+    create: () => tfjs({ tfBackend: 'wasm' }),
+  });
 }
 if (!hasBackend('tfjs-cpu')) {
-  registerBackend({ name: 'tfjs-cpu', priority: 5, description: 'TensorFlow.js plain JavaScript CPU', create: () => tfjs({ tfBackend: 'cpu' }) });
+  registerBackend({
+    name: 'tfjs-cpu',
+    priority: 5,
+    description: 'TensorFlow.js plain JavaScript CPU',
+    create: () => tfjs({ tfBackend: 'cpu' }),
+  });
 }

@@ -50,7 +50,7 @@ describe('tfjs()', () => {
 });
 
 describe('register', () => {
-  it("registers tfjs-wasm above tfjs-cpu, and they start", async () => {
+  it('registers tfjs-wasm above tfjs-cpu, and they start', async () => {
     const names = listBackends();
     expect(names.indexOf('tfjs-wasm')).toBeLessThan(names.indexOf('tfjs-cpu'));
     const { name, reason } = await selectBackend({ env: {} });

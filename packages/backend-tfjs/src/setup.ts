@@ -44,7 +44,7 @@ async function loadWasm(wasmPaths: string | undefined): Promise<void> {
     const { createRequire } = await import('node:module');
     const { dirname, join } = await import('node:path');
     const require = createRequire(import.meta.url);
-    prefix = join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + '/';
+    prefix = `${join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist')}/`;
   }
   if (prefix !== undefined) wasm.setWasmPaths(prefix);
   wasmPathsSet = true;

@@ -1,12 +1,25 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError, ShapeError, Tensor, describeValue, flattenTree, mapTree, type Backend, type ParamTree } from '@downhill/backend';
+import {
+  InvalidArgumentError,
+  ShapeError,
+  Tensor,
+  describeValue,
+  flattenTree,
+  mapTree,
+  type Backend,
+  type ParamTree,
+} from '@downhill/backend';
 import { fromTf, toTf } from './interop.js';
 
 /** A tree (records and arrays) of TensorFlow.js tensors or variables, such as `tf.variableGrads(...).grads`. */
 export type TfTree<T extends tf.Tensor = tf.Tensor> = T | readonly TfTree<T>[] | { readonly [name: string]: TfTree<T> };
 
 /** The downhill tree of the same structure as a tree of tf tensors. */
-export type FromTfTree<T> = T extends tf.Tensor ? Tensor : T extends readonly unknown[] ? { -readonly [K in keyof T]: FromTfTree<T[K]> } : { -readonly [K in keyof T]: FromTfTree<T[K]> };
+export type FromTfTree<T> = T extends tf.Tensor
+  ? Tensor
+  : T extends readonly unknown[]
+    ? { -readonly [K in keyof T]: FromTfTree<T[K]> }
+    : { -readonly [K in keyof T]: FromTfTree<T[K]> };
 
 /**
  * A downhill parameter tree from a tree of TensorFlow.js tensors or variables (for example
@@ -25,7 +38,8 @@ export type FromTfTree<T> = T extends tf.Tensor ? Tensor : T extends readonly un
  */
 export function fromTfTree<T extends TfTree>(backend: Backend, tree: T): FromTfTree<T> {
   for (const [path, leaf] of flattenTree(tree)) {
-    if (!(leaf instanceof tf.Tensor)) throw new InvalidArgumentError(`fromTfTree: '${path || '(root)'}' is ${describeValue(leaf)}, expected a tf.Tensor`);
+    if (!(leaf instanceof tf.Tensor))
+      throw new InvalidArgumentError(`fromTfTree: '${path || '(root)'}' is ${describeValue(leaf)}, expected a tf.Tensor`);
   }
   return mapTree(tree, (leaf) => fromTf(backend, leaf as tf.Tensor)) as FromTfTree<T>;
 }
@@ -57,13 +71,21 @@ export function assignToTf(variables: TfTree<tf.Variable>, params: ParamTree): v
     if (!(v instanceof tf.Variable)) throw new InvalidArgumentError(`assignToTf: '${name}' is ${describeValue(v)}, expected a tf.Variable`);
     const p = given.get(path);
     given.delete(path);
-    if (!(p instanceof Tensor)) throw new InvalidArgumentError(`assignToTf: the parameters have ${describeValue(p)} at '${name}', expected a tensor for that variable`);
+    if (!(p instanceof Tensor))
+      throw new InvalidArgumentError(
+        `assignToTf: the parameters have ${describeValue(p)} at '${name}', expected a tensor for that variable`,
+      );
     if (p.shape.length !== v.shape.length || p.shape.some((d, i) => d !== v.shape[i]) || p.dtype !== v.dtype) {
-      throw new ShapeError(`assignToTf: '${name}' is [${p.shape.join(', ')}] ${p.dtype} but its variable is [${v.shape.join(', ')}] ${v.dtype}`);
+      throw new ShapeError(
+        `assignToTf: '${name}' is [${p.shape.join(', ')}] ${p.dtype} but its variable is [${v.shape.join(', ')}] ${v.dtype}`,
+      );
     }
     rows.push([v, p]);
   }
-  if (given.size) throw new InvalidArgumentError(`assignToTf: the parameters have ${[...given.keys()].map((n) => `'${n}'`).join(', ')}, which no variable has`);
+  if (given.size)
+    throw new InvalidArgumentError(
+      `assignToTf: the parameters have ${[...given.keys()].map((n) => `'${n}'`).join(', ')}, which no variable has`,
+    );
   for (const [v, p] of rows) {
     const t = toTf(p);
     v.assign(t);

@@ -70,7 +70,12 @@ const st = (t: Tensor) => t.storage as tf.Tensor;
  * ```
  */
 export function tfjsKernels(tfBackend: string, options: TfjsKernelOptions = {}): TfjsKernels {
-  const { name = `tfjs-${tfBackend}`, syncRead = true, runProgram, inPlace = false } = checkOptions('tfjsKernels', options, { name: true, syncRead: true, runProgram: true, inPlace: true });
+  const {
+    name = `tfjs-${tfBackend}`,
+    syncRead = true,
+    runProgram,
+    inPlace = false,
+  } = checkOptions('tfjsKernels', options, { name: true, syncRead: true, runProgram: true, inPlace: true });
   const capabilities: Capabilities = Object.freeze({
     float64: false,
     syncRead,
@@ -137,9 +142,11 @@ export function tfjsKernels(tfBackend: string, options: TfjsKernelOptions = {}):
     argReduce: (op, x, axis, out) =>
       compute(op, out, 'int32', () => tf.reshape(op === 'argmax' ? tf.argMax(st(x), axis) : tf.argMin(st(x), axis), out as number[])),
     reshape: (x, shape) => run('reshape', () => tf.reshape(st(x), shape as number[])),
-    transpose: (x, perm, out) => compute('transpose', out, x.dtype, () => (x.rank === 0 ? tf.clone(st(x)) : tf.transpose(st(x), perm as number[]))),
+    transpose: (x, perm, out) =>
+      compute('transpose', out, x.dtype, () => (x.rank === 0 ? tf.clone(st(x)) : tf.transpose(st(x), perm as number[]))),
     broadcastTo: (x, shape) => compute('broadcastTo', shape, x.dtype, () => tf.broadcastTo(st(x), shape as number[])),
-    slice: (x, begin, size) => compute('slice', size, x.dtype, () => (x.rank === 0 ? tf.clone(st(x)) : tf.slice(st(x), begin as number[], size as number[]))),
+    slice: (x, begin, size) =>
+      compute('slice', size, x.dtype, () => (x.rank === 0 ? tf.clone(st(x)) : tf.slice(st(x), begin as number[], size as number[]))),
     pad: (x, paddings, value, out) =>
       compute('pad', out, x.dtype, () => {
         const t = st(x);
@@ -149,7 +156,9 @@ export function tfjsKernels(tfBackend: string, options: TfjsKernelOptions = {}):
     concat: (xs, axis, out) => compute('concat', out, xs[0].dtype, () => concatAlong(xs.map(st), axis, out, tfDType(xs[0].dtype))),
     gather: (x, indices, axis, out) => compute('gather', out, x.dtype, () => gatherAlong(st(x), st(indices), axis, out)),
     scatterAdd: (updates, indices, axis, out) =>
-      compute('scatterAdd', out, updates.dtype, () => (updates.size === 0 ? tf.zeros(out as number[], st(updates).dtype) : scatterAddAlong(st(updates), st(indices), axis, out))),
+      compute('scatterAdd', out, updates.dtype, () =>
+        updates.size === 0 ? tf.zeros(out as number[], st(updates).dtype) : scatterAddAlong(st(updates), st(indices), axis, out),
+      ),
     matmul: (a, b, ta, tb, out) => compute('matmul', out, a.dtype, () => batchedMatmul(st(a), st(b), ta, tb, out)),
     read: async (x) => hostCopy(await st(x).data(), x.dtype) as TypedArray,
     readSync: syncRead ? (x) => hostCopy(st(x).dataSync(), x.dtype) as TypedArray : undefined,

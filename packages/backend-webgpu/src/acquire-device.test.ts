@@ -20,7 +20,10 @@ describe('optionsFromEnv', () => {
   it.each([
     [{}, { dawnBackend: undefined, featureLevel: undefined }],
     [{ DOWNHILL_WEBGPU_DAWN_BACKEND: 'vulkan' }, { dawnBackend: 'vulkan', featureLevel: undefined }],
-    [{ DOWNHILL_WEBGPU_DAWN_BACKEND: 'opengles', DOWNHILL_WEBGPU_FEATURE_LEVEL: 'compatibility' }, { dawnBackend: 'opengles', featureLevel: 'compatibility' }],
+    [
+      { DOWNHILL_WEBGPU_DAWN_BACKEND: 'opengles', DOWNHILL_WEBGPU_FEATURE_LEVEL: 'compatibility' },
+      { dawnBackend: 'opengles', featureLevel: 'compatibility' },
+    ],
   ])('%j', (env, want) => {
     expect(optionsFromEnv(env)).toEqual(want);
   });
@@ -49,7 +52,9 @@ describe('acquireDevice without an adapter', () => {
     const calls: unknown[] = [];
     const err = await acquireDevice({ gpu: fakeGpu(async () => null, calls) }).catch((e) => e);
     expect(err).toBeInstanceOf(BackendUnavailableError);
-    expect(err.message).toMatch(/navigator\.gpu gave no adapter \(tried navigator\.gpu \(core\): no adapter; navigator\.gpu \(compatibility\): no adapter\)/);
+    expect(err.message).toMatch(
+      /navigator\.gpu gave no adapter \(tried navigator\.gpu \(core\): no adapter; navigator\.gpu \(compatibility\): no adapter\)/,
+    );
     expect(calls).toEqual([
       { powerPreference: 'high-performance', featureLevel: 'core' },
       { powerPreference: 'high-performance', featureLevel: 'compatibility' },
@@ -57,7 +62,10 @@ describe('acquireDevice without an adapter', () => {
   });
 
   it('reports a failing requestAdapter with its message', async () => {
-    const err = await acquireDevice({ gpu: fakeGpu(async () => Promise.reject(new Error('GPU process crashed'))), featureLevel: 'core' }).catch((e) => e);
+    const err = await acquireDevice({
+      gpu: fakeGpu(async () => Promise.reject(new Error('GPU process crashed'))),
+      featureLevel: 'core',
+    }).catch((e) => e);
     expect(err).toBeInstanceOf(BackendUnavailableError);
     expect(err.message).toContain('navigator.gpu (core): requestAdapter failed: GPU process crashed');
   });

@@ -75,7 +75,13 @@ const MESA_HINT =
  * ```
  */
 export async function acquireDevice(options: GpuOptions = {}): Promise<AcquiredDevice> {
-  const { powerPreference = 'high-performance' } = checkOptions('acquireDevice', options, { dawnBackend: true, featureLevel: true, powerPreference: true, dawnFlags: true, gpu: true });
+  const { powerPreference = 'high-performance' } = checkOptions('acquireDevice', options, {
+    dawnBackend: true,
+    featureLevel: true,
+    powerPreference: true,
+    dawnFlags: true,
+    gpu: true,
+  });
   const tried: string[] = [];
   if (options.gpu || !isNode()) {
     const gpu = options.gpu ?? (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
@@ -110,7 +116,9 @@ async function acquireDawn(options: GpuOptions, powerPreference: GPUPowerPrefere
   const env = nodeEnv();
   const routes: GpuRoute[] = options.dawnBackend
     ? [{ kind: 'dawn', dawnBackend: options.dawnBackend, featureLevel: options.featureLevel ?? defaultFeatureLevel(options.dawnBackend) }]
-    : defaultDawnRoutes(process.platform, await hasVulkanDriver(env)).map((r) => (options.featureLevel ? { ...r, featureLevel: options.featureLevel } : r));
+    : defaultDawnRoutes(process.platform, await hasVulkanDriver(env)).map((r) =>
+        options.featureLevel ? { ...r, featureLevel: options.featureLevel } : r,
+      );
   if (!options.dawnBackend && process.platform === 'linux' && routes[0].dawnBackend !== 'vulkan') {
     tried.push('Dawn vulkan (core): skipped, no Vulkan driver (no loader manifest in /usr/share/vulkan/icd.d or /etc/vulkan/icd.d)');
   }
@@ -132,7 +140,10 @@ async function acquireDawn(options: GpuOptions, powerPreference: GPUPowerPrefere
       return { gpu, ...got, route, tried, release };
     }
   }
-  const egl = env.EGL_PLATFORM && env.EGL_PLATFORM !== 'surfaceless' ? `; EGL_PLATFORM is '${env.EGL_PLATFORM}': without that window system, unset it or set it to surfaceless` : '';
+  const egl =
+    env.EGL_PLATFORM && env.EGL_PLATFORM !== 'surfaceless'
+      ? `; EGL_PLATFORM is '${env.EGL_PLATFORM}': without that window system, unset it or set it to surfaceless`
+      : '';
   throw new BackendUnavailableError(`webgpu: no WebGPU adapter in Node through Dawn (tried ${tried.join('; ')}); ${MESA_HINT}${egl}`);
 }
 

@@ -19,7 +19,9 @@ export function optionsFromEnv(env: Record<string, string | undefined> = nodeEnv
   const dawnBackend = env.DOWNHILL_WEBGPU_DAWN_BACKEND || undefined;
   const featureLevel = env.DOWNHILL_WEBGPU_FEATURE_LEVEL || undefined;
   if (dawnBackend !== undefined && !DAWN_BACKENDS.includes(dawnBackend as DawnBackend)) {
-    throw new BackendUnavailableError(`webgpu: DOWNHILL_WEBGPU_DAWN_BACKEND is '${dawnBackend}', expected one of ${DAWN_BACKENDS.join(', ')}`);
+    throw new BackendUnavailableError(
+      `webgpu: DOWNHILL_WEBGPU_DAWN_BACKEND is '${dawnBackend}', expected one of ${DAWN_BACKENDS.join(', ')}`,
+    );
   }
   if (featureLevel !== undefined && !FEATURE_LEVELS.includes(featureLevel as FeatureLevel)) {
     throw new BackendUnavailableError(`webgpu: DOWNHILL_WEBGPU_FEATURE_LEVEL is '${featureLevel}', expected core or compatibility`);

@@ -21,9 +21,7 @@ export interface GpuRoute {
 
 /** `dawn opengles (compatibility)`, `navigator.gpu (core)`: how routes appear in messages. */
 export function describeRoute(route: GpuRoute): string {
-  return route.kind === 'browser'
-    ? `navigator.gpu (${route.featureLevel})`
-    : `Dawn ${route.dawnBackend} (${route.featureLevel})`;
+  return route.kind === 'browser' ? `navigator.gpu (${route.featureLevel})` : `Dawn ${route.dawnBackend} (${route.featureLevel})`;
 }
 
 /** Whether this is Node (or a runtime that looks like it) rather than a browser. */

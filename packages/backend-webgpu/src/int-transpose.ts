@@ -55,7 +55,13 @@ export function patchIntTranspose(): void {
     const perm = (args.attrs as { perm: number[] }).perm;
     const backend = args.backend as WebGPUBackend;
     const plain2d = x.shape.length === 2 && perm[0] === 1 && perm[1] === 0;
-    if ((x.dtype === 'int32' || x.dtype === 'bool') && x.shape.length >= 2 && x.shape.length <= 6 && !plain2d && !backend.shouldExecuteOnCPU([x])) {
+    if (
+      (x.dtype === 'int32' || x.dtype === 'bool') &&
+      x.shape.length >= 2 &&
+      x.shape.length <= 6 &&
+      !plain2d &&
+      !backend.shouldExecuteOnCPU([x])
+    ) {
       return backend.runWebGPUProgram(intTransposeProgram(x.shape, perm), [x], x.dtype);
     }
     return original.kernelFunc(args);

@@ -40,7 +40,9 @@ describe.skipIf(!backend)(`label checks on webgpu${backend ? '' : ` (skipped: ${
     const b = backend!;
     const logits = b.tensor(LOGITS, [2, 3]);
     const labels = b.tensor([1, 3], [2], 'int32');
-    const [[loss, grads], reads] = countReads(b, () => valueAndGrad((x: TensorLike) => softmaxCrossEntropy(x, labels, { reduction: 'sum' }))(logits));
+    const [[loss, grads], reads] = countReads(b, () =>
+      valueAndGrad((x: TensorLike) => softmaxCrossEntropy(x, labels, { reduction: 'sum' }))(logits),
+    );
     expect(reads).toBe(0);
     expect(Number.isNaN((await b.read(loss))[0])).toBe(true);
     const g = Array.from(await b.read(grads as Tensor));

@@ -27,7 +27,9 @@ describe('unknown options are errors', () => {
     });
   }
   it('suggests the nearest key', async () => {
-    await expect(api.webgpu({ power_preference: 'low-power' } as never)).rejects.toThrow(/'power_preference' \(did you mean 'powerPreference'\?\)/);
+    await expect(api.webgpu({ power_preference: 'low-power' } as never)).rejects.toThrow(
+      /'power_preference' \(did you mean 'powerPreference'\?\)/,
+    );
   });
   it('every exported function has a row', () => {
     const fns = Object.keys(api).filter((k) => typeof (api as Record<string, unknown>)[k] === 'function');

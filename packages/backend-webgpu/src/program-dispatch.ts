@@ -69,8 +69,10 @@ export class ProgramRunner {
       else {
         const entries: GPUBindGroupLayoutEntry[] = [{ binding: 0, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'uniform' } }];
         let binding = 1;
-        for (const r of shader.readFrom) if (r < 0) entries.push({ binding: binding++, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'read-only-storage' } });
-        for (let o = 0; o < program.outputs.length; o++) entries.push({ binding: binding++, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'storage' } });
+        for (const r of shader.readFrom)
+          if (r < 0) entries.push({ binding: binding++, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'read-only-storage' } });
+        for (let o = 0; o < program.outputs.length; o++)
+          entries.push({ binding: binding++, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'storage' } });
         const layout = this.device.createBindGroupLayout({ entries });
         const module = this.device.createShaderModule({ code: shader.code, label: 'downhill program' });
         const pipeline = this.device.createComputePipeline({
@@ -96,7 +98,10 @@ export class ProgramRunner {
   /** Runs a program over every group; returns, per group, new tfjs tensors for its outputs. */
   run(program: ElementwiseProgram, groups: readonly ProgramGroup<Tensor>[], hint: readonly (number | undefined)[]): TfTensor[][] {
     const pipe = this.pipelineFor(program, hint);
-    if (!pipe) throw new Error(`webgpu: a program of ${program.inputs} inputs and ${program.outputs.length} outputs does not fit ${this.maxStorage} storage bindings`);
+    if (!pipe)
+      throw new Error(
+        `webgpu: a program of ${program.inputs} inputs and ${program.outputs.length} outputs does not fit ${this.maxStorage} storage bindings`,
+      );
     const { shader } = pipe;
     const b = this.backend;
     const st = (t: Tensor) => t.storage as TfTensor;
@@ -146,7 +151,9 @@ export class ProgramRunner {
     live.forEach((gi, r) => {
       const g = groups[gi];
       const bytes = g.inputs[0].size * 4;
-      const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: this.uniform!, offset: r * slot, size: shader.uniformBytes } }];
+      const entries: GPUBindGroupEntry[] = [
+        { binding: 0, resource: { buffer: this.uniform!, offset: r * slot, size: shader.uniformBytes } },
+      ];
       let binding = 1;
       shader.readFrom.forEach((o, t) => {
         if (o < 0) entries.push({ binding: binding++, resource: { buffer: this.buffer(st(g.inputs[t])), size: bytes } });

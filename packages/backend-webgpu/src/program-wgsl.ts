@@ -144,7 +144,11 @@ fn pow_(a: f32, b: f32) -> f32 {
  * @param pairs - Preferred input for each output (such as the in-place request), or undefined.
  * @returns The shader, or undefined when even pairing cannot fit the device's bindings.
  */
-export function programShader(program: ElementwiseProgram, maxStorage: number, pairs: readonly (number | undefined)[] = []): ProgramShader | undefined {
+export function programShader(
+  program: ElementwiseProgram,
+  maxStorage: number,
+  pairs: readonly (number | undefined)[] = [],
+): ProgramShader | undefined {
   const k = program.inputs;
   const m = program.outputs.length;
   const readFrom = new Array<number>(k).fill(-1);

@@ -13,11 +13,28 @@ const ADAM: ElementwiseProgram = {
   inputs: 4,
   scalars: 6,
   nodes: [
-    I(0), I(1), I(2), I(3), S(0), S(1), S(2), S(3), S(4), S(5),
-    { op: 'binary', fn: 'mul', a: 2, b: 5 }, { op: 'binary', fn: 'mul', a: 1, b: 6 }, { op: 'binary', fn: 'add', a: 10, b: 11 },
-    { op: 'binary', fn: 'mul', a: 3, b: 7 }, { op: 'unary', fn: 'square', x: 1 }, { op: 'binary', fn: 'mul', a: 14, b: 8 },
-    { op: 'binary', fn: 'add', a: 13, b: 15 }, { op: 'unary', fn: 'sqrt', x: 16 }, { op: 'binary', fn: 'add', a: 17, b: 9 },
-    { op: 'binary', fn: 'div', a: 12, b: 18 }, { op: 'binary', fn: 'mul', a: 19, b: 4 }, { op: 'binary', fn: 'sub', a: 0, b: 20 },
+    I(0),
+    I(1),
+    I(2),
+    I(3),
+    S(0),
+    S(1),
+    S(2),
+    S(3),
+    S(4),
+    S(5),
+    { op: 'binary', fn: 'mul', a: 2, b: 5 },
+    { op: 'binary', fn: 'mul', a: 1, b: 6 },
+    { op: 'binary', fn: 'add', a: 10, b: 11 },
+    { op: 'binary', fn: 'mul', a: 3, b: 7 },
+    { op: 'unary', fn: 'square', x: 1 },
+    { op: 'binary', fn: 'mul', a: 14, b: 8 },
+    { op: 'binary', fn: 'add', a: 13, b: 15 },
+    { op: 'unary', fn: 'sqrt', x: 16 },
+    { op: 'binary', fn: 'add', a: 17, b: 9 },
+    { op: 'binary', fn: 'div', a: 12, b: 18 },
+    { op: 'binary', fn: 'mul', a: 19, b: 4 },
+    { op: 'binary', fn: 'sub', a: 0, b: 20 },
   ],
   outputs: [21, 12, 16],
 };
@@ -44,10 +61,20 @@ describe.skipIf(!backend)(`WGSL programs${backend ? '' : ` [skipped: ${reason}]`
   it('run Adam over several groups in one command buffer, as backend-cpu computes it in float64', async () => {
     const spy = vi.spyOn(ProgramRunner.prototype, 'run');
     const shapes = [[3, 5], [100_003], [0, 2], [7]];
-    const data = (n: number, seed: number, positive: boolean) => Array.from({ length: n }, (_, i) => Math.fround(positive ? Math.abs(Math.sin(i * 1.3 + seed)) : Math.sin(i * 2.1 + seed * 5)));
-    const host = shapes.map((s, gi) => [0, 1, 2, 3].map((t) => data(s.reduce((x, y) => x * y, 1), gi * 4 + t, t === 3)));
+    const data = (n: number, seed: number, positive: boolean) =>
+      Array.from({ length: n }, (_, i) => Math.fround(positive ? Math.abs(Math.sin(i * 1.3 + seed)) : Math.sin(i * 2.1 + seed * 5)));
+    const host = shapes.map((s, gi) =>
+      [0, 1, 2, 3].map((t) =>
+        data(
+          s.reduce((x, y) => x * y, 1),
+          gi * 4 + t,
+          t === 3,
+        ),
+      ),
+    );
     const scalars = [0.01, 0.9, 0.1, 0.999, 0.001, 1e-8];
-    const groups = (be: typeof b, dt: 'float32' | 'float64') => shapes.map((s, gi) => ({ inputs: host[gi].map((h) => be.tensor(h, s, dt)), scalars }));
+    const groups = (be: typeof b, dt: 'float32' | 'float64') =>
+      shapes.map((s, gi) => ({ inputs: host[gi].map((h) => be.tensor(h, s, dt)), scalars }));
     const gpuGroups = groups(b, 'float32');
     const got = b.runProgram(ADAM, gpuGroups);
     expect(spy).toHaveBeenCalledTimes(1);
@@ -59,7 +86,8 @@ describe.skipIf(!backend)(`WGSL programs${backend ? '' : ` [skipped: ${reason}]`
         const g = await got[gi][o].read();
         const w = reference.readSync(want[gi][o]);
         g.forEach((v, i) => {
-          if (!(Math.abs(v - w[i]) <= 1e-6 + 1e-5 * Math.abs(w[i]))) throw new Error(`group ${gi} output ${o} element ${i}: ${v} vs ${w[i]}`);
+          if (!(Math.abs(v - w[i]) <= 1e-6 + 1e-5 * Math.abs(w[i])))
+            throw new Error(`group ${gi} output ${o} element ${i}: ${v} vs ${w[i]}`);
         });
       }
       // the inputs are left as they were
@@ -73,7 +101,12 @@ describe.skipIf(!backend)(`WGSL programs${backend ? '' : ` [skipped: ${reason}]`
     const x = b.tensor(xs);
     const spy = vi.spyOn(ProgramRunner.prototype, 'run');
     // one program per op: each runs as WGSL (all 18 outputs at once would exceed small devices' bindings)
-    const single = (fn: (typeof UNARY_OPS)[number]): ElementwiseProgram => ({ inputs: 1, scalars: 0, nodes: [I(0), { op: 'unary', fn, x: 0 }], outputs: [1] });
+    const single = (fn: (typeof UNARY_OPS)[number]): ElementwiseProgram => ({
+      inputs: 1,
+      scalars: 0,
+      nodes: [I(0), { op: 'unary', fn, x: 0 }],
+      outputs: [1],
+    });
     const got = UNARY_OPS.map((fn) => b.runProgram(single(fn), [{ inputs: [x], scalars: [] }])[0][0]);
     expect(spy).toHaveBeenCalledTimes(UNARY_OPS.length);
     spy.mockRestore();

@@ -34,7 +34,7 @@ function run(env: Record<string, string>) {
 }
 
 describe('auto-selection on a software adapter (Mesa llvmpipe in Node)', () => {
-  it('picks cpu, says why, and keeps Dawn\'s adapter warnings off standard error', (ctx) => {
+  it("picks cpu, says why, and keeps Dawn's adapter warnings off standard error", (ctx) => {
     const r = run({});
     expect(r.status, r.output).toBe(0);
     const out = JSON.parse(r.output.trim().split('\n').pop()!);
@@ -45,7 +45,9 @@ describe('auto-selection on a software adapter (Mesa llvmpipe in Node)', () => {
     }
     expect(out.info.software).toMatch(/llvmpipe|lavapipe|swiftshader/i);
     expect(out.name).toBe('cpu');
-    expect(out.reason).toMatch(/^cpu \(.*\): the highest-priority backend that started here; ranked below it: webgpu: a software adapter \(.*(llvmpipe|lavapipe).*\), slower than the CPU backends \(priority 50 instead of 200\)$/);
+    expect(out.reason).toMatch(
+      /^cpu \(.*\): the highest-priority backend that started here; ranked below it: webgpu: a software adapter \(.*(llvmpipe|lavapipe).*\), slower than the CPU backends \(priority 50 instead of 200\)$/,
+    );
     // standard error works before and after, and Dawn's limit warnings are gone
     expect(r.output).toContain('before\nafter\n');
     expect(r.output).not.toMatch(/artificially reduced/);

@@ -22,7 +22,9 @@ describe('@downhill/backend-webgpu/register', () => {
       const sel = await selectBackend({ env: {} });
       expect(sel.name).toBe('cpu');
       expect(sel.tried[0]).toEqual({ name: 'webgpu', error: expect.stringContaining('no WebGPU adapter in Node through Dawn') });
-      expect(sel.reason).toMatch(/^cpu \(TypeScript with WebAssembly.*\): the highest-priority backend that started here; tried first: webgpu: webgpu: no WebGPU adapter/);
+      expect(sel.reason).toMatch(
+        /^cpu \(TypeScript with WebAssembly.*\): the highest-priority backend that started here; tried first: webgpu: webgpu: no WebGPU adapter/,
+      );
     } finally {
       delete process.env.DOWNHILL_WEBGPU_DAWN_BACKEND;
     }
@@ -35,16 +37,22 @@ describe('@downhill/backend-webgpu/register', () => {
       ctx.skip();
     }
     // On a software adapter (Mesa's llvmpipe here) auto-selection prefers cpu: see quiet-stderr.test.ts.
-    const sel = webgpuInfo(await getBackend('webgpu'))?.software ? { ...(await selectBackend({ name: 'webgpu' })), reason: auto.reason.replace(/^cpu .*ranked below it: (webgpu: .*)$/, '$1') } : auto;
+    const sel = webgpuInfo(await getBackend('webgpu'))?.software
+      ? { ...(await selectBackend({ name: 'webgpu' })), reason: auto.reason.replace(/^cpu .*ranked below it: (webgpu: .*)$/, '$1') }
+      : auto;
     if (sel !== auto) {
       expect(auto.name).toBe('cpu');
       expect(sel.reason).toMatch(/^webgpu: a software adapter \(.*\), slower than the CPU backends \(priority 50 instead of 200\)$/);
       return;
     }
     expect(sel.name).toBe('webgpu');
-    expect(sel.reason).toMatch(/^webgpu \(TensorFlow\.js WebGPU with generated WGSL programs\): the highest-priority backend that started here$/);
+    expect(sel.reason).toMatch(
+      /^webgpu \(TensorFlow\.js WebGPU with generated WGSL programs\): the highest-priority backend that started here$/,
+    );
     expect(webgpuInfo(sel.backend)?.route).toMatch(/^Dawn (vulkan \(core\)|opengles \(compatibility\))$/);
-    const y = sel.backend.scope(() => sel.backend.matmul(sel.backend.tensor([1, 2, 3, 4], [2, 2]), sel.backend.tensor([0, 1, 1, 0], [2, 2])));
+    const y = sel.backend.scope(() =>
+      sel.backend.matmul(sel.backend.tensor([1, 2, 3, 4], [2, 2]), sel.backend.tensor([0, 1, 1, 0], [2, 2])),
+    );
     expect([...(await y.read())]).toEqual([2, 1, 4, 3]);
     y.dispose();
   });

@@ -21,7 +21,9 @@ export function softwareAdapter(adapter: GPUAdapter | Partial<GPUAdapterInfo> | 
   if (!adapter) return undefined;
   const a = adapter as { info?: Partial<GPUAdapterInfo> & { isFallbackAdapter?: boolean }; isFallbackAdapter?: boolean };
   const info = (a.info ?? adapter) as Partial<GPUAdapterInfo> & { isFallbackAdapter?: boolean };
-  const text = [info.device, info.description, info.vendor, info.architecture].filter((s) => typeof s === 'string' && s.trim() !== '').join(', ');
+  const text = [info.device, info.description, info.vendor, info.architecture]
+    .filter((s) => typeof s === 'string' && s.trim() !== '')
+    .join(', ');
   if (a.isFallbackAdapter === true || info.isFallbackAdapter === true) return text ? `${text} (a fallback adapter)` : 'a fallback adapter';
   return SOFTWARE.test(text) ? text : undefined;
 }

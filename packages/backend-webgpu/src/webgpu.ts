@@ -1,7 +1,7 @@
 /// <reference types="@webgpu/types" />
 import * as tf from '@tensorflow/tfjs-core';
 import { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
-import { BackendMismatchError, BackendUnavailableError, type Backend, type Kernels, type Tensor, checkOptions } from '@downhill/backend';
+import { BackendMismatchError, BackendUnavailableError, type Backend, type Kernels, checkOptions } from '@downhill/backend';
 import { createTfjsBackend } from '@downhill/backend-tfjs';
 import { acquireDevice, type AcquiredDevice, type GpuOptions } from './acquire-device.js';
 import { ProgramRunner } from './program-dispatch.js';
@@ -60,14 +60,23 @@ const INFO = new WeakMap<Backend, WebGPUInfo>();
  * ```
  */
 export async function webgpu(options: WebGPUOptions = {}): Promise<Backend> {
-  const { name = 'webgpu' } = checkOptions('webgpu', options, { name: true, dawnBackend: true, featureLevel: true, powerPreference: true, dawnFlags: true, gpu: true });
+  const { name = 'webgpu' } = checkOptions('webgpu', options, {
+    name: true,
+    dawnBackend: true,
+    featureLevel: true,
+    powerPreference: true,
+    dawnFlags: true,
+    gpu: true,
+  });
   setup ??= start(options).catch((e) => {
     setup = undefined;
     throw e;
   });
   const { acquired, tfBackend, programs } = await setup;
   if (tf.engine().registry.webgpu !== tfBackend || !(await tf.setBackend('webgpu'))) {
-    throw new BackendUnavailableError(`webgpu: TensorFlow.js's 'webgpu' backend was replaced or removed since it was set up; call releaseWebGPU() and webgpu() again`);
+    throw new BackendUnavailableError(
+      `webgpu: TensorFlow.js's 'webgpu' backend was replaced or removed since it was set up; call releaseWebGPU() and webgpu() again`,
+    );
   }
   const runProgram: Kernels['runProgram'] = (program, groups, inPlace) => {
     const active = tf.getBackend();
@@ -80,7 +89,12 @@ export async function webgpu(options: WebGPUOptions = {}): Promise<Backend> {
     return programs.run(program, groups, inPlace[0] ?? []).map((outs) => outs.map((t) => tf.keep(t)));
   };
   const backend = createTfjsBackend('webgpu', { name, syncRead: false, runProgram, inPlace: false });
-  INFO.set(backend, { route: describeRoute(acquired.route), adapter: adapterText(acquired.adapter), tried: acquired.tried, software: softwareAdapter(acquired.adapter) });
+  INFO.set(backend, {
+    route: describeRoute(acquired.route),
+    adapter: adapterText(acquired.adapter),
+    tried: acquired.tried,
+    software: softwareAdapter(acquired.adapter),
+  });
   return backend;
 }
 
@@ -169,4 +183,3 @@ function adapterText(adapter: GPUAdapter): string {
   const parts = [info.vendor, info.architecture, info.description, info.device].filter((s) => s);
   return parts.length ? parts.join(' ') : 'unknown adapter';
 }
-

@@ -50,18 +50,22 @@ export function checkProgram(program: ElementwiseProgram, where: string): void {
     const operand = (j: number, role: string, want: 'f' | 'c'): void => {
       if (!Number.isInteger(j) || j < 0 || j >= i) fail(`${label} reads node ${String(j)} as ${role}, which is not an earlier node`);
       if (kinds[j] !== want) {
-        fail(want === 'c'
-          ? `${label} needs a compare node as ${role}, but node ${j} is ${describeNode(nodes[j])}`
-          : `${label} reads node ${j} (${describeNode(nodes[j])}) as ${role}; a compare is usable only as the cond of a where`);
+        fail(
+          want === 'c'
+            ? `${label} needs a compare node as ${role}, but node ${j} is ${describeNode(nodes[j])}`
+            : `${label} reads node ${j} (${describeNode(nodes[j])}) as ${role}; a compare is usable only as the cond of a where`,
+        );
       }
     };
     switch (node?.op) {
       case 'input':
-        if (!Number.isInteger(node.index) || node.index < 0 || node.index >= inputs) fail(`${label}: input index must be an integer in [0, ${inputs}), got ${String(node.index)}`);
+        if (!Number.isInteger(node.index) || node.index < 0 || node.index >= inputs)
+          fail(`${label}: input index must be an integer in [0, ${inputs}), got ${String(node.index)}`);
         kinds.push('f');
         return;
       case 'scalar':
-        if (!Number.isInteger(node.index) || node.index < 0 || node.index >= scalars) fail(`${label}: scalar index must be an integer in [0, ${scalars}), got ${String(node.index)}`);
+        if (!Number.isInteger(node.index) || node.index < 0 || node.index >= scalars)
+          fail(`${label}: scalar index must be an integer in [0, ${scalars}), got ${String(node.index)}`);
         kinds.push('f');
         return;
       case 'const':
@@ -93,11 +97,14 @@ export function checkProgram(program: ElementwiseProgram, where: string): void {
         kinds.push('f');
         return;
       default:
-        fail(`program node ${i}: unknown op '${String((node as { op?: unknown } | undefined)?.op)}' (expected input, scalar, const, unary, binary, compare or where)`);
+        fail(
+          `program node ${i}: unknown op '${String((node as { op?: unknown } | undefined)?.op)}' (expected input, scalar, const, unary, binary, compare or where)`,
+        );
     }
   });
   outputs.forEach((o: number, k: number) => {
-    if (!Number.isInteger(o) || o < 0 || o >= nodes.length) fail(`output ${k} names node ${String(o)}, outside the program's ${nodes.length} nodes`);
+    if (!Number.isInteger(o) || o < 0 || o >= nodes.length)
+      fail(`output ${k} names node ${String(o)}, outside the program's ${nodes.length} nodes`);
     if (kinds[o] !== 'f') fail(`output ${k} names node ${o} (${describeNode(nodes[o])}); outputs must be float nodes, not comparisons`);
   });
   checked.add(program);
@@ -137,9 +144,12 @@ export function checkProgramGroups(program: ElementwiseProgram, groups: readonly
     g.inputs.forEach((t: Tensor, ti: number) => {
       if (!(t instanceof Tensor)) throw new InvalidArgumentError(`${where}: group ${gi} input ${ti} must be a Tensor, got ${typeof t}`);
       if (!isFloatDType(t.dtype)) throw new DTypeError(`${where}: group ${gi} input ${ti} must be float32 or float64, got ${t}`);
-      if (t.dtype !== first.dtype) throw new DTypeError(`${where}: group ${gi} mixes dtypes: input 0 is ${first.dtype}, input ${ti} is ${t.dtype}`);
+      if (t.dtype !== first.dtype)
+        throw new DTypeError(`${where}: group ${gi} mixes dtypes: input 0 is ${first.dtype}, input ${ti} is ${t.dtype}`);
       if (!shapesEqual(t.shape, first.shape)) {
-        throw new ShapeError(`${where}: group ${gi} mixes shapes: input 0 has shape ${fmtShape(first.shape)}, input ${ti} has ${fmtShape(t.shape)}`);
+        throw new ShapeError(
+          `${where}: group ${gi} mixes shapes: input 0 has shape ${fmtShape(first.shape)}, input ${ti} has ${fmtShape(t.shape)}`,
+        );
       }
     });
   });

@@ -104,7 +104,9 @@ class CheckedBackend implements Backend {
   dispose(x: TensorContainer | object): void {
     forEachTensor(x, (t) => {
       if (t.backend !== this) {
-        throw new BackendMismatchError(`${this.name}.dispose: ${t} belongs to backend '${t.backend.label}', not to this one ('${this.label}')`);
+        throw new BackendMismatchError(
+          `${this.name}.dispose: ${t} belongs to backend '${t.backend.label}', not to this one ('${this.label}')`,
+        );
       }
       this.release(t);
     });
@@ -169,7 +171,9 @@ class CheckedBackend implements Backend {
       throw new DTypeError(`${this.name}.${where}: unknown dtype '${String(dtype)}' (expected float32, float64, int32 or bool)`);
     }
     if (dtype === 'float64' && !this.capabilities.float64) {
-      throw new UnsupportedError(`${this.name}.${where}: backend '${this.name}' has no float64; use float32 or a backend that declares float64 (cpu)`);
+      throw new UnsupportedError(
+        `${this.name}.${where}: backend '${this.name}' has no float64; use float32 or a backend that declares float64 (cpu)`,
+      );
     }
   }
 
@@ -310,9 +314,7 @@ class CheckedBackend implements Backend {
     if (cond.dtype !== 'bool') throw new DTypeError(`${this.name}.where: the condition must be bool, got ${cond}`);
     // Two numbers: both branches are float32 scalars, as in `where(cond, 1, 0)`.
     const [ta, tb, temps] =
-      typeof a === 'number' && typeof b === 'number'
-        ? this.pair(this.constant(a, 'float32', []), b, 'where')
-        : this.pair(a, b, 'where');
+      typeof a === 'number' && typeof b === 'number' ? this.pair(this.constant(a, 'float32', []), b, 'where') : this.pair(a, b, 'where');
     if (typeof a === 'number' && typeof b === 'number') temps.push(ta);
     let out: Shape;
     try {
@@ -363,7 +365,8 @@ class CheckedBackend implements Backend {
     const inferred = shape.indexOf(-1);
     let out = [...shape];
     if (inferred >= 0) {
-      if (shape.indexOf(-1, inferred + 1) >= 0) throw new InvalidArgumentError(`${this.name}.reshape: only one dimension may be -1, got ${fmtShape(shape)}`);
+      if (shape.indexOf(-1, inferred + 1) >= 0)
+        throw new InvalidArgumentError(`${this.name}.reshape: only one dimension may be -1, got ${fmtShape(shape)}`);
       const known = sizeOf(shape.filter((_, i) => i !== inferred));
       if (known === 0 || x.size % known !== 0) {
         throw new ShapeError(`${this.name}.reshape: cannot reshape ${x} to ${fmtShape(shape)}`);
@@ -372,7 +375,9 @@ class CheckedBackend implements Backend {
     }
     checkShape(out, `${this.name}.reshape`);
     if (sizeOf(out) !== x.size) {
-      throw new ShapeError(`${this.name}.reshape: cannot reshape ${x} (${x.size} elements) to ${fmtShape(shape)} (${sizeOf(out)} elements)`);
+      throw new ShapeError(
+        `${this.name}.reshape: cannot reshape ${x} (${x.size} elements) to ${fmtShape(shape)} (${sizeOf(out)} elements)`,
+      );
     }
     out = Object.freeze(out) as number[];
     return this.make(this.k.reshape(x, out), out, x.dtype);
@@ -399,7 +404,9 @@ class CheckedBackend implements Backend {
   slice(x: Tensor, begin: readonly number[], size?: readonly number[]): Tensor {
     this.own(x, 'slice');
     if (begin.length !== x.rank || (size && size.length !== x.rank)) {
-      throw new ShapeError(`${this.name}.slice: ${x} needs ${x.rank} begin and size entries, got begin ${fmtShape(begin)} and size ${size ? fmtShape(size) : 'none'}`);
+      throw new ShapeError(
+        `${this.name}.slice: ${x} needs ${x.rank} begin and size entries, got begin ${fmtShape(begin)} and size ${size ? fmtShape(size) : 'none'}`,
+      );
     }
     const sz = x.shape.map((d: number, i: number) => (size === undefined || size[i] === -1 ? d - begin[i] : size[i]));
     for (let i = 0; i < x.rank; i++) {
@@ -413,7 +420,9 @@ class CheckedBackend implements Backend {
   pad(x: Tensor, paddings: readonly (readonly [number, number])[], value = 0): Tensor {
     this.own(x, 'pad');
     if (paddings.length !== x.rank || paddings.some((p) => p.length !== 2 || p.some((v) => !Number.isInteger(v) || v < 0))) {
-      throw new InvalidArgumentError(`${this.name}.pad: ${x} needs ${x.rank} pairs of non-negative integers, got ${JSON.stringify(paddings)}`);
+      throw new InvalidArgumentError(
+        `${this.name}.pad: ${x} needs ${x.rank} pairs of non-negative integers, got ${JSON.stringify(paddings)}`,
+      );
     }
     const out = x.shape.map((d, i) => d + paddings[i][0] + paddings[i][1]);
     return this.make(this.k.pad(x, paddings, value, out), out, x.dtype);
@@ -451,8 +460,10 @@ class CheckedBackend implements Backend {
     this.own(updates, 'scatterAdd');
     this.own(indices, 'scatterAdd');
     if (indices.dtype !== 'int32') throw new DTypeError(`${this.name}.scatterAdd: indices must be int32, got ${indices}`);
-    if (!isFloatDType(updates.dtype) && updates.dtype !== 'int32') throw new DTypeError(`${this.name}.scatterAdd: updates must be float or int32, got ${updates}`);
-    if (!Number.isInteger(size) || size < 0) throw new InvalidArgumentError(`${this.name}.scatterAdd: size must be a non-negative integer, got ${size}`);
+    if (!isFloatDType(updates.dtype) && updates.dtype !== 'int32')
+      throw new DTypeError(`${this.name}.scatterAdd: updates must be float or int32, got ${updates}`);
+    if (!Number.isInteger(size) || size < 0)
+      throw new InvalidArgumentError(`${this.name}.scatterAdd: size must be a non-negative integer, got ${size}`);
     const outRank = updates.rank - indices.rank + 1;
     const ax = normalizeAxis(axis, outRank, `${this.name}.scatterAdd`);
     const mid = updates.shape.slice(ax, ax + indices.rank);
@@ -490,13 +501,17 @@ class CheckedBackend implements Backend {
     const asked = options.inPlace;
     if (asked !== undefined) {
       if (!Array.isArray(asked) || asked.length > program.outputs.length) {
-        throw new InvalidArgumentError(`${where}: inPlace must be an array of at most ${program.outputs.length} entries (one per output), got ${describe(asked)}`);
+        throw new InvalidArgumentError(
+          `${where}: inPlace must be an array of at most ${program.outputs.length} entries (one per output), got ${describe(asked)}`,
+        );
       }
       const seen = new Set<number>();
       asked.forEach((ix, o) => {
         if (ix === undefined) return;
         if (!Number.isInteger(ix) || ix < 0 || ix >= program.inputs) {
-          throw new InvalidArgumentError(`${where}: inPlace[${o}] must be an input index in [0, ${program.inputs}) or undefined, got ${describe(ix)}`);
+          throw new InvalidArgumentError(
+            `${where}: inPlace[${o}] must be an input index in [0, ${program.inputs}) or undefined, got ${describe(ix)}`,
+          );
         }
         if (seen.has(ix)) throw new InvalidArgumentError(`${where}: inPlace names input ${ix} for two outputs`);
         seen.add(ix);
@@ -505,7 +520,7 @@ class CheckedBackend implements Backend {
     if (!this.capabilities.programs || !this.k.runProgram) return interpretProgram(this, program, groups);
     // In place only where no other handle and no other input of this call shares the storage.
     let plan: (number | undefined)[][];
-    if (asked !== undefined && asked.some((ix) => ix !== undefined) && this.capabilities.inPlace) {
+    if (asked?.some((ix) => ix !== undefined) && this.capabilities.inPlace) {
       const uses = new Map<unknown, number>();
       for (const g of groups) for (const t of g.inputs) uses.set(t.storage, (uses.get(t.storage) ?? 0) + 1);
       plan = groups.map((g) =>

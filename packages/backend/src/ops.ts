@@ -26,8 +26,24 @@ export type UnaryOp =
 
 /** Every unary op, for tables of tests. */
 export const UNARY_OPS: readonly UnaryOp[] = [
-  'neg', 'abs', 'sign', 'square', 'sqrt', 'rsqrt', 'reciprocal', 'exp', 'expm1', 'log', 'log1p',
-  'sin', 'cos', 'tanh', 'erf', 'floor', 'ceil', 'round',
+  'neg',
+  'abs',
+  'sign',
+  'square',
+  'sqrt',
+  'rsqrt',
+  'reciprocal',
+  'exp',
+  'expm1',
+  'log',
+  'log1p',
+  'sin',
+  'cos',
+  'tanh',
+  'erf',
+  'floor',
+  'ceil',
+  'round',
 ];
 
 /** Unary ops defined on `int32` as well as floats. */

@@ -98,7 +98,9 @@ const normalize = (k: string) => k.toLowerCase().replace(/[_\-\s]/g, '');
 
 /** Optimal string alignment distance (Levenshtein with adjacent transpositions). */
 function editDistance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
   for (let i = 1; i <= a.length; i++) {
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
@@ -169,7 +171,7 @@ export function checkOptions<T extends object>(where: string, options: T | undef
     throw new InvalidArgumentError(`${where}: expected an options object { ${valid.join(', ')} }, got ${describeValue(options)}`);
   }
   const valid = Object.keys(keys);
-  const unknown = Object.keys(options).filter((k) => !Object.prototype.hasOwnProperty.call(keys, k));
+  const unknown = Object.keys(options).filter((k) => !Object.hasOwn(keys, k));
   if (unknown.length === 0) return options;
   const first = unknown[0];
   const suggestion = nearestOption(first, valid);
@@ -178,7 +180,12 @@ export function checkOptions<T extends object>(where: string, options: T | undef
     return `'${k}'${s !== undefined ? ` (did you mean '${s}'?)` : ''}`;
   });
   const takes = valid.length ? `${where} takes ${valid.join(', ')}` : `${where} takes no options`;
-  throw new UnknownOptionError(`${where}: unknown option${unknown.length > 1 ? 's' : ''} ${hints.join(', ')}; ${takes}`, first, valid, suggestion);
+  throw new UnknownOptionError(
+    `${where}: unknown option${unknown.length > 1 ? 's' : ''} ${hints.join(', ')}; ${takes}`,
+    first,
+    valid,
+    suggestion,
+  );
 }
 
 function isPlain(v: object): boolean {

@@ -52,7 +52,13 @@ const instances = new Map<string, Promise<Backend>>();
  * ```
  */
 export function registerBackend(registration: BackendRegistration): void {
-  const { name } = checkOptions('registerBackend', registration, { name: true, create: true, priority: true, description: true, rank: true });
+  const { name } = checkOptions('registerBackend', registration, {
+    name: true,
+    create: true,
+    priority: true,
+    description: true,
+    rank: true,
+  });
   if (typeof name !== 'string' || !/^[a-z0-9][a-z0-9-]*$/.test(name)) {
     throw new InvalidArgumentError(`registerBackend: a name is lowercase letters, digits and dashes, got ${JSON.stringify(name)}`);
   }
@@ -85,7 +91,9 @@ export function getBackend(name: string): Promise<Backend> {
   if (!reg) {
     const known = listBackends();
     return Promise.reject(
-      new BackendNotFoundError(`no backend named '${name}' is registered; registered: ${known.length ? known.join(', ') : 'none'} (import a backend's register entry point, such as '@downhill/backend-cpu/register')`),
+      new BackendNotFoundError(
+        `no backend named '${name}' is registered; registered: ${known.length ? known.join(', ') : 'none'} (import a backend's register entry point, such as '@downhill/backend-cpu/register')`,
+      ),
     );
   }
   let p = instances.get(name);
@@ -176,4 +184,3 @@ export function unregisterBackend(name: string): boolean {
   instances.delete(name);
   return registrations.delete(name);
 }
-

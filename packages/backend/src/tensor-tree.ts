@@ -29,7 +29,9 @@ export function flatten(tree: Params, where = 'flatten'): [string, Tensor][] {
     const keys = Array.isArray(node) ? node.map((_, i) => String(i)) : Object.keys(node as object).sort();
     for (const key of keys) {
       if (key === '' || key.includes('.')) {
-        throw new InvalidArgumentError(`${where}: parameter key ${JSON.stringify(key)} under '${prefix || '(root)'}' is empty or contains '.'; dotted names are the paths of nested records`);
+        throw new InvalidArgumentError(
+          `${where}: parameter key ${JSON.stringify(key)} under '${prefix || '(root)'}' is empty or contains '.'; dotted names are the paths of nested records`,
+        );
       }
       const name = joinPath(prefix, key);
       const v = (node as Record<string, unknown>)[key];
@@ -95,7 +97,9 @@ export function checkTrees(trees: readonly Params[], options: TreeCheckOptions =
     for (const [name, r] of ref) {
       const t = byName.get(name)!;
       if (!shapesEqual(t.shape, r.shape)) {
-        throw new ShapeError(`${where}: ${labels[0]} '${name}' has shape ${fmtShape(r.shape)} but its ${labels[k]} has shape ${fmtShape(t.shape)}`);
+        throw new ShapeError(
+          `${where}: ${labels[0]} '${name}' has shape ${fmtShape(r.shape)} but its ${labels[k]} has shape ${fmtShape(t.shape)}`,
+        );
       }
       if (options.dtype !== false && t.dtype !== r.dtype) {
         throw new DTypeError(`${where}: ${labels[0]} '${name}' has dtype ${r.dtype} but its ${labels[k]} has dtype ${t.dtype}`);
@@ -147,13 +151,22 @@ function treeNamesDiffer(
  * const sum = mapTrees([a, b], ([x, y]) => x.backend.add(x, y), { where: 'sum' });
  * ```
  */
-export function mapTrees<P extends Params>(trees: readonly [P, ...Params[]], fn: (leaves: Tensor[], name: string) => Tensor, options?: TreeCheckOptions): P;
+export function mapTrees<P extends Params>(
+  trees: readonly [P, ...Params[]],
+  fn: (leaves: Tensor[], name: string) => Tensor,
+  options?: TreeCheckOptions,
+): P;
 export function mapTrees(trees: readonly Params[], fn: (leaves: Tensor[], name: string) => Tensor, options?: TreeCheckOptions): Params;
 export function mapTrees(trees: readonly Params[], fn: (leaves: Tensor[], name: string) => Tensor, options: TreeCheckOptions = {}): Params {
   const rows = checkTrees(trees, options);
   const backend = rows[0]?.[1][0].backend;
   if (!backend) return unflatten([], trees[0]);
-  return backend.scope(() => unflatten(rows.map(([name, xs]) => [name, xs[0].backend.scope(() => fn(xs, name))] as const), trees[0]));
+  return backend.scope(() =>
+    unflatten(
+      rows.map(([name, xs]) => [name, xs[0].backend.scope(() => fn(xs, name))] as const),
+      trees[0],
+    ),
+  );
 }
 
 /**
@@ -194,5 +207,8 @@ export function mapTreesN(
  * ```
  */
 export function zerosLike<P extends Params>(tree: P, value = 0): P {
-  return unflatten(flatten(tree, 'zerosLike').map(([n, t]) => [n, t.backend.full(t.shape, value, t.dtype)] as const), tree);
+  return unflatten(
+    flatten(tree, 'zerosLike').map(([n, t]) => [n, t.backend.full(t.shape, value, t.dtype)] as const),
+    tree,
+  );
 }

@@ -26,14 +26,42 @@ describe('the parameter-tree module', () => {
     expect(Array.isArray((back as typeof tree).layers)).toBe(true);
     // Only some positions of an array: a record keyed by index keeps the paths.
     expect(unflattenTree([['layers.1.w', 'x']], tree)).toEqual({ layers: { 1: { w: 'x' } } });
-    expect(unflattenTree([['0', 'a'], ['1', 'b']], ['p', 'q'])).toEqual(['a', 'b']);
+    expect(
+      unflattenTree(
+        [
+          ['0', 'a'],
+          ['1', 'b'],
+        ],
+        ['p', 'q'],
+      ),
+    ).toEqual(['a', 'b']);
   });
 
   it('refuses a path given twice, or as a leaf and a subtree', () => {
-    expect(() => unflattenTree([['a', 1], ['a', 2]])).toThrow(InvalidArgumentError);
-    expect(() => unflattenTree([['a', 1], ['a', 2]])).toThrow(/'a' appears twice/);
-    expect(() => unflattenTree([['a', 1], ['a.b', 2]])).toThrow(/'a' is both a leaf and a subtree/);
-    expect(() => unflattenTree([['a.b', 1], ['a', 2]])).toThrow(/'a' is both a leaf and a subtree/);
+    expect(() =>
+      unflattenTree([
+        ['a', 1],
+        ['a', 2],
+      ]),
+    ).toThrow(InvalidArgumentError);
+    expect(() =>
+      unflattenTree([
+        ['a', 1],
+        ['a', 2],
+      ]),
+    ).toThrow(/'a' appears twice/);
+    expect(() =>
+      unflattenTree([
+        ['a', 1],
+        ['a.b', 2],
+      ]),
+    ).toThrow(/'a' is both a leaf and a subtree/);
+    expect(() =>
+      unflattenTree([
+        ['a.b', 1],
+        ['a', 2],
+      ]),
+    ).toThrow(/'a' is both a leaf and a subtree/);
   });
 
   it('maps leaves keeping arrays, optionally keeping only some paths', () => {
@@ -46,12 +74,23 @@ describe('the parameter-tree module', () => {
   });
 
   it('compares structures, finds leaves by path and tells branches from leaves', () => {
-    expect(sameStructure(tree, mapTree(tree, () => 0))).toBe(true);
+    expect(
+      sameStructure(
+        tree,
+        mapTree(tree, () => 0),
+      ),
+    ).toBe(true);
     expect(sameStructure({ a: [1] }, { a: { 0: 1 } })).toBe(false);
     expect(sameStructure({ a: [1] }, { a: [1, 2] })).toBe(false);
     expect(getLeaf(tree, 'layers.1.w')).toBe('w1');
     expect(getLeaf(tree, 'layers.2.w')).toBeUndefined();
     expect(getLeaf(tree, 'layers.0')).toBeUndefined();
-    expect([isBranch([]), isBranch({}), isBranch(Object.create(null)), isBranch(new Date()), isBranch('x')]).toEqual([true, true, true, false, false]);
+    expect([isBranch([]), isBranch({}), isBranch(Object.create(null)), isBranch(new Date()), isBranch('x')]).toEqual([
+      true,
+      true,
+      true,
+      false,
+      false,
+    ]);
   });
 });

@@ -178,7 +178,10 @@ export function sameStructure(a: unknown, b: unknown): boolean {
  * unflattenTree([['layers.0.w', a], ['layers.1.w', b]], { layers: [{ w }, { w }] }); // { layers: [{ w: a }, { w: b }] }
  * ```
  */
-export function unflattenTree<L = unknown>(entries: Iterable<readonly [string, L]>, like?: unknown): { [key: string]: unknown } | unknown[] {
+export function unflattenTree<L = unknown>(
+  entries: Iterable<readonly [string, L]>,
+  like?: unknown,
+): { [key: string]: unknown } | unknown[] {
   const root: Record<string, unknown> = {};
   const branches = new Set<object>([root]);
   for (const [name, leaf] of entries) {
@@ -194,9 +197,11 @@ export function unflattenTree<L = unknown>(entries: Iterable<readonly [string, L
       else throw new InvalidArgumentError(`unflattenTree: '${parts.slice(0, i + 1).join('.')}' is both a leaf and a subtree`);
     }
     const last = parts[parts.length - 1];
-    if (Object.prototype.hasOwnProperty.call(node, last)) {
+    if (Object.hasOwn(node, last)) {
       const prev = node[last];
-      throw new InvalidArgumentError(`unflattenTree: '${name}' ${typeof prev === 'object' && prev !== null && branches.has(prev) ? 'is both a leaf and a subtree' : 'appears twice'}`);
+      throw new InvalidArgumentError(
+        `unflattenTree: '${name}' ${typeof prev === 'object' && prev !== null && branches.has(prev) ? 'is both a leaf and a subtree' : 'appears twice'}`,
+      );
     }
     node[last] = leaf;
   }
@@ -229,7 +234,7 @@ export function getLeaf<L = Tensor>(tree: unknown, path: string): L | undefined 
   let node: unknown = tree;
   for (const part of path.split('.')) {
     if (Array.isArray(node)) node = /^\d+$/.test(part) ? node[Number(part)] : undefined;
-    else if (isPlainRecord(node)) node = Object.prototype.hasOwnProperty.call(node, part) ? node[part] : undefined;
+    else if (isPlainRecord(node)) node = Object.hasOwn(node, part) ? node[part] : undefined;
     else return undefined;
   }
   return node === undefined || isBranch(node) ? undefined : (node as L);

@@ -4,7 +4,7 @@
 // turns a missing adapter into a failure).
 import '@downhill/backend-cpu/register';
 import '@downhill/backend-webgpu/register';
-import { getBackend, type Backend, type Tensor } from '@downhill/backend';
+import { getBackend, type Backend } from '@downhill/backend';
 import { sgd } from '@downhill/optimizers';
 import { describe, expect, it } from 'vitest';
 import { filterNormalizedDirections, trajectoryDirections } from './directions.js';
@@ -29,7 +29,10 @@ async function runAll(b: Backend, dtype: 'float32' | 'float64') {
   const density = await hessianSpectralDensity(model.loss, model.params, { runs: 2, iterations: 6, gridSize: 50, seed: 3 });
   const batches = [0, 1, 2, 3].map((i) => ({ w: i }));
   // Every batch gives the same gradient here: what is compared is the estimators' arithmetic on each backend.
-  const gns = await gradientNoiseScale((p, _batch: { w: number }) => model.loss(p) as never, model.params, { small: { batchSize: 1, batches: batches.slice(0, 2) }, big: { batchSize: 4, batches: batches.slice(2) } });
+  const gns = await gradientNoiseScale((p, _batch: { w: number }) => model.loss(p) as never, model.params, {
+    small: { batchSize: 1, batches: batches.slice(0, 2) },
+    big: { batchSize: 4, batches: batches.slice(2) },
+  });
   const range = await lrRangeTest((p: typeof model.params) => model.loss(p), model.params, sgd(1), { steps: 12, minLr: 1e-3, maxLr: 1 });
   const line = await lossAlongLine(model.loss, model.params, other.params, { points: 5 });
   const dirs = await filterNormalizedDirections(model.params, { seed: 5 });
@@ -73,7 +76,8 @@ describe('every tool on each backend', () => {
       const w = want[key];
       expect(a, key).toHaveLength(w.length);
       const scale = Math.max(1e-3, ...w.map(Math.abs));
-      for (let i = 0; i < w.length; i++) expect(Math.abs(a[i] - w[i]), `${key}[${i}]: ${a[i]} vs ${w[i]}`).toBeLessThanOrEqual(2e-3 * scale);
+      for (let i = 0; i < w.length; i++)
+        expect(Math.abs(a[i] - w[i]), `${key}[${i}]: ${a[i]} vs ${w[i]}`).toBeLessThanOrEqual(2e-3 * scale);
     }
   }, 300_000);
 

@@ -38,12 +38,16 @@ export async function filterNormalizedDirections<P>(params: P, options: FilterNo
   const where = 'filterNormalizedDirections';
   checkOptions(options, ['count', 'vectors', 'key', 'seed'], where);
   const { count = 2, vectors = 'zero' } = options;
-  if (!Number.isInteger(count) || count < 1) throw new InvalidArgumentError(`${where}: count must be a positive integer, got ${String(count)}`);
-  if (vectors !== 'zero' && vectors !== 'normalize') throw new InvalidArgumentError(`${where}: vectors must be 'zero' or 'normalize', got ${String(vectors)}`);
+  if (!Number.isInteger(count) || count < 1)
+    throw new InvalidArgumentError(`${where}: count must be a positive integer, got ${String(count)}`);
+  if (vectors !== 'zero' && vectors !== 'normalize')
+    throw new InvalidArgumentError(`${where}: vectors must be 'zero' or 'normalize', got ${String(vectors)}`);
   const layout = layoutOf(params, where);
   const theta = await toHost(params, layout);
   const key = keyFrom(options, where);
-  return Array.from({ length: count }, (_, i) => fromHost<P>(filterNormalized(theta, layout, key.fold(i).normal(layout.size), vectors), layout));
+  return Array.from({ length: count }, (_, i) =>
+    fromHost<P>(filterNormalized(theta, layout, key.fold(i).normal(layout.size), vectors), layout),
+  );
 }
 
 /** Rescales `d` filter by filter to the filter norms of `theta`, in place; returns it. @internal */
@@ -103,10 +107,16 @@ export interface TrajectoryDirections<P> {
  *
  * Li, Xu, Taylor, Studer and Goldstein, "Visualizing the loss landscape of neural nets" (2018).
  */
-export async function trajectoryDirections<P>(path: readonly P[], options: TrajectoryDirectionsOptions<P> = {}): Promise<TrajectoryDirections<P>> {
+export async function trajectoryDirections<P>(
+  path: readonly P[],
+  options: TrajectoryDirectionsOptions<P> = {},
+): Promise<TrajectoryDirections<P>> {
   const where = 'trajectoryDirections';
   checkOptions(options, ['center'], where);
-  if (!Array.isArray(path) || path.length < 2) throw new InvalidArgumentError(`${where}: path must hold at least two parameter trees, got ${Array.isArray(path) ? path.length : typeof path}`);
+  if (!Array.isArray(path) || path.length < 2)
+    throw new InvalidArgumentError(
+      `${where}: path must hold at least two parameter trees, got ${Array.isArray(path) ? path.length : typeof path}`,
+    );
   const layout = layoutOf(path[0], where);
   const center = await toHost(options.center ?? path[path.length - 1], layout);
   const rows: Float64Array[] = [];
@@ -118,7 +128,8 @@ export async function trajectoryDirections<P>(path: readonly P[], options: Traje
   const m = rows.length;
   const gram = rows.map((a) => Float64Array.from(rows, (b) => dot(a, b)));
   const total = gram.reduce((s, row, i) => s + row[i], 0);
-  if (!(total > 0)) throw new InvalidArgumentError(`${where}: every point of the path equals the center; there is no movement to find directions in`);
+  if (!(total > 0))
+    throw new InvalidArgumentError(`${where}: every point of the path equals the center; there is no movement to find directions in`);
   const key = rng(0).fold(where);
   const state = await lanczos((u) => Float64Array.from(gram, (row) => dot(row, u)), key.normal(m), { steps: m, key, restart: true });
   const eig = ritz(state);

@@ -13,7 +13,9 @@ export async function lossAt<P>(loss: (params: P) => TensorLike, theta: Float64A
   try {
     const value = layout.backend.scope(() => loss(point)) as TensorLike;
     if (!value || typeof value !== 'object' || !('size' in value) || value.size !== 1) {
-      throw new InvalidArgumentError(`${where}: loss must return a scalar tensor, got ${value && typeof value === 'object' && 'shape' in value ? `shape [${(value as unknown as { shape: readonly number[] }).shape.join(', ')}]` : typeof value}`);
+      throw new InvalidArgumentError(
+        `${where}: loss must return a scalar tensor, got ${value && typeof value === 'object' && 'shape' in value ? `shape [${(value as unknown as { shape: readonly number[] }).shape.join(', ')}]` : typeof value}`,
+      );
     }
     const tensor = value as unknown as { read(): Promise<ArrayLike<number>> };
     const out = (await tensor.read())[0];

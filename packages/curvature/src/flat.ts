@@ -43,10 +43,13 @@ export function layoutOf(params: unknown, where: string): FlatLayout {
   for (const [path, leaf] of flattenTree(params)) {
     const at = path ? `'${path}'` : 'the parameter';
     if (!isTensor(leaf)) throw new InvalidArgumentError(`${where}: ${at} must be a tensor, got ${leaf === null ? 'null' : typeof leaf}`);
-    if (!isFloatDType(leaf.dtype)) throw new DTypeError(`${where}: ${at} has dtype ${leaf.dtype}; curvature needs float32 or float64 parameters`);
+    if (!isFloatDType(leaf.dtype))
+      throw new DTypeError(`${where}: ${at} has dtype ${leaf.dtype}; curvature needs float32 or float64 parameters`);
     if (backend === undefined) backend = leaf.backend;
     else if (leaf.backend !== backend) {
-      throw new InvalidArgumentError(`${where}: ${at} lives on backend '${leaf.backend.name}' but earlier parameters on '${backend.name}'; put every parameter on one backend`);
+      throw new InvalidArgumentError(
+        `${where}: ${at} lives on backend '${leaf.backend.name}' but earlier parameters on '${backend.name}'; put every parameter on one backend`,
+      );
     }
     leaves.push({ path, shape: leaf.shape, dtype: leaf.dtype, offset, size: leaf.size });
     offset += leaf.size;
@@ -86,7 +89,11 @@ export function fromHost<P>(vector: Float64Array, layout: FlatLayout): P {
 
 /** Releases every tensor of a tree made by {@link fromHost} or returned by autograd. @internal */
 export function disposeTree(backend: Backend, tree: unknown): void {
-  backend.dispose(flattenTree(tree).map(([, t]) => t).filter(isTensor));
+  backend.dispose(
+    flattenTree(tree)
+      .map(([, t]) => t)
+      .filter(isTensor),
+  );
 }
 
 /** `Σ aᵢbᵢ` in float64. @internal */

@@ -19,7 +19,9 @@ describe('hessianEigenvalues (Lanczos) against a dense eigensolver', () => {
     const bottom = got.smallest.map((p) => p.value);
     const wantTop = ref.slice(-5).reverse();
     const wantBottom = ref.slice(0, 5);
-    console.log(`n=${model.n} decay=${decay}: top ${top.map((v) => v.toPrecision(6)).join(', ')}; bottom ${bottom.map((v) => v.toPrecision(6)).join(', ')}; ${got.report.iterations} iterations, converged ${got.report.converged}`);
+    console.log(
+      `n=${model.n} decay=${decay}: top ${top.map((v) => v.toPrecision(6)).join(', ')}; bottom ${bottom.map((v) => v.toPrecision(6)).join(', ')}; ${got.report.iterations} iterations, converged ${got.report.converged}`,
+    );
     for (let i = 0; i < 5; i++) {
       expect(Math.abs(top[i] - wantTop[i])).toBeLessThanOrEqual(1e-8 * Math.abs(wantTop[i]));
       expect(Math.abs(bottom[i] - wantBottom[i])).toBeLessThanOrEqual(1e-8 * Math.abs(wantBottom[i]));
@@ -62,7 +64,13 @@ describe('hessianEigenvalues (Lanczos) against a dense eigensolver', () => {
     const lambdas = [-3, -3, -1, 0.5, 1, 2, 2, 2, 4, 7, 9, 12];
     for (const dtype of ['float64', 'float32'] as const) {
       const q = quadratic(b, withSpectrum(lambdas, 5), lambdas.length, dtype);
-      const got = await hessianEigenvalues(q.loss, q.params, { k: 4, which: 'both', maxIterations: lambdas.length, vectors: false, seed: 2 });
+      const got = await hessianEigenvalues(q.loss, q.params, {
+        k: 4,
+        which: 'both',
+        maxIterations: lambdas.length,
+        vectors: false,
+        seed: 2,
+      });
       const tol = dtype === 'float64' ? 1e-10 : 2e-5;
       expect(got.largest.map((p) => p.value)).toEqual([12, 9, 7, 4].map((v) => expect.closeTo(v, -Math.log10(tol * 12))));
       expect(got.smallest.map((p) => p.value)).toEqual([-3, -3, -1, 0.5].map((v) => expect.closeTo(v, -Math.log10(tol * 12))));
@@ -72,7 +80,9 @@ describe('hessianEigenvalues (Lanczos) against a dense eigensolver', () => {
   it('refuses bad options with typed errors naming the option', async () => {
     const q = quadratic(b, withSpectrum([1, 2, 3, 4], 0), 4);
     await expect(hessianEigenvalues(q.loss, q.params, { k: 9 })).rejects.toThrow(/k must be an integer in \[1, 4\]/);
-    await expect(hessianEigenvalues(q.loss, q.params, { which: 'top' as never })).rejects.toThrow(/which must be 'largest', 'smallest' or 'both'/);
+    await expect(hessianEigenvalues(q.loss, q.params, { which: 'top' as never })).rejects.toThrow(
+      /which must be 'largest', 'smallest' or 'both'/,
+    );
     await expect(hessianEigenvalues(q.loss, q.params, { iterations: 3 } as never)).rejects.toThrow(/unknown option 'iterations'/);
     await expect(hessianEigenvalues(q.loss as never, { w: b.tensor([1, 2], [2], 'int32') })).rejects.toThrow(/'w' has dtype int32/);
   });

@@ -97,18 +97,25 @@ export interface HessianEigenvalues<P> {
  * Krishnan and Xiao, "An investigation into neural net optimization via Hessian eigenvalue
  * density" (2019); Yao et al., "PyHessian" (2020).
  */
-export async function hessianEigenvalues<P>(loss: LossFn<P>, params: P, options: HessianEigenvaluesOptions = {}): Promise<HessianEigenvalues<P>> {
+export async function hessianEigenvalues<P>(
+  loss: LossFn<P>,
+  params: P,
+  options: HessianEigenvaluesOptions = {},
+): Promise<HessianEigenvalues<P>> {
   const where = 'hessianEigenvalues';
   checkOptions(options, ['k', 'which', 'maxIterations', 'tolerance', 'vectors', 'key', 'seed'], where);
   const { k = 1, which = 'largest', tolerance = 1e-8, vectors = true } = options;
   checkLoss(loss, where);
   const op = hessianOperator(loss, params, where);
   const n = op.layout.size;
-  if (!Number.isInteger(k) || k < 1 || k > n) throw new InvalidArgumentError(`${where}: k must be an integer in [1, ${n}] (the number of parameters), got ${String(k)}`);
-  if (which !== 'largest' && which !== 'smallest' && which !== 'both') throw new InvalidArgumentError(`${where}: which must be 'largest', 'smallest' or 'both', got ${String(which)}`);
+  if (!Number.isInteger(k) || k < 1 || k > n)
+    throw new InvalidArgumentError(`${where}: k must be an integer in [1, ${n}] (the number of parameters), got ${String(k)}`);
+  if (which !== 'largest' && which !== 'smallest' && which !== 'both')
+    throw new InvalidArgumentError(`${where}: which must be 'largest', 'smallest' or 'both', got ${String(which)}`);
   if (!(tolerance > 0)) throw new InvalidArgumentError(`${where}: tolerance must be positive, got ${String(tolerance)}`);
   const maxIterations = options.maxIterations ?? Math.min(n, Math.max(4 * k + 20, 60));
-  if (!Number.isInteger(maxIterations) || maxIterations < 1) throw new InvalidArgumentError(`${where}: maxIterations must be a positive integer, got ${String(maxIterations)}`);
+  if (!Number.isInteger(maxIterations) || maxIterations < 1)
+    throw new InvalidArgumentError(`${where}: maxIterations must be a positive integer, got ${String(maxIterations)}`);
   const key = keyFrom(options, where);
 
   const wanted = (eig: TridiagonalEigen) => {
@@ -121,7 +128,8 @@ export async function hessianEigenvalues<P>(loss: LossFn<P>, params: P, options:
     const s = eig.vectors[i];
     return state.residualNorm * Math.abs(s[s.length - 1]);
   };
-  const spread = (eig: TridiagonalEigen) => Math.max(Math.abs(eig.values[0]), Math.abs(eig.values[eig.values.length - 1]), Number.MIN_VALUE);
+  const spread = (eig: TridiagonalEigen) =>
+    Math.max(Math.abs(eig.values[0]), Math.abs(eig.values[eig.values.length - 1]), Number.MIN_VALUE);
   const allConverged = (state: LanczosState, eig: TridiagonalEigen) => {
     const { top, bottom } = wanted(eig);
     if (top.length < (which === 'smallest' ? 0 : k) || bottom.length < (which === 'largest' ? 0 : k)) return false;

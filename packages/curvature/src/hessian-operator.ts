@@ -47,6 +47,8 @@ export function hessianOperator<P>(loss: LossFn<P>, params: P, where: string): H
 /** Checks that `loss` is a function. @internal */
 export function checkLoss(loss: unknown, where: string): void {
   if (typeof loss !== 'function') {
-    throw new InvalidArgumentError(`${where}: loss must be a function of the parameter tree returning a scalar tensor, got ${loss === null ? 'null' : typeof loss}`);
+    throw new InvalidArgumentError(
+      `${where}: loss must be a function of the parameter tree returning a scalar tensor, got ${loss === null ? 'null' : typeof loss}`,
+    );
   }
 }

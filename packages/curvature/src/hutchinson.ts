@@ -31,7 +31,8 @@ export interface DiagonalEstimate<P> {
 }
 
 function checkSamples(samples: number, where: string): void {
-  if (!Number.isInteger(samples) || samples < 2) throw new InvalidArgumentError(`${where}: samples must be an integer ≥ 2 (a standard error needs two), got ${String(samples)}`);
+  if (!Number.isInteger(samples) || samples < 2)
+    throw new InvalidArgumentError(`${where}: samples must be an integer ≥ 2 (a standard error needs two), got ${String(samples)}`);
 }
 
 /**

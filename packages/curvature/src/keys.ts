@@ -16,7 +16,8 @@ export interface RandomOptions {
 /** The key named by `options`, folded with the tool's name. @internal */
 export function keyFrom({ key, seed = 0 }: RandomOptions, where: string): Rng {
   if (key !== undefined) {
-    if (!(key instanceof Rng)) throw new InvalidArgumentError(`${where}: key must be an Rng from @downhill/initializers (rng(seed)), got ${typeof key}`);
+    if (!(key instanceof Rng))
+      throw new InvalidArgumentError(`${where}: key must be an Rng from @downhill/initializers (rng(seed)), got ${typeof key}`);
     return key.fold(where);
   }
   if (!Number.isSafeInteger(seed)) throw new InvalidArgumentError(`${where}: seed must be a safe integer, got ${String(seed)}`);

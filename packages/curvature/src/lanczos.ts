@@ -42,7 +42,11 @@ export interface LanczosOptions {
  *
  * @internal
  */
-export async function lanczos(op: SymmetricOperator, start: Float64Array, { steps, key, restart, after }: LanczosOptions): Promise<LanczosState> {
+export async function lanczos(
+  op: SymmetricOperator,
+  start: Float64Array,
+  { steps, key, restart, after }: LanczosOptions,
+): Promise<LanczosState> {
   const n = start.length;
   const state: LanczosState = { alpha: [], beta: [], basis: [], residualNorm: 0, complete: false, closed: false };
   let q: Float64Array = start.slice();

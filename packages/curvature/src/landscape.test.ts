@@ -34,13 +34,30 @@ describe('loss along lines and planes', () => {
     const c = await readTree(q.params as never);
     const d1 = Array.from({ length: n }, (_, i) => Math.sin(i + 1));
     const d2 = Array.from({ length: n }, (_, i) => Math.cos(2 * i));
-    const plane = await lossPlane(q.loss, q.params, { directions: [tree(d1), tree(d2)], xRange: [-1, 2], yRange: [-0.5, 0.5], resolution: 5 });
+    const plane = await lossPlane(q.loss, q.params, {
+      directions: [tree(d1), tree(d2)],
+      xRange: [-1, 2],
+      yRange: [-0.5, 0.5],
+      resolution: 5,
+    });
     expect(plane.x).toEqual([-1, -0.25, 0.5, 1.25, 2]);
     expect(plane.y).toEqual([-0.5, -0.25, 0, 0.25, 0.5]);
-    plane.y.forEach((y, j) => plane.x.forEach((x, i) => expect(plane.loss[j][i]).toBeCloseTo(f(c.map((v, k) => v + x * d1[k] + y * d2[k])), 10)));
-    const points = [[0.3, -0.2], [1.5, 0.4], [-1, 0]].map(([x, y]) => tree(c.map((v, k) => v + x * d1[k] + y * d2[k])));
+    plane.y.forEach((y, j) =>
+      plane.x.forEach((x, i) => expect(plane.loss[j][i]).toBeCloseTo(f(c.map((v, k) => v + x * d1[k] + y * d2[k])), 10)),
+    );
+    const points = [
+      [0.3, -0.2],
+      [1.5, 0.4],
+      [-1, 0],
+    ].map(([x, y]) => tree(c.map((v, k) => v + x * d1[k] + y * d2[k])));
     const coords = await projectOntoPlane(points, q.params, [tree(d1), tree(d2)]);
-    expect(coords.map((p) => [p.x, p.y])).toEqual([[0.3, -0.2], [1.5, 0.4], [-1, 0]].map((xy) => xy.map((v) => expect.closeTo(v, 10))));
+    expect(coords.map((p) => [p.x, p.y])).toEqual(
+      [
+        [0.3, -0.2],
+        [1.5, 0.4],
+        [-1, 0],
+      ].map((xy) => xy.map((v) => expect.closeTo(v, 10))),
+    );
     await expect(projectOntoPlane(points, q.params, [tree(d1), tree(d1)])).rejects.toThrow(/parallel/);
   });
 

@@ -44,24 +44,36 @@ export interface LossAlongLine {
  * Goodfellow, Vinyals and Saxe, "Qualitatively characterizing neural network optimization
  * problems" (ICLR 2015).
  */
-export async function lossAlongLine<P>(loss: (params: P) => TensorLike, from: P, to: P, options: LossAlongLineOptions = {}): Promise<LossAlongLine> {
+export async function lossAlongLine<P>(
+  loss: (params: P) => TensorLike,
+  from: P,
+  to: P,
+  options: LossAlongLineOptions = {},
+): Promise<LossAlongLine> {
   const where = 'lossAlongLine';
   checkOptions(options, ['alphas', 'range', 'points'], where);
   checkLoss(loss, where);
   const layout = layoutOf(from, where);
   const other = layoutOf(to, where);
-  const mismatch = other.leaves.length !== layout.leaves.length || other.leaves.some((l, i) => l.path !== layout.leaves[i].path || l.size !== layout.leaves[i].size);
+  const mismatch =
+    other.leaves.length !== layout.leaves.length ||
+    other.leaves.some((l, i) => l.path !== layout.leaves[i].path || l.size !== layout.leaves[i].size);
   if (mismatch || other.backend !== layout.backend) {
-    throw new InvalidArgumentError(`${where}: 'to' must have the leaves, sizes and backend of 'from' (from: ${layout.leaves.map((l) => `${l.path}[${l.size}]`).join(', ')}; to: ${other.leaves.map((l) => `${l.path}[${l.size}]`).join(', ')})`);
+    throw new InvalidArgumentError(
+      `${where}: 'to' must have the leaves, sizes and backend of 'from' (from: ${layout.leaves.map((l) => `${l.path}[${l.size}]`).join(', ')}; to: ${other.leaves.map((l) => `${l.path}[${l.size}]`).join(', ')})`,
+    );
   }
   const { range = [-0.5, 1.5], points = 41 } = options;
   let alphas: number[];
   if (options.alphas !== undefined) {
-    if (!Array.isArray(options.alphas) || options.alphas.length === 0 || options.alphas.some((a) => !Number.isFinite(a))) throw new InvalidArgumentError(`${where}: alphas must be a non-empty list of finite numbers`);
+    if (!Array.isArray(options.alphas) || options.alphas.length === 0 || options.alphas.some((a) => !Number.isFinite(a)))
+      throw new InvalidArgumentError(`${where}: alphas must be a non-empty list of finite numbers`);
     alphas = [...options.alphas];
   } else {
-    if (!Array.isArray(range) || range.length !== 2 || !(range[1] > range[0]) || !range.every(Number.isFinite)) throw new InvalidArgumentError(`${where}: range must be [lo, hi] with lo < hi, got ${JSON.stringify(range)}`);
-    if (!Number.isInteger(points) || points < 2) throw new InvalidArgumentError(`${where}: points must be an integer ≥ 2, got ${String(points)}`);
+    if (!Array.isArray(range) || range.length !== 2 || !(range[1] > range[0]) || !range.every(Number.isFinite))
+      throw new InvalidArgumentError(`${where}: range must be [lo, hi] with lo < hi, got ${JSON.stringify(range)}`);
+    if (!Number.isInteger(points) || points < 2)
+      throw new InvalidArgumentError(`${where}: points must be an integer ≥ 2, got ${String(points)}`);
     alphas = Array.from({ length: points }, (_, i) => range[0] + ((range[1] - range[0]) * i) / (points - 1));
   }
   const a = await toHost(from, layout);

@@ -57,17 +57,23 @@ export async function lossPlane<P>(loss: (params: P) => TensorLike, center: P, o
   checkLoss(loss, where);
   const { xRange = [-1, 1], resolution = 21 } = options;
   const yRange = options.yRange ?? xRange;
-  for (const [name, r] of [['xRange', xRange], ['yRange', yRange]] as const) {
-    if (!Array.isArray(r) || r.length !== 2 || !r.every(Number.isFinite) || !(r[1] > r[0])) throw new InvalidArgumentError(`${where}: ${name} must be [lo, hi] with lo < hi, got ${JSON.stringify(r)}`);
+  for (const [name, r] of [
+    ['xRange', xRange],
+    ['yRange', yRange],
+  ] as const) {
+    if (!Array.isArray(r) || r.length !== 2 || !r.every(Number.isFinite) || !(r[1] > r[0]))
+      throw new InvalidArgumentError(`${where}: ${name} must be [lo, hi] with lo < hi, got ${JSON.stringify(r)}`);
   }
-  if (!Number.isInteger(resolution) || resolution < 2) throw new InvalidArgumentError(`${where}: resolution must be an integer ≥ 2, got ${String(resolution)}`);
+  if (!Number.isInteger(resolution) || resolution < 2)
+    throw new InvalidArgumentError(`${where}: resolution must be an integer ≥ 2, got ${String(resolution)}`);
   const layout = layoutOf(center, where);
   const theta = await toHost(center, layout);
   let d1: Float64Array;
   let d2: Float64Array;
   let directions: readonly [P, P];
   if (options.directions !== undefined) {
-    if (!Array.isArray(options.directions) || options.directions.length !== 2) throw new InvalidArgumentError(`${where}: directions must be a pair of trees like the parameters`);
+    if (!Array.isArray(options.directions) || options.directions.length !== 2)
+      throw new InvalidArgumentError(`${where}: directions must be a pair of trees like the parameters`);
     [d1, d2] = await Promise.all(options.directions.map((d) => toHost(d, checkLike(layout, d, where))));
     directions = options.directions;
   } else {
@@ -77,7 +83,8 @@ export async function lossPlane<P>(loss: (params: P) => TensorLike, center: P, o
     d2 = filterNormalized(theta, layout, key.fold(1).normal(layout.size), 'zero');
     directions = [fromHost<P>(d1, layout), fromHost<P>(d2, layout)];
   }
-  const axis = (r: readonly [number, number]) => Array.from({ length: resolution }, (_, i) => r[0] + ((r[1] - r[0]) * i) / (resolution - 1));
+  const axis = (r: readonly [number, number]) =>
+    Array.from({ length: resolution }, (_, i) => r[0] + ((r[1] - r[0]) * i) / (resolution - 1));
   const x = axis(xRange);
   const y = axis(yRange);
   const point = new Float64Array(layout.size);
@@ -111,9 +118,14 @@ export async function lossPlane<P>(loss: (params: P) => TensorLike, center: P, o
  * const path = await projectOntoPlane(snapshots, trained, plane.directions);
  * ```
  */
-export async function projectOntoPlane<P>(points: readonly P[], center: P, directions: readonly [P, P]): Promise<{ x: number; y: number }[]> {
+export async function projectOntoPlane<P>(
+  points: readonly P[],
+  center: P,
+  directions: readonly [P, P],
+): Promise<{ x: number; y: number }[]> {
   const where = 'projectOntoPlane';
-  if (!Array.isArray(directions) || directions.length !== 2) throw new InvalidArgumentError(`${where}: directions must be a pair of trees like the parameters`);
+  if (!Array.isArray(directions) || directions.length !== 2)
+    throw new InvalidArgumentError(`${where}: directions must be a pair of trees like the parameters`);
   const layout = layoutOf(center, where);
   const c = await toHost(center, layout);
   const d1 = await toHost(directions[0], checkLike(layout, directions[0], where));
@@ -122,7 +134,8 @@ export async function projectOntoPlane<P>(points: readonly P[], center: P, direc
   const a12 = dot(d1, d2);
   const a22 = dot(d2, d2);
   const det = a11 * a22 - a12 * a12;
-  if (!(Math.abs(det) > 1e-12 * a11 * a22)) throw new InvalidArgumentError(`${where}: the two directions are parallel (or zero); they span no plane`);
+  if (!(Math.abs(det) > 1e-12 * a11 * a22))
+    throw new InvalidArgumentError(`${where}: the two directions are parallel (or zero); they span no plane`);
   const out: { x: number; y: number }[] = [];
   for (const p of points) {
     const v = await toHost(p, checkLike(layout, p, where));
@@ -136,8 +149,13 @@ export async function projectOntoPlane<P>(points: readonly P[], center: P, direc
 
 function checkLike(layout: FlatLayout, tree: unknown, where: string): FlatLayout {
   const other = layoutOf(tree, where);
-  if (other.leaves.length !== layout.leaves.length || other.leaves.some((l, i) => l.path !== layout.leaves[i].path || l.size !== layout.leaves[i].size)) {
-    throw new InvalidArgumentError(`${where}: a tree does not match the parameters (expected leaves ${layout.leaves.map((l) => `${l.path}[${l.size}]`).join(', ')}; got ${other.leaves.map((l) => `${l.path}[${l.size}]`).join(', ')})`);
+  if (
+    other.leaves.length !== layout.leaves.length ||
+    other.leaves.some((l, i) => l.path !== layout.leaves[i].path || l.size !== layout.leaves[i].size)
+  ) {
+    throw new InvalidArgumentError(
+      `${where}: a tree does not match the parameters (expected leaves ${layout.leaves.map((l) => `${l.path}[${l.size}]`).join(', ')}; got ${other.leaves.map((l) => `${l.path}[${l.size}]`).join(', ')})`,
+    );
   }
   return layout;
 }

@@ -13,7 +13,8 @@ const b = cpu();
 async function snapshot(tree: unknown): Promise<unknown> {
   if (tree instanceof Tensor) return [tree.dtype, [...tree.shape], Array.from(new Uint8Array((await tree.read()).slice().buffer))];
   if (Array.isArray(tree)) return Promise.all(tree.map(snapshot));
-  if (tree && typeof tree === 'object') return Object.fromEntries(await Promise.all(Object.entries(tree).map(async ([k, v]) => [k, await snapshot(v)])));
+  if (tree && typeof tree === 'object')
+    return Object.fromEntries(await Promise.all(Object.entries(tree).map(async ([k, v]) => [k, await snapshot(v)])));
   return tree;
 }
 
@@ -38,9 +39,14 @@ describe('lrRangeTest', () => {
     const q = quadratic(b, diag, n);
     const rows = Math.floor(n / 4);
     const start = { a: b.zeros([rows, 2], 'float64'), b: b.tensor([...new Array(n - rows * 2 - 1).fill(0), 1], [n - rows * 2], 'float64') };
-    for (const optimizer of [(lr: (step: number) => number) => sgd(lr), sgd(1)] as (OptimizerLike | ((lr: (step: number) => number) => OptimizerLike))[]) {
+    for (const optimizer of [(lr: (step: number) => number) => sgd(lr), sgd(1)] as (
+      | OptimizerLike
+      | ((lr: (step: number) => number) => OptimizerLike)
+    )[]) {
       const got = await lrRangeTest((p: typeof q.params) => q.loss(p), start, optimizer, { minLr, maxLr, steps });
-      console.log(`top direction: divergence at lr ${got.divergence?.lr.toPrecision(5)} (2/λmax = ${want}), stopped at step ${got.lrs.length} of ${steps}`);
+      console.log(
+        `top direction: divergence at lr ${got.divergence?.lr.toPrecision(5)} (2/λmax = ${want}), stopped at step ${got.lrs.length} of ${steps}`,
+      );
       expect(got.diverged).toBe(true);
       expect(got.divergence!.lr).toBeGreaterThanOrEqual(want);
       expect(got.divergence!.lr).toBeLessThanOrEqual(want * ratio);
@@ -71,7 +77,9 @@ describe('lrRangeTest', () => {
         return ops.mul(ops.sum(ops.mul(e, ops.matmul(A, e))), 0.5);
       };
       const got = await lrRangeTest(loss, params, sgd(1), { minLr, maxLr, steps });
-      console.log(`noisy quadratic, seed ${seed}: divergence at lr ${got.divergence?.lr.toPrecision(4)} = ${(got.divergence!.lr / want).toFixed(3)} × 2/λmax; minimum of the smoothed loss at ${got.minimum.lr.toPrecision(3)}`);
+      console.log(
+        `noisy quadratic, seed ${seed}: divergence at lr ${got.divergence?.lr.toPrecision(4)} = ${(got.divergence!.lr / want).toFixed(3)} × 2/λmax; minimum of the smoothed loss at ${got.minimum.lr.toPrecision(3)}`,
+      );
       expect(got.divergence!.lr).toBeGreaterThanOrEqual(0.9 * want);
       expect(got.divergence!.lr).toBeLessThanOrEqual(1.25 * want);
     }
@@ -91,7 +99,12 @@ describe('lrRangeTest', () => {
     }
     const before = { params: await snapshot(model.params), state: await snapshot(state) };
     const live = b.memory().tensors;
-    const got = await lrRangeTest((p: typeof model.params) => model.loss(p as never) as TensorLike, model.params, (lr) => adam(lr), { steps: 60, minLr: 1e-5, maxLr: 1, state });
+    const got = await lrRangeTest(
+      (p: typeof model.params) => model.loss(p as never) as TensorLike,
+      model.params,
+      (lr) => adam(lr),
+      { steps: 60, minLr: 1e-5, maxLr: 1, state },
+    );
     expect(got.lrs.length).toBeGreaterThan(10);
     expect(await snapshot(model.params)).toEqual(before.params);
     expect(await snapshot(state)).toEqual(before.state);
@@ -101,7 +114,9 @@ describe('lrRangeTest', () => {
   it('refuses a bad ramp and a non-optimizer with typed errors', async () => {
     const model = smallModel(b, 'float64');
     await expect(lrRangeTest(model.loss as never, model.params, sgd(1), { minLr: 1, maxLr: 0.1 })).rejects.toThrow(/0 < minLr < maxLr/);
-    await expect(lrRangeTest(model.loss as never, model.params, { init: 1 } as never)).rejects.toThrow(/optimizer must be \{ init, update \}/);
+    await expect(lrRangeTest(model.loss as never, model.params, { init: 1 } as never)).rejects.toThrow(
+      /optimizer must be \{ init, update \}/,
+    );
     await expect(lrRangeTest(model.loss as never, model.params, sgd(1), { warmup: 3 } as never)).rejects.toThrow(/unknown option 'warmup'/);
   });
 });

@@ -55,7 +55,8 @@ export interface LrRangeTest {
   readonly diverged: boolean;
 }
 
-const RULE = 'the learning rate at which the smoothed loss decreases fastest with respect to log(lr), between the 10th step and the minimum of the smoothed loss (the "steepest" rule of fastai and torch-lr-finder)';
+const RULE =
+  'the learning rate at which the smoothed loss decreases fastest with respect to log(lr), between the 10th step and the minimum of the smoothed loss (the "steepest" rule of fastai and torch-lr-finder)';
 
 /**
  * The learning-rate range test (Smith 2017; fastai's `lr_find`, torch-lr-finder): train for a few
@@ -107,14 +108,17 @@ export async function lrRangeTest<P, S>(
   checkOptions(options, ['minLr', 'maxLr', 'steps', 'smoothing', 'divergeFactor', 'state'], where);
   const { minLr = 1e-7, maxLr = 10, steps = 300, smoothing = 0.98, divergeFactor = 4 } = options;
   checkLoss(loss, where);
-  if (!(minLr > 0 && maxLr > minLr && Number.isFinite(maxLr))) throw new InvalidArgumentError(`${where}: need 0 < minLr < maxLr < ∞, got minLr ${String(minLr)} and maxLr ${String(maxLr)}`);
+  if (!(minLr > 0 && maxLr > minLr && Number.isFinite(maxLr)))
+    throw new InvalidArgumentError(`${where}: need 0 < minLr < maxLr < ∞, got minLr ${String(minLr)} and maxLr ${String(maxLr)}`);
   if (!Number.isInteger(steps) || steps < 2) throw new InvalidArgumentError(`${where}: steps must be an integer ≥ 2, got ${String(steps)}`);
   if (!(smoothing >= 0 && smoothing < 1)) throw new InvalidArgumentError(`${where}: smoothing must be in [0, 1), got ${String(smoothing)}`);
   if (!(divergeFactor > 1)) throw new InvalidArgumentError(`${where}: divergeFactor must be greater than 1, got ${String(divergeFactor)}`);
   const factory = typeof optimizer === 'function' ? optimizer : undefined;
   const object = optimizer as Partial<OptimizerLike<S>> | null;
   if (!factory && !(object && typeof object.init === 'function' && typeof object.update === 'function')) {
-    throw new InvalidArgumentError(`${where}: optimizer must be { init, update } (learning rate 1) or a function from a learning rate to one, got ${optimizer === null ? 'null' : typeof optimizer}`);
+    throw new InvalidArgumentError(
+      `${where}: optimizer must be { init, update } (learning rate 1) or a function from a learning rate to one, got ${optimizer === null ? 'null' : typeof optimizer}`,
+    );
   }
   const { backend } = layoutOf(params, where);
   const lrAt = (t: number) => minLr * (maxLr / minLr) ** (t / (steps - 1));
@@ -123,7 +127,8 @@ export async function lrRangeTest<P, S>(
   // injected hyperparameters included, carries through.
   let current = lrAt(0);
   const tx = factory ? factory(() => current) : (optimizer as OptimizerLike<S>);
-  if (!tx || typeof tx.init !== 'function' || typeof tx.update !== 'function') throw new InvalidArgumentError(`${where}: the optimizer factory returned ${tx === null ? 'null' : typeof tx}, not { init, update }`);
+  if (!tx || typeof tx.init !== 'function' || typeof tx.update !== 'function')
+    throw new InvalidArgumentError(`${where}: the optimizer factory returned ${tx === null ? 'null' : typeof tx}, not { init, update }`);
 
   let p = (await copyTree(params)) as P;
   let state: S = options.state !== undefined ? ((await copyTree(options.state)) as S) : tx.init(p);

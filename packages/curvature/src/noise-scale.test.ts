@@ -26,13 +26,19 @@ describe('gradient noise scale', () => {
     const params = { theta: b.tensor(theta0, [d], 'float64') };
     const draw = (k: ReturnType<typeof rng>, size: number): Tensor => {
       const idx = Array.from(k.uniform(size), (u) => Math.floor(u * N));
-      return b.tensor(idx.flatMap((i) => Array.from(xs.subarray(i * d, i * d + d))), [size, d], 'float64');
+      return b.tensor(
+        idx.flatMap((i) => Array.from(xs.subarray(i * d, i * d + d))),
+        [size, d],
+        'float64',
+      );
     };
     const small = Array.from({ length: 3000 }, (_, i) => draw(key.fold('s').fold(i), 4));
     const big = Array.from({ length: 600 }, (_, i) => draw(key.fold('b').fold(i), 64));
     const loss = (p: { theta: TensorLike }, batch: Tensor) => ops.mul(ops.mean(ops.sum(ops.square(ops.sub(p.theta, batch)), -1)), 0.5);
     const got = await gradientNoiseScale(loss, params, { small: { batchSize: 4, batches: small }, big: { batchSize: 64, batches: big } });
-    console.log(`tr(Σ) ${got.traceCovariance.toFixed(3)} ± ${got.traceCovarianceStandardError.toFixed(3)} (exact ${trSigma.toFixed(3)}); |G|² ${got.gradientNormSquared.toFixed(3)} ± ${got.gradientNormSquaredStandardError.toFixed(3)} (exact ${g2.toFixed(3)}); B_simple ${got.simple.toFixed(3)} ± ${got.simpleStandardError.toFixed(3)} (exact ${(trSigma / g2).toFixed(3)})`);
+    console.log(
+      `tr(Σ) ${got.traceCovariance.toFixed(3)} ± ${got.traceCovarianceStandardError.toFixed(3)} (exact ${trSigma.toFixed(3)}); |G|² ${got.gradientNormSquared.toFixed(3)} ± ${got.gradientNormSquaredStandardError.toFixed(3)} (exact ${g2.toFixed(3)}); B_simple ${got.simple.toFixed(3)} ± ${got.simpleStandardError.toFixed(3)} (exact ${(trSigma / g2).toFixed(3)})`,
+    );
     expect(Math.abs(got.traceCovariance - trSigma)).toBeLessThanOrEqual(3 * got.traceCovarianceStandardError);
     expect(Math.abs(got.gradientNormSquared - g2)).toBeLessThanOrEqual(3 * got.gradientNormSquaredStandardError);
     expect(Math.abs(got.simple - trSigma / g2)).toBeLessThanOrEqual(3 * got.simpleStandardError);
@@ -49,12 +55,21 @@ describe('gradient noise scale', () => {
   it('noiseScaleFromNorms solves the two-size equations exactly on noiseless inputs', () => {
     // E|G_B|² = |G|² + tr(Σ)/B with |G|² = 2 and tr(Σ) = 32: B_simple = 16.
     const at = (B: number) => 2 + 32 / B;
-    const r = noiseScaleFromNorms({ smallBatchSize: 8, bigBatchSize: 128, smallNormsSquared: [at(8), at(8)], bigNormsSquared: [at(128), at(128)] });
+    const r = noiseScaleFromNorms({
+      smallBatchSize: 8,
+      bigBatchSize: 128,
+      smallNormsSquared: [at(8), at(8)],
+      bigNormsSquared: [at(128), at(128)],
+    });
     expect(r.gradientNormSquared).toBeCloseTo(2, 12);
     expect(r.traceCovariance).toBeCloseTo(32, 12);
     expect(r.simple).toBeCloseTo(16, 12);
     expect(r.simpleStandardError).toBe(0);
-    expect(() => noiseScaleFromNorms({ smallBatchSize: 8, bigBatchSize: 8, smallNormsSquared: [1, 1], bigNormsSquared: [1, 1] })).toThrow(/1 ≤ smallBatchSize < bigBatchSize, got 8 and 8/);
-    expect(() => noiseScaleFromNorms({ smallBatchSize: 1, bigBatchSize: 8, smallNormsSquared: [1], bigNormsSquared: [1, 1] })).toThrow(/smallNormsSquared must hold at least two/);
+    expect(() => noiseScaleFromNorms({ smallBatchSize: 8, bigBatchSize: 8, smallNormsSquared: [1, 1], bigNormsSquared: [1, 1] })).toThrow(
+      /1 ≤ smallBatchSize < bigBatchSize, got 8 and 8/,
+    );
+    expect(() => noiseScaleFromNorms({ smallBatchSize: 1, bigBatchSize: 8, smallNormsSquared: [1], bigNormsSquared: [1, 1] })).toThrow(
+      /smallNormsSquared must hold at least two/,
+    );
   });
 });

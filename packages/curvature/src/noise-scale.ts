@@ -66,11 +66,18 @@ export function noiseScaleFromNorms(norms: NormsAtTwoSizes): NoiseScale {
   checkOptions(norms, ['smallBatchSize', 'bigBatchSize', 'smallNormsSquared', 'bigNormsSquared'], where);
   const { smallBatchSize: b, bigBatchSize: B, smallNormsSquared, bigNormsSquared } = norms;
   if (!(Number.isInteger(b) && Number.isInteger(B) && b >= 1 && B > b)) {
-    throw new InvalidArgumentError(`${where}: batch sizes must be integers with 1 ≤ smallBatchSize < bigBatchSize, got ${String(b)} and ${String(B)}`);
+    throw new InvalidArgumentError(
+      `${where}: batch sizes must be integers with 1 ≤ smallBatchSize < bigBatchSize, got ${String(b)} and ${String(B)}`,
+    );
   }
-  for (const [name, xs] of [['smallNormsSquared', smallNormsSquared], ['bigNormsSquared', bigNormsSquared]] as const) {
+  for (const [name, xs] of [
+    ['smallNormsSquared', smallNormsSquared],
+    ['bigNormsSquared', bigNormsSquared],
+  ] as const) {
     if (!Array.isArray(xs) || xs.length < 2 || xs.some((x) => !(x >= 0) || !Number.isFinite(x))) {
-      throw new InvalidArgumentError(`${where}: ${name} must hold at least two finite non-negative numbers, got ${Array.isArray(xs) ? `${xs.length} value(s)` : typeof xs}`);
+      throw new InvalidArgumentError(
+        `${where}: ${name} must hold at least two finite non-negative numbers, got ${Array.isArray(xs) ? `${xs.length} value(s)` : typeof xs}`,
+      );
     }
   }
   const [ms, vs] = meanAndVariance(smallNormsSquared);
@@ -158,15 +165,24 @@ export interface GradientNoiseScale extends NoiseScale {
  *
  * McCandlish, Kaplan, Amodei et al., "An empirical model of large-batch training" (2018).
  */
-export async function gradientNoiseScale<P, B>(loss: (params: P, batch: B) => TensorLike, params: P, options: GradientNoiseScaleOptions<B>): Promise<GradientNoiseScale> {
+export async function gradientNoiseScale<P, B>(
+  loss: (params: P, batch: B) => TensorLike,
+  params: P,
+  options: GradientNoiseScaleOptions<B>,
+): Promise<GradientNoiseScale> {
   const where = 'gradientNoiseScale';
   checkLoss(loss, where);
   checkOptions(options ?? {}, ['small', 'big'], where);
   const layout = layoutOf(params, where);
   const sizes = [options?.small, options?.big];
-  for (const [name, s] of [['small', sizes[0]], ['big', sizes[1]]] as const) {
+  for (const [name, s] of [
+    ['small', sizes[0]],
+    ['big', sizes[1]],
+  ] as const) {
     if (!s || !Array.isArray(s.batches) || s.batches.length < 2 || !Number.isInteger(s.batchSize) || s.batchSize < 1) {
-      throw new InvalidArgumentError(`${where}: options.${name} must be { batchSize: a positive integer, batches: at least two batches }, got ${s === undefined ? 'nothing' : JSON.stringify({ batchSize: s.batchSize, batches: Array.isArray(s.batches) ? s.batches.length : typeof s.batches })}`);
+      throw new InvalidArgumentError(
+        `${where}: options.${name} must be { batchSize: a positive integer, batches: at least two batches }, got ${s === undefined ? 'nothing' : JSON.stringify({ batchSize: s.batchSize, batches: Array.isArray(s.batches) ? s.batches.length : typeof s.batches })}`,
+      );
     }
   }
   const g = grad(loss as (p: P, b: B) => TensorLike);

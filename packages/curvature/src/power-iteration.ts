@@ -54,18 +54,24 @@ export interface TopEigenvalue<P> {
  * Yao et al., "PyHessian: Neural networks through the lens of the Hessian" (2020); Cohen et al.,
  * "Gradient descent on neural networks typically occurs at the edge of stability" (2021).
  */
-export async function hessianTopEigenvalue<P>(loss: LossFn<P>, params: P, options: PowerIterationOptions<P> = {}): Promise<TopEigenvalue<P>> {
+export async function hessianTopEigenvalue<P>(
+  loss: LossFn<P>,
+  params: P,
+  options: PowerIterationOptions<P> = {},
+): Promise<TopEigenvalue<P>> {
   const where = 'hessianTopEigenvalue';
   checkOptions(options, ['maxIterations', 'tolerance', 'init', 'key', 'seed'], where);
   const { maxIterations = 100, tolerance = 1e-4, init } = options;
-  if (!Number.isInteger(maxIterations) || maxIterations < 1) throw new InvalidArgumentError(`${where}: maxIterations must be a positive integer, got ${String(maxIterations)}`);
+  if (!Number.isInteger(maxIterations) || maxIterations < 1)
+    throw new InvalidArgumentError(`${where}: maxIterations must be a positive integer, got ${String(maxIterations)}`);
   if (!(tolerance >= 0)) throw new InvalidArgumentError(`${where}: tolerance must be non-negative, got ${String(tolerance)}`);
   checkLoss(loss, where);
   const op = hessianOperator(loss, params, where);
   const n = op.layout.size;
   let v = init === undefined ? keyFrom(options, where).normal(n) : await toHost(init, op.layout);
   const v0 = norm(v);
-  if (!(v0 > 0) || !Number.isFinite(v0)) throw new InvalidArgumentError(`${where}: the start vector must be finite and nonzero; its norm is ${v0}`);
+  if (!(v0 > 0) || !Number.isFinite(v0))
+    throw new InvalidArgumentError(`${where}: the start vector must be finite and nonzero; its norm is ${v0}`);
   v = v.map((x) => x / v0);
   let value = 0;
   let change = Infinity;

@@ -52,8 +52,14 @@ describe('hessianSpectralDensity (stochastic Lanczos quadrature)', () => {
       M = matmul(M, H, n);
     }
     // The grid's mean is the quadrature's; its variance adds σ² of broadening.
-    const gridMean = simpson(d.density.map((p, i) => p * d.grid[i]), h);
-    const gridVar = simpson(d.density.map((p, i) => p * (d.grid[i] - gridMean) ** 2), h);
+    const gridMean = simpson(
+      d.density.map((p, i) => p * d.grid[i]),
+      h,
+    );
+    const gridVar = simpson(
+      d.density.map((p, i) => p * (d.grid[i] - gridMean) ** 2),
+      h,
+    );
     const m1 = quadratureMoment(d, 1);
     expect(Math.abs(gridMean - m1)).toBeLessThan(1e-6);
     expect(Math.abs(gridVar - (quadratureMoment(d, 2) - m1 * m1 + d.sigma ** 2))).toBeLessThan(1e-6);
@@ -78,6 +84,8 @@ describe('hessianSpectralDensity (stochastic Lanczos quadrature)', () => {
 
   it('refuses more iterations than parameters', async () => {
     const model = smallModel(b, 'float64');
-    await expect(hessianSpectralDensity(model.loss, model.params, { iterations: 40 })).rejects.toThrow(/iterations must be an integer in \[1, 31\]/);
+    await expect(hessianSpectralDensity(model.loss, model.params, { iterations: 40 })).rejects.toThrow(
+      /iterations must be an integer in \[1, 31\]/,
+    );
   });
 });

@@ -61,7 +61,11 @@ export interface SpectralDensity {
  * Saad, "Fast estimation of tr(f(A)) via stochastic Lanczos quadrature" (2017); Ghorbani, Krishnan
  * and Xiao (2019); Yao et al., "PyHessian" (2020).
  */
-export async function hessianSpectralDensity<P>(loss: LossFn<P>, params: P, options: SpectralDensityOptions = {}): Promise<SpectralDensity> {
+export async function hessianSpectralDensity<P>(
+  loss: LossFn<P>,
+  params: P,
+  options: SpectralDensityOptions = {},
+): Promise<SpectralDensity> {
   const where = 'hessianSpectralDensity';
   checkOptions(options, ['runs', 'iterations', 'gridSize', 'sigma', 'key', 'seed'], where);
   checkLoss(loss, where);
@@ -69,9 +73,14 @@ export async function hessianSpectralDensity<P>(loss: LossFn<P>, params: P, opti
   const n = op.layout.size;
   const { runs = 10, iterations = Math.min(n, 80), gridSize = 1000 } = options;
   if (!Number.isInteger(runs) || runs < 1) throw new InvalidArgumentError(`${where}: runs must be a positive integer, got ${String(runs)}`);
-  if (!Number.isInteger(iterations) || iterations < 1 || iterations > n) throw new InvalidArgumentError(`${where}: iterations must be an integer in [1, ${n}] (the number of parameters), got ${String(iterations)}`);
-  if (!Number.isInteger(gridSize) || gridSize < 2) throw new InvalidArgumentError(`${where}: gridSize must be an integer ≥ 2, got ${String(gridSize)}`);
-  if (options.sigma !== undefined && !(options.sigma > 0 && Number.isFinite(options.sigma))) throw new InvalidArgumentError(`${where}: sigma must be a positive number, got ${String(options.sigma)}`);
+  if (!Number.isInteger(iterations) || iterations < 1 || iterations > n)
+    throw new InvalidArgumentError(
+      `${where}: iterations must be an integer in [1, ${n}] (the number of parameters), got ${String(iterations)}`,
+    );
+  if (!Number.isInteger(gridSize) || gridSize < 2)
+    throw new InvalidArgumentError(`${where}: gridSize must be an integer ≥ 2, got ${String(gridSize)}`);
+  if (options.sigma !== undefined && !(options.sigma > 0 && Number.isFinite(options.sigma)))
+    throw new InvalidArgumentError(`${where}: sigma must be a positive number, got ${String(options.sigma)}`);
   const key = keyFrom(options, where);
   const nodes: number[][] = [];
   const weights: number[][] = [];

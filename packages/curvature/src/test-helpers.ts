@@ -61,7 +61,16 @@ export interface SmallModel {
 }
 
 /** A 3-4-3 MLP on 12 points (n = 31 parameters) by default, weights and data from a seeded key; `decay` adds (decay/2)·‖θ‖². */
-export function smallModel(b: Backend, dtype: DType = 'float64', { seed = 3, sizes = [3, 4, 3], examples = 12, decay = 0 }: { seed?: number; sizes?: [number, number, number]; examples?: number; decay?: number } = {}): SmallModel {
+export function smallModel(
+  b: Backend,
+  dtype: DType = 'float64',
+  {
+    seed = 3,
+    sizes = [3, 4, 3],
+    examples = 12,
+    decay = 0,
+  }: { seed?: number; sizes?: [number, number, number]; examples?: number; decay?: number } = {},
+): SmallModel {
   const [i, h, o] = sizes;
   const key = rng(seed);
   const params = {
@@ -71,7 +80,11 @@ export function smallModel(b: Backend, dtype: DType = 'float64', { seed = 3, siz
     b2: b.tensor(key.fold('b2').normal(o, { std: 0.2 }), [o], dtype),
   };
   const x = b.tensor(key.fold('x').normal(examples * i), [examples, i], dtype);
-  const labels = b.tensor(Array.from({ length: examples }, (_, k) => (k * 7 + 1) % o), [examples], 'int32');
+  const labels = b.tensor(
+    Array.from({ length: examples }, (_, k) => (k * 7 + 1) % o),
+    [examples],
+    'int32',
+  );
   const loss: SmallModel['loss'] = (p) => {
     const logits = ops.add(ops.matmul(ops.tanh(ops.add(ops.matmul(x, p.w1), p.b1)), p.w2), p.b2);
     const onehot = ops.oneHot(labels, o, { dtype });
@@ -95,7 +108,11 @@ export function smallModel(b: Backend, dtype: DType = 'float64', { seed = 3, siz
 /** The dense Hessian (row-major n×n float64 numbers) of a model at its parameters, by autograd's `hessian`. */
 export async function denseHessian(b: Backend, model: SmallModel): Promise<Float64Array> {
   const parts = await Promise.all([model.params.w1, model.params.b1, model.params.w2, model.params.b2].map((t) => t.read()));
-  const flat = b.tensor(parts.flatMap((p) => Array.from(p)), [model.n], model.params.w1.dtype);
+  const flat = b.tensor(
+    parts.flatMap((p) => Array.from(p)),
+    [model.n],
+    model.params.w1.dtype,
+  );
   const h = hessian(model.flatLoss, flat);
   const out = Float64Array.from(await h.read());
   b.dispose([flat, h]);

@@ -27,11 +27,17 @@ export interface TridiagonalEigen {
 export function tridiagonalEigen(alpha: ArrayLike<number>, beta: ArrayLike<number>): TridiagonalEigen {
   const n = alpha.length;
   if (n === 0 || beta.length !== n - 1) {
-    throw new InvalidArgumentError(`tridiagonalEigen: expected a diagonal of length m ≥ 1 and an off-diagonal of length m − 1, got ${n} and ${beta.length}`);
+    throw new InvalidArgumentError(
+      `tridiagonalEigen: expected a diagonal of length m ≥ 1 and an off-diagonal of length m − 1, got ${n} and ${beta.length}`,
+    );
   }
-  for (const [name, xs] of [['alpha', alpha], ['beta', beta]] as const) {
+  for (const [name, xs] of [
+    ['alpha', alpha],
+    ['beta', beta],
+  ] as const) {
     for (let i = 0; i < xs.length; i++) {
-      if (!Number.isFinite(xs[i])) throw new InvalidArgumentError(`tridiagonalEigen: ${name}[${i}] is ${xs[i]}; the entries must be finite`);
+      if (!Number.isFinite(xs[i]))
+        throw new InvalidArgumentError(`tridiagonalEigen: ${name}[${i}] is ${xs[i]}; the entries must be finite`);
     }
   }
   const d = Float64Array.from(alpha);
@@ -50,7 +56,8 @@ export function tridiagonalEigen(alpha: ArrayLike<number>, beta: ArrayLike<numbe
     if (m > l) {
       let iterations = 0;
       do {
-        if (++iterations > 60) throw new InvalidArgumentError(`tridiagonalEigen: the QL iteration did not converge for eigenvalue ${l} of ${n}`);
+        if (++iterations > 60)
+          throw new InvalidArgumentError(`tridiagonalEigen: the QL iteration did not converge for eigenvalue ${l} of ${n}`);
         let g = d[l];
         let p = (d[l + 1] - g) / (2 * e[l]);
         let r = Math.hypot(p, 1);

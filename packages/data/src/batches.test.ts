@@ -15,28 +15,35 @@ function data(count: number, w: number) {
 describe('Batches', () => {
   it('each epoch visits every row once, and each batch holds exactly the rows it names', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 3 }), fc.boolean(), fc.integer({ min: 0, max: 1000 }), (count, batchSize, w, dropLast, seed) => {
-        const b = new Batches(data(count, w), { batchSize, seed, dropLast });
-        const expectedSteps = dropLast ? Math.floor(count / batchSize) : Math.ceil(count / batchSize);
-        expect(b.stepsPerEpoch).toBe(expectedSteps);
-        const seen: number[] = [];
-        let steps = 0;
-        for (const batch of b.iterate({ epochs: 1 })) {
-          steps++;
-          expect(batch.size).toBe(batch.indices.length);
-          expect(batch.size === batchSize || (!dropLast && batch.step === expectedSteps - 1)).toBe(true);
-          for (let i = 0; i < batch.size; i++) {
-            const r = batch.indices[i];
-            for (let j = 0; j < w; j++) expect(batch.columns.x[i * w + j]).toBe(r * w + j);
-            expect(batch.columns.y[i]).toBe(1000 + r);
+      fc.property(
+        fc.integer({ min: 1, max: 40 }),
+        fc.integer({ min: 1, max: 12 }),
+        fc.integer({ min: 1, max: 3 }),
+        fc.boolean(),
+        fc.integer({ min: 0, max: 1000 }),
+        (count, batchSize, w, dropLast, seed) => {
+          const b = new Batches(data(count, w), { batchSize, seed, dropLast });
+          const expectedSteps = dropLast ? Math.floor(count / batchSize) : Math.ceil(count / batchSize);
+          expect(b.stepsPerEpoch).toBe(expectedSteps);
+          const seen: number[] = [];
+          let steps = 0;
+          for (const batch of b.iterate({ epochs: 1 })) {
+            steps++;
+            expect(batch.size).toBe(batch.indices.length);
+            expect(batch.size === batchSize || (!dropLast && batch.step === expectedSteps - 1)).toBe(true);
+            for (let i = 0; i < batch.size; i++) {
+              const r = batch.indices[i];
+              for (let j = 0; j < w; j++) expect(batch.columns.x[i * w + j]).toBe(r * w + j);
+              expect(batch.columns.y[i]).toBe(1000 + r);
+            }
+            seen.push(...batch.indices);
           }
-          seen.push(...batch.indices);
-        }
-        expect(steps).toBe(expectedSteps);
-        expect(new Set(seen).size).toBe(seen.length);
-        if (!dropLast) expect([...seen].sort((a, c) => a - c)).toEqual(Array.from({ length: count }, (_, i) => i));
-        else expect(seen.length).toBe(expectedSteps * batchSize);
-      }),
+          expect(steps).toBe(expectedSteps);
+          expect(new Set(seen).size).toBe(seen.length);
+          if (!dropLast) expect([...seen].sort((a, c) => a - c)).toEqual(Array.from({ length: count }, (_, i) => i));
+          else expect(seen.length).toBe(expectedSteps * batchSize);
+        },
+      ),
       { numRuns: 60 },
     );
   });
@@ -56,8 +63,12 @@ describe('Batches', () => {
   it('without shuffling visits rows in order', () => {
     const b = new Batches(data(5, 2), { batchSize: 2 });
     expect([...b.iterate({ epochs: 2 })].map((x) => [x.epoch, x.step, x.globalStep, [...x.indices]])).toEqual([
-      [0, 0, 0, [0, 1]], [0, 1, 1, [2, 3]], [0, 2, 2, [4]],
-      [1, 0, 3, [0, 1]], [1, 1, 4, [2, 3]], [1, 2, 5, [4]],
+      [0, 0, 0, [0, 1]],
+      [0, 1, 1, [2, 3]],
+      [0, 2, 2, [4]],
+      [1, 0, 3, [0, 1]],
+      [1, 1, 4, [2, 3]],
+      [1, 2, 5, [4]],
     ]);
   });
 
@@ -67,7 +78,9 @@ describe('Batches', () => {
     for (let k = 0; k <= all.length; k++) {
       const from = k < all.length ? { epoch: all[k].epoch, step: all[k].step } : { epoch: 3, step: 0 };
       const rest = [...b.iterate({ epochs: 3, from })];
-      expect(rest.map((x) => [x.globalStep, [...x.indices], [...x.columns.x]])).toEqual(all.slice(k).map((x) => [x.globalStep, [...x.indices], [...x.columns.x]]));
+      expect(rest.map((x) => [x.globalStep, [...x.indices], [...x.columns.x]])).toEqual(
+        all.slice(k).map((x) => [x.globalStep, [...x.indices], [...x.columns.x]]),
+      );
     }
     expect([...b.batch(1, 2).indices]).toEqual([...all[b.stepsPerEpoch + 2].indices]);
   });
@@ -100,7 +113,10 @@ describe('Batches', () => {
       [() => new Batches({ x: d.x, y: new Int32Array(7) }, { batchSize: 2 }), /every column must have 7 rows; column 'x' has 20 values/],
       [() => new Batches({}, { batchSize: 2 }), /at least one column/],
       [() => new Batches(d, { batchSize: 2 }).batch(0, 5), /step 5 is past the epoch's last step 4/],
-      [() => [...new Batches(d, { batchSize: 2 }).iterate({ from: { epoch: -1, step: 0 } })], /from.epoch must be a non-negative integer, got -1/],
+      [
+        () => [...new Batches(d, { batchSize: 2 }).iterate({ from: { epoch: -1, step: 0 } })],
+        /from.epoch must be a non-negative integer, got -1/,
+      ],
     ];
     for (const [f, msg] of bad) {
       expect(f).toThrow(InvalidArgumentError);

@@ -9,7 +9,15 @@ export type Column = TypedArray | Tensor;
 export type Columns = Readonly<Record<string, Column>>;
 
 /** A batch's column: a new typed array of the same type for a typed array, a new tensor (yours to dispose) for a tensor. */
-export type BatchColumn<C extends Column> = C extends Tensor ? Tensor : C extends Float32Array ? Float32Array : C extends Float64Array ? Float64Array : C extends Int32Array ? Int32Array : Uint8Array;
+export type BatchColumn<C extends Column> = C extends Tensor
+  ? Tensor
+  : C extends Float32Array
+    ? Float32Array
+    : C extends Float64Array
+      ? Float64Array
+      : C extends Int32Array
+        ? Int32Array
+        : Uint8Array;
 
 /** Where a batch sits in the run. */
 export interface BatchPosition {
@@ -92,15 +100,21 @@ export class Batches<C extends Columns> {
 
   constructor(columns: C, options: BatchesOptions) {
     const where = 'Batches';
-    if (options === null || typeof options !== 'object') throw new InvalidArgumentError(`${where}: expected an options object with batchSize, got ${String(options)}`);
-    for (const k of Object.keys(options)) if (!KNOWN_OPTIONS.has(k)) throw new InvalidArgumentError(`${where}: unknown option '${k}'; valid: ${[...KNOWN_OPTIONS].join(', ')}`);
+    if (options === null || typeof options !== 'object')
+      throw new InvalidArgumentError(`${where}: expected an options object with batchSize, got ${String(options)}`);
+    for (const k of Object.keys(options))
+      if (!KNOWN_OPTIONS.has(k)) throw new InvalidArgumentError(`${where}: unknown option '${k}'; valid: ${[...KNOWN_OPTIONS].join(', ')}`);
     const { batchSize, seed, key, dropLast = false } = options;
-    if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new InvalidArgumentError(`${where}: batchSize must be a positive integer, got ${String(batchSize)}`);
+    if (!Number.isSafeInteger(batchSize) || batchSize < 1)
+      throw new InvalidArgumentError(`${where}: batchSize must be a positive integer, got ${String(batchSize)}`);
     if (seed !== undefined && key !== undefined) throw new InvalidArgumentError(`${where}: give seed or key, not both`);
-    if (seed !== undefined && !Number.isSafeInteger(seed)) throw new InvalidArgumentError(`${where}: seed must be a safe integer, got ${String(seed)}`);
-    if (key !== undefined && !(key instanceof Rng)) throw new InvalidArgumentError(`${where}: key must be an Rng from @downhill/initializers`);
+    if (seed !== undefined && !Number.isSafeInteger(seed))
+      throw new InvalidArgumentError(`${where}: seed must be a safe integer, got ${String(seed)}`);
+    if (key !== undefined && !(key instanceof Rng))
+      throw new InvalidArgumentError(`${where}: key must be an Rng from @downhill/initializers`);
     const shuffle = options.shuffle ?? (seed !== undefined || key !== undefined);
-    if (shuffle && seed === undefined && key === undefined) throw new InvalidArgumentError(`${where}: shuffle needs a seed or a key (a run must be reproducible)`);
+    if (shuffle && seed === undefined && key === undefined)
+      throw new InvalidArgumentError(`${where}: shuffle needs a seed or a key (a run must be reproducible)`);
     const names = Object.keys(columns ?? {});
     if (names.length === 0) throw new InvalidArgumentError(`${where}: expected at least one column, got none`);
     const rowsOf: Record<string, number> = {};
@@ -110,7 +124,10 @@ export class Batches<C extends Columns> {
         if (c.shape.length === 0) throw new InvalidArgumentError(`${where}: column '${name}' is a scalar tensor; rows are its first axis`);
         rowsOf[name] = c.shape[0];
       } else if (ArrayBuffer.isView(c)) rowsOf[name] = -1;
-      else throw new InvalidArgumentError(`${where}: column '${name}' must be a typed array or a tensor, got ${Object.prototype.toString.call(c)}`);
+      else
+        throw new InvalidArgumentError(
+          `${where}: column '${name}' must be a typed array or a tensor, got ${Object.prototype.toString.call(c)}`,
+        );
     }
     // Tensors fix the row count; typed arrays are then divided into rows. Without a tensor, the
     // shortest typed array's length is the count and the others must be multiples of it.
@@ -161,7 +178,8 @@ export class Batches<C extends Columns> {
   batch(epoch: number, step: number): Batch<C> {
     checkIndex(epoch, 'batch: epoch');
     checkIndex(step, 'batch: step');
-    if (step >= this.stepsPerEpoch) throw new InvalidArgumentError(`Batches.batch: step ${step} is past the epoch's last step ${this.stepsPerEpoch - 1}`);
+    if (step >= this.stepsPerEpoch)
+      throw new InvalidArgumentError(`Batches.batch: step ${step} is past the epoch's last step ${this.stepsPerEpoch - 1}`);
     return this.#take(this.order(epoch), epoch, step);
   }
 
@@ -175,7 +193,8 @@ export class Batches<C extends Columns> {
     checkIndex(epochs, 'iterate: epochs');
     checkIndex(from.epoch, 'iterate: from.epoch');
     checkIndex(from.step, 'iterate: from.step');
-    if (from.step > this.stepsPerEpoch) throw new InvalidArgumentError(`Batches.iterate: from.step ${from.step} is past the epoch's ${this.stepsPerEpoch} steps`);
+    if (from.step > this.stepsPerEpoch)
+      throw new InvalidArgumentError(`Batches.iterate: from.step ${from.step} is past the epoch's ${this.stepsPerEpoch} steps`);
     for (let epoch = from.epoch; epoch < epochs; epoch++) {
       const order = this.order(epoch);
       for (let step = epoch === from.epoch ? from.step : 0; step < this.stepsPerEpoch; step++) yield this.#take(order, epoch, step);
@@ -203,5 +222,6 @@ export class Batches<C extends Columns> {
 }
 
 function checkIndex(v: number, where: string): void {
-  if (!Number.isSafeInteger(v) || v < 0) throw new InvalidArgumentError(`Batches.${where} must be a non-negative integer, got ${String(v)}`);
+  if (!Number.isSafeInteger(v) || v < 0)
+    throw new InvalidArgumentError(`Batches.${where} must be a non-negative integer, got ${String(v)}`);
 }

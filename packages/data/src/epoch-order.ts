@@ -20,7 +20,8 @@ import type { Rng } from '@downhill/initializers';
  * ```
  */
 export function epochOrder(count: number, key: Rng): Uint32Array {
-  if (!Number.isSafeInteger(count) || count < 0) throw new InvalidArgumentError(`epochOrder: count must be a non-negative integer, got ${String(count)}`);
+  if (!Number.isSafeInteger(count) || count < 0)
+    throw new InvalidArgumentError(`epochOrder: count must be a non-negative integer, got ${String(count)}`);
   const order = new Uint32Array(count);
   for (let i = 0; i < count; i++) order[i] = i;
   const u = key.uniform(count);

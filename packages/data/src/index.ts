@@ -4,5 +4,14 @@
  *
  * @packageDocumentation
  */
-export { Batches, type Batch, type BatchColumn, type BatchPosition, type BatchesOptions, type Column, type Columns, type IterateOptions } from './batches.js';
+export {
+  Batches,
+  type Batch,
+  type BatchColumn,
+  type BatchPosition,
+  type BatchesOptions,
+  type Column,
+  type Columns,
+  type IterateOptions,
+} from './batches.js';
 export { epochOrder } from './epoch-order.js';

@@ -96,7 +96,9 @@ describe('different keys give different weights', () => {
         init.sample(shape, { seed: 2 }),
         init.sample(shape, { rng: rng(1).fold('a') }),
         init.sample(shape, { rng: rng(1).fold('b') }),
-        ...rng(1).split(2).map((k) => init.sample(shape, { rng: k })),
+        ...rng(1)
+          .split(2)
+          .map((k) => init.sample(shape, { rng: k })),
       ];
       for (const o of others) {
         let same = 0;

@@ -56,6 +56,8 @@ describe('calculateGain', () => {
     expect(() => calculateGain('swish' as Nonlinearity)).toThrow(
       'calculateGain: unknown nonlinearity "swish"; expected one of linear, identity, sigmoid, tanh, relu, leakyRelu, selu',
     );
-    expect(() => calculateGain('leakyRelu', NaN)).toThrow('calculateGain: the negative slope of leakyRelu must be a finite number, got NaN');
+    expect(() => calculateGain('leakyRelu', NaN)).toThrow(
+      'calculateGain: the negative slope of leakyRelu must be a finite number, got NaN',
+    );
   });
 });

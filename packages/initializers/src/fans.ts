@@ -69,7 +69,9 @@ export function fansOf(shape: Shape, { inAxis = -2, outAxis = -1 }: FanAxes, whe
 
 function axis(a: number, rank: number, name: string, where: string): number {
   if (!Number.isInteger(a) || a < -rank || a >= rank) {
-    throw new InvalidArgumentError(`${where}: ${name} must be an integer axis in [${-rank}, ${rank - 1}] for a rank-${rank} shape, got ${String(a)}`);
+    throw new InvalidArgumentError(
+      `${where}: ${name} must be an integer axis in [${-rank}, ${rank - 1}] for a rank-${rank} shape, got ${String(a)}`,
+    );
   }
   return a < 0 ? a + rank : a;
 }

@@ -10,9 +10,29 @@ import { describe, expect, it } from 'vitest';
 import * as api from './index.js';
 
 const b = cpu();
-const weird = fc.oneof(fc.double(), fc.integer({ min: -3, max: 5 }), fc.constantFrom(NaN, Infinity, -1, 0, 1, 'relu', 'fanIn', 'normal', null, []));
+const weird = fc.oneof(
+  fc.double(),
+  fc.integer({ min: -3, max: 5 }),
+  fc.constantFrom(NaN, Infinity, -1, 0, 1, 'relu', 'fanIn', 'normal', null, []),
+);
 const opts = fc.dictionary(
-  fc.constantFrom('gain', 'mode', 'nonlinearity', 'negativeSlope', 'distribution', 'inAxis', 'outAxis', 'min', 'max', 'mean', 'std', 'lower', 'upper', 'columnAxis', 'bogus'),
+  fc.constantFrom(
+    'gain',
+    'mode',
+    'nonlinearity',
+    'negativeSlope',
+    'distribution',
+    'inAxis',
+    'outAxis',
+    'min',
+    'max',
+    'mean',
+    'std',
+    'lower',
+    'upper',
+    'columnAxis',
+    'bogus',
+  ),
   weird,
   { maxKeys: 3 },
 );

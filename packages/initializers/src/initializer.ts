@@ -9,7 +9,10 @@ import {
   type Backend,
   type DType,
   type Shape,
-  type Tensor, checkOptions, describeValue } from '@downhill/backend';
+  type Tensor,
+  checkOptions,
+  describeValue,
+} from '@downhill/backend';
 import { Rng, rng as rngFromSeed } from './rng.js';
 
 /** Options of every initializer call. */
@@ -94,12 +97,18 @@ function checkDType(backend: Backend, dtype: DType, float: boolean, where: strin
     throw new DTypeError(`${where}: random weights need a float dtype (float32 or float64), got ${dtype}`);
   }
   if (dtype === 'float64' && !backend.capabilities.float64) {
-    throw new UnsupportedError(`${where}: backend '${backend.name}' has no float64; use dtype float32 or a backend that declares float64 (cpu)`);
+    throw new UnsupportedError(
+      `${where}: backend '${backend.name}' has no float64; use dtype float32 or a backend that declares float64 (cpu)`,
+    );
   }
 }
 
 /** Attaches `.init`, `.sample` and the name to a call function. @internal */
-function brand(name: string, call: (backend: Backend, shape: Shape, options?: InitOptions) => Tensor, sample: Initializer['sample']): Initializer {
+function brand(
+  name: string,
+  call: (backend: Backend, shape: Shape, options?: InitOptions) => Tensor,
+  sample: Initializer['sample'],
+): Initializer {
   const fn = ((backend: Backend, shape: Shape, options?: InitOptions) => call(backend, shape, options)) as Initializer;
   Object.defineProperty(fn, 'name', { value: name });
   Object.defineProperty(fn, 'init', { value: fn, enumerable: true });

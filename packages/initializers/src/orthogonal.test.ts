@@ -34,7 +34,10 @@ describe('orthogonal', () => {
   ];
   for (const [name, r, c] of shapes) {
     it(`${name}: orthonormal to 1e-12 in float64 and 1e-5 in float32`, () => {
-      for (const [dtype, tol] of [['float64', 1e-12], ['float32', 1e-5]] as const) {
+      for (const [dtype, tol] of [
+        ['float64', 1e-12],
+        ['float32', 1e-5],
+      ] as const) {
         const t = orthogonal()(backend, [r, c], { seed: r * 100 + c, dtype });
         const w = backend.readSync(t);
         t.dispose();
@@ -50,7 +53,10 @@ describe('orthogonal', () => {
 
   it('is Q of the QR of the key’s Gaussian matrix, with R’s diagonal positive (the sign fix)', () => {
     // orthogonal draws its Gaussian matrix from the key's normal stream, row-major, n × m.
-    for (const [r, c] of [[20, 6], [6, 20]]) {
+    for (const [r, c] of [
+      [20, 6],
+      [6, 20],
+    ]) {
       const n = Math.max(r, c);
       const m = Math.min(r, c);
       const key = rng(9);
@@ -90,7 +96,10 @@ describe('orthogonal', () => {
   it('refuses shapes below rank 2, a bad column axis and a bad gain', () => {
     const cases: [() => unknown, string][] = [
       [() => orthogonal()(backend, [5], { seed: 0 }), 'orthogonal: shape must have rank 2 or more (a matrix to orthogonalise), got [5]'],
-      [() => orthogonal({ columnAxis: 2 })(backend, [4, 4], { seed: 0 }), 'orthogonal: columnAxis must be in [-2, 1] for shape [4, 4], got 2'],
+      [
+        () => orthogonal({ columnAxis: 2 })(backend, [4, 4], { seed: 0 }),
+        'orthogonal: columnAxis must be in [-2, 1] for shape [4, 4], got 2',
+      ],
       [() => orthogonal({ gain: 0 }), 'orthogonal: gain must be a finite number > 0, got 0'],
       [() => orthogonal({ columnAxis: 1.5 }), 'orthogonal: columnAxis must be an integer axis, got 1.5'],
     ];

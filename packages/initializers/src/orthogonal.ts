@@ -55,7 +55,9 @@ export function orthogonal(options: OrthogonalOptions = {}): Initializer {
       throw new InvalidArgumentError(`${where}: shape must have rank 2 or more (a matrix to orthogonalise), got ${fmtShape(shape)}`);
     }
     if (columnAxis < -rank || columnAxis >= rank) {
-      throw new InvalidArgumentError(`${where}: columnAxis must be in [${-rank}, ${rank - 1}] for shape ${fmtShape(shape)}, got ${columnAxis}`);
+      throw new InvalidArgumentError(
+        `${where}: columnAxis must be in [${-rank}, ${rank - 1}] for shape ${fmtShape(shape)}, got ${columnAxis}`,
+      );
     }
     const ca = columnAxis < 0 ? columnAxis + rank : columnAxis;
     const size = sizeOf(shape);

@@ -4,8 +4,8 @@
 // weights, are bitwise the same on every engine. Internal: not exported from the package.
 
 const view = new DataView(new ArrayBuffer(8));
-const LN2_HI = 6.93147180369123816490e-1; // the high bits of ln 2 (exact when multiplied by an exponent)
-const LN2_LO = 1.90821492927058770002e-10; // ln 2 − LN2_HI
+const LN2_HI = 0.6931471803691238; // the high bits of ln 2 (exact when multiplied by an exponent)
+const LN2_LO = 1.9082149292705877e-10; // ln 2 − LN2_HI
 const SQRT2 = Math.SQRT2;
 const TWO54 = 18014398509481984;
 

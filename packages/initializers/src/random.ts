@@ -111,7 +111,12 @@ export interface TruncatedNormalOptions {
  * ```
  */
 export function truncatedNormal(options: TruncatedNormalOptions = {}): Initializer {
-  const { mean = 0, std = 0.05, lower = -2, upper = 2 } = checkOptions('truncatedNormal', options, { mean: true, std: true, lower: true, upper: true });
+  const {
+    mean = 0,
+    std = 0.05,
+    lower = -2,
+    upper = 2,
+  } = checkOptions('truncatedNormal', options, { mean: true, std: true, lower: true, upper: true });
   const where = 'truncatedNormal';
   finite(mean, 'mean', where);
   if (finite(std, 'std', where) < 0) throw new InvalidArgumentError(`${where}: std must be ≥ 0, got ${std}`);

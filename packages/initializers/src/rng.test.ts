@@ -52,7 +52,11 @@ describe('Rng', () => {
     const x = a.normal(n);
     const y = b.normal(n);
     const z = rng(1).fold(0).normal(n);
-    for (const [p, q] of [[x, y], [x, z], [y, z]] as const) {
+    for (const [p, q] of [
+      [x, y],
+      [x, z],
+      [y, z],
+    ] as const) {
       let sxy = 0;
       for (let i = 0; i < n; i++) sxy += p[i] * q[i];
       expect(Math.abs(sxy / n)).toBeLessThan(5 / Math.sqrt(n));

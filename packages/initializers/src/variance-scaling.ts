@@ -29,7 +29,9 @@ export interface VarianceScalingOptions extends FanAxes {
 
 function oneOf<T extends string>(value: unknown, options: readonly T[], name: string, where: string): T {
   if (typeof value !== 'string' || !(options as readonly string[]).includes(value)) {
-    throw new InvalidArgumentError(`${where}: ${name} must be one of ${options.map((o) => `'${o}'`).join(', ')}, got ${JSON.stringify(value)}`);
+    throw new InvalidArgumentError(
+      `${where}: ${name} must be one of ${options.map((o) => `'${o}'`).join(', ')}, got ${JSON.stringify(value)}`,
+    );
   }
   return value as T;
 }
@@ -77,7 +79,10 @@ function makeVarianceScaling(
   }
   oneOf(mode, MODES, 'mode', where);
   oneOf(distribution, DISTRIBUTIONS, 'distribution', where);
-  for (const [name, a] of [['inAxis', inAxis], ['outAxis', outAxis]] as const) {
+  for (const [name, a] of [
+    ['inAxis', inAxis],
+    ['outAxis', outAxis],
+  ] as const) {
     if (!Number.isInteger(a)) throw new InvalidArgumentError(`${where}: ${name} must be an integer axis, got ${String(a)}`);
   }
   return randomInitializer(where, (shape, key) => {
@@ -162,8 +167,16 @@ export function glorotUniform(options: GlorotOptions = {}): Initializer {
  * Glorot & Bengio, AISTATS 2010.
  */
 export function glorotNormal(options: GlorotOptions & NormalMemberOptions = {}): Initializer {
-  const { gain = 1, distribution = 'truncatedNormal', ...axes } = checkOptions('glorotNormal', options, { gain: true, distribution: true, inAxis: true, outAxis: true });
-  return makeVarianceScaling('glorotNormal', gainScale(gain, 'glorotNormal'), { ...axes, mode: 'fanAvg', distribution: normalOnly(distribution, 'glorotNormal') });
+  const {
+    gain = 1,
+    distribution = 'truncatedNormal',
+    ...axes
+  } = checkOptions('glorotNormal', options, { gain: true, distribution: true, inAxis: true, outAxis: true });
+  return makeVarianceScaling('glorotNormal', gainScale(gain, 'glorotNormal'), {
+    ...axes,
+    mode: 'fanAvg',
+    distribution: normalOnly(distribution, 'glorotNormal'),
+  });
 }
 
 /** Options of the He initializers. */
@@ -202,7 +215,12 @@ function heScale(where: string, mode: unknown, nonlinearity: unknown, negativeSl
  * Rectifiers", ICCV 2015, https://arxiv.org/abs/1502.01852
  */
 export function heUniform(options: HeOptions = {}): Initializer {
-  const { mode = 'fanIn', nonlinearity = 'relu', negativeSlope, ...axes } = checkOptions('heUniform', options, { mode: true, nonlinearity: true, negativeSlope: true, inAxis: true, outAxis: true });
+  const {
+    mode = 'fanIn',
+    nonlinearity = 'relu',
+    negativeSlope,
+    ...axes
+  } = checkOptions('heUniform', options, { mode: true, nonlinearity: true, negativeSlope: true, inAxis: true, outAxis: true });
   const where = 'heUniform';
   return makeVarianceScaling(where, heScale(where, mode, nonlinearity, negativeSlope), { ...axes, mode, distribution: 'uniform' });
 }
@@ -226,7 +244,13 @@ export function heUniform(options: HeOptions = {}): Initializer {
  * He et al., "Delving Deep into Rectifiers", ICCV 2015, https://arxiv.org/abs/1502.01852
  */
 export function heNormal(options: HeOptions & NormalMemberOptions = {}): Initializer {
-  const { mode = 'fanIn', nonlinearity = 'relu', negativeSlope, distribution = 'truncatedNormal', ...axes } = checkOptions('heNormal', options, {
+  const {
+    mode = 'fanIn',
+    nonlinearity = 'relu',
+    negativeSlope,
+    distribution = 'truncatedNormal',
+    ...axes
+  } = checkOptions('heNormal', options, {
     mode: true,
     nonlinearity: true,
     negativeSlope: true,
@@ -235,7 +259,11 @@ export function heNormal(options: HeOptions & NormalMemberOptions = {}): Initial
     outAxis: true,
   });
   const where = 'heNormal';
-  return makeVarianceScaling(where, heScale(where, mode, nonlinearity, negativeSlope), { ...axes, mode, distribution: normalOnly(distribution, where) });
+  return makeVarianceScaling(where, heScale(where, mode, nonlinearity, negativeSlope), {
+    ...axes,
+    mode,
+    distribution: normalOnly(distribution, where),
+  });
 }
 
 /**
@@ -278,7 +306,11 @@ export function lecunUniform(axes: FanAxes = {}): Initializer {
  * https://arxiv.org/abs/1706.02515
  */
 export function lecunNormal(options: FanAxes & NormalMemberOptions = {}): Initializer {
-  const { distribution = 'truncatedNormal', ...axes } = checkOptions('lecunNormal', options, { distribution: true, inAxis: true, outAxis: true });
+  const { distribution = 'truncatedNormal', ...axes } = checkOptions('lecunNormal', options, {
+    distribution: true,
+    inAxis: true,
+    outAxis: true,
+  });
   return makeVarianceScaling('lecunNormal', 1, { ...axes, mode: 'fanIn', distribution: normalOnly(distribution, 'lecunNormal') });
 }
 

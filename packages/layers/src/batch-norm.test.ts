@@ -86,14 +86,20 @@ describe('BatchNorm', () => {
   it('has gradients that match finite differences (float64), through the batch statistics', async () => {
     const b = cpu();
     const model = new Sequential({ dense: new Dense(3, 4), bn: new BatchNorm(4) }).init(b, { seed: 1, dtype: 'float64' });
-    model.setParameters({ ...model.parameters(), bn: { gamma: b.tensor([1.5, -0.5, 2, 0.7], [4], 'float64'), beta: b.tensor([0.1, 0.2, -0.3, 0], [4], 'float64') } });
+    model.setParameters({
+      ...model.parameters(),
+      bn: { gamma: b.tensor([1.5, -0.5, 2, 0.7], [4], 'float64'), beta: b.tensor([0.1, 0.2, -0.3, 0], [4], 'float64') },
+    });
     const x = b.tensor(Array.from(rng(2).normal(5 * 3)), [5, 3], 'float64');
     const r = b.tensor(Array.from(rng(3).normal(5 * 4)), [5, 4], 'float64');
     const f = (i: { p: Params; x: TensorLike }) => ops.sum(ops.mul(ops.tanh(model.apply(i.p, i.x, { training: true })), r));
     const report = await checkGrads(f, { p: model.parameters(), x });
     expect(report.ok).toBe(true);
     expect(report.checked).toBe(3 * 4 + 4 + 4 + 4 + 5 * 3);
-    const evalReport = await checkGrads((i: { p: Params; x: TensorLike }) => ops.sum(ops.mul(ops.tanh(model.apply(i.p, i.x, { training: false })), r)), { p: model.parameters(), x });
+    const evalReport = await checkGrads(
+      (i: { p: Params; x: TensorLike }) => ops.sum(ops.mul(ops.tanh(model.apply(i.p, i.x, { training: false })), r)),
+      { p: model.parameters(), x },
+    );
     expect(evalReport.ok).toBe(true);
   });
 

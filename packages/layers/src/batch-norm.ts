@@ -66,11 +66,21 @@ export class BatchNorm extends Module {
   readonly axis: number;
 
   constructor(numFeatures: number, options: BatchNormOptions = {}) {
-    const { momentum = 0.1, epsilon = 1e-5, affine = true, axis = -1 } = checkOptions('BatchNorm', options, { momentum: true, epsilon: true, affine: true, axis: true });
+    const {
+      momentum = 0.1,
+      epsilon = 1e-5,
+      affine = true,
+      axis = -1,
+    } = checkOptions('BatchNorm', options, { momentum: true, epsilon: true, affine: true, axis: true });
     super();
-    if (!Number.isInteger(numFeatures) || numFeatures <= 0) throw new InvalidArgumentError(`BatchNorm: numFeatures must be a positive integer, got ${String(numFeatures)}`);
-    if (typeof momentum !== 'number' || !(momentum >= 0 && momentum <= 1)) throw new InvalidArgumentError(`BatchNorm: momentum must be in [0, 1] (the weight of the new batch statistic, PyTorch's convention), got ${String(momentum)}`);
-    if (typeof epsilon !== 'number' || !(epsilon > 0)) throw new InvalidArgumentError(`BatchNorm: epsilon must be > 0, got ${String(epsilon)}`);
+    if (!Number.isInteger(numFeatures) || numFeatures <= 0)
+      throw new InvalidArgumentError(`BatchNorm: numFeatures must be a positive integer, got ${String(numFeatures)}`);
+    if (typeof momentum !== 'number' || !(momentum >= 0 && momentum <= 1))
+      throw new InvalidArgumentError(
+        `BatchNorm: momentum must be in [0, 1] (the weight of the new batch statistic, PyTorch's convention), got ${String(momentum)}`,
+      );
+    if (typeof epsilon !== 'number' || !(epsilon > 0))
+      throw new InvalidArgumentError(`BatchNorm: epsilon must be > 0, got ${String(epsilon)}`);
     if (!Number.isInteger(axis)) throw new InvalidArgumentError(`BatchNorm: axis must be an integer, got ${String(axis)}`);
     this.numFeatures = numFeatures;
     this.momentum = momentum;
@@ -91,7 +101,9 @@ export class BatchNorm extends Module {
     if (x.shape.length < 2) throw new ShapeError(`${where}: input of shape ${fmtShape(x.shape)} needs a batch axis and a feature axis`);
     const axis = normalizeAxis(this.axis, x.shape.length, where);
     if (x.shape[axis] !== this.numFeatures) {
-      throw new ShapeError(`${where}: input of shape ${fmtShape(x.shape)} has ${x.shape[axis]} features on axis ${axis}, expected ${this.numFeatures}`);
+      throw new ShapeError(
+        `${where}: input of shape ${fmtShape(x.shape)} has ${x.shape[axis]} features on axis ${axis}, expected ${this.numFeatures}`,
+      );
     }
     const axes = x.shape.map((_, i) => i).filter((i) => i !== axis);
     const featureShape = x.shape.map((d, i) => (i === axis ? d : 1));
@@ -99,7 +111,10 @@ export class BatchNorm extends Module {
     let xhat: TensorLike;
     if (ctx.training) {
       const n = axes.reduce((k, a) => k * x.shape[a], 1);
-      if (n < 2) throw new InvalidArgumentError(`${where}: training mode needs more than one value per feature to take batch statistics, got input of shape ${fmtShape(x.shape)}; use eval mode for single examples`);
+      if (n < 2)
+        throw new InvalidArgumentError(
+          `${where}: training mode needs more than one value per feature to take batch statistics, got input of shape ${fmtShape(x.shape)}; use eval mode for single examples`,
+        );
       const mean = ops.mean(x, { axis: axes, keepDims: true });
       const variance = ops.variance(x, { axis: axes, keepDims: true });
       xhat = ops.mul(ops.sub(x, mean), ops.rsqrt(ops.add(variance, this.epsilon)));

@@ -82,7 +82,10 @@ export async function loadCheckpoint(path: string): Promise<Checkpoint> {
     bytes = await fs.readFile(path);
   } catch (e) {
     const code = (e as { code?: string }).code;
-    throw new CheckpointError(`loadCheckpoint: ${code === 'ENOENT' ? `no checkpoint at '${path}'` : `cannot read '${path}': ${(e as Error).message}`}`, { cause: e });
+    throw new CheckpointError(
+      `loadCheckpoint: ${code === 'ENOENT' ? `no checkpoint at '${path}'` : `cannot read '${path}': ${(e as Error).message}`}`,
+      { cause: e },
+    );
   }
   return decodeCheckpoint(bytes, `loadCheckpoint('${path}')`);
 }

@@ -1,7 +1,7 @@
 import { DownhillError, InvalidArgumentError, checkOptions } from '@downhill/backend';
 import { Rng } from '@downhill/initializers';
 import type { Module } from './module.js';
-import { SafetensorsError, decodeSafetensors, encodeSafetensors } from './safetensors.js';
+import { SafetensorsError, decodeSafetensors } from './safetensors.js';
 import { prepareWeights, saveWeights } from './weights.js';
 
 /** The `format` a checkpoint's safetensors metadata carries. */
@@ -66,8 +66,12 @@ export async function encodeCheckpoint(contents: CheckpointContents): Promise<Ui
   checkOptions('encodeCheckpoint', contents, { model: true, step: true, optimizerState: true, rngs: true, metadata: true });
   const { model, step, optimizerState, rngs = {}, metadata } = contents;
   const where = 'encodeCheckpoint';
-  if (!Number.isSafeInteger(step) || step < 0) throw new InvalidArgumentError(`${where}: step must be a non-negative integer, got ${String(step)}`);
-  if (optimizerState !== undefined && typeof optimizerState !== 'string') throw new InvalidArgumentError(`${where}: optimizerState must be the string of serializeState(await opt.stateDict()), got ${typeof optimizerState}`);
+  if (!Number.isSafeInteger(step) || step < 0)
+    throw new InvalidArgumentError(`${where}: step must be a non-negative integer, got ${String(step)}`);
+  if (optimizerState !== undefined && typeof optimizerState !== 'string')
+    throw new InvalidArgumentError(
+      `${where}: optimizerState must be the string of serializeState(await opt.stateDict()), got ${typeof optimizerState}`,
+    );
   const keys: Record<string, number[]> = {};
   for (const [name, key] of Object.entries(rngs)) {
     if (!(key instanceof Rng)) throw new InvalidArgumentError(`${where}: rngs.${name} must be an Rng from @downhill/initializers`);
@@ -79,7 +83,13 @@ export async function encodeCheckpoint(contents: CheckpointContents): Promise<Ui
   } catch (e) {
     throw new InvalidArgumentError(`${where}: metadata must be JSON-serializable (${(e as Error).message})`);
   }
-  const fields: Record<string, string> = { format: FORMAT, version: VERSION, step: String(step), rngs: JSON.stringify(keys), metadata: meta };
+  const fields: Record<string, string> = {
+    format: FORMAT,
+    version: VERSION,
+    step: String(step),
+    rngs: JSON.stringify(keys),
+    metadata: meta,
+  };
   if (optimizerState !== undefined) fields.optimizerState = optimizerState;
   return saveWeights(model, { metadata: fields });
 }
@@ -105,10 +115,17 @@ export function decodeCheckpoint(bytes: Uint8Array, where = 'decodeCheckpoint'):
     if (e instanceof SafetensorsError) throw new CheckpointError(`${where}: not a checkpoint: ${e.message}`, { cause: e });
     throw e;
   }
-  if (metadata.format !== FORMAT) throw new CheckpointError(`${where}: not a checkpoint: the file's metadata says format ${JSON.stringify(metadata.format ?? null)}, expected '${FORMAT}' (a weights file? read it with loadWeights)`);
-  if (metadata.version !== VERSION) throw new CheckpointError(`${where}: checkpoint version ${JSON.stringify(metadata.version)} is not one this package reads (${VERSION})`);
+  if (metadata.format !== FORMAT)
+    throw new CheckpointError(
+      `${where}: not a checkpoint: the file's metadata says format ${JSON.stringify(metadata.format ?? null)}, expected '${FORMAT}' (a weights file? read it with loadWeights)`,
+    );
+  if (metadata.version !== VERSION)
+    throw new CheckpointError(
+      `${where}: checkpoint version ${JSON.stringify(metadata.version)} is not one this package reads (${VERSION})`,
+    );
   const step = Number(metadata.step);
-  if (!/^\d+$/.test(metadata.step ?? '') || !Number.isSafeInteger(step)) throw new CheckpointError(`${where}: the step ${JSON.stringify(metadata.step)} is not a non-negative integer`);
+  if (!/^\d+$/.test(metadata.step ?? '') || !Number.isSafeInteger(step))
+    throw new CheckpointError(`${where}: the step ${JSON.stringify(metadata.step)} is not a non-negative integer`);
   const rngs: Record<string, Rng> = {};
   let parsed: unknown;
   try {
@@ -138,17 +155,23 @@ export function decodeCheckpoint(bytes: Uint8Array, where = 'decodeCheckpoint'):
  * restoreCheckpoint(ckpt, { model, loadOptimizerState: (s) => opt.loadStateDict(deserializeState(s)) });
  * ```
  */
-export function restoreCheckpoint(checkpoint: Checkpoint, target: { readonly model: Module; readonly loadOptimizerState?: (state: string) => void }): void {
+export function restoreCheckpoint(
+  checkpoint: Checkpoint,
+  target: { readonly model: Module; readonly loadOptimizerState?: (state: string) => void },
+): void {
   const where = 'restoreCheckpoint';
   checkOptions(where, target, { model: true, loadOptimizerState: true });
   if (checkpoint.optimizerState !== undefined && !target.loadOptimizerState) {
-    throw new CheckpointError(`${where}: the checkpoint holds optimizer state; pass loadOptimizerState (state) => opt.loadStateDict(deserializeState(state)), or drop it explicitly`);
+    throw new CheckpointError(
+      `${where}: the checkpoint holds optimizer state; pass loadOptimizerState (state) => opt.loadStateDict(deserializeState(state)), or drop it explicitly`,
+    );
   }
   let prepared: ReturnType<typeof prepareWeights>;
   try {
     prepared = prepareWeights(target.model, checkpoint.weights);
   } catch (e) {
-    if (e instanceof DownhillError) throw new CheckpointError(`${where}: the weights do not fit the model; nothing was loaded: ${e.message}`, { cause: e });
+    if (e instanceof DownhillError)
+      throw new CheckpointError(`${where}: the weights do not fit the model; nothing was loaded: ${e.message}`, { cause: e });
     throw e;
   }
   try {

@@ -1,8 +1,17 @@
-import { DTypeError, InvalidArgumentError, ShapeError, describeValue, fmtShape, isPlainRecord, joinPath, shapesEqual, type Tensor } from '@downhill/backend';
+import {
+  DTypeError,
+  InvalidArgumentError,
+  ShapeError,
+  describeValue,
+  fmtShape,
+  isPlainRecord,
+  joinPath,
+  shapesEqual,
+  type Tensor,
+} from '@downhill/backend';
 import { detach, noGrad, ops, type TensorLike } from '@downhill/autograd';
 import type { Rng } from '@downhill/initializers';
 import type { Module } from './module.js';
-import type { ParamsLike } from './params.js';
 
 /** A buffer value computed during a forward pass, to be stored after it. @internal */
 export interface BufferUpdate {
@@ -92,20 +101,28 @@ export class Context implements ForwardContext {
 
   param(name: string): TensorLike {
     const slot = this.module._params.get(name);
-    if (!slot) throw new InvalidArgumentError(`${moduleName(this.module, this.path)}: it has no parameter '${name}' (it has: ${[...this.module._params.keys()].join(', ') || 'none'})`);
+    if (!slot)
+      throw new InvalidArgumentError(
+        `${moduleName(this.module, this.path)}: it has no parameter '${name}' (it has: ${[...this.module._params.keys()].join(', ') || 'none'})`,
+      );
     return this.leaf(this.params, name, slot.shape, 'parameter');
   }
 
   buffer(name: string): TensorLike {
     const slot = this.module._buffers.get(name);
-    if (!slot) throw new InvalidArgumentError(`${moduleName(this.module, this.path)}: it has no buffer '${name}' (it has: ${[...this.module._buffers.keys()].join(', ') || 'none'})`);
+    if (!slot)
+      throw new InvalidArgumentError(
+        `${moduleName(this.module, this.path)}: it has no buffer '${name}' (it has: ${[...this.module._buffers.keys()].join(', ') || 'none'})`,
+      );
     return this.leaf(this.buffers, name, slot.shape, 'buffer');
   }
 
   setBuffer(name: string, value: TensorLike): Tensor {
     const current = this.buffer(name);
     if (!shapesEqual(value.shape, current.shape)) {
-      throw new ShapeError(`${moduleName(this.module, this.path)}: new value of buffer '${joinPath(this.path, name)}' has shape ${fmtShape(value.shape)}, expected ${fmtShape(current.shape)}`);
+      throw new ShapeError(
+        `${moduleName(this.module, this.path)}: new value of buffer '${joinPath(this.path, name)}' has shape ${fmtShape(value.shape)}, expected ${fmtShape(current.shape)}`,
+      );
     }
     const stored = noGrad(() => ops.cast(detach(value), current.dtype)) as Tensor;
     this.run.updates.push({ module: this.module, name, path: joinPath(this.path, name), value: stored });
@@ -116,7 +133,9 @@ export class Context implements ForwardContext {
     let name: string | undefined;
     for (const [k, m] of this.module._children) if (m === child) name = k;
     if (name === undefined) {
-      throw new InvalidArgumentError(`${moduleName(this.module, this.path)}: ctx.call was given a ${child?.constructor?.name ?? typeof child} that is not one of its children; register it with addModule(name, module)`);
+      throw new InvalidArgumentError(
+        `${moduleName(this.module, this.path)}: ctx.call was given a ${child?.constructor?.name ?? typeof child} that is not one of its children; register it with addModule(name, module)`,
+      );
     }
     const sub = (tree: unknown) => (isPlainRecord(tree) ? tree[name] : undefined);
     const ctx = new Context(child, joinPath(this.path, name), sub(this.params), sub(this.buffers), this.run);
@@ -132,12 +151,19 @@ export class Context implements ForwardContext {
     const full = joinPath(this.path, name);
     const v = isPlainRecord(tree) ? tree[name] : undefined;
     if (v === undefined || isPlainRecord(v) || !(typeof v === 'object' && v !== null && 'shape' in v)) {
-      const hint = kind === 'parameter' ? 'pass model.parameters() (or the tree grad traces from it)' : 'initialize the model (model.init) or pass its buffers';
-      throw new InvalidArgumentError(`${moduleName(this.module, this.path)}: the ${kind} tree has ${describeValue(v)} at '${full}', expected a tensor of shape ${fmtShape(shape)}; ${hint}`);
+      const hint =
+        kind === 'parameter'
+          ? 'pass model.parameters() (or the tree grad traces from it)'
+          : 'initialize the model (model.init) or pass its buffers';
+      throw new InvalidArgumentError(
+        `${moduleName(this.module, this.path)}: the ${kind} tree has ${describeValue(v)} at '${full}', expected a tensor of shape ${fmtShape(shape)}; ${hint}`,
+      );
     }
     const t = v as TensorLike;
     if (!shapesEqual(t.shape, shape)) {
-      throw new ShapeError(`${moduleName(this.module, this.path)}: ${kind} '${full}' has shape ${fmtShape(t.shape)}, expected ${fmtShape(shape)}`);
+      throw new ShapeError(
+        `${moduleName(this.module, this.path)}: ${kind} '${full}' has shape ${fmtShape(t.shape)}, expected ${fmtShape(shape)}`,
+      );
     }
     if (t.dtype !== 'float32' && t.dtype !== 'float64') {
       throw new DTypeError(`${moduleName(this.module, this.path)}: ${kind} '${full}' is ${t.dtype}, expected float32 or float64`);

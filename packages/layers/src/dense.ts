@@ -1,6 +1,15 @@
 import { DTypeError, InvalidArgumentError, ShapeError, fmtShape, checkOptions } from '@downhill/backend';
 import { ops, type TensorLike } from '@downhill/autograd';
-import { glorotNormal, glorotUniform, heNormal, heUniform, lecunNormal, lecunUniform, zeros, type Initializer } from '@downhill/initializers';
+import {
+  glorotNormal,
+  glorotUniform,
+  heNormal,
+  heUniform,
+  lecunNormal,
+  lecunUniform,
+  zeros,
+  type Initializer,
+} from '@downhill/initializers';
 import { moduleName, type ForwardContext } from './context.js';
 import { Module } from './module.js';
 
@@ -20,7 +29,10 @@ const NAMED: Record<Exclude<KernelInit, Initializer>, () => Initializer> = {
 export function resolveInit(init: KernelInit, where: string): Initializer {
   if (typeof init === 'function') return init;
   const make = NAMED[init as keyof typeof NAMED];
-  if (!make) throw new InvalidArgumentError(`${where}: kernelInit must be one of ${Object.keys(NAMED).join(', ')} or an Initializer, got ${JSON.stringify(init)}`);
+  if (!make)
+    throw new InvalidArgumentError(
+      `${where}: kernelInit must be one of ${Object.keys(NAMED).join(', ')} or an Initializer, got ${JSON.stringify(init)}`,
+    );
   return make();
 }
 
@@ -67,7 +79,11 @@ export class Dense extends Module {
   readonly useBias: boolean;
 
   constructor(inFeatures: number, outFeatures: number, options: DenseOptions = {}) {
-    const { useBias = true, kernelInit = 'glorotUniform', biasInit = zeros() } = checkOptions('Dense', options, { useBias: true, kernelInit: true, biasInit: true });
+    const {
+      useBias = true,
+      kernelInit = 'glorotUniform',
+      biasInit = zeros(),
+    } = checkOptions('Dense', options, { useBias: true, kernelInit: true, biasInit: true });
     super();
     checkFeatures(inFeatures, 'inFeatures');
     checkFeatures(outFeatures, 'outFeatures');
@@ -82,9 +98,12 @@ export class Dense extends Module {
     const kernel = ctx.param('kernel');
     const n = x.shape.length;
     if (n === 0 || x.shape[n - 1] !== this.inFeatures) {
-      throw new ShapeError(`${moduleName(this, ctx.path)}: input of shape ${fmtShape(x.shape)} should have ${this.inFeatures} features in its last axis`);
+      throw new ShapeError(
+        `${moduleName(this, ctx.path)}: input of shape ${fmtShape(x.shape)} should have ${this.inFeatures} features in its last axis`,
+      );
     }
-    if (x.dtype !== kernel.dtype) throw new DTypeError(`${moduleName(this, ctx.path)}: input is ${x.dtype} but the kernel is ${kernel.dtype}; cast the input`);
+    if (x.dtype !== kernel.dtype)
+      throw new DTypeError(`${moduleName(this, ctx.path)}: input is ${x.dtype} but the kernel is ${kernel.dtype}; cast the input`);
     const flat = n === 2 ? x : ops.reshape(x, [-1, this.inFeatures]);
     let y = ops.matmul(flat, kernel);
     if (this.useBias) y = ops.add(y, ctx.param('bias'));

@@ -18,10 +18,16 @@ const features = getNumbers();
 const n = features.length;
 const mean = [0, 1, 2, 3].map((j) => features.reduce((s, r) => s + r[j], 0) / n);
 const std = [0, 1, 2, 3].map((j) => Math.sqrt(features.reduce((s, r) => s + (r[j] - mean[j]) ** 2, 0) / n));
-const x = b.keep(b.tensor(features.flatMap((r) => r.map((v, j) => (v - mean[j]) / std[j])), [n, 4]));
+const x = b.keep(
+  b.tensor(
+    features.flatMap((r) => r.map((v, j) => (v - mean[j]) / std[j])),
+    [n, 4],
+  ),
+);
 const y = b.keep(b.tensor(getClassesAsNumber(), [n], 'int32'));
 
-const makeModel = () => new Sequential({ hidden: new Dense(4, 16, { kernelInit: 'heNormal' }), act: new ReLU(), drop: new Dropout(0.3), out: new Dense(16, 3) });
+const makeModel = () =>
+  new Sequential({ hidden: new Dense(4, 16, { kernelInit: 'heNormal' }), act: new ReLU(), drop: new Dropout(0.3), out: new Dense(16, 3) });
 const tx = adam(1e-2);
 
 /** `steps` Adam steps from (model, state); returns the new state and the losses. */
@@ -38,7 +44,10 @@ function train(model: Sequential, state: OptState, steps: number): { state: OptS
   return { state, losses };
 }
 
-const bytes = (m: Sequential) => [...m.namedParameters(), ...m.namedBuffers()].map(([name, t]) => [name, Array.from(new Uint8Array(b.readSync(t).buffer.slice(0)))] as const);
+const bytes = (m: Sequential) =>
+  [...m.namedParameters(), ...m.namedBuffers()].map(
+    ([name, t]) => [name, Array.from(new Uint8Array(b.readSync(t).buffer.slice(0)))] as const,
+  );
 
 describe('Dropout in a checkpoint', () => {
   it('a resumed Iris run with Dropout continues bitwise identical to an uninterrupted one', async () => {

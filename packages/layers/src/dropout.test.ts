@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { cpu } from '@downhill/backend-cpu';
 import { InvalidArgumentError, type Tensor } from '@downhill/backend';
-import { type TensorLike } from '@downhill/autograd';
+import type { TensorLike } from '@downhill/autograd';
 import { rng } from '@downhill/initializers';
 import { Dense, Dropout, Sequential } from './index.js';
 

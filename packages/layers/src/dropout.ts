@@ -26,7 +26,11 @@ function stepInitializer(): Initializer {
     HOST_STEPS.set(t, 0);
     return t;
   };
-  return Object.defineProperties(make, { name: { value: 'zeros' }, init: { value: make }, sample: { value: z.sample } }) as unknown as Initializer;
+  return Object.defineProperties(make, {
+    name: { value: 'zeros' },
+    init: { value: make },
+    sample: { value: z.sample },
+  }) as unknown as Initializer;
 }
 
 /**
@@ -70,9 +74,11 @@ export class Dropout extends Module {
   constructor(rate: number, options: DropoutOptions = {}) {
     const { seed, rng } = checkOptions('Dropout', options, { seed: true, rng: true });
     super();
-    if (typeof rate !== 'number' || !(rate >= 0 && rate < 1)) throw new InvalidArgumentError(`Dropout: rate must be in [0, 1), got ${String(rate)}`);
+    if (typeof rate !== 'number' || !(rate >= 0 && rate < 1))
+      throw new InvalidArgumentError(`Dropout: rate must be in [0, 1), got ${String(rate)}`);
     if (seed !== undefined && rng !== undefined) throw new InvalidArgumentError('Dropout: give seed or rng, not both');
-    if (rng !== undefined && !(rng instanceof Rng)) throw new InvalidArgumentError('Dropout: rng must be an Rng from @downhill/initializers');
+    if (rng !== undefined && !(rng instanceof Rng))
+      throw new InvalidArgumentError('Dropout: rng must be an Rng from @downhill/initializers');
     this.rate = rate;
     if (seed !== undefined || rng !== undefined) this.setKey(rng ?? rngOf(seed as number));
     this.addBuffer('step', [2], stepInitializer(), { onLoad: (t, data) => HOST_STEPS.set(t, decodeStep(Array.from(data), 'loadWeights')) });
@@ -101,7 +107,9 @@ export class Dropout extends Module {
 function decodeStep([hi, lo]: number[], where: string): number {
   const step = hi * LOW + lo;
   if (!Number.isSafeInteger(step) || step < 0 || !Number.isInteger(hi) || !Number.isInteger(lo) || lo < 0 || lo >= LOW) {
-    throw new InvalidArgumentError(`Dropout (${where}): buffer 'step' holds [${hi}, ${lo}], expected [hi, lo], two non-negative integers with lo < 2^24 (the pass count hi·2^24 + lo)`);
+    throw new InvalidArgumentError(
+      `Dropout (${where}): buffer 'step' holds [${hi}, ${lo}], expected [hi, lo], two non-negative integers with lo < 2^24 (the pass count hi·2^24 + lo)`,
+    );
   }
   return step;
 }

@@ -15,7 +15,21 @@ export { Sequential } from './sequential.js';
 export { Dropout, type DropoutOptions } from './dropout.js';
 export { BatchNorm, type BatchNormOptions } from './batch-norm.js';
 export { LayerNorm, type LayerNormOptions } from './layer-norm.js';
-export { WeightsMismatchError, loadWeights, saveWeights, saveWeightsSync, type LoadWeightsOptions, type SaveWeightsOptions } from './weights.js';
+export {
+  WeightsMismatchError,
+  loadWeights,
+  saveWeights,
+  saveWeightsSync,
+  type LoadWeightsOptions,
+  type SaveWeightsOptions,
+} from './weights.js';
 export { SAFETENSORS_DTYPES, SafetensorsError, decodeSafetensors, encodeSafetensors, type SafetensorsEntry } from './safetensors.js';
-export { CheckpointError, decodeCheckpoint, encodeCheckpoint, restoreCheckpoint, type Checkpoint, type CheckpointContents } from './checkpoint.js';
+export {
+  CheckpointError,
+  decodeCheckpoint,
+  encodeCheckpoint,
+  restoreCheckpoint,
+  type Checkpoint,
+  type CheckpointContents,
+} from './checkpoint.js';
 export { loadCheckpoint, saveCheckpoint, writeFileAtomic } from './checkpoint-file.js';

@@ -28,10 +28,16 @@ describe('LayerNorm', () => {
   it('has gradients that match finite differences (float64)', async () => {
     const b = cpu();
     const ln = new LayerNorm(5).init(b, { seed: 0, dtype: 'float64' });
-    ln.setParameters({ gamma: b.tensor(Array.from(rng(1).normal(5)), [5], 'float64'), beta: b.tensor(Array.from(rng(2).normal(5)), [5], 'float64') });
+    ln.setParameters({
+      gamma: b.tensor(Array.from(rng(1).normal(5)), [5], 'float64'),
+      beta: b.tensor(Array.from(rng(2).normal(5)), [5], 'float64'),
+    });
     const x = b.tensor(Array.from(rng(3).normal(15)), [3, 5], 'float64');
     const r = b.tensor(Array.from(rng(4).normal(15)), [3, 5], 'float64');
-    const report = await checkGrads((i: { p: Params; x: TensorLike }) => ops.sum(ops.mul(ln.apply(i.p, i.x), r)), { p: ln.parameters(), x });
+    const report = await checkGrads((i: { p: Params; x: TensorLike }) => ops.sum(ops.mul(ln.apply(i.p, i.x), r)), {
+      p: ln.parameters(),
+      x,
+    });
     expect(report.ok).toBe(true);
     expect(report.checked).toBe(5 + 5 + 15);
   });

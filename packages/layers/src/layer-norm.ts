@@ -45,9 +45,12 @@ export class LayerNorm extends Module {
     super();
     const shape = typeof normalizedShape === 'number' ? [normalizedShape] : [...(normalizedShape ?? [])];
     if (shape.length === 0 || shape.some((d) => !Number.isInteger(d) || d <= 0)) {
-      throw new InvalidArgumentError(`LayerNorm: normalizedShape must be a positive integer or a non-empty list of them, got ${JSON.stringify(normalizedShape)}`);
+      throw new InvalidArgumentError(
+        `LayerNorm: normalizedShape must be a positive integer or a non-empty list of them, got ${JSON.stringify(normalizedShape)}`,
+      );
     }
-    if (typeof epsilon !== 'number' || !(epsilon > 0)) throw new InvalidArgumentError(`LayerNorm: epsilon must be > 0, got ${String(epsilon)}`);
+    if (typeof epsilon !== 'number' || !(epsilon > 0))
+      throw new InvalidArgumentError(`LayerNorm: epsilon must be > 0, got ${String(epsilon)}`);
     this.normalizedShape = shape;
     this.epsilon = epsilon;
     this.affine = affine;

@@ -1,4 +1,22 @@
-import { DTypeError, InvalidArgumentError, ShapeError, Tensor, describeValue, flattenTree, fmtShape, isBranch, isPlainRecord, joinPath, shapesEqual, sizeOf, unflattenTree, type Backend, type Shape, type TypedArray, checkOptions } from '@downhill/backend';
+import {
+  DTypeError,
+  InvalidArgumentError,
+  ShapeError,
+  Tensor,
+  describeValue,
+  flattenTree,
+  fmtShape,
+  isBranch,
+  isPlainRecord,
+  joinPath,
+  shapesEqual,
+  sizeOf,
+  unflattenTree,
+  type Backend,
+  type Shape,
+  type TypedArray,
+  checkOptions,
+} from '@downhill/backend';
 import { Traced, detach, type TensorLike } from '@downhill/autograd';
 import { Rng, rng as rngOf, type Initializer } from '@downhill/initializers';
 import { Context, moduleName, type BufferUpdate, type ForwardContext, type RunState } from './context.js';
@@ -113,8 +131,10 @@ export abstract class Module {
   /** Registers a child module under `name` and returns it (handy in field initializers). */
   protected addModule<M extends Module>(name: string, module: M): M {
     this.checkName(name);
-    if (!(module instanceof Module)) throw new InvalidArgumentError(`${this.constructor.name}.addModule: '${name}' is ${describeValue(module)}, not a Module`);
-    if ((module as Module) === this) throw new InvalidArgumentError(`${this.constructor.name}.addModule: a module cannot be its own child ('${name}')`);
+    if (!(module instanceof Module))
+      throw new InvalidArgumentError(`${this.constructor.name}.addModule: '${name}' is ${describeValue(module)}, not a Module`);
+    if ((module as Module) === this)
+      throw new InvalidArgumentError(`${this.constructor.name}.addModule: a module cannot be its own child ('${name}')`);
     this._children.set(name, module);
     return module;
   }
@@ -128,7 +148,9 @@ export abstract class Module {
 
   private checkName(name: string): void {
     if (typeof name !== 'string' || name === '' || name.includes('.') || name === '__metadata__') {
-      throw new InvalidArgumentError(`${this.constructor.name}: '${String(name)}' is not a valid name (non-empty, no dots, not __metadata__)`);
+      throw new InvalidArgumentError(
+        `${this.constructor.name}: '${String(name)}' is not a valid name (non-empty, no dots, not __metadata__)`,
+      );
     }
     if (this._params.has(name) || this._buffers.has(name) || this._children.has(name)) {
       throw new InvalidArgumentError(`${this.constructor.name}: the name '${name}' is already taken by a parameter, buffer or child`);
@@ -142,7 +164,10 @@ export abstract class Module {
     const out: [string, Module][] = [];
     const seen = new Set<Module>();
     const walk = (m: Module, path: string) => {
-      if (seen.has(m)) throw new InvalidArgumentError(`${moduleName(m, path)}: the module appears twice in the tree; share parameters by calling one child twice instead`);
+      if (seen.has(m))
+        throw new InvalidArgumentError(
+          `${moduleName(m, path)}: the module appears twice in the tree; share parameters by calling one child twice instead`,
+        );
       seen.add(m);
       out.push([path, m]);
       for (const [k, c] of m._children) walk(c, joinPath(path, k));
@@ -155,7 +180,8 @@ export abstract class Module {
   _slots(kind: Kind): { path: string; slot: Slot; module: Module; name: string; modulePath: string }[] {
     const out: { path: string; slot: Slot; module: Module; name: string; modulePath: string }[] = [];
     for (const [mp, m] of this.modules()) {
-      for (const [name, slot] of kind === 'parameter' ? m._params : m._buffers) out.push({ path: joinPath(mp, name), slot, module: m, name, modulePath: mp });
+      for (const [name, slot] of kind === 'parameter' ? m._params : m._buffers)
+        out.push({ path: joinPath(mp, name), slot, module: m, name, modulePath: mp });
     }
     return out;
   }
@@ -183,7 +209,9 @@ export abstract class Module {
   private tensorsOf(kind: Kind): [string, Tensor][] {
     return this._slots(kind).map(({ path, slot, module, modulePath }) => {
       if (!slot.value || slot.value.disposed) {
-        throw new InvalidArgumentError(`${moduleName(module, modulePath)}: ${kind} '${path}' has no tensor${slot.value ? ' (it was released)' : ''}; call model.init(backend, { seed }) or loadWeights first`);
+        throw new InvalidArgumentError(
+          `${moduleName(module, modulePath)}: ${kind} '${path}' has no tensor${slot.value ? ' (it was released)' : ''}; call model.init(backend, { seed }) or loadWeights first`,
+        );
       }
       return [path, slot.value];
     });
@@ -239,16 +267,21 @@ export abstract class Module {
   init(backend: Backend, options: ModuleInitOptions = {}): this {
     const { seed, rng, dtype = 'float32' } = checkOptions(`${this.constructor.name}.init`, options, { seed: true, rng: true, dtype: true });
     if ((seed === undefined) === (rng === undefined)) {
-      throw new InvalidArgumentError(`${this.constructor.name}.init: give exactly one of { seed } or { rng } (downhill never draws an unseeded weight)`);
+      throw new InvalidArgumentError(
+        `${this.constructor.name}.init: give exactly one of { seed } or { rng } (downhill never draws an unseeded weight)`,
+      );
     }
-    if (rng !== undefined && !(rng instanceof Rng)) throw new InvalidArgumentError(`${this.constructor.name}.init: rng must be an Rng from @downhill/initializers`);
+    if (rng !== undefined && !(rng instanceof Rng))
+      throw new InvalidArgumentError(`${this.constructor.name}.init: rng must be an Rng from @downhill/initializers`);
     const root = rng ?? rngOf(seed as number);
     const made: Tensor[] = [];
     const rows: [Slot, Tensor][] = [];
     try {
       for (const kind of ['parameter', 'buffer'] as const) {
         for (const { path, slot } of this._slots(kind)) {
-          const t = backend.keep(slot.init(backend, slot.shape, { dtype, rng: root.fold(kind === 'parameter' ? 'params' : 'buffers').fold(path) }));
+          const t = backend.keep(
+            slot.init(backend, slot.shape, { dtype, rng: root.fold(kind === 'parameter' ? 'params' : 'buffers').fold(path) }),
+          );
           made.push(t);
           rows.push([slot, t]);
         }
@@ -295,17 +328,28 @@ export abstract class Module {
       const t = given.get(path);
       given.delete(path);
       if (!(t instanceof Tensor)) {
-        throw new InvalidArgumentError(`${this.constructor.name}.${where}: ${kind} '${path}' is ${t instanceof Traced ? 'a traced value (detach it, or take the gradients and step outside grad)' : describeValue(t)}; expected a tensor of shape ${fmtShape(slot.shape)}`);
+        throw new InvalidArgumentError(
+          `${this.constructor.name}.${where}: ${kind} '${path}' is ${t instanceof Traced ? 'a traced value (detach it, or take the gradients and step outside grad)' : describeValue(t)}; expected a tensor of shape ${fmtShape(slot.shape)}`,
+        );
       }
       if (t.disposed) throw new InvalidArgumentError(`${this.constructor.name}.${where}: ${kind} '${path}' was released`);
-      if (!shapesEqual(t.shape, slot.shape)) throw new ShapeError(`${this.constructor.name}.${where}: ${kind} '${path}' has shape ${fmtShape(t.shape)}, expected ${fmtShape(slot.shape)}`);
+      if (!shapesEqual(t.shape, slot.shape))
+        throw new ShapeError(
+          `${this.constructor.name}.${where}: ${kind} '${path}' has shape ${fmtShape(t.shape)}, expected ${fmtShape(slot.shape)}`,
+        );
       const dtype = slot.value && !slot.value.disposed ? slot.value.dtype : undefined;
-      if (t.dtype !== 'float32' && t.dtype !== 'float64') throw new DTypeError(`${this.constructor.name}.${where}: ${kind} '${path}' is ${t.dtype}, expected float32 or float64`);
-      if (dtype !== undefined && t.dtype !== dtype) throw new DTypeError(`${this.constructor.name}.${where}: ${kind} '${path}' is ${t.dtype}, expected ${dtype} like the tensor it replaces`);
+      if (t.dtype !== 'float32' && t.dtype !== 'float64')
+        throw new DTypeError(`${this.constructor.name}.${where}: ${kind} '${path}' is ${t.dtype}, expected float32 or float64`);
+      if (dtype !== undefined && t.dtype !== dtype)
+        throw new DTypeError(
+          `${this.constructor.name}.${where}: ${kind} '${path}' is ${t.dtype}, expected ${dtype} like the tensor it replaces`,
+        );
       rows.push([slot, t]);
     }
     if (given.size > 0) {
-      throw new InvalidArgumentError(`${this.constructor.name}.${where}: the tree has ${kind}(s) this module does not: ${[...given.keys()].map((k) => `'${k}'`).join(', ')}`);
+      throw new InvalidArgumentError(
+        `${this.constructor.name}.${where}: the tree has ${kind}(s) this module does not: ${[...given.keys()].map((k) => `'${k}'`).join(', ')}`,
+      );
     }
     this._commit(rows);
   }
@@ -400,11 +444,22 @@ export abstract class Module {
     return this.apply(this.parameters(), x, options);
   }
 
-  private runForward(params: ParamsLike, buffers: ParamsLike | undefined, x: TensorLike, options: ApplyOptions, where: string): { output: TensorLike; updates: BufferUpdate[] } {
-    if (!(x instanceof Tensor || x instanceof Traced)) throw new InvalidArgumentError(`${this.constructor.name}.${where}: x is ${describeValue(x)}, expected a tensor`);
-    if (!isPlainRecord(params)) throw new InvalidArgumentError(`${this.constructor.name}.${where}: params is ${describeValue(params)}, expected a parameter tree (model.parameters())`);
+  private runForward(
+    params: ParamsLike,
+    buffers: ParamsLike | undefined,
+    x: TensorLike,
+    options: ApplyOptions,
+    where: string,
+  ): { output: TensorLike; updates: BufferUpdate[] } {
+    if (!(x instanceof Tensor || x instanceof Traced))
+      throw new InvalidArgumentError(`${this.constructor.name}.${where}: x is ${describeValue(x)}, expected a tensor`);
+    if (!isPlainRecord(params))
+      throw new InvalidArgumentError(
+        `${this.constructor.name}.${where}: params is ${describeValue(params)}, expected a parameter tree (model.parameters())`,
+      );
     const { training = this.training, rng } = checkOptions(`${this.constructor.name}.${where}`, options, { training: true, rng: true });
-    if (rng !== undefined && !(rng instanceof Rng)) throw new InvalidArgumentError(`${this.constructor.name}.${where}: rng must be an Rng from @downhill/initializers`);
+    if (rng !== undefined && !(rng instanceof Rng))
+      throw new InvalidArgumentError(`${this.constructor.name}.${where}: rng must be an Rng from @downhill/initializers`);
     // A model without any buffer tensor (a Dropout used on its own before init) runs with none.
     const held = this._slots('buffer').some(({ slot }) => slot.value !== undefined);
     const bufferTree = buffers ?? (held ? this.buffers() : {});
@@ -433,7 +488,9 @@ export abstract class Module {
   /** @internal the key of pass `step` of the module's own stream. */
   _keyAt(path: string, step: number): Rng {
     if (!this._key) {
-      throw new InvalidArgumentError(`${moduleName(this, path)}: needs random numbers in training mode; pass { rng } to apply, give the module a { seed }, or init the model with a seed`);
+      throw new InvalidArgumentError(
+        `${moduleName(this, path)}: needs random numbers in training mode; pass { rng } to apply, give the module a { seed }, or init the model with a seed`,
+      );
     }
     return this._key.fold(step);
   }

@@ -16,8 +16,10 @@ import { BatchNorm, LayerNorm, type Module, type Params } from './index.js';
 
 const b = cpu();
 const size = (s: number[]) => s.reduce((a, v) => a * v, 1);
-const distinct = (n: number) => fc.uniqueArray(fc.integer({ min: -40, max: 40 }), { minLength: n, maxLength: n }).map((v) => v.map((k) => k / 10 + 0.003));
-const around = (n: number, lo: number, hi: number) => fc.array(fc.double({ min: lo, max: hi, noNaN: true }), { minLength: n, maxLength: n });
+const distinct = (n: number) =>
+  fc.uniqueArray(fc.integer({ min: -40, max: 40 }), { minLength: n, maxLength: n }).map((v) => v.map((k) => k / 10 + 0.003));
+const around = (n: number, lo: number, hi: number) =>
+  fc.array(fc.double({ min: lo, max: hi, noNaN: true }), { minLength: n, maxLength: n });
 
 interface NormSample {
   /** Builds the module (float64, initialized) and says how to run it. */
@@ -31,7 +33,15 @@ interface NormSample {
 
 /** BatchNorm over `axis` of an input of rank 2 or 3 (batch first), in training or evaluation mode. */
 const batchNormArb: fc.Arbitrary<NormSample> = fc
-  .record({ n: fc.integer({ min: 2, max: 4 }), c: fc.integer({ min: 1, max: 3 }), extra: fc.integer({ min: 0, max: 2 }), channelsLast: fc.boolean(), training: fc.boolean(), affine: fc.boolean(), seed: fc.integer() })
+  .record({
+    n: fc.integer({ min: 2, max: 4 }),
+    c: fc.integer({ min: 1, max: 3 }),
+    extra: fc.integer({ min: 0, max: 2 }),
+    channelsLast: fc.boolean(),
+    training: fc.boolean(),
+    affine: fc.boolean(),
+    seed: fc.integer(),
+  })
   .chain(({ n, c, extra, channelsLast, training, affine, seed }) => {
     const shape = extra === 0 ? [n, c] : channelsLast ? [n, extra, c] : [n, c, extra];
     const axis = extra === 0 || channelsLast ? -1 : 1;
@@ -46,13 +56,21 @@ const batchNormArb: fc.Arbitrary<NormSample> = fc
 
 /** LayerNorm over the last one or two axes of an input of rank 2 to 4. */
 const layerNormArb: fc.Arbitrary<NormSample> = fc
-  .record({ lead: fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 1, maxLength: 2 }), norm: fc.array(fc.integer({ min: 2, max: 3 }), { minLength: 1, maxLength: 2 }), affine: fc.boolean(), seed: fc.integer() })
+  .record({
+    lead: fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 1, maxLength: 2 }),
+    norm: fc.array(fc.integer({ min: 2, max: 3 }), { minLength: 1, maxLength: 2 }),
+    affine: fc.boolean(),
+    seed: fc.integer(),
+  })
   .filter(({ lead, norm }) => size(lead) * size(norm) <= 18)
   .chain(({ lead, norm, affine, seed }) => {
     const shape = [...lead, ...norm];
     const k = size(norm);
     return fc.record({
-      make: fc.constant(() => ({ module: new LayerNorm(norm, { affine }).init(b, { seed: 0, dtype: 'float64' }) as Module, training: true })),
+      make: fc.constant(() => ({
+        module: new LayerNorm(norm, { affine }).init(b, { seed: 0, dtype: 'float64' }) as Module,
+        training: true,
+      })),
       x: distinct(size(shape)).map((data) => ({ shape, data })),
       gamma: affine ? around(k, -2, 2) : fc.constant(undefined),
       beta: affine ? around(k, -1, 1) : fc.constant(undefined),
@@ -98,12 +116,21 @@ async function check(sample: NormSample, order: 1 | 2): Promise<void> {
 }
 
 describe('normalization layers: gradients over random shapes and parameters (float64)', () => {
-  for (const [name, arb] of [['BatchNorm', batchNormArb], ['LayerNorm', layerNormArb]] as const) {
+  for (const [name, arb] of [
+    ['BatchNorm', batchNormArb],
+    ['LayerNorm', layerNormArb],
+  ] as const) {
     it(`${name}: gradients match finite differences (100 runs)`, async () => {
-      await fc.assert(fc.asyncProperty(arb, (s) => check(s, 1)), { numRuns: 100 });
+      await fc.assert(
+        fc.asyncProperty(arb, (s) => check(s, 1)),
+        { numRuns: 100 },
+      );
     });
     it(`${name}: second derivatives match finite differences of gradients (20 runs)`, async () => {
-      await fc.assert(fc.asyncProperty(arb, (s) => check(s, 2)), { numRuns: 20 });
+      await fc.assert(
+        fc.asyncProperty(arb, (s) => check(s, 2)),
+        { numRuns: 20 },
+      );
     });
   }
 });

@@ -45,7 +45,11 @@ const ROWS: Record<string, Row> = {
   CheckpointError: 'no options: an error class',
   encodeCheckpoint: () => api.encodeCheckpoint({ model: model(), step: 0, ...(BAD as object) }),
   decodeCheckpoint: 'no options: (bytes, where)',
-  restoreCheckpoint: () => api.restoreCheckpoint({ step: 0, optimizerState: undefined, rngs: {}, metadata: undefined, weights: new Uint8Array(8) }, { model: model(), ...(BAD as object) }),
+  restoreCheckpoint: () =>
+    api.restoreCheckpoint(
+      { step: 0, optimizerState: undefined, rngs: {}, metadata: undefined, weights: new Uint8Array(8) },
+      { model: model(), ...(BAD as object) },
+    ),
   loadCheckpoint: 'no options: (path)',
   saveCheckpoint: () => api.saveCheckpoint('/nonexistent-dir/never-written.ckpt', { model: model(), step: 0, ...(BAD as object) }),
   writeFileAtomic: 'no options: (path, bytes)',

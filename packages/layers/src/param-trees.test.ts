@@ -12,9 +12,15 @@ const b = cpu();
 
 describe('array-bearing trees from grad through the optimizers', () => {
   // f(p) = ½ Σ_layers Σ w² + Σ (scale·s)²: ∂f/∂w = w, ∂f/∂s = 2·scale²·s, computed by hand below.
-  const make = () => ({ layers: [{ w: b.tensor([1, -2], [2], 'float64') }, { w: b.tensor([3, 0.5, -1], [3], 'float64') }], head: [b.tensor([4], [1], 'float64')] });
+  const make = () => ({
+    layers: [{ w: b.tensor([1, -2], [2], 'float64') }, { w: b.tensor([3, 0.5, -1], [3], 'float64') }],
+    head: [b.tensor([4], [1], 'float64')],
+  });
   const f = (p: ReturnType<typeof make>) =>
-    ops.add(ops.mul(ops.add(ops.sum(ops.square(p.layers[0].w)), ops.sum(ops.square(p.layers[1].w))), 0.5), ops.sum(ops.square(ops.mul(p.head[0], 3))));
+    ops.add(
+      ops.mul(ops.add(ops.sum(ops.square(p.layers[0].w)), ops.sum(ops.square(p.layers[1].w))), 0.5),
+      ops.sum(ops.square(ops.mul(p.head[0], 3))),
+    );
 
   it('grad returns the arrays, and step takes them (sgd: p − lr·∇f, by hand)', () => {
     const params = make();

@@ -57,7 +57,9 @@ function fromBytes(bytes: Uint8Array, dtype: DType): TypedArray {
   }
   const view = new DataView(copy.buffer);
   const out = dtype === 'float32' ? new Float32Array(n) : dtype === 'float64' ? new Float64Array(n) : new Int32Array(n);
-  for (let i = 0; i < n; i++) out[i] = dtype === 'float32' ? view.getFloat32(i * 4, true) : dtype === 'float64' ? view.getFloat64(i * 8, true) : view.getInt32(i * 4, true);
+  for (let i = 0; i < n; i++)
+    out[i] =
+      dtype === 'float32' ? view.getFloat32(i * 4, true) : dtype === 'float64' ? view.getFloat64(i * 8, true) : view.getInt32(i * 4, true);
   return out;
 }
 
@@ -77,18 +79,25 @@ function fromBytes(bytes: Uint8Array, dtype: DType): TypedArray {
  *
  * The format: https://huggingface.co/docs/safetensors
  */
-export function encodeSafetensors(tensors: readonly (readonly [string, SafetensorsEntry])[], metadata: Readonly<Record<string, string>> = {}): Uint8Array {
+export function encodeSafetensors(
+  tensors: readonly (readonly [string, SafetensorsEntry])[],
+  metadata: Readonly<Record<string, string>> = {},
+): Uint8Array {
   const header: Record<string, unknown> = {};
   if (Object.keys(metadata).length > 0) {
-    for (const [k, v] of Object.entries(metadata)) if (typeof v !== 'string') throw new SafetensorsError(`encodeSafetensors: metadata '${k}' must be a string, got ${typeof v}`);
+    for (const [k, v] of Object.entries(metadata))
+      if (typeof v !== 'string') throw new SafetensorsError(`encodeSafetensors: metadata '${k}' must be a string, got ${typeof v}`);
     header.__metadata__ = { ...metadata };
   }
   const chunks: Uint8Array[] = [];
   let offset = 0;
   for (const [name, { dtype, shape, data }] of tensors) {
-    if (name === '__metadata__' || name in header) throw new SafetensorsError(`encodeSafetensors: the name '${name}' is reserved or repeated`);
-    if (!(dtype in SAFETENSORS_DTYPES)) throw new SafetensorsError(`encodeSafetensors: '${name}' has dtype ${String(dtype)}, which has no safetensors name here`);
-    if (data.length !== sizeOf(shape)) throw new SafetensorsError(`encodeSafetensors: '${name}' has ${data.length} values for shape [${shape.join(', ')}]`);
+    if (name === '__metadata__' || name in header)
+      throw new SafetensorsError(`encodeSafetensors: the name '${name}' is reserved or repeated`);
+    if (!(dtype in SAFETENSORS_DTYPES))
+      throw new SafetensorsError(`encodeSafetensors: '${name}' has dtype ${String(dtype)}, which has no safetensors name here`);
+    if (data.length !== sizeOf(shape))
+      throw new SafetensorsError(`encodeSafetensors: '${name}' has ${data.length} values for shape [${shape.join(', ')}]`);
     const bytes = toBytes(data, dtype);
     header[name] = { dtype: SAFETENSORS_DTYPES[dtype], shape: [...shape], data_offsets: [offset, offset + bytes.length] };
     chunks.push(bytes);
@@ -132,7 +141,8 @@ export function decodeSafetensors(bytes: Uint8Array): { tensors: Map<string, Saf
   if (!(bytes instanceof Uint8Array)) throw new SafetensorsError(`decodeSafetensors: expected a Uint8Array, got ${typeof bytes}`);
   if (bytes.length < 8) throw new SafetensorsError(`decodeSafetensors: ${bytes.length} bytes is too short for the 8-byte header length`);
   const n = new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true);
-  if (n > BigInt(Math.min(MAX_HEADER, bytes.length - 8))) throw new SafetensorsError(`decodeSafetensors: the header length ${n} runs past the end of the ${bytes.length}-byte file`);
+  if (n > BigInt(Math.min(MAX_HEADER, bytes.length - 8)))
+    throw new SafetensorsError(`decodeSafetensors: the header length ${n} runs past the end of the ${bytes.length}-byte file`);
   const headerLength = Number(n);
   let header: unknown;
   try {
@@ -140,13 +150,15 @@ export function decodeSafetensors(bytes: Uint8Array): { tensors: Map<string, Saf
   } catch (e) {
     throw new SafetensorsError(`decodeSafetensors: the header is not valid UTF-8 JSON (${(e as Error).message})`);
   }
-  if (header === null || typeof header !== 'object' || Array.isArray(header)) throw new SafetensorsError('decodeSafetensors: the header must be a JSON object');
+  if (header === null || typeof header !== 'object' || Array.isArray(header))
+    throw new SafetensorsError('decodeSafetensors: the header must be a JSON object');
   const data = bytes.subarray(8 + headerLength);
   const metadata: Record<string, string> = {};
   const rows: [string, DType, number[], number, number][] = [];
   for (const [name, raw] of Object.entries(header as Record<string, unknown>)) {
     if (name === '__metadata__') {
-      if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new SafetensorsError('decodeSafetensors: __metadata__ must be an object of strings');
+      if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+        throw new SafetensorsError('decodeSafetensors: __metadata__ must be an object of strings');
       for (const [k, v] of Object.entries(raw)) {
         if (typeof v !== 'string') throw new SafetensorsError(`decodeSafetensors: __metadata__ '${k}' must be a string`);
         metadata[k] = v;
@@ -156,25 +168,39 @@ export function decodeSafetensors(bytes: Uint8Array): { tensors: Map<string, Saf
     const e = raw as { dtype?: unknown; shape?: unknown; data_offsets?: unknown } | null;
     if (e === null || typeof e !== 'object') throw new SafetensorsError(`decodeSafetensors: entry '${name}' is not an object`);
     const dtype = typeof e.dtype === 'string' ? FROM_NAME[e.dtype] : undefined;
-    if (!dtype) throw new SafetensorsError(`decodeSafetensors: '${name}' has dtype ${JSON.stringify(e.dtype)}; supported: ${Object.keys(FROM_NAME).join(', ')}`);
+    if (!dtype)
+      throw new SafetensorsError(
+        `decodeSafetensors: '${name}' has dtype ${JSON.stringify(e.dtype)}; supported: ${Object.keys(FROM_NAME).join(', ')}`,
+      );
     const shape = e.shape;
-    if (!Array.isArray(shape) || shape.some((d) => !Number.isSafeInteger(d) || d < 0)) throw new SafetensorsError(`decodeSafetensors: '${name}' has shape ${JSON.stringify(shape)}, expected non-negative integers`);
+    if (!Array.isArray(shape) || shape.some((d) => !Number.isSafeInteger(d) || d < 0))
+      throw new SafetensorsError(`decodeSafetensors: '${name}' has shape ${JSON.stringify(shape)}, expected non-negative integers`);
     const off = e.data_offsets;
     if (!Array.isArray(off) || off.length !== 2 || off.some((o) => !Number.isSafeInteger(o) || o < 0) || off[1] < off[0]) {
-      throw new SafetensorsError(`decodeSafetensors: '${name}' has data_offsets ${JSON.stringify(off)}, expected [begin, end] with 0 ≤ begin ≤ end`);
+      throw new SafetensorsError(
+        `decodeSafetensors: '${name}' has data_offsets ${JSON.stringify(off)}, expected [begin, end] with 0 ≤ begin ≤ end`,
+      );
     }
     const expected = sizeOf(shape) * BYTES[dtype];
-    if (off[1] - off[0] !== expected) throw new SafetensorsError(`decodeSafetensors: '${name}' (${e.dtype} [${shape.join(', ')}]) needs ${expected} bytes but its offsets span ${off[1] - off[0]}`);
+    if (off[1] - off[0] !== expected)
+      throw new SafetensorsError(
+        `decodeSafetensors: '${name}' (${e.dtype} [${shape.join(', ')}]) needs ${expected} bytes but its offsets span ${off[1] - off[0]}`,
+      );
     rows.push([name, dtype, shape, off[0], off[1]]);
   }
   const sorted = [...rows].sort((a, b) => a[3] - b[3] || a[4] - b[4]);
   let end = 0;
   for (const [name, , , begin, stop] of sorted) {
-    if (begin !== end) throw new SafetensorsError(`decodeSafetensors: '${name}' starts at byte ${begin} of the data, expected ${end} (offsets must tile the data without gaps or overlap)`);
+    if (begin !== end)
+      throw new SafetensorsError(
+        `decodeSafetensors: '${name}' starts at byte ${begin} of the data, expected ${end} (offsets must tile the data without gaps or overlap)`,
+      );
     end = stop;
   }
-  if (end !== data.length) throw new SafetensorsError(`decodeSafetensors: the tensors cover ${end} bytes but the data section has ${data.length}`);
+  if (end !== data.length)
+    throw new SafetensorsError(`decodeSafetensors: the tensors cover ${end} bytes but the data section has ${data.length}`);
   const tensors = new Map<string, SafetensorsEntry>();
-  for (const [name, dtype, shape, begin, stop] of rows) tensors.set(name, { dtype, shape, data: fromBytes(data.subarray(begin, stop), dtype) });
+  for (const [name, dtype, shape, begin, stop] of rows)
+    tensors.set(name, { dtype, shape, data: fromBytes(data.subarray(begin, stop), dtype) });
   return { tensors, metadata };
 }

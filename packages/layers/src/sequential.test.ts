@@ -15,7 +15,9 @@ describe('Dense and Sequential', () => {
     const w = Array.from(b.readSync(kernel));
     const x = b.tensor([1, 2, 3, -1, 0, 2], [2, 3]);
     const y = Array.from(b.readSync(layer.call(x) as Tensor));
-    const expected = [0, 1].flatMap((r) => [0, 1].map((c) => [0, 1, 2].reduce((s, k) => s + [1, 2, 3, -1, 0, 2][r * 3 + k] * w[k * 2 + c], 0)));
+    const expected = [0, 1].flatMap((r) =>
+      [0, 1].map((c) => [0, 1, 2].reduce((s, k) => s + [1, 2, 3, -1, 0, 2][r * 3 + k] * w[k * 2 + c], 0)),
+    );
     y.forEach((v, i) => expect(v).toBeCloseTo(expected[i], 5));
     expect(Array.from(b.readSync(bias))).toEqual([0, 0]);
   });
@@ -76,7 +78,9 @@ describe('Dense and Sequential', () => {
     const m = new Dense(2, 2).init(b, { seed: 0 });
     const before = m.parameters();
     expect(() => m.setParameters({ kernel: b.zeros([2, 2]) })).toThrow(InvalidArgumentError);
-    expect(() => m.setParameters({ kernel: b.zeros([2, 3]), bias: b.zeros([2]) })).toThrow(/'kernel' has shape \[2, 3\], expected \[2, 2\]/);
+    expect(() => m.setParameters({ kernel: b.zeros([2, 3]), bias: b.zeros([2]) })).toThrow(
+      /'kernel' has shape \[2, 3\], expected \[2, 2\]/,
+    );
     expect(() => m.setParameters({ kernel: b.zeros([2, 2]), bias: b.zeros([2]), extra: b.zeros([1]) })).toThrow(/'extra'/);
     expect(m.parameters()).toEqual(before);
     expect((before.kernel as Tensor).disposed).toBe(false);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { cpu } from '@downhill/backend-cpu';
 import type { Tensor } from '@downhill/backend';
-import { noGrad, ops, valueAndGrad, type TensorLike } from '@downhill/autograd';
+import { noGrad, ops, valueAndGrad } from '@downhill/autograd';
 import { rng } from '@downhill/initializers';
 import { softmaxCrossEntropy } from '@downhill/losses';
 import { adam, step } from '@downhill/optimizers';
@@ -11,10 +11,22 @@ import { BatchNorm, Dense, Dropout, ReLU, Sequential, type Params } from './inde
 describe('training loops', () => {
   it('keeps backend.memory().tensors flat over many steps with BatchNorm and Dropout', () => {
     const b = cpu();
-    const model = new Sequential([new Dense(6, 16, { kernelInit: 'heNormal' }), new BatchNorm(16), new ReLU(), new Dropout(0.2), new Dense(16, 3)]).init(b, { seed: 0 });
+    const model = new Sequential([
+      new Dense(6, 16, { kernelInit: 'heNormal' }),
+      new BatchNorm(16),
+      new ReLU(),
+      new Dropout(0.2),
+      new Dense(16, 3),
+    ]).init(b, { seed: 0 });
     const key = rng(1);
     const x = b.keep(b.tensor(key.fold('x').normal(32 * 6), [32, 6], 'float32'));
-    const y = b.keep(b.tensor(Array.from({ length: 32 }, (_, i) => i % 3), [32], 'int32'));
+    const y = b.keep(
+      b.tensor(
+        Array.from({ length: 32 }, (_, i) => i % 3),
+        [32],
+        'int32',
+      ),
+    );
     const tx = adam(1e-2);
     let state = tx.init(model.parameters());
     const counts: number[] = [];
@@ -59,7 +71,9 @@ describe('training loops', () => {
       if (i === 2) baseline = b.memory().tensors;
     }
     expect(b.memory().tensors).toBe(baseline);
-    pure.namedBuffers().forEach(([, t], i) => expect(Array.from(b.readSync(t))).toEqual(Array.from(b.readSync(stateful.namedBuffers()[i][1]))));
+    pure
+      .namedBuffers()
+      .forEach(([, t], i) => expect(Array.from(b.readSync(t))).toEqual(Array.from(b.readSync(stateful.namedBuffers()[i][1]))));
   });
 
   it('trains a small MLP on Iris to ≥ 95% training accuracy with plain gradient descent', () => {
@@ -70,9 +84,16 @@ describe('training loops', () => {
     const n = features.length;
     const mean = [0, 1, 2, 3].map((j) => features.reduce((s, r) => s + r[j], 0) / n);
     const std = [0, 1, 2, 3].map((j) => Math.sqrt(features.reduce((s, r) => s + (r[j] - mean[j]) ** 2, 0) / n));
-    const x = b.keep(b.tensor(features.flatMap((r) => r.map((v, j) => (v - mean[j]) / std[j])), [n, 4]));
+    const x = b.keep(
+      b.tensor(
+        features.flatMap((r) => r.map((v, j) => (v - mean[j]) / std[j])),
+        [n, 4],
+      ),
+    );
     const y = b.keep(b.tensor(classes, [n], 'int32'));
-    const model = new Sequential({ hidden: new Dense(4, 16, { kernelInit: 'heNormal' }), act: new ReLU(), out: new Dense(16, 3) }).init(b, { seed: 0 });
+    const model = new Sequential({ hidden: new Dense(4, 16, { kernelInit: 'heNormal' }), act: new ReLU(), out: new Dense(16, 3) }).init(b, {
+      seed: 0,
+    });
     const lossAndGrads = valueAndGrad((p: Params) => softmaxCrossEntropy(model.apply(p, x), y));
     const lr = 0.5;
     const losses: number[] = [];
@@ -83,7 +104,12 @@ describe('training loops', () => {
       const updated = b.scope(() =>
         noGrad(() => {
           const sgd = (p: Params, g: Params): Params =>
-            Object.fromEntries(Object.entries(p).map(([k, v]) => [k, 'shape' in v ? (ops.sub(v as Tensor, ops.mul(g[k] as Tensor, lr)) as Tensor) : sgd(v as Params, g[k] as Params)]));
+            Object.fromEntries(
+              Object.entries(p).map(([k, v]) => [
+                k,
+                'shape' in v ? (ops.sub(v as Tensor, ops.mul(g[k] as Tensor, lr)) as Tensor) : sgd(v as Params, g[k] as Params),
+              ]),
+            );
           return sgd(params, grads as Params);
         }),
       );

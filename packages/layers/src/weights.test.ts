@@ -1,17 +1,43 @@
 import { describe, expect, it } from 'vitest';
 import { cpu } from '@downhill/backend-cpu';
 import type { Tensor } from '@downhill/backend';
-import { BatchNorm, Dense, ReLU, SafetensorsError, Sequential, WeightsMismatchError, decodeSafetensors, encodeSafetensors, loadWeights, saveWeights, saveWeightsSync, type Module } from './index.js';
+import {
+  BatchNorm,
+  Dense,
+  ReLU,
+  SafetensorsError,
+  Sequential,
+  WeightsMismatchError,
+  decodeSafetensors,
+  encodeSafetensors,
+  loadWeights,
+  saveWeights,
+  saveWeightsSync,
+  type Module,
+} from './index.js';
 
 const b = cpu();
 const make = (seed: number, dtype: 'float32' | 'float64' = 'float32') =>
-  new Sequential({ encoder: new Sequential({ dense1: new Dense(3, 4), bn: new BatchNorm(4) }), act: new ReLU(), head: new Dense(4, 2) }).init(b, { seed, dtype });
+  new Sequential({
+    encoder: new Sequential({ dense1: new Dense(3, 4), bn: new BatchNorm(4) }),
+    act: new ReLU(),
+    head: new Dense(4, 2),
+  }).init(b, { seed, dtype });
 const bytesOf = (t: Tensor) => {
   const d = b.readSync(t);
   return Array.from(new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
 };
 const snapshot = (m: Module) => [...m.namedParameters(), ...m.namedBuffers()].map(([n, t]) => [n, t, bytesOf(t)] as const);
-const NAMES = ['encoder.dense1.kernel', 'encoder.dense1.bias', 'encoder.bn.gamma', 'encoder.bn.beta', 'head.kernel', 'head.bias', 'encoder.bn.runningMean', 'encoder.bn.runningVar'];
+const NAMES = [
+  'encoder.dense1.kernel',
+  'encoder.dense1.bias',
+  'encoder.bn.gamma',
+  'encoder.bn.beta',
+  'head.kernel',
+  'head.bias',
+  'encoder.bn.runningMean',
+  'encoder.bn.runningVar',
+];
 
 describe('saving and loading weights (safetensors)', () => {
   it('writes the documented layout: u64 LE header length, JSON header with dtype, shape, data_offsets, __metadata__', async () => {
@@ -21,7 +47,11 @@ describe('saving and loading weights (safetensors)', () => {
     expect(n % 8).toBe(0);
     const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n)));
     expect(header.__metadata__).toEqual({ format: 'downhill', epoch: '3' });
-    expect(Object.keys(header).filter((k) => k !== '__metadata__').sort()).toEqual([...NAMES].sort());
+    expect(
+      Object.keys(header)
+        .filter((k) => k !== '__metadata__')
+        .sort(),
+    ).toEqual([...NAMES].sort());
     expect(header['encoder.dense1.kernel']).toEqual({ dtype: 'F32', shape: [3, 4], data_offsets: [0, 48] });
     expect(header['encoder.dense1.bias']).toEqual({ dtype: 'F32', shape: [4], data_offsets: [48, 64] });
     // The data bytes are the tensor's little-endian float32 values.
@@ -34,7 +64,13 @@ describe('saving and loading weights (safetensors)', () => {
   it('save then load gives bitwise-equal parameters and buffers (float32 and float64)', async () => {
     for (const dtype of ['float32', 'float64'] as const) {
       const source = make(1, dtype);
-      source.call(b.tensor(Array.from({ length: 15 }, (_, i) => Math.sin(i) * 3), [5, 3], dtype)); // moves the running statistics
+      source.call(
+        b.tensor(
+          Array.from({ length: 15 }, (_, i) => Math.sin(i) * 3),
+          [5, 3],
+          dtype,
+        ),
+      ); // moves the running statistics
       const target = make(2, dtype);
       loadWeights(target, await saveWeights(source));
       const a = snapshot(source);
@@ -48,7 +84,11 @@ describe('saving and loading weights (safetensors)', () => {
   });
 
   it('reads a file written by hand from the specification (F64, I32, BOOL, offsets in any order)', () => {
-    const header = JSON.stringify({ b: { dtype: 'F64', shape: [2], data_offsets: [8, 24] }, a: { dtype: 'I32', shape: [2], data_offsets: [0, 8] }, c: { dtype: 'BOOL', shape: [1, 1], data_offsets: [24, 25] } });
+    const header = JSON.stringify({
+      b: { dtype: 'F64', shape: [2], data_offsets: [8, 24] },
+      a: { dtype: 'I32', shape: [2], data_offsets: [0, 8] },
+      c: { dtype: 'BOOL', shape: [1, 1], data_offsets: [24, 25] },
+    });
     const h = new TextEncoder().encode(header);
     const file = new Uint8Array(8 + h.length + 25);
     const view = new DataView(file.buffer);
@@ -68,31 +108,59 @@ describe('saving and loading weights (safetensors)', () => {
     expect([...again.tensors]).toEqual([...tensors]);
   });
 
-  const BAD: { name: string; edit: (m: Module) => Module; strict?: boolean; field: 'missing' | 'unexpected' | 'mismatched'; names: string[]; message: RegExp }[] = [
+  const BAD: {
+    name: string;
+    edit: (m: Module) => Module;
+    strict?: boolean;
+    field: 'missing' | 'unexpected' | 'mismatched';
+    names: string[];
+    message: RegExp;
+  }[] = [
     {
       name: 'a missing parameter',
-      edit: () => new Sequential({ encoder: new Sequential({ dense1: new Dense(3, 4), bn: new BatchNorm(4) }), act: new ReLU(), head: new Dense(4, 2, { useBias: false }) }),
+      edit: () =>
+        new Sequential({
+          encoder: new Sequential({ dense1: new Dense(3, 4), bn: new BatchNorm(4) }),
+          act: new ReLU(),
+          head: new Dense(4, 2, { useBias: false }),
+        }),
       field: 'missing',
       names: ['head.bias'],
       message: /'head\.bias' is missing from the file/,
     },
     {
       name: 'an extra parameter',
-      edit: () => new Sequential({ encoder: new Sequential({ dense1: new Dense(3, 4), bn: new BatchNorm(4) }), act: new ReLU(), head: new Dense(4, 2), more: new Dense(2, 2) }),
+      edit: () =>
+        new Sequential({
+          encoder: new Sequential({ dense1: new Dense(3, 4), bn: new BatchNorm(4) }),
+          act: new ReLU(),
+          head: new Dense(4, 2),
+          more: new Dense(2, 2),
+        }),
       field: 'unexpected',
       names: ['more.kernel', 'more.bias'],
       message: /'more\.kernel' is in the file but not in the model/,
     },
     {
       name: 'a mis-shaped parameter',
-      edit: () => new Sequential({ encoder: new Sequential({ dense1: new Dense(3, 4), bn: new BatchNorm(4) }), act: new ReLU(), head: new Dense(4, 3) }),
+      edit: () =>
+        new Sequential({
+          encoder: new Sequential({ dense1: new Dense(3, 4), bn: new BatchNorm(4) }),
+          act: new ReLU(),
+          head: new Dense(4, 3),
+        }),
       field: 'mismatched',
       names: ['head.kernel', 'head.bias'],
       message: /'head\.kernel' has shape \[4, 3\] in the file, the model expects \[4, 2\]/,
     },
     {
       name: 'a mis-shaped parameter (not strict)',
-      edit: () => new Sequential({ encoder: new Sequential({ dense1: new Dense(3, 4), bn: new BatchNorm(4) }), act: new ReLU(), head: new Dense(4, 3) }),
+      edit: () =>
+        new Sequential({
+          encoder: new Sequential({ dense1: new Dense(3, 4), bn: new BatchNorm(4) }),
+          act: new ReLU(),
+          head: new Dense(4, 3),
+        }),
       strict: false,
       field: 'mismatched',
       names: ['head.kernel', 'head.bias'],
@@ -100,27 +168,30 @@ describe('saving and loading weights (safetensors)', () => {
     },
   ];
 
-  it.each(BAD)('loading a file with $name throws a typed error naming it and leaves the model unchanged', async ({ edit, strict, field, names, message }) => {
-    const file = await saveWeights(edit(make(0)).init(b, { seed: 4 }));
-    const model = make(5);
-    const before = snapshot(model);
-    let error: unknown;
-    try {
-      loadWeights(model, file, { strict });
-    } catch (e) {
-      error = e;
-    }
-    expect(error).toBeInstanceOf(WeightsMismatchError);
-    expect((error as WeightsMismatchError)[field]).toEqual(names);
-    expect((error as Error).message).toMatch(message);
-    const after = snapshot(model);
-    after.forEach(([n, t, bytes], i) => {
-      expect(n).toBe(before[i][0]);
-      expect(t).toBe(before[i][1]); // the same handles
-      expect(t.disposed).toBe(false);
-      expect(bytes).toEqual(before[i][2]);
-    });
-  });
+  it.each(BAD)(
+    'loading a file with $name throws a typed error naming it and leaves the model unchanged',
+    async ({ edit, strict, field, names, message }) => {
+      const file = await saveWeights(edit(make(0)).init(b, { seed: 4 }));
+      const model = make(5);
+      const before = snapshot(model);
+      let error: unknown;
+      try {
+        loadWeights(model, file, { strict });
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(WeightsMismatchError);
+      expect((error as WeightsMismatchError)[field]).toEqual(names);
+      expect((error as Error).message).toMatch(message);
+      const after = snapshot(model);
+      after.forEach(([n, t, bytes], i) => {
+        expect(n).toBe(before[i][0]);
+        expect(t).toBe(before[i][1]); // the same handles
+        expect(t.disposed).toBe(false);
+        expect(bytes).toEqual(before[i][2]);
+      });
+    },
+  );
 
   it('with strict: false keeps what the file lacks and ignores what the model lacks', async () => {
     const small = new Sequential({ head: new Dense(4, 2) }).init(b, { seed: 9 });
@@ -133,7 +204,9 @@ describe('saving and loading weights (safetensors)', () => {
 
   it('refuses a dtype the model does not hold, and malformed files', async () => {
     const model = make(5);
-    await expect(saveWeights(make(1, 'float64')).then((f) => loadWeights(model, f))).rejects.toThrow(/'encoder\.dense1\.kernel' is float64 in the file, the model holds float32/);
+    await expect(saveWeights(make(1, 'float64')).then((f) => loadWeights(model, f))).rejects.toThrow(
+      /'encoder\.dense1\.kernel' is float64 in the file, the model holds float32/,
+    );
     const good = await saveWeights(model);
     expect(() => loadWeights(model, good.subarray(0, good.length - 1))).toThrow(SafetensorsError);
     const bad = good.slice();
@@ -143,7 +216,11 @@ describe('saving and loading weights (safetensors)', () => {
 
   it('loads into a model that has no tensors yet, given a backend', async () => {
     const file = await saveWeights(make(1));
-    const fresh = new Sequential({ encoder: new Sequential({ dense1: new Dense(3, 4), bn: new BatchNorm(4) }), act: new ReLU(), head: new Dense(4, 2) });
+    const fresh = new Sequential({
+      encoder: new Sequential({ dense1: new Dense(3, 4), bn: new BatchNorm(4) }),
+      act: new ReLU(),
+      head: new Dense(4, 2),
+    });
     expect(() => loadWeights(fresh, file)).toThrow(/pass \{ backend \}/);
     loadWeights(fresh, file, { backend: b });
     expect(fresh.initialized).toBe(true);

@@ -1,4 +1,13 @@
-import { DownhillError, InvalidArgumentError, fmtShape, shapesEqual, type Backend, type Tensor, type TypedArray, checkOptions } from '@downhill/backend';
+import {
+  DownhillError,
+  InvalidArgumentError,
+  fmtShape,
+  shapesEqual,
+  type Backend,
+  type Tensor,
+  type TypedArray,
+  checkOptions,
+} from '@downhill/backend';
 import type { Module, Slot } from './module.js';
 import { decodeSafetensors, encodeSafetensors, type SafetensorsEntry } from './safetensors.js';
 
@@ -13,7 +22,10 @@ export class WeightsMismatchError extends DownhillError {
   readonly unexpected: readonly string[];
   /** Names whose saved shape or dtype differs from the model's. */
   readonly mismatched: readonly string[];
-  constructor(message: string, { missing = [], unexpected = [], mismatched = [] }: { missing?: string[]; unexpected?: string[]; mismatched?: string[] }) {
+  constructor(
+    message: string,
+    { missing = [], unexpected = [], mismatched = [] }: { missing?: string[]; unexpected?: string[]; mismatched?: string[] },
+  ) {
     super('WEIGHTS_MISMATCH', message);
     this.missing = missing;
     this.unexpected = unexpected;
@@ -44,7 +56,8 @@ function slotsOf(model: Module): [string, Slot][] {
 
 function heldTensors(model: Module): [string, Tensor][] {
   return slotsOf(model).map(([path, slot]) => {
-    if (!slot.value || slot.value.disposed) throw new InvalidArgumentError(`saveWeights: '${path}' has no tensor; initialize the model (model.init) first`);
+    if (!slot.value || slot.value.disposed)
+      throw new InvalidArgumentError(`saveWeights: '${path}' has no tensor; initialize the model (model.init) first`);
     return [path, slot.value];
   });
 }
@@ -80,7 +93,11 @@ export async function saveWeights(model: Module, options: SaveWeightsOptions = {
 export function saveWeightsSync(model: Module, options: SaveWeightsOptions = {}): Uint8Array {
   const { metadata = {} } = checkOptions('saveWeightsSync', options, { metadata: true });
   const rows = heldTensors(model);
-  return encode(rows, rows.map(([, t]) => t.backend.readSync(t)), metadata);
+  return encode(
+    rows,
+    rows.map(([, t]) => t.backend.readSync(t)),
+    metadata,
+  );
 }
 
 /**
@@ -146,7 +163,10 @@ export function prepareWeights(model: Module, bytes: Uint8Array, options: LoadWe
   const unexpected = strict ? [...tensors.keys()].filter((k) => !known.has(k)) : [];
   for (const k of unexpected) problems.push(`'${k}' is in the file but not in the model`);
   if (problems.length > 0) {
-    throw new WeightsMismatchError(`loadWeights: the file does not fit ${model.constructor.name}; nothing was loaded:\n  ${problems.join('\n  ')}`, { missing, unexpected, mismatched });
+    throw new WeightsMismatchError(
+      `loadWeights: the file does not fit ${model.constructor.name}; nothing was loaded:\n  ${problems.join('\n  ')}`,
+      { missing, unexpected, mismatched },
+    );
   }
   const target = backend ?? slots.map(([, s]) => s.value).find((t) => t && !t.disposed)?.backend;
   if (!target) throw new InvalidArgumentError('loadWeights: the model holds no tensors yet; pass { backend } to say where to make them');

@@ -21,23 +21,21 @@ const NUM_RUNS = 100;
 const NUM_RUNS_ORDER2 = 20;
 
 // A batch of examples: predictions, a second float tensor, integer labels, signs, a distribution and weights.
-const batch = fc
-  .record({ n: fc.integer({ min: 1, max: 3 }), c: fc.integer({ min: 2, max: 4 }) })
-  .chain(({ n, c }) =>
-    fc.record({
-      n: fc.constant(n),
-      c: fc.constant(c),
-      x: fc.array(fc.double({ min: -4, max: 4, noNaN: true }), { minLength: n * c, maxLength: n * c }),
-      // Offsets kept away from 0 so |x − t| and the hinge's margin stay off their kinks.
-      offset: fc.array(fc.double({ min: 0.05, max: 3, noNaN: true }), { minLength: n * c, maxLength: n * c }),
-      flip: fc.array(fc.boolean(), { minLength: n * c, maxLength: n * c }),
-      p: fc.array(fc.double({ min: 0.05, max: 1, noNaN: true }), { minLength: n * c, maxLength: n * c }),
-      labels: fc.array(fc.integer({ min: 0, max: c - 1 }), { minLength: n, maxLength: n }),
-      w: fc.array(fc.double({ min: 0.1, max: 2, noNaN: true }), { minLength: n, maxLength: n }),
-      reduction: fc.constantFrom('mean' as const, 'sum' as const),
-      smoothing: fc.constantFrom(0, 0.1),
-    }),
-  );
+const batch = fc.record({ n: fc.integer({ min: 1, max: 3 }), c: fc.integer({ min: 2, max: 4 }) }).chain(({ n, c }) =>
+  fc.record({
+    n: fc.constant(n),
+    c: fc.constant(c),
+    x: fc.array(fc.double({ min: -4, max: 4, noNaN: true }), { minLength: n * c, maxLength: n * c }),
+    // Offsets kept away from 0 so |x − t| and the hinge's margin stay off their kinks.
+    offset: fc.array(fc.double({ min: 0.05, max: 3, noNaN: true }), { minLength: n * c, maxLength: n * c }),
+    flip: fc.array(fc.boolean(), { minLength: n * c, maxLength: n * c }),
+    p: fc.array(fc.double({ min: 0.05, max: 1, noNaN: true }), { minLength: n * c, maxLength: n * c }),
+    labels: fc.array(fc.integer({ min: 0, max: c - 1 }), { minLength: n, maxLength: n }),
+    w: fc.array(fc.double({ min: 0.1, max: 2, noNaN: true }), { minLength: n, maxLength: n }),
+    reduction: fc.constantFrom('mean' as const, 'sum' as const),
+    smoothing: fc.constantFrom(0, 0.1),
+  }),
+);
 type Batch = typeof batch extends fc.Arbitrary<infer T> ? T : never;
 
 const f64 = (d: number[], shape: number[]) => b.tensor(d, shape, 'float64');
@@ -53,28 +51,92 @@ interface Case {
 
 const signed = (g: Batch) => g.offset.map((o, k) => (g.flip[k] ? -o : o));
 const CASES: Case[] = [
-  { name: 'meanSquaredError', inputs: (g) => ({ x: f64(g.x, [g.n, g.c]), t: f64(g.x.map((v, k) => v + signed(g)[k]), [g.n, g.c]) }), loss: (g, i) => meanSquaredError(i.x, i.t, { reduction: g.reduction, weights: i.w }) },
-  { name: 'meanAbsoluteError', inputs: (g) => ({ x: f64(g.x, [g.n, g.c]), t: f64(g.x.map((v, k) => v + signed(g)[k]), [g.n, g.c]) }), loss: (g, i) => meanAbsoluteError(i.x, i.t, { reduction: g.reduction, weights: i.w }) },
+  {
+    name: 'meanSquaredError',
+    inputs: (g) => ({
+      x: f64(g.x, [g.n, g.c]),
+      t: f64(
+        g.x.map((v, k) => v + signed(g)[k]),
+        [g.n, g.c],
+      ),
+    }),
+    loss: (g, i) => meanSquaredError(i.x, i.t, { reduction: g.reduction, weights: i.w }),
+  },
+  {
+    name: 'meanAbsoluteError',
+    inputs: (g) => ({
+      x: f64(g.x, [g.n, g.c]),
+      t: f64(
+        g.x.map((v, k) => v + signed(g)[k]),
+        [g.n, g.c],
+      ),
+    }),
+    loss: (g, i) => meanAbsoluteError(i.x, i.t, { reduction: g.reduction, weights: i.w }),
+  },
   {
     name: 'huberLoss',
     // |x − t| kept off δ = 1 as well.
-    inputs: (g) => ({ x: f64(g.x, [g.n, g.c]), t: f64(g.x.map((v, k) => v + (Math.abs(signed(g)[k]) - 1 < 0.05 && Math.abs(signed(g)[k]) - 1 > -0.05 ? 2 : signed(g)[k])), [g.n, g.c]) }),
+    inputs: (g) => ({
+      x: f64(g.x, [g.n, g.c]),
+      t: f64(
+        g.x.map((v, k) => v + (Math.abs(signed(g)[k]) - 1 < 0.05 && Math.abs(signed(g)[k]) - 1 > -0.05 ? 2 : signed(g)[k])),
+        [g.n, g.c],
+      ),
+    }),
     loss: (g, i) => huberLoss(i.x, i.t, { reduction: g.reduction, weights: i.w }),
   },
-  { name: 'sigmoidCrossEntropy', inputs: (g) => ({ x: f64(g.x, [g.n, g.c]), t: f64(g.p, [g.n, g.c]) }), loss: (g, i) => sigmoidCrossEntropy(i.x, i.t, { reduction: g.reduction, weights: i.w, labelSmoothing: g.smoothing }) },
-  { name: 'softmaxCrossEntropy (labels)', inputs: (g) => ({ x: f64(g.x, [g.n, g.c]) }), loss: (g, i) => softmaxCrossEntropy(i.x, b.tensor(g.labels, [g.n], 'int32'), { reduction: g.reduction, weights: i.w, labelSmoothing: g.smoothing }) },
-  { name: 'softmaxCrossEntropy (probabilities)', inputs: (g) => ({ x: f64(g.x, [g.n, g.c]), t: f64(normalized(g.p, g.n, g.c), [g.n, g.c]) }), loss: (g, i) => softmaxCrossEntropy(i.x, i.t, { reduction: g.reduction, weights: i.w, labelSmoothing: g.smoothing }) },
-  { name: 'nllLoss', inputs: (g) => ({ x: f64(g.x, [g.n, g.c]) }), loss: (g, i) => nllLoss(ops.logSoftmax(i.x), b.tensor(g.labels, [g.n], 'int32'), { reduction: g.reduction, weights: i.w }) },
+  {
+    name: 'sigmoidCrossEntropy',
+    inputs: (g) => ({ x: f64(g.x, [g.n, g.c]), t: f64(g.p, [g.n, g.c]) }),
+    loss: (g, i) => sigmoidCrossEntropy(i.x, i.t, { reduction: g.reduction, weights: i.w, labelSmoothing: g.smoothing }),
+  },
+  {
+    name: 'softmaxCrossEntropy (labels)',
+    inputs: (g) => ({ x: f64(g.x, [g.n, g.c]) }),
+    loss: (g, i) =>
+      softmaxCrossEntropy(i.x, b.tensor(g.labels, [g.n], 'int32'), { reduction: g.reduction, weights: i.w, labelSmoothing: g.smoothing }),
+  },
+  {
+    name: 'softmaxCrossEntropy (probabilities)',
+    inputs: (g) => ({ x: f64(g.x, [g.n, g.c]), t: f64(normalized(g.p, g.n, g.c), [g.n, g.c]) }),
+    loss: (g, i) => softmaxCrossEntropy(i.x, i.t, { reduction: g.reduction, weights: i.w, labelSmoothing: g.smoothing }),
+  },
+  {
+    name: 'nllLoss',
+    inputs: (g) => ({ x: f64(g.x, [g.n, g.c]) }),
+    loss: (g, i) => nllLoss(ops.logSoftmax(i.x), b.tensor(g.labels, [g.n], 'int32'), { reduction: g.reduction, weights: i.w }),
+  },
   {
     name: 'hingeLoss',
     // Scores 1 ± offset·y keep the margin 1 − y·s off 0.
-    inputs: (g) => ({ x: f64(g.offset.map((o, k) => (g.flip[k] ? 1 + o : 1 - o) * (k % 2 ? 1 : -1)), [g.n, g.c]) }),
-    loss: (g, i) => hingeLoss(i.x, f64(g.x.map((_, k) => (k % 2 ? 1 : -1)), [g.n, g.c]), { reduction: g.reduction, weights: i.w }),
+    inputs: (g) => ({
+      x: f64(
+        g.offset.map((o, k) => (g.flip[k] ? 1 + o : 1 - o) * (k % 2 ? 1 : -1)),
+        [g.n, g.c],
+      ),
+    }),
+    loss: (g, i) =>
+      hingeLoss(
+        i.x,
+        f64(
+          g.x.map((_, k) => (k % 2 ? 1 : -1)),
+          [g.n, g.c],
+        ),
+        { reduction: g.reduction, weights: i.w },
+      ),
   },
   {
     name: 'squaredHingeLoss',
     inputs: (g) => ({ x: f64(g.x, [g.n, g.c]) }),
-    loss: (g, i) => squaredHingeLoss(i.x, f64(g.flip.map((f) => (f ? 1 : -1)), [g.n, g.c]), { reduction: g.reduction, weights: i.w }),
+    loss: (g, i) =>
+      squaredHingeLoss(
+        i.x,
+        f64(
+          g.flip.map((f) => (f ? 1 : -1)),
+          [g.n, g.c],
+        ),
+        { reduction: g.reduction, weights: i.w },
+      ),
   },
   {
     name: 'klDivergence',
@@ -114,19 +176,35 @@ describe('second derivatives match finite differences of gradients (float64, pro
 describe('no NaN or infinity for logits of magnitude 1e4', () => {
   const big = [1e4, -1e4, 1e4, 1e4, -1e4, -1e4, 0, 1e4, -1e4];
   const EXTREME: { name: string; loss: (x: TensorLike) => TensorLike }[] = [
-    { name: 'sigmoidCrossEntropy', loss: (x) => sigmoidCrossEntropy(x, b.tensor([1, 0, 0, 1, 1, 0, 0.5, 0.3, 0.7], [3, 3], x.dtype), { labelSmoothing: 0.1 }) },
-    { name: 'softmaxCrossEntropy (labels)', loss: (x) => softmaxCrossEntropy(x, b.tensor([1, 2, 0], [3], 'int32'), { labelSmoothing: 0.1 }) },
+    {
+      name: 'sigmoidCrossEntropy',
+      loss: (x) => sigmoidCrossEntropy(x, b.tensor([1, 0, 0, 1, 1, 0, 0.5, 0.3, 0.7], [3, 3], x.dtype), { labelSmoothing: 0.1 }),
+    },
+    {
+      name: 'softmaxCrossEntropy (labels)',
+      loss: (x) => softmaxCrossEntropy(x, b.tensor([1, 2, 0], [3], 'int32'), { labelSmoothing: 0.1 }),
+    },
     { name: 'softmaxCrossEntropy (one-hot)', loss: (x) => softmaxCrossEntropy(x, b.tensor([0, 1, 0, 0, 0, 1, 1, 0, 0], [3, 3], x.dtype)) },
     { name: 'nllLoss of logSoftmax', loss: (x) => nllLoss(ops.logSoftmax(x), b.tensor([1, 2, 0], [3], 'int32')) },
-    { name: 'klDivergence of logSoftmax', loss: (x) => klDivergence(ops.logSoftmax(x), b.tensor([0.2, 0.8, 0, 0, 0, 1, 0.5, 0.5, 0], [3, 3], x.dtype)) },
+    {
+      name: 'klDivergence of logSoftmax',
+      loss: (x) => klDivergence(ops.logSoftmax(x), b.tensor([0.2, 0.8, 0, 0, 0, 1, 0.5, 0.5, 0], [3, 3], x.dtype)),
+    },
     { name: 'hingeLoss', loss: (x) => hingeLoss(x, b.tensor([1, -1, 1, -1, 1, -1, 1, -1, 1], [3, 3], x.dtype)) },
-    { name: 'squaredHingeLoss', loss: (x) => squaredHingeLoss(x, b.tensor([1, -1, 1, -1, 1, -1, 1, -1, 1], [3, 3], x.dtype), { reduction: 'sum' }) },
+    {
+      name: 'squaredHingeLoss',
+      loss: (x) => squaredHingeLoss(x, b.tensor([1, -1, 1, -1, 1, -1, 1, -1, 1], [3, 3], x.dtype), { reduction: 'sum' }),
+    },
     { name: 'huberLoss', loss: (x) => huberLoss(x, b.zeros([3, 3], x.dtype)) },
   ];
   it.each(EXTREME)('$name', ({ loss }) => {
     for (const dtype of ['float32', 'float64'] as const) {
       for (const sign of [1, -1]) {
-        const x = b.tensor(big.map((v) => v * sign), [3, 3], dtype);
+        const x = b.tensor(
+          big.map((v) => v * sign),
+          [3, 3],
+          dtype,
+        );
         const [value, grads] = valueAndGrad(loss)(x);
         const all = [...b.readSync(value), ...b.readSync(grads)];
         expect(all.every(Number.isFinite)).toBe(true);
@@ -139,7 +217,9 @@ describe('no NaN or infinity for logits of magnitude 1e4', () => {
     const x = b.tensor([1e4, -1e4], [1, 2], 'float64');
     expect(b.readSync(softmaxCrossEntropy(x, b.tensor([0], [1], 'int32')) as Tensor)[0]).toBe(0);
     expect(b.readSync(softmaxCrossEntropy(x, b.tensor([1], [1], 'int32')) as Tensor)[0]).toBe(2e4);
-    expect(Array.from(b.readSync(sigmoidCrossEntropy(x, b.tensor([1, 1], [1, 2], 'float64'), { reduction: 'none' }) as Tensor))).toEqual([0, 1e4]);
+    expect(Array.from(b.readSync(sigmoidCrossEntropy(x, b.tensor([1, 1], [1, 2], 'float64'), { reduction: 'none' }) as Tensor))).toEqual([
+      0, 1e4,
+    ]);
   });
 
   it('sigmoidCrossEntropy has the right gradient at a logit of exactly 0 (σ(0) − z)', () => {

@@ -33,7 +33,8 @@ export function huberLoss(predictions: TensorLike, targets: TensorLike, options:
   checkFloat(predictions, 'predictions', where);
   checkFloat(targets, 'targets', where);
   checkSame(predictions, 'predictions', targets, 'targets', where);
-  if (typeof delta !== 'number' || !(delta > 0) || !Number.isFinite(delta)) throw new InvalidArgumentError(`${where}: delta must be a finite number > 0, got ${String(delta)}`);
+  if (typeof delta !== 'number' || !(delta > 0) || !Number.isFinite(delta))
+    throw new InvalidArgumentError(`${where}: delta must be a finite number > 0, got ${String(delta)}`);
   const e = ops.abs(ops.sub(predictions, targets));
   const q = ops.minimum(e, delta);
   return reduceLoss(ops.add(ops.mul(ops.square(q), 0.5), ops.mul(ops.sub(e, q), delta)), lossOptions, where);

@@ -34,11 +34,16 @@ export interface KlDivergenceOptions extends LossOptions {
  */
 export function klDivergence(logPredictions: TensorLike, targets: TensorLike, options: KlDivergenceOptions = {}): TensorLike {
   const where = 'klDivergence';
-  const { logTargets = false, axis = -1, ...lossOptions } = checkOptions(where, options, { logTargets: true, axis: true, reduction: true, weights: true });
+  const {
+    logTargets = false,
+    axis = -1,
+    ...lossOptions
+  } = checkOptions(where, options, { logTargets: true, axis: true, reduction: true, weights: true });
   checkFloat(logPredictions, 'logPredictions', where);
   checkFloat(targets, 'targets', where);
   checkSame(logPredictions, 'logPredictions', targets, 'targets', where);
-  if (logPredictions.shape.length === 0) throw new ShapeError(`${where}: logPredictions must have a distribution axis, got shape ${fmtShape(logPredictions.shape)}`);
+  if (logPredictions.shape.length === 0)
+    throw new ShapeError(`${where}: logPredictions must have a distribution axis, got shape ${fmtShape(logPredictions.shape)}`);
   const a = normalizeAxis(axis, logPredictions.shape.length, where);
   let terms: TensorLike;
   if (logTargets) {

@@ -49,7 +49,9 @@ describe.each(backends)('label checks on %s', (_name, make) => {
     const logits = b.tensor(LOGITS, [2, 3]);
     for (const labels of [[1, 3], Int32Array.from([1, -1])]) {
       expect(() => softmaxCrossEntropy(logits, labels)).toThrow(InvalidArgumentError);
-      expect(() => softmaxCrossEntropy(logits, labels)).toThrow(`softmaxCrossEntropy: label ${labels[1]} at index 1 is outside [0, 3) for logits [2, 3]`);
+      expect(() => softmaxCrossEntropy(logits, labels)).toThrow(
+        `softmaxCrossEntropy: label ${labels[1]} at index 1 is outside [0, 3) for logits [2, 3]`,
+      );
       expect(() => nllLoss(logits, labels)).toThrow(`nllLoss: label ${labels[1]} at index 1 is outside [0, 3) for logProbs [2, 3]`);
     }
     expect(() => softmaxCrossEntropy(logits, [1.5, 0])).toThrow('softmaxCrossEntropy: label 1.5 at index 0 is not an integer');
@@ -67,7 +69,9 @@ describe.each(backends)('label checks on %s', (_name, make) => {
     const b = await make();
     const logits = b.tensor(LOGITS, [2, 3]);
     const labels = b.tensor([1, 3], [2], 'int32');
-    const [[loss, grads], reads] = countReads(b, () => valueAndGrad((x: TensorLike) => softmaxCrossEntropy(x, labels, { reduction: 'sum' }))(logits));
+    const [[loss, grads], reads] = countReads(b, () =>
+      valueAndGrad((x: TensorLike) => softmaxCrossEntropy(x, labels, { reduction: 'sum' }))(logits),
+    );
     expect(reads).toBe(0);
     expect(Number.isNaN((await b.read(loss))[0])).toBe(true);
     const g = Array.from(await b.read(grads as Tensor));

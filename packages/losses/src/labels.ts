@@ -36,17 +36,28 @@ export function isIndexLabels(labels: TensorLike): boolean {
  *   them back, so every backend behaves the same.
  * @internal
  */
-export function indexLabels(scores: TensorLike, scoresName: string, labels: unknown, where: string): { labels: TensorLike; checked: boolean } {
+export function indexLabels(
+  scores: TensorLike,
+  scoresName: string,
+  labels: unknown,
+  where: string,
+): { labels: TensorLike; checked: boolean } {
   const batch = scores.shape.slice(0, -1);
   const classes = scores.shape[scores.shape.length - 1];
   if (isHostLabels(labels)) {
     if (labels.length !== sizeOf(batch)) {
-      throw new ShapeError(`${where}: ${scoresName} ${fmtShape(scores.shape)} need labels of shape ${fmtShape(batch)} (${sizeOf(batch)} class indices), got ${labels.length} host labels`);
+      throw new ShapeError(
+        `${where}: ${scoresName} ${fmtShape(scores.shape)} need labels of shape ${fmtShape(batch)} (${sizeOf(batch)} class indices), got ${labels.length} host labels`,
+      );
     }
     for (let i = 0; i < labels.length; i++) {
       const v = labels[i];
-      if (typeof v !== 'number' || !Number.isInteger(v)) throw new InvalidArgumentError(`${where}: label ${String(v)} at index ${i} is not an integer class index`);
-      if (v < 0 || v >= classes) throw new InvalidArgumentError(`${where}: label ${v} at index ${i} is outside [0, ${classes}) for ${scoresName} ${fmtShape(scores.shape)}`);
+      if (typeof v !== 'number' || !Number.isInteger(v))
+        throw new InvalidArgumentError(`${where}: label ${String(v)} at index ${i} is not an integer class index`);
+      if (v < 0 || v >= classes)
+        throw new InvalidArgumentError(
+          `${where}: label ${v} at index ${i} is outside [0, ${classes}) for ${scoresName} ${fmtShape(scores.shape)}`,
+        );
     }
     return { labels: detach(scores).backend.tensor(Array.from(labels), batch, 'int32'), checked: true };
   }
@@ -60,13 +71,20 @@ export function indexLabels(scores: TensorLike, scoresName: string, labels: unkn
  * @internal
  */
 export function checkIndexLabels(scores: TensorLike, scoresName: string, labels: unknown, where: string): asserts labels is TensorLike {
-  if (!isTensorLike(labels)) throw new InvalidArgumentError(`${where}: labels must be a tensor, an Int32Array or an array of class indices, got ${labels === null ? 'null' : typeof labels}`);
+  if (!isTensorLike(labels))
+    throw new InvalidArgumentError(
+      `${where}: labels must be a tensor, an Int32Array or an array of class indices, got ${labels === null ? 'null' : typeof labels}`,
+    );
   if (labels.dtype !== 'int32') {
-    throw new DTypeError(`${where}: labels ${fmtShape(labels.shape)} are ${labels.dtype}; integer class labels must be int32 (cast them), and probability targets must have the ${scoresName}' shape ${fmtShape(scores.shape)}`);
+    throw new DTypeError(
+      `${where}: labels ${fmtShape(labels.shape)} are ${labels.dtype}; integer class labels must be int32 (cast them), and probability targets must have the ${scoresName}' shape ${fmtShape(scores.shape)}`,
+    );
   }
   const batch = scores.shape.slice(0, -1);
   if (labels.shape.length !== batch.length) {
-    throw new ShapeError(`${where}: ${scoresName} ${fmtShape(scores.shape)} need int32 labels of shape ${fmtShape(batch)} (one class index per example), got ${fmtShape(labels.shape)}`);
+    throw new ShapeError(
+      `${where}: ${scoresName} ${fmtShape(scores.shape)} need int32 labels of shape ${fmtShape(batch)} (one class index per example), got ${fmtShape(labels.shape)}`,
+    );
   }
   const axis = labels.shape.findIndex((d, i) => d !== batch[i]);
   if (axis >= 0) {
@@ -93,7 +111,10 @@ export function validFactor(like: TensorLike, conditions: readonly TensorLike[],
  * NaN, whatever the loss does with them) and `poison(losses)` after (so the value is NaN).
  * @internal
  */
-export function labelGuard(scores: TensorLike, labels: TensorLike): { scores: (x: TensorLike) => TensorLike; losses: (l: TensorLike) => TensorLike } {
+export function labelGuard(
+  scores: TensorLike,
+  labels: TensorLike,
+): { scores: (x: TensorLike) => TensorLike; losses: (l: TensorLike) => TensorLike } {
   const classes = scores.shape[scores.shape.length - 1];
   const f = validFactor(scores, [ops.greaterEqual(labels, 0), ops.less(labels, classes)], scores.dtype);
   return { scores: (x) => ops.mul(x, ops.expandDims(f, -1)), losses: (l) => ops.mul(l, f) };

@@ -34,7 +34,9 @@ describe('unknown options are errors', () => {
   }
 
   it('suggests the nearest key', () => {
-    expect(() => api.softmaxCrossEntropy(x(), labels(), { label_smoothing: 0.1 } as never)).toThrow(/'label_smoothing' \(did you mean 'labelSmoothing'\?\)/);
+    expect(() => api.softmaxCrossEntropy(x(), labels(), { label_smoothing: 0.1 } as never)).toThrow(
+      /'label_smoothing' \(did you mean 'labelSmoothing'\?\)/,
+    );
   });
 
   it('every exported function has a row', () => {

@@ -39,7 +39,9 @@ export function checkFloat(x: unknown, name: string, where: string): asserts x i
 /** Throws unless two tensors share a shape and a dtype, naming both. @internal */
 export function checkSame(a: TensorLike, aName: string, b: TensorLike, bName: string, where: string): void {
   if (a.shape.length !== b.shape.length || a.shape.some((d, i) => d !== b.shape[i])) {
-    throw new ShapeError(`${where}: ${aName} ${fmtShape(a.shape)} and ${bName} ${fmtShape(b.shape)} differ in shape; they must match exactly (no broadcasting: reshape one)`);
+    throw new ShapeError(
+      `${where}: ${aName} ${fmtShape(a.shape)} and ${bName} ${fmtShape(b.shape)} differ in shape; they must match exactly (no broadcasting: reshape one)`,
+    );
   }
   if (a.dtype !== b.dtype) throw new DTypeError(`${where}: ${aName} is ${a.dtype} but ${bName} is ${b.dtype}; cast one`);
 }
@@ -56,9 +58,12 @@ export function reduceLoss(losses: TensorLike, { reduction = 'mean', weights }: 
     checkFloat(weights, 'weights', where);
     const k = weights.shape.length;
     if (k > losses.shape.length || weights.shape.some((d, i) => d !== losses.shape[i])) {
-      throw new ShapeError(`${where}: weights ${fmtShape(weights.shape)} must match the leading axes of the per-example losses ${fmtShape(losses.shape)}`);
+      throw new ShapeError(
+        `${where}: weights ${fmtShape(weights.shape)} must match the leading axes of the per-example losses ${fmtShape(losses.shape)}`,
+      );
     }
-    if (weights.dtype !== losses.dtype) throw new DTypeError(`${where}: weights are ${weights.dtype} but the losses are ${losses.dtype}; cast them`);
+    if (weights.dtype !== losses.dtype)
+      throw new DTypeError(`${where}: weights are ${weights.dtype} but the losses are ${losses.dtype}; cast them`);
     w = k === losses.shape.length ? weights : ops.reshape(weights, [...weights.shape, ...losses.shape.slice(k).map(() => 1)]);
     weighted = ops.mul(losses, w);
   }

@@ -35,7 +35,8 @@ export function smoothL1Loss(predictions: TensorLike, targets: TensorLike, optio
   checkFloat(predictions, 'predictions', where);
   checkFloat(targets, 'targets', where);
   checkSame(predictions, 'predictions', targets, 'targets', where);
-  if (typeof beta !== 'number' || !(beta >= 0) || !Number.isFinite(beta)) throw new InvalidArgumentError(`${where}: beta must be a finite number ≥ 0, got ${String(beta)}`);
+  if (typeof beta !== 'number' || !(beta >= 0) || !Number.isFinite(beta))
+    throw new InvalidArgumentError(`${where}: beta must be a finite number ≥ 0, got ${String(beta)}`);
   const e = ops.abs(ops.sub(predictions, targets));
   if (beta === 0) return reduceLoss(e, lossOptions, where);
   const q = ops.minimum(e, beta);

@@ -41,7 +41,11 @@ export function pickLabel(logp: TensorLike, labels: TensorLike): TensorLike {
  *
  * Szegedy et al., "Rethinking the Inception architecture for computer vision" (2016), for label smoothing.
  */
-export function softmaxCrossEntropy(logits: TensorLike, labels: TensorLike | HostLabels, options: SoftmaxCrossEntropyOptions = {}): TensorLike {
+export function softmaxCrossEntropy(
+  logits: TensorLike,
+  labels: TensorLike | HostLabels,
+  options: SoftmaxCrossEntropyOptions = {},
+): TensorLike {
   const where = 'softmaxCrossEntropy';
   const { labelSmoothing = 0, ...lossOptions } = checkOptions(where, options, { labelSmoothing: true, reduction: true, weights: true });
   checkFloat(logits, 'logits', where);

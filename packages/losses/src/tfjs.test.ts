@@ -4,7 +4,15 @@ import '@tensorflow/tfjs-backend-cpu';
 import { cpu } from '@downhill/backend-cpu';
 import type { Tensor } from '@downhill/backend';
 import type { TensorLike } from '@downhill/autograd';
-import { hingeLoss, huberLoss, meanAbsoluteError, meanSquaredError, sigmoidCrossEntropy, softmaxCrossEntropy, type LossOptions } from './index.js';
+import {
+  hingeLoss,
+  huberLoss,
+  meanAbsoluteError,
+  meanSquaredError,
+  sigmoidCrossEntropy,
+  softmaxCrossEntropy,
+  type LossOptions,
+} from './index.js';
 
 // TensorFlow.js's losses take (labels, predictions), the reverse of ours, and default to
 // Reduction.SUM_BY_NONZERO_WEIGHTS (Σwℓ / number of non-zero weights). With weights we compare

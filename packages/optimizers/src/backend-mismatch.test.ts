@@ -26,7 +26,7 @@ describe('step with tensors on two backend instances', () => {
     expect(error).toBeInstanceOf(BackendMismatchError);
     const message = (error as Error).message;
     expect(message).toContain(`the gradient of 'dense.bias' lives on backend '${two.label}'`);
-    expect(message).toMatch(new RegExp(`but the parameter 'dense\.(bias|kernel)' lives on '${one.label}'`));
+    expect(message).toMatch(new RegExp(`but the parameter 'dense.(bias|kernel)' lives on '${one.label}'`));
     expect(Array.from(one.readSync(params.dense.bias))).toEqual([0.5]);
   });
 });

@@ -52,7 +52,20 @@ function params(dtype: DType = 'float64', shapes: Record<string, number[]> = SHA
 }
 
 function grads(dtype: DType = 'float64', shapes: Record<string, number[]> = SHAPES): Params {
-  return treeOf(b, Object.fromEntries(Object.entries(shapes).map(([n, s]) => [n, values(s.reduce((x, y) => x * y, 1), 0.5)])), dtype, shapes);
+  return treeOf(
+    b,
+    Object.fromEntries(
+      Object.entries(shapes).map(([n, s]) => [
+        n,
+        values(
+          s.reduce((x, y) => x * y, 1),
+          0.5,
+        ),
+      ]),
+    ),
+    dtype,
+    shapes,
+  );
 }
 
 /** Runs `fn`, expects `Err` with every pattern in the message, and checks that nothing changed. */

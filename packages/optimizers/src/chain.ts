@@ -23,6 +23,7 @@ import type { GradientTransformation, OptState, Params } from './types.js';
  * const [updates, next] = tx.update(grads, state, params);
  * ```
  */
+// biome-ignore lint/suspicious/noExplicitAny: transforms with different state types compose; the state type is erased here
 export function chain(...txs: GradientTransformation<any>[]): GradientTransformation<OptState[]> {
   txs.forEach((tx, i) => {
     if (!tx || typeof tx.init !== 'function' || typeof tx.update !== 'function') {
@@ -34,7 +35,9 @@ export function chain(...txs: GradientTransformation<any>[]): GradientTransforma
     init: (params) => txs.map((tx) => tx.init(params)),
     update(grads, state, params) {
       if (!Array.isArray(state) || state.length !== txs.length) {
-        throw new InvalidArgumentError(`chain: expected a state array of ${txs.length} entries (one per transformation), got ${Array.isArray(state) ? `${state.length}` : typeof state}`);
+        throw new InvalidArgumentError(
+          `chain: expected a state array of ${txs.length} entries (one per transformation), got ${Array.isArray(state) ? `${state.length}` : typeof state}`,
+        );
       }
       const next: OptState[] = [];
       let updates: Params = grads;

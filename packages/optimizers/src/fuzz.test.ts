@@ -22,9 +22,37 @@ const host = (ts: Tensor[]) => ts.map((t) => (t.disposed ? 'released' : Array.fr
 const weird = fc.oneof(
   fc.double(),
   fc.constantFrom(NaN, Infinity, -Infinity, -1, 0, 1, 1.5, 1e308, -0, 4, 3.9),
-  fc.constantFrom('0.1', null, true, [], {}, () => 0.1, () => NaN, () => 'x'),
+  fc.constantFrom(
+    '0.1',
+    null,
+    true,
+    [],
+    {},
+    () => 0.1,
+    () => NaN,
+    () => 'x',
+  ),
 );
-const keys = fc.constantFrom('b1', 'b2', 'eps', 'epsRoot', 'momentum', 'nesterov', 'dampening', 'weightDecay', 'decay', 'centered', 'threshold', 'rho', 'beta1', 'weight_decay', 'mask', 'trustCoefficient', 'clippingThreshold', 'decayRate');
+const keys = fc.constantFrom(
+  'b1',
+  'b2',
+  'eps',
+  'epsRoot',
+  'momentum',
+  'nesterov',
+  'dampening',
+  'weightDecay',
+  'decay',
+  'centered',
+  'threshold',
+  'rho',
+  'beta1',
+  'weight_decay',
+  'mask',
+  'trustCoefficient',
+  'clippingThreshold',
+  'decayRate',
+);
 
 function expectTyped(e: unknown): void {
   expect(e, String(e)).toBeInstanceOf(DownhillError);
@@ -71,7 +99,8 @@ describe('fuzz: optimizers', () => {
           const before = host(watched);
           try {
             const r = step(tx, params, g as Params, state, { fused });
-            if (treeCase !== 'nan') for (const t of stateTensors(r.params)) expect(Array.from(b.readSync(t)).every(Number.isFinite)).toBe(true);
+            if (treeCase !== 'nan')
+              for (const t of stateTensors(r.params)) expect(Array.from(b.readSync(t)).every(Number.isFinite)).toBe(true);
           } catch (e) {
             expectTyped(e);
             expect(host(watched)).toEqual(before);

@@ -15,7 +15,10 @@ const beta: HyperparamRule = { test: (v) => v >= 0 && v < 1, expect: 'in [0, 1)'
 const unit: HyperparamRule = { test: (v) => v >= 0 && v <= 1, expect: 'in [0, 1]' };
 const finite: HyperparamRule = { test: (v) => Number.isFinite(v), expect: 'a finite number' };
 // RAdam's rectification takes √((ρₜ − 4)(ρₜ − 2)…) once ρₜ ≥ threshold: below 4 that is the root of a negative number.
-const radamThreshold: HyperparamRule = { test: (v) => v >= 4 && Number.isFinite(v), expect: 'a finite number ≥ 4 (the rectification term needs ρₜ ≥ 4)' };
+const radamThreshold: HyperparamRule = {
+  test: (v) => v >= 4 && Number.isFinite(v),
+  expect: 'a finite number ≥ 4 (the rectification term needs ρₜ ≥ 4)',
+};
 
 /**
  * The valid range of every hyperparameter this package defines, by name: the one place where a
@@ -59,12 +62,14 @@ export type HyperparamName = keyof typeof HYPERPARAM_RULES;
  * is built with the value).
  */
 function ruleOf(name: string): HyperparamRule {
-  return Object.prototype.hasOwnProperty.call(HYPERPARAM_RULES, name) ? HYPERPARAM_RULES[name as HyperparamName] : finite;
+  return Object.hasOwn(HYPERPARAM_RULES, name) ? HYPERPARAM_RULES[name as HyperparamName] : finite;
 }
 
 function checkAgainst(where: string, name: string, value: unknown, rule: HyperparamRule): number {
   if (typeof value !== 'number' || Number.isNaN(value)) {
-    throw new InvalidArgumentError(`${where}: hyperparameter '${name}' must be a number, got ${typeof value === 'number' ? 'NaN' : `${typeof value} ${String(value)}`}`);
+    throw new InvalidArgumentError(
+      `${where}: hyperparameter '${name}' must be a number, got ${typeof value === 'number' ? 'NaN' : `${typeof value} ${String(value)}`}`,
+    );
   }
   if (!rule.test(value)) throw new InvalidArgumentError(`${where}: hyperparameter '${name}' must be ${rule.expect}, got ${value}`);
   return value;
@@ -140,7 +145,9 @@ export function resolveScalar(where: string, name: string, value: ScalarOrSchedu
   if (typeof value === 'number') return value;
   const v = value(step);
   if (typeof v !== 'number' || Number.isNaN(v)) {
-    throw new InvalidArgumentError(`${where}: the schedule of hyperparameter '${name}' gave ${typeof v === 'number' ? 'NaN' : String(v)} at step ${step}`);
+    throw new InvalidArgumentError(
+      `${where}: the schedule of hyperparameter '${name}' gave ${typeof v === 'number' ? 'NaN' : String(v)} at step ${step}`,
+    );
   }
   return checkNamedHyperparam(`${where} (schedule at step ${step})`, name, v);
 }

@@ -24,7 +24,17 @@ export {
   zerosLike,
   type TreeCheckOptions,
 } from './tree.js';
-export { compileMask, globToRegExp, maskSelects, selectByMask, type Mask, type MaskTree, type Matcher, type ParamMask, type ParamPattern } from './mask.js';
+export {
+  compileMask,
+  globToRegExp,
+  maskSelects,
+  selectByMask,
+  type Mask,
+  type MaskTree,
+  type Matcher,
+  type ParamMask,
+  type ParamPattern,
+} from './mask.js';
 
 // Composition and the step
 export { chain } from './chain.js';
@@ -70,7 +80,12 @@ export { scaleByRadam, type ScaleByRadamOptions, type ScaleByRadamState } from '
 export { scaleByLion, type ScaleByLionState } from './transforms/scale-by-lion.js';
 export { scaleByTrustRatio, type ScaleByTrustRatioOptions } from './transforms/scale-by-trust-ratio.js';
 export { scaleByLarsTrustRatio, type ScaleByLarsTrustRatioOptions } from './transforms/scale-by-lars-trust-ratio.js';
-export { factoredDims, scaleByFactoredRms, type ScaleByFactoredRmsOptions, type ScaleByFactoredRmsState } from './transforms/scale-by-factored-rms.js';
+export {
+  factoredDims,
+  scaleByFactoredRms,
+  type ScaleByFactoredRmsOptions,
+  type ScaleByFactoredRmsState,
+} from './transforms/scale-by-factored-rms.js';
 export { clipByBlockRms, scaleByParamBlockRms } from './transforms/block-rms.js';
 export { addDecayedWeights } from './transforms/add-decayed-weights.js';
 export { clip } from './transforms/clip.js';

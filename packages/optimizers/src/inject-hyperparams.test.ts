@@ -73,7 +73,9 @@ describe('named optimizers hold their hyperparameters', () => {
   });
 
   it('sgd without momentum has no momentum to set', () => {
-    expect(() => setHyperparams(sgd(0.1).init({}), { momentum: 0.9 })).toThrow(/no hyperparameter 'momentum'; this optimizer has lr, weightDecay/);
+    expect(() => setHyperparams(sgd(0.1).init({}), { momentum: 0.9 })).toThrow(
+      /no hyperparameter 'momentum'; this optimizer has lr, weightDecay/,
+    );
   });
 });
 
@@ -84,7 +86,8 @@ describe('injectHyperparams', () => {
   });
 
   it('injects a plain factory: lr and its numeric options become state, schedules allowed', () => {
-    const heavyBall = (lr: number, { momentum = 0.9 }: { momentum?: number } = {}) => chain(traceMomentum(momentum), scaleByLearningRate(lr));
+    const heavyBall = (lr: number, { momentum = 0.9 }: { momentum?: number } = {}) =>
+      chain(traceMomentum(momentum), scaleByLearningRate(lr));
     const make = injectHyperparams(heavyBall);
     const tx = make((t) => (t === 0 ? 1 : 0.5), { momentum: 0.5 });
     expect(getHyperparams(tx.init({}))).toEqual({ lr: 1, momentum: 0.5 });

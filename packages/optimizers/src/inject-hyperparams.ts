@@ -28,7 +28,13 @@ export interface InjectedTransformation extends GradientTransformation<InjectHyp
 export function isInjectHyperparamsState(x: unknown): x is InjectHyperparamsState {
   if (x === null || typeof x !== 'object' || Array.isArray(x)) return false;
   const s = x as Record<string, unknown>;
-  return typeof s.count === 'number' && s.hyperparams !== null && typeof s.hyperparams === 'object' && Array.isArray(s.overridden) && 'inner' in s;
+  return (
+    typeof s.count === 'number' &&
+    s.hyperparams !== null &&
+    typeof s.hyperparams === 'object' &&
+    Array.isArray(s.overridden) &&
+    'inner' in s
+  );
 }
 
 /**
@@ -62,6 +68,7 @@ export function isInjectHyperparamsState(x: unknown): x is InjectHyperparamsStat
 export function withHyperparams(
   name: string,
   hyper: Readonly<Record<string, ScalarOrSchedule>>,
+  // biome-ignore lint/suspicious/noExplicitAny: transforms with different state types compose; the state type is erased here
   build: (h: Readonly<Record<string, number>>) => GradientTransformation<any>,
 ): InjectedTransformation {
   for (const [k, v] of Object.entries(hyper)) checkScalarOrSchedule(name, k, v);
@@ -77,7 +84,10 @@ export function withHyperparams(
       if (typeof v === 'function' && !state.overridden.includes(k)) h[k] = resolveScalar(name, k, v, state.count);
       else {
         const s = state.hyperparams[k];
-        if (typeof s !== 'number') throw new InvalidArgumentError(`${name}: the state has no value for hyperparameter '${k}' (it holds ${Object.keys(state.hyperparams).join(', ') || 'none'})`);
+        if (typeof s !== 'number')
+          throw new InvalidArgumentError(
+            `${name}: the state has no value for hyperparameter '${k}' (it holds ${Object.keys(state.hyperparams).join(', ') || 'none'})`,
+          );
         h[k] = s;
       }
     }
@@ -136,8 +146,10 @@ export interface InjectHyperparamsOptions {
  * ```
  */
 export function injectHyperparams<O extends object>(
+  // biome-ignore lint/suspicious/noExplicitAny: transforms with different state types compose; the state type is erased here
   factory: (lr: any, options?: O) => GradientTransformation<any>,
   config: InjectHyperparamsOptions = {},
+  // biome-ignore lint/suspicious/noExplicitAny: transforms with different state types compose; the state type is erased here
 ): (lr: ScalarOrSchedule, options?: { [K in keyof O]?: O[K] | ScalarOrSchedule }) => GradientTransformation<any> {
   checkOptions('injectHyperparams', config, { name: true, hyperparams: true });
   const name = config.name ?? (factory.name || 'injectHyperparams');
@@ -268,20 +280,32 @@ export interface SetHyperparamsOptions {
  * state = setHyperparams(groupedState, { lr: 1e-4 }, { group: 'decay' });
  * ```
  */
-export function setHyperparams<S extends StateValue>(state: S, values: Readonly<Record<string, number>>, options: SetHyperparamsOptions = {}): S {
+export function setHyperparams<S extends StateValue>(
+  state: S,
+  values: Readonly<Record<string, number>>,
+  options: SetHyperparamsOptions = {},
+): S {
   const { group } = checkOptions('setHyperparams', options, { group: true });
   const groups = findGroups(state);
-  if (groups.size === 0) throw new InvalidArgumentError('setHyperparams: this state holds no hyperparameters (build the optimizer with injectHyperparams or use a named optimizer)');
+  if (groups.size === 0)
+    throw new InvalidArgumentError(
+      'setHyperparams: this state holds no hyperparameters (build the optimizer with injectHyperparams or use a named optimizer)',
+    );
   let found: InjectHyperparamsState;
   if (group !== undefined) {
     const g = groups.get(group);
-    if (!g) throw new InvalidArgumentError(`setHyperparams: no parameter group '${group}'; this state has ${[...groups.keys()].map((k) => `'${k}'`).join(', ')}`);
+    if (!g)
+      throw new InvalidArgumentError(
+        `setHyperparams: no parameter group '${group}'; this state has ${[...groups.keys()].map((k) => `'${k}'`).join(', ')}`,
+      );
     found = g;
   } else if (groups.size > 1) throw ambiguous('setHyperparams', [...groups.keys()], 'change');
   else found = [...groups.values()][0];
   for (const [k, v] of Object.entries(values)) {
     if (!(k in found.hyperparams)) {
-      throw new InvalidArgumentError(`setHyperparams: no hyperparameter '${k}'; this optimizer has ${Object.keys(found.hyperparams).join(', ')}`);
+      throw new InvalidArgumentError(
+        `setHyperparams: no hyperparameter '${k}'; this optimizer has ${Object.keys(found.hyperparams).join(', ')}`,
+      );
     }
     checkNamedHyperparam('setHyperparams', k, v);
   }

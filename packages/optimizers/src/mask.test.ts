@@ -46,9 +46,21 @@ const factories: [string, (mask: Mask | undefined, on: boolean) => GradientTrans
   ['adafactor', (mask, on) => adafactor(0.1, { weightDecay: on ? 0.5 : 0, mask })],
   ['addDecayedWeights', (mask, on) => addDecayedWeights(on ? 0.5 : 0, { mask })],
   ['scaleByTrustRatio', (mask, on) => (on ? scaleByTrustRatio({ mask }) : scaleByTrustRatio({ mask: () => false }))],
-  ['scaleByLarsTrustRatio', (mask, on) => (on ? scaleByLarsTrustRatio({ mask, trustCoefficient: 0.5 }) : scaleByLarsTrustRatio({ mask: () => false, trustCoefficient: 0.5 }))],
+  [
+    'scaleByLarsTrustRatio',
+    (mask, on) =>
+      on ? scaleByLarsTrustRatio({ mask, trustCoefficient: 0.5 }) : scaleByLarsTrustRatio({ mask: () => false, trustCoefficient: 0.5 }),
+  ],
   ['masked', (mask, on) => masked(addDecayedWeights(0.5), on ? (mask ?? '**') : () => false)],
-  ['multiTransform', (mask, on) => multiTransform({ decay: addDecayedWeights(on ? 0.5 : 0), plain: addDecayedWeights(0) }, { decay: mask ?? '**' }, { default: 'plain' })],
+  [
+    'multiTransform',
+    (mask, on) =>
+      multiTransform(
+        { decay: addDecayedWeights(on ? 0.5 : 0), plain: addDecayedWeights(0) },
+        { decay: mask ?? '**' },
+        { default: 'plain' },
+      ),
+  ],
 ];
 
 const forms: [string, Mask][] = [

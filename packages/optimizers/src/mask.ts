@@ -96,7 +96,8 @@ function compilePattern(p: unknown, i: number, many: boolean, where: string): Ma
   if (typeof p === 'function') {
     return (name, t) => {
       const r = (p as Matcher)(name, t);
-      if (typeof r !== 'boolean') throw new InvalidArgumentError(`${where}: the mask predicate returned ${describeValue(r)} for '${name}'; expected true or false`);
+      if (typeof r !== 'boolean')
+        throw new InvalidArgumentError(`${where}: the mask predicate returned ${describeValue(r)} for '${name}'; expected true or false`);
       return r;
     };
   }
@@ -122,7 +123,10 @@ export function compileMask(mask: Mask, where: string): Matcher {
     maskPaths(mask, where);
     return (name) => {
       const v = lookupMask(mask, name);
-      if (v === undefined) throw new InvalidArgumentError(`${where}: the mask tree has no boolean for parameter '${name}'; give it (or one of its parents) true or false`);
+      if (v === undefined)
+        throw new InvalidArgumentError(
+          `${where}: the mask tree has no boolean for parameter '${name}'; give it (or one of its parents) true or false`,
+        );
       return v;
     };
   }
@@ -184,12 +188,16 @@ export function selectByMask(mask: Mask, leaves: readonly (readonly [string, Ten
       else if (v) selected.add(name);
     }
     if (missing.length) {
-      throw new InvalidArgumentError(`${where}: the mask tree has no boolean for ${missing.map((n) => `'${n}'`).join(', ')}; give every parameter (or one of its parents) true or false`);
+      throw new InvalidArgumentError(
+        `${where}: the mask tree has no boolean for ${missing.map((n) => `'${n}'`).join(', ')}; give every parameter (or one of its parents) true or false`,
+      );
     }
     const names = leaves.map(([n]) => n);
     const extra = maskPaths(mask, where).filter((p) => !names.some((n) => n === p || n.startsWith(`${p}.`)));
     if (extra.length) {
-      throw new InvalidArgumentError(`${where}: the mask tree names ${extra.map((n) => `'${n}'`).join(', ')}, which ${extra.length === 1 ? 'is not a parameter' : 'are not parameters'} (parameters: ${names.join(', ')})`);
+      throw new InvalidArgumentError(
+        `${where}: the mask tree names ${extra.map((n) => `'${n}'`).join(', ')}, which ${extra.length === 1 ? 'is not a parameter' : 'are not parameters'} (parameters: ${names.join(', ')})`,
+      );
     }
     return selected;
   }
@@ -203,7 +211,7 @@ function lookupMask(tree: MaskTree, name: string): boolean | undefined {
   for (const part of name.split('.')) {
     if (typeof node === 'boolean') return node;
     if (node === null || typeof node !== 'object') return undefined;
-    node = Object.prototype.hasOwnProperty.call(node, part) ? (node as Record<string, unknown>)[part] : undefined;
+    node = Object.hasOwn(node, part) ? (node as Record<string, unknown>)[part] : undefined;
   }
   return typeof node === 'boolean' ? node : undefined;
 }

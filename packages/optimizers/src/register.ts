@@ -34,6 +34,7 @@ import { sgd } from './optimizers/sgd.js';
 import { hasOptimizer, registerOptimizer, type OptimizerFactory } from './plugins/registry.js';
 import type { ScalarOrSchedule } from './types.js';
 
+// biome-ignore lint/suspicious/noExplicitAny: transforms with different state types compose; the state type is erased here
 type Named = (lr: ScalarOrSchedule, options?: any) => ReturnType<OptimizerFactory>;
 
 /** The built-in optimizers: name, function, one line. */

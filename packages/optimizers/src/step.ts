@@ -1,4 +1,12 @@
-import { BackendMismatchError, DTypeError, InvalidArgumentError, isFloatDType, type Backend, type ElementwiseProgram, checkOptions } from '@downhill/backend';
+import {
+  BackendMismatchError,
+  DTypeError,
+  InvalidArgumentError,
+  isFloatDType,
+  type Backend,
+  type ElementwiseProgram,
+  checkOptions,
+} from '@downhill/backend';
 import { applyUpdates } from './apply-updates.js';
 import { FusionUnavailableError } from './program/fusion-unavailable-error.js';
 import { runFusedStep } from './program/fused-step.js';
@@ -96,15 +104,23 @@ export function step<S extends OptState, P extends Params = Params>(
   const backend = rows[0][1][0].backend;
   for (const [name, [p, g]] of rows) {
     if (!isFloatDType(p.dtype)) throw new DTypeError(`${where}: parameter '${name}' must be float32 or float64, got ${p.dtype}`);
-    for (const [what, t] of [['parameter', p], ['gradient', g]] as const) {
+    for (const [what, t] of [
+      ['parameter', p],
+      ['gradient', g],
+    ] as const) {
       if (t.backend !== backend) {
         const of = what === 'parameter' ? `the parameter '${name}'` : `the gradient of '${name}'`;
-        throw new BackendMismatchError(`${where}: ${of} lives on backend '${t.backend.label}' but the parameter '${rows[0][0]}' lives on '${backend.label}'; keep one optimizer's tensors on one backend`);
+        throw new BackendMismatchError(
+          `${where}: ${of} lives on backend '${t.backend.label}' but the parameter '${rows[0][0]}' lives on '${backend.label}'; keep one optimizer's tensors on one backend`,
+        );
       }
     }
   }
   for (const t of stateTensors(state)) {
-    if (t.disposed) throw new InvalidArgumentError(`${where}: the optimizer state holds a released tensor (${t}); was it consumed by an earlier in-place step?`);
+    if (t.disposed)
+      throw new InvalidArgumentError(
+        `${where}: the optimizer state holds a released tensor (${t}); was it consumed by an earlier in-place step?`,
+      );
   }
 
   let result: StepResult<S, P>;
@@ -136,14 +152,28 @@ function chooseFused(backend: Backend, fused: boolean | undefined, where: string
 const ADD: ElementwiseProgram = Object.freeze({
   inputs: 2,
   scalars: 0,
-  nodes: Object.freeze([{ op: 'input', index: 0 }, { op: 'input', index: 1 }, { op: 'binary', fn: 'add', a: 0, b: 1 }] as const),
+  nodes: Object.freeze([
+    { op: 'input', index: 0 },
+    { op: 'input', index: 1 },
+    { op: 'binary', fn: 'add', a: 0, b: 1 },
+  ] as const),
   outputs: Object.freeze([2]),
 });
 
-function composedStep<S extends OptState, P extends Params>(backend: Backend, tx: GradientTransformation<S>, params: P, grads: Params, state: S, inPlace: boolean): StepResult<S, P> {
+function composedStep<S extends OptState, P extends Params>(
+  backend: Backend,
+  tx: GradientTransformation<S>,
+  params: P,
+  grads: Params,
+  state: S,
+  inPlace: boolean,
+): StepResult<S, P> {
   return backend.scope(() => {
     const [updates, next] = tx.update(grads, state, params);
-    const newParams = inPlace && backend.capabilities.programs && backend.capabilities.inPlace ? applyInPlace(backend, params, updates, tx.name ?? 'step') : applyUpdates(params, updates);
+    const newParams =
+      inPlace && backend.capabilities.programs && backend.capabilities.inPlace
+        ? applyInPlace(backend, params, updates, tx.name ?? 'step')
+        : applyUpdates(params, updates);
     return { params: newParams, state: next, path: 'composed' as const };
   });
 }
@@ -153,5 +183,8 @@ function applyInPlace<P extends Params>(backend: Backend, params: P, updates: Pa
   const rows = checkTrees([params, updates], { where, labels: ['parameter', 'update'], dtype: false });
   const groups = rows.map(([, [p, u]]) => ({ inputs: [p, u.dtype === p.dtype ? u : backend.cast(u, p.dtype)], scalars: [] }));
   const out = backend.runProgram(ADD, groups, { inPlace: [0] });
-  return unflatten(rows.map(([name], i) => [name, out[i][0]] as const), params);
+  return unflatten(
+    rows.map(([name], i) => [name, out[i][0]] as const),
+    params,
+  );
 }

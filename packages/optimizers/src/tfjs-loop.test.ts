@@ -34,7 +34,10 @@ describe('a tfjs training loop with a downhill optimizer', () => {
       state = r.state;
       tf.dispose([g.w, g.layers[0]]);
       const gt = gradsOf(theirs);
-      ref.applyGradients([{ name: theirs.w.name, tensor: gt.w }, { name: theirs.layers[0].name, tensor: gt.layers[0] }]);
+      ref.applyGradients([
+        { name: theirs.w.name, tensor: gt.w },
+        { name: theirs.layers[0].name, tensor: gt.layers[0] },
+      ]);
       tf.dispose([gt.w, gt.layers[0]]);
     }
     const close = (a: tf.Tensor, e: tf.Tensor) => [...a.dataSync()].forEach((v, i) => expect(v).toBeCloseTo(e.dataSync()[i], 6));

@@ -34,7 +34,9 @@ describe('a parameter tree that differs from the one the state was made for', ()
 
   it('Optimizer.step says the same', () => {
     const opt = new Optimizer(adam(0.1), { a: t([1]), b: t([2]) });
-    expect(() => opt.step({ a: t([1]), c: t([2]) }, { a: t([1]), c: t([2]) })).toThrow(/missing from the .* tree: 'c'.*but not in the .* tree: 'b'/);
+    expect(() => opt.step({ a: t([1]), c: t([2]) }, { a: t([1]), c: t([2]) })).toThrow(
+      /missing from the .* tree: 'c'.*but not in the .* tree: 'b'/,
+    );
     expect(opt.stepCount).toBe(0);
   });
 });

@@ -33,9 +33,17 @@ describe('checkTrees', () => {
   const p = { a: b.zeros([2, 3]), n: { c: b.zeros([4]) } };
   it.each([
     [{ a: b.zeros([2, 3]) }, InvalidArgumentError, /missing from the gradient tree: 'n\.c'/],
-    [{ a: b.zeros([2, 3]), n: { c: b.zeros([4]), d: b.zeros([1]) } }, InvalidArgumentError, /in the gradient tree but not in the parameter tree: 'n\.d'/],
+    [
+      { a: b.zeros([2, 3]), n: { c: b.zeros([4]), d: b.zeros([1]) } },
+      InvalidArgumentError,
+      /in the gradient tree but not in the parameter tree: 'n\.d'/,
+    ],
     [{ a: b.zeros([3, 2]), n: { c: b.zeros([4]) } }, ShapeError, /parameter 'a' has shape \[2, 3\] but its gradient has shape \[3, 2\]/],
-    [{ a: b.zeros([2, 3], 'float64'), n: { c: b.zeros([4]) } }, DTypeError, /parameter 'a' has dtype float32 but its gradient has dtype float64/],
+    [
+      { a: b.zeros([2, 3], 'float64'), n: { c: b.zeros([4]) } },
+      DTypeError,
+      /parameter 'a' has dtype float32 but its gradient has dtype float64/,
+    ],
   ])('names the parameter when trees differ (%#)', (g, Err, message) => {
     expect(() => checkTrees([p, g], { where: 'adam', labels: ['parameter', 'gradient'] })).toThrow(Err);
     expect(() => checkTrees([p, g], { where: 'adam', labels: ['parameter', 'gradient'] })).toThrow(message);

@@ -58,7 +58,11 @@ export function forEachStateTensor(state: StateValue | Params | undefined, fn: (
  * state = next;
  * ```
  */
-export function releaseReplaced(oldState: StateValue | Params | undefined, newState: StateValue | Params | undefined, ...keep: (StateValue | Params | undefined)[]): number {
+export function releaseReplaced(
+  oldState: StateValue | Params | undefined,
+  newState: StateValue | Params | undefined,
+  ...keep: (StateValue | Params | undefined)[]
+): number {
   const alive = new Set<Tensor>();
   for (const c of [newState, ...keep]) forEachTensor(c, (t) => alive.add(t));
   let n = 0;
@@ -79,7 +83,9 @@ export function stateTree(state: StateValue, key: string, where: string): Params
   const rec = state as Record<string, unknown> | null;
   const v = isPlainRecord(rec) ? rec[key] : undefined;
   if (!isPlainRecord(v) && !Array.isArray(v)) {
-    throw new InvalidArgumentError(`${where}: expected a state record with a tree '${key}', got ${isPlainRecord(rec) ? `keys [${Object.keys(rec).join(', ')}]` : describeValue(state)}; was this state made by this transformation's init?`);
+    throw new InvalidArgumentError(
+      `${where}: expected a state record with a tree '${key}', got ${isPlainRecord(rec) ? `keys [${Object.keys(rec).join(', ')}]` : describeValue(state)}; was this state made by this transformation's init?`,
+    );
   }
   return v as Params;
 }
@@ -89,7 +95,9 @@ export function stateNumber(state: StateValue, key: string, where: string): numb
   const rec = state as Record<string, unknown> | null;
   const v = isPlainRecord(rec) ? rec[key] : undefined;
   if (typeof v !== 'number' || !Number.isFinite(v)) {
-    throw new InvalidArgumentError(`${where}: expected a number '${key}' in the state, got ${describeValue(v)}; was this state made by this transformation's init?`);
+    throw new InvalidArgumentError(
+      `${where}: expected a number '${key}' in the state, got ${describeValue(v)}; was this state made by this transformation's init?`,
+    );
   }
   return v;
 }

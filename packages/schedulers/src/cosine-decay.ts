@@ -39,7 +39,11 @@ export interface CosineDecayOptions {
  */
 export function cosineDecay(init: number, options: CosineDecayOptions): Schedule {
   const where = 'cosineDecay';
-  const { decaySteps, alpha = 0, exponent = 1 } = optionsArg(options, { decaySteps: 'required', alpha: 'optional', exponent: 'optional' }, where);
+  const {
+    decaySteps,
+    alpha = 0,
+    exponent = 1,
+  } = optionsArg(options, { decaySteps: 'required', alpha: 'optional', exponent: 'optional' }, where);
   value(init, 'init', where);
   positive(decaySteps, 'decaySteps', where);
   value(alpha, 'alpha', where);

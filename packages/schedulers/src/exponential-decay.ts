@@ -41,7 +41,17 @@ export interface ExponentialDecayOptions {
  */
 export function exponentialDecay(init: number, options: ExponentialDecayOptions): Schedule {
   const where = 'exponentialDecay';
-  const { transitionSteps, decayRate, transitionBegin = 0, staircase = false, endValue } = optionsArg(options, { transitionSteps: 'required', decayRate: 'required', transitionBegin: 'optional', staircase: 'optional', endValue: 'optional' }, where);
+  const {
+    transitionSteps,
+    decayRate,
+    transitionBegin = 0,
+    staircase = false,
+    endValue,
+  } = optionsArg(
+    options,
+    { transitionSteps: 'required', decayRate: 'required', transitionBegin: 'optional', staircase: 'optional', endValue: 'optional' },
+    where,
+  );
   value(init, 'init', where);
   positive(transitionSteps, 'transitionSteps', where);
   positive(decayRate, 'decayRate', where);

@@ -113,17 +113,17 @@ const rows: Row[] = [
   ['sgdr fractional multiplier, inside cycle 2', sgFrac, 10, half(2.5 / 6.75)],
   ['sgdr fractional multiplier, restart 3', sgFrac, 14.25, 1, true],
   ['oneCycle at 0', oc, 0, 0.1 / 25, true],
-  ['oneCycle rising', oc, 100, 0.1 + (0.1 / 25 - 0.1) / 2 * (1 + cos((PI * 100) / 299))],
+  ['oneCycle rising', oc, 100, 0.1 + ((0.1 / 25 - 0.1) / 2) * (1 + cos((PI * 100) / 299))],
   ['oneCycle peak', oc, 299, 0.1, true],
-  ['oneCycle falling', oc, 500, (0.1 / 25 / 1e4) + (0.1 - (0.1 / 25 / 1e4)) / 2 * (1 + cos((PI * 201) / 700))],
-  ['oneCycle last step', oc, 999, (0.1 / 25 / 1e4), true],
-  ['oneCycle past the end', oc, 5000, (0.1 / 25 / 1e4), true],
+  ['oneCycle falling', oc, 500, 0.1 / 25 / 1e4 + ((0.1 - 0.1 / 25 / 1e4) / 2) * (1 + cos((PI * 201) / 700))],
+  ['oneCycle last step', oc, 999, 0.1 / 25 / 1e4, true],
+  ['oneCycle past the end', oc, 5000, 0.1 / 25 / 1e4, true],
   ['oneCycle linear rising', ocLin, 12, 0.1 + (1 - 0.1) * (12 / 24)],
   ['oneCycle linear peak', ocLin, 24, 1, true],
   ['oneCycle linear falling', ocLin, 61.5, 1 + (0.001 - 1) * (37.5 / 75)],
   ['oneCycle three-phase back at initial', oc3, 48, 0.1, true],
-  ['oneCycle three-phase middle of phase 2', oc3, 36, 0.1 + (1 - 0.1) / 2 * (1 + cos(PI * 0.5))],
-  ['oneCycle three-phase final phase', oc3, 73.5, 0.001 + (0.1 - 0.001) / 2 * (1 + cos((PI * 25.5) / 51))],
+  ['oneCycle three-phase middle of phase 2', oc3, 36, 0.1 + ((1 - 0.1) / 2) * (1 + cos(PI * 0.5))],
+  ['oneCycle three-phase final phase', oc3, 73.5, 0.001 + ((0.1 - 0.001) / 2) * (1 + cos((PI * 25.5) / 51))],
   ['oneCycle three-phase end', oc3, 99, 0.001, true],
 ];
 
@@ -148,7 +148,7 @@ describe('schedules match their formulas', () => {
     expect(expoFloor(Infinity)).toBe(0.02);
     expect(exponentialDecay(3, { transitionSteps: 5, decayRate: 1 })(Infinity)).toBe(3);
     expect(sg(Infinity)).toBe(0.001);
-    expect(oc(Infinity)).toBe((0.1 / 25 / 1e4));
+    expect(oc(Infinity)).toBe(0.1 / 25 / 1e4);
   });
 
   it('gives one value per step whatever was called before (pure functions)', () => {

@@ -34,7 +34,10 @@ import { checkStep, increasingSteps, scheduleArg } from './validate.js';
 export function join(schedules: readonly Schedule[], boundaries: readonly number[]): Schedule {
   const where = 'join';
   if (!Array.isArray(schedules) || schedules.length === 0) {
-    throw new ScheduleError('INVALID_ARGUMENT', `${where}: schedules must be a non-empty array of schedules, got ${Array.isArray(schedules) ? '[]' : String(schedules)}`);
+    throw new ScheduleError(
+      'INVALID_ARGUMENT',
+      `${where}: schedules must be a non-empty array of schedules, got ${Array.isArray(schedules) ? '[]' : String(schedules)}`,
+    );
   }
   const fns = schedules.map((s, i) => scheduleArg(s, `schedules[${i}]`, where));
   const bounds = increasingSteps(boundaries, 'boundaries', where);

@@ -51,7 +51,25 @@ export interface OneCycleOptions {
  */
 export function oneCycle(peak: number, options: OneCycleOptions): Schedule {
   const where = 'oneCycle';
-  const { totalSteps, pctStart = 0.3, divFactor = 25, finalDivFactor = 1e4, anneal = 'cos', threePhase = false } = optionsArg(options, { totalSteps: 'required', pctStart: 'optional', divFactor: 'optional', finalDivFactor: 'optional', anneal: 'optional', threePhase: 'optional' }, where);
+  const {
+    totalSteps,
+    pctStart = 0.3,
+    divFactor = 25,
+    finalDivFactor = 1e4,
+    anneal = 'cos',
+    threePhase = false,
+  } = optionsArg(
+    options,
+    {
+      totalSteps: 'required',
+      pctStart: 'optional',
+      divFactor: 'optional',
+      finalDivFactor: 'optional',
+      anneal: 'optional',
+      threePhase: 'optional',
+    },
+    where,
+  );
   value(peak, 'peak', where);
   positive(totalSteps, 'totalSteps', where);
   inRange(pctStart, 0, 1, 'pctStart', where);

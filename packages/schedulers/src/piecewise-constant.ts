@@ -53,17 +53,21 @@ export function piecewiseConstant(init: number, options: PiecewiseConstantOption
   const where = 'piecewiseConstant';
   value(init, 'init', where);
   if (options === null || typeof options !== 'object') {
-    throw new ScheduleError('INVALID_ARGUMENT', `${where}: options must be { boundaries, scales } or { boundaries, values }, got ${String(options)}`);
+    throw new ScheduleError(
+      'INVALID_ARGUMENT',
+      `${where}: options must be { boundaries, scales } or { boundaries, values }, got ${String(options)}`,
+    );
   }
-  optionsArg(options as { boundaries?: unknown; scales?: unknown; values?: unknown }, { boundaries: 'required', scales: 'optional', values: 'optional' }, where);
+  optionsArg(
+    options as { boundaries?: unknown; scales?: unknown; values?: unknown },
+    { boundaries: 'required', scales: 'optional', values: 'optional' },
+    where,
+  );
   const boundaries = increasingSteps(options.boundaries, 'boundaries', where);
   const hasScales = options.scales !== undefined;
   const hasValues = options.values !== undefined;
   if (hasScales === hasValues) {
-    throw new ScheduleError(
-      'INVALID_ARGUMENT',
-      `${where}: give exactly one of scales and values, got ${hasScales ? 'both' : 'neither'}`,
-    );
+    throw new ScheduleError('INVALID_ARGUMENT', `${where}: give exactly one of scales and values, got ${hasScales ? 'both' : 'neither'}`);
   }
   const pieces = [init];
   if (hasScales) {

@@ -43,7 +43,12 @@ export type LinearOptions = Omit<PolynomialOptions, 'power'>;
  */
 export function polynomial(init: number, options: PolynomialOptions): Schedule {
   const where = 'polynomial';
-  const { end, power, transitionSteps, transitionBegin = 0 } = optionsArg(options, { end: 'required', power: 'required', transitionSteps: 'required', transitionBegin: 'optional' }, where);
+  const {
+    end,
+    power,
+    transitionSteps,
+    transitionBegin = 0,
+  } = optionsArg(options, { end: 'required', power: 'required', transitionSteps: 'required', transitionBegin: 'optional' }, where);
   value(init, 'init', where);
   value(end, 'end', where);
   positive(power, 'power', where);
@@ -83,7 +88,11 @@ export function polynomial(init: number, options: PolynomialOptions): Schedule {
  */
 export function linear(init: number, options: LinearOptions): Schedule {
   const where = 'linear';
-  const { end, transitionSteps, transitionBegin = 0 } = optionsArg(options, { end: 'required', transitionSteps: 'required', transitionBegin: 'optional' }, where);
+  const {
+    end,
+    transitionSteps,
+    transitionBegin = 0,
+  } = optionsArg(options, { end: 'required', transitionSteps: 'required', transitionBegin: 'optional' }, where);
   value(init, 'init', where);
   value(end, 'end', where);
   positive(transitionSteps, 'transitionSteps', where);

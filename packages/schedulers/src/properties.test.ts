@@ -43,13 +43,24 @@ function bounded(s: Schedule, at: number[], lo: number, hi: number): void {
 describe('decaying schedules never increase and stay between their end values', () => {
   it('polynomial and linear, from a larger init to a smaller end', () => {
     fc.assert(
-      fc.property(value, value, fc.double({ min: 0.1, max: 5, noNaN: true }), steps, fc.integer({ min: 0, max: 500 }), stepList, (a, b, power, T, B, at) => {
-        const [init, end] = a >= b ? [a, b] : [b, a];
-        for (const s of [polynomial(init, { end, power, transitionSteps: T, transitionBegin: B }), linear(init, { end, transitionSteps: T, transitionBegin: B })]) {
-          monotone(s, at, -1);
-          bounded(s, at, end, init);
-        }
-      }),
+      fc.property(
+        value,
+        value,
+        fc.double({ min: 0.1, max: 5, noNaN: true }),
+        steps,
+        fc.integer({ min: 0, max: 500 }),
+        stepList,
+        (a, b, power, T, B, at) => {
+          const [init, end] = a >= b ? [a, b] : [b, a];
+          for (const s of [
+            polynomial(init, { end, power, transitionSteps: T, transitionBegin: B }),
+            linear(init, { end, transitionSteps: T, transitionBegin: B }),
+          ]) {
+            monotone(s, at, -1);
+            bounded(s, at, end, init);
+          }
+        },
+      ),
       RUNS,
     );
   });
@@ -68,66 +79,117 @@ describe('decaying schedules never increase and stay between their end values', 
 
   it('exponentialDecay (continuous and staircase) with a rate below 1, floored at endValue', () => {
     fc.assert(
-      fc.property(value, fc.double({ min: 0.01, max: 0.999, noNaN: true }), steps, fc.boolean(), fc.double({ min: 0, max: 1, noNaN: true }), stepList, (init, rate, T, staircase, f, at) => {
-        const endValue = f * init;
-        const s = exponentialDecay(init, { transitionSteps: T, decayRate: rate, staircase, endValue });
-        monotone(s, at, -1);
-        bounded(s, at, endValue, init);
-      }),
+      fc.property(
+        value,
+        fc.double({ min: 0.01, max: 0.999, noNaN: true }),
+        steps,
+        fc.boolean(),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        stepList,
+        (init, rate, T, staircase, f, at) => {
+          const endValue = f * init;
+          const s = exponentialDecay(init, { transitionSteps: T, decayRate: rate, staircase, endValue });
+          monotone(s, at, -1);
+          bounded(s, at, endValue, init);
+        },
+      ),
       RUNS,
     );
   });
 
   it('stepDecay with gamma ≤ 1 and piecewiseConstant with scales ≤ 1', () => {
     fc.assert(
-      fc.property(value, fc.double({ min: 0, max: 1, noNaN: true }), steps, fc.uniqueArray(fc.integer({ min: 0, max: 3000 }), { maxLength: 6 }), stepList, (init, gamma, S, bs, at) => {
-        const boundaries = [...bs].sort((x, y) => x - y);
-        for (const s of [stepDecay(init, { stepSize: S, gamma }), piecewiseConstant(init, { boundaries, scales: boundaries.map(() => gamma) })]) {
-          monotone(s, at, -1);
-          bounded(s, at, 0, init);
-        }
-      }),
+      fc.property(
+        value,
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        steps,
+        fc.uniqueArray(fc.integer({ min: 0, max: 3000 }), { maxLength: 6 }),
+        stepList,
+        (init, gamma, S, bs, at) => {
+          const boundaries = [...bs].sort((x, y) => x - y);
+          for (const s of [
+            stepDecay(init, { stepSize: S, gamma }),
+            piecewiseConstant(init, { boundaries, scales: boundaries.map(() => gamma) }),
+          ]) {
+            monotone(s, at, -1);
+            bounded(s, at, 0, init);
+          }
+        },
+      ),
       RUNS,
     );
   });
 
   it('cosineDecay with alpha in [0, 1] and any exponent', () => {
     fc.assert(
-      fc.property(value, steps, fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0.1, max: 4, noNaN: true }), stepList, (init, T, alpha, exponent, at) => {
-        const s = cosineDecay(init, { decaySteps: T, alpha, exponent });
-        monotone(s, at, -1);
-        bounded(s, at, alpha * init, init);
-      }),
+      fc.property(
+        value,
+        steps,
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.double({ min: 0.1, max: 4, noNaN: true }),
+        stepList,
+        (init, T, alpha, exponent, at) => {
+          const s = cosineDecay(init, { decaySteps: T, alpha, exponent });
+          monotone(s, at, -1);
+          bounded(s, at, alpha * init, init);
+        },
+      ),
       RUNS,
     );
   });
 
   it('sgdr decays within each cycle, stays in [minValue, init], and restarts at init', () => {
     fc.assert(
-      fc.property(value, fc.integer({ min: 1, max: 200 }), fc.double({ min: 1, max: 3, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true }), stepList, (init, period, mult, f, at) => {
-        const minValue = f * init;
-        const s = sgdr(init, { period, periodMultiplier: mult, minValue });
-        bounded(s, at, minValue, init);
-        // Inside the first cycle it never increases; the first restart gives init back.
-        monotone(s, at.map((t) => (t / 5000) * period * 0.999), -1);
-        expect(s(period)).toBe(init);
-        expect(s(period + period * mult)).toBe(init);
-      }),
+      fc.property(
+        value,
+        fc.integer({ min: 1, max: 200 }),
+        fc.double({ min: 1, max: 3, noNaN: true }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        stepList,
+        (init, period, mult, f, at) => {
+          const minValue = f * init;
+          const s = sgdr(init, { period, periodMultiplier: mult, minValue });
+          bounded(s, at, minValue, init);
+          // Inside the first cycle it never increases; the first restart gives init back.
+          monotone(
+            s,
+            at.map((t) => (t / 5000) * period * 0.999),
+            -1,
+          );
+          expect(s(period)).toBe(init);
+          expect(s(period + period * mult)).toBe(init);
+        },
+      ),
       RUNS,
     );
   });
 
   it('oneCycle rises to the peak, then falls, and stays in [final, peak]', () => {
     fc.assert(
-      fc.property(value, fc.integer({ min: 10, max: 5000 }), fc.double({ min: 0.05, max: 0.95, noNaN: true }), fc.constantFrom('cos' as const, 'linear' as const), stepList, (peak, N, pctStart, anneal, at) => {
-        const s = oneCycle(peak, { totalSteps: N, pctStart, anneal });
-        const rise = pctStart * N - 1;
-        const final = peak / 25 / 1e4;
-        bounded(s, at, final, peak);
-        const scaled = at.map((t) => (t / 5000) * (N - 1));
-        monotone(s, scaled.filter((t) => t <= rise), 1);
-        monotone(s, scaled.filter((t) => t >= Math.max(rise, 0)), -1);
-      }),
+      fc.property(
+        value,
+        fc.integer({ min: 10, max: 5000 }),
+        fc.double({ min: 0.05, max: 0.95, noNaN: true }),
+        fc.constantFrom('cos' as const, 'linear' as const),
+        stepList,
+        (peak, N, pctStart, anneal, at) => {
+          const s = oneCycle(peak, { totalSteps: N, pctStart, anneal });
+          const rise = pctStart * N - 1;
+          const final = peak / 25 / 1e4;
+          bounded(s, at, final, peak);
+          const scaled = at.map((t) => (t / 5000) * (N - 1));
+          monotone(
+            s,
+            scaled.filter((t) => t <= rise),
+            1,
+          );
+          monotone(
+            s,
+            scaled.filter((t) => t >= Math.max(rise, 0)),
+            -1,
+          );
+        },
+      ),
       RUNS,
     );
   });
@@ -147,11 +209,17 @@ describe('continuity where schedules meet', () => {
 
   it('join(linear warmup, cosine decay) is continuous at the boundary', () => {
     fc.assert(
-      fc.property(value, fc.double({ min: 0, max: 1, noNaN: true }), fc.integer({ min: 1, max: 1000 }), fc.integer({ min: 1, max: 5000 }), (peak, f, W, D) => {
-        const up = linear(f * peak, { end: peak, transitionSteps: W });
-        const joined = join([up, cosineDecay(peak, { decaySteps: D, alpha: 0.1 })], [W]);
-        continuousAt(joined, up, W);
-      }),
+      fc.property(
+        value,
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.integer({ min: 1, max: 1000 }),
+        fc.integer({ min: 1, max: 5000 }),
+        (peak, f, W, D) => {
+          const up = linear(f * peak, { end: peak, transitionSteps: W });
+          const joined = join([up, cosineDecay(peak, { decaySteps: D, alpha: 0.1 })], [W]);
+          continuousAt(joined, up, W);
+        },
+      ),
       RUNS,
     );
   });

@@ -46,7 +46,12 @@ export interface SgdrOptions {
  */
 export function sgdr(init: number, options: SgdrOptions): Schedule {
   const where = 'sgdr';
-  const { period, periodMultiplier = 1, minValue = 0, peakMultiplier = 1 } = optionsArg(options, { period: 'required', periodMultiplier: 'optional', minValue: 'optional', peakMultiplier: 'optional' }, where);
+  const {
+    period,
+    periodMultiplier = 1,
+    minValue = 0,
+    peakMultiplier = 1,
+  } = optionsArg(options, { period: 'required', periodMultiplier: 'optional', minValue: 'optional', peakMultiplier: 'optional' }, where);
   value(init, 'init', where);
   positive(period, 'period', where);
   atLeast(periodMultiplier, 1, 'periodMultiplier', where);

@@ -26,10 +26,15 @@ function fail(where: string, name: string, expected: string, value: unknown): ne
  * type (a missing or extra one does not compile). This package depends on nothing, so this is the
  * small local form of `checkOptions` of `@downhill/backend`.
  */
-export function optionsArg<T extends object>(value: T, keys: { readonly [K in keyof Required<T>]: 'required' | 'optional' }, where: string): T {
+export function optionsArg<T extends object>(
+  value: T,
+  keys: { readonly [K in keyof Required<T>]: 'required' | 'optional' },
+  where: string,
+): T {
   const valid = Object.keys(keys);
   const required = valid.filter((k) => (keys as Record<string, string>)[k] === 'required');
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) fail(where, 'options', `an object with ${required.join(', ')}`, value);
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    fail(where, 'options', `an object with ${required.join(', ')}`, value);
   const unknown = Object.keys(value).filter((k) => !valid.includes(k));
   if (unknown.length) {
     const norm = (k: string) => k.toLowerCase().replace(/[_-]/g, '');
@@ -37,7 +42,10 @@ export function optionsArg<T extends object>(value: T, keys: { readonly [K in ke
       const near = valid.find((v) => norm(v) === norm(k));
       return `'${k}'${near ? ` (did you mean '${near}'?)` : ''}`;
     });
-    throw new ScheduleError('UNKNOWN_OPTION', `${where}: unknown option${unknown.length > 1 ? 's' : ''} ${hints.join(', ')}; ${where} takes ${valid.join(', ')}`);
+    throw new ScheduleError(
+      'UNKNOWN_OPTION',
+      `${where}: unknown option${unknown.length > 1 ? 's' : ''} ${hints.join(', ')}; ${where} takes ${valid.join(', ')}`,
+    );
   }
   return value;
 }
@@ -131,7 +139,5 @@ export function checkStep(step: number, where: string): void {
 
 /** `x` clamped into the closed interval between `a` and `b` (in either order). */
 export function clampBetween(x: number, a: number, b: number): number {
-  const lo = a < b ? a : b;
-  const hi = a < b ? b : a;
-  return x < lo ? lo : x > hi ? hi : x;
+  return Math.min(Math.max(x, Math.min(a, b)), Math.max(a, b));
 }

@@ -96,7 +96,17 @@ export interface WarmupCosineDecayOptions {
  */
 export function warmupCosineDecay(peak: number, options: WarmupCosineDecayOptions): Schedule {
   const where = 'warmupCosineDecay';
-  const { warmupSteps, decaySteps, init = 0, end = 0, exponent = 1 } = optionsArg(options, { warmupSteps: 'required', decaySteps: 'required', init: 'optional', end: 'optional', exponent: 'optional' }, where);
+  const {
+    warmupSteps,
+    decaySteps,
+    init = 0,
+    end = 0,
+    exponent = 1,
+  } = optionsArg(
+    options,
+    { warmupSteps: 'required', decaySteps: 'required', init: 'optional', end: 'optional', exponent: 'optional' },
+    where,
+  );
   value(peak, 'peak', where);
   nonNegative(warmupSteps, 'warmupSteps', where);
   positive(decaySteps, 'decaySteps', where);

@@ -31,7 +31,8 @@ export function adamWithoutBiasCorrection(
   lr: Schedule,
   { b1 = 0.9, b2 = 0.999, eps = 1e-8, epsRoot = 0 }: { b1?: number; b2?: number; eps?: number; epsRoot?: number } = {},
 ): GradientTransformation {
-  if (!(b1 >= 0 && b1 < 1) || !(b2 >= 0 && b2 < 1)) throw new RangeError(`adam without bias correction: b1 and b2 must lie in [0, 1), got b1 = ${b1}, b2 = ${b2}`);
+  if (!(b1 >= 0 && b1 < 1) || !(b2 >= 0 && b2 < 1))
+    throw new RangeError(`adam without bias correction: b1 and b2 must lie in [0, 1), got b1 = ${b1}, b2 = ${b2}`);
   const c1 = (step: number) => 1 - Math.pow(b1, step + 1);
   const c2 = (step: number) => 1 - Math.pow(b2, step + 1);
   return createOptimizer('adam', {

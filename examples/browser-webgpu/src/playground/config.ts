@@ -79,10 +79,23 @@ function num(x: number): string {
  * ```
  */
 export function encodeConfig(c: PlaygroundConfig): string {
-  const parts = [`surface=${c.surface}`, `kappa=${num(c.kappa)}`, `noise=${num(c.noise)}`, `seed=${c.seed}`, `start=${num(c.start[0])},${num(c.start[1])}`, `steps=${c.steps}`];
+  const parts = [
+    `surface=${c.surface}`,
+    `kappa=${num(c.kappa)}`,
+    `noise=${num(c.noise)}`,
+    `seed=${c.seed}`,
+    `start=${num(c.start[0])},${num(c.start[1])}`,
+    `steps=${c.steps}`,
+  ];
   for (const r of c.runs) {
-    const keys = Object.keys(r.options).filter((k) => k !== 'lr').sort();
-    const fields = [r.optimizer, `lr:${num(r.options.lr as number)}`, ...keys.map((k) => `${k}:${typeof r.options[k] === 'boolean' ? (r.options[k] ? 'on' : 'off') : num(r.options[k] as number)}`)];
+    const keys = Object.keys(r.options)
+      .filter((k) => k !== 'lr')
+      .sort();
+    const fields = [
+      r.optimizer,
+      `lr:${num(r.options.lr as number)}`,
+      ...keys.map((k) => `${k}:${typeof r.options[k] === 'boolean' ? (r.options[k] ? 'on' : 'off') : num(r.options[k] as number)}`),
+    ];
     if (r.schedule !== 'constant') fields.push(`schedule:${r.schedule}`);
     if (!r.biasCorrection) fields.push('bias:off');
     parts.push(`run=${fields.join(',')}`);

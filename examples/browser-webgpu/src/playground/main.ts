@@ -144,10 +144,19 @@ function drawSurface(): void {
   }
   svg.append(axis);
   const [mx, my] = frame.toPx(fn.minimum);
-  svg.append(svgEl('path', { id: 'minimum', d: `M${mx},${my - 7}L${mx + 7},${my}L${mx},${my + 7}L${mx - 7},${my}Z`, fill: 'white', stroke: 'black', 'stroke-width': 1.2 }));
+  svg.append(
+    svgEl('path', {
+      id: 'minimum',
+      d: `M${mx},${my - 7}L${mx + 7},${my}L${mx},${my + 7}L${mx - 7},${my}Z`,
+      fill: 'white',
+      stroke: 'black',
+      'stroke-width': 1.2,
+    }),
+  );
   svg.append(svgEl('g', { id: 'paths' }));
   svg.append(svgEl('circle', { id: 'start', r: 7, fill: 'black', stroke: 'white', 'stroke-width': 2 }));
-  $('plot-caption').textContent = `${fn.title}. ${fn.formula}. Shading and contours: log₁₀(f − f*); the white diamond marks the minimum${fn.minibatch ? '; each step sees a minibatch’s gradient, the loss shown is the full one' : ''}.`;
+  $('plot-caption').textContent =
+    `${fn.title}. ${fn.formula}. Shading and contours: log₁₀(f − f*); the white diamond marks the minimum${fn.minibatch ? '; each step sees a minibatch’s gradient, the loss shown is the full one' : ''}.`;
 }
 
 function drawRuns(): void {
@@ -181,7 +190,13 @@ function drawRuns(): void {
       const label = el('td', { class: 'label' });
       label.append(el('span', { class: 'swatch', style: `background:${PALETTE[i % PALETTE.length]}` }), s.label);
       const r = page.readouts[i];
-      tr.append(label, el('td', { class: 'steps' }, r.steps), el('td', { class: 'loss' }, r.loss), el('td', { class: 'lr' }, r.lr), el('td', { class: 'where' }, r.where));
+      tr.append(
+        label,
+        el('td', { class: 'steps' }, r.steps),
+        el('td', { class: 'loss' }, r.loss),
+        el('td', { class: 'lr' }, r.lr),
+        el('td', { class: 'where' }, r.where),
+      );
       return tr;
     }),
   );
@@ -214,7 +229,9 @@ function drawLosses(): void {
   svg.append(svgEl('text', { class: 'tick', x: width - margin - 24, y: height - 6 }, 'step'));
   gaps.forEach((g, i) => {
     const { d } = curvePath(g, LOSS_BOX, { lo, hi, steps: config.steps });
-    svg.append(svgEl('path', { class: 'loss-curve', 'data-run': i, d, stroke: PALETTE[i % PALETTE.length], 'stroke-width': strokeWidth(i) }));
+    svg.append(
+      svgEl('path', { class: 'loss-curve', 'data-run': i, d, stroke: PALETTE[i % PALETTE.length], 'stroke-width': strokeWidth(i) }),
+    );
   });
 }
 
@@ -235,7 +252,12 @@ function buildSurfaceBar(): void {
     activePreset = undefined;
     showExplanation();
     setConfig(
-      { ...config, surface: name, start: [...next.start], runs: config.runs.map((r) => ({ ...r, options: { ...r.options, lr: tunedLr(r, next) } })) },
+      {
+        ...config,
+        surface: name,
+        start: [...next.start],
+        runs: config.runs.map((r) => ({ ...r, options: { ...r.options, lr: tunedLr(r, next) } })),
+      },
       { controls: true },
     );
   };
@@ -263,7 +285,12 @@ function buildSurfaceBar(): void {
   add.value = 'adam';
   $('add').onclick = () => {
     if (config.runs.length >= LIMITS.runs) return;
-    const spec: RunSpec = { optimizer: add.value, options: { lr: tunedLr({ optimizer: add.value, options: {} }, fn) }, schedule: 'constant', biasCorrection: true };
+    const spec: RunSpec = {
+      optimizer: add.value,
+      options: { lr: tunedLr({ optimizer: add.value, options: {} }, fn) },
+      schedule: 'constant',
+      biasCorrection: true,
+    };
     setConfig({ ...config, runs: [...config.runs, spec] }, { controls: true });
   };
 }
@@ -279,7 +306,9 @@ function buildControls(): void {
   $('noise-box').style.display = config.surface === 'noisy' ? '' : 'none';
   $<HTMLInputElement>('steps').value = String(config.steps);
   $('add').toggleAttribute('disabled', config.runs.length >= LIMITS.runs);
-  document.querySelectorAll<HTMLButtonElement>('#presets button').forEach((b) => b.classList.toggle('active', b.dataset.preset === activePreset?.id));
+  document
+    .querySelectorAll<HTMLButtonElement>('#presets button')
+    .forEach((b) => b.classList.toggle('active', b.dataset.preset === activePreset?.id));
   $('runs').replaceChildren(...config.runs.map((spec, i) => runCard(spec, i)));
 }
 
@@ -333,12 +362,19 @@ function optionRow(i: number, name: string, value: number | boolean): HTMLElemen
   const field = el('input', { type: 'number', 'data-option': name, step: 'any' });
   field.value = String(value);
   if (control.kind === 'number') {
-    field.onchange = () => (Number.isFinite(Number(field.value)) && field.value.trim() !== '' ? set(Number(field.value)) : (field.value = String(value)));
+    field.onchange = () =>
+      Number.isFinite(Number(field.value)) && field.value.trim() !== '' ? set(Number(field.value)) : (field.value = String(value));
     row.append(el('span'), field);
     return row;
   }
   const log = control.kind === 'log';
-  const slider = el('input', { type: 'range', 'data-option': name, min: String(control.min), max: String(control.max), step: String(control.step) });
+  const slider = el('input', {
+    type: 'range',
+    'data-option': name,
+    min: String(control.min),
+    max: String(control.max),
+    step: String(control.step),
+  });
   const toSlider = (v: number) => String(log ? (v > 0 ? Math.log10(v) : control.min) : v);
   slider.value = toSlider(value as number);
   slider.oninput = () => {

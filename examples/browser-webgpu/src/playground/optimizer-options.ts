@@ -37,4 +37,3 @@ export function optimizerOptions(backend: Backend, name: string): Readonly<Recor
   cache.set(name, out);
   return out;
 }
-

@@ -44,7 +44,9 @@ describe('the address', () => {
   });
 
   it('replaces what it cannot read by the defaults and says so, without throwing', () => {
-    const { config, problems } = decodeConfig('surface=himmelblau&kappa=0&steps=1.5&start=1&run=adam,lr:x&run=sgd,lr:0.1,schedule:yearly&run=!!');
+    const { config, problems } = decodeConfig(
+      'surface=himmelblau&kappa=0&steps=1.5&start=1&run=adam,lr:x&run=sgd,lr:0.1,schedule:yearly&run=!!',
+    );
     expect(config.surface).toBe(DEFAULT_CONFIG.surface);
     expect(config.kappa).toBe(DEFAULT_CONFIG.kappa);
     expect(config.steps).toBe(DEFAULT_CONFIG.steps);
@@ -94,7 +96,13 @@ describe('runs', () => {
   it('records the learning rate each step used, as the optimizer holds it, for every schedule', () => {
     for (const schedule of ['constant', 'cosine', 'exponential', 'warmup', 'step'] as const) {
       const { tx } = makeRun(backend, { optimizer: 'sgd', options: { lr: 0.01, momentum: 0.5 }, schedule, biasCorrection: true }, 30);
-      const runs = new PlaygroundRuns(backend, { ...DEFAULT_CONFIG, surface: 'ravine', start: [-2.6, 0.2], steps: 30, runs: [{ optimizer: 'sgd', options: { lr: 0.01, momentum: 0.5 }, schedule, biasCorrection: true }] });
+      const runs = new PlaygroundRuns(backend, {
+        ...DEFAULT_CONFIG,
+        surface: 'ravine',
+        start: [-2.6, 0.2],
+        steps: 30,
+        runs: [{ optimizer: 'sgd', options: { lr: 0.01, momentum: 0.5 }, schedule, biasCorrection: true }],
+      });
       const d = new Descent(backend, makeRavine(50), tx);
       for (let t = 0; t < 30; t++) {
         runs.advance(Infinity, 1);
@@ -111,11 +119,17 @@ describe('runs', () => {
 
   it('refuses options an optimizer does not take, and bias correction off for another than Adam, before the registry sees them', () => {
     const spec = { optimizer: 'sgd', schedule: 'constant', biasCorrection: true } as const;
-    expect(() => makeRun(backend, { ...spec, options: { lr: 0.1, b1: 0.9 } }, 10)).toThrow(new RunSpecError("sgd: no option 'b1'; it takes lr, weightDecay, momentum, nesterov"));
-    expect(() => makeRun(backend, { ...spec, options: { lr: 0.1, nesterov: 1 } }, 10)).toThrow(new RunSpecError("sgd: option 'nesterov' is a boolean, got number"));
+    expect(() => makeRun(backend, { ...spec, options: { lr: 0.1, b1: 0.9 } }, 10)).toThrow(
+      new RunSpecError("sgd: no option 'b1'; it takes lr, weightDecay, momentum, nesterov"),
+    );
+    expect(() => makeRun(backend, { ...spec, options: { lr: 0.1, nesterov: 1 } }, 10)).toThrow(
+      new RunSpecError("sgd: option 'nesterov' is a boolean, got number"),
+    );
     expect(() => makeRun(backend, { ...spec, options: { lr: 0.1 }, biasCorrection: false }, 10)).toThrow(RunSpecError);
     const [failed] = runToEnd(backend, { ...DEFAULT_CONFIG, runs: [{ ...spec, optimizer: 'nope', options: { lr: 0.1 } }] });
-    expect(failed.error).toMatch(/^OptimizerNotFoundError: createOptimizer: no optimizer named 'nope' is registered; registered: .*adabelief/);
+    expect(failed.error).toMatch(
+      /^OptimizerNotFoundError: createOptimizer: no optimizer named 'nope' is registered; registered: .*adabelief/,
+    );
     expect(formatReadout(failed)).toEqual({ steps: '0', loss: '—', lr: '—', where: 'failed' });
   });
 
@@ -124,7 +138,10 @@ describe('runs', () => {
     expect(names).toContain('adabelief');
     for (const surface of SURFACES) {
       const c = decodeConfig(`surface=${surface}&steps=5`).config;
-      const summaries = runToEnd(backend, { ...c, runs: names.map((optimizer) => ({ optimizer, options: { lr: 1e-3 }, schedule: 'cosine', biasCorrection: true })) });
+      const summaries = runToEnd(backend, {
+        ...c,
+        runs: names.map((optimizer) => ({ optimizer, options: { lr: 1e-3 }, schedule: 'cosine', biasCorrection: true })),
+      });
       summaries.forEach((s, i) => {
         expect(s.error, `${names[i]} on ${surface}`).toBeUndefined();
         expect(s.steps, `${names[i]} on ${surface}`).toBe(5);

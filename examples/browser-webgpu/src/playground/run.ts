@@ -58,7 +58,8 @@ export function makeRun(backend: Backend, spec: RunSpec, steps: number): { tx: G
   const known = optimizerOptions(backend, spec.optimizer);
   for (const k of Object.keys(spec.options)) {
     if (!(k in known)) throw new RunSpecError(`${spec.optimizer}: no option '${k}'; it takes ${Object.keys(known).join(', ')}`);
-    if (typeof spec.options[k] !== typeof known[k]) throw new RunSpecError(`${spec.optimizer}: option '${k}' is a ${typeof known[k]}, got ${typeof spec.options[k]}`);
+    if (typeof spec.options[k] !== typeof known[k])
+      throw new RunSpecError(`${spec.optimizer}: option '${k}' is a ${typeof known[k]}, got ${typeof spec.options[k]}`);
   }
   const lr = spec.options.lr as number;
   const schedule = scheduleOf(spec.schedule, lr, steps);
@@ -177,7 +178,15 @@ export class PlaygroundRuns {
       const d = r.descent;
       const lr = r.lrs.length ? r.lrs[r.lrs.length - 1] : (r.schedule?.(0) ?? NaN);
       if (!d) return { label: r.label, steps: 0, loss: NaN, lr, diverged: false, error: r.error, end: this.config.start };
-      return { label: r.label, steps: d.steps, loss: d.losses[d.losses.length - 1], lr, diverged: d.diverged, error: r.error, end: d.points[d.points.length - 1] };
+      return {
+        label: r.label,
+        steps: d.steps,
+        loss: d.losses[d.losses.length - 1],
+        lr,
+        diverged: d.diverged,
+        error: r.error,
+        end: d.points[d.points.length - 1],
+      };
     });
   }
 

@@ -40,7 +40,11 @@ export function fullLike(x: TensorLike, value: number): TensorLike {
 export function iota(backend: Backend | TensorLike, length: number, { dtype = 'int32' }: { dtype?: DType } = {}): TensorLike {
   if (!Number.isInteger(length) || length < 0) throw new InvalidArgumentError(`iota: length must be a non-negative integer, got ${length}`);
   const b = 'shape' in backend ? rawTensor(backend).backend : backend;
-  return b.tensor(Array.from({ length }, (_, i) => i), [length], dtype);
+  return b.tensor(
+    Array.from({ length }, (_, i) => i),
+    [length],
+    dtype,
+  );
 }
 
 /**
@@ -58,7 +62,8 @@ export function iota(backend: Backend | TensorLike, length: number, { dtype = 'i
  */
 export function oneHot(indices: TensorLike, depth: number, { dtype = 'float32' }: { dtype?: DType } = {}): TensorLike {
   checkOperand(indices, 'oneHot', false);
-  if (indices.dtype !== 'int32') throw new InvalidArgumentError(`oneHot: indices must be int32 class indices, got ${indices.dtype}; cast them`);
+  if (indices.dtype !== 'int32')
+    throw new InvalidArgumentError(`oneHot: indices must be int32 class indices, got ${indices.dtype}; cast them`);
   const column = reshape(indices, [...indices.shape, 1]);
   return cast(equal(column, iota(indices, depth)), dtype);
 }

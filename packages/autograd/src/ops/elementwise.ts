@@ -112,7 +112,8 @@ export function where(cond: TensorLike, a: Operand, b: Operand): TensorLike {
   checkOperand(cond, 'where', false);
   checkOperand(a, 'where');
   checkOperand(b, 'where');
-  if (cond.dtype !== 'bool') throw new DTypeError(`where: the condition must be bool (from a comparison), got ${cond.dtype} [${cond.shape.join(', ')}]`);
+  if (cond.dtype !== 'bool')
+    throw new DTypeError(`where: the condition must be bool (from a comparison), got ${cond.dtype} [${cond.shape.join(', ')}]`);
   return bind('where', [cond, a, b], NO_PARAMS);
 }
 

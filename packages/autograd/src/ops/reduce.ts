@@ -15,7 +15,8 @@ export type ReduceArg = number | readonly number[] | ReduceOptions;
 
 /** Splits a {@link ReduceArg} into normalised, sorted axes and `keepDims`. @internal */
 export function reduceAxes(x: TensorLike, arg: ReduceArg | undefined, where: string): { axes: number[]; keepDims: boolean } {
-  const opts: ReduceOptions = typeof arg === 'number' || Array.isArray(arg) ? { axis: arg as number | readonly number[] } : ((arg ?? {}) as ReduceOptions);
+  const opts: ReduceOptions =
+    typeof arg === 'number' || Array.isArray(arg) ? { axis: arg as number | readonly number[] } : ((arg ?? {}) as ReduceOptions);
   return { axes: normalizeAxes(opts.axis, x.shape.length, where), keepDims: opts.keepDims ?? false };
 }
 

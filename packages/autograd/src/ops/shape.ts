@@ -28,9 +28,17 @@ export function expandDims(x: TensorLike, axis: number): TensorLike {
 export function squeeze(x: TensorLike, axis?: number | readonly number[]): TensorLike {
   checkOperand(x, 'squeeze', false);
   const rank = x.shape.length;
-  const axes = axis === undefined ? x.shape.flatMap((d, i) => (d === 1 ? [i] : [])) : (typeof axis === 'number' ? [axis] : axis).map((a) => normalizeAxis(a, rank, 'squeeze'));
-  for (const a of axes) if (x.shape[a] !== 1) throw new InvalidArgumentError(`squeeze: axis ${a} of shape [${x.shape.join(', ')}] has size ${x.shape[a]}, not 1`);
-  return reshape(x, x.shape.filter((_, i) => !axes.includes(i)));
+  const axes =
+    axis === undefined
+      ? x.shape.flatMap((d, i) => (d === 1 ? [i] : []))
+      : (typeof axis === 'number' ? [axis] : axis).map((a) => normalizeAxis(a, rank, 'squeeze'));
+  for (const a of axes)
+    if (x.shape[a] !== 1)
+      throw new InvalidArgumentError(`squeeze: axis ${a} of shape [${x.shape.join(', ')}] has size ${x.shape[a]}, not 1`);
+  return reshape(
+    x,
+    x.shape.filter((_, i) => !axes.includes(i)),
+  );
 }
 
 /**
@@ -43,7 +51,10 @@ export function squeeze(x: TensorLike, axis?: number | readonly number[]): Tenso
  */
 export function stack(xs: readonly TensorLike[], axis = 0): TensorLike {
   if (!Array.isArray(xs) || xs.length === 0) throw new InvalidArgumentError('stack: expected a non-empty array of tensors');
-  return concat(xs.map((x) => expandDims(x, axis)), axis);
+  return concat(
+    xs.map((x) => expandDims(x, axis)),
+    axis,
+  );
 }
 
 /**

@@ -44,7 +44,8 @@ export interface VarianceOptions extends ReduceOptions {
 export function variance(x: TensorLike, { axis, keepDims = false, ddof = 0 }: VarianceOptions = {}): TensorLike {
   const { axes } = reduceAxes(x, { axis }, 'variance');
   const n = countOf(x, axes);
-  if (!(n - ddof > 0)) throw new InvalidArgumentError(`variance: ddof ${ddof} leaves no degrees of freedom for ${n} element(s) per reduction`);
+  if (!(n - ddof > 0))
+    throw new InvalidArgumentError(`variance: ddof ${ddof} leaves no degrees of freedom for ${n} element(s) per reduction`);
   const centered = sub(x, mean(x, { axis: axes, keepDims: true }));
   return div(sum(square(centered), { axis: axes, keepDims }), n - ddof);
 }
@@ -79,7 +80,12 @@ export function logSumExp(x: TensorLike, axis?: ReduceArg): TensorLike {
   // An all −∞ (or +∞) slice would give ∞ − ∞; shift by 0 there instead.
   const shift = where(less(abs(m), Infinity), m, 0);
   const lse = add(log(sum(exp(sub(x, shift)), { axis: axes, keepDims: true })), shift);
-  return keepDims ? lse : reshape(lse, x.shape.filter((_, i) => !axes.includes(i)));
+  return keepDims
+    ? lse
+    : reshape(
+        lse,
+        x.shape.filter((_, i) => !axes.includes(i)),
+      );
 }
 
 /**

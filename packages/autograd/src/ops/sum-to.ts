@@ -21,7 +21,9 @@ export function sumTo(x: TensorLike, shape: Shape): TensorLike {
   checkOperand(x, 'sumTo', false);
   if (shapesEqual(x.shape, shape)) return x;
   if (!broadcastsTo(shape, x.shape)) {
-    throw new ShapeError(`sumTo: shape ${fmtShape(shape)} does not broadcast to ${fmtShape(x.shape)}, so ${fmtShape(x.shape)} cannot be summed down to it`);
+    throw new ShapeError(
+      `sumTo: shape ${fmtShape(shape)} does not broadcast to ${fmtShape(x.shape)}, so ${fmtShape(x.shape)} cannot be summed down to it`,
+    );
   }
   const lead = x.shape.length - shape.length;
   const axes: number[] = [];

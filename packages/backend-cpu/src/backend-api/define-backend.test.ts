@@ -84,14 +84,24 @@ describe('defineBackend', () => {
       { name: 'int32 pow refused', fn: () => b.binary('pow', i32, 2), type: DTypeError, patterns: [/int32/] },
       { name: 'int32 exp refused', fn: () => b.unary('exp', i32), type: DTypeError, patterns: [/cpu\.exp/, /int32/] },
       { name: 'bool arithmetic refused', fn: () => b.add(bool1, bool1), type: DTypeError, patterns: [/bool/] },
-      { name: 'where condition not bool', fn: () => b.where(f32, f32, f32), type: DTypeError, patterns: [/condition must be bool/, /float32/] },
+      {
+        name: 'where condition not bool',
+        fn: () => b.where(f32, f32, f32),
+        type: DTypeError,
+        patterns: [/condition must be bool/, /float32/],
+      },
       { name: 'gather float indices', fn: () => b.gather(x23, f32), type: DTypeError, patterns: [/int32/, /float32/] },
       { name: 'gather index out of range', fn: () => b.gather(x23, i32, 1), type: InvalidArgumentError, patterns: [/index 3/, /size 3/] },
       { name: 'unknown dtype', fn: () => b.zeros([2], 'float16' as never), type: DTypeError, patterns: [/float16/] },
       { name: 'data length', fn: () => b.tensor([1, 2, 3], [2, 2]), type: ShapeError, patterns: [/\[2, 2\]/, /4 elements/, /3/] },
       { name: 'bad shape', fn: () => b.zeros([2, -1]), type: InvalidArgumentError, patterns: [/non-negative integers/] },
       { name: 'two numbers', fn: () => b.add(1 as never, 2 as never), type: InvalidArgumentError, patterns: [/two numbers/] },
-      { name: 'not a tensor', fn: () => b.unary('exp', [1, 2] as never), type: InvalidArgumentError, patterns: [/expected a Tensor/, /array/] },
+      {
+        name: 'not a tensor',
+        fn: () => b.unary('exp', [1, 2] as never),
+        type: InvalidArgumentError,
+        patterns: [/expected a Tensor/, /array/],
+      },
       { name: 'pad pairs', fn: () => b.pad(x23, [[1, 1]]), type: InvalidArgumentError, patterns: [/2 pairs/] },
       { name: 'scatterAdd indices shape', fn: () => b.scatterAdd(x23, i32, 0, 4), type: ShapeError, patterns: [/\[2, 3\]/, /\[3\]/] },
     ];
@@ -127,7 +137,11 @@ describe('defineBackend', () => {
     // two instances of the same kernels are distinct backends too, told apart by their labels
     const twin = cpu();
     expect(twin.label).not.toBe(a.label);
-    expectError(() => twin.add(twin.tensor([1, 2]), x), BackendMismatchError, new RegExp(`belongs to backend '${a.label}', not to this one \\('${twin.label}'\\)`));
+    expectError(
+      () => twin.add(twin.tensor([1, 2]), x),
+      BackendMismatchError,
+      new RegExp(`belongs to backend '${a.label}', not to this one \\('${twin.label}'\\)`),
+    );
   });
 
   it('refuses float64 and synchronous reads a backend does not declare', async () => {
@@ -160,20 +174,60 @@ describe('a failed in-place runProgram leaves every input unchanged', () => {
     inputs: 4,
     scalars: 1,
     nodes: [
-      { op: 'input', index: 0 }, { op: 'input', index: 1 }, { op: 'input', index: 2 }, { op: 'input', index: 3 }, { op: 'scalar', index: 0 },
-      { op: 'binary', fn: 'mul', a: 1, b: 2 }, { op: 'binary', fn: 'mul', a: 5, b: 4 }, { op: 'binary', fn: 'sub', a: 0, b: 6 },
+      { op: 'input', index: 0 },
+      { op: 'input', index: 1 },
+      { op: 'input', index: 2 },
+      { op: 'input', index: 3 },
+      { op: 'scalar', index: 0 },
+      { op: 'binary', fn: 'mul', a: 1, b: 2 },
+      { op: 'binary', fn: 'mul', a: 5, b: 4 },
+      { op: 'binary', fn: 'sub', a: 0, b: 6 },
       { op: 'binary', fn: 'mul', a: 2, b: 3 },
     ],
     outputs: [7, 8],
   };
-  const CASES: { name: string; make: (b: Backend) => { grad?: unknown; scalars?: unknown[]; extra?: boolean }; type: new (...args: never[]) => DownhillError; pattern: RegExp }[] = [
-    { name: 'gradient of another shape', make: (b) => ({ grad: b.zeros([3, 2], 'float64') }), type: ShapeError, pattern: /\[2, 3\], input 1 has \[3, 2\]/ },
-    { name: 'gradient of another dtype', make: (b) => ({ grad: b.zeros([2, 3]) }), type: DTypeError, pattern: /input 0 is float64, input 1 is float32/ },
+  const CASES: {
+    name: string;
+    make: (b: Backend) => { grad?: unknown; scalars?: unknown[]; extra?: boolean };
+    type: new (...args: never[]) => DownhillError;
+    pattern: RegExp;
+  }[] = [
+    {
+      name: 'gradient of another shape',
+      make: (b) => ({ grad: b.zeros([3, 2], 'float64') }),
+      type: ShapeError,
+      pattern: /\[2, 3\], input 1 has \[3, 2\]/,
+    },
+    {
+      name: 'gradient of another dtype',
+      make: (b) => ({ grad: b.zeros([2, 3]) }),
+      type: DTypeError,
+      pattern: /input 0 is float64, input 1 is float32/,
+    },
     { name: 'missing scalar', make: () => ({ scalars: [] }), type: InvalidArgumentError, pattern: /has 0 scalars but the program takes 1/ },
     { name: 'a string scalar', make: () => ({ scalars: ['0.1'] }), type: InvalidArgumentError, pattern: /scalar 0 must be a number/ },
-    { name: 'released gradient', make: (b) => { const g = b.zeros([2, 3], 'float64'); g.dispose(); return { grad: g }; }, type: DisposedTensorError, pattern: /released/ },
-    { name: 'gradient of another backend', make: () => ({ grad: cpu().zeros([2, 3], 'float64') }), type: BackendMismatchError, pattern: /belongs to backend/ },
-    { name: 'a second group that is wrong', make: () => ({ extra: true }), type: InvalidArgumentError, pattern: /group 1 has 1 tensor inputs/ },
+    {
+      name: 'released gradient',
+      make: (b) => {
+        const g = b.zeros([2, 3], 'float64');
+        g.dispose();
+        return { grad: g };
+      },
+      type: DisposedTensorError,
+      pattern: /released/,
+    },
+    {
+      name: 'gradient of another backend',
+      make: () => ({ grad: cpu().zeros([2, 3], 'float64') }),
+      type: BackendMismatchError,
+      pattern: /belongs to backend/,
+    },
+    {
+      name: 'a second group that is wrong',
+      make: () => ({ extra: true }),
+      type: InvalidArgumentError,
+      pattern: /group 1 has 1 tensor inputs/,
+    },
   ];
   for (const c of CASES) {
     for (const inPlace of [true, false]) {

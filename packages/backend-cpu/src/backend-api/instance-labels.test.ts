@@ -26,8 +26,12 @@ describe('backend instance labels', () => {
     const x = a.tensor([1, 2]);
     const y = b.tensor([1, 2]);
     expect(() => a.add(x, y)).toThrow(BackendMismatchError);
-    expect(() => a.add(x, y)).toThrow(`${a.name}.add: Tensor(float32 [2] on ${b.label}) belongs to backend '${b.label}', not to this one ('${a.label}')`);
-    expect(() => a.dispose(y)).toThrow(`${a.name}.dispose: Tensor(float32 [2] on ${b.label}) belongs to backend '${b.label}', not to this one ('${a.label}')`);
+    expect(() => a.add(x, y)).toThrow(
+      `${a.name}.add: Tensor(float32 [2] on ${b.label}) belongs to backend '${b.label}', not to this one ('${a.label}')`,
+    );
+    expect(() => a.dispose(y)).toThrow(
+      `${a.name}.dispose: Tensor(float32 [2] on ${b.label}) belongs to backend '${b.label}', not to this one ('${a.label}')`,
+    );
     expect(String(x)).toBe(`Tensor(float32 [2] on ${a.label})`);
   });
 });

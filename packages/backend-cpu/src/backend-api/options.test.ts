@@ -31,11 +31,14 @@ describe('checkOptions', () => {
     expect(err).toBeInstanceOf(UnknownOptionError);
     expect((err as UnknownOptionError).code).toBe('UNKNOWN_OPTION');
     expect((err as UnknownOptionError).suggestion).toBe('weightDecay');
-    expect((err as Error).message).toBe("adamw: unknown option 'weight_decay' (did you mean 'weightDecay'?); adamw takes b1, b2, weightDecay, epsRoot");
+    expect((err as Error).message).toBe(
+      "adamw: unknown option 'weight_decay' (did you mean 'weightDecay'?); adamw takes b1, b2, weightDecay, epsRoot",
+    );
   });
 
   it('rejects a value that is not a plain object', () => {
-    for (const v of [null, 5, 'b1', [1], new Map()]) expect(() => checkOptions<AdamLike>('adam', v as never, KEYS)).toThrow(InvalidArgumentError);
+    for (const v of [null, 5, 'b1', [1], new Map()])
+      expect(() => checkOptions<AdamLike>('adam', v as never, KEYS)).toThrow(InvalidArgumentError);
   });
 
   it('nearestOption: same letters, aliases of other libraries, edit distance, nothing when far', () => {
@@ -49,12 +52,16 @@ describe('checkOptions', () => {
   });
 
   it("the package's own options objects: registerBackend, selectBackend, matmul, runProgram", async () => {
-    expect(() => registerBackend({ name: 'opt-test', create: cpu, priority: 1, prio: 2 } as never)).toThrow(/'prio' \(did you mean 'priority'\?\)/);
+    expect(() => registerBackend({ name: 'opt-test', create: cpu, priority: 1, prio: 2 } as never)).toThrow(
+      /'prio' \(did you mean 'priority'\?\)/,
+    );
     await expect(selectBackend({ nme: 'cpu' } as never)).rejects.toThrow(UnknownOptionError);
     const b = cpu();
     const a = b.ones([2, 2]);
     expect(() => b.matmul(a, a, { transpose_a: true } as never)).toThrow(/'transpose_a' \(did you mean 'transposeA'\?\)/);
-    expect(() => b.runProgram({ inputs: 0, nodes: [], outputs: [] } as never, [], { inplace: [] } as never)).toThrow(/'inplace' \(did you mean 'inPlace'\?\)/);
+    expect(() => b.runProgram({ inputs: 0, nodes: [], outputs: [] } as never, [], { inplace: [] } as never)).toThrow(
+      /'inplace' \(did you mean 'inPlace'\?\)/,
+    );
     b.dispose(a);
   });
 });

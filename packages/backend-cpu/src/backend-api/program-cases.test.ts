@@ -32,8 +32,9 @@ describe('the program cases', () => {
   it.each([[{ unary: 'exp' as const }], [{ binary: 'maximum' as const }], [{ binary: 'sub' as const }], [{ unary: 'floor' as const }]])(
     'fail a backend with a wrong op (%o)',
     async (broken) => {
-      await expect(run(defineBackend(new BrokenKernels(broken)), 'float64')).rejects.toThrow(/Property failed[\s\S]*output \d+ element \d+ is/);
+      await expect(run(defineBackend(new BrokenKernels(broken)), 'float64')).rejects.toThrow(
+        /Property failed[\s\S]*output \d+ element \d+ is/,
+      );
     },
   );
 });
-

@@ -13,7 +13,12 @@ import {
 } from '@downhill/backend';
 
 const registered: string[] = [];
-function register(name: string, priority: number, create: () => ReturnType<typeof cpu> | Promise<ReturnType<typeof cpu>>, description?: string) {
+function register(
+  name: string,
+  priority: number,
+  create: () => ReturnType<typeof cpu> | Promise<ReturnType<typeof cpu>>,
+  description?: string,
+) {
   registerBackend({ name, priority, create, description });
   registered.push(name);
 }
@@ -33,14 +38,25 @@ describe('backend registry', () => {
 
   it('ranks a backend that demotes itself once started (a software adapter) below the others, and says why', async () => {
     const gpu = cpu();
-    registerBackend({ name: 'test-gpu', priority: 200, description: 'a GPU backend', create: () => gpu, rank: (b) => (b === gpu ? { priority: 50, reason: 'software adapter (llvmpipe)' } : undefined) });
+    registerBackend({
+      name: 'test-gpu',
+      priority: 200,
+      description: 'a GPU backend',
+      create: () => gpu,
+      rank: (b) => (b === gpu ? { priority: 50, reason: 'software adapter (llvmpipe)' } : undefined),
+    });
     registered.push('test-gpu');
     register('test-cpu', 150, () => cpu(), 'the CPU');
     register('test-slow', 5, () => cpu());
     const sel = await selectBackend({ env: {} });
     expect(sel.name).toBe('test-cpu');
-    expect(sel.reason).toBe('test-cpu (the CPU): the highest-priority backend that started here; ranked below it: test-gpu: software adapter (llvmpipe) (priority 50 instead of 200)');
-    expect(sel.tried).toEqual([{ name: 'test-gpu', demoted: 'software adapter (llvmpipe) (priority 50 instead of 200)' }, { name: 'test-cpu' }]);
+    expect(sel.reason).toBe(
+      'test-cpu (the CPU): the highest-priority backend that started here; ranked below it: test-gpu: software adapter (llvmpipe) (priority 50 instead of 200)',
+    );
+    expect(sel.tried).toEqual([
+      { name: 'test-gpu', demoted: 'software adapter (llvmpipe) (priority 50 instead of 200)' },
+      { name: 'test-cpu' },
+    ]);
     // named, it is used as named
     expect((await selectBackend({ name: 'test-gpu' })).backend).toBe(gpu);
   });
@@ -54,7 +70,9 @@ describe('backend registry', () => {
     register('test-slow', 5, () => cpu());
     const sel = await selectBackend({ env: {} });
     expect(sel.name).toBe('test-gpu');
-    expect(sel.reason).toBe('test-gpu: the highest-priority backend that started here (software adapter (priority 50 instead of 200), but nothing ranked higher started); tried first: test-broken: no such device');
+    expect(sel.reason).toBe(
+      'test-gpu: the highest-priority backend that started here (software adapter (priority 50 instead of 200), but nothing ranked higher started); tried first: test-broken: no such device',
+    );
   });
 
   it('refuses a second registration and a malformed name', () => {

@@ -156,7 +156,12 @@ export class Bytes {
  * A module of one exported function `name(i32, i32)` with the given locals and body, importing
  * `env.memory` (shared, with the given maximum in pages).
  */
-export function moduleBytes(name: string, locals: readonly (readonly [count: number, type: number])[], body: Bytes, maxPages: number): Uint8Array {
+export function moduleBytes(
+  name: string,
+  locals: readonly (readonly [count: number, type: number])[],
+  body: Bytes,
+  maxPages: number,
+): Uint8Array {
   const m = new Bytes().byte(0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00);
   const section = (id: number, content: Bytes) => m.byte(id).sized(content);
   section(1, new Bytes().u32(1).byte(0x60).u32(2).byte(I32, I32).u32(0));

@@ -68,7 +68,8 @@ export class WasmRuntime {
     this.shared = shared;
     this.buffer = memory.buffer;
     this.buffers.add(this.buffer);
-    this.finalizer = shared && typeof FinalizationRegistry !== 'undefined' ? new FinalizationRegistry((ptr) => exports.free(ptr)) : undefined;
+    this.finalizer =
+      shared && typeof FinalizationRegistry !== 'undefined' ? new FinalizationRegistry((ptr) => exports.free(ptr)) : undefined;
   }
 
   /** The current buffer of the memory (re-read after a kernel may have grown it). */
@@ -125,7 +126,11 @@ export class WasmRuntime {
   tempF32(n: number, from?: ArrayLike<number>, zero = false): number {
     const bytes = Math.max(4, n * 4);
     const refuse = (why: string) =>
-      new OutOfMemoryError(`backend-cpu: a WebAssembly block of ${n} float32 values (${bytes} bytes) ${why}; the memory grows to ${MEMORY_MAX_BYTES} bytes (4 GiB) at most`, n * 4, MEMORY_MAX_BYTES);
+      new OutOfMemoryError(
+        `backend-cpu: a WebAssembly block of ${n} float32 values (${bytes} bytes) ${why}; the memory grows to ${MEMORY_MAX_BYTES} bytes (4 GiB) at most`,
+        n * 4,
+        MEMORY_MAX_BYTES,
+      );
     if (!(bytes <= HEAP_MAX_BYTES)) throw refuse(`is larger than the allocator's largest block (${HEAP_MAX_BYTES} bytes)`);
     let ptr: number;
     try {

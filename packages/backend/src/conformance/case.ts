@@ -116,7 +116,12 @@ export function makeContext(backend: Backend, dtype: FloatDType, seed: number): 
         shape,
         dt,
       ),
-    bools: (shape) => backend.tensor(Array.from({ length: sizeOf(shape) }, () => (rand() < 0.5 ? 1 : 0)), shape, 'bool'),
+    bools: (shape) =>
+      backend.tensor(
+        Array.from({ length: sizeOf(shape) }, () => (rand() < 0.5 ? 1 : 0)),
+        shape,
+        'bool',
+      ),
     tensor: (data, shape, dt = dtype) => backend.tensor(data, shape ?? [data.length], dt),
   };
   return ctx;

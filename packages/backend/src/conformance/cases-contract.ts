@@ -245,7 +245,11 @@ function memoryChecks(): CheckCase[] {
             kept = b.keep(b.mul(temp, 3));
             innerOut = b.scope(() => b.add(temp!, 1));
             const nested = b.scope(() => b.mul(innerOut!, 2));
-            return { a: nested, list: [b.unary('neg', temp)], map: new Map([['k', b.add(nested, 0)]]) } as { a: Tensor; list: Tensor[]; map: Map<string, Tensor> };
+            return { a: nested, list: [b.unary('neg', temp)], map: new Map([['k', b.add(nested, 0)]]) } as {
+              a: Tensor;
+              list: Tensor[];
+              map: Map<string, Tensor>;
+            };
           });
           expect(temp!.disposed, 'an intermediate of the scope').toBe(true);
           expect(innerOut!.disposed, 'an inner result not returned by the outer scope').toBe(true);

@@ -27,13 +27,34 @@ const UNARY_DOMAIN: Record<UnaryOp, readonly [number, number]> = {
 
 /** Operand ranges of each binary op: `[a range, b range]`. */
 const BINARY_DOMAIN: Record<BinaryOp, readonly [readonly [number, number], readonly [number, number]]> = {
-  add: [[-3, 3], [-3, 3]],
-  sub: [[-3, 3], [-3, 3]],
-  mul: [[-3, 3], [-3, 3]],
-  div: [[-3, 3], [0.25, 3]],
-  pow: [[0.2, 3], [-2, 2]],
-  maximum: [[-3, 3], [-3, 3]],
-  minimum: [[-3, 3], [-3, 3]],
+  add: [
+    [-3, 3],
+    [-3, 3],
+  ],
+  sub: [
+    [-3, 3],
+    [-3, 3],
+  ],
+  mul: [
+    [-3, 3],
+    [-3, 3],
+  ],
+  div: [
+    [-3, 3],
+    [0.25, 3],
+  ],
+  pow: [
+    [0.2, 3],
+    [-2, 2],
+  ],
+  maximum: [
+    [-3, 3],
+    [-3, 3],
+  ],
+  minimum: [
+    [-3, 3],
+    [-3, 3],
+  ],
 };
 
 /** Operand shapes every binary op is tried on: same shapes, broadcasting, scalars, size 0. */
@@ -100,10 +121,19 @@ function binaryCases(): ComputeCase[] {
     }
   }
   cases.push(
-    { id: 'binary/pow/negative base, integer exponents', run: (c) => c.backend.binary('pow', c.tensor([-2, -1.5, 3, -0.5, -2]), c.tensor([2, 3, -1, 0, -2])) },
+    {
+      id: 'binary/pow/negative base, integer exponents',
+      run: (c) => c.backend.binary('pow', c.tensor([-2, -1.5, 3, -0.5, -2]), c.tensor([2, 3, -1, 0, -2])),
+    },
     { id: 'binary/div/by zero', run: (c) => c.backend.binary('div', c.tensor([1, -1, 0]), c.tensor([0, 0, 0])) },
     { id: 'binary/maximum/ties', run: (c) => c.backend.binary('maximum', c.ints([6], -1, 1, c.dtype), c.ints([6], -1, 1, c.dtype)) },
-    { id: 'binary/add/aliased operands', run: (c) => { const x = c.uniform([3]); return c.backend.add(x, x); } },
+    {
+      id: 'binary/add/aliased operands',
+      run: (c) => {
+        const x = c.uniform([3]);
+        return c.backend.add(x, x);
+      },
+    },
   );
   return cases;
 }
@@ -112,8 +142,14 @@ function compareCases(): ComputeCase[] {
   const cases: ComputeCase[] = [];
   for (const op of COMPARE_OPS) {
     cases.push(
-      { id: `compare/${op}/same [3,4] with ties`, run: (c) => c.backend.compare(op, c.ints([3, 4], -2, 2, c.dtype), c.ints([3, 4], -2, 2, c.dtype)) },
-      { id: `compare/${op}/broadcast [3,1]x[4]`, run: (c) => c.backend.compare(op, c.ints([3, 1], -2, 2, c.dtype), c.ints([4], -2, 2, c.dtype)) },
+      {
+        id: `compare/${op}/same [3,4] with ties`,
+        run: (c) => c.backend.compare(op, c.ints([3, 4], -2, 2, c.dtype), c.ints([3, 4], -2, 2, c.dtype)),
+      },
+      {
+        id: `compare/${op}/broadcast [3,1]x[4]`,
+        run: (c) => c.backend.compare(op, c.ints([3, 1], -2, 2, c.dtype), c.ints([4], -2, 2, c.dtype)),
+      },
       { id: `compare/${op}/number`, run: (c) => c.backend.compare(op, c.ints([2, 3], -2, 2, c.dtype), 0) },
       { id: `compare/${op}/scalar`, run: (c) => c.backend.compare(op, c.uniform([]), c.uniform([])) },
       { id: `compare/${op}/int32`, run: (c) => c.backend.compare(op, c.ints([6], -2, 2), c.ints([6], -2, 2)) },
@@ -121,7 +157,10 @@ function compareCases(): ComputeCase[] {
     );
   }
   for (const op of ['equal', 'notEqual'] as const) {
-    cases.push({ id: `compare/${op}/bool`, run: (c) => c.backend.compare(op, c.tensor([0, 1, 1, 0], [4], 'bool'), c.tensor([0, 0, 1, 1], [4], 'bool')) });
+    cases.push({
+      id: `compare/${op}/bool`,
+      run: (c) => c.backend.compare(op, c.tensor([0, 1, 1, 0], [4], 'bool'), c.tensor([0, 0, 1, 1], [4], 'bool')),
+    });
   }
   return cases;
 }
@@ -162,9 +201,21 @@ function castCases(): ComputeCase[] {
   cases.push(
     { id: 'cast/float->int32 scalar', run: (c) => c.backend.cast(c.tensor([-3.99], []), 'int32') },
     { id: 'cast/float->bool zero-size', run: (c) => c.backend.cast(c.uniform([0, 2]), 'bool') },
-    { id: 'cast/float32->float64', only: ['float64'], run: (c) => c.backend.cast(c.tensor([1 / 3, -0.1, 1e-30], [3], 'float32'), 'float64') },
-    { id: 'cast/float64->float32', only: ['float64'], run: (c) => c.backend.cast(c.tensor([1 / 3, -0.1, 1e-30], [3], 'float64'), 'float32') },
-    { id: 'cast/float64->int32', only: ['float64'], run: (c) => c.backend.cast(c.tensor([2.9999999999, -2.9999999999], [2], 'float64'), 'int32') },
+    {
+      id: 'cast/float32->float64',
+      only: ['float64'],
+      run: (c) => c.backend.cast(c.tensor([1 / 3, -0.1, 1e-30], [3], 'float32'), 'float64'),
+    },
+    {
+      id: 'cast/float64->float32',
+      only: ['float64'],
+      run: (c) => c.backend.cast(c.tensor([1 / 3, -0.1, 1e-30], [3], 'float64'), 'float32'),
+    },
+    {
+      id: 'cast/float64->int32',
+      only: ['float64'],
+      run: (c) => c.backend.cast(c.tensor([2.9999999999, -2.9999999999], [2], 'float64'), 'int32'),
+    },
   );
   return cases;
 }

@@ -66,11 +66,55 @@ function sliceCases(): ComputeCase[] {
 
 function padCases(): ComputeCase[] {
   return [
-    { id: 'pad/[2,3] zeros', run: (c) => c.backend.pad(c.uniform([2, 3]), [[1, 0], [2, 1]]) },
-    { id: 'pad/[2,3] value -1.5', run: (c) => c.backend.pad(c.uniform([2, 3]), [[0, 2], [1, 1]], -1.5) },
-    { id: 'pad/[2,3,2] one axis', run: (c) => c.backend.pad(c.uniform([2, 3, 2]), [[0, 0], [0, 0], [3, 1]]) },
-    { id: 'pad/no padding', run: (c) => c.backend.pad(c.uniform([2, 2]), [[0, 0], [0, 0]]) },
-    { id: 'pad/zero-size input', run: (c) => c.backend.pad(c.uniform([0, 2]), [[1, 1], [0, 1]], 7) },
+    {
+      id: 'pad/[2,3] zeros',
+      run: (c) =>
+        c.backend.pad(c.uniform([2, 3]), [
+          [1, 0],
+          [2, 1],
+        ]),
+    },
+    {
+      id: 'pad/[2,3] value -1.5',
+      run: (c) =>
+        c.backend.pad(
+          c.uniform([2, 3]),
+          [
+            [0, 2],
+            [1, 1],
+          ],
+          -1.5,
+        ),
+    },
+    {
+      id: 'pad/[2,3,2] one axis',
+      run: (c) =>
+        c.backend.pad(c.uniform([2, 3, 2]), [
+          [0, 0],
+          [0, 0],
+          [3, 1],
+        ]),
+    },
+    {
+      id: 'pad/no padding',
+      run: (c) =>
+        c.backend.pad(c.uniform([2, 2]), [
+          [0, 0],
+          [0, 0],
+        ]),
+    },
+    {
+      id: 'pad/zero-size input',
+      run: (c) =>
+        c.backend.pad(
+          c.uniform([0, 2]),
+          [
+            [1, 1],
+            [0, 1],
+          ],
+          7,
+        ),
+    },
     { id: 'pad/int32', run: (c) => c.backend.pad(c.ints([3], -5, 5), [[2, 1]], 4) },
   ];
 }
@@ -79,7 +123,10 @@ function concatCases(): ComputeCase[] {
   return [
     { id: 'concat/axis 0', run: (c) => c.backend.concat([c.uniform([2, 3]), c.uniform([1, 3])]) },
     { id: 'concat/axis 1', run: (c) => c.backend.concat([c.uniform([2, 3]), c.uniform([2, 1])], 1) },
-    { id: 'concat/negative axis three inputs', run: (c) => c.backend.concat([c.uniform([2, 2, 1]), c.uniform([2, 2, 3]), c.uniform([2, 2, 2])], -1) },
+    {
+      id: 'concat/negative axis three inputs',
+      run: (c) => c.backend.concat([c.uniform([2, 2, 1]), c.uniform([2, 2, 3]), c.uniform([2, 2, 2])], -1),
+    },
     { id: 'concat/middle axis rank 3', run: (c) => c.backend.concat([c.uniform([2, 1, 3]), c.uniform([2, 2, 3])], 1) },
     { id: 'concat/one input', run: (c) => c.backend.concat([c.uniform([3])]) },
     { id: 'concat/with a zero-size piece', run: (c) => c.backend.concat([c.uniform([2, 0]), c.uniform([2, 3])], 1) },
@@ -104,10 +151,16 @@ function gatherCases(): ComputeCase[] {
 function scatterAddCases(): ComputeCase[] {
   return [
     { id: 'scatterAdd/axis 0 distinct', run: (c) => c.backend.scatterAdd(c.uniform([3, 2]), c.tensor([4, 0, 2], [3], 'int32'), 0, 5) },
-    { id: 'scatterAdd/axis 0 repeated indices add up', run: (c) => c.backend.scatterAdd(c.uniform([4, 3]), c.tensor([1, 1, 0, 1], [4], 'int32'), 0, 3) },
+    {
+      id: 'scatterAdd/axis 0 repeated indices add up',
+      run: (c) => c.backend.scatterAdd(c.uniform([4, 3]), c.tensor([1, 1, 0, 1], [4], 'int32'), 0, 3),
+    },
     { id: 'scatterAdd/axis 1', run: (c) => c.backend.scatterAdd(c.uniform([2, 4, 3]), c.tensor([2, 0, 2, 1], [4], 'int32'), 1, 3) },
     { id: 'scatterAdd/last axis', run: (c) => c.backend.scatterAdd(c.uniform([3, 2]), c.tensor([0, 0], [2], 'int32'), -1, 4) },
-    { id: 'scatterAdd/indices rank 2', run: (c) => c.backend.scatterAdd(c.uniform([2, 3, 2]), c.tensor([0, 3, 1, 1, 2, 0], [2, 3], 'int32'), 0, 4) },
+    {
+      id: 'scatterAdd/indices rank 2',
+      run: (c) => c.backend.scatterAdd(c.uniform([2, 3, 2]), c.tensor([0, 3, 1, 1, 2, 0], [2, 3], 'int32'), 0, 4),
+    },
     { id: 'scatterAdd/scalar index', run: (c) => c.backend.scatterAdd(c.uniform([3]), c.tensor([1], [], 'int32'), 1, 2) },
     { id: 'scatterAdd/no updates', run: (c) => c.backend.scatterAdd(c.uniform([0, 2]), c.tensor([], [0], 'int32'), 0, 3) },
     { id: 'scatterAdd/int32', run: (c) => c.backend.scatterAdd(c.ints([4], -9, 9), c.tensor([2, 2, 0, 2], [4], 'int32'), 0, 3) },

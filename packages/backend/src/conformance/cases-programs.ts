@@ -107,17 +107,19 @@ const recipeArb: fc.Arbitrary<Recipe> = fc
     steps: fc.array(stepArb, { minLength: 1, maxLength: 12 }),
     outputs: fc.array(fc.nat(1000), { maxLength: 2 }),
     inPlaceSeed: fc.nat(1000),
-    groups: fc.array(
-      fc.record({ shape: fc.array(fc.integer({ min: 0, max: 5 }), { maxLength: 3 }), seed: fc.nat() }),
-      { minLength: 1, maxLength: 3 },
-    ),
+    groups: fc.array(fc.record({ shape: fc.array(fc.integer({ min: 0, max: 5 }), { maxLength: 3 }), seed: fc.nat() }), {
+      minLength: 1,
+      maxLength: 3,
+    }),
   })
   .map((r) => {
     const outs = 1 + r.outputs.length;
     // each output may overwrite a distinct input
     const free = Array.from({ length: r.inputs }, (_, i) => i);
     const rand = mulberry32(r.inPlaceSeed);
-    const inPlace = Array.from({ length: outs }, () => (free.length > 0 && rand() < 0.6 ? free.splice(Math.floor(rand() * free.length), 1)[0] : undefined));
+    const inPlace = Array.from({ length: outs }, () =>
+      free.length > 0 && rand() < 0.6 ? free.splice(Math.floor(rand() * free.length), 1)[0] : undefined,
+    );
     return { inputs: r.inputs, scalars: r.scalars, steps: r.steps, outputs: r.outputs, inPlace, groups: r.groups };
   });
 
@@ -147,7 +149,8 @@ async function checkRecipe(b: Backend, dt: FloatDType, tol: Tolerance, recipe: R
   let outs: Tensor[][] | undefined;
   try {
     outs = b.runProgram(program, groups, { inPlace });
-    const label = (gi: number) => `program ${JSON.stringify(program)}\ngroup ${gi} of shape [${recipe.groups[gi].shape.join(', ')}], ${dt}, inPlace ${JSON.stringify(inPlace)}`;
+    const label = (gi: number) =>
+      `program ${JSON.stringify(program)}\ngroup ${gi} of shape [${recipe.groups[gi].shape.join(', ')}], ${dt}, inPlace ${JSON.stringify(inPlace)}`;
     for (let gi = 0; gi < groups.length; gi++) {
       const g = groups[gi];
       const got = await Promise.all(outs[gi].map((t) => b.read(t)));
@@ -156,7 +159,10 @@ async function checkRecipe(b: Backend, dt: FloatDType, tol: Tolerance, recipe: R
         expect(t.dtype, `${label(gi)}: output ${o} dtype`).toBe(dt);
         const ix = inPlace[o];
         if (ix !== undefined && t === g.inputs[ix]) {
-          expect(b.capabilities.programs && b.capabilities.inPlace, `${label(gi)}: only a backend that compiles programs writes in place`).toBe(true);
+          expect(
+            b.capabilities.programs && b.capabilities.inPlace,
+            `${label(gi)}: only a backend that compiles programs writes in place`,
+          ).toBe(true);
         } else {
           expect(g.inputs.includes(t), `${label(gi)}: output ${o} is a new tensor`).toBe(false);
         }
@@ -165,11 +171,19 @@ async function checkRecipe(b: Backend, dt: FloatDType, tol: Tolerance, recipe: R
       for (let ti = 0; ti < g.inputs.length; ti++) {
         if (outs[gi].includes(g.inputs[ti]) && inPlace.includes(ti)) continue;
         const now = await b.read(g.inputs[ti]);
-        expect([...now], `${label(gi)}: input ${ti} is left as it was`).toEqual(host[gi].inputs[ti].map((v) => (dt === 'float32' ? Math.fround(v) : v)));
+        expect([...now], `${label(gi)}: input ${ti} is left as it was`).toEqual(
+          host[gi].inputs[ti].map((v) => (dt === 'float32' ? Math.fround(v) : v)),
+        );
       }
       const n = sizeOf(recipe.groups[gi].shape);
       for (let i = 0; i < n; i++) {
-        const want = referenceProgramElement(program, host[gi].inputs.map((d) => d[i]), host[gi].scalars, dt, tol);
+        const want = referenceProgramElement(
+          program,
+          host[gi].inputs.map((d) => d[i]),
+          host[gi].scalars,
+          dt,
+          tol,
+        );
         want.forEach((w, o) => {
           tally.total++;
           const ok = admissible(got[o][i], w);

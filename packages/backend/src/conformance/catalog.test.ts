@@ -11,7 +11,19 @@ describe('the conformance catalog', () => {
     expect(new Set(ids).size).toBe(ids.length);
   });
 
-  const layout: PrimitiveName[] = ['where', 'cast', 'reshape', 'transpose', 'broadcastTo', 'slice', 'pad', 'concat', 'gather', 'scatterAdd', 'matmul'];
+  const layout: PrimitiveName[] = [
+    'where',
+    'cast',
+    'reshape',
+    'transpose',
+    'broadcastTo',
+    'slice',
+    'pad',
+    'concat',
+    'gather',
+    'scatterAdd',
+    'matmul',
+  ];
   const primitives: [PrimitiveName, string][] = [
     ...UNARY_OPS.map((op): [PrimitiveName, string] => [op, `unary/${op}/`]),
     ...BINARY_OPS.map((op): [PrimitiveName, string] => [op, `binary/${op}/`]),
@@ -34,13 +46,15 @@ describe('the conformance catalog', () => {
   });
 
   it('casts between every pair of dtypes', () => {
-    for (const from of ['float', 'int32', 'bool']) for (const to of ['float', 'int32', 'bool']) expect(ids).toContain(`cast/${from}->${to}`);
+    for (const from of ['float', 'int32', 'bool'])
+      for (const to of ['float', 'int32', 'bool']) expect(ids).toContain(`cast/${from}->${to}`);
     expect(ids).toEqual(expect.arrayContaining(['cast/float32->float64', 'cast/float64->float32']));
   });
 
   it('checks elementwise programs, the typed errors and memory', () => {
     expect(has('programs/')).toBe(true);
-    for (const error of ['ShapeError', 'DisposedTensorError', 'BackendMismatchError', 'float64']) expect(ids.some((id) => id.startsWith('contract/errors/') && id.includes(error))).toBe(true);
+    for (const error of ['ShapeError', 'DisposedTensorError', 'BackendMismatchError', 'float64'])
+      expect(ids.some((id) => id.startsWith('contract/errors/') && id.includes(error))).toBe(true);
     expect(ids).toContain('contract/memory/10,000 ops inside scopes leave the count flat');
     expect(ids).toContain('programs/random DAGs');
   });
@@ -54,7 +68,12 @@ describe('unknownExclusions', () => {
     ['a dtype that does not run', ['unary/exp/[3,4]@float64'], ['float32'], ['unary/exp/[3,4]@float64']],
     ['a float64-only case in a float32 run', ['cast/float32->float64'], ['float32'], ['cast/float32->float64']],
     ['a float64-only case in a float64 run', ['cast/float32->float64'], ['float32', 'float64'], []],
-    ['a check that runs once, per dtype', ['contract/read/readSync per capabilities@float32'], ['float32'], ['contract/read/readSync per capabilities@float32']],
+    [
+      'a check that runs once, per dtype',
+      ['contract/read/readSync per capabilities@float32'],
+      ['float32'],
+      ['contract/read/readSync per capabilities@float32'],
+    ],
     ['a per-dtype check', ['programs/random DAGs@float32'], ['float32'], []],
   ] as const)('%s', (_, keys, dtypes, want) => {
     expect(unknownExclusions(keys, dtypes)).toEqual(want);

@@ -38,7 +38,14 @@ export function assertArrayKind(data: TypedArray, dtype: DType, label: string): 
  * Throws with the worst offending elements unless `got` is close to `want`: exactly for `int32`
  * and `bool`, within `tol` for floats.
  */
-export function assertClose(got: ArrayLike<number>, want: ArrayLike<number>, dtype: DType, tol: Tolerance, label: string, shape: Shape): void {
+export function assertClose(
+  got: ArrayLike<number>,
+  want: ArrayLike<number>,
+  dtype: DType,
+  tol: Tolerance,
+  label: string,
+  shape: Shape,
+): void {
   if (got.length !== want.length) {
     throw new Error(`${label}: expected ${want.length} elements (shape ${fmtShape(shape)}), got ${got.length}`);
   }
@@ -54,12 +61,15 @@ export function assertClose(got: ArrayLike<number>, want: ArrayLike<number>, dty
     else ok = Math.abs(g - w) <= tol.atol + tol.rtol * Math.abs(w);
     if (!ok) {
       count++;
-      if (bad.length < 6) bad.push(`[${unravel(i, shape).join(',')}] got ${g}, want ${w}${exact ? '' : ` (|diff| ${Math.abs(g - w).toExponential(2)})`}`);
+      if (bad.length < 6)
+        bad.push(`[${unravel(i, shape).join(',')}] got ${g}, want ${w}${exact ? '' : ` (|diff| ${Math.abs(g - w).toExponential(2)})`}`);
     }
   }
   if (count > 0) {
     const tolText = exact ? 'exactly' : `within rtol ${tol.rtol}, atol ${tol.atol}`;
-    throw new Error(`${label}: ${count} of ${want.length} ${dtype} elements of ${fmtShape(shape)} differ from the reference ${tolText}: ${bad.join('; ')}`);
+    throw new Error(
+      `${label}: ${count} of ${want.length} ${dtype} elements of ${fmtShape(shape)} differ from the reference ${tolText}: ${bad.join('; ')}`,
+    );
   }
 }
 

@@ -15,4 +15,12 @@
 export { runConformanceSuite, conformanceCases, unknownExclusions, type ConformanceOptions } from './run-suite.js';
 export { DEFAULT_TOLERANCES, assertClose } from './compare.js';
 export { referenceBackend } from './reference-backend.js';
-export { mulberry32, type CaseContext, type CheckCase, type CheckContext, type ComputeCase, type FloatDType, type Tolerance } from './case.js';
+export {
+  mulberry32,
+  type CaseContext,
+  type CheckCase,
+  type CheckContext,
+  type ComputeCase,
+  type FloatDType,
+  type Tolerance,
+} from './case.js';

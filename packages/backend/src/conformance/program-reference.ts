@@ -248,14 +248,25 @@ export function referenceProgramElement(
       case 'unary': {
         const x = slots[node.x] as ReferenceValue;
         const value = r(UNARY_REFERENCE[node.fn](x.value));
-        slots.push(fit(x.nan === 'yes' ? nanOf(value) : x.nan === 'maybe' ? UNKNOWN : Number.isNaN(value) && DOMAIN_MIN[node.fn] === undefined ? UNKNOWN : unaryInterval(node.fn, x, value, tol)));
+        slots.push(
+          fit(
+            x.nan === 'yes'
+              ? nanOf(value)
+              : x.nan === 'maybe'
+                ? UNKNOWN
+                : Number.isNaN(value) && DOMAIN_MIN[node.fn] === undefined
+                  ? UNKNOWN
+                  : unaryInterval(node.fn, x, value, tol),
+          ),
+        );
         break;
       }
       case 'binary': {
         const a = slots[node.a] as ReferenceValue;
         const b = slots[node.b] as ReferenceValue;
         const value = r(BINARY_REFERENCE[node.fn](a.value, b.value));
-        if (node.fn === 'pow' && (a.value === 1 || a.nan !== 'no' || b.nan !== 'no')) slots.push(a.nan === 'yes' && b.nan === 'yes' ? nanOf(value) : UNKNOWN);
+        if (node.fn === 'pow' && (a.value === 1 || a.nan !== 'no' || b.nan !== 'no'))
+          slots.push(a.nan === 'yes' && b.nan === 'yes' ? nanOf(value) : UNKNOWN);
         else if (a.nan === 'yes' || b.nan === 'yes') slots.push(nanOf(NaN));
         else if (a.nan === 'maybe' || b.nan === 'maybe') slots.push(UNKNOWN);
         else if (Number.isNaN(value)) slots.push(UNKNOWN);
@@ -267,7 +278,8 @@ export function referenceProgramElement(
         const b = slots[node.b] as ReferenceValue;
         const sure = compareInterval(node.fn, a, b);
         // the reference's own outcome must agree with a sure outcome
-        if (sure !== 'maybe' && (sure === 'true') !== COMPARE_REFERENCE[node.fn](a.value, b.value)) throw new Error('program reference: inconsistent comparison');
+        if (sure !== 'maybe' && (sure === 'true') !== COMPARE_REFERENCE[node.fn](a.value, b.value))
+          throw new Error('program reference: inconsistent comparison');
         slots.push(sure);
         break;
       }

@@ -21,7 +21,7 @@ describe('referenceBackend', () => {
     expect(read(r.binary('maximum', f64([NaN, 1], [2]), f64([0, 2], [2])))).toEqual([NaN, 2]);
   });
 
-  it('wraps int32 arithmetic like two\'s complement', () => {
+  it("wraps int32 arithmetic like two's complement", () => {
     expect(read(r.mul(i32([2 ** 31 - 1, 65536], [2]), i32([2 ** 31 - 1, 65536], [2])))).toEqual([1, 0]);
     expect(read(r.add(i32([2 ** 31 - 1], [1]), i32([1], [1])))).toEqual([-(2 ** 31)]);
     expect(read(r.unary('neg', i32([-(2 ** 31)], [1])))).toEqual([-(2 ** 31)]);

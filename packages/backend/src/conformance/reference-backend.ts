@@ -102,7 +102,9 @@ function convert(x: number, dtype: DType): number {
 function checkIndices(where: string, idx: Storage, size: number, axis: number, of: Shape): void {
   for (let q = 0; q < idx.length; q++) {
     if (!(idx[q] >= 0 && idx[q] < size)) {
-      throw new InvalidArgumentError(`reference.${where}: index ${idx[q]} (entry ${q}) is out of range for axis ${axis} of size ${size} in shape ${fmtShape(of)}`);
+      throw new InvalidArgumentError(
+        `reference.${where}: index ${idx[q]} (entry ${q}) is out of range for axis ${axis} of size ${size} in shape ${fmtShape(of)}`,
+      );
     }
   }
 }
@@ -149,7 +151,10 @@ class ReferenceKernels implements Kernels {
     return this.elementwise(outShape, a.dtype, [cond, a, b], ([c, x, y]) => (c !== 0 ? x : y));
   }
   cast(x: Tensor, dtype: DType): Storage {
-    return store(dtype, Array.from(dataOf(x), (v) => convert(v, dtype)));
+    return store(
+      dtype,
+      Array.from(dataOf(x), (v) => convert(v, dtype)),
+    );
   }
   reduce(op: ReduceOp, x: Tensor, axes: readonly number[], outShape: Shape): Storage {
     const a = dataOf(x);

@@ -64,7 +64,10 @@ export function unknownExclusions(keys: readonly string[], dtypes: readonly Floa
   const { compute: computeCases, checks } = conformanceCases();
   const applies = (id: string, dt: FloatDType | undefined): boolean => {
     const cc = computeCases.find((c) => c.id === id);
-    if (cc) return dt === undefined ? dtypes.some((d) => !cc.only || cc.only.includes(d)) : dtypes.includes(dt) && (!cc.only || cc.only.includes(dt));
+    if (cc)
+      return dt === undefined
+        ? dtypes.some((d) => !cc.only || cc.only.includes(d))
+        : dtypes.includes(dt) && (!cc.only || cc.only.includes(dt));
     const ck = checks.find((c) => c.id === id);
     if (ck) return dt === undefined || (ck.perDType === true && dtypes.includes(dt));
     return false;

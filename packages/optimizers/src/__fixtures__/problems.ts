@@ -91,7 +91,12 @@ export function hostTree(b: Backend, tree: Params): Record<string, number[]> {
 }
 
 /** A tree of new tensors from host arrays by dotted name. */
-export function treeOf(b: Backend, values: Record<string, readonly number[]>, dtype: DType = 'float64', shapes: Record<string, number[]> = {}): Params {
+export function treeOf(
+  b: Backend,
+  values: Record<string, readonly number[]>,
+  dtype: DType = 'float64',
+  shapes: Record<string, number[]> = {},
+): Params {
   return unflatten(Object.entries(values).map(([n, v]) => [n, b.tensor(v as number[], shapes[n] ?? [v.length], dtype)] as const));
 }
 

@@ -48,7 +48,12 @@ export interface AdadeltaOptions {
  * Zeiler, 2012, "ADADELTA: An Adaptive Learning Rate Method" (https://arxiv.org/abs/1212.5701).
  */
 export function adadelta(lr: ScalarOrSchedule, options: AdadeltaOptions = {}): InjectedTransformation {
-  const { rho = 0.9, eps = 1e-6, weightDecay = 0, mask } = checkOptions('adadelta', options, { rho: true, eps: true, weightDecay: true, mask: true });
+  const {
+    rho = 0.9,
+    eps = 1e-6,
+    weightDecay = 0,
+    mask,
+  } = checkOptions('adadelta', options, { rho: true, eps: true, weightDecay: true, mask: true });
   return withHyperparams('adadelta', { lr, rho, eps, weightDecay }, (h) =>
     chain(addDecayedWeights(h.weightDecay, { mask }), scaleByAdadelta({ rho: h.rho, eps: h.eps }), scaleByLearningRate(h.lr)),
   );

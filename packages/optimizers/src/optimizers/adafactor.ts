@@ -63,17 +63,40 @@ export interface AdafactorOptions {
  *
  * Shazeer and Stern, 2018, "Adafactor: Adaptive Learning Rates with Sublinear Memory Cost" (https://arxiv.org/abs/1804.04235).
  */
-export function adafactor(
-  lr: ScalarOrSchedule,
-  options: AdafactorOptions = {},
-): InjectedTransformation {
-  const { decayRate = 0.8, decayOffset = 0, minDimSizeToFactor = 128, factored = true, eps = 1e-30, clippingThreshold = 1, multiplyByParameterScale = true, momentum, weightDecay = 0, mask } = checkOptions('adafactor', options, { decayRate: true, decayOffset: true, minDimSizeToFactor: true, factored: true, eps: true, clippingThreshold: true, multiplyByParameterScale: true, momentum: true, weightDecay: true, mask: true });
-  if (!Number.isInteger(decayOffset) || decayOffset < 0) throw new InvalidArgumentError(`adafactor: option 'decayOffset' must be an integer ≥ 0, got ${decayOffset}`);
+export function adafactor(lr: ScalarOrSchedule, options: AdafactorOptions = {}): InjectedTransformation {
+  const {
+    decayRate = 0.8,
+    decayOffset = 0,
+    minDimSizeToFactor = 128,
+    factored = true,
+    eps = 1e-30,
+    clippingThreshold = 1,
+    multiplyByParameterScale = true,
+    momentum,
+    weightDecay = 0,
+    mask,
+  } = checkOptions('adafactor', options, {
+    decayRate: true,
+    decayOffset: true,
+    minDimSizeToFactor: true,
+    factored: true,
+    eps: true,
+    clippingThreshold: true,
+    multiplyByParameterScale: true,
+    momentum: true,
+    weightDecay: true,
+    mask: true,
+  });
+  if (!Number.isInteger(decayOffset) || decayOffset < 0)
+    throw new InvalidArgumentError(`adafactor: option 'decayOffset' must be an integer ≥ 0, got ${decayOffset}`);
   const hyper: Record<string, ScalarOrSchedule> = { lr, decayRate, eps, weightDecay };
   if (clippingThreshold !== null) hyper.clippingThreshold = clippingThreshold;
   if (momentum !== undefined) hyper.momentum = momentum;
   return withHyperparams('adafactor', hyper, (h) => {
-    const txs: GradientTransformation<any>[] = [scaleByFactoredRms({ factored, decayRate: h.decayRate, stepOffset: decayOffset, minDimSizeToFactor, eps: h.eps })];
+    // biome-ignore lint/suspicious/noExplicitAny: transforms with different state types compose; the state type is erased here
+    const txs: GradientTransformation<any>[] = [
+      scaleByFactoredRms({ factored, decayRate: h.decayRate, stepOffset: decayOffset, minDimSizeToFactor, eps: h.eps }),
+    ];
     if (clippingThreshold !== null) txs.push(clipByBlockRms(h.clippingThreshold));
     txs.push(scaleByLearningRate(h.lr, { flipSign: false }));
     if (multiplyByParameterScale) txs.push(scaleByParamBlockRms());

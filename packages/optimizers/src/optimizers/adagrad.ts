@@ -42,7 +42,13 @@ export interface AdagradOptions {
  * Optimization" (https://jmlr.org/papers/v12/duchi11a.html).
  */
 export function adagrad(lr: ScalarOrSchedule, options: AdagradOptions = {}): InjectedTransformation {
-  const { initialAccumulatorValue = 0.1, eps = 1e-7, epsInSqrt = true } = checkOptions('adagrad', options, { initialAccumulatorValue: true, eps: true, epsInSqrt: true });
+  const {
+    initialAccumulatorValue = 0.1,
+    eps = 1e-7,
+    epsInSqrt = true,
+  } = checkOptions('adagrad', options, { initialAccumulatorValue: true, eps: true, epsInSqrt: true });
   checkHyperparam('adagrad', 'initialAccumulatorValue', initialAccumulatorValue);
-  return withHyperparams('adagrad', { lr, eps }, (h) => chain(scaleByRss({ initialAccumulatorValue, eps: h.eps, epsInSqrt }), scaleByLearningRate(h.lr)));
+  return withHyperparams('adagrad', { lr, eps }, (h) =>
+    chain(scaleByRss({ initialAccumulatorValue, eps: h.eps, epsInSqrt }), scaleByLearningRate(h.lr)),
+  );
 }

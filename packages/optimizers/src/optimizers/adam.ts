@@ -49,7 +49,14 @@ export interface AdamOptions {
  * Kingma and Ba, 2015, "Adam: A Method for Stochastic Optimization" (https://arxiv.org/abs/1412.6980).
  */
 export function adam(lr: ScalarOrSchedule, options: AdamOptions = {}): InjectedTransformation {
-  const { b1 = 0.9, b2 = 0.999, eps = 1e-8, epsRoot = 0, nesterov = false, amsgrad = false } = checkOptions('adam', options, { b1: true, b2: true, eps: true, epsRoot: true, nesterov: true, amsgrad: true });
+  const {
+    b1 = 0.9,
+    b2 = 0.999,
+    eps = 1e-8,
+    epsRoot = 0,
+    nesterov = false,
+    amsgrad = false,
+  } = checkOptions('adam', options, { b1: true, b2: true, eps: true, epsRoot: true, nesterov: true, amsgrad: true });
   const name = nesterov ? 'nadam' : amsgrad ? 'amsgrad' : 'adam';
   return withHyperparams(name, { lr, b1, b2, eps, epsRoot }, (h) => {
     return chain(scaleByAdam({ b1: h.b1, b2: h.b2, eps: h.eps, epsRoot: h.epsRoot, nesterov, amsgrad }), scaleByLearningRate(h.lr));

@@ -41,6 +41,13 @@ export interface AdamaxOptions {
  * Kingma and Ba, 2015, "Adam: A Method for Stochastic Optimization", section 7.1 (https://arxiv.org/abs/1412.6980).
  */
 export function adamax(lr: ScalarOrSchedule, options: AdamaxOptions = {}): InjectedTransformation {
-  const { b1 = 0.9, b2 = 0.999, eps = 1e-8, epsInMax = true } = checkOptions('adamax', options, { b1: true, b2: true, eps: true, epsInMax: true });
-  return withHyperparams('adamax', { lr, b1, b2, eps }, (h) => chain(scaleByAdamax({ b1: h.b1, b2: h.b2, eps: h.eps, epsInMax }), scaleByLearningRate(h.lr)));
+  const {
+    b1 = 0.9,
+    b2 = 0.999,
+    eps = 1e-8,
+    epsInMax = true,
+  } = checkOptions('adamax', options, { b1: true, b2: true, eps: true, epsInMax: true });
+  return withHyperparams('adamax', { lr, b1, b2, eps }, (h) =>
+    chain(scaleByAdamax({ b1: h.b1, b2: h.b2, eps: h.eps, epsInMax }), scaleByLearningRate(h.lr)),
+  );
 }

@@ -38,11 +38,26 @@ export interface AdamwOptions extends AdamOptions {
  *
  * Loshchilov and Hutter, 2019, "Decoupled Weight Decay Regularization" (https://arxiv.org/abs/1711.05101).
  */
-export function adamw(
-  lr: ScalarOrSchedule,
-  options: AdamwOptions = {},
-): InjectedTransformation {
-  const { b1 = 0.9, b2 = 0.999, eps = 1e-8, epsRoot = 0, weightDecay = 1e-4, mask, nesterov = false, amsgrad = false } = checkOptions('adamw', options, { b1: true, b2: true, eps: true, epsRoot: true, weightDecay: true, mask: true, nesterov: true, amsgrad: true });
+export function adamw(lr: ScalarOrSchedule, options: AdamwOptions = {}): InjectedTransformation {
+  const {
+    b1 = 0.9,
+    b2 = 0.999,
+    eps = 1e-8,
+    epsRoot = 0,
+    weightDecay = 1e-4,
+    mask,
+    nesterov = false,
+    amsgrad = false,
+  } = checkOptions('adamw', options, {
+    b1: true,
+    b2: true,
+    eps: true,
+    epsRoot: true,
+    weightDecay: true,
+    mask: true,
+    nesterov: true,
+    amsgrad: true,
+  });
   return withHyperparams('adamw', { lr, b1, b2, eps, epsRoot, weightDecay }, (h) => {
     return chain(
       scaleByAdam({ b1: h.b1, b2: h.b2, eps: h.eps, epsRoot: h.epsRoot, nesterov, amsgrad }),

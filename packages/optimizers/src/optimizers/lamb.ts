@@ -48,7 +48,14 @@ export interface LambOptions {
  * You et al., 2020, "Large Batch Optimization for Deep Learning: Training BERT in 76 minutes" (https://arxiv.org/abs/1904.00962).
  */
 export function lamb(lr: ScalarOrSchedule, options: LambOptions = {}): InjectedTransformation {
-  const { b1 = 0.9, b2 = 0.999, eps = 1e-6, epsRoot = 0, weightDecay = 0, mask } = checkOptions('lamb', options, { b1: true, b2: true, eps: true, epsRoot: true, weightDecay: true, mask: true });
+  const {
+    b1 = 0.9,
+    b2 = 0.999,
+    eps = 1e-6,
+    epsRoot = 0,
+    weightDecay = 0,
+    mask,
+  } = checkOptions('lamb', options, { b1: true, b2: true, eps: true, epsRoot: true, weightDecay: true, mask: true });
   return withHyperparams('lamb', { lr, b1, b2, eps, epsRoot, weightDecay }, (h) =>
     chain(
       scaleByAdam({ b1: h.b1, b2: h.b2, eps: h.eps, epsRoot: h.epsRoot }),

@@ -47,11 +47,15 @@ export interface LarsOptions {
  *
  * You, Gitman and Ginsburg, 2017, "Large Batch Training of Convolutional Networks" (https://arxiv.org/abs/1708.03888).
  */
-export function lars(
-  lr: ScalarOrSchedule,
-  options: LarsOptions = {},
-): InjectedTransformation {
-  const { momentum = 0.9, nesterov = false, weightDecay = 0, trustCoefficient = 0.001, eps = 0, mask } = checkOptions('lars', options, { momentum: true, nesterov: true, weightDecay: true, trustCoefficient: true, eps: true, mask: true });
+export function lars(lr: ScalarOrSchedule, options: LarsOptions = {}): InjectedTransformation {
+  const {
+    momentum = 0.9,
+    nesterov = false,
+    weightDecay = 0,
+    trustCoefficient = 0.001,
+    eps = 0,
+    mask,
+  } = checkOptions('lars', options, { momentum: true, nesterov: true, weightDecay: true, trustCoefficient: true, eps: true, mask: true });
   return withHyperparams('lars', { lr, momentum, weightDecay, trustCoefficient, eps }, (h) =>
     chain(
       scaleByLarsTrustRatio({ trustCoefficient: h.trustCoefficient, weightDecay: h.weightDecay, eps: h.eps, mask }),

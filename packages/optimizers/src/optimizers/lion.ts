@@ -43,7 +43,12 @@ export interface LionOptions {
  * Chen et al., 2023, "Symbolic Discovery of Optimization Algorithms" (https://arxiv.org/abs/2302.06675).
  */
 export function lion(lr: ScalarOrSchedule, options: LionOptions = {}): InjectedTransformation {
-  const { b1 = 0.9, b2 = 0.99, weightDecay = 1e-3, mask } = checkOptions('lion', options, { b1: true, b2: true, weightDecay: true, mask: true });
+  const {
+    b1 = 0.9,
+    b2 = 0.99,
+    weightDecay = 1e-3,
+    mask,
+  } = checkOptions('lion', options, { b1: true, b2: true, weightDecay: true, mask: true });
   return withHyperparams('lion', { lr, b1, b2, weightDecay }, (h) =>
     chain(scaleByLion({ b1: h.b1, b2: h.b2 }), addDecayedWeights(h.weightDecay, { mask }), scaleByLearningRate(h.lr)),
   );

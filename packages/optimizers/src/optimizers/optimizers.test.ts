@@ -45,7 +45,12 @@ interface Case {
 const decaying = (lr: number, rate: number) => (t: number) => lr * rate ** t;
 
 export const CASES: readonly Case[] = [
-  { name: 'sgd', make: () => sgd(0.05), quadratic: { make: () => sgd(0.15), steps: 300, tol: 1e-8 }, rosenbrock: { make: () => sgd(2e-3), steps: 3000, tol: 0.15 } },
+  {
+    name: 'sgd',
+    make: () => sgd(0.05),
+    quadratic: { make: () => sgd(0.15), steps: 300, tol: 1e-8 },
+    rosenbrock: { make: () => sgd(2e-3), steps: 3000, tol: 0.15 },
+  },
   {
     name: 'sgd momentum',
     make: () => sgd(0.05, { momentum: 0.9 }),
@@ -58,39 +63,84 @@ export const CASES: readonly Case[] = [
     quadratic: { make: () => sgd(0.05, { momentum: 0.9, nesterov: true, weightDecay: 1e-3 }), steps: 300, tol: 1e-5 },
     rosenbrock: { make: () => sgd(5e-4, { momentum: 0.9, nesterov: true }), steps: 3000, tol: 0.05 },
   },
-  { name: 'adagrad', make: () => adagrad(0.1), quadratic: { make: () => adagrad(0.5), steps: 300, tol: 1e-6 }, rosenbrock: { make: () => adagrad(0.3), steps: 3000, tol: 0.15 } },
+  {
+    name: 'adagrad',
+    make: () => adagrad(0.1),
+    quadratic: { make: () => adagrad(0.5), steps: 300, tol: 1e-6 },
+    rosenbrock: { make: () => adagrad(0.3), steps: 3000, tol: 0.15 },
+  },
   {
     name: 'adadelta',
     make: () => adadelta(1),
     quadratic: { make: () => adadelta(0.5, { rho: 0.95, eps: 1e-5 }), steps: 1000, tol: 0.05 },
     rosenbrock: { make: () => adadelta(2, { rho: 0.9, eps: 1e-3 }), steps: 3000, tol: 0.3 },
   },
-  { name: 'rmsprop', make: () => rmsprop(0.01), quadratic: { make: () => rmsprop(0.01), steps: 500, tol: 0.02 }, rosenbrock: { make: () => rmsprop(1e-3), steps: 3000, tol: 0.2 } },
+  {
+    name: 'rmsprop',
+    make: () => rmsprop(0.01),
+    quadratic: { make: () => rmsprop(0.01), steps: 500, tol: 0.02 },
+    rosenbrock: { make: () => rmsprop(1e-3), steps: 3000, tol: 0.2 },
+  },
   {
     name: 'rmsprop centered momentum epsInSqrt',
     make: () => rmsprop(0.01, { centered: true, momentum: 0.9, epsInSqrt: true }),
     quadratic: { make: () => rmsprop(5e-3, { centered: true, momentum: 0.9 }), steps: 500, tol: 0.01 },
     rosenbrock: { make: () => rmsprop(2e-4, { centered: true, momentum: 0.9 }), steps: 3000, tol: 0.01 },
   },
-  { name: 'adam', make: () => adam(0.05), quadratic: { make: () => adam(0.05), steps: 500, tol: 1e-6 }, rosenbrock: { make: () => adam(0.02), steps: 3000, tol: 0.01 } },
+  {
+    name: 'adam',
+    make: () => adam(0.05),
+    quadratic: { make: () => adam(0.05), steps: 500, tol: 1e-6 },
+    rosenbrock: { make: () => adam(0.02), steps: 3000, tol: 0.01 },
+  },
   {
     name: 'adamw masked',
     make: () => adamw(0.05, { weightDecay: 0.1, mask: (name) => name !== 'b' }),
     quadratic: { make: () => adamw(0.05, { weightDecay: 1e-4 }), steps: 500, tol: 1e-6 },
     rosenbrock: { make: () => adamw(0.02, { weightDecay: 1e-4 }), steps: 3000, tol: 0.01 },
   },
-  { name: 'amsgrad', make: () => amsgrad(0.05), quadratic: { make: () => amsgrad(0.05), steps: 500, tol: 1e-6 }, rosenbrock: { make: () => amsgrad(0.02), steps: 3000, tol: 0.01 } },
-  { name: 'nadam', make: () => nadam(0.05), quadratic: { make: () => nadam(0.05), steps: 500, tol: 1e-6 }, rosenbrock: { make: () => nadam(0.02), steps: 3000, tol: 0.02 } },
-  { name: 'adamax', make: () => adamax(0.05), quadratic: { make: () => adamax(0.05), steps: 500, tol: 1e-6 }, rosenbrock: { make: () => adamax(0.02), steps: 3000, tol: 0.01 } },
-  { name: 'radam', make: () => radam(0.05), quadratic: { make: () => radam(0.05), steps: 500, tol: 1e-6 }, rosenbrock: { make: () => radam(2e-3), steps: 3000, tol: 0.3 } },
+  {
+    name: 'amsgrad',
+    make: () => amsgrad(0.05),
+    quadratic: { make: () => amsgrad(0.05), steps: 500, tol: 1e-6 },
+    rosenbrock: { make: () => amsgrad(0.02), steps: 3000, tol: 0.01 },
+  },
+  {
+    name: 'nadam',
+    make: () => nadam(0.05),
+    quadratic: { make: () => nadam(0.05), steps: 500, tol: 1e-6 },
+    rosenbrock: { make: () => nadam(0.02), steps: 3000, tol: 0.02 },
+  },
+  {
+    name: 'adamax',
+    make: () => adamax(0.05),
+    quadratic: { make: () => adamax(0.05), steps: 500, tol: 1e-6 },
+    rosenbrock: { make: () => adamax(0.02), steps: 3000, tol: 0.01 },
+  },
+  {
+    name: 'radam',
+    make: () => radam(0.05),
+    quadratic: { make: () => radam(0.05), steps: 500, tol: 1e-6 },
+    rosenbrock: { make: () => radam(2e-3), steps: 3000, tol: 0.3 },
+  },
   {
     name: 'lion',
     make: () => lion(0.01),
     quadratic: { make: () => lion(decaying(0.02, 0.995), { weightDecay: 0 }), steps: 500, tol: 0.01 },
     rosenbrock: { make: () => lion(decaying(0.01, 0.998), { weightDecay: 0 }), steps: 3000, tol: 0.01 },
   },
-  { name: 'lamb', make: () => lamb(0.05, { weightDecay: 0.01 }), quadratic: { make: () => lamb(0.05), steps: 500, tol: 1e-6 }, rosenbrock: { make: () => lamb(0.02), steps: 3000, tol: 0.5 } },
-  { name: 'lars', make: () => lars(1, { weightDecay: 1e-3 }), quadratic: { make: () => lars(10), steps: 500, tol: 1e-6 }, rosenbrock: { make: () => lars(1), steps: 3000, tol: 0.05 } },
+  {
+    name: 'lamb',
+    make: () => lamb(0.05, { weightDecay: 0.01 }),
+    quadratic: { make: () => lamb(0.05), steps: 500, tol: 1e-6 },
+    rosenbrock: { make: () => lamb(0.02), steps: 3000, tol: 0.5 },
+  },
+  {
+    name: 'lars',
+    make: () => lars(1, { weightDecay: 1e-3 }),
+    quadratic: { make: () => lars(10), steps: 500, tol: 1e-6 },
+    rosenbrock: { make: () => lars(1), steps: 3000, tol: 0.05 },
+  },
   {
     name: 'adafactor',
     make: () => adafactor(0.05, { minDimSizeToFactor: 2, momentum: 0.9, weightDecay: 1e-3 }),
@@ -109,10 +159,18 @@ function tree(seed: number, dtype: DType = 'float64'): Params {
 /** Gradients of ½·Σ cᵢ·pᵢ² (a quadratic with several curvatures), as host math. */
 function gradsOf(params: Params, dtype: DType = 'float64'): Params {
   const host = hostTree(b, params);
-  return treeOf(b, Object.fromEntries(Object.entries(host).map(([n, xs]) => [n, xs.map((x, i) => (1 + (i % 3)) * x)])), dtype, { 'a.w': [2, 3] });
+  return treeOf(b, Object.fromEntries(Object.entries(host).map(([n, xs]) => [n, xs.map((x, i) => (1 + (i % 3)) * x)])), dtype, {
+    'a.w': [2, 3],
+  });
 }
 
-function run(tx: GradientTransformation<any>, params: Params, state: OptState, steps: number, opts: { fused?: boolean; dtype?: DType } = {}): { params: Params; state: OptState } {
+function run(
+  tx: GradientTransformation<any>,
+  params: Params,
+  state: OptState,
+  steps: number,
+  opts: { fused?: boolean; dtype?: DType } = {},
+): { params: Params; state: OptState } {
   for (let i = 0; i < steps; i++) {
     const g = gradsOf(params, opts.dtype);
     ({ params, state } = step(tx, params, g, state, { inPlace: true, fused: opts.fused ?? true }));
@@ -203,7 +261,8 @@ describe.each(CASES)('$name: update program', (c) => {
       }
     }
     // The state has the same layout and numbers either way.
-    const hs = (s: OptState) => JSON.stringify(snapshot(b, s), (_, v) => (typeof v === 'number' && !Number.isInteger(v) ? Math.round(v * 1e3) / 1e3 : v));
+    const hs = (s: OptState) =>
+      JSON.stringify(snapshot(b, s), (_, v) => (typeof v === 'number' && !Number.isInteger(v) ? Math.round(v * 1e3) / 1e3 : v));
     expect(hs(fused.state)).toBe(hs(composed.state));
     release(composed.params, composed.state, fused.params, fused.state);
   });

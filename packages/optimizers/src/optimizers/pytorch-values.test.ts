@@ -21,18 +21,31 @@ const b = cpu();
 
 /** Each case: our optimizer, and where PyTorch's state entries are in ours (state key → our key). */
 const CASES: Record<string, { tx: () => GradientTransformation<any>; state: Record<string, string> }> = {
-  'adam amsgrad b1=0.8 eps=1e-6': { tx: () => adam(0.05, { b1: 0.8, b2: 0.99, eps: 1e-6, amsgrad: true }), state: { exp_avg: 'mu', exp_avg_sq: 'nu', max_exp_avg_sq: 'nuMax' } },
+  'adam amsgrad b1=0.8 eps=1e-6': {
+    tx: () => adam(0.05, { b1: 0.8, b2: 0.99, eps: 1e-6, amsgrad: true }),
+    state: { exp_avg: 'mu', exp_avg_sq: 'nu', max_exp_avg_sq: 'nuMax' },
+  },
   'adamw weightDecay=0.1': { tx: () => adamw(0.05, { weightDecay: 0.1 }), state: { exp_avg: 'mu', exp_avg_sq: 'nu' } },
-  'rmsprop centered momentum=0.5 decay=0.95': { tx: () => rmsprop(0.01, { decay: 0.95, eps: 1e-8, centered: true, momentum: 0.5 }), state: { square_avg: 'nu', grad_avg: 'mu', momentum_buffer: 'trace' } },
-  'sgd nesterov momentum=0.9 weightDecay=0.01': { tx: () => sgd(0.1, { momentum: 0.9, nesterov: true, weightDecay: 0.01 }), state: { momentum_buffer: 'trace' } },
-  'adagrad initialAccumulatorValue=0.1 eps=1e-10': { tx: () => adagrad(0.1, { initialAccumulatorValue: 0.1, eps: 1e-10, epsInSqrt: false }), state: { sum: 'sumOfSquares' } },
+  'rmsprop centered momentum=0.5 decay=0.95': {
+    tx: () => rmsprop(0.01, { decay: 0.95, eps: 1e-8, centered: true, momentum: 0.5 }),
+    state: { square_avg: 'nu', grad_avg: 'mu', momentum_buffer: 'trace' },
+  },
+  'sgd nesterov momentum=0.9 weightDecay=0.01': {
+    tx: () => sgd(0.1, { momentum: 0.9, nesterov: true, weightDecay: 0.01 }),
+    state: { momentum_buffer: 'trace' },
+  },
+  'adagrad initialAccumulatorValue=0.1 eps=1e-10': {
+    tx: () => adagrad(0.1, { initialAccumulatorValue: 0.1, eps: 1e-10, epsInSqrt: false }),
+    state: { sum: 'sumOfSquares' },
+  },
 };
 
 /** The tensor of parameter `w` under the first record key `key` found in the state. */
 function find(state: unknown, key: string): number[] | undefined {
   if (state === null || typeof state !== 'object' || state instanceof Tensor) return undefined;
   for (const [k, v] of Object.entries(state)) {
-    if (k === key && v && typeof v === 'object' && (v as Record<string, unknown>).w instanceof Tensor) return Array.from(b.readSync((v as Record<string, Tensor>).w));
+    if (k === key && v && typeof v === 'object' && (v as Record<string, unknown>).w instanceof Tensor)
+      return Array.from(b.readSync((v as Record<string, Tensor>).w));
     const f = find(v, key);
     if (f) return f;
   }
@@ -40,7 +53,10 @@ function find(state: unknown, key: string): number[] | undefined {
 }
 
 const close = (got: number[], want: number[], what: string) => {
-  for (let i = 0; i < want.length; i++) expect(Math.abs(got[i] - want[i]), `${what}[${i}]: ${got[i]} vs PyTorch ${want[i]}`).toBeLessThanOrEqual(1e-13 * Math.max(1, Math.abs(want[i])));
+  for (let i = 0; i < want.length; i++)
+    expect(Math.abs(got[i] - want[i]), `${what}[${i}]: ${got[i]} vs PyTorch ${want[i]}`).toBeLessThanOrEqual(
+      1e-13 * Math.max(1, Math.abs(want[i])),
+    );
 };
 
 describe(`values against PyTorch (${fixture.source})`, () => {

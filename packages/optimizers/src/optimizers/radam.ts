@@ -48,7 +48,13 @@ export interface RadamOptions {
  * Liu et al., 2020, "On the Variance of the Adaptive Learning Rate and Beyond" (https://arxiv.org/abs/1908.03265).
  */
 export function radam(lr: ScalarOrSchedule, options: RadamOptions = {}): InjectedTransformation {
-  const { b1 = 0.9, b2 = 0.999, eps = 1e-8, epsRoot = 0, threshold = 5 } = checkOptions('radam', options, { b1: true, b2: true, eps: true, epsRoot: true, threshold: true });
+  const {
+    b1 = 0.9,
+    b2 = 0.999,
+    eps = 1e-8,
+    epsRoot = 0,
+    threshold = 5,
+  } = checkOptions('radam', options, { b1: true, b2: true, eps: true, epsRoot: true, threshold: true });
   return withHyperparams('radam', { lr, b1, b2, eps, epsRoot, threshold }, (h) =>
     chain(scaleByRadam({ b1: h.b1, b2: h.b2, eps: h.eps, epsRoot: h.epsRoot, threshold: h.threshold }), scaleByLearningRate(h.lr)),
   );

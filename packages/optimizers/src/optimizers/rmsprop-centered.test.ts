@@ -17,7 +17,13 @@ const b = cpu();
 const FOUND = [0.9547853453802455, 0.2637811056236923, -0.6172705556359457];
 
 /** Runs `steps` steps with the same gradient; returns the first step whose parameters are not finite, or -1. */
-function firstNonFinite(opts: Parameters<typeof rmsprop>[1], g: number | readonly number[], steps: number, fused: boolean, dtype: 'float32' | 'float64' = 'float64'): number {
+function firstNonFinite(
+  opts: Parameters<typeof rmsprop>[1],
+  g: number | readonly number[],
+  steps: number,
+  fused: boolean,
+  dtype: 'float32' | 'float64' = 'float64',
+): number {
   const tx = rmsprop(1e-3, opts);
   let params: Params = { w: b.tensor([1, -1, 0.5], [3], dtype) };
   let state: OptState = tx.init(params);
@@ -49,7 +55,11 @@ describe('rmsprop centered: ν − μ² is clamped at 0 under the root', () => {
     let runs = 0;
     fc.assert(
       fc.property(
-        fc.oneof(fc.double({ min: -1e3, max: 1e3, noNaN: true }), fc.double({ min: 1e-300, max: 1e-10, noNaN: true }), fc.constantFrom(5e-324, 1e-160, 0.1, 3)),
+        fc.oneof(
+          fc.double({ min: -1e3, max: 1e3, noNaN: true }),
+          fc.double({ min: 1e-300, max: 1e-10, noNaN: true }),
+          fc.constantFrom(5e-324, 1e-160, 0.1, 3),
+        ),
         fc.constantFrom(0.5, 0.9, 0.99, 0.999),
         fc.constantFrom(1e-12, 1e-8),
         fc.boolean(),

@@ -54,11 +54,15 @@ export interface RmspropOptions {
  * Tieleman and Hinton, 2012, "Lecture 6.5: RMSProp" (Coursera, Neural Networks for Machine
  * Learning); Graves, 2013, "Generating Sequences With Recurrent Neural Networks" (https://arxiv.org/abs/1308.0850).
  */
-export function rmsprop(
-  lr: ScalarOrSchedule,
-  options: RmspropOptions = {},
-): InjectedTransformation {
-  const { decay = 0.9, eps = 1e-8, epsInSqrt = false, centered = false, momentum = 0, initialScale = 0 } = checkOptions('rmsprop', options, { decay: true, eps: true, epsInSqrt: true, centered: true, momentum: true, initialScale: true });
+export function rmsprop(lr: ScalarOrSchedule, options: RmspropOptions = {}): InjectedTransformation {
+  const {
+    decay = 0.9,
+    eps = 1e-8,
+    epsInSqrt = false,
+    centered = false,
+    momentum = 0,
+    initialScale = 0,
+  } = checkOptions('rmsprop', options, { decay: true, eps: true, epsInSqrt: true, centered: true, momentum: true, initialScale: true });
   checkHyperparam('rmsprop', 'initialScale', initialScale);
   const hasMomentum = momentum !== 0;
   const hyper: Record<string, ScalarOrSchedule> = hasMomentum ? { lr, decay, eps, momentum } : { lr, decay, eps };

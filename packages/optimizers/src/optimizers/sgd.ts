@@ -49,10 +49,17 @@ export interface SgdOptions {
  * 2013, "On the importance of initialization and momentum in deep learning".
  */
 export function sgd(lr: ScalarOrSchedule, options: SgdOptions = {}): InjectedTransformation {
-  const { momentum = 0, nesterov = false, dampening = 0, weightDecay = 0 } = checkOptions('sgd', options, { momentum: true, nesterov: true, dampening: true, weightDecay: true });
+  const {
+    momentum = 0,
+    nesterov = false,
+    dampening = 0,
+    weightDecay = 0,
+  } = checkOptions('sgd', options, { momentum: true, nesterov: true, dampening: true, weightDecay: true });
   const hasMomentum = momentum !== 0;
   if (nesterov && (!hasMomentum || dampening !== 0)) {
-    throw new InvalidArgumentError(`sgd: Nesterov momentum needs momentum > 0 and dampening 0, got momentum ${String(momentum)} and dampening ${String(dampening)}`);
+    throw new InvalidArgumentError(
+      `sgd: Nesterov momentum needs momentum > 0 and dampening 0, got momentum ${String(momentum)} and dampening ${String(dampening)}`,
+    );
   }
   const hyper: Record<string, ScalarOrSchedule> = hasMomentum ? { lr, momentum, dampening, weightDecay } : { lr, weightDecay };
   return withHyperparams('sgd', hyper, (h) =>

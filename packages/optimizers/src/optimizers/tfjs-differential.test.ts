@@ -51,7 +51,11 @@ const ROWS: readonly Row[] = [
   { name: 'momentum', ours: () => sgd(0.05, { momentum: 0.9 }), theirs: () => tf.train.momentum(0.05, 0.9) },
   { name: 'nesterov momentum', ours: () => sgd(0.05, { momentum: 0.9, nesterov: true }), theirs: () => tf.train.momentum(0.05, 0.9, true) },
   { name: 'adagrad', ours: () => adagrad(0.1, { initialAccumulatorValue: 0.1, eps: 1e-7 }), theirs: () => tf.train.adagrad(0.1, 0.1) },
-  { name: 'rmsprop', ours: () => rmsprop(0.01, { decay: 0.9, eps: 1e-7, epsInSqrt: true }), theirs: () => tf.train.rmsprop(0.01, 0.9, 0, 1e-7, false) },
+  {
+    name: 'rmsprop',
+    ours: () => rmsprop(0.01, { decay: 0.9, eps: 1e-7, epsInSqrt: true }),
+    theirs: () => tf.train.rmsprop(0.01, 0.9, 0, 1e-7, false),
+  },
   {
     name: 'rmsprop momentum',
     ours: () => rmsprop(0.01, { decay: 0.9, eps: 1e-7, epsInSqrt: true, momentum: 0.9 }),
@@ -63,7 +67,11 @@ const ROWS: readonly Row[] = [
     theirs: () => tf.train.rmsprop(0.01, 0.9, 0.5, 0, true),
   },
   { name: 'adam', ours: () => adam(0.01, { b1: 0.9, b2: 0.999, eps: 1e-7 }), theirs: () => tf.train.adam(0.01, 0.9, 0.999, 1e-7) },
-  { name: 'adamax', ours: () => adamax(0.01, { b1: 0.9, b2: 0.999, eps: 1e-7, epsInMax: false }), theirs: () => tf.train.adamax(0.01, 0.9, 0.999, 1e-7, 0) },
+  {
+    name: 'adamax',
+    ours: () => adamax(0.01, { b1: 0.9, b2: 0.999, eps: 1e-7, epsInMax: false }),
+    theirs: () => tf.train.adamax(0.01, 0.9, 0.999, 1e-7, 0),
+  },
 ];
 
 /** A fixed random problem: initial values and 100 gradients per parameter. */
@@ -72,7 +80,9 @@ function problem(seed: number) {
   const normal = () => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
   const size = (s: number[]) => s.reduce((a, d) => a * d, 1);
   const init = Object.fromEntries(Object.entries(SHAPES).map(([n, s]) => [n, Array.from({ length: size(s) }, normal)]));
-  const grads = Array.from({ length: STEPS }, () => Object.fromEntries(Object.entries(SHAPES).map(([n, s]) => [n, Array.from({ length: size(s) }, normal)])));
+  const grads = Array.from({ length: STEPS }, () =>
+    Object.fromEntries(Object.entries(SHAPES).map(([n, s]) => [n, Array.from({ length: size(s) }, normal)])),
+  );
   return { init, grads };
 }
 
@@ -90,14 +100,18 @@ describe.each(ROWS)('$name against tf.train', (row) => {
   ] as const)('agrees over 100 steps to 1e-5 relative (%s)', (_, fused) => {
     const { init, grads } = problem(17);
     const id = unique++;
-    const vars = Object.fromEntries(Object.entries(init).map(([n, v]) => [n, tf.variable(tf.tensor(v, SHAPES[n]), true, `downhill_${id}_${n}`)]));
+    const vars = Object.fromEntries(
+      Object.entries(init).map(([n, v]) => [n, tf.variable(tf.tensor(v, SHAPES[n]), true, `downhill_${id}_${n}`)]),
+    );
     const opt = row.theirs();
     const tx = row.ours();
     let params: Params = Object.fromEntries(Object.entries(init).map(([n, v]) => [n, b.tensor(v, SHAPES[n], 'float32')]));
     let state: OptState = tx.init(params);
     let worst = 0;
     for (let t = 0; t < STEPS; t++) {
-      tf.tidy(() => opt.applyGradients(Object.fromEntries(Object.entries(grads[t]).map(([n, g]) => [`downhill_${id}_${n}`, tf.tensor(g, SHAPES[n])]))));
+      tf.tidy(() =>
+        opt.applyGradients(Object.fromEntries(Object.entries(grads[t]).map(([n, g]) => [`downhill_${id}_${n}`, tf.tensor(g, SHAPES[n])]))),
+      );
       const g: Params = Object.fromEntries(Object.entries(grads[t]).map(([n, v]) => [n, b.tensor(v, SHAPES[n], 'float32')]));
       ({ params, state } = step(tx, params, g, state, { inPlace: true, fused }));
       b.dispose(stateTensors(g));

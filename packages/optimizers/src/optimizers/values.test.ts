@@ -53,7 +53,9 @@ const adamRef =
       m = map((m, g) => b1 * m + (1 - b1) * g, m, g);
       v = map((v, g) => b2 * v + (1 - b2) * g * g, v, g);
       vMax = map(Math.max, vMax, v);
-      const mHat = nesterov ? map((m, g) => (b1 * m) / (1 - b1 ** (t + 1)) + ((1 - b1) * g) / (1 - b1 ** t), m, g) : map((m) => m / (1 - b1 ** t), m);
+      const mHat = nesterov
+        ? map((m, g) => (b1 * m) / (1 - b1 ** (t + 1)) + ((1 - b1) * g) / (1 - b1 ** t), m, g)
+        : map((m) => m / (1 - b1 ** t), m);
       const vHat = map((v) => v / (1 - b2 ** t), ams ? vMax : v);
       return map((w, m, v) => w - lr * (m / (Math.sqrt(v) + eps) + wd * w), w, mHat, vHat);
     };
@@ -176,7 +178,12 @@ const ROWS: readonly Row[] = [
     reference: adamRef({ wd: 0.01 }),
   },
   // AMSGrad: at step 1 v_max = v₁, so w₁ equals Adam's.
-  { name: 'amsgrad', tx: () => amsgrad(lr), step1: [1 - (lr * 0.2) / (0.2 + 1e-8), -0.5 + (lr * 0.4) / (0.4 + 1e-8)], reference: adamRef({ ams: true }) },
+  {
+    name: 'amsgrad',
+    tx: () => amsgrad(lr),
+    step1: [1 - (lr * 0.2) / (0.2 + 1e-8), -0.5 + (lr * 0.4) / (0.4 + 1e-8)],
+    reference: adamRef({ ams: true }),
+  },
   // NAdam: m̂₁ = 0.9·m₁/(1 − 0.9²) + 0.1·g₁/(1 − 0.9) = g₁·(0.09/0.19 + 1); v̂₁ = g₁²;
   // w₁ = w₀ − η·(1 + 0.09/0.19)·g₁/(|g₁| + ε) ≈ w₀ − 0.147368·sign(g₁) = [0.852632, −0.352368].
   {
@@ -336,9 +343,21 @@ describe.each(ROWS)('$name: values', (row) => {
 
 it('hand-checked literals: SGD, momentum and Lion over three steps', () => {
   const close = (a: Vec[], e: Vec[]) => a.forEach((v, t) => v.forEach((x, i) => expect(x).toBeCloseTo(e[t][i], 12)));
-  close(runTx(sgd(lr), 3), [[0.98, -0.46], [0.97, -0.49], [1.0, -0.51]]);
-  close(runTx(sgd(lr, { momentum: 0.9 }), 3), [[0.98, -0.46], [0.952, -0.454], [0.9568, -0.4686]]);
-  close(runTx(lion(lr, { weightDecay: 0 }), 3), [[0.9, -0.4], [0.8, -0.5], [0.9, -0.6]]);
+  close(runTx(sgd(lr), 3), [
+    [0.98, -0.46],
+    [0.97, -0.49],
+    [1.0, -0.51],
+  ]);
+  close(runTx(sgd(lr, { momentum: 0.9 }), 3), [
+    [0.98, -0.46],
+    [0.952, -0.454],
+    [0.9568, -0.4686],
+  ]);
+  close(runTx(lion(lr, { weightDecay: 0 }), 3), [
+    [0.9, -0.4],
+    [0.8, -0.5],
+    [0.9, -0.6],
+  ]);
 });
 
 it('adafactor: factored second moments of a matrix match the paper (rows and columns, 3 steps)', () => {

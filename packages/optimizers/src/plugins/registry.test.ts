@@ -36,8 +36,20 @@ describe('the built-in optimizers (@downhill/optimizers/register)', () => {
 
   it.each(BUILT_IN_OPTIMIZERS.map(([n]) => n))('%s made by name gives the same step as the function', (name) => {
     const fn = BUILT_IN_OPTIMIZERS.find(([n]) => n === name)![1];
-    const p = tree(b, { w: [[0.5, -1, 2, 0.25], [2, 2]], v: [1, -2] });
-    const g = tree(b, { w: [[0.1, 0.2, -0.3, 0.4], [2, 2]], v: [-1, 0.5] });
+    const p = tree(b, {
+      w: [
+        [0.5, -1, 2, 0.25],
+        [2, 2],
+      ],
+      v: [1, -2],
+    });
+    const g = tree(b, {
+      w: [
+        [0.1, 0.2, -0.3, 0.4],
+        [2, 2],
+      ],
+      v: [-1, 0.5],
+    });
     const byName = createOptimizer(name, { lr: 0.01 });
     const direct = fn(0.01);
     const a = step(byName, p, g, byName.init(p));
@@ -139,7 +151,9 @@ describe('one registry per process, whichever copy of the package registers', ()
     expect([...contracts]).toContain(1);
     contracts.add(99);
     try {
-      expect(() => createOptimizer('adan', { lr: 1 })).toThrow(/no optimizer named 'adan' is registered; registered: .*; a copy of @downhill\/optimizers with another registry contract \(99, this one speaks 1\) is loaded too/);
+      expect(() => createOptimizer('adan', { lr: 1 })).toThrow(
+        /no optimizer named 'adan' is registered; registered: .*; a copy of @downhill\/optimizers with another registry contract \(99, this one speaks 1\) is loaded too/,
+      );
     } finally {
       contracts.delete(99);
     }

@@ -89,7 +89,13 @@ function store(): Store {
     Object.defineProperty(g, key, { value: s, enumerable: false, writable: false, configurable: false });
     const contracts = (g[CONTRACTS] ??= new Set<number>()) as Set<number>;
     contracts.add(CONTRACT);
-  } else if (s === null || typeof s !== 'object' || s.contract !== CONTRACT || !(s.registry instanceof Map) || !(s.madeBy instanceof WeakMap)) {
+  } else if (
+    s === null ||
+    typeof s !== 'object' ||
+    s.contract !== CONTRACT ||
+    !(s.registry instanceof Map) ||
+    !(s.madeBy instanceof WeakMap)
+  ) {
     throw new RegistryContractError(
       `@downhill/optimizers: the optimizer registry on globalThis (${String(key)}) does not speak registry contract ${CONTRACT} (it says ${JSON.stringify((s as { contract?: unknown } | null)?.contract ?? null)}); two incompatible copies of @downhill/optimizers are loaded: install one version`,
     );
@@ -126,10 +132,14 @@ const NAME = /^[a-z0-9][a-z0-9_-]*$/i;
 export function registerOptimizer(name: string, factory: OptimizerFactory, options: { description?: string } = {}): void {
   const { description = '' } = checkOptions('registerOptimizer', options, { description: true });
   if (typeof name !== 'string' || !NAME.test(name)) {
-    throw new InvalidArgumentError(`registerOptimizer: a name is letters, digits, '-' and '_', starting with a letter or digit; got ${JSON.stringify(name)}`);
+    throw new InvalidArgumentError(
+      `registerOptimizer: a name is letters, digits, '-' and '_', starting with a letter or digit; got ${JSON.stringify(name)}`,
+    );
   }
   if (typeof factory !== 'function') {
-    throw new InvalidArgumentError(`registerOptimizer('${name}'): expected a factory function (options) => GradientTransformation, got ${typeof factory}`);
+    throw new InvalidArgumentError(
+      `registerOptimizer('${name}'): expected a factory function (options) => GradientTransformation, got ${typeof factory}`,
+    );
   }
   const { registry } = store();
   if (registry.has(name)) {
@@ -155,7 +165,9 @@ export function hasOptimizer(name: string): boolean {
  * ```
  */
 export function listOptimizers(): OptimizerInfo[] {
-  return [...store().registry.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, r]) => ({ name, description: r.description }));
+  return [...store().registry.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([name, r]) => ({ name, description: r.description }));
 }
 
 /**
@@ -176,7 +188,10 @@ export function listOptimizers(): OptimizerInfo[] {
  * const tx = createOptimizer({ name: 'adamw', lr: 1e-3, weightDecay: 1e-2 });
  * ```
  */
-export function createOptimizer(spec: string | ({ readonly name: string } & OptimizerOptions), options?: OptimizerOptions): GradientTransformation {
+export function createOptimizer(
+  spec: string | ({ readonly name: string } & OptimizerOptions),
+  options?: OptimizerOptions,
+): GradientTransformation {
   let name: string;
   let opts: OptimizerOptions;
   if (typeof spec === 'string') {
@@ -187,7 +202,9 @@ export function createOptimizer(spec: string | ({ readonly name: string } & Opti
     name = n;
     opts = rest as OptimizerOptions;
   } else {
-    throw new InvalidArgumentError(`createOptimizer: expected a name or { name, lr, ...options }, got ${spec === null ? 'null' : typeof spec}`);
+    throw new InvalidArgumentError(
+      `createOptimizer: expected a name or { name, lr, ...options }, got ${spec === null ? 'null' : typeof spec}`,
+    );
   }
   const { registry, madeBy } = store();
   const reg = registry.get(name);
@@ -197,18 +214,24 @@ export function createOptimizer(spec: string | ({ readonly name: string } & Opti
     throw new OptimizerNotFoundError(
       `createOptimizer: no optimizer named '${name}' is registered; registered: ${known.length ? known.join(', ') : 'none'}` +
         (known.length ? '' : " (import '@downhill/optimizers/register' for the built-in ones)") +
-        (others.length ? `; a copy of @downhill/optimizers with another registry contract (${others.join(', ')}, this one speaks ${CONTRACT}) is loaded too, and its registrations are not shared: install one version` : ''),
+        (others.length
+          ? `; a copy of @downhill/optimizers with another registry contract (${others.join(', ')}, this one speaks ${CONTRACT}) is loaded too, and its registrations are not shared: install one version`
+          : ''),
     );
   }
   if (opts === undefined || opts === null || typeof opts !== 'object') {
     throw new InvalidArgumentError(`createOptimizer('${name}'): expected options { lr, ... }, got ${opts === null ? 'null' : typeof opts}`);
   }
   if (typeof opts.lr !== 'number' && typeof opts.lr !== 'function') {
-    throw new InvalidArgumentError(`createOptimizer('${name}'): options.lr must be a number or a schedule (step) => number, got ${typeof opts.lr}`);
+    throw new InvalidArgumentError(
+      `createOptimizer('${name}'): options.lr must be a number or a schedule (step) => number, got ${typeof opts.lr}`,
+    );
   }
   const tx = reg.factory(opts);
   if (!tx || typeof tx.init !== 'function' || typeof tx.update !== 'function') {
-    throw new InvalidArgumentError(`createOptimizer('${name}'): the registered factory returned ${describe(tx)}, not a gradient transformation { init, update }`);
+    throw new InvalidArgumentError(
+      `createOptimizer('${name}'): the registered factory returned ${describe(tx)}, not a gradient transformation { init, update }`,
+    );
   }
   madeBy.set(tx, name);
   return tx;

@@ -11,9 +11,15 @@ import { Optimizer } from '../stateful/optimizer.js';
 import type { Params } from '../types.js';
 
 const b = cpu();
-const model = (): Params => ({ layers: [{ w: b.tensor([1, -2], [2], 'float64') }, { w: b.tensor([3, 4, 5], [3], 'float64') }], head: b.tensor([0.5], [1], 'float64') });
-const grads = (): Params => ({ layers: [{ w: b.tensor([0.1, -0.3], [2], 'float64') }, { w: b.tensor([2, -1, 0.5], [3], 'float64') }], head: b.tensor([-4], [1], 'float64') });
-const leaf = (p: Params, i: number): number[] => [...b.readSync(((p as unknown as { layers: { w: Tensor }[] }).layers[i]).w)];
+const model = (): Params => ({
+  layers: [{ w: b.tensor([1, -2], [2], 'float64') }, { w: b.tensor([3, 4, 5], [3], 'float64') }],
+  head: b.tensor([0.5], [1], 'float64'),
+});
+const grads = (): Params => ({
+  layers: [{ w: b.tensor([0.1, -0.3], [2], 'float64') }, { w: b.tensor([2, -1, 0.5], [3], 'float64') }],
+  head: b.tensor([-4], [1], 'float64'),
+});
+const leaf = (p: Params, i: number): number[] => [...b.readSync((p as unknown as { layers: { w: Tensor }[] }).layers[i].w)];
 
 describe('array-bearing parameter trees', () => {
   for (const fused of [true, false]) {
@@ -35,7 +41,10 @@ describe('array-bearing parameter trees', () => {
   it('a stateful Optimizer with masked weight decay trains an array tree by name (layers.1.w decays, layers.0.w does not)', () => {
     let params = model();
     const opt = new Optimizer(adamw(0.1, { weightDecay: 0.5, mask: 'layers.1.*' }), params);
-    const zero = (): Params => ({ layers: [{ w: b.zeros([2], 'float64') }, { w: b.zeros([3], 'float64') }], head: b.zeros([1], 'float64') });
+    const zero = (): Params => ({
+      layers: [{ w: b.zeros([2], 'float64') }, { w: b.zeros([3], 'float64') }],
+      head: b.zeros([1], 'float64'),
+    });
     params = opt.step(params, zero());
     // Zero gradients: only decoupled weight decay moves a parameter, p ← p − lr·λ·p.
     expect(leaf(params, 0)).toEqual([1, -2]);

@@ -86,7 +86,12 @@ export function buildProgram(outputs: readonly TraceNode[]): BuiltProgram {
   let program = cache.get(key);
   if (!program) {
     if (cache.size >= CACHE_LIMIT) cache.clear();
-    program = Object.freeze({ inputs: inputs.length, scalars: scalars.length, nodes: Object.freeze(programNodes(order, inputIndex)), outputs: Object.freeze(outs) });
+    program = Object.freeze({
+      inputs: inputs.length,
+      scalars: scalars.length,
+      nodes: Object.freeze(programNodes(order, inputIndex)),
+      outputs: Object.freeze(outs),
+    });
     cache.set(key, program);
   }
   return { program, key, inputs, scalars, inputIndex: (t) => inputIndex.get(t) };

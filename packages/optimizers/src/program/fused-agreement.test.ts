@@ -9,13 +9,12 @@ import { BUILT_IN_FUSION_CASES, FUSED_TOLERANCE, checkFusedAgreement, fusionVari
 const backend = cpu();
 
 describe.each(Object.entries(BUILT_IN_FUSION_CASES))('%s: fused against composed on cpu', (_, row) => {
-  it.each(Object.entries(fusionVariants(row)).flatMap(([v, make]) => (['float64', 'float32'] as const).map((dtype) => [v, dtype, make] as const)))(
-    '%s in %s',
-    async (_v, dtype, make) => {
-      const r = await checkFusedAgreement(backend, make, dtype);
-      expect(r.paths).toEqual(['fused', 'fused', 'fused', 'fused']);
-      expect(r.hostMismatches).toEqual([]);
-      expect(r.worst, `worst relative difference at ${r.worstAt}`).toBeLessThanOrEqual(FUSED_TOLERANCE[dtype]);
-    },
-  );
+  it.each(
+    Object.entries(fusionVariants(row)).flatMap(([v, make]) => (['float64', 'float32'] as const).map((dtype) => [v, dtype, make] as const)),
+  )('%s in %s', async (_v, dtype, make) => {
+    const r = await checkFusedAgreement(backend, make, dtype);
+    expect(r.paths).toEqual(['fused', 'fused', 'fused', 'fused']);
+    expect(r.hostMismatches).toEqual([]);
+    expect(r.worst, `worst relative difference at ${r.worstAt}`).toBeLessThanOrEqual(FUSED_TOLERANCE[dtype]);
+  });
 });

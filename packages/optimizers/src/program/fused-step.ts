@@ -79,12 +79,16 @@ export function runFusedStep<S extends OptState>(
     programs = runOutputs(backend, tracer, outputs, inPlace ? kept : undefined);
 
     const resolve = <T>(tree: T): T =>
-      mapTensors(tree, (t) => {
-        if (t.backend !== tracer) return t;
-        const node = tracer.node(t);
-        if (node.kind === 'leaf') return node.tensor;
-        return byNode.get(node)?.real ?? tracer.materialize(node);
-      }, { origins });
+      mapTensors(
+        tree,
+        (t) => {
+          if (t.backend !== tracer) return t;
+          const node = tracer.node(t);
+          if (node.kind === 'leaf') return node.tensor;
+          return byNode.get(node)?.real ?? tracer.materialize(node);
+        },
+        { origins },
+      );
     return { params: resolve(tNewParams), state: resolve(tNext) };
   });
   return { ...result, programs };
@@ -95,7 +99,12 @@ export function runFusedStep<S extends OptState>(
  * together: one parameter's new value and new slots), builds one program per component, and runs
  * every component of one structure in one `runProgram` call.
  */
-function runOutputs(backend: Backend, tracer: TracingBackend, outputs: readonly Output[], inPlaceExcept: ReadonlySet<Tensor> | undefined): FusedStepResult<OptState>['programs'] {
+function runOutputs(
+  backend: Backend,
+  tracer: TracingBackend,
+  outputs: readonly Output[],
+  inPlaceExcept: ReadonlySet<Tensor> | undefined,
+): FusedStepResult<OptState>['programs'] {
   // Components were joined while tracing (TraceNode.comp): one per parameter, normally.
   const components = new Map<number, Output[]>();
   for (const o of outputs) {

@@ -16,7 +16,12 @@ export function mapTensors<T>(value: T, fn: (t: Tensor, path: readonly (string |
   return walk(value, fn, options, []) as T;
 }
 
-function walk(value: unknown, fn: (t: Tensor, path: readonly (string | number)[]) => Tensor, options: MapTensorsOptions, path: (string | number)[]): unknown {
+function walk(
+  value: unknown,
+  fn: (t: Tensor, path: readonly (string | number)[]) => Tensor,
+  options: MapTensorsOptions,
+  path: (string | number)[],
+): unknown {
   if (value instanceof Tensor) return fn(value, path);
   if (value === null || typeof value !== 'object') return value;
   let out: object;
@@ -32,7 +37,7 @@ function walk(value: unknown, fn: (t: Tensor, path: readonly (string | number)[]
   else {
     const rec: Record<string, unknown> = {};
     for (const k in value) {
-      if (!Object.prototype.hasOwnProperty.call(value, k)) continue;
+      if (!Object.hasOwn(value, k)) continue;
       path.push(k);
       rec[k] = walk((value as Record<string, unknown>)[k], fn, options, path);
       path.pop();
@@ -60,7 +65,7 @@ function sameEntries(a: object, b: object): boolean {
   if (ka.length !== kb.length) return false;
   const ra = a as Record<string, unknown>;
   const rb = b as Record<string, unknown>;
-  return ka.every((k) => Object.prototype.hasOwnProperty.call(rb, k) && ra[k] === rb[k]);
+  return ka.every((k) => Object.hasOwn(rb, k) && ra[k] === rb[k]);
 }
 
 /** The value at a path of a tree or state, or `undefined`. @internal */

@@ -2,7 +2,6 @@ import {
   DisposedTensorError,
   SPECIFICATION_VERSION,
   Tensor,
-  UnsupportedError,
   broadcastShapes,
   forEachTensor,
   isFloatDType,
@@ -196,7 +195,8 @@ export class TracingBackend implements Backend {
 
   compare(op: CompareOp, a: Tensor | number, b: Tensor | number): Tensor {
     const dtype = this.floatDType(a, b);
-    if (!this.lazy(a, b) || dtype === undefined) return this.delegate([a, b], () => this.real.compare(op, this.realArg(a), this.realArg(b)));
+    if (!this.lazy(a, b) || dtype === undefined)
+      return this.delegate([a, b], () => this.real.compare(op, this.realArg(a), this.realArg(b)));
     const shape = broadcastShapes(typeof a === 'number' ? [] : a.shape, typeof b === 'number' ? [] : b.shape);
     const [na, nb] = [this.operandNode(a, shape, dtype), this.operandNode(b, shape, dtype)];
     return this.wrap({ kind: 'compare', fn: op, a: na, b: nb, shape, dtype: 'bool', comp: this.join(na, nb) });
@@ -282,13 +282,20 @@ export class TracingBackend implements Backend {
     return this.delegate([x], () => this.real.pad(this.materialize(this.node(x)), paddings, value));
   }
   concat(xs: readonly Tensor[], axis?: number): Tensor {
-    return this.delegate(xs, () => this.real.concat(xs.map((x) => this.materialize(this.node(x))), axis));
+    return this.delegate(xs, () =>
+      this.real.concat(
+        xs.map((x) => this.materialize(this.node(x))),
+        axis,
+      ),
+    );
   }
   gather(x: Tensor, indices: Tensor, axis?: number): Tensor {
     return this.delegate([x, indices], () => this.real.gather(this.materialize(this.node(x)), this.materialize(this.node(indices)), axis));
   }
   scatterAdd(updates: Tensor, indices: Tensor, axis: number, size: number): Tensor {
-    return this.delegate([updates, indices], () => this.real.scatterAdd(this.materialize(this.node(updates)), this.materialize(this.node(indices)), axis, size));
+    return this.delegate([updates, indices], () =>
+      this.real.scatterAdd(this.materialize(this.node(updates)), this.materialize(this.node(indices)), axis, size),
+    );
   }
   matmul(a: Tensor, b: Tensor, options?: MatmulOptions): Tensor {
     return this.delegate([a, b], () => this.real.matmul(this.materialize(this.node(a)), this.materialize(this.node(b)), options));

@@ -18,10 +18,17 @@ import { FusionUnavailableError } from './fusion-unavailable-error.js';
 const b = cpu();
 
 /** Records every runProgram call of the backend while `fn` runs. */
-function recordRuns<T>(fn: () => T): { result: T; runs: { program: ElementwiseProgram; groups: number; scalars: number[][]; inPlace?: RunProgramOptions['inPlace'] }[] } {
+function recordRuns<T>(fn: () => T): {
+  result: T;
+  runs: { program: ElementwiseProgram; groups: number; scalars: number[][]; inPlace?: RunProgramOptions['inPlace'] }[];
+} {
   const runs: { program: ElementwiseProgram; groups: number; scalars: number[][]; inPlace?: RunProgramOptions['inPlace'] }[] = [];
   const original = b.runProgram;
-  (b as { runProgram: typeof original }).runProgram = (program: ElementwiseProgram, groups: readonly ProgramGroup<Tensor>[], options?: RunProgramOptions) => {
+  (b as { runProgram: typeof original }).runProgram = (
+    program: ElementwiseProgram,
+    groups: readonly ProgramGroup<Tensor>[],
+    options?: RunProgramOptions,
+  ) => {
     runs.push({ program, groups: groups.length, scalars: groups.map((g) => [...g.scalars]), inPlace: options?.inPlace });
     return original.call(b, program, groups, options);
   };
@@ -37,8 +44,20 @@ const model = (): Params => ({
   out: { kernel: b.tensor([1, 2, 3], [3, 1]), bias: b.tensor([0.5]) },
 });
 const gradsOf = (scale: number): Params => ({
-  dense: { kernel: b.tensor([1, 2, 3, 4, 5, 6].map((v) => v * scale), [2, 3]), bias: b.tensor([1, -1, 1].map((v) => v * scale)) },
-  out: { kernel: b.tensor([3, 2, 1].map((v) => v * scale), [3, 1]), bias: b.tensor([-scale]) },
+  dense: {
+    kernel: b.tensor(
+      [1, 2, 3, 4, 5, 6].map((v) => v * scale),
+      [2, 3],
+    ),
+    bias: b.tensor([1, -1, 1].map((v) => v * scale)),
+  },
+  out: {
+    kernel: b.tensor(
+      [3, 2, 1].map((v) => v * scale),
+      [3, 1],
+    ),
+    bias: b.tensor([-scale]),
+  },
 });
 
 describe('update programs', () => {

@@ -17,10 +17,10 @@ export function bytesToBase64(bytes: Uint8Array): string {
   const rest = bytes.length - i;
   if (rest === 1) {
     const n = bytes[i] << 16;
-    out += ALPHABET[n >> 18] + ALPHABET[(n >> 12) & 63] + '==';
+    out += `${ALPHABET[n >> 18] + ALPHABET[(n >> 12) & 63]}==`;
   } else if (rest === 2) {
     const n = (bytes[i] << 16) | (bytes[i + 1] << 8);
-    out += ALPHABET[n >> 18] + ALPHABET[(n >> 12) & 63] + ALPHABET[(n >> 6) & 63] + '=';
+    out += `${ALPHABET[n >> 18] + ALPHABET[(n >> 12) & 63] + ALPHABET[(n >> 6) & 63]}=`;
   }
   return out;
 }
@@ -28,7 +28,9 @@ export function bytesToBase64(bytes: Uint8Array): string {
 /** The bytes of a base64 string; throws `InvalidArgumentError` naming `where` on a malformed string. */
 export function base64ToBytes(text: string, where: string): Uint8Array {
   if (typeof text !== 'string' || text.length % 4 !== 0) {
-    throw new InvalidArgumentError(`${where}: expected base64 text whose length is a multiple of 4, got ${typeof text === 'string' ? `${text.length} characters` : typeof text}`);
+    throw new InvalidArgumentError(
+      `${where}: expected base64 text whose length is a multiple of 4, got ${typeof text === 'string' ? `${text.length} characters` : typeof text}`,
+    );
   }
   const pad = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
   const out = new Uint8Array((text.length / 4) * 3 - pad);

@@ -17,7 +17,12 @@ const OFFSETS = [0, 1, 3, 6, 8, 4093];
 
 describe('optimizer state bytes read from views at any offset of a larger buffer', () => {
   it.each(OFFSETS)('littleEndianToTyped reads the view, not its buffer, at byte offset %i (every dtype)', (offset) => {
-    const cases = [new Float32Array([1.5, -2, 3e-3]), new Float64Array([0.1, -1e300]), new Int32Array([-7, 2 ** 30]), new Uint8Array([1, 0, 1])];
+    const cases = [
+      new Float32Array([1.5, -2, 3e-3]),
+      new Float64Array([0.1, -1e300]),
+      new Int32Array([-7, 2 ** 30]),
+      new Uint8Array([1, 0, 1]),
+    ];
     const dtypes = ['float32', 'float64', 'int32', 'bool'] as const;
     cases.forEach((data, i) => {
       const le = new Uint8Array(data.buffer.slice(0));

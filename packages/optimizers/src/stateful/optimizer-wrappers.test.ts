@@ -40,7 +40,11 @@ function run(opt: Optimizer, p: Params, from: number, to: number, nanAt: number)
 }
 
 const cases: [string, () => GradientTransformation<any>, number][] = [
-  ['adamw under a weight-decay mask and parameter groups', () => multiTransform({ decay: adamw(1e-2, { weightDecay: 0.1 }), plain: adam(2e-2) }, { plain: '**.bias' }, { default: 'decay' }), -1],
+  [
+    'adamw under a weight-decay mask and parameter groups',
+    () => multiTransform({ decay: adamw(1e-2, { weightDecay: 0.1 }), plain: adam(2e-2) }, { plain: '**.bias' }, { default: 'decay' }),
+    -1,
+  ],
   ['multiSteps(adam, 3)', () => multiSteps(adam(5e-2), 3), -1],
   ['applyIfFinite(sgd) with a skipped NaN step', () => applyIfFinite(sgd(0.05, { momentum: 0.9 })), 4],
   ['lookahead(adam)', () => lookahead(adam(5e-2), { syncPeriod: 3, slowStepSize: 0.5 }), -1],

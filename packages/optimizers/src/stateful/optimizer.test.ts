@@ -13,7 +13,19 @@ import { StateMismatchError, deserializeState, serializeState, type OptimizerSta
 const b = cpu();
 /** Momentum SGD with its learning rate injected into the state. */
 const toySgd = (lr: number) => withHyperparams('toySgd', { lr }, (h) => momentumToy(h.lr, 0.9));
-const params = (dtype: 'float32' | 'float64' = 'float32') => tree(b, { 'dense.kernel': [[0.5, -1.25, 2, 0.1], [2, 2]], 'dense.bias': [0.3, -0.7], out: [1.1] }, dtype);
+const params = (dtype: 'float32' | 'float64' = 'float32') =>
+  tree(
+    b,
+    {
+      'dense.kernel': [
+        [0.5, -1.25, 2, 0.1],
+        [2, 2],
+      ],
+      'dense.bias': [0.3, -0.7],
+      out: [1.1],
+    },
+    dtype,
+  );
 const treeOf = (entries: [string, Tensor][]) => {
   const r: Record<string, unknown> = {};
   for (const [n, t] of entries) {
@@ -75,7 +87,18 @@ describe('Optimizer.step', () => {
     const p1 = opt.step(p, gradsOf(p, 0));
     const state = opt.state;
     const before = values(p1);
-    const bad = tree(b, { 'dense.kernel': [[1, 2, 3, 4], [4, 1]], 'dense.bias': [1, 1], out: [1] }, 'float32');
+    const bad = tree(
+      b,
+      {
+        'dense.kernel': [
+          [1, 2, 3, 4],
+          [4, 1],
+        ],
+        'dense.bias': [1, 1],
+        out: [1],
+      },
+      'float32',
+    );
     expect(() => opt.step(p1, bad)).toThrow(ShapeError);
     expect(() => opt.step(p1, tree(b, { out: [1] }, 'float32'))).toThrow(/missing from the gradient tree/);
     expect(opt.state).toBe(state);
@@ -101,12 +124,40 @@ describe('Optimizer.hyperparams', () => {
     expect(opt.hyperparams.lr).toBe(0.1);
     expect({ ...opt.hyperparams }).toEqual({ lr: 0.1 });
     expect('lr' in opt.hyperparams).toBe(true);
-    p = opt.step(p, tree(b, { 'dense.kernel': [[0, 0, 0, 0], [2, 2]], 'dense.bias': [0, 0], out: [1] }, 'float64'));
+    p = opt.step(
+      p,
+      tree(
+        b,
+        {
+          'dense.kernel': [
+            [0, 0, 0, 0],
+            [2, 2],
+          ],
+          'dense.bias': [0, 0],
+          out: [1],
+        },
+        'float64',
+      ),
+    );
     expect(values(p).out[0]).toBeCloseTo(1.1 - 0.1, 14);
     opt.hyperparams.lr = 0.5;
     expect(opt.hyperparams.lr).toBe(0.5);
     // momentum 0.9: trace = 0.9·1 + 1 = 1.9; step of 0.5·1.9
-    p = opt.step(p, tree(b, { 'dense.kernel': [[0, 0, 0, 0], [2, 2]], 'dense.bias': [0, 0], out: [1] }, 'float64'));
+    p = opt.step(
+      p,
+      tree(
+        b,
+        {
+          'dense.kernel': [
+            [0, 0, 0, 0],
+            [2, 2],
+          ],
+          'dense.bias': [0, 0],
+          out: [1],
+        },
+        'float64',
+      ),
+    );
     expect(values(p).out[0]).toBeCloseTo(1.0 - 0.95, 14);
   });
 
@@ -135,7 +186,11 @@ describe('Optimizer.stateDict / loadStateDict', () => {
     opt.step(p, gradsOf(p, 0));
     const dict = await opt.stateDict();
     expect(dict).toMatchObject({ format: 'downhill-optimizer-state', version: 1, optimizer: 'toySgd', hyperparams: { lr: 0.1 }, step: 1 });
-    expect(dict.params).toEqual({ 'dense.bias': { dtype: 'float32', shape: [2] }, 'dense.kernel': { dtype: 'float32', shape: [2, 2] }, out: { dtype: 'float32', shape: [1] } });
+    expect(dict.params).toEqual({
+      'dense.bias': { dtype: 'float32', shape: [2] },
+      'dense.kernel': { dtype: 'float32', shape: [2, 2] },
+      out: { dtype: 'float32', shape: [1] },
+    });
     const inner = (dict.state as { inner: { trace: { dense: { kernel: unknown } } } }).inner;
     expect(inner.trace.dense.kernel).toMatchObject({ $tensor: { dtype: 'float32', shape: [2, 2] } });
     expect(JSON.parse(serializeState(dict))).toEqual(dict);
@@ -150,7 +205,9 @@ describe('Optimizer.stateDict / loadStateDict', () => {
     a.hyperparams.lr = 0.05; // an override survives the round trip too
     const text = serializeState(await a.stateDict());
     // A fresh optimizer over the saved parameters, built with its keys in another order.
-    const snapshot = flatten(pA).reverse().map(([n, t]) => [n, b.tensor(b.readSync(t), t.shape, t.dtype)] as [string, Tensor]);
+    const snapshot = flatten(pA)
+      .reverse()
+      .map(([n, t]) => [n, b.tensor(b.readSync(t), t.shape, t.dtype)] as [string, Tensor]);
     const pB0 = treeOf(snapshot);
     const bOpt = new Optimizer(toySgd(123), pB0);
     bOpt.loadStateDict(deserializeState(text));
@@ -168,7 +225,15 @@ describe('Optimizer.stateDict / loadStateDict', () => {
     const p1 = a.step(p, gradsOf(p, 0));
     const dict = await a.stateDict();
     const reorder = (v: unknown): unknown =>
-      Array.isArray(v) ? v.map(reorder) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).reverse().map(([k, x]) => [k, k === '$tensor' ? x : reorder(x)])) : v;
+      Array.isArray(v)
+        ? v.map(reorder)
+        : v && typeof v === 'object'
+          ? Object.fromEntries(
+              Object.entries(v)
+                .reverse()
+                .map(([k, x]) => [k, k === '$tensor' ? x : reorder(x)]),
+            )
+          : v;
     const other = new Optimizer(toySgd(0.1), p1);
     other.loadStateDict(reorder(dict) as OptimizerStateDict);
     expect(await other.stateDict()).toEqual(dict);
@@ -181,11 +246,32 @@ describe('Optimizer.stateDict / loadStateDict', () => {
       o.step(p, treeOf(flatten(p).map(([n, t]) => [n, b.ones(t.shape)])));
       return o.stateDict();
     }
-    const here = { 'dense.kernel': [[1, 2, 3, 4], [2, 2]], 'dense.bias': [1, 2], out: [1] } as Record<string, number[] | [number[], number[]]>;
+    const here = {
+      'dense.kernel': [
+        [1, 2, 3, 4],
+        [2, 2],
+      ],
+      'dense.bias': [1, 2],
+      out: [1],
+    } as Record<string, number[] | [number[], number[]]>;
     it.each([
-      ['a missing parameter', { 'dense.kernel': [[1, 2, 3, 4], [2, 2]], 'dense.bias': [1, 2] }, /parameter 'out' \(float32 \[1\]\) has no saved state/],
+      [
+        'a missing parameter',
+        {
+          'dense.kernel': [
+            [1, 2, 3, 4],
+            [2, 2],
+          ],
+          'dense.bias': [1, 2],
+        },
+        /parameter 'out' \(float32 \[1\]\) has no saved state/,
+      ],
       ['an extra parameter', { ...here, head: [1, 2, 3] }, /saved for a parameter 'head' that this optimizer does not have/],
-      ['a mis-shaped parameter', { ...here, 'dense.bias': [1, 2, 3] }, /parameter 'dense.bias' is float32 \[2\] here but the state was saved for float32 \[3\]/],
+      [
+        'a mis-shaped parameter',
+        { ...here, 'dense.bias': [1, 2, 3] },
+        /parameter 'dense.bias' is float32 \[2\] here but the state was saved for float32 \[3\]/,
+      ],
     ])('%s is a StateMismatchError naming it, and the optimizer is unchanged', async (_, spec, message) => {
       const dict = await savedFor(spec as never);
       const p = tree(b, here, 'float32');
@@ -204,7 +290,9 @@ describe('Optimizer.stateDict / loadStateDict', () => {
       const tampered = structuredClone(dict) as { state: { inner: { trace: { dense: { bias: unknown } } } } } & OptimizerStateDict;
       tampered.state.inner.trace.dense.bias = { $tensor: { dtype: 'float32', shape: [1], data: 'AACAPw==' } };
       const opt = new Optimizer(toySgd(0.1), tree(b, here, 'float32'));
-      expect(() => opt.loadStateDict(tampered)).toThrow(/'inner.trace.dense.bias' \(parameter 'dense.bias'\) is float32 \[1\] in the saved state but float32 \[2\] here/);
+      expect(() => opt.loadStateDict(tampered)).toThrow(
+        /'inner.trace.dense.bias' \(parameter 'dense.bias'\) is float32 \[1\] in the saved state but float32 \[2\] here/,
+      );
     });
 
     it('refuses state saved by another optimizer unless not strict', async () => {
@@ -216,13 +304,24 @@ describe('Optimizer.stateDict / loadStateDict', () => {
     });
 
     it('with strict: false, loads what matches and keeps the rest', async () => {
-      const dict = await savedFor({ 'dense.kernel': [[1, 2, 3, 4], [2, 2]], head: [1] });
+      const dict = await savedFor({
+        'dense.kernel': [
+          [1, 2, 3, 4],
+          [2, 2],
+        ],
+        head: [1],
+      });
       const opt = new Optimizer(toySgd(0.1), tree(b, here, 'float32'));
       opt.loadStateDict(dict, { strict: false });
       const trace = (opt.state as unknown as { inner: { trace: Params } }).inner.trace;
       expect(values(trace)).toEqual({ 'dense.bias': [0, 0], 'dense.kernel': [1, 1, 1, 1], out: [0] });
       // mis-shaped entries stay errors
-      const bad = await savedFor({ 'dense.kernel': [[1, 2, 3], [3, 1]] });
+      const bad = await savedFor({
+        'dense.kernel': [
+          [1, 2, 3],
+          [3, 1],
+        ],
+      });
       expect(() => opt.loadStateDict(bad, { strict: false })).toThrow(/'dense.kernel'/);
     });
   });

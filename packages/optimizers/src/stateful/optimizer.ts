@@ -4,7 +4,15 @@ import { createOptimizer, optimizerNameOf, type OptimizerOptions } from '../plug
 import { step as functionalStep } from '../step.js';
 import { flatten, releaseReplaced, stateTensors } from '../tree.js';
 import type { GradientTransformation, OptState, Params } from '../types.js';
-import { STATE_FORMAT, STATE_FORMAT_VERSION, StateMismatchError, checkHeader, encodeState, type OptimizerStateDict, type ParamSpec } from './state-format.js';
+import {
+  STATE_FORMAT,
+  STATE_FORMAT_VERSION,
+  StateMismatchError,
+  checkHeader,
+  encodeState,
+  type OptimizerStateDict,
+  type ParamSpec,
+} from './state-format.js';
 import { checkStateValues } from './state-check.js';
 import { checkParamSpecs, loadStateLike } from './state-match.js';
 
@@ -67,14 +75,23 @@ export class Optimizer<S extends OptState = OptState> {
    * @param params - The parameters to optimize (named tree); only their names, shapes and dtypes are kept.
    * @param config - See {@link OptimizerConfig}.
    */
-  constructor(tx: GradientTransformation<S> | string | ({ readonly name: string } & OptimizerOptions), params: Params, config: OptimizerConfig = {}) {
+  constructor(
+    tx: GradientTransformation<S> | string | ({ readonly name: string } & OptimizerOptions),
+    params: Params,
+    config: OptimizerConfig = {},
+  ) {
     checkOptions('Optimizer', config, { name: true, fused: true });
     let made: GradientTransformation<S>;
     const given = tx as unknown as Record<string, unknown> | null;
-    if (typeof tx === 'string') throw new InvalidArgumentError(`Optimizer: give the options with the name: new Optimizer({ name: '${tx}', lr: 1e-3 }, params)`);
+    if (typeof tx === 'string')
+      throw new InvalidArgumentError(`Optimizer: give the options with the name: new Optimizer({ name: '${tx}', lr: 1e-3 }, params)`);
     if (given && typeof given === 'object' && typeof given.init === 'function') made = tx as GradientTransformation<S>;
-    else if (given && typeof given === 'object' && typeof given.name === 'string') made = createOptimizer(given as { name: string } & OptimizerOptions) as unknown as GradientTransformation<S>;
-    else throw new InvalidArgumentError(`Optimizer: expected a gradient transformation { init, update } or { name, lr, ... }, got ${given === null ? 'null' : typeof tx}`);
+    else if (given && typeof given === 'object' && typeof given.name === 'string')
+      made = createOptimizer(given as { name: string } & OptimizerOptions) as unknown as GradientTransformation<S>;
+    else
+      throw new InvalidArgumentError(
+        `Optimizer: expected a gradient transformation { init, update } or { name, lr, ... }, got ${given === null ? 'null' : typeof tx}`,
+      );
     const leaves = flatten(params, 'Optimizer');
     this.tx = made;
     this.name = config.name ?? optimizerNameOf(made as unknown as GradientTransformation) ?? made.name ?? 'custom';
@@ -117,19 +134,20 @@ export class Optimizer<S extends OptState = OptState> {
    * `AmbiguousHyperparameterError` naming the groups, rather than touching one of them.
    */
   get hyperparams(): Record<string, number> & { readonly groups: Readonly<Record<string, Record<string, number>>> } {
-    const self = this;
     const groupView = (group: string | undefined): Record<string, number> =>
       new Proxy({} as Record<string, number>, {
         get: (_, key) => (group === undefined && key === 'groups' ? groups : typeof key === 'string' ? view(group)?.[key] : undefined),
         set: (_, key, value) => {
-          self.setHyperparams({ [String(key)]: value as number }, group);
+          this.setHyperparams({ [String(key)]: value as number }, group);
           return true;
         },
         has: (_, key) => typeof key === 'string' && key in (view(group) ?? {}),
         ownKeys: () => Object.keys(view(group) ?? {}),
         getOwnPropertyDescriptor: (_, key) => {
           const h = view(group);
-          return h && typeof key === 'string' && key in h ? { value: h[key], writable: true, enumerable: true, configurable: true } : undefined;
+          return h && typeof key === 'string' && key in h
+            ? { value: h[key], writable: true, enumerable: true, configurable: true }
+            : undefined;
         },
         deleteProperty: (_, key) => {
           throw new InvalidArgumentError(`Optimizer: hyperparameter '${String(key)}' cannot be deleted`);
@@ -138,12 +156,15 @@ export class Optimizer<S extends OptState = OptState> {
           throw new InvalidArgumentError(`Optimizer: set hyperparameters by assignment (opt.hyperparams.${String(key)} = value)`);
         },
       });
-    const view = (group: string | undefined) => (group === undefined ? getHyperparams(self._state) : hyperparamGroups(self._state)[group]);
+    const view = (group: string | undefined) => (group === undefined ? getHyperparams(this._state) : hyperparamGroups(this._state)[group]);
     const groups: Record<string, Record<string, number>> = new Proxy({} as Record<string, Record<string, number>>, {
-      get: (_, key) => (typeof key === 'string' && key in hyperparamGroups(self._state) ? groupView(key) : undefined),
-      has: (_, key) => typeof key === 'string' && key in hyperparamGroups(self._state),
-      ownKeys: () => Object.keys(hyperparamGroups(self._state)),
-      getOwnPropertyDescriptor: (_, key) => (typeof key === 'string' && key in hyperparamGroups(self._state) ? { value: groupView(key), enumerable: true, configurable: true } : undefined),
+      get: (_, key) => (typeof key === 'string' && key in hyperparamGroups(this._state) ? groupView(key) : undefined),
+      has: (_, key) => typeof key === 'string' && key in hyperparamGroups(this._state),
+      ownKeys: () => Object.keys(hyperparamGroups(this._state)),
+      getOwnPropertyDescriptor: (_, key) =>
+        typeof key === 'string' && key in hyperparamGroups(this._state)
+          ? { value: groupView(key), enumerable: true, configurable: true }
+          : undefined,
     });
     return groupView(undefined) as Record<string, number> & { readonly groups: Readonly<Record<string, Record<string, number>>> };
   }
@@ -219,7 +240,9 @@ export class Optimizer<S extends OptState = OptState> {
     const where = `Optimizer '${this.name}'.loadStateDict`;
     checkHeader(dict, where);
     if (strict && dict.optimizer !== this.name) {
-      throw new StateMismatchError(`${where}: the state was saved by optimizer '${dict.optimizer}', this is '${this.name}' (pass { strict: false } to load it anyway)`);
+      throw new StateMismatchError(
+        `${where}: the state was saved by optimizer '${dict.optimizer}', this is '${this.name}' (pass { strict: false } to load it anyway)`,
+      );
     }
     checkParamSpecs(dict.params, this.specs, strict, where);
     const old = this._state;

@@ -27,12 +27,16 @@ async function saved(make: () => GradientTransformation<any> = () => adam(0.1)):
 /** Loads edited data into a fresh optimizer; returns the error, and checks that nothing changed. */
 function load(data: unknown, make: () => GradientTransformation<any> = () => adam(0.1)): unknown {
   const opt = new Optimizer(make(), params());
-  const before = JSON.stringify(opt.state, (_, v) => (v && typeof v === 'object' && 'dtype' in v && 'shape' in v ? Array.from(b.readSync(v)) : v));
+  const before = JSON.stringify(opt.state, (_, v) =>
+    v && typeof v === 'object' && 'dtype' in v && 'shape' in v ? Array.from(b.readSync(v)) : v,
+  );
   const tensors = b.memory().tensors;
   try {
     opt.loadStateDict(deserializeState(JSON.stringify(data)));
   } catch (e) {
-    expect(JSON.stringify(opt.state, (_, v) => (v && typeof v === 'object' && 'dtype' in v && 'shape' in v ? Array.from(b.readSync(v)) : v))).toBe(before);
+    expect(
+      JSON.stringify(opt.state, (_, v) => (v && typeof v === 'object' && 'dtype' in v && 'shape' in v ? Array.from(b.readSync(v)) : v)),
+    ).toBe(before);
     expect(opt.stepCount).toBe(0);
     expect(b.memory().tensors).toBe(tensors);
     return e;
@@ -50,8 +54,16 @@ describe('loadStateDict checks every field of a state file', () => {
     ['a fractional count', (d) => (d.state.inner[0].count = 1.5), /'inner\.0\.count' is a counter .* got 1\.5/],
     ['an inner count above the step', (d) => (d.state.inner[0].count = 7), /'inner\.0\.count' counts 7 updates, more than the 2 steps/],
     ['a step that disagrees with the state', (d) => (d.step = 5), /the file says 5 steps were taken, but the state's count is 2/],
-    ['a hyperparameter out of range in the state', (d) => (d.state.hyperparams.b1 = 1.5), /hyperparameter 'b1' must be in \[0, 1\), got 1\.5/],
-    ['header hyperparams that are not the state', (d) => (d.hyperparams.lr = 0.5), /the file's hyperparams \{ lr: 0\.5.* are not those its state holds \{ lr: 0\.1/],
+    [
+      'a hyperparameter out of range in the state',
+      (d) => (d.state.hyperparams.b1 = 1.5),
+      /hyperparameter 'b1' must be in \[0, 1\), got 1\.5/,
+    ],
+    [
+      'header hyperparams that are not the state',
+      (d) => (d.hyperparams.lr = 0.5),
+      /the file's hyperparams \{ lr: 0\.5.* are not those its state holds \{ lr: 0\.1/,
+    ],
     ['an overridden name that is not a hyperparameter', (d) => (d.state.overridden = ['nope']), /'overridden' names "nope"/],
     ['an unknown top-level field', (d) => (d.extra = 1), /unknown field 'extra'/],
     ['an optimizer name that is not a string', (d) => (d.optimizer = 3), /'optimizer' must be the optimizer's name/],

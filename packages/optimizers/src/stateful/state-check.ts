@@ -45,13 +45,17 @@ export function checkStateValues(
         }
       }
       for (const k of v.overridden) {
-        if (typeof k !== 'string' || !names.includes(k)) problems.push(`state entry '${join(path, 'overridden')}' names ${JSON.stringify(k)}, which is not one of its hyperparameters (${names.join(', ')})`);
+        if (typeof k !== 'string' || !names.includes(k))
+          problems.push(
+            `state entry '${join(path, 'overridden')}' names ${JSON.stringify(k)}, which is not one of its hyperparameters (${names.join(', ')})`,
+          );
       }
     }
     for (const [k, x] of Object.entries(v)) {
       const p = join(path, k);
       if ((k === 'count' || k.endsWith('Count')) && typeof x === 'number') {
-        if (!Number.isSafeInteger(x) || x < 0) problems.push(`state entry '${p}' is a counter and must be a non-negative integer, got ${x}`);
+        if (!Number.isSafeInteger(x) || x < 0)
+          problems.push(`state entry '${p}' is a counter and must be a non-negative integer, got ${x}`);
         else if (x > step) problems.push(`state entry '${p}' counts ${x} updates, more than the ${step} steps the file says were taken`);
       } else walk(x, p);
     }

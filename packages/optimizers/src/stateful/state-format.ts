@@ -119,7 +119,9 @@ export async function encodeState(state: OptState): Promise<EncodedState> {
       for (const [k, x] of Object.entries(v)) out[escapeKey(k)] = walk(x, join(path, k));
       return out;
     }
-    throw new StateMismatchError(`encodeState: state entry '${path || '(root)'}' is ${describe(v)}; state holds tensors, numbers, booleans, strings, null, arrays and plain records only`);
+    throw new StateMismatchError(
+      `encodeState: state entry '${path || '(root)'}' is ${describe(v)}; state holds tensors, numbers, booleans, strings, null, arrays and plain records only`,
+    );
   };
   const out = walk(state, '');
   await Promise.all(pending);
@@ -162,15 +164,25 @@ export function decodeState(encoded: EncodedState, backend: Backend): OptState {
 }
 
 /** Checks an encoded tensor and returns its host data. */
-export function checkEncodedTensor(v: EncodedTensor, path: string): { dtype: DType; shape: number[]; typed: ReturnType<typeof littleEndianToTyped> } {
+export function checkEncodedTensor(
+  v: EncodedTensor,
+  path: string,
+): { dtype: DType; shape: number[]; typed: ReturnType<typeof littleEndianToTyped> } {
   const where = `state entry '${path || '(root)'}'`;
   const t = v.$tensor as Partial<EncodedTensor['$tensor']> | undefined;
   if (!isRecord(t) || !DTYPES.includes(t.dtype as DType) || !Array.isArray(t.shape) || typeof t.data !== 'string') {
-    throw new StateMismatchError(`${where}: expected { $tensor: { dtype, shape, data } } with a dtype of ${DTYPES.join(', ')}, got ${JSON.stringify(t)?.slice(0, 120)}`);
+    throw new StateMismatchError(
+      `${where}: expected { $tensor: { dtype, shape, data } } with a dtype of ${DTYPES.join(', ')}, got ${JSON.stringify(t)?.slice(0, 120)}`,
+    );
   }
   try {
     checkShape(t.shape, where);
-    const typed = littleEndianToTyped(base64ToBytes(t.data, where), t.dtype as DType, sizeOf(t.shape), `${where} (${t.dtype} ${fmtShape(t.shape)})`);
+    const typed = littleEndianToTyped(
+      base64ToBytes(t.data, where),
+      t.dtype as DType,
+      sizeOf(t.shape),
+      `${where} (${t.dtype} ${fmtShape(t.shape)})`,
+    );
     return { dtype: t.dtype as DType, shape: [...t.shape], typed };
   } catch (e) {
     throw new StateMismatchError(e instanceof Error ? e.message : String(e));
@@ -188,7 +200,9 @@ function decodeNumber(v: EncodedNumber, path: string): number {
     case '-0':
       return -0;
     default:
-      throw new StateMismatchError(`state entry '${path}': unknown $number ${JSON.stringify(v.$number)} (expected NaN, Infinity, -Infinity or -0)`);
+      throw new StateMismatchError(
+        `state entry '${path}': unknown $number ${JSON.stringify(v.$number)} (expected NaN, Infinity, -Infinity or -0)`,
+      );
   }
 }
 
@@ -238,24 +252,40 @@ export function checkHeader(dict: unknown, where: string): asserts dict is Optim
     throw new StateMismatchError(`${where}: expected format '${STATE_FORMAT}', got ${JSON.stringify(dict.format)}`);
   }
   if (dict.version !== STATE_FORMAT_VERSION) {
-    throw new StateMismatchError(`${where}: this package reads version ${STATE_FORMAT_VERSION} of '${STATE_FORMAT}', got version ${JSON.stringify(dict.version)}`);
+    throw new StateMismatchError(
+      `${where}: this package reads version ${STATE_FORMAT_VERSION} of '${STATE_FORMAT}', got version ${JSON.stringify(dict.version)}`,
+    );
   }
   if (typeof dict.step !== 'number' || !Number.isInteger(dict.step) || dict.step < 0) {
     throw new StateMismatchError(`${where}: 'step' must be a non-negative integer, got ${JSON.stringify(dict.step)}`);
   }
   const fields = ['format', 'version', 'optimizer', 'hyperparams', 'step', 'params', 'state'];
   const extra = Object.keys(dict).filter((k) => !fields.includes(k));
-  if (extra.length) throw new StateMismatchError(`${where}: unknown field${extra.length > 1 ? 's' : ''} ${extra.map((k) => `'${k}'`).join(', ')}; a state dict has ${fields.join(', ')}`);
-  if (typeof dict.optimizer !== 'string') throw new StateMismatchError(`${where}: 'optimizer' must be the optimizer's name (a string), got ${describe(dict.optimizer)}`);
-  if (!isRecord(dict.hyperparams)) throw new StateMismatchError(`${where}: 'hyperparams' must map names to numbers, got ${describe(dict.hyperparams)}`);
+  if (extra.length)
+    throw new StateMismatchError(
+      `${where}: unknown field${extra.length > 1 ? 's' : ''} ${extra.map((k) => `'${k}'`).join(', ')}; a state dict has ${fields.join(', ')}`,
+    );
+  if (typeof dict.optimizer !== 'string')
+    throw new StateMismatchError(`${where}: 'optimizer' must be the optimizer's name (a string), got ${describe(dict.optimizer)}`);
+  if (!isRecord(dict.hyperparams))
+    throw new StateMismatchError(`${where}: 'hyperparams' must map names to numbers, got ${describe(dict.hyperparams)}`);
   for (const [name, v] of Object.entries(dict.hyperparams)) {
-    if (typeof v !== 'number' || !Number.isFinite(v)) throw new StateMismatchError(`${where}: hyperparameter '${name}' must be a finite number, got ${describe(v)}`);
+    if (typeof v !== 'number' || !Number.isFinite(v))
+      throw new StateMismatchError(`${where}: hyperparameter '${name}' must be a finite number, got ${describe(v)}`);
   }
-  if (!isRecord(dict.params)) throw new StateMismatchError(`${where}: 'params' must map parameter names to { dtype, shape }, got ${describe(dict.params)}`);
+  if (!isRecord(dict.params))
+    throw new StateMismatchError(`${where}: 'params' must map parameter names to { dtype, shape }, got ${describe(dict.params)}`);
   for (const [name, spec] of Object.entries(dict.params)) {
     const okShape = isRecord(spec) && Array.isArray(spec.shape) && spec.shape.every((d) => Number.isSafeInteger(d) && (d as number) >= 0);
-    if (!isRecord(spec) || !DTYPES.includes(spec.dtype as DType) || !okShape || Object.keys(spec).some((k) => k !== 'dtype' && k !== 'shape')) {
-      throw new StateMismatchError(`${where}: parameter '${name}' must be described as { dtype, shape } with a dtype of ${DTYPES.join(', ')} and non-negative integer sizes, got ${JSON.stringify(spec)}`);
+    if (
+      !isRecord(spec) ||
+      !DTYPES.includes(spec.dtype as DType) ||
+      !okShape ||
+      Object.keys(spec).some((k) => k !== 'dtype' && k !== 'shape')
+    ) {
+      throw new StateMismatchError(
+        `${where}: parameter '${name}' must be described as { dtype, shape } with a dtype of ${DTYPES.join(', ')} and non-negative integer sizes, got ${JSON.stringify(spec)}`,
+      );
     }
   }
   if (!('state' in dict)) throw new StateMismatchError(`${where}: the dict has no 'state'`);

@@ -1,6 +1,15 @@
 import { Tensor, fmtShape, shapesEqual, type Backend, checkOptions } from '@downhill/backend';
 import type { OptState } from '../types.js';
-import { StateMismatchError, checkEncodedTensor, describe, isRecord, join, type EncodedState, type EncodedTensor, type ParamSpec } from './state-format.js';
+import {
+  StateMismatchError,
+  checkEncodedTensor,
+  describe,
+  isRecord,
+  join,
+  type EncodedState,
+  type EncodedTensor,
+  type ParamSpec,
+} from './state-format.js';
 
 /** Options of {@link loadStateLike}. */
 export interface MatchOptions {
@@ -24,7 +33,11 @@ export interface MatchOptions {
  * @throws {@link StateMismatchError} listing each entry that does not fit, with its parameter's name.
  */
 export function loadStateLike(encoded: EncodedState, template: OptState, backend: Backend, options: MatchOptions = {}): OptState {
-  const { strict = true, paramNames = [], where = 'loadState' } = checkOptions('loadStateLike', options, { strict: true, paramNames: true, where: true });
+  const {
+    strict = true,
+    paramNames = [],
+    where = 'loadState',
+  } = checkOptions('loadStateLike', options, { strict: true, paramNames: true, where: true });
   const problems: string[] = [];
   const label = (path: string) => {
     const p = paramOf(path, paramNames);
@@ -34,13 +47,17 @@ export function loadStateLike(encoded: EncodedState, template: OptState, backend
   const check = (enc: unknown, tmpl: OptState, path: string): void => {
     if (tmpl instanceof Tensor) {
       if (!isRecord(enc) || !('$tensor' in enc)) {
-        problems.push(`state entry ${label(path)} should be a ${tmpl.dtype} tensor of shape ${fmtShape(tmpl.shape)}, but the saved state has ${describeEncoded(enc)}`);
+        problems.push(
+          `state entry ${label(path)} should be a ${tmpl.dtype} tensor of shape ${fmtShape(tmpl.shape)}, but the saved state has ${describeEncoded(enc)}`,
+        );
         return;
       }
       try {
         const t = checkEncodedTensor(enc as unknown as EncodedTensor, path);
         if (t.dtype !== tmpl.dtype || !shapesEqual(t.shape, tmpl.shape)) {
-          problems.push(`state entry ${label(path)} is ${t.dtype} ${fmtShape(t.shape)} in the saved state but ${tmpl.dtype} ${fmtShape(tmpl.shape)} here`);
+          problems.push(
+            `state entry ${label(path)} is ${t.dtype} ${fmtShape(t.shape)} in the saved state but ${tmpl.dtype} ${fmtShape(tmpl.shape)} here`,
+          );
         }
       } catch (e) {
         problems.push(e instanceof Error ? e.message : String(e));
@@ -48,19 +65,24 @@ export function loadStateLike(encoded: EncodedState, template: OptState, backend
       return;
     }
     if (typeof tmpl === 'number') {
-      if (typeof enc !== 'number' && !(isRecord(enc) && '$number' in enc)) problems.push(`state entry ${label(path)} should be a number, but the saved state has ${describeEncoded(enc)}`);
+      if (typeof enc !== 'number' && !(isRecord(enc) && '$number' in enc))
+        problems.push(`state entry ${label(path)} should be a number, but the saved state has ${describeEncoded(enc)}`);
       return;
     }
     if (tmpl === null || typeof tmpl === 'boolean' || typeof tmpl === 'string') {
       if (enc === null ? tmpl !== null : typeof enc !== typeof tmpl) {
-        problems.push(`state entry ${label(path)} should be ${tmpl === null ? 'null' : `a ${typeof tmpl}`}, but the saved state has ${describeEncoded(enc)}`);
+        problems.push(
+          `state entry ${label(path)} should be ${tmpl === null ? 'null' : `a ${typeof tmpl}`}, but the saved state has ${describeEncoded(enc)}`,
+        );
       }
       return;
     }
     if (Array.isArray(tmpl) && tmpl.every(isPrimitive)) {
       // A list of host values (names, flags): its length is data, not structure.
       if (!Array.isArray(enc) || !enc.every((x) => isPrimitive(x) || (isRecord(x) && '$number' in x))) {
-        problems.push(`state entry ${label(path)} should be a list of numbers, strings or booleans, but the saved state has ${describeEncoded(enc)}`);
+        problems.push(
+          `state entry ${label(path)} should be a list of numbers, strings or booleans, but the saved state has ${describeEncoded(enc)}`,
+        );
       }
       return;
     }
@@ -74,7 +96,9 @@ export function loadStateLike(encoded: EncodedState, template: OptState, backend
     }
     const rec = tmpl as Record<string, OptState>;
     if (!isRecord(enc) || '$tensor' in enc || '$number' in enc) {
-      problems.push(`state entry ${label(path)} should be a record of [${Object.keys(rec).join(', ')}], but the saved state has ${describeEncoded(enc)}`);
+      problems.push(
+        `state entry ${label(path)} should be a record of [${Object.keys(rec).join(', ')}], but the saved state has ${describeEncoded(enc)}`,
+      );
       return;
     }
     const saved = unescaped(enc);
@@ -82,7 +106,9 @@ export function loadStateLike(encoded: EncodedState, template: OptState, backend
       if (k in saved) check(saved[k], t, join(path, k));
       else if (strict) problems.push(`state entry ${label(join(path, k))} is missing from the saved state`);
     }
-    if (strict) for (const k of Object.keys(saved)) if (!(k in rec)) problems.push(`the saved state has an entry ${label(join(path, k))} that this optimizer does not have`);
+    if (strict)
+      for (const k of Object.keys(saved))
+        if (!(k in rec)) problems.push(`the saved state has an entry ${label(join(path, k))} that this optimizer does not have`);
   };
 
   check(encoded, template, '');
@@ -98,7 +124,8 @@ export function loadStateLike(encoded: EncodedState, template: OptState, backend
     }
     if (typeof tmpl === 'number') return typeof enc === 'number' ? enc : decodeSpecial((enc as { $number: string }).$number);
     if (tmpl === null || typeof tmpl !== 'object') return enc as OptState;
-    if (Array.isArray(tmpl) && tmpl.every(isPrimitive)) return (enc as unknown[]).map((x) => (isRecord(x) ? decodeSpecial((x as { $number: string }).$number) : (x as OptState)));
+    if (Array.isArray(tmpl) && tmpl.every(isPrimitive))
+      return (enc as unknown[]).map((x) => (isRecord(x) ? decodeSpecial((x as { $number: string }).$number) : (x as OptState)));
     if (Array.isArray(tmpl)) return tmpl.map((t, i) => build((enc as unknown[])[i], t));
     const saved = unescaped(enc as Record<string, unknown>);
     const out: Record<string, OptState> = {};
@@ -117,24 +144,35 @@ export function loadStateLike(encoded: EncodedState, template: OptState, backend
  * Compares a saved parameter manifest with the current parameters: missing, extra and mis-shaped
  * parameters by name (missing and extra only when `strict`).
  */
-export function checkParamSpecs(saved: Readonly<Record<string, ParamSpec>>, current: Readonly<Record<string, ParamSpec>>, strict: boolean, where: string): void {
+export function checkParamSpecs(
+  saved: Readonly<Record<string, ParamSpec>>,
+  current: Readonly<Record<string, ParamSpec>>,
+  strict: boolean,
+  where: string,
+): void {
   const problems: string[] = [];
   for (const [name, spec] of Object.entries(current)) {
     const s = saved[name];
     if (!s) {
       if (strict) problems.push(`parameter '${name}' (${spec.dtype} ${fmtShape(spec.shape)}) has no saved state`);
     } else if (s.dtype !== spec.dtype || !shapesEqual(s.shape, spec.shape)) {
-      problems.push(`parameter '${name}' is ${spec.dtype} ${fmtShape(spec.shape)} here but the state was saved for ${s.dtype} ${fmtShape(s.shape)}`);
+      problems.push(
+        `parameter '${name}' is ${spec.dtype} ${fmtShape(spec.shape)} here but the state was saved for ${s.dtype} ${fmtShape(s.shape)}`,
+      );
     }
   }
-  if (strict) for (const name of Object.keys(saved)) if (!(name in current)) problems.push(`the state was saved for a parameter '${name}' that this optimizer does not have`);
+  if (strict)
+    for (const name of Object.keys(saved))
+      if (!(name in current)) problems.push(`the state was saved for a parameter '${name}' that this optimizer does not have`);
   if (problems.length) throw mismatch(where, problems);
 }
 
 function mismatch(where: string, problems: string[]): StateMismatchError {
   const shown = problems.slice(0, 8);
   const more = problems.length > shown.length ? `\n  ... and ${problems.length - shown.length} more` : '';
-  return new StateMismatchError(`${where}: the saved state does not fit this optimizer (nothing was loaded):\n  ${shown.join('\n  ')}${more}`);
+  return new StateMismatchError(
+    `${where}: the saved state does not fit this optimizer (nothing was loaded):\n  ${shown.join('\n  ')}${more}`,
+  );
 }
 
 /** The longest parameter name that the dotted state path ends with. */

@@ -13,7 +13,8 @@ export interface ConformanceBackend {
  * package depends on `@downhill/backend` alone), so they are looked up when the tests run, and a
  * backend that is not installed is skipped with the reason.
  */
-const load = (specifier: string): Promise<Record<string, unknown>> => import(/* @vite-ignore */ specifier) as Promise<Record<string, unknown>>;
+const load = (specifier: string): Promise<Record<string, unknown>> =>
+  import(/* @vite-ignore */ specifier) as Promise<Record<string, unknown>>;
 
 function fromModule(specifier: string, exportName: string, args: unknown[], install: string): () => Promise<Backend> {
   return async () => {
@@ -42,7 +43,15 @@ function firstLine(e: unknown): string {
 export function defaultConformanceBackends(): ConformanceBackend[] {
   return [
     { name: 'cpu', create: fromModule('@downhill/backend-cpu', 'cpu', [], 'add @downhill/backend-cpu to your devDependencies') },
-    { name: 'tfjs-cpu', create: fromModule('@downhill/backend-tfjs', 'tfjs', [{ tfBackend: 'cpu' }], 'add @downhill/backend-tfjs to your devDependencies to test on TensorFlow.js') },
+    {
+      name: 'tfjs-cpu',
+      create: fromModule(
+        '@downhill/backend-tfjs',
+        'tfjs',
+        [{ tfBackend: 'cpu' }],
+        'add @downhill/backend-tfjs to your devDependencies to test on TensorFlow.js',
+      ),
+    },
   ];
 }
 

@@ -58,7 +58,9 @@ export const BUILT_IN_FUSION_CASES = {
  * behind `clipByGlobalNorm`, and inside `multiTransform` (biases get plain SGD, the rest the
  * optimizer).
  */
-export function fusionVariants(c: FusionCase): Record<'plain' | 'decayed' | 'clipped' | 'multiTransform', () => GradientTransformation<any>> {
+export function fusionVariants(
+  c: FusionCase,
+): Record<'plain' | 'decayed' | 'clipped' | 'multiTransform', () => GradientTransformation<any>> {
   return {
     plain: c.plain,
     decayed: c.decayed,

@@ -26,20 +26,29 @@ const broken: [ConformanceCheck, string, (lr: number) => GradientTransformation<
   [
     'no-mutation',
     'bumps the count in the state it was given',
-    (lr) => ({ ...gd(lr), update: (g, s: { count: number }) => ((s.count += 1), [mapTree(g, (x) => x.backend.mul(x, -lr)), { count: s.count }]) }),
+    (lr) => ({
+      ...gd(lr),
+      update: (g, s: { count: number }) => ((s.count += 1), [mapTree(g, (x) => x.backend.mul(x, -lr)), { count: s.count }]),
+    }),
   ],
   [
     'state-roundtrip',
     'keeps part of its state in a closure, where saving cannot see it',
     (lr) => {
       let hidden = 0;
-      return { ...gd(lr), update: (g, s: { count: number }) => [mapTree(g, (x) => x.backend.mul(x, -lr * (1 + hidden++ * 0.1))), { count: s.count + 1 }] };
+      return {
+        ...gd(lr),
+        update: (g, s: { count: number }) => [mapTree(g, (x) => x.backend.mul(x, -lr * (1 + hidden++ * 0.1))), { count: s.count + 1 }],
+      };
     },
   ],
   [
     'stable-structure',
     'adds a state entry on its first update',
-    (lr) => ({ ...gd(lr), update: (g, s: { count: number }) => [mapTree(g, (x) => x.backend.mul(x, -lr)), { count: s.count + 1, seen: true }] }),
+    (lr) => ({
+      ...gd(lr),
+      update: (g, s: { count: number }) => [mapTree(g, (x) => x.backend.mul(x, -lr)), { count: s.count + 1, seen: true }],
+    }),
   ],
   [
     'non-finite',
@@ -58,7 +67,12 @@ const broken: [ConformanceCheck, string, (lr: number) => GradientTransformation<
   [
     'flat-memory',
     'leaks one kept tensor per step',
-    (lr) => ({ ...gd(lr), update: (g, s: { count: number }) => (backend.keep(backend.zeros([1])), [mapTree(g, (x) => x.backend.mul(x, -lr)), { count: s.count + 1 }]) }),
+    (lr) => ({
+      ...gd(lr),
+      update: (g, s: { count: number }) => (
+        backend.keep(backend.zeros([1])), [mapTree(g, (x) => x.backend.mul(x, -lr)), { count: s.count + 1 }]
+      ),
+    }),
   ],
   [
     'bad-input',
@@ -74,7 +88,10 @@ const broken: [ConformanceCheck, string, (lr: number) => GradientTransformation<
     "reads the backend's storage (a typed array on cpu), which the traced update does not see, and steps differently",
     (lr) => ({
       ...gd(lr),
-      update: (g, s: { count: number }) => [mapTree(g, (x) => x.backend.mul(x, ArrayBuffer.isView(x.storage) ? -lr : -2 * lr)), { count: s.count + 1 }],
+      update: (g, s: { count: number }) => [
+        mapTree(g, (x) => x.backend.mul(x, ArrayBuffer.isView(x.storage) ? -lr : -2 * lr)),
+        { count: s.count + 1 },
+      ],
     }),
   ],
 ];
@@ -98,7 +115,14 @@ describe('the conformance checks', () => {
 describe('stateStructure', () => {
   it('describes tensors by dtype and shape, host values by type, lists as lists', () => {
     const s: OptState = { count: 1, flags: ['a', 'b'], inner: [{ mu: { w: backend.zeros([2, 3]) } }, { ok: true, none: null }], empty: {} };
-    expect(stateStructure(s)).toEqual({ count: 'number', flags: 'list', 'inner.0.mu.w': 'float32 [2, 3]', 'inner.1.ok': 'boolean', 'inner.1.none': 'null', empty: 'record {}' });
+    expect(stateStructure(s)).toEqual({
+      count: 'number',
+      flags: 'list',
+      'inner.0.mu.w': 'float32 [2, 3]',
+      'inner.1.ok': 'boolean',
+      'inner.1.none': 'null',
+      empty: 'record {}',
+    });
     expect(stateStructure({ f: (() => 1) as never })).toEqual({ f: 'not state: function' });
   });
 });

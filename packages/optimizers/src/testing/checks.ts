@@ -63,7 +63,10 @@ const converges = (problem: TestProblem, key: 'quadratic' | 'rosenbrock'): Confo
     const { params, state } = train(ctx.make(s.lr), problem, ctx.backend, s.steps);
     const loss = await problem.loss(params);
     dispose(params, state);
-    expect(loss, `${ctx.name} on ${problem.name} (lr ${s.lr}, ${s.steps} steps): final loss ${loss}, expected ≤ ${s.tolerance}`).toBeLessThanOrEqual(problem.minimum + s.tolerance);
+    expect(
+      loss,
+      `${ctx.name} on ${problem.name} (lr ${s.lr}, ${s.steps} steps): final loss ${loss}, expected ≤ ${s.tolerance}`,
+    ).toBeLessThanOrEqual(problem.minimum + s.tolerance);
   },
 });
 
@@ -98,7 +101,10 @@ export const CONFORMANCE_CHECKS: Readonly<Record<ConformanceCheck, ConformanceCh
       expect(JSON.stringify(await encodeState(inputs)), 'inputs after tx.update').toBe(before);
       const r = step(tx, params, grads, state);
       expect(JSON.stringify(await encodeState(inputs)), 'inputs after a pure step()').toBe(before);
-      expect(stateTensors(inputs).filter((t) => t.disposed), 'input tensors released').toEqual([]);
+      expect(
+        stateTensors(inputs).filter((t) => t.disposed),
+        'input tensors released',
+      ).toEqual([]);
       for (const made of [updates, next, r.params, r.state] as OptState[]) releaseReplaced(made, undefined, inputs);
       dispose(inputs);
     },
@@ -115,7 +121,13 @@ export const CONFORMANCE_CHECKS: Readonly<Record<ConformanceCheck, ConformanceCh
       c.loadStateDict(deserializeState(saved));
       pa = steps(a, quadraticProblem, pa, 6);
       pb = steps(c, quadraticProblem, pb, 6);
-      const [ba, bb, sa, sc, loss] = [await bits(pa), await bits(pb), await a.stateDict(), await c.stateDict(), await quadraticProblem.loss(pa)];
+      const [ba, bb, sa, sc, loss] = [
+        await bits(pa),
+        await bits(pb),
+        await a.stateDict(),
+        await c.stateDict(),
+        await quadraticProblem.loss(pa),
+      ];
       dispose(pa, pb);
       a.dispose();
       c.dispose();
@@ -194,7 +206,9 @@ export const CONFORMANCE_CHECKS: Readonly<Record<ConformanceCheck, ConformanceCh
         thrown = e;
       }
       dispose(g0, otherState, full);
-      expect(thrown, 'update(grads, state of other parameters) should throw a DownhillError naming the parameter').toBeInstanceOf(DownhillError);
+      expect(thrown, 'update(grads, state of other parameters) should throw a DownhillError naming the parameter').toBeInstanceOf(
+        DownhillError,
+      );
 
       // A stateful optimizer given gradients for other parameters: typed errors, nothing changed.
       const p0 = quadraticProblem.init(backend);
@@ -237,9 +251,14 @@ export const CONFORMANCE_CHECKS: Readonly<Record<ConformanceCheck, ConformanceCh
       const dtypes = backend.capabilities.float64 ? (['float64', 'float32'] as const) : (['float32'] as const);
       for (const dtype of dtypes) {
         const r = await checkFusedAgreement(backend, () => make(quadratic.lr), dtype);
-        expect(r.paths.every((p) => p === 'fused'), `${name} (${dtype}): paths ${r.paths.join(', ')}`).toBe(true);
+        expect(
+          r.paths.every((p) => p === 'fused'),
+          `${name} (${dtype}): paths ${r.paths.join(', ')}`,
+        ).toBe(true);
         expect(r.hostMismatches, `${name} (${dtype}): host values of the state, fused vs composed`).toEqual([]);
-        expect(r.worst, `${name} (${dtype}): fused vs composed, worst relative difference at ${r.worstAt}`).toBeLessThanOrEqual(FUSED_TOLERANCE[dtype]);
+        expect(r.worst, `${name} (${dtype}): fused vs composed, worst relative difference at ${r.worstAt}`).toBeLessThanOrEqual(
+          FUSED_TOLERANCE[dtype],
+        );
       }
     },
   },

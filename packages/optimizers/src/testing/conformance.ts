@@ -84,7 +84,10 @@ export function describeOptimizerConformance(
           if (!backend) console.warn(`[optimizer conformance] ${name}: skipping backend '${candidate.name}': ${unavailable}`);
         });
 
-        for (const [id, spec] of Object.entries(CONFORMANCE_CHECKS) as [ConformanceCheck, (typeof CONFORMANCE_CHECKS)[ConformanceCheck]][]) {
+        for (const [id, spec] of Object.entries(CONFORMANCE_CHECKS) as [
+          ConformanceCheck,
+          (typeof CONFORMANCE_CHECKS)[ConformanceCheck],
+        ][]) {
           it(`${id}: ${spec.title}`, async (ctx) => {
             const reason = options.skip?.[id];
             if (reason !== undefined) {

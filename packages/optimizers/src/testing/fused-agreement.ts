@@ -62,7 +62,12 @@ export function agreementGrads(params: Params, t: number): Params {
  * expect(r.worst).toBeLessThanOrEqual(FUSED_TOLERANCE.float64);
  * ```
  */
-export async function checkFusedAgreement(backend: Backend, make: () => GradientTransformation<any>, dtype: DType, steps = 4): Promise<FusedAgreement> {
+export async function checkFusedAgreement(
+  backend: Backend,
+  make: () => GradientTransformation<any>,
+  dtype: DType,
+  steps = 4,
+): Promise<FusedAgreement> {
   const tx = make();
   const runs = [{ fused: true }, { fused: false }].map(({ fused }) => {
     const params = agreementParams(backend, dtype);
@@ -88,9 +93,15 @@ export async function checkFusedAgreement(backend: Backend, make: () => Gradient
       }
       backend.dispose(grads);
       const [f, c] = runs;
-      await compare({ params: f.params, state: f.state }, { params: c.params, state: c.state }, `after step ${t}`, (d, at) => {
-        if (d > worst) [worst, worstAt] = [d, at];
-      }, hostMismatches);
+      await compare(
+        { params: f.params, state: f.state },
+        { params: c.params, state: c.state },
+        `after step ${t}`,
+        (d, at) => {
+          if (d > worst) [worst, worstAt] = [d, at];
+        },
+        hostMismatches,
+      );
     }
   } finally {
     for (const run of runs) backend.dispose([...stateTensors(run.params as OptState), ...stateTensors(run.state)]);
@@ -98,7 +109,14 @@ export async function checkFusedAgreement(backend: Backend, make: () => Gradient
   return { paths, worst, worstAt, hostMismatches };
 }
 
-async function compare(a: unknown, b: unknown, when: string, report: (d: number, at: string) => void, host: string[], path = ''): Promise<void> {
+async function compare(
+  a: unknown,
+  b: unknown,
+  when: string,
+  report: (d: number, at: string) => void,
+  host: string[],
+  path = '',
+): Promise<void> {
   if (a instanceof Tensor && b instanceof Tensor) {
     if (a.dtype !== b.dtype || a.shape.join() !== b.shape.join()) {
       host.push(`${path} ${when}: ${a} (fused) vs ${b} (composed)`);
@@ -121,7 +139,8 @@ async function compare(a: unknown, b: unknown, when: string, report: (d: number,
   }
   if (a !== null && b !== null && typeof a === 'object' && typeof b === 'object') {
     const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-    for (const k of keys) await compare((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], when, report, host, path ? `${path}.${k}` : k);
+    for (const k of keys)
+      await compare((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], when, report, host, path ? `${path}.${k}` : k);
     return;
   }
   if (!Object.is(a, b)) host.push(`${path} ${when}: ${String(a)} (fused) vs ${String(b)} (composed)`);

@@ -31,7 +31,10 @@ export function clipByBlockRms(threshold: number): GradientTransformation<EmptyS
     name: where,
     init: () => ({}),
     update: (grads, state) => [
-      mapTrees([grads], ([u]) => u.backend.div(u, u.backend.binary('maximum', u.backend.div(rms(u), threshold), 1)), { where, labels: ['update'] }),
+      mapTrees([grads], ([u]) => u.backend.div(u, u.backend.binary('maximum', u.backend.div(rms(u), threshold), 1)), {
+        where,
+        labels: ['update'],
+      }),
       state,
     ],
   };
@@ -62,11 +65,15 @@ export function scaleByParamBlockRms(minScale = 1e-3): GradientTransformation<Em
     name: where,
     init: () => ({}),
     update: (grads, state, params) => [
-      mapTrees([grads, needParams(params, where)], ([u, p]) => u.backend.mul(u, u.backend.binary('maximum', rms(sameDType(p, u)), minScale)), {
-        where,
-        labels: ['update', 'parameter'],
-        dtype: false,
-      }),
+      mapTrees(
+        [grads, needParams(params, where)],
+        ([u, p]) => u.backend.mul(u, u.backend.binary('maximum', rms(sameDType(p, u)), minScale)),
+        {
+          where,
+          labels: ['update', 'parameter'],
+          dtype: false,
+        },
+      ),
       state,
     ],
   };

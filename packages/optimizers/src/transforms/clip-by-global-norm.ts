@@ -61,7 +61,11 @@ export function clipByGlobalNorm(maxNorm: number): GradientTransformation<EmptyS
       try {
         const factor = b.scope(() => b.div(maxNorm, b.binary('maximum', n, maxNorm)));
         try {
-          const updates = mapTrees([grads], ([g]) => b.mul(g, factor.dtype === g.dtype ? factor : b.cast(factor, g.dtype)), { where, labels: ['update'], dtype: false });
+          const updates = mapTrees([grads], ([g]) => b.mul(g, factor.dtype === g.dtype ? factor : b.cast(factor, g.dtype)), {
+            where,
+            labels: ['update'],
+            dtype: false,
+          });
           return [updates, state];
         } finally {
           factor.dispose();

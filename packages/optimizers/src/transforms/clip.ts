@@ -25,7 +25,10 @@ export function clip(maxDelta: number): GradientTransformation<EmptyState> {
     name: where,
     init: () => ({}),
     update: (grads, state) => [
-      mapTrees([grads], ([g]) => g.backend.binary('minimum', g.backend.binary('maximum', g, -maxDelta), maxDelta), { where, labels: ['update'] }),
+      mapTrees([grads], ([g]) => g.backend.binary('minimum', g.backend.binary('maximum', g, -maxDelta), maxDelta), {
+        where,
+        labels: ['update'],
+      }),
       state,
     ],
   };

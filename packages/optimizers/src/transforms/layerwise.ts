@@ -16,17 +16,21 @@ import type { EmptyState } from './scale.js';
  * @param rule - The new update of one selected parameter.
  * @internal
  */
-export function layerwise(where: string, mask: Mask | undefined, rule: (update: Tensor, param: Tensor) => Tensor): GradientTransformation<EmptyState> {
+export function layerwise(
+  where: string,
+  mask: Mask | undefined,
+  rule: (update: Tensor, param: Tensor) => Tensor,
+): GradientTransformation<EmptyState> {
   return {
     name: where,
     init: () => ({}),
     update(grads, state, params) {
       const ps = needParams(params, where);
-      const updates = mapTrees(
-        [grads, ps],
-        ([u, p], name) => (maskSelects(mask, name, p, where) ? rule(u, sameDType(p, u)) : alias(u)),
-        { where, labels: ['update', 'parameter'], dtype: false },
-      );
+      const updates = mapTrees([grads, ps], ([u, p], name) => (maskSelects(mask, name, p, where) ? rule(u, sameDType(p, u)) : alias(u)), {
+        where,
+        labels: ['update', 'parameter'],
+        dtype: false,
+      });
       return [updates, state];
     },
   };

@@ -61,7 +61,14 @@ export interface ScaleByAdamOptions {
  * Reddi et al., 2018, "On the Convergence of Adam and Beyond" (https://openreview.net/forum?id=ryQu7f-RZ).
  */
 export function scaleByAdam(options: ScaleByAdamOptions = {}): GradientTransformation<ScaleByAdamState> {
-  const { b1 = 0.9, b2 = 0.999, eps = 1e-8, epsRoot = 0, nesterov = false, amsgrad = false } = checkOptions('scaleByAdam', options, { b1: true, b2: true, eps: true, epsRoot: true, nesterov: true, amsgrad: true });
+  const {
+    b1 = 0.9,
+    b2 = 0.999,
+    eps = 1e-8,
+    epsRoot = 0,
+    nesterov = false,
+    amsgrad = false,
+  } = checkOptions('scaleByAdam', options, { b1: true, b2: true, eps: true, epsRoot: true, nesterov: true, amsgrad: true });
   const where = 'scaleByAdam';
   checkHyperparam(where, 'b1', b1);
   checkHyperparam(where, 'b2', b2);

@@ -51,7 +51,12 @@ export interface ScaleByAdamaxOptions {
  * Kingma and Ba, 2015, "Adam: A Method for Stochastic Optimization", section 7.1 (https://arxiv.org/abs/1412.6980).
  */
 export function scaleByAdamax(options: ScaleByAdamaxOptions = {}): GradientTransformation<ScaleByAdamaxState> {
-  const { b1 = 0.9, b2 = 0.999, eps = 1e-8, epsInMax = true } = checkOptions('scaleByAdamax', options, { b1: true, b2: true, eps: true, epsInMax: true });
+  const {
+    b1 = 0.9,
+    b2 = 0.999,
+    eps = 1e-8,
+    epsInMax = true,
+  } = checkOptions('scaleByAdamax', options, { b1: true, b2: true, eps: true, epsInMax: true });
   const where = 'scaleByAdamax';
   checkHyperparam(where, 'b1', b1);
   checkHyperparam(where, 'b2', b2);

@@ -69,11 +69,24 @@ export function factoredDims(shape: readonly number[], factored: boolean, minDim
  * Shazeer and Stern, 2018, "Adafactor: Adaptive Learning Rates with Sublinear Memory Cost" (https://arxiv.org/abs/1804.04235).
  */
 export function scaleByFactoredRms(options: ScaleByFactoredRmsOptions = {}): GradientTransformation<ScaleByFactoredRmsState> {
-  const { factored = true, decayRate = 0.8, stepOffset = 0, minDimSizeToFactor = 128, eps = 1e-30 } = checkOptions('scaleByFactoredRms', options, { factored: true, decayRate: true, stepOffset: true, minDimSizeToFactor: true, eps: true });
+  const {
+    factored = true,
+    decayRate = 0.8,
+    stepOffset = 0,
+    minDimSizeToFactor = 128,
+    eps = 1e-30,
+  } = checkOptions('scaleByFactoredRms', options, {
+    factored: true,
+    decayRate: true,
+    stepOffset: true,
+    minDimSizeToFactor: true,
+    eps: true,
+  });
   const where = 'scaleByFactoredRms';
   checkHyperparam(where, 'decayRate', decayRate);
   checkHyperparam(where, 'eps', eps);
-  if (!Number.isInteger(stepOffset) || stepOffset < 0) throw new InvalidArgumentError(`${where}: option 'stepOffset' must be an integer ≥ 0, got ${stepOffset}`);
+  if (!Number.isInteger(stepOffset) || stepOffset < 0)
+    throw new InvalidArgumentError(`${where}: option 'stepOffset' must be an integer ≥ 0, got ${stepOffset}`);
   if (!Number.isInteger(minDimSizeToFactor) || minDimSizeToFactor < 1) {
     throw new InvalidArgumentError(`${where}: option 'minDimSizeToFactor' must be an integer ≥ 1, got ${minDimSizeToFactor}`);
   }
@@ -83,8 +96,12 @@ export function scaleByFactoredRms(options: ScaleByFactoredRmsOptions = {}): Gra
   const stat = (tree: Params, name: string, shape: readonly number[], key: string, like: Tensor): Tensor => {
     const t = getLeaf(tree, name);
     if (!t) throw new InvalidArgumentError(`${where}: state '${key}' has no entry for parameter '${name}'`);
-    if (!shapesEqual(t.shape, shape)) throw new ShapeError(`${where}: state '${key}' of parameter '${name}' has shape ${fmtShape(t.shape)}, expected ${fmtShape(shape)} for a parameter of shape ${fmtShape(like.shape)}`);
-    if (t.dtype !== like.dtype) throw new DTypeError(`${where}: state '${key}' of parameter '${name}' has dtype ${t.dtype}, expected ${like.dtype}`);
+    if (!shapesEqual(t.shape, shape))
+      throw new ShapeError(
+        `${where}: state '${key}' of parameter '${name}' has shape ${fmtShape(t.shape)}, expected ${fmtShape(shape)} for a parameter of shape ${fmtShape(like.shape)}`,
+      );
+    if (t.dtype !== like.dtype)
+      throw new DTypeError(`${where}: state '${key}' of parameter '${name}' has dtype ${t.dtype}, expected ${like.dtype}`);
     if (t.disposed) throw new InvalidArgumentError(`${where}: state '${key}' of parameter '${name}' was released`);
     return t;
   };
@@ -112,10 +129,16 @@ export function scaleByFactoredRms(options: ScaleByFactoredRmsOptions = {}): Gra
       const names = new Set(leaves.map(([n]) => n));
       for (const [name, g] of leaves) {
         const tree = dimsOf(g) ? rowTree : vTree;
-        if (!getLeaf(tree, name)) throw new InvalidArgumentError(`${where}: the state has no statistics for parameter '${name}' (was it made for other parameters?)`);
+        if (!getLeaf(tree, name))
+          throw new InvalidArgumentError(
+            `${where}: the state has no statistics for parameter '${name}' (was it made for other parameters?)`,
+          );
       }
       const extra = [...flatten(rowTree, where), ...flatten(vTree, where)].map(([n]) => n).filter((n) => !names.has(n));
-      if (extra.length) throw new InvalidArgumentError(`${where}: the state holds statistics for ${extra.map((n) => `'${n}'`).join(', ')}, which the gradients do not name`);
+      if (extra.length)
+        throw new InvalidArgumentError(
+          `${where}: the state holds statistics for ${extra.map((n) => `'${n}'`).join(', ')}, which the gradients do not name`,
+        );
       const beta2 = 1 - Math.pow(count - stepOffset + 1, -decayRate);
       if (!leaves.length) return [{}, { count: count + 1, vRow: {}, vCol: {}, v: {} }];
       const b = leaves[0][1].backend;

@@ -38,7 +38,12 @@ export interface ScaleByLarsTrustRatioOptions {
  * You, Gitman and Ginsburg, 2017, "Large Batch Training of Convolutional Networks" (https://arxiv.org/abs/1708.03888).
  */
 export function scaleByLarsTrustRatio(options: ScaleByLarsTrustRatioOptions = {}): GradientTransformation<EmptyState> {
-  const { trustCoefficient = 0.001, weightDecay = 0, eps = 0, mask } = checkOptions('scaleByLarsTrustRatio', options, { trustCoefficient: true, weightDecay: true, eps: true, mask: true });
+  const {
+    trustCoefficient = 0.001,
+    weightDecay = 0,
+    eps = 0,
+    mask,
+  } = checkOptions('scaleByLarsTrustRatio', options, { trustCoefficient: true, weightDecay: true, eps: true, mask: true });
   const where = 'scaleByLarsTrustRatio';
   checkHyperparam(where, 'trustCoefficient', trustCoefficient);
   checkHyperparam(where, 'weightDecay', weightDecay);

@@ -56,7 +56,10 @@ export function scaleBySchedule(schedule: (step: number) => number): GradientTra
  * const tx = chain(scaleByAdam(), scaleByLearningRate(1e-3));
  * ```
  */
-export function scaleByLearningRate(lr: ScalarOrSchedule, options: { flipSign?: boolean } = {}): GradientTransformation<EmptyState | ScaleByScheduleState> {
+export function scaleByLearningRate(
+  lr: ScalarOrSchedule,
+  options: { flipSign?: boolean } = {},
+): GradientTransformation<EmptyState | ScaleByScheduleState> {
   const { flipSign = true } = checkOptions('scaleByLearningRate', options, { flipSign: true });
   const where = 'scaleByLearningRate';
   checkScalarOrSchedule(where, 'lr', lr);

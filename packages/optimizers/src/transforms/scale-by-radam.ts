@@ -53,7 +53,13 @@ export interface ScaleByRadamOptions {
  * Liu et al., 2020, "On the Variance of the Adaptive Learning Rate and Beyond" (https://arxiv.org/abs/1908.03265).
  */
 export function scaleByRadam(options: ScaleByRadamOptions = {}): GradientTransformation<ScaleByRadamState> {
-  const { b1 = 0.9, b2 = 0.999, eps = 1e-8, epsRoot = 0, threshold = 5 } = checkOptions('scaleByRadam', options, { b1: true, b2: true, eps: true, epsRoot: true, threshold: true });
+  const {
+    b1 = 0.9,
+    b2 = 0.999,
+    eps = 1e-8,
+    epsRoot = 0,
+    threshold = 5,
+  } = checkOptions('scaleByRadam', options, { b1: true, b2: true, eps: true, epsRoot: true, threshold: true });
   const where = 'scaleByRadam';
   checkHyperparam(where, 'b1', b1);
   checkHyperparam(where, 'b2', b2);

@@ -49,7 +49,13 @@ export interface ScaleByRmsOptions {
  * Graves, 2013, "Generating Sequences With Recurrent Neural Networks" (centered).
  */
 export function scaleByRms(options: ScaleByRmsOptions = {}): GradientTransformation<ScaleByRmsState> {
-  const { decay = 0.9, eps = 1e-8, epsInSqrt = false, centered = false, initialScale = 0 } = checkOptions('scaleByRms', options, { decay: true, eps: true, epsInSqrt: true, centered: true, initialScale: true });
+  const {
+    decay = 0.9,
+    eps = 1e-8,
+    epsInSqrt = false,
+    centered = false,
+    initialScale = 0,
+  } = checkOptions('scaleByRms', options, { decay: true, eps: true, epsInSqrt: true, centered: true, initialScale: true });
   const where = 'scaleByRms';
   checkHyperparam(where, 'decay', decay);
   checkHyperparam(where, 'eps', eps);

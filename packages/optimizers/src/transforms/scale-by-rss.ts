@@ -42,7 +42,11 @@ export interface ScaleByRssOptions {
  * Optimization" (https://jmlr.org/papers/v12/duchi11a.html).
  */
 export function scaleByRss(options: ScaleByRssOptions = {}): GradientTransformation<ScaleByRssState> {
-  const { initialAccumulatorValue = 0.1, eps = 1e-7, epsInSqrt = true } = checkOptions('scaleByRss', options, { initialAccumulatorValue: true, eps: true, epsInSqrt: true });
+  const {
+    initialAccumulatorValue = 0.1,
+    eps = 1e-7,
+    epsInSqrt = true,
+  } = checkOptions('scaleByRss', options, { initialAccumulatorValue: true, eps: true, epsInSqrt: true });
   const where = 'scaleByRss';
   checkHyperparam(where, 'initialAccumulatorValue', initialAccumulatorValue);
   checkHyperparam(where, 'eps', eps);

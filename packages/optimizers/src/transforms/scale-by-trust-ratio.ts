@@ -38,7 +38,12 @@ export interface ScaleByTrustRatioOptions {
  * You et al., 2020, "Large Batch Optimization for Deep Learning: Training BERT in 76 minutes" (https://arxiv.org/abs/1904.00962).
  */
 export function scaleByTrustRatio(options: ScaleByTrustRatioOptions = {}): GradientTransformation<EmptyState> {
-  const { minNorm = 0, trustCoefficient = 1, eps = 0, mask } = checkOptions('scaleByTrustRatio', options, { minNorm: true, trustCoefficient: true, eps: true, mask: true });
+  const {
+    minNorm = 0,
+    trustCoefficient = 1,
+    eps = 0,
+    mask,
+  } = checkOptions('scaleByTrustRatio', options, { minNorm: true, trustCoefficient: true, eps: true, mask: true });
   const where = 'scaleByTrustRatio';
   checkHyperparam(where, 'minNorm', minNorm);
   checkHyperparam(where, 'trustCoefficient', trustCoefficient);

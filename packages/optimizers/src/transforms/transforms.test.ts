@@ -85,7 +85,9 @@ describe('weight decay and trust ratios', () => {
 
   it('addDecayedWeights needs params, and refuses a mask tree missing a parameter', () => {
     expect(() => addDecayedWeights(0.1).update(grads, {}, undefined)).toThrow(/needs the parameters/);
-    expect(() => addDecayedWeights(0.1, { mask: { dense: { kernel: true } } }).update(grads, {}, params)).toThrow(/no boolean for parameter 'dense\.bias'/);
+    expect(() => addDecayedWeights(0.1, { mask: { dense: { kernel: true } } }).update(grads, {}, params)).toThrow(
+      /no boolean for parameter 'dense\.bias'/,
+    );
   });
 
   it('scaleByTrustRatio scales by ‖p‖/‖u‖, and by 1 where a norm is zero', () => {

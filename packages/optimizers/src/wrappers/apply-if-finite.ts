@@ -52,7 +52,10 @@ export class NonFiniteGradientsError extends DownhillError {
  * const tx = applyIfFinite(adam(1e-3), { maxConsecutiveErrors: 3 });
  * ```
  */
-export function applyIfFinite<S extends OptState>(inner: GradientTransformation<S>, options: { maxConsecutiveErrors?: number } = {}): GradientTransformation<ApplyIfFiniteState<S>> {
+export function applyIfFinite<S extends OptState>(
+  inner: GradientTransformation<S>,
+  options: { maxConsecutiveErrors?: number } = {},
+): GradientTransformation<ApplyIfFiniteState<S>> {
   const { maxConsecutiveErrors = 5 } = checkOptions('applyIfFinite', options, { maxConsecutiveErrors: true });
   checkTransformation(inner, 'applyIfFinite');
   checkNumber(maxConsecutiveErrors, 'maxConsecutiveErrors', 'applyIfFinite', { min: 0, integer: true });
@@ -65,7 +68,12 @@ export function applyIfFinite<S extends OptState>(inner: GradientTransformation<
     update(grads: Params, state: ApplyIfFiniteState<S>, params?: Params) {
       const rec = stateRecord(state, ['notFiniteCount', 'lastFinite', 'totalNotFinite', 'inner'], name);
       const rows = checkTrees([grads], { where: name, labels: ['gradient'] });
-      if (allFinite(rows.map(([, [g]]) => g), name)) {
+      if (
+        allFinite(
+          rows.map(([, [g]]) => g),
+          name,
+        )
+      ) {
         const [u, s] = inner.update(grads, rec.inner as S, params);
         return [u, { notFiniteCount: 0, lastFinite: true, totalNotFinite: rec.totalNotFinite as number, inner: s }];
       }
@@ -77,10 +85,17 @@ export function applyIfFinite<S extends OptState>(inner: GradientTransformation<
         );
       }
       let zeros: Params | undefined;
-      return cleanOnError([grads, state, params], () => [zeros], () => {
-        zeros = zerosLike(grads);
-        return [zeros, { notFiniteCount: count, lastFinite: false, totalNotFinite: (rec.totalNotFinite as number) + 1, inner: rec.inner as S }] as [Params, ApplyIfFiniteState<S>];
-      });
+      return cleanOnError(
+        [grads, state, params],
+        () => [zeros],
+        () => {
+          zeros = zerosLike(grads);
+          return [
+            zeros,
+            { notFiniteCount: count, lastFinite: false, totalNotFinite: (rec.totalNotFinite as number) + 1, inner: rec.inner as S },
+          ] as [Params, ApplyIfFiniteState<S>];
+        },
+      );
     },
   };
 }
@@ -93,7 +108,9 @@ export function allFinite(tensors: readonly Tensor[], where = 'allFinite'): bool
   if (tensors.length === 0) return true;
   const b = tensors[0].backend;
   if (!b.capabilities.syncRead) {
-    throw new UnsupportedError(`${where}: backend '${b.name}' reads back asynchronously, and skipping non-finite steps needs a synchronous read of one number per step; use a backend with syncRead (cpu, tfjs-cpu)`);
+    throw new UnsupportedError(
+      `${where}: backend '${b.name}' reads back asynchronously, and skipping non-finite steps needs a synchronous read of one number per step; use a backend with syncRead (cpu, tfjs-cpu)`,
+    );
   }
   const total = b.scope(() => {
     let acc: Tensor | undefined;

@@ -15,7 +15,8 @@ import { multiTransform } from './multi-transform.js';
 const b = cpu();
 const params = () => ({ dense: { kernel: b.tensor([1, 2], [2], 'float64'), bias: b.tensor([0.5], [1], 'float64') } });
 const grads = () => ({ dense: { kernel: b.tensor([0.1, -0.2], [2], 'float64'), bias: b.tensor([0.3], [1], 'float64') } });
-const grouped = () => multiTransform({ decay: adamw(0.1, { weightDecay: 0.01 }), noDecay: adam(0.1) }, { noDecay: '**.bias' }, { default: 'decay' });
+const grouped = () =>
+  multiTransform({ decay: adamw(0.1, { weightDecay: 0.01 }), noDecay: adam(0.1) }, { noDecay: '**.bias' }, { default: 'decay' });
 
 describe('hyperparameters of parameter groups', () => {
   it('opt.hyperparams.lr = 1 is refused with a typed error naming the groups, and changes nothing', () => {

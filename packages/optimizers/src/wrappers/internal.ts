@@ -24,7 +24,11 @@ export function leavesOf(tree: Params | undefined, where: string): [string, Tens
  * Runs `body`; when it throws, releases every tensor that `made()` holds and `inputs` does not,
  * then rethrows: a failed call leaves nothing behind.
  */
-export function cleanOnError<T>(inputs: readonly (StateValue | Params | undefined)[], made: () => readonly (StateValue | Params | undefined)[], body: () => T): T {
+export function cleanOnError<T>(
+  inputs: readonly (StateValue | Params | undefined)[],
+  made: () => readonly (StateValue | Params | undefined)[],
+  body: () => T,
+): T {
   try {
     return body();
   } catch (e) {
@@ -54,16 +58,30 @@ export function checkTransformation(tx: unknown, where: string): asserts tx is G
 export function stateRecord(state: OptState, keys: readonly string[], where: string): Record<string, OptState> {
   const rec = state as Record<string, OptState> | null;
   if (!rec || typeof rec !== 'object' || Array.isArray(rec) || keys.some((k) => !(k in rec))) {
-    const got = rec && typeof rec === 'object' && !Array.isArray(rec) ? `keys [${Object.keys(rec).join(', ')}]` : Array.isArray(rec) ? 'an array' : String(rec);
-    throw new InvalidArgumentError(`${where}: expected a state with keys [${keys.join(', ')}], got ${got}; was this state made by this wrapper's init?`);
+    const got =
+      rec && typeof rec === 'object' && !Array.isArray(rec)
+        ? `keys [${Object.keys(rec).join(', ')}]`
+        : Array.isArray(rec)
+          ? 'an array'
+          : String(rec);
+    throw new InvalidArgumentError(
+      `${where}: expected a state with keys [${keys.join(', ')}], got ${got}; was this state made by this wrapper's init?`,
+    );
   }
   return rec;
 }
 
 /** Throws unless `v` is a finite number at least `min` (and an integer when `integer`). */
-export function checkNumber(v: unknown, what: string, where: string, { min = -Infinity, integer = false, exclusiveMin = false } = {}): number {
+export function checkNumber(
+  v: unknown,
+  what: string,
+  where: string,
+  { min = -Infinity, integer = false, exclusiveMin = false } = {},
+): number {
   if (typeof v !== 'number' || !Number.isFinite(v) || (integer && !Number.isInteger(v)) || (exclusiveMin ? v <= min : v < min)) {
-    throw new InvalidArgumentError(`${where}: ${what} must be a${integer ? 'n integer' : ' finite number'} ${exclusiveMin ? '>' : '≥'} ${min}, got ${typeof v === 'number' ? v : typeof v}`);
+    throw new InvalidArgumentError(
+      `${where}: ${what} must be a${integer ? 'n integer' : ' finite number'} ${exclusiveMin ? '>' : '≥'} ${min}, got ${typeof v === 'number' ? v : typeof v}`,
+    );
   }
   return v;
 }

@@ -55,8 +55,15 @@ export interface LookaheadOptions {
  * Zhang, Lucas, Hinton and Ba, "Lookahead Optimizer: k steps forward, 1 step back" (NeurIPS 2019),
  * https://arxiv.org/abs/1907.08610
  */
-export function lookahead<S extends OptState>(fast: GradientTransformation<S>, options: LookaheadOptions = {}): GradientTransformation<LookaheadState<S>> {
-  const { syncPeriod = 5, slowStepSize = 0.5, resetState = false } = checkOptions('lookahead', options, { syncPeriod: true, slowStepSize: true, resetState: true });
+export function lookahead<S extends OptState>(
+  fast: GradientTransformation<S>,
+  options: LookaheadOptions = {},
+): GradientTransformation<LookaheadState<S>> {
+  const {
+    syncPeriod = 5,
+    slowStepSize = 0.5,
+    resetState = false,
+  } = checkOptions('lookahead', options, { syncPeriod: true, slowStepSize: true, resetState: true });
   checkTransformation(fast, 'lookahead');
   checkNumber(syncPeriod, 'syncPeriod', 'lookahead', { min: 1, integer: true });
   checkNumber(slowStepSize, 'slowStepSize', 'lookahead', { min: 0, exclusiveMin: true });
@@ -68,37 +75,47 @@ export function lookahead<S extends OptState>(fast: GradientTransformation<S>, o
       // A copy (x·1 keeps -0 and NaN bit for bit): the slow weights must not share storage with the parameters.
       const slow = mapTree(params, (p) => p.backend.mul(p, 1), name);
       let fastState: S | undefined;
-      cleanOnError([params], () => [slow, fastState as OptState], () => (fastState = fast.init(params)));
+      cleanOnError(
+        [params],
+        () => [slow, fastState as OptState],
+        () => (fastState = fast.init(params)),
+      );
       return { fast: fastState as S, slow, stepsSinceSync: 0 };
     },
     update(grads: Params, state: LookaheadState<S>, params?: Params) {
       const rec = stateRecord(state, ['fast', 'slow', 'stepsSinceSync'], name);
-      if (params === undefined) throw new InvalidArgumentError(`${name}: update needs the parameters (the fast weights); call update(grads, state, params)`);
+      if (params === undefined)
+        throw new InvalidArgumentError(`${name}: update needs the parameters (the fast weights); call update(grads, state, params)`);
       const steps = (rec.stepsSinceSync as number) + 1;
       let u: Params | undefined;
       let fastState: S | undefined;
       let slow: Params | undefined;
       let synced: Params | undefined;
-      return cleanOnError([grads, state, params], () => [u, fastState as OptState, slow, synced], () => {
-        [u, fastState] = fast.update(grads, rec.fast as S, params);
-        if (steps < syncPeriod) return [u, { fast: fastState, slow: rec.slow as Params, stepsSinceSync: steps }] as [Params, LookaheadState<S>];
-        slow = mapTrees(
-          [rec.slow as Params, params, u],
-          ([s, p, du]) => {
-            const b = s.backend;
-            return b.add(s, b.mul(b.sub(b.add(p, du.dtype === p.dtype ? du : b.cast(du, p.dtype)), s), slowStepSize));
-          },
-          { where: name, labels: ["slow weights 'slow'", 'parameter', 'update'], dtype: false },
-        );
-        synced = mapTrees([slow, params], ([s, p]) => s.backend.sub(s, p), { where: name, labels: ['slow weights', 'parameter'] });
-        if (resetState) {
-          const fresh = fast.init(params);
-          releaseConsumed(fastState as OptState, fresh, rec.fast as OptState);
-          fastState = fresh;
-        }
-        releaseConsumed(u, synced, slow, fastState as OptState);
-        return [synced, { fast: fastState, slow, stepsSinceSync: 0 }] as [Params, LookaheadState<S>];
-      });
+      return cleanOnError(
+        [grads, state, params],
+        () => [u, fastState as OptState, slow, synced],
+        () => {
+          [u, fastState] = fast.update(grads, rec.fast as S, params);
+          if (steps < syncPeriod)
+            return [u, { fast: fastState, slow: rec.slow as Params, stepsSinceSync: steps }] as [Params, LookaheadState<S>];
+          slow = mapTrees(
+            [rec.slow as Params, params, u],
+            ([s, p, du]) => {
+              const b = s.backend;
+              return b.add(s, b.mul(b.sub(b.add(p, du.dtype === p.dtype ? du : b.cast(du, p.dtype)), s), slowStepSize));
+            },
+            { where: name, labels: ["slow weights 'slow'", 'parameter', 'update'], dtype: false },
+          );
+          synced = mapTrees([slow, params], ([s, p]) => s.backend.sub(s, p), { where: name, labels: ['slow weights', 'parameter'] });
+          if (resetState) {
+            const fresh = fast.init(params);
+            releaseConsumed(fastState as OptState, fresh, rec.fast as OptState);
+            fastState = fresh;
+          }
+          releaseConsumed(u, synced, slow, fastState as OptState);
+          return [synced, { fast: fastState, slow, stepsSinceSync: 0 }] as [Params, LookaheadState<S>];
+        },
+      );
     },
   };
 }

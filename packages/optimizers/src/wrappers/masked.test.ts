@@ -74,7 +74,9 @@ describe('masked', () => {
   it('names the parameters a mask tree misses or invents', () => {
     const p = params();
     expect(() => masked(scaleToy(1), { dense: true, bias: true }).init(p)).toThrow(/no boolean for 'norm.scale'/);
-    expect(() => masked(scaleToy(1), { dense: true, norm: true, bias: true, head: false }).init(p)).toThrow(/names 'head', which is not a parameter/);
+    expect(() => masked(scaleToy(1), { dense: true, norm: true, bias: true, head: false }).init(p)).toThrow(
+      /names 'head', which is not a parameter/,
+    );
     expect(() => masked(scaleToy(1), 42 as never).init(p)).toThrow(InvalidArgumentError);
   });
 
@@ -86,7 +88,9 @@ describe('masked', () => {
     const bad = tree(b, { 'dense.kernel': [1, 2, 3], 'dense.bias': [2], 'norm.scale': [3], bias: [4] });
     const n = b.memory().tensors;
     expect(() => tx.update(bad, s, p)).toThrow(ShapeError);
-    expect(() => tx.update(tree(b, { 'dense.kernel': [1, 2], 'dense.bias': [2] }), s, p)).toThrow(/missing from the gradient tree: 'bias', 'norm\.scale'/);
+    expect(() => tx.update(tree(b, { 'dense.kernel': [1, 2], 'dense.bias': [2] }), s, p)).toThrow(
+      /missing from the gradient tree: 'bias', 'norm\.scale'/,
+    );
     expect(b.memory().tensors).toBe(n + 2);
     expect(values(s.inner.trace)).toEqual({ bias: [0], 'dense.bias': [0] });
     expect(before).toBeLessThan(n);
@@ -95,7 +99,16 @@ describe('masked', () => {
   it('releases what it made when the inner update fails', () => {
     const p = params();
     const g = grads();
-    const tx = masked({ name: 'boom', init: () => ({}), update: () => { throw new Error('boom'); } }, '**');
+    const tx = masked(
+      {
+        name: 'boom',
+        init: () => ({}),
+        update: () => {
+          throw new Error('boom');
+        },
+      },
+      '**',
+    );
     const s = tx.init(p);
     const n = b.memory().tensors;
     expect(() => tx.update(g, s, p)).toThrow('boom');

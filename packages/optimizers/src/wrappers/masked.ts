@@ -54,10 +54,23 @@ export function masked<S extends OptState>(inner: GradientTransformation<S>, mas
     },
     update(grads: Params, state: MaskedState<S>, params?: Params) {
       const rec = stateRecord(state, ['inner'], name);
-      const rows = params === undefined ? checkTrees([grads], { where: name, labels: ['gradient'] }) : checkTrees([params, grads], { where: name, labels: ['parameter', 'gradient'] });
+      const rows =
+        params === undefined
+          ? checkTrees([grads], { where: name, labels: ['gradient'] })
+          : checkTrees([params, grads], { where: name, labels: ['parameter', 'gradient'] });
       const gradLeaves = rows.map(([n, ts]) => [n, ts[ts.length - 1]] as const);
-      const selected = selectByMask(mask, rows.map(([n, ts]) => [n, ts[0]] as const), name);
-      const subParams = params === undefined ? undefined : pick(rows.map(([n, ts]) => [n, ts[0]] as const), selected);
+      const selected = selectByMask(
+        mask,
+        rows.map(([n, ts]) => [n, ts[0]] as const),
+        name,
+      );
+      const subParams =
+        params === undefined
+          ? undefined
+          : pick(
+              rows.map(([n, ts]) => [n, ts[0]] as const),
+              selected,
+            );
       let innerUpdates: Params | undefined;
       let innerState: S | undefined;
       let passed: [string, ReturnType<typeof alias>][] = [];

@@ -14,7 +14,11 @@ describe('multiSteps', () => {
     const p = tree(b, { w: [1, 2] });
     const tx = multiSteps(momentumToy(0.5), 3);
     let s = tx.init(p);
-    const gs = [[1, 2], [4, -2], [7, 3]];
+    const gs = [
+      [1, 2],
+      [4, -2],
+      [7, 3],
+    ];
     const outs: Record<string, number[]>[] = [];
     for (const g of gs) {
       const [u, s2] = tx.update(tree(b, { w: g }), s, p);
@@ -39,7 +43,14 @@ describe('multiSteps', () => {
     const ref = momentumToy(0.1, 0.9);
     let sa = acc.init(p);
     let sr = ref.init(p);
-    const gs = [[1, 2, 3], [3, 2, 1], [-1, 0, 1], [5, 5, 5], [0.5, 0.25, 1], [2, 2, 2]];
+    const gs = [
+      [1, 2, 3],
+      [3, 2, 1],
+      [-1, 0, 1],
+      [5, 5, 5],
+      [0.5, 0.25, 1],
+      [2, 2, 2],
+    ];
     for (let i = 0; i < gs.length; i += k) {
       let last: Params | undefined;
       for (let j = 0; j < k; j++) [last, sa] = acc.update(tree(b, { w: gs[i + j] }), sa, p);

@@ -51,34 +51,51 @@ export function multiSteps<S extends OptState>(inner: GradientTransformation<S>,
     init(params: Params) {
       const acc = zerosLike(params);
       let innerState: S | undefined;
-      cleanOnError([params], () => [acc, innerState as OptState], () => (innerState = inner.init(params)));
+      cleanOnError(
+        [params],
+        () => [acc, innerState as OptState],
+        () => (innerState = inner.init(params)),
+      );
       return { miniStep: 0, gradientStep: 0, acc, inner: innerState as S };
     },
     update(grads: Params, state: MultiStepsState<S>, params?: Params) {
       const rec = stateRecord(state, ['miniStep', 'gradientStep', 'acc', 'inner'], name);
       const n = (rec.miniStep as number) + 1;
-      const mean = mapTrees(
-        [rec.acc as Params, grads],
-        ([a, g]) => a.backend.add(a, a.backend.div(a.backend.sub(g, a), n)),
-        { where: name, labels: ["accumulator 'acc'", 'gradient'] },
-      );
+      const mean = mapTrees([rec.acc as Params, grads], ([a, g]) => a.backend.add(a, a.backend.div(a.backend.sub(g, a), n)), {
+        where: name,
+        labels: ["accumulator 'acc'", 'gradient'],
+      });
       if (n < k) {
         let zeros: Params | undefined;
-        return cleanOnError([grads, state, params], () => [mean, zeros], () => {
-          zeros = zerosLike(grads);
-          return [zeros, { miniStep: n, gradientStep: rec.gradientStep as number, acc: mean, inner: rec.inner as S }] as [Params, MultiStepsState<S>];
-        });
+        return cleanOnError(
+          [grads, state, params],
+          () => [mean, zeros],
+          () => {
+            zeros = zerosLike(grads);
+            return [zeros, { miniStep: n, gradientStep: rec.gradientStep as number, acc: mean, inner: rec.inner as S }] as [
+              Params,
+              MultiStepsState<S>,
+            ];
+          },
+        );
       }
       let updates: Params | undefined;
       let innerState: S | undefined;
       let acc: Params | undefined;
-      return cleanOnError([grads, state, params], () => [mean, updates, innerState as OptState, acc], () => {
-        [updates, innerState] = inner.update(mean, rec.inner as S, params);
-        acc = zerosLike(grads);
-        // The mean was the inner step's input: released unless the inner step kept it.
-        releaseConsumed(mean, updates, innerState as OptState);
-        return [updates, { miniStep: 0, gradientStep: (rec.gradientStep as number) + 1, acc, inner: innerState }] as [Params, MultiStepsState<S>];
-      });
+      return cleanOnError(
+        [grads, state, params],
+        () => [mean, updates, innerState as OptState, acc],
+        () => {
+          [updates, innerState] = inner.update(mean, rec.inner as S, params);
+          acc = zerosLike(grads);
+          // The mean was the inner step's input: released unless the inner step kept it.
+          releaseConsumed(mean, updates, innerState as OptState);
+          return [updates, { miniStep: 0, gradientStep: (rec.gradientStep as number) + 1, acc, inner: innerState }] as [
+            Params,
+            MultiStepsState<S>,
+          ];
+        },
+      );
     },
   };
 }

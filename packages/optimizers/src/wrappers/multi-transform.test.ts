@@ -47,7 +47,11 @@ describe('multiTransform', () => {
   });
 
   it.each([
-    ['a label naming no group', () => multiTransform({ a: scaleToy(1) }, () => 'b').init(params()), /labelled 'b', which has no transformation/],
+    [
+      'a label naming no group',
+      () => multiTransform({ a: scaleToy(1) }, () => 'b').init(params()),
+      /labelled 'b', which has no transformation/,
+    ],
     ['a pattern map naming no group', () => multiTransform({ a: scaleToy(1) }, { b: '**' }), /group 'b' that has no transformation/],
     ['a default naming no group', () => multiTransform({ a: scaleToy(1) }, { a: '**' }, { default: 'z' }), /default group 'z'/],
     ['no groups', () => multiTransform({}, () => 'a'), /at least one group/],
@@ -73,6 +77,8 @@ describe('multiTransform', () => {
     const p = params();
     const tx = multiTransform({ a: scaleToy(1) }, { a: '**' });
     const s = tx.init(p);
-    expect(() => tx.update(tree(b, { 'enc.kernel': [1, 2], 'enc.bias': [3], 'head.kernel': [4], 'head.bias': [5], extra: [1] }), s, p)).toThrow(/'extra'/);
+    expect(() =>
+      tx.update(tree(b, { 'enc.kernel': [1, 2], 'enc.bias': [3], 'head.kernel': [4], 'head.bias': [5], extra: [1] }), s, p),
+    ).toThrow(/'extra'/);
   });
 });

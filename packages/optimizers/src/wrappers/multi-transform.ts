@@ -49,12 +49,16 @@ export interface MultiTransformOptions {
  * ```
  */
 export function multiTransform(
+  // biome-ignore lint/suspicious/noExplicitAny: transforms with different state types compose; the state type is erased here
   transforms: { readonly [group: string]: GradientTransformation<any> },
   labels: GroupLabels,
   options: MultiTransformOptions = {},
 ): GradientTransformation<{ [group: string]: OptState }> {
   const { default: fallback } = checkOptions('multiTransform', options, { default: true });
-  if (transforms === null || typeof transforms !== 'object') throw new InvalidArgumentError(`multiTransform: expected { group: transformation }, got ${transforms === null ? 'null' : typeof transforms}`);
+  if (transforms === null || typeof transforms !== 'object')
+    throw new InvalidArgumentError(
+      `multiTransform: expected { group: transformation }, got ${transforms === null ? 'null' : typeof transforms}`,
+    );
   const groups = Object.keys(transforms);
   if (groups.length === 0) throw new InvalidArgumentError('multiTransform: expected at least one group of { group: transformation }');
   for (const g of groups) checkTransformation(transforms[g], `multiTransform (group '${g}')`);
@@ -66,11 +70,17 @@ export function multiTransform(
   if (typeof labels === 'function') label = labels;
   else if (labels !== null && typeof labels === 'object') {
     const rules: [string, Matcher][] = Object.entries(labels).map(([g, p]) => {
-      if (!(g in transforms)) throw new InvalidArgumentError(`multiTransform: the labels name a group '${g}' that has no transformation (groups: ${groups.join(', ')})`);
+      if (!(g in transforms))
+        throw new InvalidArgumentError(
+          `multiTransform: the labels name a group '${g}' that has no transformation (groups: ${groups.join(', ')})`,
+        );
       return [g, compileMask(p, `multiTransform (mask of group '${g}')`)];
     });
     label = (n, t) => rules.find(([, m]) => m(n, t))?.[0];
-  } else throw new InvalidArgumentError(`multiTransform: labels must be a function (name, tensor) => group or { group: patterns }, got ${labels === null ? 'null' : typeof labels}`);
+  } else
+    throw new InvalidArgumentError(
+      `multiTransform: labels must be a function (name, tensor) => group or { group: patterns }, got ${labels === null ? 'null' : typeof labels}`,
+    );
 
   const partition = (leaves: readonly (readonly [string, Tensor])[]): Map<string, Set<string>> => {
     const byGroup = new Map<string, Set<string>>(groups.map((g) => [g, new Set<string>()]));
@@ -79,7 +89,9 @@ export function multiTransform(
       const g = label(n, t) ?? fallback;
       if (g === undefined) unmatched.push(n);
       else if (!byGroup.has(g)) {
-        throw new InvalidArgumentError(`${name}: parameter '${n}' was labelled '${String(g)}', which has no transformation (groups: ${groups.join(', ')})`);
+        throw new InvalidArgumentError(
+          `${name}: parameter '${n}' was labelled '${String(g)}', which has no transformation (groups: ${groups.join(', ')})`,
+        );
       } else byGroup.get(g)!.add(n);
     }
     if (unmatched.length) {
@@ -96,14 +108,21 @@ export function multiTransform(
       const leaves = flatten(params, name);
       const byGroup = partition(leaves);
       const state: { [group: string]: OptState } = {};
-      cleanOnError([params], () => [state], () => {
-        for (const g of groups) state[g] = transforms[g].init(pick(leaves, byGroup.get(g)!));
-      });
+      cleanOnError(
+        [params],
+        () => [state],
+        () => {
+          for (const g of groups) state[g] = transforms[g].init(pick(leaves, byGroup.get(g)!));
+        },
+      );
       return state;
     },
     update(grads: Params, state: { [group: string]: OptState }, params?: Params) {
       const rec = stateRecord(state, groups, name);
-      const rows = params === undefined ? checkTrees([grads], { where: name, labels: ['gradient'] }) : checkTrees([params, grads], { where: name, labels: ['parameter', 'gradient'] });
+      const rows =
+        params === undefined
+          ? checkTrees([grads], { where: name, labels: ['gradient'] })
+          : checkTrees([params, grads], { where: name, labels: ['parameter', 'gradient'] });
       const refLeaves = rows.map(([n, ts]) => [n, ts[0]] as const);
       const gradLeaves = rows.map(([n, ts]) => [n, ts[ts.length - 1]] as const);
       const byGroup = partition(refLeaves);

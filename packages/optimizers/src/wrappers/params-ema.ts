@@ -66,19 +66,26 @@ export function paramsEma(decay: number, options: { debias?: boolean } = {}): Gr
       const rows = checkTrees([params, grads], { where: name, labels: ['parameter', 'update'], dtype: false });
       let ema: Params | undefined;
       let passed: Params | undefined;
-      return cleanOnError([grads, state, params], () => [ema, passed], () => {
-        ema = mapTrees(
-          [rec.ema as Params, params, grads],
-          ([e, p, u]) => {
-            const b = e.backend;
-            const next = b.add(p, u.dtype === p.dtype ? u : b.cast(u, p.dtype));
-            return b.add(b.mul(e, decay), b.mul(next, 1 - decay));
-          },
-          { where: name, labels: ["average 'ema'", 'parameter', 'update'], dtype: false },
-        );
-        passed = unflatten(rows.map(([n, [, u]]) => [n, alias(u)] as const), grads);
-        return [passed, { kind: 'paramsEma', count: (rec.count as number) + 1, decay, debias, ema }] as [Params, ParamsEmaState];
-      });
+      return cleanOnError(
+        [grads, state, params],
+        () => [ema, passed],
+        () => {
+          ema = mapTrees(
+            [rec.ema as Params, params, grads],
+            ([e, p, u]) => {
+              const b = e.backend;
+              const next = b.add(p, u.dtype === p.dtype ? u : b.cast(u, p.dtype));
+              return b.add(b.mul(e, decay), b.mul(next, 1 - decay));
+            },
+            { where: name, labels: ["average 'ema'", 'parameter', 'update'], dtype: false },
+          );
+          passed = unflatten(
+            rows.map(([n, [, u]]) => [n, alias(u)] as const),
+            grads,
+          );
+          return [passed, { kind: 'paramsEma', count: (rec.count as number) + 1, decay, debias, ema }] as [Params, ParamsEmaState];
+        },
+      );
     },
   };
 }
@@ -97,7 +104,8 @@ export function paramsEma(decay: number, options: { debias?: boolean } = {}): Gr
  */
 export function emaParams(state: OptState): Params {
   const found = findEma(state);
-  if (!found) throw new InvalidArgumentError('emaParams: this state holds no paramsEma state; chain paramsEma(decay) last in the transformation');
+  if (!found)
+    throw new InvalidArgumentError('emaParams: this state holds no paramsEma state; chain paramsEma(decay) last in the transformation');
   const { ema, count, decay, debias } = found;
   const correction = debias && count > 0 ? 1 - decay ** count : 1;
   return mapTree(ema, (e) => (correction === 1 ? e.backend.mul(e, 1) : e.backend.div(e, correction)), 'emaParams');
@@ -113,7 +121,8 @@ function findEma(state: OptState): ParamsEmaState | undefined {
     return undefined;
   }
   const rec = state as Record<string, OptState>;
-  if (rec.kind === 'paramsEma' && typeof rec.count === 'number' && rec.ema !== null && typeof rec.ema === 'object') return rec as ParamsEmaState;
+  if (rec.kind === 'paramsEma' && typeof rec.count === 'number' && rec.ema !== null && typeof rec.ema === 'object')
+    return rec as ParamsEmaState;
   for (const v of Object.values(rec)) {
     const f = findEma(v);
     if (f) return f;

@@ -22,11 +22,16 @@ export function momentumToy(lr: number, beta = 0.5): GradientTransformation<{ co
     name: 'momentumToy',
     init: (p) => ({ count: 0, trace: zerosLike(p) }),
     update(g, s) {
-      const [u, trace] = mapTreesN(2, [g, s.trace], ([x, m]) => {
-        const b = x.backend;
-        const m2 = b.add(b.mul(m, beta), x);
-        return [b.mul(m2, -lr), m2];
-      }, { where: 'momentumToy', labels: ['gradient', "state 'trace'"] });
+      const [u, trace] = mapTreesN(
+        2,
+        [g, s.trace],
+        ([x, m]) => {
+          const b = x.backend;
+          const m2 = b.add(b.mul(m, beta), x);
+          return [b.mul(m2, -lr), m2];
+        },
+        { where: 'momentumToy', labels: ['gradient', "state 'trace'"] },
+      );
       return [u, { count: s.count + 1, trace }];
     },
   };
