@@ -21,6 +21,12 @@ export const DEFAULT_LR: Readonly<Record<string, number>> = {
   lamb: 2e-3,
   lars: 0.5,
   adafactor: 1e-2,
+
+  // catalogue: classics (optax aliases, torch.optim) above this line
+
+  // catalogue: methods of the last years above this line
+
+  // catalogue: second order, wrappers, line search above this line
 };
 
 /** The learning rate for an optimizer: the one given, else its default, else 1e-3. */

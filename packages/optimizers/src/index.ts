@@ -106,6 +106,12 @@ export { lamb, type LambOptions } from './optimizers/lamb.js';
 export { lars, type LarsOptions } from './optimizers/lars.js';
 export { adafactor, type AdafactorOptions } from './optimizers/adafactor.js';
 
+// catalogue: classics (optax aliases, torch.optim) above this line
+
+// catalogue: methods of the last years above this line
+
+// catalogue: second order, wrappers, line search above this line
+
 export * from './wrappers/index.js';
 export * from './stateful/index.js';
 export * from './plugins/index.js';

@@ -53,6 +53,12 @@ export const BUILT_IN_OPTIMIZERS = [
   ['lamb', lamb, 'LAMB: Adam with layer-wise trust ratios for large batches (You et al. 2020)'],
   ['lars', lars, 'LARS: momentum SGD with layer-wise trust ratios (You et al. 2017)'],
   ['adafactor', adafactor, 'Adafactor: factored second moments, sublinear memory (Shazeer and Stern 2018)'],
+
+  // catalogue: classics (optax aliases, torch.optim) above this line
+
+  // catalogue: methods of the last years above this line
+
+  // catalogue: second order, wrappers, line search above this line
 ] as const satisfies readonly (readonly [string, Named, string])[];
 
 /** The name of a built-in optimizer (`'adam'`, `'lamb'`, ...): tables keyed by it fail to compile when one is missing. */

@@ -147,6 +147,12 @@ export const CASES: readonly Case[] = [
     quadratic: { make: () => adafactor(0.05, { multiplyByParameterScale: false }), steps: 500, tol: 1e-6 },
     rosenbrock: { make: () => adafactor(0.02, { multiplyByParameterScale: false }), steps: 3000, tol: 0.3 },
   },
+
+  // catalogue: classics (optax aliases, torch.optim) above this line
+
+  // catalogue: methods of the last years above this line
+
+  // catalogue: second order, wrappers, line search above this line
 ];
 
 /** A small tree with a matrix (so Adafactor factors it) and two vectors. */

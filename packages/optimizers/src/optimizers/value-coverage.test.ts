@@ -24,6 +24,12 @@ const COVERAGE = {
   lamb: { rule: ['lamb'], pytorch: [] },
   lars: { rule: ['lars'], pytorch: [] },
   adafactor: { rule: ['adafactor'], pytorch: [] },
+
+  // catalogue: classics (optax aliases, torch.optim) above this line
+
+  // catalogue: methods of the last years above this line
+
+  // catalogue: second order, wrappers, line search above this line
 } satisfies Record<BuiltInName, { rule: readonly string[]; pytorch: readonly string[] }>;
 
 describe('value checks cover every built-in optimizer', () => {

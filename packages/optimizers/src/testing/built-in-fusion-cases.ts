@@ -51,6 +51,12 @@ export const BUILT_IN_FUSION_CASES = {
   lamb: { plain: () => lamb(LR), decayed: () => lamb(LR, { weightDecay: WD, mask: MASK }) },
   lars: { plain: () => lars(LR), decayed: () => lars(LR, { weightDecay: WD, mask: MASK }) },
   adafactor: { plain: () => adafactor(LR), decayed: () => adafactor(LR, { weightDecay: WD, mask: MASK }) },
+
+  // catalogue: classics (optax aliases, torch.optim) above this line
+
+  // catalogue: methods of the last years above this line
+
+  // catalogue: second order, wrappers, line search above this line
 } satisfies Record<BuiltInName, FusionCase>;
 
 /**
