@@ -58,6 +58,21 @@ export class GELU extends Module {
   }
 }
 
+/**
+ * The sigmoid-weighted linear unit `x·σ(x)` (also called swish). Elfwing et al. (2018),
+ * Ramachandran et al. (2017).
+ *
+ * @example
+ * ```ts
+ * new Sequential([new Dense(16, 64), new SiLU(), new Dense(64, 16)]);
+ * ```
+ */
+export class SiLU extends Module {
+  forward(x: TensorLike): TensorLike {
+    return ops.silu(x);
+  }
+}
+
 /** The logistic sigmoid `1 / (1 + e^(−x))`, computed stably. */
 export class Sigmoid extends Module {
   forward(x: TensorLike): TensorLike {

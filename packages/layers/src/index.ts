@@ -1,7 +1,8 @@
 /**
  * `@downhill/layers`: modules with named, nested parameters and non-trainable buffers, training and
  * evaluation modes, run functionally on a parameter tree so `grad` differentiates them; Dense,
- * activations, Sequential, Dropout, BatchNorm, LayerNorm; weights saved and loaded by name as
+ * activations, Sequential, Residual, Dropout, BatchNorm, LayerNorm, Embedding, MultiHeadAttention,
+ * TransformerBlock; weights saved and loaded by name as
  * safetensors.
  *
  * @packageDocumentation
@@ -10,7 +11,11 @@ export type { Params, ParamsLike } from './params.js';
 export type { ForwardContext } from './context.js';
 export { Module, type ApplyOptions, type BufferOptions, type FunctionalResult, type ModuleInitOptions } from './module.js';
 export { Dense, type DenseOptions, type KernelInit } from './dense.js';
-export { ELU, Flatten, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh } from './activations.js';
+export { ELU, Flatten, GELU, LeakyReLU, LogSoftmax, ReLU, SiLU, Sigmoid, Softmax, Tanh } from './activations.js';
+export { Embedding, type EmbeddingOptions } from './embedding.js';
+export { MultiHeadAttention, type MultiHeadAttentionOptions } from './multi-head-attention.js';
+export { Residual } from './residual.js';
+export { TransformerBlock, type TransformerBlockOptions } from './transformer-block.js';
 export { Sequential } from './sequential.js';
 export { Dropout, type DropoutOptions } from './dropout.js';
 export { BatchNorm, type BatchNormOptions } from './batch-norm.js';
