@@ -47,10 +47,17 @@ export function checkSame(a: TensorLike, aName: string, b: TensorLike, bName: st
 }
 
 /**
- * Applies weights and the reduction to unreduced losses. Checks the options first.
+ * Applies weights and the reduction to unreduced losses. Checks the options first. `counted`, of
+ * the losses' shape, is how much each loss counts in the `'mean'`'s denominator when the losses
+ * already carry their own weights (class weights, ignored examples): `Σ wᵢℓᵢ / Σ wᵢcᵢ`.
  * @internal
  */
-export function reduceLoss(losses: TensorLike, { reduction = 'mean', weights }: LossOptions, where: string): TensorLike {
+export function reduceLoss(
+  losses: TensorLike,
+  { reduction = 'mean', weights }: LossOptions,
+  where: string,
+  counted?: TensorLike,
+): TensorLike {
   checkReduction(reduction, where);
   let weighted = losses;
   let w: TensorLike | undefined;
@@ -70,6 +77,10 @@ export function reduceLoss(losses: TensorLike, { reduction = 'mean', weights }: 
   if (reduction === 'none') return weighted;
   const total = ops.sum(weighted);
   if (reduction === 'sum') return total;
+  if (counted !== undefined) {
+    const denom = ops.sum(w === undefined ? counted : ops.mul(counted, w));
+    return ops.div(total, ops.where(ops.equal(denom, 0), 1, denom));
+  }
   if (w === undefined) return ops.div(total, Math.max(losses.size, 1));
   const count = losses.size === 0 ? 0 : losses.size / weights!.size;
   const denom = ops.mul(ops.sum(w), count);
