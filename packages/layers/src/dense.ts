@@ -58,6 +58,13 @@ function checkFeatures(n: number, name: string): void {
  *
  * Parameters: `kernel` `[in, out]` and (with `useBias`) `bias` `[out]`.
  *
+ * Conventions: PyTorch's `nn.Linear(in, out)` stores `weight` as `[out, in]` and computes
+ * `x·Wᵀ + b`: the transposed layout (`toPyTorchStateDict` and `fromPyTorchStateDict` transpose on
+ * the way across). Its default initialization also differs: `U(−1/√in, 1/√in)` for the weight and
+ * for the bias (Kaiming uniform with `a = √5`), against Glorot uniform and a zero bias here, which
+ * are Keras's `Dense` defaults; Keras's kernel is `[in, out]` as here, so Keras weights need no
+ * transposition. Flax's `nn.Dense` and Haiku's `hk.Linear` are `[in, out]` too (LeCun normal by default).
+ *
  * @param inFeatures - size of the input's last axis.
  * @param outFeatures - size of the output's last axis.
  * @param options - `useBias` (default true), `kernelInit` (default `'glorotUniform'`), `biasInit` (default zeros).

@@ -20,6 +20,11 @@ export interface KlDivergenceOptions extends LossOptions {
  * and optax's `kl_divergence(log_predictions, targets)`; `'mean'` averages over examples (PyTorch's
  * `reduction='batchmean'`, the true KL; PyTorch's `'mean'` would also divide by the number of classes).
  *
+ * Conventions: PyTorch's `log_target=True` is `logTargets: true`. optax's `kl_divergence` returns
+ * the per-example values (our `'none'`). Keras's `KLDivergence(y_true, y_pred)` takes both as
+ * PROBABILITIES, clips them to `[ε, 1]` (so a zero target contributes `ε·log(ε/q)`, not 0) and
+ * averages over examples: pass `ops.log(yPred)` here, and expect values that differ where Keras clips.
+ *
  * @param logPredictions - `[batch…, C]` float log-probabilities `log q` (from `ops.logSoftmax`).
  * @param targets - same shape and dtype: `p`, or `log p` with `logTargets`.
  * @param options - `logTargets` (default false), `axis` (-1), `reduction` (default `'mean'` over examples), `weights`.

@@ -93,6 +93,7 @@ export { clipByGlobalNorm, globalNorm } from './transforms/clip-by-global-norm.j
 export { adaptiveGradClip, unitwiseNorm } from './transforms/adaptive-grad-clip.js';
 
 // Named optimizers
+export type { GradientOptions } from './gradient-options.js';
 export { sgd, type SgdOptions } from './optimizers/sgd.js';
 export { adagrad, type AdagradOptions } from './optimizers/adagrad.js';
 export { adadelta, type AdadeltaOptions } from './optimizers/adadelta.js';

@@ -41,7 +41,21 @@ function reduceOp(op: ReduceOp) {
  * ```
  */
 export const sum = reduceOp('sum');
-/** The largest element over `axis` (every axis by default); tied maxima share the gradient equally. */
+/**
+ * The largest element over `axis` (every axis by default); tied maxima share the gradient equally.
+ *
+ * Conventions: PyTorch's `torch.amax(x, dim)` (values only, ties share the gradient as here), not
+ * `torch.max(x, dim)`, which returns `(values, indices)` and sends the whole gradient to one index;
+ * use {@link argmax} for the indices. NumPy's and JAX's `max`, TensorFlow's `reduce_max` and
+ * Keras's `ops.max` are this function (JAX and TensorFlow also share the gradient among ties).
+ *
+ * @param x - the tensor.
+ * @param axis - an axis, a list of axes, or `{ axis, keepDims }`.
+ * @example
+ * ```ts
+ * ops.max(logits, -1); // [batch]: the largest logit per row (torch.amax(logits, -1))
+ * ```
+ */
 export const max = reduceOp('max');
 /** The smallest element over `axis` (every axis by default); tied minima share the gradient equally. */
 export const min = reduceOp('min');

@@ -1,5 +1,6 @@
 import { checkOptions } from '@downhill/backend';
 import { chain } from '../chain.js';
+import { checkGradientOptions, gradientPrefix, type GradientOptions } from '../gradient-options.js';
 import { withHyperparams, type InjectedTransformation } from '../inject-hyperparams.js';
 import type { Mask } from '../mask.js';
 import { addDecayedWeights } from '../transforms/add-decayed-weights.js';
@@ -8,7 +9,7 @@ import { scaleByLearningRate } from '../transforms/scale-by-learning-rate.js';
 import type { ScalarOrSchedule } from '../types.js';
 
 /** Options of {@link adadelta}. */
-export interface AdadeltaOptions {
+export interface AdadeltaOptions extends Pick<GradientOptions, 'maximize'> {
   /** Decay of the running means (default 0.9, as optax and PyTorch; TensorFlow.js uses 0.95). */
   readonly rho?: ScalarOrSchedule;
   /** Added inside both roots (default 1e-6). */
@@ -53,8 +54,15 @@ export function adadelta(lr: ScalarOrSchedule, options: AdadeltaOptions = {}): I
     eps = 1e-6,
     weightDecay = 0,
     mask,
-  } = checkOptions('adadelta', options, { rho: true, eps: true, weightDecay: true, mask: true });
+    maximize,
+  } = checkOptions('adadelta', options, { rho: true, eps: true, weightDecay: true, mask: true, maximize: true });
+  checkGradientOptions('adadelta', { maximize });
   return withHyperparams('adadelta', { lr, rho, eps, weightDecay }, (h) =>
-    chain(addDecayedWeights(h.weightDecay, { mask }), scaleByAdadelta({ rho: h.rho, eps: h.eps }), scaleByLearningRate(h.lr)),
+    chain(
+      ...gradientPrefix(h, { maximize }),
+      addDecayedWeights(h.weightDecay, { mask }),
+      scaleByAdadelta({ rho: h.rho, eps: h.eps }),
+      scaleByLearningRate(h.lr),
+    ),
   );
 }

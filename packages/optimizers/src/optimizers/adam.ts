@@ -1,12 +1,13 @@
 import { checkOptions } from '@downhill/backend';
 import { chain } from '../chain.js';
+import { GRADIENT_OPTION_KEYS, checkGradientOptions, decayHyper, gradientPrefix, type GradientOptions } from '../gradient-options.js';
 import { withHyperparams, type InjectedTransformation } from '../inject-hyperparams.js';
 import { scaleByAdam } from '../transforms/scale-by-adam.js';
 import { scaleByLearningRate } from '../transforms/scale-by-learning-rate.js';
 import type { ScalarOrSchedule } from '../types.js';
 
 /** Options of {@link adam}, {@link nadam} and {@link amsgrad}. */
-export interface AdamOptions {
+export interface AdamOptions extends GradientOptions {
   /** Decay of the first moment (default 0.9). */
   readonly b1?: ScalarOrSchedule;
   /** Decay of the second moment (default 0.999). */
@@ -56,10 +57,25 @@ export function adam(lr: ScalarOrSchedule, options: AdamOptions = {}): InjectedT
     epsRoot = 0,
     nesterov = false,
     amsgrad = false,
-  } = checkOptions('adam', options, { b1: true, b2: true, eps: true, epsRoot: true, nesterov: true, amsgrad: true });
+    weightDecay,
+    maximize,
+  } = checkOptions('adam', options, {
+    b1: true,
+    b2: true,
+    eps: true,
+    epsRoot: true,
+    nesterov: true,
+    amsgrad: true,
+    ...GRADIENT_OPTION_KEYS,
+  });
   const name = nesterov ? 'nadam' : amsgrad ? 'amsgrad' : 'adam';
-  return withHyperparams(name, { lr, b1, b2, eps, epsRoot }, (h) => {
-    return chain(scaleByAdam({ b1: h.b1, b2: h.b2, eps: h.eps, epsRoot: h.epsRoot, nesterov, amsgrad }), scaleByLearningRate(h.lr));
+  checkGradientOptions(name, { maximize });
+  return withHyperparams(name, { lr, b1, b2, eps, epsRoot, ...decayHyper(weightDecay) }, (h) => {
+    return chain(
+      ...gradientPrefix(h, { weightDecay, maximize }),
+      scaleByAdam({ b1: h.b1, b2: h.b2, eps: h.eps, epsRoot: h.epsRoot, nesterov, amsgrad }),
+      scaleByLearningRate(h.lr),
+    );
   });
 }
 

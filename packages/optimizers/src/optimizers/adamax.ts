@@ -1,12 +1,13 @@
 import { checkOptions } from '@downhill/backend';
 import { chain } from '../chain.js';
+import { GRADIENT_OPTION_KEYS, checkGradientOptions, decayHyper, gradientPrefix, type GradientOptions } from '../gradient-options.js';
 import { withHyperparams, type InjectedTransformation } from '../inject-hyperparams.js';
 import { scaleByAdamax } from '../transforms/scale-by-adamax.js';
 import { scaleByLearningRate } from '../transforms/scale-by-learning-rate.js';
 import type { ScalarOrSchedule } from '../types.js';
 
 /** Options of {@link adamax}. */
-export interface AdamaxOptions {
+export interface AdamaxOptions extends GradientOptions {
   /** Decay of the first moment (default 0.9). */
   readonly b1?: ScalarOrSchedule;
   /** Decay of the infinity norm (default 0.999). */
@@ -46,8 +47,15 @@ export function adamax(lr: ScalarOrSchedule, options: AdamaxOptions = {}): Injec
     b2 = 0.999,
     eps = 1e-8,
     epsInMax = true,
-  } = checkOptions('adamax', options, { b1: true, b2: true, eps: true, epsInMax: true });
-  return withHyperparams('adamax', { lr, b1, b2, eps }, (h) =>
-    chain(scaleByAdamax({ b1: h.b1, b2: h.b2, eps: h.eps, epsInMax }), scaleByLearningRate(h.lr)),
+    weightDecay,
+    maximize,
+  } = checkOptions('adamax', options, { b1: true, b2: true, eps: true, epsInMax: true, ...GRADIENT_OPTION_KEYS });
+  checkGradientOptions('adamax', { maximize });
+  return withHyperparams('adamax', { lr, b1, b2, eps, ...decayHyper(weightDecay) }, (h) =>
+    chain(
+      ...gradientPrefix(h, { weightDecay, maximize }),
+      scaleByAdamax({ b1: h.b1, b2: h.b2, eps: h.eps, epsInMax }),
+      scaleByLearningRate(h.lr),
+    ),
   );
 }

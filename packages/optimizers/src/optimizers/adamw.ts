@@ -1,5 +1,6 @@
 import { checkOptions } from '@downhill/backend';
 import { chain } from '../chain.js';
+import { checkGradientOptions, gradientPrefix } from '../gradient-options.js';
 import { withHyperparams, type InjectedTransformation } from '../inject-hyperparams.js';
 import type { Mask } from '../mask.js';
 import { addDecayedWeights } from '../transforms/add-decayed-weights.js';
@@ -9,7 +10,7 @@ import type { ScalarOrSchedule } from '../types.js';
 import type { AdamOptions } from './adam.js';
 
 /** Options of {@link adamw}. */
-export interface AdamwOptions extends AdamOptions {
+export interface AdamwOptions extends Omit<AdamOptions, 'weightDecay'> {
   /** Decoupled weight decay `λ` (default 1e-4, as optax; PyTorch's default is 1e-2). */
   readonly weightDecay?: ScalarOrSchedule;
   /** Which parameters decay: a predicate on the dotted name or a tree of booleans (default all). */
@@ -26,6 +27,12 @@ export interface AdamwOptions extends AdamOptions {
  *
  * Hyperparameters in the state: `lr`, `b1`, `b2`, `eps`, `epsRoot`, `weightDecay`. Where the backend
  * compiles programs, a step is one fused update program per mask (decayed and not).
+ *
+ * Conventions: `weightDecay` defaults to 1e-4 (optax); PyTorch's `AdamW` defaults to 1e-2 and
+ * Keras's to 4e-3, so pass it explicitly when porting. The decay is multiplied by the learning
+ * rate as in all three (`p ← p − η·λ·p`, the parameter before the step; checked against PyTorch to
+ * 1e-13); the paper's schedule multiplier is `η`'s schedule here. `ε` defaults to 1e-8 (PyTorch,
+ * optax); Keras's is 1e-7. PyTorch's `maximize` is the option of the same name.
  *
  * @param lr - Learning rate `η ≥ 0`, or a schedule.
  * @param options - See {@link AdamwOptions}.
@@ -48,7 +55,9 @@ export function adamw(lr: ScalarOrSchedule, options: AdamwOptions = {}): Injecte
     mask,
     nesterov = false,
     amsgrad = false,
+    maximize,
   } = checkOptions('adamw', options, {
+    maximize: true,
     b1: true,
     b2: true,
     eps: true,
@@ -58,8 +67,10 @@ export function adamw(lr: ScalarOrSchedule, options: AdamwOptions = {}): Injecte
     nesterov: true,
     amsgrad: true,
   });
+  checkGradientOptions('adamw', { maximize });
   return withHyperparams('adamw', { lr, b1, b2, eps, epsRoot, weightDecay }, (h) => {
     return chain(
+      ...gradientPrefix(h, { maximize }),
       scaleByAdam({ b1: h.b1, b2: h.b2, eps: h.eps, epsRoot: h.epsRoot, nesterov, amsgrad }),
       addDecayedWeights(h.weightDecay, { mask }),
       scaleByLearningRate(h.lr),

@@ -12,7 +12,10 @@ import fixture from '../__fixtures__/pytorch/values.json' with { type: 'json' };
 import { step } from '../step.js';
 import type { GradientTransformation, OptState, Params } from '../types.js';
 import { adagrad } from './adagrad.js';
-import { adam } from './adam.js';
+import { adadelta } from './adadelta.js';
+import { adam, amsgrad } from './adam.js';
+import { adamax } from './adamax.js';
+import { radam } from './radam.js';
 import { adamw } from './adamw.js';
 import { rmsprop } from './rmsprop.js';
 import { sgd } from './sgd.js';
@@ -37,6 +40,43 @@ const CASES: Record<string, { tx: () => GradientTransformation<any>; state: Reco
   'adagrad initialAccumulatorValue=0.1 eps=1e-10': {
     tx: () => adagrad(0.1, { initialAccumulatorValue: 0.1, eps: 1e-10, epsInSqrt: false }),
     state: { sum: 'sumOfSquares' },
+  },
+  // weightDecay (PyTorch's coupled weight_decay) and maximize
+  'adam weightDecay=0.1 maximize': {
+    tx: () => adam(0.05, { weightDecay: 0.1, maximize: true }),
+    state: { exp_avg: 'mu', exp_avg_sq: 'nu' },
+  },
+  'adam amsgrad weightDecay=0.05': {
+    tx: () => amsgrad(0.05, { b2: 0.99, weightDecay: 0.05 }),
+    state: { exp_avg: 'mu', exp_avg_sq: 'nu', max_exp_avg_sq: 'nuMax' },
+  },
+  'rmsprop weightDecay=0.1 maximize': {
+    tx: () => rmsprop(0.01, { decay: 0.9, eps: 1e-8, weightDecay: 0.1, maximize: true }),
+    state: { square_avg: 'nu' },
+  },
+  'adagrad weightDecay=0.2 maximize': {
+    tx: () => adagrad(0.1, { initialAccumulatorValue: 0, eps: 1e-10, epsInSqrt: false, weightDecay: 0.2, maximize: true }),
+    state: { sum: 'sumOfSquares' },
+  },
+  'adamax weightDecay=0.1 maximize': {
+    tx: () => adamax(0.02, { weightDecay: 0.1, maximize: true }),
+    state: { exp_avg: 'mu', exp_inf: 'nu' },
+  },
+  'radam weightDecay=0.1 eps=0': {
+    tx: () => radam(0.05, { eps: 0, weightDecay: 0.1 }),
+    state: { exp_avg: 'mu', exp_avg_sq: 'nu' },
+  },
+  'adadelta weightDecay=0.1 maximize': {
+    tx: () => adadelta(1, { rho: 0.9, eps: 1e-6, weightDecay: 0.1, maximize: true }),
+    state: { square_avg: 'accumGrad', acc_delta: 'accumUpdate' },
+  },
+  'sgd momentum=0.9 weightDecay=0.01 maximize': {
+    tx: () => sgd(0.1, { momentum: 0.9, weightDecay: 0.01, maximize: true }),
+    state: { momentum_buffer: 'trace' },
+  },
+  'adamw weightDecay=0.1 maximize': {
+    tx: () => adamw(0.05, { weightDecay: 0.1, maximize: true }),
+    state: { exp_avg: 'mu', exp_avg_sq: 'nu' },
   },
 };
 

@@ -1,12 +1,13 @@
 import { checkOptions } from '@downhill/backend';
 import { chain } from '../chain.js';
+import { GRADIENT_OPTION_KEYS, checkGradientOptions, decayHyper, gradientPrefix, type GradientOptions } from '../gradient-options.js';
 import { withHyperparams, type InjectedTransformation } from '../inject-hyperparams.js';
 import { scaleByLearningRate } from '../transforms/scale-by-learning-rate.js';
 import { scaleByRadam } from '../transforms/scale-by-radam.js';
 import type { ScalarOrSchedule } from '../types.js';
 
 /** Options of {@link radam}. */
-export interface RadamOptions {
+export interface RadamOptions extends GradientOptions {
   /** Decay of the first moment (default 0.9). */
   readonly b1?: ScalarOrSchedule;
   /** Decay of the second moment (default 0.999). */
@@ -54,8 +55,15 @@ export function radam(lr: ScalarOrSchedule, options: RadamOptions = {}): Injecte
     eps = 1e-8,
     epsRoot = 0,
     threshold = 5,
-  } = checkOptions('radam', options, { b1: true, b2: true, eps: true, epsRoot: true, threshold: true });
-  return withHyperparams('radam', { lr, b1, b2, eps, epsRoot, threshold }, (h) =>
-    chain(scaleByRadam({ b1: h.b1, b2: h.b2, eps: h.eps, epsRoot: h.epsRoot, threshold: h.threshold }), scaleByLearningRate(h.lr)),
+    weightDecay,
+    maximize,
+  } = checkOptions('radam', options, { b1: true, b2: true, eps: true, epsRoot: true, threshold: true, ...GRADIENT_OPTION_KEYS });
+  checkGradientOptions('radam', { maximize });
+  return withHyperparams('radam', { lr, b1, b2, eps, epsRoot, threshold, ...decayHyper(weightDecay) }, (h) =>
+    chain(
+      ...gradientPrefix(h, { weightDecay, maximize }),
+      scaleByRadam({ b1: h.b1, b2: h.b2, eps: h.eps, epsRoot: h.epsRoot, threshold: h.threshold }),
+      scaleByLearningRate(h.lr),
+    ),
   );
 }

@@ -1,5 +1,6 @@
 import { checkOptions } from '@downhill/backend';
 import { chain } from '../chain.js';
+import { GRADIENT_OPTION_KEYS, checkGradientOptions, decayHyper, gradientPrefix, type GradientOptions } from '../gradient-options.js';
 import { withHyperparams, type InjectedTransformation } from '../inject-hyperparams.js';
 import { checkHyperparam } from '../hyperparams.js';
 import { scaleByLearningRate } from '../transforms/scale-by-learning-rate.js';
@@ -8,7 +9,7 @@ import { traceMomentum } from '../transforms/trace-momentum.js';
 import type { ScalarOrSchedule } from '../types.js';
 
 /** Options of {@link rmsprop}. */
-export interface RmspropOptions {
+export interface RmspropOptions extends GradientOptions {
   /** Decay `ρ` of the mean square (default 0.9, as optax and TensorFlow.js; PyTorch's `alpha` is 0.99). */
   readonly decay?: ScalarOrSchedule;
   /** Added to the denominator (default 1e-8). */
@@ -41,6 +42,13 @@ export interface RmspropOptions {
  * it puts `η` inside the momentum buffer (equal for a constant rate) and, when centered,
  * subtracts `ε` instead of adding it (`√(ν − μ² − ε)`).
  *
+ * Conventions: `decay` defaults to 0.9 (optax, Keras, TensorFlow.js); PyTorch's `alpha` defaults
+ * to 0.99, so pass `{ decay: 0.99 }` for PyTorch's defaults. `ε` is added outside the root by
+ * default, as PyTorch; optax's `rmsprop` and Keras's `RMSprop` (ε 1e-7) add it inside
+ * (`epsInSqrt: true`). optax applies momentum after the learning rate and Keras keeps `η` in the
+ * buffer: the same steps for a constant rate. PyTorch's `weight_decay` and `maximize` are the
+ * options of the same names; Keras 3's `weight_decay` is decoupled.
+ *
  * @param lr - Learning rate `η ≥ 0`, or a schedule.
  * @param options - See {@link RmspropOptions}.
  * @returns The optimizer; its state holds `hyperparams`.
@@ -62,12 +70,24 @@ export function rmsprop(lr: ScalarOrSchedule, options: RmspropOptions = {}): Inj
     centered = false,
     momentum = 0,
     initialScale = 0,
-  } = checkOptions('rmsprop', options, { decay: true, eps: true, epsInSqrt: true, centered: true, momentum: true, initialScale: true });
+    weightDecay,
+    maximize,
+  } = checkOptions('rmsprop', options, {
+    decay: true,
+    eps: true,
+    epsInSqrt: true,
+    centered: true,
+    momentum: true,
+    initialScale: true,
+    ...GRADIENT_OPTION_KEYS,
+  });
+  checkGradientOptions('rmsprop', { maximize });
   checkHyperparam('rmsprop', 'initialScale', initialScale);
   const hasMomentum = momentum !== 0;
   const hyper: Record<string, ScalarOrSchedule> = hasMomentum ? { lr, decay, eps, momentum } : { lr, decay, eps };
-  return withHyperparams('rmsprop', hyper, (h) =>
+  return withHyperparams('rmsprop', { ...hyper, ...decayHyper(weightDecay) }, (h) =>
     chain(
+      ...gradientPrefix(h, { weightDecay, maximize }),
       scaleByRms({ decay: h.decay, eps: h.eps, epsInSqrt, centered, initialScale }),
       ...(hasMomentum ? [traceMomentum(h.momentum)] : []),
       scaleByLearningRate(h.lr),

@@ -1,5 +1,6 @@
 import { InvalidArgumentError, checkOptions } from '@downhill/backend';
 import { chain } from '../chain.js';
+import { checkGradientOptions, gradientPrefix, type GradientOptions } from '../gradient-options.js';
 import { withHyperparams, type InjectedTransformation } from '../inject-hyperparams.js';
 import { addDecayedWeights } from '../transforms/add-decayed-weights.js';
 import { scaleByLearningRate } from '../transforms/scale-by-learning-rate.js';
@@ -7,7 +8,7 @@ import { traceMomentum } from '../transforms/trace-momentum.js';
 import type { ScalarOrSchedule } from '../types.js';
 
 /** Options of {@link sgd}. */
-export interface SgdOptions {
+export interface SgdOptions extends Pick<GradientOptions, 'maximize'> {
   /** Heavy-ball momentum `μ` in `[0, 1)` (default 0: plain SGD, no buffer). */
   readonly momentum?: ScalarOrSchedule;
   /** Nesterov momentum (needs `momentum > 0` and no dampening; default false). */
@@ -33,6 +34,13 @@ export interface SgdOptions {
  * momentum. Where the backend compiles programs, a step is one fused update program. TensorFlow.js's `sgd` and `momentum` optimizers are the same
  * rule (its momentum buffer also starts at zero).
  *
+ * Conventions: PyTorch sets the buffer to `g` on the first step (no dampening then), so with
+ * `dampening` τ ≠ 0 its first step is `1/(1 − τ)` times ours; equal for τ = 0 (the default).
+ * optax's `sgd` has no dampening and no weight decay (chain `addDecayedWeights` there). Keras's
+ * `SGD` keeps `η` inside the velocity (`v ← μ·v − η·g`, `p ← p + v`): the same steps for a
+ * constant rate, different ones while a schedule changes it; Keras 3's `weight_decay` is
+ * decoupled (`p ← p − η·λ·p` beside the step), not this coupled `λ·p` in the gradient.
+ *
  * @param lr - Learning rate `η ≥ 0`, or a schedule of the step count.
  * @param options - See {@link SgdOptions}.
  * @returns The optimizer; its state holds `hyperparams`.
@@ -54,7 +62,9 @@ export function sgd(lr: ScalarOrSchedule, options: SgdOptions = {}): InjectedTra
     nesterov = false,
     dampening = 0,
     weightDecay = 0,
-  } = checkOptions('sgd', options, { momentum: true, nesterov: true, dampening: true, weightDecay: true });
+    maximize,
+  } = checkOptions('sgd', options, { momentum: true, nesterov: true, dampening: true, weightDecay: true, maximize: true });
+  checkGradientOptions('sgd', { maximize });
   const hasMomentum = momentum !== 0;
   if (nesterov && (!hasMomentum || dampening !== 0)) {
     throw new InvalidArgumentError(
@@ -64,6 +74,7 @@ export function sgd(lr: ScalarOrSchedule, options: SgdOptions = {}): InjectedTra
   const hyper: Record<string, ScalarOrSchedule> = hasMomentum ? { lr, momentum, dampening, weightDecay } : { lr, weightDecay };
   return withHyperparams('sgd', hyper, (h) =>
     chain(
+      ...gradientPrefix(h, { maximize }),
       addDecayedWeights(h.weightDecay),
       ...(hasMomentum ? [traceMomentum(h.momentum, { nesterov, dampening: h.dampening })] : []),
       scaleByLearningRate(h.lr),

@@ -10,16 +10,22 @@ import fixture from '../__fixtures__/pytorch/values.json' with { type: 'json' };
 import { BUILT_IN_OPTIMIZERS, type BuiltInName } from '../register.js';
 
 const COVERAGE = {
-  sgd: { rule: ['sgd', 'sgd momentum', 'sgd nesterov + weight decay'], pytorch: ['sgd nesterov momentum=0.9 weightDecay=0.01'] },
-  adagrad: { rule: ['adagrad'], pytorch: ['adagrad initialAccumulatorValue=0.1 eps=1e-10'] },
-  adadelta: { rule: ['adadelta'], pytorch: [] },
-  rmsprop: { rule: ['rmsprop', 'rmsprop centered momentum epsInSqrt'], pytorch: ['rmsprop centered momentum=0.5 decay=0.95'] },
-  adam: { rule: ['adam'], pytorch: ['adam amsgrad b1=0.8 eps=1e-6'] },
+  sgd: {
+    rule: ['sgd', 'sgd momentum', 'sgd nesterov + weight decay'],
+    pytorch: ['sgd nesterov momentum=0.9 weightDecay=0.01', 'sgd momentum=0.9 weightDecay=0.01 maximize'],
+  },
+  adagrad: { rule: ['adagrad'], pytorch: ['adagrad initialAccumulatorValue=0.1 eps=1e-10', 'adagrad weightDecay=0.2 maximize'] },
+  adadelta: { rule: ['adadelta'], pytorch: ['adadelta weightDecay=0.1 maximize'] },
+  rmsprop: {
+    rule: ['rmsprop', 'rmsprop centered momentum epsInSqrt'],
+    pytorch: ['rmsprop centered momentum=0.5 decay=0.95', 'rmsprop weightDecay=0.1 maximize'],
+  },
+  adam: { rule: ['adam'], pytorch: ['adam amsgrad b1=0.8 eps=1e-6', 'adam weightDecay=0.1 maximize'] },
   nadam: { rule: ['nadam'], pytorch: [] },
-  amsgrad: { rule: ['amsgrad'], pytorch: ['adam amsgrad b1=0.8 eps=1e-6'] },
-  adamw: { rule: ['adamw'], pytorch: ['adamw weightDecay=0.1'] },
-  adamax: { rule: ['adamax'], pytorch: [] },
-  radam: { rule: ['radam'], pytorch: [] },
+  amsgrad: { rule: ['amsgrad'], pytorch: ['adam amsgrad b1=0.8 eps=1e-6', 'adam amsgrad weightDecay=0.05'] },
+  adamw: { rule: ['adamw'], pytorch: ['adamw weightDecay=0.1', 'adamw weightDecay=0.1 maximize'] },
+  adamax: { rule: ['adamax'], pytorch: ['adamax weightDecay=0.1 maximize'] },
+  radam: { rule: ['radam'], pytorch: ['radam weightDecay=0.1 eps=0'] },
   lion: { rule: ['lion'], pytorch: [] },
   lamb: { rule: ['lamb'], pytorch: [] },
   lars: { rule: ['lars'], pytorch: [] },

@@ -17,6 +17,16 @@ CASES = {
     "rmsprop centered momentum=0.5 decay=0.95": (torch.optim.RMSprop, dict(lr=0.01, alpha=0.95, eps=1e-8, centered=True, momentum=0.5)),
     "sgd nesterov momentum=0.9 weightDecay=0.01": (torch.optim.SGD, dict(lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.01)),
     "adagrad initialAccumulatorValue=0.1 eps=1e-10": (torch.optim.Adagrad, dict(lr=0.1, initial_accumulator_value=0.1, eps=1e-10)),
+    # weight_decay (coupled L2, added to the gradient) and maximize on the adaptive optimizers
+    "adam weightDecay=0.1 maximize": (torch.optim.Adam, dict(lr=0.05, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.1, maximize=True)),
+    "adam amsgrad weightDecay=0.05": (torch.optim.Adam, dict(lr=0.05, betas=(0.9, 0.99), eps=1e-8, weight_decay=0.05, amsgrad=True)),
+    "rmsprop weightDecay=0.1 maximize": (torch.optim.RMSprop, dict(lr=0.01, alpha=0.9, eps=1e-8, weight_decay=0.1, maximize=True)),
+    "adagrad weightDecay=0.2 maximize": (torch.optim.Adagrad, dict(lr=0.1, eps=1e-10, weight_decay=0.2, maximize=True)),
+    "adamax weightDecay=0.1 maximize": (torch.optim.Adamax, dict(lr=0.02, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.1, maximize=True)),
+    "radam weightDecay=0.1 eps=0": (torch.optim.RAdam, dict(lr=0.05, betas=(0.9, 0.999), eps=0.0, weight_decay=0.1)),
+    "adadelta weightDecay=0.1 maximize": (torch.optim.Adadelta, dict(lr=1.0, rho=0.9, eps=1e-6, weight_decay=0.1, maximize=True)),
+    "sgd momentum=0.9 weightDecay=0.01 maximize": (torch.optim.SGD, dict(lr=0.1, momentum=0.9, weight_decay=0.01, maximize=True)),
+    "adamw weightDecay=0.1 maximize": (torch.optim.AdamW, dict(lr=0.05, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.1, maximize=True)),
 }
 
 out = {"source": f"torch {torch.__version__} (torch.optim)", "w0": W0, "grads": G, "cases": {}}
