@@ -5,9 +5,12 @@ import {
   type Backend,
   type BinaryOp,
   type CompareOp,
+  type ConvParams,
   type DType,
   type PrimitiveName,
   type ReduceOp,
+  type ReduceWindowOp,
+  type ReduceWindowParams,
   type Shape,
   type UnaryOp,
 } from '@downhill/backend';
@@ -24,6 +27,8 @@ export interface PrimitiveParamTable {
   gather: { readonly axis: number };
   scatterAdd: { readonly axis: number; readonly size: number };
   matmul: { readonly transposeA: boolean; readonly transposeB: boolean };
+  conv: ConvParams;
+  reduceWindow: ReduceWindowParams & { readonly op: ReduceWindowOp };
 }
 
 /** Parameters of a reduction: normalised, sorted axes. */
@@ -127,4 +132,13 @@ export const IMPLS: { readonly [P in PrimitiveName]: Impl<P> } = {
   gather: (prim, [x, i], { axis }) => t(x, prim).backend.gather(t(x, prim), t(i, prim), axis),
   scatterAdd: (prim, [u, i], { axis, size }) => t(u, prim).backend.scatterAdd(t(u, prim), t(i, prim), axis, size),
   matmul: (prim, [a, b], { transposeA, transposeB }) => t(a, prim).backend.matmul(t(a, prim), t(b, prim), { transposeA, transposeB }),
+  conv: (prim, [a, b], p) => t(a, prim).backend.conv(t(a, prim), t(b, prim), p),
+  reduceWindow: (prim, [x], { op, windowShape, strides, padding, lhsDilation, rhsDilation }) =>
+    t(x, prim).backend.reduceWindow(op, t(x, prim), {
+      windowShape,
+      strides,
+      padding,
+      baseDilation: lhsDilation,
+      windowDilation: rhsDilation,
+    }),
 };

@@ -13,13 +13,17 @@ import {
   UNARY_OPS,
   isFloatDType,
   type DType,
+  type ConvOptions,
   type PrimitiveName,
+  type ReduceWindowOp,
+  type ReduceWindowOptions,
   type Tensor,
 } from '@downhill/backend';
 import { cpu } from '@downhill/backend-cpu';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { checkGrads, noGrad, ops, valueAndGrad, VJP_RULES, type TensorLike } from './index.js';
+import { convCase, reduceWindowCase } from './test-helpers.js';
 
 const backend = cpu();
 
@@ -115,6 +119,8 @@ interface RuleCase {
   /** Inputs for the second-order check where they differ from `arb`. */
   readonly arb2?: fc.Arbitrary<Sample>;
   readonly tol?: { eps?: number; rtol?: number; atol?: number };
+  /** Runs of the second-order check (default 25). */
+  readonly runs2?: number;
 }
 
 const int32 = (data: number[], shape: Shape) => backend.tensor(data, shape, 'int32');
@@ -360,6 +366,20 @@ const CASES: { readonly [P in PrimitiveName]: RuleCase } = {
       ),
     apply: (x, e) => ops.matmul(x.a, x.b, { transposeA: e.tA as boolean, transposeB: e.tB as boolean }),
   },
+  // Random 1-D and 2-D convolutions: strides, SAME/VALID/explicit (negative too) padding, input
+  // and kernel dilation, feature and batch groups; 100 configurations at each order.
+  conv: {
+    arb: convCase(),
+    apply: (x, e) => ops.conv(x.lhs, x.rhs, e.options as ConvOptions),
+    runs2: 100,
+  },
+  // Random windowed sums and maxima over every axis (distinct values: no ties), with strides,
+  // padding, base and window dilation; 100 configurations at each order.
+  reduceWindow: {
+    arb: reduceWindowCase(),
+    apply: (x, e) => ops.reduceWindow(e.op as ReduceWindowOp, x.x, e.options as ReduceWindowOptions),
+    runs2: 100,
+  },
 };
 
 // ------------------------------------------------------------------ the checks
@@ -422,6 +442,8 @@ describe('derivative rules', () => {
       'gather',
       'scatterAdd',
       'matmul',
+      'conv',
+      'reduceWindow',
     ];
     expect(Object.keys(VJP_RULES).sort()).toEqual([...primitives].sort());
   });
@@ -437,7 +459,7 @@ describe('derivative rules', () => {
       it(`${name}: second derivatives match finite differences of gradients`, async () => {
         await fc.assert(
           fc.asyncProperty(c.arb2 ?? c.arb, fc.integer(), async (sample, seed) => checkRule(c, sample, seed, 2)),
-          { numRuns: 25 },
+          { numRuns: c.runs2 ?? 25 },
         );
       });
     }

@@ -5,6 +5,7 @@ import { sum } from './ops/reduce.js';
 import { sumTo } from './ops/sum-to.js';
 import type { ParamsOf } from './primitives.js';
 import type { Operand, TensorLike } from './traced.js';
+import { convLhsCotangent, convRhsCotangent, maxWindowCotangent, sumWindowCotangent } from './windowed-rules.js';
 
 /** Computes one input's cotangent; called only for inputs that need a gradient. */
 export type CotangentThunk = () => TensorLike;
@@ -158,5 +159,13 @@ export const VJP_RULES: { readonly [P in PrimitiveName]: VjpRule<P> } = {
     // C = op(A)·op(B); ∂A = Ḡ·op(B)ᵀ (transposed back when A was), ∂B = op(A)ᵀ·Ḡ (likewise).
     () => (tA ? matmul(T(b), ct, { transposeA: tB, transposeB: true }) : matmul(ct, T(b), { transposeB: !tB })),
     () => (tB ? matmul(ct, T(a), { transposeA: true, transposeB: tA }) : matmul(T(a), ct, { transposeA: !tA })),
+  ],
+  // Both cotangents are convolutions again (see windowed-rules.ts), as in JAX.
+  conv: (ct, [lhs, rhs], _out, params) => [
+    () => convLhsCotangent(ct, T(rhs), T(lhs).shape, params),
+    () => convRhsCotangent(ct, T(lhs), T(rhs).shape, params),
+  ],
+  reduceWindow: (ct, [x], _out, { op, ...params }) => [
+    op === 'sum' ? () => sumWindowCotangent(ct, T(x).shape, params) : () => maxWindowCotangent(ct, T(x), params),
   ],
 };

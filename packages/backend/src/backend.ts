@@ -1,4 +1,6 @@
 import type { DType, HostData, TypedArray } from './dtype.js';
+import type { ConvOptions } from './conv.js';
+import type { ReduceWindowOp, ReduceWindowOptions } from './reduce-window.js';
 import type { ElementwiseProgram, ProgramGroup, RunProgramOptions } from './program.js';
 import type { ArgReduceOp, BinaryOp, CompareOp, ReduceOp, UnaryOp } from './ops.js';
 import type { Shape } from './shape.js';
@@ -7,8 +9,9 @@ import type { Tensor, TensorContainer } from './tensor.js';
 /**
  * The version of this interface. A backend built for another version is refused by the registry.
  * v2 replaced the per-optimizer fused updates with generic elementwise programs (`runProgram`).
+ * v3 added the general convolution (`conv`) and the windowed reduction (`reduceWindow`).
  */
-export const SPECIFICATION_VERSION = 'downhill-backend-v2' as const;
+export const SPECIFICATION_VERSION = 'downhill-backend-v3' as const;
 
 /**
  * What a backend declares it can do. Code above the waist reads these instead of trying and
@@ -125,6 +128,26 @@ export interface Backend {
   scatterAdd(updates: Tensor, indices: Tensor, axis: number, size: number): Tensor;
   /** Batched matrix product; batch dimensions broadcast. */
   matmul(a: Tensor, b: Tensor, options?: MatmulOptions): Tensor;
+
+  /**
+   * The general convolution, as XLA's `ConvGeneralDilated` (JAX's `lax.conv_general_dilated`) in
+   * the channels-last layout: input `[N, ...spatial, C]` (NHWC for 2-D), kernel
+   * `[...window, C / G, O]` (HWIO), output `[N / B, ...out, O]`, any number (≥ 1) of spatial axes.
+   * With strides `s`, padding `lo`, input dilation `l` and kernel dilation `r` per axis, output
+   * position `o` and tap `k` read the input at `(o·s + k·r − lo) / l` where that is an integer in
+   * range, and zero elsewhere:
+   * `out[n, o, f] = Σ_k Σ_i lhs[n + b·N/B, (o·s + k·r − lo)/l, g·C/G + i] · rhs[k, i, f]`, where
+   * `g = ⌊f / (O/G)⌋` and `b = ⌊f / (O/B)⌋`. It is cross-correlation (the kernel is not flipped),
+   * as in every deep-learning library. Its gradients with respect to both operands are again
+   * convolutions.
+   */
+  conv(lhs: Tensor, rhs: Tensor, options?: ConvOptions): Tensor;
+  /**
+   * The windowed reduction, as XLA's `ReduceWindow`: a window on every axis (size 1 on axes not
+   * pooled), `sum` or `max` over each window's elements; padding and base-dilation holes hold the
+   * identity (0, −∞).
+   */
+  reduceWindow(op: ReduceWindowOp, x: Tensor, options: ReduceWindowOptions): Tensor;
 
   /** `a + b`. */
   add(a: Tensor | number, b: Tensor | number): Tensor;

@@ -10,6 +10,9 @@ import {
   fmtShape,
 } from './errors.js';
 import { checkProgram, checkProgramGroups } from './check-program.js';
+import { composeConv, composeReduceWindow } from './compose-windowed.js';
+import { convParams, type ConvOptions } from './conv.js';
+import { reduceWindowParams, REDUCE_WINDOW_OPS, type ReduceWindowOp, type ReduceWindowOptions } from './reduce-window.js';
 import { interpretProgram } from './interpret-program.js';
 import type { Kernels } from './kernels.js';
 import type { ElementwiseProgram, ProgramGroup, RunProgramOptions } from './program.js';
@@ -485,6 +488,36 @@ class CheckedBackend implements Backend {
     const tb = options.transposeB ?? false;
     const out = matmulShape(a.shape, b.shape, ta, tb);
     return this.make(this.k.matmul(a, b, ta, tb, out), out, a.dtype);
+  }
+
+  // ---------------------------------------------------------------- windows
+
+  conv(lhs: Tensor, rhs: Tensor, options: ConvOptions = {}): Tensor {
+    const where = `${this.name}.conv`;
+    this.own(lhs, 'conv');
+    this.own(rhs, 'conv');
+    if (lhs.dtype !== rhs.dtype || !isFloatDType(lhs.dtype)) {
+      throw new DTypeError(`${where}: expected an input and a kernel of one float dtype, got ${lhs} and ${rhs}`);
+    }
+    const { params, outShape } = convParams(lhs.shape, rhs.shape, options, where);
+    const out = Object.freeze(outShape) as number[];
+    const storage = this.k.conv?.(lhs, rhs, params, out);
+    if (storage !== undefined) return this.make(storage, out, lhs.dtype);
+    return this.scope(() => composeConv(this, lhs, rhs, params, out));
+  }
+
+  reduceWindow(op: ReduceWindowOp, x: Tensor, options: ReduceWindowOptions): Tensor {
+    const where = `${this.name}.reduceWindow`;
+    if (!REDUCE_WINDOW_OPS.includes(op)) {
+      throw new InvalidArgumentError(`${where}: op must be one of ${REDUCE_WINDOW_OPS.join(', ')}, got ${describe(op)}`);
+    }
+    this.own(x, 'reduceWindow');
+    if (!isFloatDType(x.dtype)) throw new DTypeError(`${where}: expected a float tensor, got ${x}`);
+    const { params, outShape } = reduceWindowParams(x.shape, options, where);
+    const out = Object.freeze(outShape) as number[];
+    const storage = this.k.reduceWindow?.(op, x, params, out);
+    if (storage !== undefined) return this.make(storage, out, x.dtype);
+    return this.scope(() => composeReduceWindow(this, op, x, params, out));
   }
 
   // ---------------------------------------------------------------- programs

@@ -10,6 +10,16 @@
  */
 export { SPECIFICATION_VERSION, type Backend, type Capabilities, type MatmulOptions, type MemoryInfo } from './backend.js';
 export { defineBackend } from './define-backend.js';
+export { convParams, type ConvOptions, type ConvParams } from './conv.js';
+export {
+  REDUCE_WINDOW_OPS,
+  reduceWindowParams,
+  type ReduceWindowOp,
+  type ReduceWindowOptions,
+  type ReduceWindowParams,
+} from './reduce-window.js';
+export { dilatedSize, type Padding, type WindowGeometry } from './window.js';
+export { composeConv, composeReduceWindow, windowTaps } from './compose-windowed.js';
 export { UnknownOptionError, checkOptions, nearestOption, type OptionKeys } from './options.js';
 export type { Kernels } from './kernels.js';
 export { Tensor, forEachTensor, type TensorContainer } from './tensor.js';

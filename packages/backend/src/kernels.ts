@@ -1,5 +1,7 @@
 import type { Capabilities } from './backend.js';
 import type { DType, TypedArray } from './dtype.js';
+import type { ConvParams } from './conv.js';
+import type { ReduceWindowOp, ReduceWindowParams } from './reduce-window.js';
 import type { ElementwiseProgram, ProgramGroup } from './program.js';
 import type { ArgReduceOp, BinaryOp, CompareOp, ReduceOp, UnaryOp } from './ops.js';
 import type { Shape } from './shape.js';
@@ -63,6 +65,17 @@ export interface Kernels {
   scatterAdd(updates: Tensor, indices: Tensor, axis: number, outShape: Shape): unknown;
   /** Batched matrix product with broadcast batch dimensions. */
   matmul(a: Tensor, b: Tensor, transposeA: boolean, transposeB: boolean, outShape: Shape): unknown;
+  /**
+   * The general convolution (see `Backend.conv`), with resolved parameters and the output shape;
+   * operands share a float dtype. Optional: a backend without it, or a call returning `undefined`
+   * (a case the kernel does not map), runs the composition `composeConv` (gather and matmul).
+   */
+  conv?(lhs: Tensor, rhs: Tensor, params: ConvParams, outShape: Shape): unknown;
+  /**
+   * The windowed reduction (see `Backend.reduceWindow`), with resolved parameters and the output
+   * shape; `x` is float. Optional like `conv`: `undefined` runs `composeReduceWindow`.
+   */
+  reduceWindow?(op: ReduceWindowOp, x: Tensor, params: ReduceWindowParams, outShape: Shape): unknown;
   /** A copy of the data on the host. */
   read(x: Tensor): Promise<TypedArray>;
   /** A synchronous copy; present exactly when `capabilities.syncRead`. */

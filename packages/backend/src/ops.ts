@@ -93,4 +93,6 @@ export type PrimitiveName =
   | 'concat'
   | 'gather'
   | 'scatterAdd'
-  | 'matmul';
+  | 'matmul'
+  | 'conv'
+  | 'reduceWindow';

@@ -44,6 +44,7 @@ export {
 export { argmax, argmin, max, min, sum, type ReduceArg, type ReduceOptions } from './reduce.js';
 export { broadcastTo, concat, gather, matmul, pad, reshape, scatterAdd, slice, transpose } from './layout.js';
 export { sumTo } from './sum-to.js';
+export { conv, reduceWindow } from './windowed.js';
 export { fullLike, iota, oneHot, onesLike, zerosLike } from './creation.js';
 export { elu, gelu, leakyRelu, logSigmoid, relu, sigmoid, silu, softplus } from './activations.js';
 export { logSoftmax, logSumExp, mean, softmax, std, variance, type VarianceOptions } from './statistics.js';

@@ -23,6 +23,8 @@ describe('the conformance catalog', () => {
     'gather',
     'scatterAdd',
     'matmul',
+    'conv',
+    'reduceWindow',
   ];
   const primitives: [PrimitiveName, string][] = [
     ...UNARY_OPS.map((op): [PrimitiveName, string] => [op, `unary/${op}/`]),

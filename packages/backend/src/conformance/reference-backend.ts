@@ -2,7 +2,9 @@ import type { Backend, Capabilities } from '../backend.js';
 import { defineBackend } from '../define-backend.js';
 import { allocateTyped, type DType, type TypedArray } from '../dtype.js';
 import { InvalidArgumentError, fmtShape } from '../errors.js';
+import type { ConvParams } from '../conv.js';
 import type { Kernels } from '../kernels.js';
+import type { ReduceWindowOp, ReduceWindowParams } from '../reduce-window.js';
 import type { ArgReduceOp, BinaryOp, CompareOp, ReduceOp, UnaryOp } from '../ops.js';
 import { sizeOf, type Shape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
@@ -316,6 +318,70 @@ class ReferenceKernels implements Kernels {
       out[k] = s;
     }
     return store(a.dtype, out);
+  }
+  conv(lhs: Tensor, rhs: Tensor, p: ConvParams, outShape: Shape): Storage {
+    // out[n, o, f] = Σ_k Σ_i lhs[b·N/B + n, (o·s + k·r − lo)/l, g·C/G + i] · rhs[k, i, f], reading
+    // zero where the position is not an integer in range (padding and dilation holes).
+    const X = dataOf(lhs);
+    const W = dataOf(rhs);
+    const d = lhs.shape.length - 2;
+    const stX = strides(lhs.shape);
+    const stW = strides(rhs.shape);
+    const window = rhs.shape.slice(0, d);
+    const [I, O] = [rhs.shape[d], rhs.shape[d + 1]];
+    const Nb = outShape[0];
+    const perG = O / p.featureGroupCount;
+    const perB = O / p.batchGroupCount;
+    const taps = sizeOf(window);
+    const out = new Array<number>(sizeOf(outShape));
+    for (let q = 0; q < out.length; q++) {
+      const idx = unravel(q, outShape);
+      const f = idx[d + 1];
+      const n = Math.floor(f / perB) * Nb + idx[0];
+      const c0 = Math.floor(f / perG) * I;
+      let s = 0;
+      for (let t = 0; t < taps; t++) {
+        const k = unravel(t, window);
+        let at = n * stX[0];
+        for (let a = 0; a < d && at >= 0; a++) {
+          const pos = idx[a + 1] * p.strides[a] + k[a] * p.rhsDilation[a] - p.padding[a][0];
+          const j = pos / p.lhsDilation[a];
+          at = pos < 0 || !Number.isInteger(j) || j >= lhs.shape[a + 1] ? -1 : at + j * stX[a + 1];
+        }
+        if (at < 0) continue;
+        let w = 0;
+        for (let a = 0; a < d; a++) w += k[a] * stW[a];
+        for (let i = 0; i < I; i++) s += X[at + c0 + i] * W[w + i * stW[d] + f];
+      }
+      out[q] = s;
+    }
+    return store(lhs.dtype, out);
+  }
+  reduceWindow(op: ReduceWindowOp, x: Tensor, p: ReduceWindowParams, outShape: Shape): Storage {
+    const X = dataOf(x);
+    const r = x.shape.length;
+    const st = strides(x.shape);
+    const taps = sizeOf(p.windowShape);
+    const out = new Array<number>(sizeOf(outShape));
+    for (let q = 0; q < out.length; q++) {
+      const o = unravel(q, outShape);
+      let acc = op === 'sum' ? 0 : Number.NEGATIVE_INFINITY;
+      for (let t = 0; t < taps; t++) {
+        const k = unravel(t, p.windowShape);
+        let at = 0;
+        for (let a = 0; a < r && at >= 0; a++) {
+          const pos = o[a] * p.strides[a] + k[a] * p.rhsDilation[a] - p.padding[a][0];
+          const j = pos / p.lhsDilation[a];
+          at = pos < 0 || !Number.isInteger(j) || j >= x.shape[a] ? -1 : at + j * st[a];
+        }
+        // Padding and holes hold the identity; NaN propagates through max as through sum.
+        if (at < 0) continue;
+        const v = X[at];
+        acc = op === 'sum' ? acc + v : Number.isNaN(v) || Number.isNaN(acc) ? Number.NaN : Math.max(acc, v);
+      }
+      out[q] = acc;
+    }
+    return store(x.dtype, out);
   }
   read(x: Tensor): Promise<TypedArray> {
     return Promise.resolve(dataOf(x).slice());

@@ -10,6 +10,7 @@ import { elementwiseCases } from './cases-elementwise.js';
 import { programCases } from './cases-programs.js';
 import { matmulCases } from './cases-matmul.js';
 import { reduceCases } from './cases-reduce.js';
+import { windowedCases } from './cases-windowed.js';
 import { assertArrayKind, assertClose, DEFAULT_TOLERANCES } from './compare.js';
 import { referenceBackend } from './reference-backend.js';
 
@@ -41,7 +42,7 @@ export interface ConformanceOptions {
 
 /** Every case of the suite, in order: the computing cases and the checks. */
 export function conformanceCases(): { compute: ComputeCase[]; checks: CheckCase[] } {
-  const compute = [...creationCases(), ...elementwiseCases(), ...reduceCases(), ...layoutCases(), ...matmulCases()];
+  const compute = [...creationCases(), ...elementwiseCases(), ...reduceCases(), ...layoutCases(), ...matmulCases(), ...windowedCases()];
   const checks = [...contractCases(), ...programCases()];
   const seen = new Set<string>();
   for (const c of [...compute, ...checks]) {

@@ -11,6 +11,7 @@ import {
   type BinaryOp,
   type Capabilities,
   type CompareOp,
+  type ConvOptions,
   type DType,
   type ElementwiseProgram,
   type HostData,
@@ -18,6 +19,8 @@ import {
   type MemoryInfo,
   type ProgramGroup,
   type ReduceOp,
+  type ReduceWindowOp,
+  type ReduceWindowOptions,
   type RunProgramOptions,
   type Shape,
   type TypedArray,
@@ -297,6 +300,14 @@ export class TracingBackend implements Backend {
       this.real.scatterAdd(this.materialize(this.node(updates)), this.materialize(this.node(indices)), axis, size),
     );
   }
+  conv(lhs: Tensor, rhs: Tensor, options?: ConvOptions): Tensor {
+    return this.delegate([lhs, rhs], () => this.real.conv(this.materialize(this.node(lhs)), this.materialize(this.node(rhs)), options));
+  }
+
+  reduceWindow(op: ReduceWindowOp, x: Tensor, options: ReduceWindowOptions): Tensor {
+    return this.delegate([x], () => this.real.reduceWindow(op, this.materialize(this.node(x)), options));
+  }
+
   matmul(a: Tensor, b: Tensor, options?: MatmulOptions): Tensor {
     return this.delegate([a, b], () => this.real.matmul(this.materialize(this.node(a)), this.materialize(this.node(b)), options));
   }
