@@ -2,6 +2,7 @@ import {
   DownhillError,
   InvalidArgumentError,
   UnsupportedError,
+  checkOptions,
   isFloatDType,
   stridesOf,
   type Backend,
@@ -123,7 +124,8 @@ async function readNumbers(x: TensorLike): Promise<number[]> {
  * await checkGrads((p) => ops.sum(ops.softplus(ops.matmul(x, p.w))), { w }, { order: 2 });
  * ```
  */
-export async function checkGrads<P>(f: (inputs: P) => TensorLike, inputs: P, options: CheckGradsOptions = {}): Promise<GradCheckReport> {
+export async function checkGrads<P>(f: (inputs: P) => TensorLike, inputs: P, opts?: CheckGradsOptions): Promise<GradCheckReport> {
+  const options = checkOptions('checkGrads', opts, { order: true, eps: true, rtol: true, atol: true, dtype: true, throwOnFailure: true });
   const { order = 1, dtype = 'float64', throwOnFailure = true } = options;
   const f64 = dtype === 'float64';
   const { eps = f64 ? 1e-6 : 1e-3, rtol = f64 ? 1e-5 : 1e-2, atol = f64 ? 1e-6 : 1e-3 } = options;

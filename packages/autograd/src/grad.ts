@@ -1,4 +1,4 @@
-import { DTypeError, InvalidArgumentError, ShapeError, fmtShape, isFloatDType, type Tensor } from '@downhill/backend';
+import { DTypeError, InvalidArgumentError, ShapeError, checkOptions, fmtShape, isFloatDType, type Tensor } from '@downhill/backend';
 import { backward } from './backward.js';
 import {
   backendOf,
@@ -125,11 +125,12 @@ export function grad<A extends readonly unknown[], X, const N extends number | r
   f: (...args: A) => readonly [TensorLike, X],
   options: GradOptions<N> & { hasAux: true },
 ): (...args: A) => [ArgGrads<A, N>, X];
-export function grad(f: (...args: never[]) => unknown, options: GradOptions = {}): (...args: unknown[]) => unknown {
+export function grad(f: (...args: never[]) => unknown, options?: GradOptions): (...args: unknown[]) => unknown {
   checkFunction(f, 'grad');
+  const opts = checkOptions('grad', options, GRAD_KEYS);
   return (...args: unknown[]) => {
-    const r = run(f as (...a: unknown[]) => unknown, args, options, 'grad', false);
-    return options.hasAux ? [r.grads, r.aux] : r.grads;
+    const r = run(f as (...a: unknown[]) => unknown, args, opts, 'grad', false);
+    return opts.hasAux ? [r.grads, r.aux] : r.grads;
   };
 }
 
@@ -155,13 +156,16 @@ export function valueAndGrad<A extends readonly unknown[], X, const N extends nu
   f: (...args: A) => readonly [TensorLike, X],
   options: GradOptions<N> & { hasAux: true },
 ): (...args: A) => [[Tensor, X], ArgGrads<A, N>];
-export function valueAndGrad(f: (...args: never[]) => unknown, options: GradOptions = {}): (...args: unknown[]) => unknown {
+export function valueAndGrad(f: (...args: never[]) => unknown, options?: GradOptions): (...args: unknown[]) => unknown {
   checkFunction(f, 'valueAndGrad');
+  const opts = checkOptions('valueAndGrad', options, GRAD_KEYS);
   return (...args: unknown[]) => {
-    const r = run(f as (...a: unknown[]) => unknown, args, options, 'valueAndGrad', true);
-    return options.hasAux ? [[r.value, r.aux], r.grads] : [r.value, r.grads];
+    const r = run(f as (...a: unknown[]) => unknown, args, opts, 'valueAndGrad', true);
+    return opts.hasAux ? [[r.value, r.aux], r.grads] : [r.value, r.grads];
   };
 }
+
+const GRAD_KEYS = { argnums: true, wrt: true, hasAux: true } as const;
 
 function checkFunction(f: unknown, where: string): void {
   if (typeof f !== 'function') throw new InvalidArgumentError(`${where}: expected a function to differentiate, got ${describe(f)}`);

@@ -1,3 +1,4 @@
+import { checkOptions } from '@downhill/backend';
 import type { TensorLike } from '../traced.js';
 import { add, erf, exp, expm1, greater, log1p, mul, neg, tanh, where } from './elementwise.js';
 
@@ -37,7 +38,8 @@ export function relu(x: TensorLike): TensorLike {
  * ```
  * Maas, Hannun and Ng, "Rectifier nonlinearities improve neural network acoustic models" (2013).
  */
-export function leakyRelu(x: TensorLike, { alpha = 0.01 }: { alpha?: number } = {}): TensorLike {
+export function leakyRelu(x: TensorLike, options?: { alpha?: number }): TensorLike {
+  const { alpha = 0.01 } = checkOptions('leakyRelu', options, { alpha: true });
   return where(greater(x, 0), x, mul(x, alpha));
 }
 
@@ -53,7 +55,8 @@ export function leakyRelu(x: TensorLike, { alpha = 0.01 }: { alpha?: number } = 
  * ```
  * Clevert, Unterthiner and Hochreiter, "Fast and accurate deep network learning by exponential linear units" (2015).
  */
-export function elu(x: TensorLike, { alpha = 1 }: { alpha?: number } = {}): TensorLike {
+export function elu(x: TensorLike, options?: { alpha?: number }): TensorLike {
+  const { alpha = 1 } = checkOptions('elu', options, { alpha: true });
   const positive = greater(x, 0);
   return where(positive, x, mul(expm1(where(positive, 0, x)), alpha));
 }
@@ -71,7 +74,8 @@ export function elu(x: TensorLike, { alpha = 1 }: { alpha?: number } = {}): Tens
  * ```
  * Hendrycks and Gimpel, "Gaussian error linear units (GELUs)" (2016).
  */
-export function gelu(x: TensorLike, { approximate = false }: { approximate?: boolean } = {}): TensorLike {
+export function gelu(x: TensorLike, options?: { approximate?: boolean }): TensorLike {
+  const { approximate = false } = checkOptions('gelu', options, { approximate: true });
   const half = mul(x, 0.5);
   if (!approximate) return mul(half, add(erf(mul(x, Math.SQRT1_2)), 1));
   const inner = mul(add(x, mul(mul(mul(x, x), x), 0.044715)), Math.sqrt(2 / Math.PI));

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, type Backend, type DType } from '@downhill/backend';
+import { InvalidArgumentError, checkOptions, type Backend, type DType } from '@downhill/backend';
 import { checkOperand, rawTensor, type TensorLike } from '../traced.js';
 import { cast, equal } from './elementwise.js';
 import { reshape } from './layout.js';
@@ -37,7 +37,8 @@ export function fullLike(x: TensorLike, value: number): TensorLike {
  * ops.iota(backend, 4); // int32 [0, 1, 2, 3]
  * ```
  */
-export function iota(backend: Backend | TensorLike, length: number, { dtype = 'int32' }: { dtype?: DType } = {}): TensorLike {
+export function iota(backend: Backend | TensorLike, length: number, options?: { dtype?: DType }): TensorLike {
+  const { dtype = 'int32' } = checkOptions('iota', options, { dtype: true });
   if (!Number.isInteger(length) || length < 0) throw new InvalidArgumentError(`iota: length must be a non-negative integer, got ${length}`);
   const b = 'shape' in backend ? rawTensor(backend).backend : backend;
   return b.tensor(
@@ -60,7 +61,8 @@ export function iota(backend: Backend | TensorLike, length: number, { dtype = 'i
  * ops.oneHot(labels, 10, { dtype: logits.dtype }); // [batch, 10]
  * ```
  */
-export function oneHot(indices: TensorLike, depth: number, { dtype = 'float32' }: { dtype?: DType } = {}): TensorLike {
+export function oneHot(indices: TensorLike, depth: number, options?: { dtype?: DType }): TensorLike {
+  const { dtype = 'float32' } = checkOptions('oneHot', options, { dtype: true });
   checkOperand(indices, 'oneHot', false);
   if (indices.dtype !== 'int32')
     throw new InvalidArgumentError(`oneHot: indices must be int32 class indices, got ${indices.dtype}; cast them`);

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, normalizeAxis, type MatmulOptions, type Shape } from '@downhill/backend';
+import { InvalidArgumentError, normalizeAxis, type MatmulOptions, type Shape, checkOptions } from '@downhill/backend';
 import { bind } from '../trace.js';
 import { checkOperand, type TensorLike } from '../traced.js';
 
@@ -128,7 +128,8 @@ export function scatterAdd(updates: TensorLike, indices: TensorLike, axis: numbe
  * const h = ops.add(ops.matmul(x, w), b); // [batch, in] × [in, out]
  * ```
  */
-export function matmul(a: TensorLike, b: TensorLike, { transposeA = false, transposeB = false }: MatmulOptions = {}): TensorLike {
+export function matmul(a: TensorLike, b: TensorLike, options?: MatmulOptions): TensorLike {
+  const { transposeA = false, transposeB = false } = checkOptions('matmul', options, { transposeA: true, transposeB: true });
   checkOperand(a, 'matmul', false);
   checkOperand(b, 'matmul', false);
   const [va, vb] = [a.shape.length === 1, b.shape.length === 1];

@@ -2,7 +2,7 @@ import { InvalidArgumentError } from '@downhill/backend';
 import { isTensorLike, type TensorLike } from '../traced.js';
 import { flattenTree } from '../tree.js';
 import { abs, add, mul, square } from './elementwise.js';
-import { sum, type ReduceArg } from './reduce.js';
+import { reduceAxes, sum, type ReduceArg } from './reduce.js';
 import { sqrtSafe } from './statistics.js';
 
 /**
@@ -16,12 +16,14 @@ import { sqrtSafe } from './statistics.js';
  * ```
  */
 export function l2Norm(x: TensorLike, axis?: ReduceArg): TensorLike {
-  return sqrtSafe(sum(square(x), axis));
+  const { axes, keepDims } = reduceAxes(x, axis, 'l2Norm');
+  return sqrtSafe(sum(square(x), { axis: axes, keepDims }));
 }
 
 /** The sum of absolute values over `axis` (every axis by default): `‖x‖₁ = Σ|x|`. */
 export function l1Norm(x: TensorLike, axis?: ReduceArg): TensorLike {
-  return sum(abs(x), axis);
+  const { axes, keepDims } = reduceAxes(x, axis, 'l1Norm');
+  return sum(abs(x), { axis: axes, keepDims });
 }
 
 /**

@@ -1,4 +1,4 @@
-import { normalizeAxes, normalizeAxis, type ArgReduceOp, type ReduceOp } from '@downhill/backend';
+import { checkOptions, normalizeAxes, normalizeAxis, type ArgReduceOp, type ReduceOp } from '@downhill/backend';
 import { bind } from '../trace.js';
 import { checkOperand, type TensorLike } from '../traced.js';
 
@@ -16,7 +16,9 @@ export type ReduceArg = number | readonly number[] | ReduceOptions;
 /** Splits a {@link ReduceArg} into normalised, sorted axes and `keepDims`. @internal */
 export function reduceAxes(x: TensorLike, arg: ReduceArg | undefined, where: string): { axes: number[]; keepDims: boolean } {
   const opts: ReduceOptions =
-    typeof arg === 'number' || Array.isArray(arg) ? { axis: arg as number | readonly number[] } : ((arg ?? {}) as ReduceOptions);
+    typeof arg === 'number' || Array.isArray(arg)
+      ? { axis: arg as number | readonly number[] }
+      : checkOptions(where, arg as ReduceOptions | undefined, { axis: true, keepDims: true });
   return { axes: normalizeAxes(opts.axis, x.shape.length, where), keepDims: opts.keepDims ?? false };
 }
 

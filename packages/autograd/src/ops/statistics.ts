@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '@downhill/backend';
+import { InvalidArgumentError, checkOptions } from '@downhill/backend';
 import { detach } from '../trace.js';
 import type { TensorLike } from '../traced.js';
 import { abs, add, div, exp, less, log, sqrt as sqrtOf, square, sub, where } from './elementwise.js';
@@ -41,7 +41,12 @@ export interface VarianceOptions extends ReduceOptions {
  * ops.variance(x, { axis: 0, ddof: 1 });
  * ```
  */
-export function variance(x: TensorLike, { axis, keepDims = false, ddof = 0 }: VarianceOptions = {}): TensorLike {
+export function variance(x: TensorLike, options?: VarianceOptions): TensorLike {
+  return varianceOf(x, options, 'variance');
+}
+
+function varianceOf(x: TensorLike, options: VarianceOptions | undefined, where: string): TensorLike {
+  const { axis, keepDims = false, ddof = 0 } = checkOptions(where, options, { axis: true, keepDims: true, ddof: true });
   const { axes } = reduceAxes(x, { axis }, 'variance');
   const n = countOf(x, axes);
   if (!(n - ddof > 0))
@@ -51,8 +56,8 @@ export function variance(x: TensorLike, { axis, keepDims = false, ddof = 0 }: Va
 }
 
 /** The standard deviation: `√variance` (same options as {@link variance}). */
-export function std(x: TensorLike, options: VarianceOptions = {}): TensorLike {
-  return sqrtSafe(variance(x, options));
+export function std(x: TensorLike, options?: VarianceOptions): TensorLike {
+  return sqrtSafe(varianceOf(x, options, 'std'));
 }
 
 /** `√s` with gradient 0 (not ∞ or NaN) where `s = 0`. @internal */
@@ -98,7 +103,8 @@ export function logSumExp(x: TensorLike, axis?: ReduceArg): TensorLike {
  * const probs = ops.softmax(logits); // rows sum to 1
  * ```
  */
-export function softmax(x: TensorLike, { axis = -1 }: { axis?: number } = {}): TensorLike {
+export function softmax(x: TensorLike, options?: { axis?: number }): TensorLike {
+  const { axis = -1 } = checkOptions('softmax', options, { axis: true });
   const m = detach(max(x, { axis, keepDims: true }));
   const e = exp(sub(x, where(less(abs(m), Infinity), m, 0)));
   return div(e, sum(e, { axis, keepDims: true }));
@@ -113,6 +119,7 @@ export function softmax(x: TensorLike, { axis = -1 }: { axis?: number } = {}): T
  * const nll = ops.neg(ops.mean(ops.sum(ops.mul(ops.oneHot(labels, 10, { dtype: logits.dtype }), logProbs), -1)));
  * ```
  */
-export function logSoftmax(x: TensorLike, { axis = -1 }: { axis?: number } = {}): TensorLike {
+export function logSoftmax(x: TensorLike, options?: { axis?: number }): TensorLike {
+  const { axis = -1 } = checkOptions('logSoftmax', options, { axis: true });
   return sub(x, logSumExp(x, { axis, keepDims: true }));
 }
