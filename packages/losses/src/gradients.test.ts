@@ -38,6 +38,32 @@ const batch = fc.record({ n: fc.integer({ min: 1, max: 3 }), c: fc.integer({ min
 );
 type Batch = typeof batch extends fc.Arbitrary<infer T> ? T : never;
 
+/**
+ * Inputs every run checks first (fast-check's `examples`): logits at exactly 0 (±0) and within one
+ * finite-difference step of it (±eps/2, ±eps with checkGrads' eps 1e-6), where a loss written with
+ * max(x, 0) and |x| has a kink in its gradient, and the ends of the domain. Random draws reach 0
+ * only now and then (fast-check biases toward it: about one run in twenty), which made a
+ * second-order failure at 0 show as a flaky test (sigmoidCrossEntropy before it became
+ * softplus(x) − x·z failed 50 of 1,000 runs); with these examples such a regression fails on
+ * every run.
+ */
+const KINKS: [Batch][] = (['mean', 'sum'] as const).flatMap((reduction) =>
+  [0, 0.1].map((smoothing): [Batch] => [
+    {
+      n: 2,
+      c: 4,
+      x: [0, -0, 5e-7, -5e-7, 1e-6, -1e-6, 4, -4],
+      offset: [0.05, 3, 0.5, 1.2, 0.05, 3, 0.5, 1.2],
+      flip: [false, true, false, true, true, false, true, false],
+      p: [1, 0.05, 0.5, 1, 0.05, 1, 0.3, 0.05],
+      labels: [0, 3],
+      w: [0.1, 2],
+      reduction,
+      smoothing,
+    },
+  ]),
+);
+
 const f64 = (d: number[], shape: number[]) => b.tensor(d, shape, 'float64');
 const normalized = (p: number[], n: number, c: number) =>
   p.map((v, i) => v / p.slice(Math.floor(i / c) * c, Math.floor(i / c) * c + c).reduce((s, u) => s + u, 0));
@@ -154,7 +180,7 @@ describe('gradients match finite differences (float64, property-based)', () => {
         expect(report.ok).toBe(true);
         b.dispose(ins);
       }),
-      { numRuns: NUM_RUNS },
+      { numRuns: NUM_RUNS, examples: KINKS },
     );
   });
 });
@@ -168,7 +194,7 @@ describe('second derivatives match finite differences of gradients (float64, pro
         expect(report.ok).toBe(true);
         b.dispose(ins);
       }),
-      { numRuns: NUM_RUNS_ORDER2 },
+      { numRuns: NUM_RUNS_ORDER2, examples: KINKS },
     );
   });
 });
