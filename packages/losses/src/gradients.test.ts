@@ -48,7 +48,7 @@ type Batch = typeof batch extends fc.Arbitrary<infer T> ? T : never;
  * every run.
  */
 const KINKS: [Batch][] = (['mean', 'sum'] as const).flatMap((reduction) =>
-  [0, 0.1].map((smoothing): [Batch] => [
+  ([0, 0.1] as const).map((smoothing): [Batch] => [
     {
       n: 2,
       c: 4,
