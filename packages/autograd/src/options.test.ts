@@ -51,6 +51,8 @@ const OPS_WITH_OPTIONS: Record<string, () => unknown> = {
   iota: () => api.ops.iota(b, 3, BAD),
   oneHot: () => api.ops.oneHot(b.tensor([0, 1], [2], 'int32'), 3, BAD),
   matmul: () => api.ops.matmul(x(), x(), BAD),
+  conv: () => api.ops.conv(b.zeros([1, 3, 1], 'float64'), b.zeros([2, 1, 1], 'float64'), BAD),
+  reduceWindow: () => api.ops.reduceWindow('sum', b.zeros([1, 3, 1], 'float64'), { windowShape: [2], ...(BAD as object) } as never),
 };
 
 /** Every other op takes positional arguments only (an axis, shapes, operands); none takes an options object. */
