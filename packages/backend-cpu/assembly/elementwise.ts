@@ -166,10 +166,18 @@ export function whereF32(c: usize, cs: i32, a: usize, as: i32, b: usize, bs: i32
  * scratch for cols float64 values.
  */
 export function sumColsF32(x: usize, rows: i32, cols: i32, out: usize, acc: usize): void {
+  sumColsPartF32(x, cols, rows, cols, out, acc);
+}
+
+/**
+ * {@link sumColsF32} over `cols` columns of a matrix whose rows are `ld` elements apart: the form
+ * worker threads call, each on its own columns (each column summed by one thread, in row order).
+ */
+export function sumColsPartF32(x: usize, ld: i32, rows: i32, cols: i32, out: usize, acc: usize): void {
   memory.fill(acc, 0, <usize>cols << 3);
   const c2 = cols & ~1;
   for (let r = 0; r < rows; r++) {
-    const row = x + (<usize>r * <usize>cols << 2);
+    const row = x + (<usize>r * <usize>ld << 2);
     for (let j = 0; j < c2; j += 2) {
       const pa = acc + (<usize>j << 3);
       v128.store(pa, f64x2.add(v128.load(pa), f64x2.promote_low_f32x4(v128.load64_zero(row + (<usize>j << 2)))));

@@ -143,12 +143,45 @@ function packA(a: usize, ars: usize, acs: usize, ic: i32, mc: i32, pc: i32, kc: 
  */
 export function gemmF32(a: usize, ars: i32, acs: i32, b: usize, brs: i32, bcs: i32, c: usize, M: i32, K: i32, N: i32): void {
   if (M <= 0 || N <= 0 || K <= 0) return;
+  gemmF32Part(a, ars, acs, b, brs, bcs, c, N, M, K, N, ensureScratch(gemmScratchBytes(K, N)));
+}
+
+/** The bytes of packing scratch that {@link gemmF32Part} needs for a product with this K and N. */
+export function gemmScratchBytes(K: i32, N: i32): usize {
   const panelsN = (N + NR - 1) / NR;
   const kcMax = min(KC, K);
-  const tile = ensureScratch(128 + (<usize>(MC * kcMax) << 2) + (<usize>(kcMax * panelsN * NR) << 2));
+  return 128 + (<usize>(MC * kcMax) << 2) + (<usize>(kcMax * panelsN * NR) << 2);
+}
+
+/**
+ * {@link gemmF32} on a block of C whose rows are `ldc` elements apart, packing into `scratch` (at
+ * least `gemmScratchBytes(K, N)` bytes, 16-byte aligned) instead of the module's own scratch, and
+ * allocating nothing: the form worker threads call, each on its own rows or columns of C. Every
+ * element of C gets the same sequence of float32 operations whichever block it is computed in
+ * (partial sums over the same blocks of the shared axis, added to C in the same order), so a
+ * product split into blocks is bit for bit the product computed whole.
+ */
+export function gemmF32Part(
+  a: usize,
+  ars: i32,
+  acs: i32,
+  b: usize,
+  brs: i32,
+  bcs: i32,
+  c: usize,
+  ldcElems: i32,
+  M: i32,
+  K: i32,
+  N: i32,
+  scratch: usize,
+): void {
+  if (M <= 0 || N <= 0 || K <= 0) return;
+  const panelsN = (N + NR - 1) / NR;
+  const kcMax = min(KC, K);
+  const tile = scratch;
   const apk = tile + 128;
   const bpk = apk + (<usize>(MC * kcMax) << 2);
-  const ldc = <usize>N << 2;
+  const ldc = <usize>ldcElems << 2;
   for (let pc = 0; pc < K; pc += KC) {
     const kc = min(KC, K - pc);
     packB(b, <usize>brs << 2, <usize>bcs << 2, pc, kc, N, bpk);

@@ -1,5 +1,5 @@
 // The WebAssembly kernels of @downhill/backend-cpu (AssemblyScript, 128-bit SIMD). Built by
 // `pnpm --filter @downhill/backend-cpu build:wasm` into src/wasm/kernels-wasm.ts.
 export { alloc, allocUninit, free } from './heap';
-export { gemmF32 } from './gemm';
-export { binaryF32, compareF32, sumColsF32, whereF32 } from './elementwise';
+export { gemmF32, gemmF32Part, gemmScratchBytes } from './gemm';
+export { binaryF32, compareF32, sumColsF32, sumColsPartF32, whereF32 } from './elementwise';

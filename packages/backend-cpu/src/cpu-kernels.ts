@@ -21,6 +21,7 @@ import { matmulKernel } from './matmul.js';
 import { argReduceKernel, reduceKernel } from './reduce.js';
 import { adopt, alloc, coerce, dataOf, free, type CpuStorage } from './storage.js';
 import { castKernel, unaryKernel } from './unary.js';
+import { defaultThreads, requestThreads, useThreads } from './threads/parallel.js';
 
 /**
  * The kernels of backend-cpu: loops over typed arrays in float64 arithmetic, rounded once into the
@@ -48,9 +49,23 @@ export class CpuKernels implements Kernels {
     inPlace: true,
   });
 
-  /** @param name The name the backend reports (`cpu` by default). */
-  constructor(name = 'cpu') {
+  /** Threads the kernels may use (undefined: the default, the cores capped at 8). */
+  private readonly threadOption: number | undefined;
+
+  /**
+   * @param name The name the backend reports (`cpu` by default).
+   * @param threads Threads the kernels may split work over (checked by `cpu()`); undefined for
+   *   the number of cores (at most 8), 1 for the calling thread alone.
+   */
+  constructor(name = 'cpu', threads?: number) {
     this.name = name;
+    this.threadOption = threads;
+    requestThreads(threads);
+  }
+
+  /** The threads this backend's kernels may use (the default resolves once the cores are known). */
+  get threads(): number {
+    return this.threadOption ?? defaultThreads();
   }
 
   fromData(data: TypedArray, shape: Shape, dtype: DType): CpuStorage {
@@ -68,18 +83,22 @@ export class CpuKernels implements Kernels {
     return unaryKernel(op, x);
   }
   binary(op: BinaryOp, a: Tensor, b: Tensor, outShape: Shape): CpuStorage {
+    useThreads(this.threads);
     return binaryKernel(op, a, b, outShape);
   }
   compare(op: CompareOp, a: Tensor, b: Tensor, outShape: Shape): CpuStorage {
+    useThreads(this.threads);
     return compareKernel(op, a, b, outShape);
   }
   where(cond: Tensor, a: Tensor, b: Tensor, outShape: Shape): CpuStorage {
+    useThreads(this.threads);
     return whereKernel(cond, a, b, outShape);
   }
   cast(x: Tensor, dtype: DType): CpuStorage {
     return castKernel(x, dtype);
   }
   reduce(op: ReduceOp, x: Tensor, axes: readonly number[], outShape: Shape): CpuStorage {
+    useThreads(this.threads);
     return reduceKernel(op, x, axes, outShape);
   }
   argReduce(op: ArgReduceOp, x: Tensor, axis: number, outShape: Shape): CpuStorage {
@@ -110,6 +129,7 @@ export class CpuKernels implements Kernels {
     return scatterAddKernel(updates, indices, axis, outShape);
   }
   matmul(a: Tensor, b: Tensor, transposeA: boolean, transposeB: boolean, outShape: Shape): CpuStorage {
+    useThreads(this.threads);
     return matmulKernel(a, b, transposeA, transposeB, outShape);
   }
   read(x: Tensor): Promise<TypedArray> {
@@ -127,6 +147,7 @@ export class CpuKernels implements Kernels {
     groups: readonly ProgramGroup<Tensor>[],
     inPlace: readonly (readonly (number | undefined)[])[],
   ): CpuStorage[][] {
+    useThreads(this.threads);
     return runProgramKernel(program, groups, inPlace);
   }
 }

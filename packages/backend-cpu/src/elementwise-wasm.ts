@@ -1,11 +1,20 @@
 import { sizeOf, type BinaryOp, type CompareOp, type Shape, type Tensor } from '@downhill/backend';
 import { alloc, broadcastStrides, contiguousStrides, dataOf, forEachRow, planStrided, type CpuStorage } from './storage.js';
+import { FN, KERNELS, getPool, split, threadsFor } from './threads/parallel.js';
 import type { WasmRuntime } from './wasm/runtime.js';
 
 /** Outputs smaller than this stay with the JavaScript loops (a call and its copies cost more). */
 export const ELEMENTWISE_MIN = 1024;
 /** Rows shorter than this stay with the JavaScript loops (one kernel call per row). */
 const ROW_MIN = 64;
+/**
+ * Elements per thread below which an elementwise kernel stays on one thread. Measured on the
+ * development machine (`bench/src/thresholds.ts`): a share handed to a worker costs about as much
+ * as the kernel spends on this many elements.
+ */
+export const ELEMENTWISE_MIN_PER_THREAD = 1 << 15;
+/** Shares of a split elementwise kernel are multiples of this many elements (64-byte lines of float32, 16 bytes of bool). */
+const SHARE_ALIGN = 16;
 
 const BINARY_CODES: Partial<Record<BinaryOp, number>> = { add: 0, sub: 1, mul: 2, div: 3, maximum: 4, minimum: 5 };
 const COMPARE_CODES: Record<CompareOp, number> = { equal: 0, notEqual: 1, less: 2, lessEqual: 3, greater: 4, greaterEqual: 5 };
@@ -55,22 +64,41 @@ class Operands {
 }
 
 /**
- * Runs `row(outPtr, aPtr, as, bPtr, bs, n)` (byte addresses, strides 0 or 1 in elements) over
- * `outShape` with `a` and `b` broadcast, or returns false where the layout does not suit the
- * kernels (short rows, strides other than 0 and 1) so the caller runs the JavaScript loops.
+ * Calls kernel `fn` (binaryF32 or compareF32: `(code, a, as, b, bs, out, n)`, byte addresses,
+ * strides 0 or 1 in elements) over `outShape` with `a` and `b` broadcast, split over threads where
+ * the output is large (each thread writes its own elements), or returns false where the layout
+ * does not suit the kernels (short rows, strides other than 0 and 1) so the caller runs the
+ * JavaScript loops.
  */
 function broadcastRows(
+  rt: WasmRuntime,
   ops: Operands,
+  fn: typeof FN.binary | typeof FN.compare,
+  code: number,
   a: Tensor,
   b: Tensor,
   out: Float32Array | Uint8Array,
   outShape: Shape,
-  row: (o: number, ap: number, as: number, bp: number, bs: number, n: number) => void,
 ): boolean {
   const size = out.length;
   const ob = out.BYTES_PER_ELEMENT;
+  const k = fn === FN.binary ? rt.exports.binaryF32 : rt.exports.compareF32;
   const whole = (as: number, bs: number) => {
-    row(ops.out(out), ops.in(dataOf(a) as Float32Array), as, ops.in(dataOf(b) as Float32Array), bs, size);
+    const o = ops.out(out);
+    const ap = ops.in(dataOf(a) as Float32Array);
+    const bp = ops.in(dataOf(b) as Float32Array);
+    const threads = threadsFor(rt, size, ELEMENTWISE_MIN_PER_THREAD);
+    if (threads === 1) k(code, ap, as, bp, bs, o, size);
+    else {
+      const pool = getPool()!;
+      const bounds = split(size, threads, SHARE_ALIGN);
+      pool.begin(threads);
+      for (let t = 0; t < threads; t++) {
+        const [lo, hi] = [bounds[t], bounds[t + 1]];
+        pool.call(t, KERNELS, fn, code, ap + lo * as * 4, as, bp + lo * bs * 4, bs, o + lo * ob, hi - lo);
+      }
+      pool.run(fn === FN.binary ? 'binary' : 'compare');
+    }
     return true;
   };
   if (a.size === size && b.size === size) return whole(1, 1);
@@ -86,7 +114,23 @@ function broadcastRows(
   const o0 = ops.out(out);
   const a0 = ops.in(dataOf(a) as Float32Array);
   const b0 = ops.in(dataOf(b) as Float32Array);
-  forEachRow(plan, [0, 0, 0], (off) => row(o0 + off[0] * ob, a0 + off[1] * 4, as, b0 + off[2] * 4, bs, plan.n));
+  const threads = Math.min(plan.rows, threadsFor(rt, size, ELEMENTWISE_MIN_PER_THREAD));
+  if (threads === 1) {
+    forEachRow(plan, [0, 0, 0], (off) => k(code, a0 + off[1] * 4, as, b0 + off[2] * 4, bs, o0 + off[0] * ob, plan.n));
+    return true;
+  }
+  // whole rows per thread, in order
+  const pool = getPool()!;
+  const bounds = split(plan.rows, threads, 1);
+  pool.begin(threads);
+  let r = 0;
+  let t = 0;
+  forEachRow(plan, [0, 0, 0], (off) => {
+    while (r >= bounds[t + 1]) t++;
+    pool.call(t, KERNELS, fn, code, a0 + off[1] * 4, as, b0 + off[2] * 4, bs, o0 + off[0] * ob, plan.n);
+    r++;
+  });
+  pool.run(fn === FN.binary ? 'binary' : 'compare');
   return true;
 }
 
@@ -97,8 +141,7 @@ export function binaryWasm(rt: WasmRuntime, op: BinaryOp, a: Tensor, b: Tensor, 
   if (code === undefined || size < ELEMENTWISE_MIN) return undefined;
   const out = alloc('float32', size) as Float32Array;
   const ops = new Operands(rt);
-  const k = rt.exports.binaryF32;
-  if (!broadcastRows(ops, a, b, out, outShape, (o, ap, as, bp, bs, n) => k(code, ap, as, bp, bs, o, n))) {
+  if (!broadcastRows(rt, ops, FN.binary, code, a, b, out, outShape)) {
     ops.release();
     return undefined;
   }
@@ -112,9 +155,7 @@ export function compareWasm(rt: WasmRuntime, op: CompareOp, a: Tensor, b: Tensor
   if (size < ELEMENTWISE_MIN) return undefined;
   const out = alloc('bool', size) as Uint8Array;
   const ops = new Operands(rt);
-  const k = rt.exports.compareF32;
-  const code = COMPARE_CODES[op];
-  if (!broadcastRows(ops, a, b, out, outShape, (o, ap, as, bp, bs, n) => k(code, ap, as, bp, bs, o, n))) {
+  if (!broadcastRows(rt, ops, FN.compare, COMPARE_CODES[op], a, b, out, outShape)) {
     ops.release();
     return undefined;
   }
@@ -131,16 +172,22 @@ export function whereWasm(rt: WasmRuntime, cond: Tensor, a: Tensor, b: Tensor, o
   if (cs < 0 || as < 0 || bs < 0) return undefined;
   const out = alloc('float32', size) as Float32Array;
   const ops = new Operands(rt);
-  rt.exports.whereF32(
-    ops.in(dataOf(cond) as Uint8Array),
-    cs,
-    ops.in(dataOf(a) as Float32Array),
-    as,
-    ops.in(dataOf(b) as Float32Array),
-    bs,
-    ops.out(out),
-    size,
-  );
+  const cp = ops.in(dataOf(cond) as Uint8Array);
+  const ap = ops.in(dataOf(a) as Float32Array);
+  const bp = ops.in(dataOf(b) as Float32Array);
+  const o = ops.out(out);
+  const threads = threadsFor(rt, size, ELEMENTWISE_MIN_PER_THREAD);
+  if (threads === 1) rt.exports.whereF32(cp, cs, ap, as, bp, bs, o, size);
+  else {
+    const pool = getPool()!;
+    const bounds = split(size, threads, SHARE_ALIGN);
+    pool.begin(threads);
+    for (let t = 0; t < threads; t++) {
+      const [lo, hi] = [bounds[t], bounds[t + 1]];
+      pool.call(t, KERNELS, FN.where, cp + lo * cs, cs, ap + lo * as * 4, as, bp + lo * bs * 4, bs, o + lo * 4, hi - lo);
+    }
+    pool.run('where');
+  }
   ops.finish();
   return out;
 }
@@ -157,7 +204,21 @@ export function sumLeadingWasm(rt: WasmRuntime, x: Tensor, axes: readonly number
   const ops = new Operands(rt);
   const acc = rt.exports.allocUninit(outSize * 8);
   try {
-    rt.exports.sumColsF32(ops.in(dataOf(x) as Float32Array), rows, outSize, ops.out(out), acc);
+    const xp = ops.in(dataOf(x) as Float32Array);
+    const o = ops.out(out);
+    // each column is summed by one thread, in row order: the same sums for every thread count
+    const threads = Math.min(Math.floor(outSize / 16), threadsFor(rt, x.size, ELEMENTWISE_MIN_PER_THREAD));
+    if (threads <= 1) rt.exports.sumColsF32(xp, rows, outSize, o, acc);
+    else {
+      const pool = getPool()!;
+      const bounds = split(outSize, threads, SHARE_ALIGN);
+      pool.begin(threads);
+      for (let t = 0; t < threads; t++) {
+        const [lo, hi] = [bounds[t], bounds[t + 1]];
+        pool.call(t, KERNELS, FN.sumCols, xp + lo * 4, outSize, rows, hi - lo, o + lo * 4, acc + lo * 8);
+      }
+      pool.run('sum');
+    }
     ops.finish();
   } finally {
     rt.exports.free(acc);

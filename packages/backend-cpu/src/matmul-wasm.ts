@@ -1,6 +1,25 @@
 import { sizeOf, type Shape, type Tensor } from '@downhill/backend';
 import { alloc, broadcastStrides, dataOf, free, type CpuStorage } from './storage.js';
+import { FN, KERNELS, getPool, split, threadsFor } from './threads/parallel.js';
 import type { WasmRuntime } from './wasm/runtime.js';
+
+/**
+ * Multiply-adds per thread below which a product stays on one thread. Measured on the development
+ * machine (2 cores, Node 20; `bench/src/thresholds.ts`): handing a share to a worker and waiting for
+ * it costs about 10–20 µs, what the kernel does in 2·10⁵–4·10⁵ multiply-adds.
+ */
+export const GEMM_MIN_MACS = 1 << 18;
+
+/** Packing scratch per thread for split products (grown as needed, kept between calls). */
+const scratch: { ptr: number; bytes: number }[] = [];
+
+function scratchFor(rt: WasmRuntime, t: number, bytes: number): number {
+  const s = scratch[t];
+  if (s && s.bytes >= bytes) return s.ptr;
+  if (s) rt.exports.free(s.ptr);
+  scratch[t] = { ptr: rt.exports.allocUninit(bytes), bytes };
+  return scratch[t].ptr;
+}
 
 /**
  * Float32 batched matrix product on the WebAssembly SIMD kernel (`gemmF32`: packed panels, a 4 × 8
@@ -46,20 +65,28 @@ export function matmulWasm(rt: WasmRuntime, a: Tensor, b: Tensor, transposeA: bo
   const aMat = aRows * aCols;
   const bMat = bRows * bCols;
   const gemm = rt.exports.gemmF32;
+  const offsets = (t: number): [number, number] => {
+    let aOff = 0;
+    let bOff = 0;
+    for (let ax = batchShape.length - 1, rest = t; ax >= 0; ax--) {
+      const i = rest % batchShape[ax];
+      rest = (rest - i) / batchShape[ax];
+      aOff += i * aBatch[ax];
+      bOff += i * bBatch[ax];
+    }
+    return [aPtr + aOff * aMat * 4, bPtr + bOff * bMat * 4];
+  };
   try {
     if (aPtr < 0) [aPtr, aTemp] = [rt.tempF32(A.length, A), true];
     if (bPtr < 0) [bPtr, bTemp] = [rt.tempF32(B.length, B), true];
     if (cPtr < 0) [cPtr, cTemp] = [rt.tempF32(out.length, undefined, true), true];
-    for (let t = 0; t < batches; t++) {
-      let aOff = 0;
-      let bOff = 0;
-      for (let ax = batchShape.length - 1, rest = t; ax >= 0; ax--) {
-        const i = rest % batchShape[ax];
-        rest = (rest - i) / batchShape[ax];
-        aOff += i * aBatch[ax];
-        bOff += i * bBatch[ax];
+    const threads = threadsFor(rt, batches * M * K * N, GEMM_MIN_MACS);
+    if (threads > 1) gemmThreaded(rt, threads, offsets, ars, acs, brs, bcs, cPtr, batches, M, K, N);
+    else {
+      for (let t = 0; t < batches; t++) {
+        const [ap, bp] = offsets(t);
+        gemm(ap, ars, acs, bp, brs, bcs, cPtr + t * M * N * 4, M, K, N);
       }
-      gemm(aPtr + aOff * aMat * 4, ars, acs, bPtr + bOff * bMat * 4, brs, bcs, cPtr + t * M * N * 4, M, K, N);
     }
     if (cTemp) out.set(rt.viewF32(cPtr, out.length));
   } catch (e) {
@@ -71,4 +98,56 @@ export function matmulWasm(rt: WasmRuntime, a: Tensor, b: Tensor, transposeA: bo
     if (cTemp) rt.freeTemp(cPtr);
   }
   return out;
+}
+
+/**
+ * The batched product split over `threads` threads: whole matrices per thread where there are at
+ * least as many as threads, else each matrix split into blocks of rows (multiples of the 4-row
+ * tile) or of columns (multiples of the 8-column panel), whichever dimension has more tiles. Each
+ * element of C is computed by one thread with the same operations as on one thread (see
+ * `gemmF32Part`), so the result does not depend on the thread count.
+ */
+function gemmThreaded(
+  rt: WasmRuntime,
+  threads: number,
+  offsets: (t: number) => [number, number],
+  ars: number,
+  acs: number,
+  brs: number,
+  bcs: number,
+  cPtr: number,
+  batches: number,
+  M: number,
+  K: number,
+  N: number,
+): void {
+  const pool = getPool()!;
+  const bytes = rt.exports.gemmScratchBytes(K, N);
+  const scratchPtrs: number[] = [];
+  for (let t = 0; t < threads; t++) scratchPtrs.push(scratchFor(rt, t, bytes));
+  pool.begin(threads);
+  if (batches >= threads) {
+    const bounds = split(batches, threads, 1);
+    for (let t = 0; t < threads; t++) {
+      for (let m = bounds[t]; m < bounds[t + 1]; m++) {
+        const [ap, bp] = offsets(m);
+        pool.call(t, KERNELS, FN.gemm, ap, ars, acs, bp, brs, bcs, cPtr + m * M * N * 4, N, M, K, N, scratchPtrs[t]);
+      }
+    }
+  } else {
+    const byColumns = Math.ceil(N / 8) >= Math.ceil(M / 4);
+    const bounds = byColumns ? split(N, threads, 8) : split(M, threads, 4);
+    for (let m = 0; m < batches; m++) {
+      const [ap, bp] = offsets(m);
+      const c = cPtr + m * M * N * 4;
+      for (let t = 0; t < threads; t++) {
+        const [lo, hi] = [bounds[t], bounds[t + 1]];
+        if (hi <= lo) continue;
+        if (byColumns)
+          pool.call(t, KERNELS, FN.gemm, ap, ars, acs, bp + lo * bcs * 4, brs, bcs, c + lo * 4, N, M, K, hi - lo, scratchPtrs[t]);
+        else pool.call(t, KERNELS, FN.gemm, ap + lo * ars * 4, ars, acs, bp, brs, bcs, c + lo * N * 4, N, hi - lo, K, N, scratchPtrs[t]);
+      }
+    }
+  }
+  pool.run('matmul');
 }

@@ -11,6 +11,8 @@ export interface WasmProgram {
   readonly run: (desc: number, groups: number) => void;
   /** Words per group record: 1 + inputs + outputs + scalars. */
   readonly stride: number;
+  /** The compiled module (worker threads instantiate it over the same memory). */
+  readonly module: object;
 }
 
 /** Unary ops with an exact float32 instruction (the result is the float64 result rounded, as the JS loops give). */
@@ -223,8 +225,9 @@ export function compileWasm(program: ElementwiseProgram, memory: object, maxPage
 
   try {
     const bytes = moduleBytes('run', locals, b, maxPages);
-    const instance = new WA.Instance(new WA.Module(bytes), { env: { memory } });
-    return { run: instance.exports.run as WasmProgram['run'], stride };
+    const module = new WA.Module(bytes);
+    const instance = new WA.Instance(module, { env: { memory } });
+    return { run: instance.exports.run as WasmProgram['run'], stride, module };
   } catch {
     return undefined; // synchronous compilation refused (a browser's main thread), or no SIMD
   }

@@ -2,7 +2,15 @@ import type { ElementwiseProgram, ProgramGroup, Tensor } from '@downhill/backend
 import { compileJs, type JsProgram } from './program-js.js';
 import { compileWasm, type WasmProgram } from './program-wasm.js';
 import { alloc, dataOf, type CpuStorage } from './storage.js';
+import { getPool, split, threadsFor } from './threads/parallel.js';
 import { PAGES_MAX, activeRuntime, type WasmRuntime } from './wasm/runtime.js';
+
+/**
+ * Elements per thread below which a compiled float32 program stays on one thread. Measured on the
+ * development machine (`bench/src/thresholds.ts`, Adam's program): below it, handing a share to a
+ * worker costs more than the share.
+ */
+export const PROGRAM_MIN_PER_THREAD = 1 << 14;
 
 /** The compiled forms of one program, made when first needed. */
 interface Compiled {
@@ -10,6 +18,8 @@ interface Compiled {
   js32?: JsProgram;
   /** null: tried, and the program has no WebAssembly form. */
   wasm?: WasmProgram | null;
+  /** The program's module id in the thread pool, once registered there. */
+  poolId?: number;
 }
 
 /** Compiled programs by structure; bounded (cleared when full: a training run uses a handful). */
@@ -113,7 +123,7 @@ export function runProgramKernel(
   if (rt?.shared && c.wasm !== null) {
     if (c.wasm === undefined) c.wasm = compileWasm(program, rt.memory, PAGES_MAX) ?? null;
     if (c.wasm) {
-      runWasm(rt, c.wasm, program, groups, f32, outs);
+      runWasm(rt, c, c.wasm, program, groups, f32, outs);
       return outs;
     }
   }
@@ -127,6 +137,7 @@ let desc = { ptr: 0, bytes: 0 };
 
 function runWasm(
   rt: WasmRuntime,
+  c: Compiled,
   w: WasmProgram,
   program: ElementwiseProgram,
   groups: readonly ProgramGroup<Tensor>[],
@@ -152,7 +163,11 @@ function runWasm(
     for (const t of groups[gi].inputs) place(dataOf(t));
     for (const o of outs[gi]) place(o);
   }
-  const need = which.length * w.stride * 4;
+  let total = 0;
+  for (const gi of which) total += groups[gi].inputs[0].size;
+  const threads = threadsFor(rt, total, PROGRAM_MIN_PER_THREAD);
+  // a split adds at most one record per share boundary
+  const need = (which.length + threads) * w.stride * 4;
   if (desc.bytes < need) {
     if (desc.bytes > 0) rt.exports.free(desc.ptr);
     const bytes = Math.max(need, 1024);
@@ -169,17 +184,46 @@ function runWasm(
         at += ((a.length + 3) & ~3) * 4;
       }
     }
-    const words = new Int32Array(buf, desc.ptr, which.length * w.stride);
-    const floats = new Float32Array(buf, desc.ptr, which.length * w.stride);
-    which.forEach((gi, r) => {
-      const g = groups[gi];
-      let at = r * w.stride;
-      words[at++] = g.inputs[0].size;
-      for (let t = 0; t < k; t++) words[at++] = ptrs.get(dataOf(g.inputs[t]))!;
-      for (let o = 0; o < m; o++) words[at++] = ptrs.get(outs[gi][o])!;
+    const words = new Int32Array(buf, desc.ptr, (which.length + threads) * w.stride);
+    const floats = new Float32Array(buf, desc.ptr, (which.length + threads) * w.stride);
+    const record = (at: number, g: ProgramGroup<Tensor>, gi: number, lo: number, hi: number) => {
+      words[at++] = hi - lo;
+      for (let t = 0; t < k; t++) words[at++] = ptrs.get(dataOf(g.inputs[t]))! + lo * 4;
+      for (let o = 0; o < m; o++) words[at++] = ptrs.get(outs[gi][o])! + lo * 4;
       for (let s = 0; s < program.scalars; s++) floats[at++] = g.scalars[s];
-    });
-    w.run(desc.ptr, which.length);
+    };
+    if (threads === 1) {
+      which.forEach((gi, r) => record(r * w.stride, groups[gi], gi, 0, groups[gi].inputs[0].size));
+      w.run(desc.ptr, which.length);
+    } else {
+      // every thread takes a contiguous share of the elements of all groups (whole groups, and
+      // pieces of the groups cut at share boundaries): each element computed once, as on one thread
+      const pool = getPool()!;
+      c.poolId ??= pool.register(w.module, ['run'], [w.run as (...a: number[]) => unknown]);
+      const bounds = split(total, threads, 16);
+      pool.begin(threads);
+      let r = 0;
+      let start = 0; // first element of the current group in the concatenation
+      let t = 0;
+      let first = 0; // first record of thread t
+      for (const gi of which) {
+        const n = groups[gi].inputs[0].size;
+        let lo = 0;
+        while (lo < n) {
+          while (start + lo >= bounds[t + 1]) {
+            if (r > first) pool.call(t, c.poolId, 0, desc.ptr + first * w.stride * 4, r - first);
+            first = r;
+            t++;
+          }
+          const hi = Math.min(n, bounds[t + 1] - start);
+          record(r++ * w.stride, groups[gi], gi, lo, hi);
+          lo = hi;
+        }
+        start += n;
+      }
+      if (r > first) pool.call(t, c.poolId, 0, desc.ptr + first * w.stride * 4, r - first);
+      pool.run('runProgram');
+    }
     if (arena) {
       const after = rt.current();
       const written = new Set<CpuStorage>();

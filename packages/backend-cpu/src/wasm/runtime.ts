@@ -7,10 +7,26 @@ export interface WasmExports {
   allocUninit(bytes: number): number;
   free(ptr: number): void;
   gemmF32(a: number, ars: number, acs: number, b: number, brs: number, bcs: number, c: number, M: number, K: number, N: number): void;
+  gemmF32Part(
+    a: number,
+    ars: number,
+    acs: number,
+    b: number,
+    brs: number,
+    bcs: number,
+    c: number,
+    ldc: number,
+    M: number,
+    K: number,
+    N: number,
+    scratch: number,
+  ): void;
+  gemmScratchBytes(K: number, N: number): number;
   binaryF32(op: number, a: number, as: number, b: number, bs: number, out: number, n: number): void;
   compareF32(op: number, a: number, as: number, b: number, bs: number, out: number, n: number): void;
   whereF32(c: number, cs: number, a: number, as: number, b: number, bs: number, out: number, n: number): void;
   sumColsF32(x: number, rows: number, cols: number, out: number, acc: number): void;
+  sumColsPartF32(x: number, ld: number, rows: number, cols: number, out: number, acc: number): void;
 }
 
 /** The parts of the WebAssembly JavaScript API used here (typed locally: the package's lib has no DOM). */
@@ -54,6 +70,8 @@ const MEMORY_MAX_BYTES = PAGES_MAX * 65536;
  */
 export class WasmRuntime {
   readonly exports: WasmExports;
+  /** The compiled kernels (worker threads instantiate it over the same memory). */
+  readonly module: object;
   readonly memory: WasmMemory;
   /** Whether tensors live in the memory (shared mode). */
   readonly shared: boolean;
@@ -62,8 +80,9 @@ export class WasmRuntime {
   private buffer: ArrayBufferLike;
   private readonly finalizer: FinalizationRegistry<number> | undefined;
 
-  constructor(exports: WasmExports, memory: WasmMemory, shared: boolean) {
+  constructor(exports: WasmExports, memory: WasmMemory, shared: boolean, module: object) {
     this.exports = exports;
+    this.module = module;
     this.memory = memory;
     this.shared = shared;
     this.buffer = memory.buffer;
@@ -191,7 +210,7 @@ function disabledByEnvironment(): boolean {
 
 function instantiate(module: object, memory: WasmMemory, shared: boolean): WasmRuntime {
   const instance = new WA!.Instance(module, imports(memory));
-  return new WasmRuntime(instance.exports as unknown as WasmExports, memory, shared);
+  return new WasmRuntime(instance.exports as unknown as WasmExports, memory, shared, module);
 }
 
 /**

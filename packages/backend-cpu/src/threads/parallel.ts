@@ -1,0 +1,125 @@
+import { InvalidArgumentError } from '@downhill/backend';
+import { getRuntime, type WasmRuntime } from '../wasm/runtime.js';
+import { MAX_WORKERS, ThreadPool, noThreadsReason, platformInfo, platformReady } from './pool.js';
+
+/** The most threads one backend may use (the calling thread and {@link MAX_WORKERS} workers). */
+export const MAX_THREADS = MAX_WORKERS + 1;
+/**
+ * The default thread count is the number of cores, capped at this: past 8 threads the kernels
+ * split here (memory-bound updates, GEMMs of the sizes of a training step) stop gaining, and a
+ * library should not take a 64-core server by default.
+ */
+export const DEFAULT_THREADS_CAP = 8;
+
+/** The kernels' functions, by index, as workers call them. */
+export const KERNEL_FNS = ['gemmF32Part', 'binaryF32', 'compareF32', 'whereF32', 'sumColsPartF32'] as const;
+/** Index of a kernel function in {@link KERNEL_FNS}. */
+export const FN = { gemm: 0, binary: 1, compare: 2, where: 3, sumCols: 4 } as const;
+/** The kernels module's id in the pool. */
+export const KERNELS = 0;
+
+let pool: ThreadPool | undefined;
+let poolFor: WasmRuntime | undefined;
+
+/** The pool over the process's shared runtime, made on first use; undefined where threads cannot run. */
+export function getPool(): ThreadPool | undefined {
+  if (pool) return pool;
+  const rt = getRuntime();
+  if (!rt?.shared || !platformInfo()?.spawn) return undefined;
+  pool = new ThreadPool(rt.memory);
+  poolFor = rt;
+  const e = rt.exports as unknown as Record<string, (...a: number[]) => unknown>;
+  pool.register(
+    rt.module,
+    KERNEL_FNS,
+    KERNEL_FNS.map((n) => e[n]),
+  );
+  return pool;
+}
+
+/** The runtime the pool works on (the process's shared runtime). */
+export function poolRuntime(): WasmRuntime | undefined {
+  return poolFor;
+}
+
+/** The default thread count: the cores (capped at {@link DEFAULT_THREADS_CAP}), or 1 until they are known. */
+export function defaultThreads(): number {
+  return Math.max(1, Math.min(platformInfo()?.cores ?? 1, DEFAULT_THREADS_CAP));
+}
+
+/** Checks a thread count from an option or `DOWNHILL_CPU_THREADS`. */
+export function checkThreads(value: unknown, where: string): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_THREADS) {
+    throw new InvalidArgumentError(
+      `${where}: expected an integer number of threads from 1 to ${MAX_THREADS}, got ${typeof value === 'string' ? `'${value}'` : String(value)}`,
+    );
+  }
+  return value;
+}
+
+/** The thread count `DOWNHILL_CPU_THREADS` asks for, or undefined where it is unset. */
+export function threadsFromEnvironment(): number | undefined {
+  const raw = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.DOWNHILL_CPU_THREADS;
+  if (raw === undefined || raw === '') return undefined;
+  const n = /^\s*\d+\s*$/.test(raw) ? Number(raw) : raw;
+  return checkThreads(n, 'cpu: the environment variable DOWNHILL_CPU_THREADS');
+}
+
+/**
+ * Asks for `threads` threads (undefined: the default, once the cores are known): starts the
+ * workers, asynchronously. Harmless to call again.
+ */
+export function requestThreads(threads: number | undefined): void {
+  if (threads === 1) return;
+  void platformReady.then(() => getPool()?.ensureWorkers((threads ?? defaultThreads()) - 1));
+}
+
+/** Resolves once the workers for `threads` threads are ready; to how many threads a kernel can use. */
+export async function threadsReady(threads: number | undefined): Promise<number> {
+  await platformReady;
+  const n = threads ?? defaultThreads();
+  const p = n > 1 ? getPool() : undefined;
+  if (!p) return 1;
+  p.ensureWorkers(n - 1);
+  return 1 + (await p.whenReady(n - 1));
+}
+
+/** Why a backend runs on one thread where it asked for more, or undefined. */
+export function singleThreadReason(): string | undefined {
+  const r = noThreadsReason();
+  if (r) return r;
+  const rt = getRuntime();
+  if (!rt) return 'the WebAssembly kernels are off';
+  if (!rt.shared) return 'the WebAssembly memory is not shared';
+  return undefined;
+}
+
+/** Threads the kernel now running may use (set by `CpuKernels` before each kernel that can split). */
+let active = 1;
+
+/** Sets the thread count of the kernels that follow (`CpuKernels` calls it per kernel). */
+export function useThreads(threads: number): void {
+  active = threads;
+}
+
+/**
+ * How many threads to split a kernel of `work` units on runtime `rt` over, each taking at least `minWork` (the
+ * measured size below which a share costs more to hand over than to compute): 1 where threads
+ * are off, not ready, the work is small, or `rt` is not the process's shared runtime; else at most the backend's thread count.
+ */
+export function threadsFor(rt: WasmRuntime, work: number, minWork: number): number {
+  if (active <= 1 || work < 2 * minWork || !pool || rt !== poolFor) return 1;
+  return Math.min(pool.usable(active), Math.floor(work / minWork));
+}
+
+/**
+ * Boundaries splitting `total` units into `parts` contiguous shares, each a multiple of `align`
+ * units except the last: `[0, b1, …, total]`.
+ */
+export function split(total: number, parts: number, align: number): number[] {
+  const out = [0];
+  const blocks = Math.ceil(total / align);
+  for (let t = 1; t < parts; t++) out.push(Math.min(total, Math.round((blocks * t) / parts) * align));
+  out.push(total);
+  return out;
+}

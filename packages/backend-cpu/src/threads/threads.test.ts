@@ -1,0 +1,294 @@
+/**
+ * Threads: results bitwise identical on 1, 2 and 4 threads (matmul, column sums, elementwise ops,
+ * an Adam step as a compiled program, a short training run), each also checked against an
+ * independent reference; the work really splits (jobs counted); typed errors from workers; the
+ * options; a process that used threads exits by itself.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { InvalidArgumentError, UnknownOptionError, type Backend, type ElementwiseProgram, type Tensor } from '@downhill/backend';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { cpu, cpuThreadsReady, ThreadError } from '../index.js';
+import { randomData } from '../test-helpers.js';
+import { FN, KERNELS, getPool } from './parallel.js';
+
+const COUNTS = [1, 2, 4] as const;
+const backends = new Map<number, Backend>(COUNTS.map((n) => [n, cpu({ threads: n })]));
+
+beforeAll(async () => {
+  const info = await cpuThreadsReady(4);
+  expect(info.threads).toBe(4);
+});
+
+/** Runs `f` on each thread count; checks the results are bitwise equal and that 2 and 4 threads split work. */
+function acrossThreads(f: (b: Backend) => Float32Array[]): Float32Array[] {
+  const results: Float32Array[][] = [];
+  for (const n of COUNTS) {
+    const before = getPool()!.jobs;
+    results.push(f(backends.get(n)!));
+    const jobs = getPool()!.jobs - before;
+    if (n === 1) expect(jobs, 'one thread splits nothing').toBe(0);
+    else expect(jobs, `${n} threads split the work`).toBeGreaterThan(0);
+  }
+  for (let r = 1; r < results.length; r++) {
+    expect(results[r].length).toBe(results[0].length);
+    results[r].forEach((arr, k) => {
+      const ref = results[0][k];
+      expect(arr.length).toBe(ref.length);
+      const i = arr.findIndex((v, j) => !Object.is(v, ref[j]));
+      expect(i, `output ${k} on ${COUNTS[r]} threads differs from 1 thread at element ${i}`).toBe(-1);
+    });
+  }
+  return results[0];
+}
+
+const read = (b: Backend, t: Tensor) => b.readSync(t) as Float32Array;
+
+describe('bitwise identical results on 1, 2 and 4 threads', () => {
+  const cases: [string, number[], number[], boolean, boolean][] = [
+    ['128×784 · 784×256 (split by columns)', [128, 784], [784, 256], false, false],
+    ['784×128ᵀ · 128×256, transposeA', [128, 784], [128, 256], true, false],
+    ['1000×70 · 9×70ᵀ, transposeB (split by rows)', [1000, 70], [9, 70], false, true],
+    ['batch of 6: 6×64×300 · 300×40', [6, 64, 300], [300, 40], false, false],
+  ];
+  it.each(cases)('matmul %s, within the float32 bound of a float64 product', (_, sa, sb, tA, tB) => {
+    const size = (s: number[]) => s.reduce((x, y) => x * y, 1);
+    const da = randomData(size(sa), 1);
+    const db = randomData(size(sb), 2);
+    const [out] = acrossThreads((b) =>
+      b.scope(() => [read(b, b.matmul(b.tensor(da, sa), b.tensor(db, sb), { transposeA: tA, transposeB: tB }))]),
+    );
+    // float64 reference: out[t, i, j] = Σ A[t, i, k]·B[k, j]
+    const [ar, ac] = sa.slice(-2);
+    const [br, bc] = sb.slice(-2);
+    const [M, K] = tA ? [ac, ar] : [ar, ac];
+    const N = tB ? br : bc;
+    const batches = size(sa.slice(0, -2));
+    const u = 2 ** -24;
+    for (let t = 0; t < batches; t++)
+      for (let i = 0; i < M; i++)
+        for (let j = 0; j < N; j++) {
+          let s = 0;
+          let abs = 0;
+          for (let k = 0; k < K; k++) {
+            const x = da[t * ar * ac + (tA ? k * ac + i : i * ac + k)] * db[tB ? j * bc + k : k * bc + j];
+            s += x;
+            abs += Math.abs(x);
+          }
+          const got = out[(t * M + i) * N + j];
+          if (!(Math.abs(got - s) <= (K + 1) * u * abs + 1e-30)) expect.fail(`[${t}, ${i}, ${j}]: ${got}, expected ${s}`);
+        }
+  });
+
+  it('column sums (reduce sum over axis 0 of 300 × 700): each the float64 sum in row order, rounded', () => {
+    const d = Float32Array.from(randomData(300 * 700, 3));
+    const [out] = acrossThreads((b) => b.scope(() => [read(b, b.reduce('sum', b.tensor(d, [300, 700]), 0))]));
+    for (let j = 0; j < 700; j++) {
+      let s = 0;
+      for (let i = 0; i < 300; i++) s += d[i * 700 + j];
+      expect(out[j]).toBe(Math.fround(s));
+    }
+  });
+
+  it('elementwise: broadcast add, mul, greater and where over 1e5 elements, each the correctly rounded result', () => {
+    const a = Float32Array.from(randomData(400 * 250, 4));
+    const c = Float32Array.from(randomData(400 * 250, 5));
+    const bias = Float32Array.from(randomData(250, 6));
+    const [sum, prod, gt, sel] = acrossThreads((b) =>
+      b.scope(() => {
+        const x = b.tensor(a, [400, 250]);
+        const y = b.tensor(c, [400, 250]);
+        const m = b.compare('greater', x, y);
+        return [
+          read(b, b.add(x, b.tensor(bias, [250]))),
+          read(b, b.mul(x, y)),
+          Float32Array.from(b.readSync(m)),
+          read(b, b.where(m, x, y)),
+        ];
+      }),
+    );
+    for (let i = 0; i < a.length; i++) {
+      const above = a[i] > c[i]; // where(x > y, x, y); not Math.max, which differs on ±0
+      const want = [Math.fround(a[i] + bias[i % 250]), Math.fround(a[i] * c[i]), above ? 1 : 0, above ? a[i] : c[i]];
+      const got = [sum[i], prod[i], gt[i], sel[i]];
+      if (!want.every((w, k) => Object.is(w, got[k]))) expect.fail(`element ${i}: got ${got}, expected ${want}`);
+    }
+  });
+
+  // Adam's update as a program: inputs p, g, m, v; scalars lr, b1, b2, eps; outputs p, m, v
+  const ADAM: ElementwiseProgram = {
+    inputs: 4,
+    scalars: 4,
+    outputs: [22, 12, 17],
+    nodes: [
+      { op: 'input', index: 0 }, // 0 p
+      { op: 'input', index: 1 }, // 1 g
+      { op: 'input', index: 2 }, // 2 m
+      { op: 'input', index: 3 }, // 3 v
+      { op: 'scalar', index: 0 }, // 4 lr
+      { op: 'scalar', index: 1 }, // 5 b1
+      { op: 'scalar', index: 2 }, // 6 b2
+      { op: 'scalar', index: 3 }, // 7 eps
+      { op: 'const', value: 1 }, // 8
+      { op: 'binary', fn: 'mul', a: 5, b: 2 }, // 9 b1·m
+      { op: 'binary', fn: 'sub', a: 8, b: 5 }, // 10 1 − b1
+      { op: 'binary', fn: 'mul', a: 10, b: 1 }, // 11 (1 − b1)·g
+      { op: 'binary', fn: 'add', a: 9, b: 11 }, // 12 m' = b1·m + (1 − b1)·g
+      { op: 'binary', fn: 'mul', a: 6, b: 3 }, // 13 b2·v
+      { op: 'binary', fn: 'sub', a: 8, b: 6 }, // 14 1 − b2
+      { op: 'binary', fn: 'mul', a: 1, b: 1 }, // 15 g²
+      { op: 'binary', fn: 'mul', a: 14, b: 15 }, // 16 (1 − b2)·g²
+      { op: 'binary', fn: 'add', a: 13, b: 16 }, // 17 v' = b2·v + (1 − b2)·g²
+      { op: 'unary', fn: 'sqrt', x: 17 }, // 18 √v'
+      { op: 'binary', fn: 'add', a: 18, b: 7 }, // 19 √v' + eps
+      { op: 'binary', fn: 'div', a: 12, b: 19 }, // 20 m'/(√v' + eps)
+      { op: 'binary', fn: 'mul', a: 4, b: 20 }, // 21 lr·…
+      { op: 'binary', fn: 'sub', a: 0, b: 21 }, // 22 p' = p − lr·m'/(√v' + eps)
+    ],
+  };
+  /** The program evaluated node by node in float32 (Math.fround after each node): the reference. */
+  function adamReference(p: number, g: number, m: number, v: number, scalars: readonly number[]): [number, number, number] {
+    const f = Math.fround;
+    const s = scalars.map(f); // float32 programs take their scalars in float32
+    const m1 = f(f(s[1] * m) + f(f(1 - s[1]) * g));
+    const v1 = f(f(s[2] * v) + f(f(1 - s[2]) * f(g * g)));
+    const p1 = f(p - f(s[0] * f(m1 / f(f(Math.sqrt(v1)) + s[3]))));
+    return [p1, m1, v1];
+  }
+
+  it('an Adam step (a compiled program over three parameters, in place) equals the program in float32, node by node', () => {
+    const sizes = [200_000, 5000, 300];
+    const data = sizes.map((n, k) =>
+      [0, 1, 2, 3].map((q) => Float32Array.from(randomData(n, 10 * k + q), (x) => (q === 3 ? Math.abs(x) : x))),
+    );
+    const scalars = [1e-3, 0.9, 0.999, 1e-8];
+    const outs = acrossThreads((b) => {
+      const groups = data.map((arrs, k) => ({ inputs: arrs.map((a) => b.tensor(a, [sizes[k]])), scalars }));
+      b.runProgram(ADAM, groups, { inPlace: [0, 2, 3] });
+      const res = groups.flatMap((g) => [read(b, g.inputs[0]), read(b, g.inputs[2]), read(b, g.inputs[3])]);
+      b.dispose(groups.map((g) => g.inputs));
+      return res;
+    });
+    data.forEach(([p, g, m, v], k) => {
+      for (let i = 0; i < p.length; i++) {
+        const [p1, m1, v1] = adamReference(p[i], g[i], m[i], v[i], scalars);
+        if (!Object.is(outs[3 * k][i], p1) || !Object.is(outs[3 * k + 1][i], m1) || !Object.is(outs[3 * k + 2][i], v1))
+          expect.fail(
+            `group ${k} element ${i}: got ${outs[3 * k][i]}, ${outs[3 * k + 1][i]}, ${outs[3 * k + 2][i]}; expected ${p1}, ${m1}, ${v1}`,
+          );
+      }
+    });
+  });
+
+  it('a short training run (MLP 256-512-10, batch 128, 3 SGD steps) ends at the loss a float64 run reaches', () => {
+    const X = randomData(128 * 256, 20);
+    const labels = Array.from({ length: 128 }, (_, i) => (i * 7) % 10);
+    const Y = Array.from({ length: 128 * 10 }, (_, i) => (labels[Math.floor(i / 10)] === i % 10 ? 1 : 0));
+    const W1 = randomData(256 * 512, 21).map((x) => x * 0.1);
+    const W2 = randomData(512 * 10, 22).map((x) => x * 0.1);
+    const train = (b: Backend, dtype: 'float32' | 'float64') =>
+      b.scope(() => {
+        const x = b.tensor(X, [128, 256], dtype);
+        const y = b.tensor(Y, [128, 10], dtype);
+        let w1 = b.tensor(W1, [256, 512], dtype);
+        let w2 = b.tensor(W2, [512, 10], dtype);
+        let loss = 0;
+        for (let step = 0; step < 3; step++) {
+          // forward: h = relu(x·w1), out = h·w2, loss = mean((out − y)²) / 2
+          const z = b.matmul(x, w1);
+          const h = b.where(b.compare('greater', z, 0), z, 0);
+          const d = b.sub(b.matmul(h, w2), y);
+          loss = (b.readSync(b.reduce('sum', b.mul(d, d))) as Float32Array)[0] / (2 * 128);
+          // backward
+          const dOut = b.mul(d, 1 / 128);
+          const gw2 = b.matmul(h, dOut, { transposeA: true });
+          const dh = b.where(b.compare('greater', z, 0), b.matmul(dOut, w2, { transposeB: true }), 0);
+          const gw1 = b.matmul(x, dh, { transposeA: true });
+          w1 = b.sub(w1, b.mul(gw1, 0.5));
+          w2 = b.sub(w2, b.mul(gw2, 0.5));
+        }
+        return { loss, w1: b.readSync(w1), w2: b.readSync(w2) };
+      });
+    let loss32 = 0;
+    acrossThreads((b) => {
+      const r = train(b, 'float32');
+      loss32 = r.loss;
+      return [r.w1 as Float32Array, r.w2 as Float32Array, Float32Array.of(r.loss)];
+    });
+    const loss64 = train(backends.get(1)!, 'float64').loss;
+    expect(Math.abs(loss32 - loss64)).toBeLessThan(1e-4 * Math.abs(loss64));
+  });
+});
+
+describe('errors and options', () => {
+  it('an error on a worker surfaces on the caller as a ThreadError naming the thread and the kernel', () => {
+    const pool = getPool()!;
+    pool.begin(2);
+    // an address past the end of the memory: the worker's kernel traps
+    pool.call(1, KERNELS, FN.binary, 0, 0x7fff0000, 1, 0x7fff0000, 1, 0x7fff0000, 4096);
+    let err: unknown;
+    try {
+      pool.run('a test kernel');
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ThreadError);
+    expect((err as ThreadError).code).toBe('THREAD_FAILED');
+    expect((err as ThreadError).thread).toBe(1);
+    expect((err as ThreadError).message).toMatch(/worker thread 1 failed in a test kernel: .*(out of bounds|RuntimeError)/);
+    // the pool keeps working afterwards
+    const b = backends.get(2)!;
+    const x = b.tensor(randomData(300 * 300, 30), [300, 300]);
+    expect(b.readSync(b.matmul(x, x)).length).toBe(90000);
+  });
+
+  it('checks the thread count and the option names', () => {
+    expect(() => cpu({ threads: 0 })).toThrow(InvalidArgumentError);
+    expect(() => cpu({ threads: 1.5 })).toThrow(/expected an integer number of threads from 1 to 64, got 1.5/);
+    expect(() => cpu({ threads: 65 })).toThrow(InvalidArgumentError);
+    expect(() => cpu({ thread: 2 } as never)).toThrow(UnknownOptionError);
+    expect(() => cpu({ thread: 2 } as never)).toThrow(/did you mean 'threads'/);
+  });
+
+  it('reads DOWNHILL_CPU_THREADS, and refuses a value that is not a thread count', () => {
+    const saved = process.env.DOWNHILL_CPU_THREADS;
+    try {
+      process.env.DOWNHILL_CPU_THREADS = 'two';
+      expect(() => cpu()).toThrow(/DOWNHILL_CPU_THREADS: expected an integer number of threads from 1 to 64, got 'two'/);
+      process.env.DOWNHILL_CPU_THREADS = '3';
+      const b = cpu();
+      expect(b.name).toBe('cpu');
+    } finally {
+      if (saved === undefined) delete process.env.DOWNHILL_CPU_THREADS;
+      else process.env.DOWNHILL_CPU_THREADS = saved;
+    }
+  });
+
+  it('a process that used worker threads exits by itself', () => {
+    const root = join(dirname(fileURLToPath(import.meta.url)), '../../../..');
+    const dir = mkdtempSync(join(tmpdir(), 'downhill-threads-'));
+    const script = join(dir, 'exit.mts');
+    const entry = join(root, 'packages/backend-cpu/src/index.ts');
+    writeFileSync(
+      script,
+      `import { cpu, cpuThreadsReady } from ${JSON.stringify(entry)};
+const b = cpu({ threads: 2 });
+const { threads } = await cpuThreadsReady(2);
+const x = b.tensor(new Float32Array(512 * 512).fill(1), [512, 512]);
+console.log(threads, b.readSync(b.matmul(x, x))[0]);
+`,
+    );
+    const r = spawnSync(process.execPath, ['--conditions=source', '--import', 'tsx', script], {
+      cwd: root,
+      timeout: 60_000,
+      encoding: 'utf8',
+    });
+    expect(r.error, 'the process did not exit within 60 s').toBeUndefined();
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe('2 512');
+    expect(r.status).toBe(0);
+  });
+});
