@@ -1,8 +1,8 @@
 /**
  * `@downhill/layers`: modules with named, nested parameters and non-trainable buffers, training and
  * evaluation modes, run functionally on a parameter tree so `grad` differentiates them; Dense,
- * activations, Sequential, Residual, Dropout, BatchNorm, LayerNorm, Embedding, MultiHeadAttention,
- * TransformerBlock; weights saved and loaded by name as
+ * activations, Sequential, Residual, Dropout, BatchNorm, LayerNorm, Conv1D, Conv2D, MaxPool, AvgPool,
+ * GlobalAvgPool, Embedding, MultiHeadAttention, TransformerBlock; weights saved and loaded by name as
  * safetensors.
  *
  * @packageDocumentation
@@ -13,6 +13,10 @@ export { Module, type ApplyOptions, type BufferOptions, type FunctionalResult, t
 export { Dense, type DenseOptions, type KernelInit } from './dense.js';
 export { ELU, Flatten, GELU, LeakyReLU, LogSoftmax, ReLU, SiLU, Sigmoid, Softmax, Tanh } from './activations.js';
 export { Embedding, type EmbeddingOptions } from './embedding.js';
+export type { ConvLayerOptions } from './conv-common.js';
+export { Conv1D } from './conv-1d.js';
+export { Conv2D } from './conv-2d.js';
+export { AvgPool, GlobalAvgPool, MaxPool, type PoolOptions } from './pooling.js';
 export { MultiHeadAttention, type MultiHeadAttentionOptions } from './multi-head-attention.js';
 export { Residual } from './residual.js';
 export { TransformerBlock, type TransformerBlockOptions } from './transformer-block.js';
