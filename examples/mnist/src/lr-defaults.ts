@@ -26,6 +26,8 @@ export const DEFAULT_LR: Readonly<Record<string, number>> = {
 
   // catalogue: methods of the last years above this line
 
+  sophia: 1e-3,
+  adahessian: 0.05,
   // catalogue: second order, wrappers, line search above this line
 };
 

@@ -3,7 +3,16 @@ import { valueAndGrad } from '@downhill/autograd';
 import { Batches } from '@downhill/data';
 import { rng, type Rng } from '@downhill/initializers';
 import type { Params } from '@downhill/layers';
-import { Optimizer, chain, clipByGlobalNorm, createOptimizer, getHyperparams, type GradientTransformation } from '@downhill/optimizers';
+import {
+  Optimizer,
+  chain,
+  clipByGlobalNorm,
+  createOptimizer,
+  getHyperparams,
+  type GradientTransformation,
+  type HessianEstimate,
+} from '@downhill/optimizers';
+import { hutchinsonDiagonal } from './hutchinson.js';
 import type { Dataset } from './data.js';
 import { correctCount, crossEntropy } from './loss.js';
 import { mlp } from './model.js';
@@ -127,10 +136,19 @@ function read(t: Tensor): TypedArray | Promise<TypedArray> {
 }
 
 /** Builds the optimizer: the registered one with its schedule, behind global-norm clipping when asked. */
-function makeOptimizer(name: string, schedule: (step: number) => number, clip: number | undefined): GradientTransformation {
-  const tx = createOptimizer(name, { lr: schedule });
+function makeOptimizer(
+  name: string,
+  schedule: (step: number) => number,
+  clip: number | undefined,
+  hessianEstimate: HessianEstimate,
+): GradientTransformation {
+  // Sophia and AdaHessian take a Hessian-diagonal estimate: Hutchinson's, on the current batch.
+  const tx = createOptimizer(name, HESSIAN_INPUT.has(name) ? { lr: schedule, hessianEstimate } : { lr: schedule });
   return clip === undefined ? tx : chain(clipByGlobalNorm(clip), tx);
 }
+
+/** The built-in optimizers that take a `hessianEstimate`. */
+const HESSIAN_INPUT = new Set(['sophia', 'adahessian']);
 
 /** The model, its optimizer and one training step on a batch; what `train` and the backend probe share. */
 export interface Trainer {
@@ -170,7 +188,14 @@ export function createTrainer(
   },
 ): Trainer {
   const model = mlp({ inputs: features, hidden, classes: 10, batchnorm, dropout }).init(backend, { seed });
-  const opt = new Optimizer(makeOptimizer(optimizer, schedule, clip), model.parameters(), { name: optimizer });
+  // The batch of the current step, for the Hessian estimate that Sophia and AdaHessian request.
+  let batch: { x: Tensor; y: Tensor; key: Rng } | undefined;
+  const hessianEstimate: HessianEstimate = (p, t) => {
+    const { x, y, key } = batch!;
+    const lossOf = (q: Params) => crossEntropy(model.applyFunctional(q, model.buffers(), x, { training: true, rng: key }).output, y);
+    return hutchinsonDiagonal(lossOf, p, key.fold(`hessian ${t}`));
+  };
+  const opt = new Optimizer(makeOptimizer(optimizer, schedule, clip, hessianEstimate), model.parameters(), { name: optimizer });
   const lossAndGrad = valueAndGrad(
     (p: Params, x: Tensor, y: Tensor, buffers: Params, key: Rng) => {
       const { output, buffers: next } = model.applyFunctional(p, buffers, x, { training: true, rng: key });
@@ -185,7 +210,9 @@ export function createTrainer(
       const x = backend.tensor(xs.length === n * features ? xs : xs.subarray(0, n * features), [n, features]);
       const y = backend.tensor(ys.length === n ? ys : ys.subarray(0, n), [n], 'int32');
       const [[loss, aux], grads] = lossAndGrad(model.parameters(), x, y, model.buffers(), key);
+      batch = { x, y, key };
       model.setParameters(opt.step(model.parameters(), grads as Params));
+      batch = undefined;
       if (batchnorm) model.setBuffers(aux.buffers as Params);
       const lossValue = (await read(loss))[0];
       const correct = (await read(aux.correct as Tensor))[0];

@@ -3,8 +3,8 @@
 // Rosenbrock problems, leave inputs unmutated, round-trip their state, handle non-finite gradients
 // and keep memory flat, here on the GPU. Without an adapter the kit skips with the reason printed;
 // where DOWNHILL_REQUIRE_WEBGPU=1 (CI), a missing adapter fails instead.
-import { adam, adamw, rmsprop, sgd } from '@downhill/optimizers';
-import { describeOptimizerConformance } from '@downhill/optimizers/testing';
+import { adahessian, adam, adamw, rmsprop, sgd, sophia } from '@downhill/optimizers';
+import { describeOptimizerConformance, syntheticHessianEstimate } from '@downhill/optimizers/testing';
 import { webgpuForTests } from './test-helpers.js';
 
 // applyIfFinite decides on the host whether a step is finite, which needs a synchronous read;
@@ -36,4 +36,18 @@ describeOptimizerConformance('sgd with momentum', ({ lr }) => sgd(lr, { momentum
   skip,
   quadratic: { lr: 0.05 },
   rosenbrock: { lr: 5e-4 },
+});
+
+// The second-order methods that take a Hessian-diagonal estimate, with the kit's stand-in estimate
+// (settings as in @downhill/optimizers' second-order/conformance.test.ts).
+describeOptimizerConformance(
+  'sophia',
+  ({ lr }) => sophia(lr, { hessianEstimate: syntheticHessianEstimate(), gamma: 50, b1: 0.9, weightDecay: 0 }),
+  { backends, skip, quadratic: { lr: 5 }, rosenbrock: { lr: 0.5, steps: 2000 } },
+);
+describeOptimizerConformance('adahessian', ({ lr }) => adahessian(lr, { hessianEstimate: syntheticHessianEstimate() }), {
+  backends,
+  skip,
+  quadratic: { lr: 0.1 },
+  rosenbrock: { lr: 2e-3, steps: 3000 },
 });

@@ -111,6 +111,12 @@ export { adafactor, type AdafactorOptions } from './optimizers/adafactor.js';
 
 // catalogue: methods of the last years above this line
 
+export { sophia, type SophiaOptions } from './second-order/sophia.js';
+export { scaleBySophia, type HessianEstimate, type ScaleBySophiaOptions, type ScaleBySophiaState } from './second-order/scale-by-sophia.js';
+export { adahessian, type AdahessianOptions } from './second-order/adahessian.js';
+export { scaleByAdaHessian, type ScaleByAdaHessianOptions, type ScaleByAdaHessianState } from './second-order/scale-by-adahessian.js';
+export { CallbackResultError, MissingHessianEstimateError } from './second-order/callback-trees.js';
+
 // catalogue: second order, wrappers, line search above this line
 
 export * from './wrappers/index.js';

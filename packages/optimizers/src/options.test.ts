@@ -122,6 +122,12 @@ const ROWS: Record<string, Row> = {
   FusionUnavailableError: 'no options: an error class',
   RegistryContractError: 'no options: an error class',
   describeOptimizerConformance: () => describeOptimizerConformance('x', () => opt(), BAD),
+  sophia: () => api.sophia(0.1, BAD),
+  scaleBySophia: () => api.scaleBySophia(BAD),
+  adahessian: () => api.adahessian(0.1, BAD),
+  scaleByAdaHessian: () => api.scaleByAdaHessian(BAD),
+  CallbackResultError: 'no options: an error class',
+  MissingHessianEstimateError: 'no options: an error class',
 };
 
 describe('unknown options are errors', () => {

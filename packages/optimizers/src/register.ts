@@ -31,6 +31,8 @@ import { lion } from './optimizers/lion.js';
 import { radam } from './optimizers/radam.js';
 import { rmsprop } from './optimizers/rmsprop.js';
 import { sgd } from './optimizers/sgd.js';
+import { adahessian } from './second-order/adahessian.js';
+import { sophia } from './second-order/sophia.js';
 import { hasOptimizer, registerOptimizer, type OptimizerFactory } from './plugins/registry.js';
 import type { ScalarOrSchedule } from './types.js';
 
@@ -58,6 +60,8 @@ export const BUILT_IN_OPTIMIZERS = [
 
   // catalogue: methods of the last years above this line
 
+  ['sophia', sophia, 'Sophia: momentum clipped by a Hessian-diagonal EMA; the estimate is an input (Liu et al. 2024)'],
+  ['adahessian', adahessian, 'AdaHessian: Adam over squared Hessian-diagonal estimates; the estimate is an input (Yao et al. 2021)'],
   // catalogue: second order, wrappers, line search above this line
 ] as const satisfies readonly (readonly [string, Named, string])[];
 

@@ -24,6 +24,8 @@ import { lion } from './lion.js';
 import { radam } from './radam.js';
 import { rmsprop } from './rmsprop.js';
 import { sgd } from './sgd.js';
+import { adahessian } from '../second-order/adahessian.js';
+import { sophia } from '../second-order/sophia.js';
 
 const b: Backend = cpu();
 
@@ -152,8 +154,48 @@ export const CASES: readonly Case[] = [
 
   // catalogue: methods of the last years above this line
 
+  {
+    name: 'sophia',
+    make: () => sophia(0.05, { hessianEstimate: treeCurvature, updateEvery: 2, weightDecay: 0.01 }),
+    quadratic: {
+      make: () => sophia(0.1, { hessianEstimate: problemHessian(quadratic), gamma: 1, b1: 0.9, weightDecay: 0 }),
+      steps: 500,
+      tol: 1e-6,
+    },
+    rosenbrock: {
+      make: () => sophia(1, { hessianEstimate: problemHessian(rosenbrock), gamma: 0.5, b1: 0.9, updateEvery: 1, weightDecay: 0 }),
+      steps: 3000,
+      tol: 1e-3,
+    },
+  },
+  {
+    name: 'adahessian',
+    make: () => adahessian(0.05, { hessianEstimate: treeCurvature, weightDecay: 0.01 }),
+    quadratic: { make: () => adahessian(0.1, { hessianEstimate: problemHessian(quadratic) }), steps: 500, tol: 1e-6 },
+    rosenbrock: { make: () => adahessian(1, { hessianEstimate: problemHessian(rosenbrock) }), steps: 3000, tol: 0.05 },
+  },
   // catalogue: second order, wrappers, line search above this line
 ];
+
+/** The Hessian diagonal of the tree problem below: cᵢ = 1 + (i mod 3), exact. */
+function treeCurvature(params: Params): Params {
+  const host = hostTree(b, params);
+  const dtype = flattenDType(params);
+  return treeOf(b, Object.fromEntries(Object.entries(host).map(([n, xs]) => [n, xs.map((_, i) => 1 + (i % 3))])), dtype, { 'a.w': [2, 3] });
+}
+
+function flattenDType(params: Params): DType {
+  return (stateTensors(params)[0]?.dtype ?? 'float64') as DType;
+}
+
+/** The exact Hessian diagonal of a two-dimensional test problem (quadratic: [1, 10]; Rosenbrock: analytic). */
+function problemHessian(p: Problem): (params: Params) => Params {
+  return (params) => {
+    const [x, y] = Array.from(b.readSync(params.xy as never));
+    const d = p === rosenbrock ? [2 - 400 * (y - x * x) + 800 * x * x, 200] : [1, 10];
+    return { xy: b.tensor(d, [2], (params.xy as { dtype: DType }).dtype) };
+  };
+}
 
 /** A small tree with a matrix (so Adafactor factors it) and two vectors. */
 function tree(seed: number, dtype: DType = 'float64'): Params {

@@ -35,6 +35,8 @@ const COVERAGE = {
 
   // catalogue: methods of the last years above this line
 
+  sophia: { rule: ['sophia'], pytorch: [] },
+  adahessian: { rule: ['adahessian'], pytorch: [] },
   // catalogue: second order, wrappers, line search above this line
 } satisfies Record<BuiltInName, { rule: readonly string[]; pytorch: readonly string[] }>;
 

@@ -24,6 +24,8 @@ import { lion } from './lion.js';
 import { radam } from './radam.js';
 import { rmsprop } from './rmsprop.js';
 import { sgd } from './sgd.js';
+import { adahessian } from '../second-order/adahessian.js';
+import { sophia } from '../second-order/sophia.js';
 
 const b = cpu();
 const W0 = [1, -0.5];
@@ -306,7 +308,52 @@ const ROWS: readonly Row[] = [
       };
     },
   },
+  // Sophia (paper, Algorithm 3; γ = 1, λ = 0.1, k = 2) with the Hessian estimate ĥ(w) = [0.5 + w₀², 1.5 + w₁²]
+  // requested before steps 1, 3, ...: m₁ = 0.035·g₁ = [0.007, −0.014], h₁ = 0.01·ĥ(w₀) = [0.015, 0.0175],
+  // m₁/max(h₁, ε) = [0.46667, −0.8] (inside [−1, 1]); w₁ = w₀ − η·(m₁/h₁ + λ·w₀).
+  {
+    name: 'sophia',
+    tx: () => sophia(lr, { gamma: 1, weightDecay: 0.1, updateEvery: 2, hessianEstimate: hostEstimate }),
+    step1: [1 - lr * (0.007 / 0.015 + 0.1), -0.5 - lr * (-0.014 / 0.0175 - 0.05)],
+    steps: 6,
+    reference: () => {
+      let m = zeros();
+      let h = zeros();
+      return (w, g, t) => {
+        m = map((m, g) => 0.965 * m + 0.035 * g, m, g);
+        if ((t - 1) % 2 === 0) h = map((h, e) => 0.99 * h + 0.01 * e, h, estimateOf(w));
+        const u = map((m, h) => Math.max(-1, Math.min(1, m / Math.max(h, 1e-15))), m, h);
+        return map((w, u) => w - lr * (u + 0.1 * w), w, u);
+      };
+    },
+  },
+  // AdaHessian (paper, Algorithm 1; k = 1, power 1, ε = 1e-4) with the same estimate D: m₁ = 0.1·g₁,
+  // v₁ = 0.001·D², m̂₁ = g₁, √v̂₁ = |D(w₀)| = [1.5, 1.75]; w₁ = w₀ − η·g₁/(|D| + ε).
+  {
+    name: 'adahessian',
+    tx: () => adahessian(lr, { hessianEstimate: hostEstimate }),
+    step1: [1 - (lr * 0.2) / (1.5 + 1e-4), -0.5 + (lr * 0.4) / (1.75 + 1e-4)],
+    reference: () => {
+      let m = zeros();
+      let v = zeros();
+      return (w, g, t) => {
+        m = map((m, g) => 0.9 * m + 0.1 * g, m, g);
+        v = map((v, d) => 0.999 * v + 0.001 * d * d, v, estimateOf(w));
+        return map((w, m, v) => w - (lr * (m / (1 - 0.9 ** t))) / (Math.sqrt(v / (1 - 0.999 ** t)) + 1e-4), w, m, v);
+      };
+    },
+  },
 ];
+
+/** The Hessian-diagonal estimate of the Sophia and AdaHessian rows, on host numbers. */
+function estimateOf(w: Vec): Vec {
+  return [0.5 + w[0] * w[0], 1.5 + w[1] * w[1]];
+}
+
+/** The same estimate as the optimizers' callback. */
+function hostEstimate(params: Params): Params {
+  return { w: b.tensor(estimateOf(Array.from(b.readSync(params.w as never))), [2], 'float64') };
+}
 
 function runTx(tx: GradientTransformation<any>, steps: number): Vec[] {
   let params: Params = { w: b.tensor(W0, [2], 'float64') };

@@ -2,7 +2,8 @@ import { DownhillError, InvalidArgumentError } from '@downhill/backend';
 import { cpu } from '@downhill/backend-cpu';
 import { afterEach, describe, expect, it } from 'vitest';
 import '../register.js';
-import { BUILT_IN_OPTIMIZERS } from '../register.js';
+import { BUILT_IN_OPTIMIZERS, type BuiltInName } from '../register.js';
+import { syntheticHessianEstimate } from '../testing/hessian-estimates.js';
 import { getHyperparams } from '../inject-hyperparams.js';
 import { adam } from '../optimizers/adam.js';
 import { step } from '../step.js';
@@ -34,6 +35,12 @@ describe('the built-in optimizers (@downhill/optimizers/register)', () => {
     expect(listed.every((o) => o.description.length > 10)).toBe(true);
   });
 
+  /** The options a built-in cannot be made without (a callback it takes its inputs from). */
+  const REQUIRED_OPTIONS: Partial<Record<BuiltInName, Record<string, unknown>>> = {
+    sophia: { hessianEstimate: syntheticHessianEstimate() },
+    adahessian: { hessianEstimate: syntheticHessianEstimate() },
+  };
+
   it.each(BUILT_IN_OPTIMIZERS.map(([n]) => n))('%s made by name gives the same step as the function', (name) => {
     const fn = BUILT_IN_OPTIMIZERS.find(([n]) => n === name)![1];
     const p = tree(b, {
@@ -50,8 +57,9 @@ describe('the built-in optimizers (@downhill/optimizers/register)', () => {
       ],
       v: [-1, 0.5],
     });
-    const byName = createOptimizer(name, { lr: 0.01 });
-    const direct = fn(0.01);
+    const required = REQUIRED_OPTIONS[name] ?? {};
+    const byName = createOptimizer(name, { lr: 0.01, ...required });
+    const direct = fn(0.01, required);
     const a = step(byName, p, g, byName.init(p));
     const c = step(direct, p, g, direct.init(p));
     expect(values(a.params)).toEqual(values(c.params));

@@ -12,6 +12,9 @@ import { radam } from '../optimizers/radam.js';
 import { rmsprop } from '../optimizers/rmsprop.js';
 import { sgd } from '../optimizers/sgd.js';
 import type { BuiltInName } from '../register.js';
+import { adahessian } from '../second-order/adahessian.js';
+import { sophia } from '../second-order/sophia.js';
+import { syntheticHessianEstimate } from './hessian-estimates.js';
 import { addDecayedWeights } from '../transforms/add-decayed-weights.js';
 import { clipByGlobalNorm } from '../transforms/clip-by-global-norm.js';
 import type { GradientTransformation } from '../types.js';
@@ -56,6 +59,14 @@ export const BUILT_IN_FUSION_CASES = {
 
   // catalogue: methods of the last years above this line
 
+  sophia: {
+    plain: () => sophia(LR, { hessianEstimate: syntheticHessianEstimate(), updateEvery: 2, weightDecay: 0 }),
+    decayed: () => sophia(LR, { hessianEstimate: syntheticHessianEstimate(), updateEvery: 2, weightDecay: WD, mask: MASK }),
+  },
+  adahessian: {
+    plain: () => adahessian(LR, { hessianEstimate: syntheticHessianEstimate() }),
+    decayed: () => adahessian(LR, { hessianEstimate: syntheticHessianEstimate(), weightDecay: WD, mask: MASK }),
+  },
   // catalogue: second order, wrappers, line search above this line
 } satisfies Record<BuiltInName, FusionCase>;
 

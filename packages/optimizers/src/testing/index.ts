@@ -12,3 +12,4 @@ export { quadraticProblem, rosenbrockProblem, type TestProblem } from './problem
 export { stateStructure } from './state-structure.js';
 export { FUSED_TOLERANCE, agreementGrads, agreementParams, checkFusedAgreement, type FusedAgreement } from './fused-agreement.js';
 export { BUILT_IN_FUSION_CASES, fusionVariants, type FusionCase } from './built-in-fusion-cases.js';
+export { syntheticHessianEstimate } from './hessian-estimates.js';
