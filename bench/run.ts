@@ -1,5 +1,5 @@
 /**
- * `pnpm bench [--quick] [--only=optimizer,mlp,autograd,memory]`: runs downhill against TensorFlow.js
+ * `pnpm bench [--quick] [--only=optimizer,mlp,autograd,memory,conv]`: runs downhill against TensorFlow.js
  * and jax-js on this machine, each configuration in its own child process. A full run writes
  * `bench/results/latest.json` and `docs/benchmarks.md`; a quick or partial one writes
  * `bench/results/quick.json` and `bench/results/quick.md` instead.
@@ -54,6 +54,7 @@ const plan = quick
       memoryImpls: ['downhill-cpu', 'tfjs-wasm', 'jax-js-wasm'] as ImplId[],
       memoryN: 1e6,
       memorySteps: 3,
+      convBudgetMs: 600,
     }
   : {
       sizes: [1e5, 1e6, 1e7],
@@ -68,6 +69,7 @@ const plan = quick
       memoryImpls: ['downhill-cpu', 'downhill-tfjs-cpu', 'downhill-tfjs-wasm', 'tfjs-cpu', 'tfjs-wasm', 'jax-js-wasm'] as ImplId[],
       memoryN: 1e7,
       memorySteps: 5,
+      convBudgetMs: 1500,
     };
 if (implsArg) {
   const keep = (ids: ImplId[]) => ids.filter((id) => implsArg.includes(id));
@@ -206,6 +208,10 @@ async function main(): Promise<void> {
         ...(await child('autograd-overhead.ts', { impl, blocks: plan.autogradBlocks, budgetMs: plan.autogradBudgetMs }, implEnv(impl))),
       );
     }
+  }
+  if (wants('conv') && (!implsArg || implsArg.includes('downhill-cpu'))) {
+    console.log('convolution against GEMM (backend-cpu)');
+    results.records.push(...(await child('conv.ts', { impl: 'downhill-cpu', budgetMs: plan.convBudgetMs }, implEnv('downhill-cpu'))));
   }
   if (wants('memory')) {
     console.log(`peak memory, Adam at ${plan.memoryN.toExponential(0)} parameters`);

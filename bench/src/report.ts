@@ -261,6 +261,32 @@ export function renderReport(res: Results): string {
     out.push(table(['implementation', 'ms per forward+backward, median [best]', 'µs per op', 'time vs downhill-cpu'], rows), '');
   }
 
+  // ------------------------------------------------------------------ convolution
+  const cv = by('conv');
+  if (cv.length) {
+    out.push('## 5. Convolution against GEMM on backend-cpu', '');
+    out.push(
+      `One 2-D convolution shaped like the second block of a small MNIST CNN, ${String(cv.find((r) => r.shape)?.shape ?? '')} (NHWC input, HWIO ` +
+        'kernel): forward is `backend.conv` (im2col onto the GEMM); backward is the pullback of `ops.conv`, both cotangents, each itself a ' +
+        'convolution (twice the forward arithmetic). The GEMM row is `backend.matmul` on the very product im2col makes, in the same process, so ' +
+        '"of GEMM" is the share of the machine\'s matrix-product rate the convolution keeps. GFLOP/s from the median run.',
+      '',
+    );
+    const rows = cv.map((r) =>
+      r.error
+        ? [`\`${r.impl}\``, '', '', `error: ${r.error}`, '', '']
+        : [
+            `\`${r.impl}\``,
+            String(r.dtype),
+            String(r.pass),
+            `${fmtMs(r.median as number)} [${fmtMs(r.min as number)}]`,
+            (r.gflops as number).toFixed(2),
+            r.ofGemm === undefined ? '—' : `${((r.ofGemm as number) * 100).toFixed(0)}%`,
+          ],
+    );
+    out.push(table(['implementation', 'dtype', 'pass', 'ms, median [best]', 'GFLOP/s', 'of GEMM'], rows), '');
+  }
+
   // ------------------------------------------------------------------ memory
   const mem = by('memory');
   if (mem.length) {

@@ -3,11 +3,14 @@ import type {
   BinaryOp,
   Capabilities,
   CompareOp,
+  ConvParams,
   DType,
   ElementwiseProgram,
   Kernels,
   ProgramGroup,
   ReduceOp,
+  ReduceWindowOp,
+  ReduceWindowParams,
   Shape,
   Tensor,
   TypedArray,
@@ -15,7 +18,9 @@ import type {
 } from '@downhill/backend';
 import { runProgramKernel } from './run-program.js';
 import { binaryKernel, compareKernel, whereKernel } from './binary.js';
+import { convKernel } from './conv.js';
 import { gatherKernel, scatterAddKernel } from './gather.js';
+import { reduceWindowKernel } from './reduce-window.js';
 import { broadcastToKernel, concatKernel, padKernel, sliceKernel, transposeKernel } from './layout.js';
 import { matmulKernel } from './matmul.js';
 import { argReduceKernel, reduceKernel } from './reduce.js';
@@ -131,6 +136,12 @@ export class CpuKernels implements Kernels {
   matmul(a: Tensor, b: Tensor, transposeA: boolean, transposeB: boolean, outShape: Shape): CpuStorage {
     useThreads(this.threads);
     return matmulKernel(a, b, transposeA, transposeB, outShape);
+  }
+  conv(lhs: Tensor, rhs: Tensor, params: ConvParams, outShape: Shape): CpuStorage | undefined {
+    return convKernel(lhs, rhs, params, outShape);
+  }
+  reduceWindow(op: ReduceWindowOp, x: Tensor, params: ReduceWindowParams, outShape: Shape): CpuStorage {
+    return reduceWindowKernel(op, x, params, outShape);
   }
   read(x: Tensor): Promise<TypedArray> {
     return Promise.resolve(dataOf(x).slice());

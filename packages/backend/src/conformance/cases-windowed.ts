@@ -51,6 +51,7 @@ const CONV_CASES: readonly (readonly [string, Shape, Shape, ConvOptions])[] = [
   ['2-D input and kernel dilation and stride', [2, 4, 5, 1], [2, 2, 1, 2], { lhsDilation: 2, rhsDilation: 2, strides: [1, 2] }],
   ['2-D feature groups 2', [2, 5, 5, 4], [3, 3, 2, 6], { featureGroupCount: 2, padding: 'SAME' }],
   ['2-D depthwise (groups = channels, multiplier 2)', [1, 5, 6, 3], [3, 3, 1, 6], { featureGroupCount: 3, strides: 2, padding: 'SAME' }],
+  ['2-D feature groups 2 of 8 channels', [2, 6, 6, 16], [3, 3, 8, 6], { featureGroupCount: 2, strides: [1, 2], padding: 'SAME' }],
   ['2-D batch groups 2', [4, 5, 5, 3], [3, 3, 3, 4], { batchGroupCount: 2 }],
   ['2-D 1x1 kernel stride 2', [2, 5, 5, 4], [1, 1, 4, 3], { strides: 2 }],
   ['2-D window covers input', [3, 3, 3, 2], [3, 3, 2, 2], {}],
@@ -94,6 +95,8 @@ const WINDOW_CASES: readonly (readonly [string, Shape, ReduceWindowOptions])[] =
     },
   ],
   ['every axis windowed', [3, 4, 5], { windowShape: [2, 2, 3], strides: [1, 2, 1] }],
+  ['NHWC 2x2 stride 2 larger', [4, 12, 12, 16], { windowShape: [1, 2, 2, 1], strides: [1, 2, 2, 1] }],
+  ['window over batch and channels', [4, 3, 3, 4], { windowShape: [2, 2, 1, 3], strides: [2, 1, 1, 1], padding: 'SAME' }],
 ];
 
 /** The general convolution and the windowed reduction: 1-D to 3-D, strides, padding, dilations, groups. */
