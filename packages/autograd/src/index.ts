@@ -11,7 +11,7 @@
 export * as ops from './ops/index.js';
 export { grad, valueAndGrad, type ArgGrads, type GradOptions } from './grad.js';
 export { vjp, type Pullback } from './vjp.js';
-export { hessian, hvp } from './higher-order.js';
+export { hessian, hvp, type Hessian, type LeavesAs } from './higher-order.js';
 export { detach, noGrad } from './trace.js';
 export { Traced, isTensorLike, type Operand, type TensorLike } from './traced.js';
 export { flattenTree, mapTree, type AsTensors, type Grads, type ParamTree } from './tree.js';
