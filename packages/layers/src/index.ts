@@ -3,7 +3,7 @@
  * evaluation modes, run functionally on a parameter tree so `grad` differentiates them; Dense,
  * activations, Sequential, Residual, Dropout, BatchNorm, LayerNorm, Conv1D, Conv2D, MaxPool, AvgPool,
  * GlobalAvgPool, Embedding, MultiHeadAttention, TransformerBlock; weights saved and loaded by name as
- * safetensors.
+ * safetensors, in downhill's layout or in PyTorch's (`state_dict` names, `nn.Linear` weights `[out, in]`).
  *
  * @packageDocumentation
  */
@@ -32,6 +32,13 @@ export {
   type LoadWeightsOptions,
   type SaveWeightsOptions,
 } from './weights.js';
+export {
+  PyTorchLayoutError,
+  fromPyTorchStateDict,
+  loadPyTorchWeights,
+  savePyTorchWeights,
+  toPyTorchStateDict,
+} from './pytorch-layout.js';
 export { SAFETENSORS_DTYPES, SafetensorsError, decodeSafetensors, encodeSafetensors, type SafetensorsEntry } from './safetensors.js';
 export {
   CheckpointError,

@@ -22,7 +22,9 @@ export interface SafetensorsEntry {
 
 /** The dtype names safetensors uses for downhill's dtypes. */
 export const SAFETENSORS_DTYPES: Readonly<Record<DType, string>> = { float32: 'F32', float64: 'F64', int32: 'I32', bool: 'BOOL' };
-const FROM_NAME: Readonly<Record<string, DType>> = { F32: 'float32', F64: 'float64', I32: 'int32', BOOL: 'bool' };
+// I64 (PyTorch's integer dtype, e.g. BatchNorm's num_batches_tracked) reads as int32 when every value fits.
+const FROM_NAME: Readonly<Record<string, DType>> = { F32: 'float32', F64: 'float64', I32: 'int32', I64: 'int32', BOOL: 'bool' };
+const FILE_BYTES: Readonly<Record<string, number>> = { F32: 4, F64: 8, I32: 4, I64: 8, BOOL: 1 };
 const BYTES: Readonly<Record<DType, number>> = { float32: 4, float64: 8, int32: 4, bool: 1 };
 const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 const MAX_HEADER = 100_000_000;
@@ -39,6 +41,28 @@ function toBytes(data: TypedArray, dtype: DType): Uint8Array {
     else if (dtype === 'float64') view.setFloat64(i * 8, data[i], true);
     else view.setInt32(i * 4, data[i], true);
   }
+  return bytes;
+}
+
+/** int32 values from I64 bytes; throws (naming the entry) for a value outside the int32 range. */
+function fromInt64(bytes: Uint8Array, name: string): Int32Array {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out = new Int32Array(bytes.length / 8);
+  for (let i = 0; i < out.length; i++) {
+    const v = view.getBigInt64(i * 8, true);
+    if (v < -2147483648n || v > 2147483647n)
+      throw new SafetensorsError(
+        `decodeSafetensors: '${name}' is I64 and holds ${v} at index ${i}, outside the int32 range downhill reads I64 into`,
+      );
+    out[i] = Number(v);
+  }
+  return out;
+}
+
+function toInt64Bytes(data: TypedArray): Uint8Array {
+  const bytes = new Uint8Array(data.length * 8);
+  const view = new DataView(bytes.buffer);
+  for (let i = 0; i < data.length; i++) view.setBigInt64(i * 8, BigInt(data[i]), true);
   return bytes;
 }
 
@@ -70,6 +94,8 @@ function fromBytes(bytes: Uint8Array, dtype: DType): TypedArray {
  *
  * @param tensors - name → entry, written in this order.
  * @param metadata - string → string, stored as `__metadata__` (omitted when empty).
+ * @param options - `int64`: names of int32 entries to store as `I64` (PyTorch's integer dtype, as its
+ *   BatchNorm's `num_batches_tracked`); default none.
  * @returns the file's bytes.
  *
  * @example
@@ -82,7 +108,9 @@ function fromBytes(bytes: Uint8Array, dtype: DType): TypedArray {
 export function encodeSafetensors(
   tensors: readonly (readonly [string, SafetensorsEntry])[],
   metadata: Readonly<Record<string, string>> = {},
+  options: { readonly int64?: readonly string[] } = {},
 ): Uint8Array {
+  const wide = new Set(options.int64 ?? []);
   const header: Record<string, unknown> = {};
   if (Object.keys(metadata).length > 0) {
     for (const [k, v] of Object.entries(metadata))
@@ -98,8 +126,11 @@ export function encodeSafetensors(
       throw new SafetensorsError(`encodeSafetensors: '${name}' has dtype ${String(dtype)}, which has no safetensors name here`);
     if (data.length !== sizeOf(shape))
       throw new SafetensorsError(`encodeSafetensors: '${name}' has ${data.length} values for shape [${shape.join(', ')}]`);
-    const bytes = toBytes(data, dtype);
-    header[name] = { dtype: SAFETENSORS_DTYPES[dtype], shape: [...shape], data_offsets: [offset, offset + bytes.length] };
+    if (wide.has(name) && dtype !== 'int32')
+      throw new SafetensorsError(`encodeSafetensors: '${name}' is ${dtype}; only int32 entries can be stored as I64`);
+    const bytes = wide.has(name) ? toInt64Bytes(data) : toBytes(data, dtype);
+    const fileDtype = wide.has(name) ? 'I64' : SAFETENSORS_DTYPES[dtype];
+    header[name] = { dtype: fileDtype, shape: [...shape], data_offsets: [offset, offset + bytes.length] };
     chunks.push(bytes);
     offset += bytes.length;
   }
@@ -125,7 +156,8 @@ export function encodeSafetensors(
  * Decodes a safetensors file into named host tensors, validating it as the reference reader does:
  * the header length fits, the JSON is an object, each entry has a known dtype, a shape of
  * non-negative integers and offsets whose length matches the shape, and the offsets tile the data
- * section exactly (no overlap, no gap, nothing left over).
+ * section exactly (no overlap, no gap, nothing left over). `I64` entries (PyTorch's integers) read
+ * as int32 when every value fits; a value outside the int32 range is an error.
  *
  * @param bytes - the file.
  * @returns the tensors in header order, and the metadata.
@@ -154,7 +186,7 @@ export function decodeSafetensors(bytes: Uint8Array): { tensors: Map<string, Saf
     throw new SafetensorsError('decodeSafetensors: the header must be a JSON object');
   const data = bytes.subarray(8 + headerLength);
   const metadata: Record<string, string> = {};
-  const rows: [string, DType, number[], number, number][] = [];
+  const rows: [string, DType, number[], number, number, string][] = [];
   for (const [name, raw] of Object.entries(header as Record<string, unknown>)) {
     if (name === '__metadata__') {
       if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
@@ -167,7 +199,7 @@ export function decodeSafetensors(bytes: Uint8Array): { tensors: Map<string, Saf
     }
     const e = raw as { dtype?: unknown; shape?: unknown; data_offsets?: unknown } | null;
     if (e === null || typeof e !== 'object') throw new SafetensorsError(`decodeSafetensors: entry '${name}' is not an object`);
-    const dtype = typeof e.dtype === 'string' ? FROM_NAME[e.dtype] : undefined;
+    const dtype = typeof e.dtype === 'string' && Object.hasOwn(FROM_NAME, e.dtype) ? FROM_NAME[e.dtype] : undefined;
     if (!dtype)
       throw new SafetensorsError(
         `decodeSafetensors: '${name}' has dtype ${JSON.stringify(e.dtype)}; supported: ${Object.keys(FROM_NAME).join(', ')}`,
@@ -181,12 +213,12 @@ export function decodeSafetensors(bytes: Uint8Array): { tensors: Map<string, Saf
         `decodeSafetensors: '${name}' has data_offsets ${JSON.stringify(off)}, expected [begin, end] with 0 ≤ begin ≤ end`,
       );
     }
-    const expected = sizeOf(shape) * BYTES[dtype];
+    const expected = sizeOf(shape) * FILE_BYTES[e.dtype as string];
     if (off[1] - off[0] !== expected)
       throw new SafetensorsError(
         `decodeSafetensors: '${name}' (${e.dtype} [${shape.join(', ')}]) needs ${expected} bytes but its offsets span ${off[1] - off[0]}`,
       );
-    rows.push([name, dtype, shape, off[0], off[1]]);
+    rows.push([name, dtype, shape, off[0], off[1], e.dtype as string]);
   }
   const sorted = [...rows].sort((a, b) => a[3] - b[3] || a[4] - b[4]);
   let end = 0;
@@ -200,7 +232,9 @@ export function decodeSafetensors(bytes: Uint8Array): { tensors: Map<string, Saf
   if (end !== data.length)
     throw new SafetensorsError(`decodeSafetensors: the tensors cover ${end} bytes but the data section has ${data.length}`);
   const tensors = new Map<string, SafetensorsEntry>();
-  for (const [name, dtype, shape, begin, stop] of rows)
-    tensors.set(name, { dtype, shape, data: fromBytes(data.subarray(begin, stop), dtype) });
+  for (const [name, dtype, shape, begin, stop, fileDtype] of rows) {
+    const bytes = data.subarray(begin, stop);
+    tensors.set(name, { dtype, shape, data: fileDtype === 'I64' ? fromInt64(bytes, name) : fromBytes(bytes, dtype) });
+  }
   return { tensors, metadata };
 }

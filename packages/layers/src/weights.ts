@@ -54,7 +54,8 @@ function slotsOf(model: Module): [string, Slot][] {
   return [...model._slots('parameter'), ...model._slots('buffer')].map((s) => [s.path, s.slot]);
 }
 
-function heldTensors(model: Module): [string, Tensor][] {
+/** @internal every parameter and buffer of the model with its dotted path; throws for one without a tensor. */
+export function heldTensors(model: Module): [string, Tensor][] {
   return slotsOf(model).map(([path, slot]) => {
     if (!slot.value || slot.value.disposed)
       throw new InvalidArgumentError(`saveWeights: '${path}' has no tensor; initialize the model (model.init) first`);
@@ -131,8 +132,23 @@ export function loadWeights(model: Module, bytes: Uint8Array, options: LoadWeigh
  * either.)
  */
 export function prepareWeights(model: Module, bytes: Uint8Array, options: LoadWeightsOptions = {}): { commit(): void; discard(): void } {
-  const { strict = true, backend } = checkOptions('loadWeights', options, { strict: true, backend: true });
-  const { tensors } = decodeSafetensors(bytes);
+  checkOptions('loadWeights', options, { strict: true, backend: true });
+  return prepareEntries(model, decodeSafetensors(bytes).tensors, options);
+}
+
+/**
+ * @internal {@link prepareWeights} from host entries already decoded (and renamed, for PyTorch's
+ * layout); `where` names the calling function in messages; the paths in `keep` may be absent even
+ * with `strict` (they keep their current tensors).
+ */
+export function prepareEntries(
+  model: Module,
+  tensors: ReadonlyMap<string, SafetensorsEntry>,
+  options: LoadWeightsOptions = {},
+  where = 'loadWeights',
+  keep: ReadonlySet<string> = new Set(),
+): { commit(): void; discard(): void } {
+  const { strict = true, backend } = options;
   const slots = slotsOf(model);
   const missing: string[] = [];
   const mismatched: string[] = [];
@@ -142,7 +158,7 @@ export function prepareWeights(model: Module, bytes: Uint8Array, options: LoadWe
     const entry = tensors.get(path);
     const current = slot.value && !slot.value.disposed ? slot.value : undefined;
     if (!entry) {
-      if (strict || !current) {
+      if ((strict && !keep.has(path)) || !current) {
         missing.push(path);
         problems.push(`'${path}' is missing from the file (the model expects ${fmtShape(slot.shape)})`);
       }
@@ -164,12 +180,12 @@ export function prepareWeights(model: Module, bytes: Uint8Array, options: LoadWe
   for (const k of unexpected) problems.push(`'${k}' is in the file but not in the model`);
   if (problems.length > 0) {
     throw new WeightsMismatchError(
-      `loadWeights: the file does not fit ${model.constructor.name}; nothing was loaded:\n  ${problems.join('\n  ')}`,
+      `${where}: the file does not fit ${model.constructor.name}; nothing was loaded:\n  ${problems.join('\n  ')}`,
       { missing, unexpected, mismatched },
     );
   }
   const target = backend ?? slots.map(([, s]) => s.value).find((t) => t && !t.disposed)?.backend;
-  if (!target) throw new InvalidArgumentError('loadWeights: the model holds no tensors yet; pass { backend } to say where to make them');
+  if (!target) throw new InvalidArgumentError(`${where}: the model holds no tensors yet; pass { backend } to say where to make them`);
   const made: Tensor[] = [];
   try {
     for (const [, entry] of rows) made.push(target.keep(target.tensor(entry.data, entry.shape, entry.dtype)));
