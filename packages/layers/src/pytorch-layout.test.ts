@@ -21,8 +21,10 @@ import {
   ReLU,
   Sequential,
   Tanh,
+  SafetensorsError,
   WeightsMismatchError,
   decodeSafetensors,
+  encodeSafetensors,
   fromPyTorchStateDict,
   loadPyTorchWeights,
   savePyTorchWeights,
@@ -139,5 +141,18 @@ describe(`PyTorch's layout (${fixture.source})`, () => {
     await expect(toPyTorchStateDict(model)).rejects.toThrow(PyTorchLayoutError);
     await expect(toPyTorchStateDict(model)).rejects.toThrow(/'1.s' belongs to Scale at '1', which has no PyTorch layout/);
     expect(() => loadPyTorchWeights(model, file('embedding'), { strict: true, bogus: 1 } as never)).toThrow(UnknownOptionError);
+  });
+
+  it('safetensors I64: read as int32 when it fits, an error naming the entry when it does not', () => {
+    const entry = { dtype: 'int32' as const, shape: [2], data: Int32Array.from([-3, 2147483647]) };
+    const bytes = encodeSafetensors([['n', entry]], {}, { int64: ['n'] });
+    expect(Array.from(decodeSafetensors(bytes).tensors.get('n')!.data)).toEqual([-3, 2147483647]);
+    const view = new DataView(bytes.buffer, bytes.byteOffset + bytes.length - 8, 8);
+    view.setBigInt64(0, 2n ** 40n, true);
+    expect(() => decodeSafetensors(bytes)).toThrow(SafetensorsError);
+    expect(() => decodeSafetensors(bytes)).toThrow(/'n' is I64 and holds 1099511627776 at index 1, outside the int32 range/);
+    expect(() => encodeSafetensors([['f', { dtype: 'float32', shape: [1], data: new Float32Array(1) }]], {}, { int64: ['f'] })).toThrow(
+      /'f' is float32; only int32 entries can be stored as I64/,
+    );
   });
 });

@@ -1,4 +1,4 @@
-import { DownhillError, sizeOf, type DType, type TypedArray } from '@downhill/backend';
+import { DownhillError, checkOptions, sizeOf, type DType, type TypedArray } from '@downhill/backend';
 
 /**
  * A file that is not valid safetensors (a bad header length, malformed JSON, offsets that overlap,
@@ -110,7 +110,7 @@ export function encodeSafetensors(
   metadata: Readonly<Record<string, string>> = {},
   options: { readonly int64?: readonly string[] } = {},
 ): Uint8Array {
-  const wide = new Set(options.int64 ?? []);
+  const wide = new Set(checkOptions('encodeSafetensors', options, { int64: true }).int64 ?? []);
   const header: Record<string, unknown> = {};
   if (Object.keys(metadata).length > 0) {
     for (const [k, v] of Object.entries(metadata))
