@@ -12,6 +12,8 @@ import { describe, expect, it } from 'vitest';
 import fixture from './__fixtures__/pytorch/state-dict.json' with { type: 'json' };
 import {
   BatchNorm,
+  Conv1D,
+  Conv2D,
   Dense,
   Dropout,
   Embedding,
@@ -41,6 +43,50 @@ const mlp = () =>
   new Sequential([new Dense(4, 6), new BatchNorm(6), new ReLU(), new Dense(6, 5), new LayerNorm(5), new Tanh(), new Dense(5, 3)]).init(b, {
     seed: 9,
   });
+const cnn = () =>
+  new Sequential([
+    new Conv2D(2, 4, [3, 2], {
+      padding: [
+        [1, 1],
+        [1, 1],
+      ],
+      groups: 2,
+    }),
+    new BatchNorm(4),
+    new ReLU(),
+    new Conv2D(4, 3, 2, { strides: 2 }),
+  ]).init(b, { seed: 9 });
+const conv1d = () =>
+  new Sequential([new Conv1D(3, 2, 3, { dilation: 2 }), new Tanh(), new Conv1D(2, 2, 1, { useBias: false })]).init(b, { seed: 9 });
+const MODELS = { mlp: () => mlp(), embedding: () => embedding(), cnn: () => cnn(), conv1d: () => conv1d() };
+
+/** Nested lists to values and shape. */
+function unnest(v: unknown): { data: number[]; shape: number[] } {
+  const shape: number[] = [];
+  for (let x = v; Array.isArray(x); x = x[0]) shape.push(x.length);
+  return { data: (v as unknown[]).flat(8) as number[], shape };
+}
+
+/** Channels first ([n, c, …]) to channels last ([n, …, c]), or back with `back`; on the host, for the test. */
+function moveChannels(data: number[], shape: number[], back = false): { data: number[]; shape: number[] } {
+  const r = shape.length;
+  const perm = back
+    ? [0, r - 1, ...Array.from({ length: r - 2 }, (_, i) => i + 1)]
+    : [0, ...Array.from({ length: r - 2 }, (_, i) => i + 2), 1];
+  const outShape = perm.map((a) => shape[a]);
+  const strides = shape.map((_, a) => shape.slice(a + 1).reduce((n, d) => n * d, 1));
+  const out: number[] = [];
+  const idx = new Array<number>(r).fill(0);
+  for (let k = 0; k < data.length; k++) {
+    out.push(data[idx.reduce((acc, i, d) => acc + i * strides[perm[d]], 0)]);
+    for (let d = r - 1; d >= 0; d--) {
+      if (++idx[d] < outShape[d]) break;
+      idx[d] = 0;
+    }
+  }
+  return { data: out, shape: outShape };
+}
+
 const embedding = () => new Sequential([new Embedding(10, 4), new Dense(4, 3, { useBias: false })]).init(b, { seed: 9 });
 
 const closeF32 = (got: ArrayLike<number>, want: number[], what: string) => {
@@ -67,9 +113,23 @@ describe(`PyTorch's layout (${fixture.source})`, () => {
     closeF32(b.readSync(model.eval().call(ids)), fixture.models.embedding.output.flat(3), 'embedding output');
   });
 
-  for (const name of ['mlp', 'embedding'] as const) {
+  for (const name of ['cnn', 'conv1d'] as const) {
+    it(`${name} (channels first in torch, last here): torch weights load and give torch outputs`, () => {
+      const model = MODELS[name]();
+      loadPyTorchWeights(model, file(name));
+      const input = unnest(fixture.models[name].input);
+      const x = moveChannels(input.data, input.shape);
+      const y = model.eval().call(b.tensor(x.data, x.shape, 'float32'));
+      const back = moveChannels(Array.from(b.readSync(y)), [...y.shape], true);
+      const want = unnest(fixture.models[name].output);
+      expect(back.shape).toEqual(want.shape);
+      closeF32(back.data, want.data, `${name} output`);
+    });
+  }
+
+  for (const name of ['mlp', 'embedding', 'cnn', 'conv1d'] as const) {
     it(`${name}: the round trip writes torch's names, order, shapes and bits back; the file loads again`, async () => {
-      const model = name === 'mlp' ? mlp() : embedding();
+      const model = MODELS[name]();
       const torchFile = decodeSafetensors(file(name));
       loadPyTorchWeights(model, file(name));
       const bytes = await savePyTorchWeights(model);
@@ -82,8 +142,8 @@ describe(`PyTorch's layout (${fixture.source})`, () => {
         if (!k.endsWith('num_batches_tracked')) expect(Array.from(got.data), k).toEqual(Array.from(want.data));
       }
       const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + Number(new DataView(bytes.buffer).getBigUint64(0, true)))));
-      if (name === 'mlp') expect(header['1.num_batches_tracked'].dtype).toBe('I64');
-      const again = name === 'mlp' ? mlp() : embedding();
+      if (name === 'mlp' || name === 'cnn') expect(header['1.num_batches_tracked'].dtype).toBe('I64');
+      const again = MODELS[name]();
       loadPyTorchWeights(again, bytes);
       const a = await toPyTorchStateDict(model);
       const c = await toPyTorchStateDict(again);

@@ -1,5 +1,7 @@
 import { DownhillError, checkOptions, type Tensor, type TypedArray } from '@downhill/backend';
 import { BatchNorm } from './batch-norm.js';
+import { Conv1D } from './conv-1d.js';
+import { Conv2D } from './conv-2d.js';
 import { Dense } from './dense.js';
 import { Dropout } from './dropout.js';
 import { Embedding } from './embedding.js';
@@ -9,8 +11,8 @@ import { decodeSafetensors, encodeSafetensors, type SafetensorsEntry } from './s
 import { heldTensors, prepareEntries, type LoadWeightsOptions, type SaveWeightsOptions } from './weights.js';
 
 /**
- * A model that has no PyTorch layout: a parameter of a module other than `Dense`, `BatchNorm`,
- * `LayerNorm` and `Embedding` (or the modules built from them). The message names the parameter
+ * A model that has no PyTorch layout: a parameter of a module other than `Dense`, `Conv1D`,
+ * `Conv2D`, `BatchNorm`, `LayerNorm` and `Embedding` (or the modules built from them). The message names the parameter
  * and its module.
  */
 export class PyTorchLayoutError extends DownhillError {
@@ -20,26 +22,24 @@ export class PyTorchLayoutError extends DownhillError {
 }
 
 /**
- * PyTorch's name for each of a layer's own parameters and buffers, and whether the values are
- * transposed; `null` for a buffer PyTorch has no counterpart of (Dropout's random-stream position),
- * left out of the export and kept as it is on import.
+ * PyTorch's name for each of a layer's own parameters and buffers, and the axes of ours that make
+ * PyTorch's tensor, in its order (`perm`; none: the same layout); `null` for a buffer PyTorch has no
+ * counterpart of (Dropout's random-stream position), left out of the export and kept on import.
  */
-type Rule = { readonly torch: string; readonly transpose: boolean } | null;
+type Rule = { readonly torch: string; readonly perm?: readonly number[] } | null;
+const SAME = (torch: string): Rule => ({ torch });
 
 // The torch.nn counterpart of each layer with parameters: nn.Linear, nn.BatchNorm1d/2d, nn.LayerNorm, nn.Embedding.
+// The torch.nn counterpart of each layer with parameters: nn.Linear (weight [out, in] from our
+// kernel [in, out]), nn.Conv1d/Conv2d (weight [out, in/G, k…] from our [k…, in/G, out]),
+// nn.BatchNorm1d/2d, nn.LayerNorm, nn.Embedding.
 const RULES: readonly (readonly [abstract new (...args: never[]) => Module, Readonly<Record<string, Rule>>])[] = [
-  [Dense, { kernel: { torch: 'weight', transpose: true }, bias: { torch: 'bias', transpose: false } }],
-  [
-    BatchNorm,
-    {
-      gamma: { torch: 'weight', transpose: false },
-      beta: { torch: 'bias', transpose: false },
-      runningMean: { torch: 'running_mean', transpose: false },
-      runningVar: { torch: 'running_var', transpose: false },
-    },
-  ],
-  [LayerNorm, { gamma: { torch: 'weight', transpose: false }, beta: { torch: 'bias', transpose: false } }],
-  [Embedding, { embeddings: { torch: 'weight', transpose: false } }],
+  [Dense, { kernel: { torch: 'weight', perm: [1, 0] }, bias: SAME('bias') }],
+  [Conv1D, { kernel: { torch: 'weight', perm: [2, 1, 0] }, bias: SAME('bias') }],
+  [Conv2D, { kernel: { torch: 'weight', perm: [3, 2, 0, 1] }, bias: SAME('bias') }],
+  [BatchNorm, { gamma: SAME('weight'), beta: SAME('bias'), runningMean: SAME('running_mean'), runningVar: SAME('running_var') }],
+  [LayerNorm, { gamma: SAME('weight'), beta: SAME('bias') }],
+  [Embedding, { embeddings: SAME('weight') }],
   [Dropout, { step: null }],
 ];
 
@@ -49,7 +49,7 @@ const NUM_BATCHES_TRACKED = 'num_batches_tracked';
 interface Mapped {
   readonly path: string;
   readonly torch: string;
-  readonly transpose: boolean;
+  readonly perm: readonly number[] | undefined;
 }
 
 function joinName(prefix: string, name: string): string {
@@ -75,10 +75,10 @@ function mapModel(model: Module, where: string): { slots: Mapped[]; batchNorms: 
     if (!rule) {
       throw new PyTorchLayoutError(
         `${where}: '${path}' belongs to ${module.constructor.name}${modulePath ? ` at '${modulePath}'` : ''}, which has no PyTorch layout here; ` +
-          'the layers with one are Dense (nn.Linear), BatchNorm (nn.BatchNorm1d/2d), LayerNorm (nn.LayerNorm), Embedding (nn.Embedding) and the modules built from them',
+          'the layers with one are Dense (nn.Linear), Conv1D and Conv2D (nn.Conv1d/2d), BatchNorm (nn.BatchNorm1d/2d), LayerNorm (nn.LayerNorm), Embedding (nn.Embedding) and the modules built from them',
       );
     }
-    slots.push({ path, torch: joinName(modulePath, rule.torch), transpose: rule.transpose });
+    slots.push({ path, torch: joinName(modulePath, rule.torch), perm: rule.perm });
   }
   const batchNorms = model
     .modules()
@@ -87,12 +87,31 @@ function mapModel(model: Module, where: string): { slots: Mapped[]; batchNorms: 
   return { slots, batchNorms, ownOnly };
 }
 
-/** A 2-D entry transposed (`[a, b]` → `[b, a]`), values copied. */
-function transposed(e: SafetensorsEntry): SafetensorsEntry {
-  const [rows, cols] = e.shape as [number, number];
+/** An entry with its axes permuted: axis `k` of the result is axis `perm[k]` of `e` (values copied). */
+function permuted(e: SafetensorsEntry, perm: readonly number[]): SafetensorsEntry {
+  const shape = perm.map((a) => e.shape[a]);
+  const strides = e.shape.map((_, a) => e.shape.slice(a + 1).reduce((n, d) => n * d, 1));
   const data = new (e.data.constructor as new (n: number) => TypedArray)(e.data.length);
-  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) data[j * rows + i] = e.data[i * cols + j];
-  return { dtype: e.dtype, shape: [cols, rows], data };
+  const index = new Array<number>(shape.length).fill(0);
+  for (let out = 0; out < data.length; out++) {
+    let from = 0;
+    for (let k = 0; k < shape.length; k++) from += index[k] * strides[perm[k]];
+    data[out] = e.data[from];
+    for (let k = shape.length - 1; k >= 0; k--) {
+      if (++index[k] < shape[k]) break;
+      index[k] = 0;
+    }
+  }
+  return { dtype: e.dtype, shape, data };
+}
+
+/** The inverse permutation. */
+function inverse(perm: readonly number[]): number[] {
+  const inv = new Array<number>(perm.length);
+  perm.forEach((a, k) => {
+    inv[a] = k;
+  });
+  return inv;
 }
 
 /**
@@ -101,12 +120,15 @@ function transposed(e: SafetensorsEntry): SafetensorsEntry {
  * (`Sequential([Dense, BatchNorm])` gives `0.weight`, `0.bias`, `1.weight`, `1.bias`,
  * `1.running_mean`, `1.running_var`, `1.num_batches_tracked`), `Dense` kernels transposed to
  * `nn.Linear`'s `[out, in]`. BatchNorm's `num_batches_tracked` (which downhill does not keep) is 0;
- * PyTorch reads it only when its `momentum` is `None`. Dropout's random-stream position has no
+ * PyTorch reads it only when its `momentum` is `None`. Activations stay channels-last here: a `Dense`
+ * after `Flatten` of a convolution's output sees the features in `[h, w, c]` order, PyTorch's in
+ * `[c, h, w]` order, so that one weight matrix does not carry over as it is. Dropout's random-stream position has no
  * PyTorch counterpart and is left out.
  *
  * | downhill | torch.nn |
  * |---|---|
  * | `Dense` `kernel` `[in, out]`, `bias` | `Linear` `weight` `[out, in]`, `bias` |
+ * | `Conv2D` `kernel` `[kh, kw, in/G, out]`, `bias` | `Conv2d` `weight` `[out, in/G, kh, kw]`, `bias` (`Conv1D` likewise) |
  * | `BatchNorm` `gamma`, `beta`, `runningMean`, `runningVar` | `BatchNorm1d` `weight`, `bias`, `running_mean`, `running_var`, `num_batches_tracked` |
  * | `LayerNorm` `gamma`, `beta` | `LayerNorm` `weight`, `bias` |
  * | `Embedding` `embeddings` | `Embedding` `weight` |
@@ -131,7 +153,7 @@ export async function toPyTorchStateDict(model: Module): Promise<Map<string, Saf
   slots.forEach((s, i) => {
     const t = held.get(s.path)!;
     const entry: SafetensorsEntry = { dtype: t.dtype, shape: [...t.shape], data: data[i] };
-    out.set(s.torch, s.transpose ? transposed(entry) : entry);
+    out.set(s.torch, s.perm ? permuted(entry, s.perm) : entry);
     // PyTorch's BatchNorm registers num_batches_tracked after running_var.
     const counter = counters.get(s.torch);
     if (counter) out.set(counter, { dtype: 'int32', shape: [], data: new Int32Array(1) });
@@ -146,7 +168,7 @@ export async function toPyTorchStateDict(model: Module): Promise<Map<string, Saf
  * (with `strict`) or mis-shaped entry throws one `WeightsMismatchError` naming every problem (by
  * PyTorch name where the file has it), and the model is left as it was.
  *
- * @param model - a module made of `Dense`, `BatchNorm`, `LayerNorm`, `Embedding` and parameterless layers.
+ * @param model - a module made of `Dense`, `Conv1D`, `Conv2D`, `BatchNorm`, `LayerNorm`, `Embedding` and parameterless layers.
  * @param stateDict - PyTorch name → host entry (a `Map` or a record).
  * @param options - `strict` (default true), `backend` (for a model without tensors).
  * @throws PyTorchLayoutError for a layer with no PyTorch layout; WeightsMismatchError when the weights do not fit.
@@ -181,7 +203,7 @@ function prepareFromPyTorch(
     const s = byTorch.get(name);
     // An entry the model does not have keeps its PyTorch name, so the mismatch error names it so.
     if (!s) ours.set(name, entry);
-    else ours.set(s.path, s.transpose && entry.shape.length === 2 ? transposed(entry) : entry);
+    else ours.set(s.path, s.perm && entry.shape.length === s.perm.length ? permuted(entry, inverse(s.perm)) : entry);
   }
   return prepareEntries(model, ours, options, where, ownOnly);
 }
@@ -191,7 +213,7 @@ function prepareFromPyTorch(
  * {@link toPyTorchStateDict}), which a `torch.nn` model of the same structure loads with no
  * renaming: `model.load_state_dict(safetensors.torch.load_file('model.safetensors'))`.
  *
- * @param model - an initialized module made of `Dense`, `BatchNorm`, `LayerNorm`, `Embedding` and parameterless layers.
+ * @param model - an initialized module made of `Dense`, `Conv1D`, `Conv2D`, `BatchNorm`, `LayerNorm`, `Embedding` and parameterless layers.
  * @param options - `metadata` strings to add (`format: 'pt'` is set, as PyTorch's writer does).
  * @returns the file's bytes.
  * @throws PyTorchLayoutError for a layer with no PyTorch layout.

@@ -72,8 +72,29 @@ def embedding():
     return m, ids, ids.tolist()
 
 
+def cnn():
+    # channels first in torch; the test permutes the input to channels last and the output back
+    torch.manual_seed(3)
+    m = nn.Sequential(nn.Conv2d(2, 4, (3, 2), padding=1, groups=2), nn.BatchNorm2d(4), nn.ReLU(), nn.Conv2d(4, 3, 2, stride=2))
+    with torch.no_grad():
+        m.train()
+        for _ in range(2):
+            m(torch.randn(4, 2, 5, 6))
+    m.eval()
+    x = torch.randn(2, 2, 5, 6)
+    return m, x, x.tolist()
+
+
+def conv1d():
+    torch.manual_seed(4)
+    m = nn.Sequential(nn.Conv1d(3, 2, 3, dilation=2), nn.Tanh(), nn.Conv1d(2, 2, 1, bias=False))
+    m.eval()
+    x = torch.randn(2, 3, 9)
+    return m, x, x.tolist()
+
+
 out = {"source": f"torch {torch.__version__} (torch.nn, state_dict)", "models": {}}
-for name, build in {"mlp": mlp, "embedding": embedding}.items():
+for name, build in {"mlp": mlp, "embedding": embedding, "cnn": cnn, "conv1d": conv1d}.items():
     m, x, x_list = build()
     state = m.state_dict()
     write_safetensors(f"{name}.safetensors", state)
