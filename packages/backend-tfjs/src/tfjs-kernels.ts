@@ -22,6 +22,7 @@ import {
   scatterAddAlong,
   tfDType,
 } from './tf-ops.js';
+import { tfConv, tfReduceWindow } from './tf-windowed.js';
 
 /** Options of {@link tfjsKernels}. */
 export interface TfjsKernelOptions {
@@ -160,6 +161,27 @@ export function tfjsKernels(tfBackend: string, options: TfjsKernelOptions = {}):
         updates.size === 0 ? tf.zeros(out as number[], st(updates).dtype) : scatterAddAlong(st(updates), st(indices), axis, out),
       ),
     matmul: (a, b, ta, tb, out) => compute('matmul', out, a.dtype, () => batchedMatmul(st(a), st(b), ta, tb, out)),
+    // tfjs's conv2d, depthwiseConv2d and pooling where they have the case; undefined otherwise (the composition runs).
+    conv: (lhs, rhs, params, out) => {
+      guard('conv');
+      if (sizeOf(out) === 0) return undefined;
+      let y: tf.Tensor | undefined;
+      tf.tidy(() => {
+        y = tfConv(st(lhs), st(rhs), params, out);
+        if (y) tf.keep(y);
+      });
+      return y;
+    },
+    reduceWindow: (op, x, params, out) => {
+      guard('reduceWindow');
+      if (sizeOf(out) === 0) return undefined;
+      let y: tf.Tensor | undefined;
+      tf.tidy(() => {
+        y = tfReduceWindow(op, st(x), params, out);
+        if (y) tf.keep(y);
+      });
+      return y;
+    },
     read: async (x) => hostCopy(await st(x).data(), x.dtype) as TypedArray,
     readSync: syncRead ? (x) => hostCopy(st(x).dataSync(), x.dtype) as TypedArray : undefined,
     release: (storage) => (storage as tf.Tensor).dispose(),
