@@ -24,6 +24,12 @@ export const DEFAULT_LR: Readonly<Record<string, number>> = {
 
   // catalogue: classics (optax aliases, torch.optim) above this line
 
+  muon: 0.02,
+  'schedulefree-sgd': 0.5,
+  'schedulefree-adamw': 2.5e-3,
+  prodigy: 1,
+  adopt: 1e-3,
+  ademamix: 1e-3,
   // catalogue: methods of the last years above this line
 
   sophia: 1e-3,

@@ -9,6 +9,9 @@ import {
   clipByGlobalNorm,
   createOptimizer,
   getHyperparams,
+  hasScheduleFreeState,
+  releaseReplaced,
+  scheduleFreeEvalParams,
   type GradientTransformation,
   type HessianEstimate,
 } from '@downhill/optimizers';
@@ -325,7 +328,11 @@ export async function train(options: TrainOptions): Promise<RunResult | Interrup
         continue;
       }
       const trainSeconds = (performance.now() - epochStart) / 1000;
-      const evaluation = await evaluate(model, test);
+      // Schedule-free optimizers train at y and are evaluated at their average x (scheduleFreeEvalParams).
+      const state = trainer.optimizer.state;
+      const evalParams = hasScheduleFreeState(state) ? scheduleFreeEvalParams(state, model.parameters()) : undefined;
+      const evaluation = await evaluate(model, test, evalParams);
+      if (evalParams) releaseReplaced(evalParams, model.parameters());
       const metrics: EpochMetrics = {
         epoch,
         trainLoss: lossSum / seen,
@@ -364,8 +371,15 @@ export async function train(options: TrainOptions): Promise<RunResult | Interrup
   }
 }
 
-/** Test loss and accuracy in evaluation mode (running BatchNorm statistics, no dropout), in chunks of 1000. */
-export async function evaluate(model: ReturnType<typeof mlp>, data: Dataset): Promise<{ loss: number; accuracy: number }> {
+/**
+ * Test loss and accuracy in evaluation mode (running BatchNorm statistics, no dropout), in chunks
+ * of 1000, at `params` (default the model's own: schedule-free optimizers pass their evaluation point).
+ */
+export async function evaluate(
+  model: ReturnType<typeof mlp>,
+  data: Dataset,
+  params: Params = model.parameters(),
+): Promise<{ loss: number; accuracy: number }> {
   const chunk = 1000;
   let lossSum = 0;
   let correct = 0;
@@ -375,7 +389,7 @@ export async function evaluate(model: ReturnType<typeof mlp>, data: Dataset): Pr
     const [loss, right] = backend.scope(() => {
       const x = backend.tensor(data.x.subarray(begin * data.features, (begin + n) * data.features), [n, data.features]);
       const y = backend.tensor(data.y.subarray(begin, begin + n), [n], 'int32');
-      const logits = model.apply(model.parameters(), x, { training: false });
+      const logits = model.apply(params, x, { training: false });
       return [crossEntropy(logits, y), correctCount(logits, y)] as Tensor[];
     });
     lossSum += (await read(loss))[0] * n;

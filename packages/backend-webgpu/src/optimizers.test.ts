@@ -1,9 +1,9 @@
 // The optimizer conformance kit of @downhill/optimizers on backend-webgpu: the optimizers with WGSL
-// fused updates (sgd with momentum, rmsprop, adam, adamw) converge on the kit's quadratic and
+// fused updates (sgd with momentum, rmsprop, adam, adamw, and the methods of the last years below) converge on the kit's quadratic and
 // Rosenbrock problems, leave inputs unmutated, round-trip their state, handle non-finite gradients
 // and keep memory flat, here on the GPU. Without an adapter the kit skips with the reason printed;
 // where DOWNHILL_REQUIRE_WEBGPU=1 (CI), a missing adapter fails instead.
-import { adahessian, adam, adamw, rmsprop, sgd, sophia } from '@downhill/optimizers';
+import { adahessian, ademamix, adam, adamw, adopt, muon, prodigy, rmsprop, scheduleFreeAdamw, scheduleFreeSgd, sgd, sophia } from '@downhill/optimizers';
 import { describeOptimizerConformance, syntheticHessianEstimate } from '@downhill/optimizers/testing';
 import { webgpuForTests } from './test-helpers.js';
 
@@ -50,4 +50,45 @@ describeOptimizerConformance('adahessian', ({ lr }) => adahessian(lr, { hessianE
   skip,
   quadratic: { lr: 0.1 },
   rosenbrock: { lr: 2e-3, steps: 3000 },
+});
+// The methods of the last years (the same settings as their cpu suite in @downhill/optimizers):
+// Muon's Newton–Schulz through tfjs matmul here, Prodigy's distance estimate as rank-0 tensors
+// broadcast into the programs (no synchronous read-back on WebGPU).
+const decaying = (lr: number, rate: number) => (t: number) => lr * rate ** t;
+describeOptimizerConformance('muon', ({ lr }) => muon(decaying(lr as number, 0.995)), {
+  backends,
+  skip,
+  quadratic: { lr: 0.1, steps: 300 },
+  rosenbrock: { lr: 0.05, steps: 2000 },
+});
+describeOptimizerConformance('schedulefree-sgd', ({ lr }) => scheduleFreeSgd(lr), {
+  backends,
+  skip,
+  quadratic: { lr: 0.2, steps: 300 },
+  rosenbrock: { lr: 2e-3, steps: 3000, tolerance: 0.05 },
+});
+describeOptimizerConformance('schedulefree-adamw', ({ lr }) => scheduleFreeAdamw(lr), {
+  backends,
+  skip,
+  quadratic: { lr: 0.2, steps: 400 },
+  rosenbrock: { lr: 0.02, steps: 2000 },
+});
+// Prodigy takes a dozen small rank-0 operations per step for its estimate: 800 Rosenbrock steps (not 2000) keep it within the time limit on a software adapter.
+describeOptimizerConformance('prodigy', ({ lr }) => prodigy(lr), {
+  backends,
+  skip,
+  quadratic: { lr: 1, steps: 300 },
+  rosenbrock: { lr: 1, steps: 800, tolerance: 0.01 },
+});
+describeOptimizerConformance('adopt', ({ lr }) => adopt(decaying(lr as number, 0.999), { b2: 0.99 }), {
+  backends,
+  skip,
+  quadratic: { lr: 0.1, steps: 300 },
+  rosenbrock: { lr: 0.1, steps: 2000 },
+});
+describeOptimizerConformance('ademamix', ({ lr }) => ademamix(decaying(lr as number, 0.999), { b3: 0.99 }), {
+  backends,
+  skip,
+  quadratic: { lr: 0.1, steps: 300 },
+  rosenbrock: { lr: 0.05, steps: 2000 },
 });

@@ -50,6 +50,12 @@ export const HYPERPARAM_RULES = {
   maxDelta: nonNegative,
   clipping: positive,
   factor: finite,
+  alpha: nonNegative,
+  adamLr: nonNegative,
+  adamB1: beta,
+  adamB2: beta,
+  adamEps: nonNegative,
+  adamWeightDecay: nonNegative,
 } as const satisfies Readonly<Record<string, HyperparamRule>>;
 
 /** The name of a hyperparameter this package defines (a key of {@link HYPERPARAM_RULES}). */

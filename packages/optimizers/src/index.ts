@@ -109,6 +109,33 @@ export { adafactor, type AdafactorOptions } from './optimizers/adafactor.js';
 
 // catalogue: classics (optax aliases, torch.optim) above this line
 
+export {
+  newtonSchulz,
+  scaleByMuon,
+  MUON_NS_COEFFS,
+  type NewtonSchulzOptions,
+  type ScaleByMuonOptions,
+  type ScaleByMuonState,
+} from './transforms/scale-by-muon.js';
+export { muon, type MuonOptions } from './optimizers/muon.js';
+export {
+  scheduleFreeAdamw,
+  scheduleFreeSgd,
+  type ScheduleFreeAdamwOptions,
+  type ScheduleFreeOptions,
+  type ScheduleFreeSgdOptions,
+  type ScheduleFreeState,
+} from './optimizers/schedule-free.js';
+export { hasScheduleFreeState, scheduleFreeEvalParams } from './optimizers/schedule-free-eval.js';
+export { prodigy, type ProdigyOptions, type ScaleByProdigyState } from './optimizers/prodigy.js';
+export { adopt, scaleByAdopt, type AdoptOptions, type ScaleByAdoptOptions, type ScaleByAdoptState } from './optimizers/adopt.js';
+export {
+  ademamix,
+  scaleByAdemamix,
+  type AdemamixOptions,
+  type ScaleByAdemamixOptions,
+  type ScaleByAdemamixState,
+} from './optimizers/ademamix.js';
 // catalogue: methods of the last years above this line
 
 export { sophia, type SophiaOptions } from './second-order/sophia.js';

@@ -33,6 +33,11 @@ import { rmsprop } from './optimizers/rmsprop.js';
 import { sgd } from './optimizers/sgd.js';
 import { adahessian } from './second-order/adahessian.js';
 import { sophia } from './second-order/sophia.js';
+import { ademamix } from './optimizers/ademamix.js';
+import { adopt } from './optimizers/adopt.js';
+import { muon } from './optimizers/muon.js';
+import { prodigy } from './optimizers/prodigy.js';
+import { scheduleFreeAdamw, scheduleFreeSgd } from './optimizers/schedule-free.js';
 import { hasOptimizer, registerOptimizer, type OptimizerFactory } from './plugins/registry.js';
 import type { ScalarOrSchedule } from './types.js';
 
@@ -58,6 +63,16 @@ export const BUILT_IN_OPTIMIZERS = [
 
   // catalogue: classics (optax aliases, torch.optim) above this line
 
+  ['muon', muon, 'Muon: momentum orthogonalized by Newton–Schulz on matrices, Adam on the rest (Jordan et al. 2024)'],
+  ['schedulefree-sgd', scheduleFreeSgd, 'schedule-free SGD: online averaging instead of a schedule (Defazio et al. 2024)'],
+  ['schedulefree-adamw', scheduleFreeAdamw, 'schedule-free AdamW: online averaging instead of a schedule (Defazio et al. 2024)'],
+  [
+    'prodigy',
+    prodigy,
+    'Prodigy: Adam with the learning rate estimated as the distance to the solution; lr 1 (Mishchenko and Defazio 2024)',
+  ],
+  ['adopt', adopt, 'ADOPT: second moment of past gradients, momentum after normalization (Taniguchi et al. 2024)'],
+  ['ademamix', ademamix, 'AdEMAMix: AdamW with a slow second momentum (Pagliardini et al. 2024)'],
   // catalogue: methods of the last years above this line
 
   ['sophia', sophia, 'Sophia: momentum clipped by a Hessian-diagonal EMA; the estimate is an input (Liu et al. 2024)'],

@@ -10,7 +10,7 @@ import { cpu } from '@downhill/backend-cpu';
 import { describe, expect, it } from 'vitest';
 import { hostTree, quadratic, restore, rosenbrock, rng, runProblem, snapshot, treeOf, type Problem } from '../__fixtures__/problems.js';
 import { step } from '../step.js';
-import { stateTensors } from '../tree.js';
+import { releaseReplaced, stateTensors } from '../tree.js';
 import type { GradientTransformation, OptState, Params } from '../types.js';
 import { adadelta } from './adadelta.js';
 import { adafactor } from './adafactor.js';
@@ -26,6 +26,11 @@ import { rmsprop } from './rmsprop.js';
 import { sgd } from './sgd.js';
 import { adahessian } from '../second-order/adahessian.js';
 import { sophia } from '../second-order/sophia.js';
+import { ademamix } from './ademamix.js';
+import { adopt } from './adopt.js';
+import { muon } from './muon.js';
+import { prodigy } from './prodigy.js';
+import { scheduleFreeAdamw, scheduleFreeSgd } from './schedule-free.js';
 
 const b: Backend = cpu();
 
@@ -152,6 +157,42 @@ export const CASES: readonly Case[] = [
 
   // catalogue: classics (optax aliases, torch.optim) above this line
 
+  {
+    name: 'muon',
+    make: () => muon(0.05, { weightDecay: 1e-3, adamLr: 0.02 }),
+    quadratic: { make: () => muon(decaying(0.05, 0.99)), steps: 500, tol: 1e-4 },
+    rosenbrock: { make: () => muon(0.02), steps: 3000, tol: 0.05 },
+  },
+  {
+    name: 'schedulefree-sgd',
+    make: () => scheduleFreeSgd(0.05, { weightDecay: 1e-3, warmupSteps: 3 }),
+    quadratic: { make: () => scheduleFreeSgd(0.15), steps: 800, tol: 1e-4 },
+    rosenbrock: { make: () => scheduleFreeSgd(2e-3), steps: 3000, tol: 0.2 },
+  },
+  {
+    name: 'schedulefree-adamw',
+    make: () => scheduleFreeAdamw(0.05, { weightDecay: 1e-3, warmupSteps: 3 }),
+    quadratic: { make: () => scheduleFreeAdamw(0.05), steps: 500, tol: 1e-4 },
+    rosenbrock: { make: () => scheduleFreeAdamw(0.02), steps: 3000, tol: 0.05 },
+  },
+  {
+    name: 'prodigy',
+    make: () => prodigy(1, { weightDecay: 1e-3 }),
+    quadratic: { make: () => prodigy(1), steps: 500, tol: 1e-4 },
+    rosenbrock: { make: () => prodigy(1), steps: 3000, tol: 0.05 },
+  },
+  {
+    name: 'adopt',
+    make: () => adopt(0.05, { weightDecay: 1e-3 }),
+    quadratic: { make: () => adopt(0.05), steps: 500, tol: 1e-4 },
+    rosenbrock: { make: () => adopt(0.02), steps: 3000, tol: 0.05 },
+  },
+  {
+    name: 'ademamix',
+    make: () => ademamix(0.05, { weightDecay: 1e-3, alphaWarmup: 3, b3Warmup: 3 }),
+    quadratic: { make: () => ademamix(0.05, { b3: 0.99 }), steps: 500, tol: 1e-4 },
+    rosenbrock: { make: () => ademamix(0.02, { b3: 0.99 }), steps: 3000, tol: 0.05 },
+  },
   // catalogue: methods of the last years above this line
 
   {
@@ -255,7 +296,9 @@ describe.each(CASES)('$name', (c) => {
     for (const fused of [true, false]) {
       const out = step(tx, params, g, state, { fused });
       expect(snapshot(b, { params, g, state } as never)).toEqual(before);
-      release(out.params, out.state);
+      // The result may share tensors with the inputs (a state slot that does not change): release only its own.
+      releaseReplaced(out.params, params, state, g);
+      releaseReplaced(out.state, state, params, g, out.params);
     }
     release(params, g, state);
   });

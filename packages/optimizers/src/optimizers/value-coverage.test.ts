@@ -1,11 +1,13 @@
 /**
  * Every built-in optimizer has value checks with non-default hyperparameters against an
- * independent reference: a row of values.test.ts (the paper's rule in host arithmetic) and, where
+ * independent reference: a row of values.test.ts (the paper's rule in host arithmetic) or a case of
+ * authors-values.test.ts (the authors' own code) and, where
  * PyTorch defines the same rule, a case of pytorch-values.test.ts. The table is keyed by
  * BuiltInName, so a new built-in optimizer does not compile until it is listed here.
  */
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
+import authorsFixture from '../__fixtures__/authors/values.json' with { type: 'json' };
 import fixture from '../__fixtures__/pytorch/values.json' with { type: 'json' };
 import { BUILT_IN_OPTIMIZERS, type BuiltInName } from '../register.js';
 
@@ -33,19 +35,29 @@ const COVERAGE = {
 
   // catalogue: classics (optax aliases, torch.optim) above this line
 
+  muon: { rule: [], pytorch: [], authors: ['muon weightDecay=0.1 adamLr=0.01'] },
+  'schedulefree-sgd': { rule: [], pytorch: [], authors: ['schedulefree-sgd momentum=0.8 weightDecay=0.01 warmupSteps=2'] },
+  'schedulefree-adamw': { rule: [], pytorch: [], authors: ['schedulefree-adamw weightDecay=0.1 warmupSteps=2'] },
+  prodigy: { rule: [], pytorch: [], authors: ['prodigy weightDecay=0.1', 'prodigy coupled biasCorrection growthRate=2 d0=1e-7'] },
+  adopt: { rule: [], pytorch: [], authors: ['adopt weightDecay=0.1', 'adopt decoupled weightDecay=0.1 b2=0.99'] },
+  ademamix: { rule: [], pytorch: [], authors: ['ademamix alpha=5 warmups=3 weightDecay=0.1'] },
   // catalogue: methods of the last years above this line
 
   sophia: { rule: ['sophia'], pytorch: [] },
   adahessian: { rule: ['adahessian'], pytorch: [] },
   // catalogue: second order, wrappers, line search above this line
-} satisfies Record<BuiltInName, { rule: readonly string[]; pytorch: readonly string[] }>;
+} satisfies Record<BuiltInName, { rule: readonly string[]; pytorch: readonly string[]; authors?: readonly string[] }>;
 
 describe('value checks cover every built-in optimizer', () => {
   const values = readFileSync(new URL('./values.test.ts', import.meta.url), 'utf8');
-  it.each(BUILT_IN_OPTIMIZERS.map(([n]) => n))('%s has a rule row in values.test.ts, and its PyTorch cases exist', (name) => {
-    const c = COVERAGE[name];
-    expect(c.rule.length).toBeGreaterThan(0);
-    for (const row of c.rule) expect(values, `values.test.ts has no row '${row}'`).toContain(`name: '${row}'`);
-    for (const k of c.pytorch) expect(Object.keys(fixture.cases)).toContain(k);
-  });
+  it.each(BUILT_IN_OPTIMIZERS.map(([n]) => n))(
+    "%s has a rule row in values.test.ts or a case from its authors' code, and its PyTorch cases exist",
+    (name) => {
+      const c: { rule: readonly string[]; pytorch: readonly string[]; authors?: readonly string[] } = COVERAGE[name];
+      expect(c.rule.length + (c.authors?.length ?? 0)).toBeGreaterThan(0);
+      for (const k of c.authors ?? []) expect(Object.keys(authorsFixture.cases), 'a case of authors-values.test.ts').toContain(k);
+      for (const row of c.rule) expect(values, `values.test.ts has no row '${row}'`).toContain(`name: '${row}'`);
+      for (const k of c.pytorch) expect(Object.keys(fixture.cases)).toContain(k);
+    },
+  );
 });

@@ -11,6 +11,11 @@ import { lion } from '../optimizers/lion.js';
 import { radam } from '../optimizers/radam.js';
 import { rmsprop } from '../optimizers/rmsprop.js';
 import { sgd } from '../optimizers/sgd.js';
+import { ademamix } from '../optimizers/ademamix.js';
+import { adopt } from '../optimizers/adopt.js';
+import { muon } from '../optimizers/muon.js';
+import { prodigy } from '../optimizers/prodigy.js';
+import { scheduleFreeAdamw, scheduleFreeSgd } from '../optimizers/schedule-free.js';
 import type { BuiltInName } from '../register.js';
 import { adahessian } from '../second-order/adahessian.js';
 import { sophia } from '../second-order/sophia.js';
@@ -57,6 +62,12 @@ export const BUILT_IN_FUSION_CASES = {
 
   // catalogue: classics (optax aliases, torch.optim) above this line
 
+  muon: { plain: () => muon(LR), decayed: () => muon(LR, { weightDecay: WD, adamWeightDecay: WD }) },
+  'schedulefree-sgd': { plain: () => scheduleFreeSgd(LR), decayed: () => scheduleFreeSgd(LR, { weightDecay: WD, warmupSteps: 2 }) },
+  'schedulefree-adamw': { plain: () => scheduleFreeAdamw(LR), decayed: () => scheduleFreeAdamw(LR, { weightDecay: WD, warmupSteps: 2 }) },
+  prodigy: { plain: () => prodigy(1), decayed: () => prodigy(1, { weightDecay: WD, mask: MASK }) },
+  adopt: { plain: () => adopt(LR), decayed: () => adopt(LR, { weightDecay: WD, decouple: true, mask: MASK }) },
+  ademamix: { plain: () => ademamix(LR), decayed: () => ademamix(LR, { weightDecay: WD, mask: MASK, alphaWarmup: 3, b3Warmup: 3 }) },
   // catalogue: methods of the last years above this line
 
   sophia: {

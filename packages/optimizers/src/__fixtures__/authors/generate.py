@@ -1,0 +1,176 @@
+"""Reference trajectories from the authors' own implementations, for optimizers/authors-values.test.ts.
+
+Each method's first steps on a small case (float64): a tall matrix W1 [3, 2], a wide matrix W2 [2, 3]
+and a vector b [2], 5 steps with the gradients of a quadratic at the current point plus a fixed perturbation
+(written out in grad() below, and again in the test), the parameters after every step and selected state
+after the last. Run with Debian's PyTorch (apt-get install python3-torch):
+
+    REFS=/path/to/refs /usr/bin/python3 generate.py > values.json
+
+where REFS holds clones of the authors' repositories at these commits (the fixture records them):
+"""
+import json
+import math
+import os
+import subprocess
+import sys
+
+import torch
+
+# The reference code prints notes (Prodigy: "Using decoupled weight decay"): those go to stderr.
+OUT, sys.stdout = sys.stdout, sys.stderr
+
+REFS = os.environ.get("REFS", os.path.join(os.path.dirname(__file__), "refs"))
+REPOS = {
+    "Muon": ("KellerJordan/Muon", "muon.py"),
+    "schedule_free": ("facebookresearch/schedule_free", "schedulefree/adamw_schedulefree.py, schedulefree/sgd_schedulefree.py"),
+    "prodigy": ("konstmish/prodigy", "prodigyopt/prodigy.py"),
+    "adopt": ("iShohei220/adopt", "src/adopt/adopt.py"),
+    "ml-ademamix": ("apple/ml-ademamix", "pytorch/ademamix.py"),
+}
+sys.path[:0] = [os.path.join(REFS, "Muon"), os.path.join(REFS, "schedule_free"), os.path.join(REFS, "prodigy"),
+                os.path.join(REFS, "adopt", "src"), os.path.join(REFS, "ml-ademamix", "pytorch")]
+
+torch.set_default_dtype(torch.float64)
+# Muon's Newton-Schulz casts to bfloat16 (G.bfloat16()); for float64 reference values it runs in
+# float64 here: the only change to the authors' code, made by this patch, not by editing the file.
+torch.Tensor.bfloat16 = lambda self: self
+
+
+# ADOPT's file imports private helpers of torch.optim.optimizer from PyTorch 2.5; Debian's torch
+# 1.13 lacks them. Minimal stand-ins for the single-tensor CPU path (foreach and fused off), so the
+# authors' update code runs unchanged:
+import typing  # noqa: E402
+import torch.optim.optimizer as _oo  # noqa: E402
+
+for _name, _value in {
+    "_capturable_doc": "", "_differentiable_doc": "", "_foreach_doc": "", "_fused_doc": "", "_maximize_doc": "",
+    "_default_to_fused_or_foreach": lambda *a, **k: (False, False),
+    "_device_dtype_check_for_fused": lambda *a, **k: None,
+    "_disable_dynamo_if_unsupported": lambda *a, **k: (lambda f: f),
+    "_get_capturable_supported_devices": lambda *a, **k: ["cuda"],
+    "_get_scalar_dtype": lambda *a, **k: torch.get_default_dtype(),
+    "_get_value": lambda x: x.item() if torch.is_tensor(x) else x,
+    "_stack_if_compiling": lambda x: x,
+    "_view_as_real": lambda *a, **k: None,
+    "DeviceDict": dict,
+    "ParamsT": typing.Any,
+}.items():
+    if not hasattr(_oo, _name):
+        setattr(_oo, _name, _value)
+if not hasattr(torch._utils, "is_compiling"):
+    torch._utils.is_compiling = lambda: False
+
+import muon as muon_ref  # noqa: E402
+from schedulefree.adamw_schedulefree import AdamWScheduleFree  # noqa: E402
+from schedulefree.sgd_schedulefree import SGDScheduleFree  # noqa: E402
+from prodigyopt.prodigy import Prodigy  # noqa: E402
+from adopt.adopt import ADOPT  # noqa: E402
+from ademamix import AdEMAMix  # noqa: E402
+
+P0 = {
+    "W1": [[0.5, -0.3], [0.2, 0.8], [-0.6, 0.1]],
+    "W2": [[0.3, -0.2, 0.7], [-0.4, 0.9, 0.05]],
+    "b": [0.1, -0.2],
+}
+STEPS = 5
+
+
+def grad(name, p, t):
+    """The gradient of a quadratic with curvatures 1, 1.5, 2 (cycling) at p, plus a deterministic perturbation."""
+    seed = {"W1": 1.0, "W2": 2.0, "b": 3.0}[name]
+    flat = p.detach().flatten()
+    g = [(1 + 0.5 * (i % 3)) * flat[i].item() + 0.05 * math.cos(seed + 0.7 * i + 1.3 * t) for i in range(flat.numel())]
+    return torch.tensor(g).reshape(p.shape)
+
+
+def run(make, state_keys, before=None, after=None):
+    params = {k: torch.tensor(v, requires_grad=True) for k, v in P0.items()}
+    opt = make(params)
+    if before:
+        before(opt)
+    traj = []
+    for t in range(STEPS):
+        for k, p in params.items():
+            p.grad = grad(k, p, t)
+        opt.step()
+        traj.append({k: p.detach().flatten().tolist() for k, p in params.items()})
+    state = {}
+    for k, p in params.items():
+        st = opt.state[p]
+        state[k] = {s: st[s].flatten().tolist() for s in state_keys if s in st and torch.is_tensor(st[s])}
+    extra = after(opt, params) if after else {}
+    return {"trajectory": traj, "state": state, **extra}
+
+
+def group_scalars(keys):
+    return lambda opt, params: {"group": {k: float(opt.param_groups[0][k]) for k in keys}}
+
+
+def sf_eval(opt, params):
+    opt.eval()
+    return {"eval": {k: p.detach().flatten().tolist() for k, p in params.items()}}
+
+
+CASES = {
+    "muon weightDecay=0.1 adamLr=0.01": run(
+        lambda p: muon_ref.SingleDeviceMuonWithAuxAdam([
+            dict(params=[p["W1"], p["W2"]], lr=0.05, momentum=0.95, weight_decay=0.1, use_muon=True),
+            dict(params=[p["b"]], lr=0.01, betas=(0.9, 0.95), eps=1e-10, weight_decay=0.1, use_muon=False),
+        ]),
+        ["momentum_buffer", "exp_avg", "exp_avg_sq"],
+    ),
+    "schedulefree-adamw weightDecay=0.1 warmupSteps=2": run(
+        lambda p: AdamWScheduleFree(list(p.values()), lr=0.05, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.1, warmup_steps=2, foreach=False),
+        ["z", "exp_avg_sq"],
+        before=lambda opt: opt.train(),
+        after=sf_eval,
+    ),
+    "schedulefree-sgd momentum=0.8 weightDecay=0.01 warmupSteps=2": run(
+        lambda p: SGDScheduleFree(list(p.values()), lr=0.1, momentum=0.8, weight_decay=0.01, warmup_steps=2, foreach=False),
+        ["z"],
+        before=lambda opt: opt.train(),
+        after=sf_eval,
+    ),
+    "prodigy weightDecay=0.1": run(
+        lambda p: Prodigy(list(p.values()), lr=1.0, weight_decay=0.1),
+        ["exp_avg", "exp_avg_sq", "s"],
+        after=group_scalars(["d", "d_max", "d_numerator"]),
+    ),
+    "prodigy coupled biasCorrection growthRate=2 d0=1e-7": run(
+        lambda p: Prodigy(list(p.values()), lr=0.5, weight_decay=0.05, decouple=False, use_bias_correction=True,
+                          safeguard_warmup=False, d0=1e-7, growth_rate=2.0),
+        ["exp_avg", "exp_avg_sq", "s"],
+        after=group_scalars(["d", "d_max", "d_numerator"]),
+    ),
+    "adopt weightDecay=0.1": run(
+        lambda p: ADOPT(list(p.values()), lr=0.05, weight_decay=0.1, foreach=False),
+        ["exp_avg", "exp_avg_sq"],
+    ),
+    "adopt decoupled weightDecay=0.1 b2=0.99": run(
+        lambda p: ADOPT(list(p.values()), lr=0.05, betas=(0.9, 0.99), weight_decay=0.1, decouple=True, foreach=False),
+        ["exp_avg", "exp_avg_sq"],
+    ),
+    "ademamix alpha=5 warmups=3 weightDecay=0.1": run(
+        lambda p: AdEMAMix(list(p.values()), lr=0.05, betas=(0.9, 0.999, 0.9999), alpha=5.0, beta3_warmup=3, alpha_warmup=3,
+                           weight_decay=0.1),
+        ["exp_avg_fast", "exp_avg_slow", "exp_avg_sq"],
+    ),
+}
+
+
+def commit(d):
+    try:
+        return subprocess.check_output(["git", "-C", os.path.join(REFS, d), "rev-parse", "HEAD"], text=True).strip()
+    except Exception:
+        return "unknown"
+
+
+out = {
+    "source": f"the authors' reference implementations, run with torch {torch.__version__} in float64",
+    "repositories": {d: {"repo": r, "files": f, "commit": commit(d)} for d, (r, f) in REPOS.items()},
+    "p0": P0,
+    "steps": STEPS,
+    "cases": CASES,
+}
+print(json.dumps(out, indent=1), file=OUT)

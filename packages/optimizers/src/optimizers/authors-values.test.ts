@@ -1,0 +1,153 @@
+/**
+ * Values against the authors' reference implementations: the first five steps of each method of
+ * the last years on a small case (a tall matrix W1 [3, 2], a wide matrix W2 [2, 3], a vector b [2];
+ * float64; the gradient of a quadratic at the current point plus a fixed perturbation), the
+ * parameters after every step and the state after the last, within 1e-12.
+ *
+ * Source: the authors' own code, run by __fixtures__/authors/generate.py with Debian's PyTorch
+ * (the fixture names each repository and commit): KellerJordan/Muon `muon.py`
+ * (SingleDeviceMuonWithAuxAdam; its Newton–Schulz runs in float64 there instead of bfloat16),
+ * facebookresearch/schedule_free `adamw_schedulefree.py` and `sgd_schedulefree.py` (with their
+ * `eval()` for the evaluation point), konstmish/prodigy `prodigyopt/prodigy.py`, iShohei220/adopt
+ * `src/adopt/adopt.py`, apple/ml-ademamix `pytorch/ademamix.py`. CI reads the JSON only.
+ */
+import { Tensor } from '@downhill/backend';
+import { cpu } from '@downhill/backend-cpu';
+import { describe, expect, it } from 'vitest';
+import fixture from '../__fixtures__/authors/values.json' with { type: 'json' };
+import { step } from '../step.js';
+import type { GradientTransformation, OptState, Params } from '../types.js';
+import { ademamix } from './ademamix.js';
+import { adopt } from './adopt.js';
+import { muon } from './muon.js';
+import { prodigy } from './prodigy.js';
+import { scheduleFreeEvalParams } from './schedule-free-eval.js';
+import { scheduleFreeAdamw, scheduleFreeSgd } from './schedule-free.js';
+
+const b = cpu();
+const SHAPES: Record<string, number[]> = { W1: [3, 2], W2: [2, 3], b: [2] };
+const SEEDS: Record<string, number> = { W1: 1, W2: 2, b: 3 };
+
+/** generate.py's grad(): curvature 1, 1.5, 2 (cycling) at p, plus 0.05·cos(seed + 0.7·i + 1.3·t). */
+function gradsAt(params: Params, t: number): Params {
+  return Object.fromEntries(
+    Object.entries(params).map(([k, p]) => {
+      const x = Array.from(b.readSync(p as Tensor));
+      const g = x.map((v, i) => (1 + 0.5 * (i % 3)) * v + 0.05 * Math.cos(SEEDS[k] + 0.7 * i + 1.3 * t));
+      return [k, b.tensor(g, SHAPES[k], 'float64')];
+    }),
+  );
+}
+
+interface Case {
+  readonly tx: () => GradientTransformation<any>;
+  /** Where the reference's per-parameter state entries are in ours: their key → a path in our state (`{name}` is the parameter). */
+  readonly state: Record<string, (name: string) => string>;
+  /** The reference's group scalars → a path to a rank-0 tensor in our state. */
+  readonly group?: Record<string, string>;
+  /** Compare the evaluation point of the schedule-free methods too. */
+  readonly eval?: boolean;
+}
+
+const CASES: Record<keyof typeof fixture.cases, Case> = {
+  'muon weightDecay=0.1 adamLr=0.01': {
+    tx: () => muon(0.05, { momentum: 0.95, weightDecay: 0.1, adamLr: 0.01, adamWeightDecay: 0.1 }),
+    state: {
+      momentum_buffer: (n) => `inner.muon.0.mu.${n}`,
+      exp_avg: (n) => `inner.adam.0.mu.${n}`,
+      exp_avg_sq: (n) => `inner.adam.0.nu.${n}`,
+    },
+  },
+  'schedulefree-adamw weightDecay=0.1 warmupSteps=2': {
+    tx: () => scheduleFreeAdamw(0.05, { weightDecay: 0.1, warmupSteps: 2 }),
+    state: { z: (n) => `inner.z.${n}`, exp_avg_sq: (n) => `inner.nu.${n}` },
+    eval: true,
+  },
+  'schedulefree-sgd momentum=0.8 weightDecay=0.01 warmupSteps=2': {
+    tx: () => scheduleFreeSgd(0.1, { momentum: 0.8, weightDecay: 0.01, warmupSteps: 2 }),
+    state: { z: (n) => `inner.z.${n}` },
+    eval: true,
+  },
+  'prodigy weightDecay=0.1': {
+    tx: () => prodigy(1, { weightDecay: 0.1 }),
+    state: { exp_avg: (n) => `inner.mu.${n}`, exp_avg_sq: (n) => `inner.nu.${n}`, s: (n) => `inner.s.${n}` },
+    group: { d: 'inner.d', d_max: 'inner.dMax', d_numerator: 'inner.dNumerator' },
+  },
+  'prodigy coupled biasCorrection growthRate=2 d0=1e-7': {
+    tx: () => prodigy(0.5, { weightDecay: 0.05, decouple: false, useBiasCorrection: true, d0: 1e-7, growthRate: 2 }),
+    state: { exp_avg: (n) => `inner.mu.${n}`, exp_avg_sq: (n) => `inner.nu.${n}`, s: (n) => `inner.s.${n}` },
+    group: { d: 'inner.d', d_max: 'inner.dMax', d_numerator: 'inner.dNumerator' },
+  },
+  'adopt weightDecay=0.1': {
+    tx: () => adopt(0.05, { weightDecay: 0.1 }),
+    state: { exp_avg: (n) => `inner.1.mu.${n}`, exp_avg_sq: (n) => `inner.1.nu.${n}` },
+  },
+  'adopt decoupled weightDecay=0.1 b2=0.99': {
+    tx: () => adopt(0.05, { b2: 0.99, weightDecay: 0.1, decouple: true }),
+    state: { exp_avg: (n) => `inner.0.mu.${n}`, exp_avg_sq: (n) => `inner.0.nu.${n}` },
+  },
+  'ademamix alpha=5 warmups=3 weightDecay=0.1': {
+    tx: () => ademamix(0.05, { alpha: 5, alphaWarmup: 3, b3Warmup: 3, weightDecay: 0.1 }),
+    state: { exp_avg_fast: (n) => `inner.0.mu.${n}`, exp_avg_slow: (n) => `inner.0.muSlow.${n}`, exp_avg_sq: (n) => `inner.0.nu.${n}` },
+  },
+};
+
+function at(state: unknown, path: string): number[] {
+  let v: unknown = state;
+  for (const k of path.split('.')) v = (v as Record<string, unknown>)?.[k];
+  expect(v, `state path '${path}'`).toBeInstanceOf(Tensor);
+  return Array.from(b.readSync(v as Tensor));
+}
+
+const close = (got: number[], want: number[], what: string) => {
+  expect(got.length, what).toBe(want.length);
+  for (let i = 0; i < want.length; i++)
+    expect(Math.abs(got[i] - want[i]), `${what}[${i}]: ${got[i]} vs the authors' ${want[i]}`).toBeLessThanOrEqual(
+      1e-12 * Math.max(1, Math.abs(want[i])),
+    );
+};
+
+describe(`values against the authors' code (${fixture.source})`, () => {
+  it('names each repository and commit', () => {
+    for (const r of Object.values(fixture.repositories)) expect(r.commit).toMatch(/^[0-9a-f]{40}$/);
+  });
+  for (const [name, c] of Object.entries(CASES)) {
+    for (const fused of [true, false]) {
+      it(`${name} (${fused ? 'fused' : 'composed'})`, () => {
+        const ref = (
+          fixture.cases as Record<
+            string,
+            {
+              trajectory: Record<string, number[]>[];
+              state: Record<string, Record<string, number[]>>;
+              group?: Record<string, number>;
+              eval?: Record<string, number[]>;
+            }
+          >
+        )[name];
+        const tx = c.tx();
+        let params: Params = Object.fromEntries(Object.entries(fixture.p0).map(([k, v]) => [k, b.tensor(v.flat(), SHAPES[k], 'float64')]));
+        let state: OptState = tx.init(params);
+        for (let t = 0; t < fixture.steps; t++) {
+          const g = gradsAt(params, t);
+          ({ params, state } = step(tx, params, g, state, { fused }));
+          for (const k of Object.keys(SHAPES))
+            close(Array.from(b.readSync(params[k as never] as Tensor)), ref.trajectory[t][k], `${k} after step ${t + 1}`);
+        }
+        for (const [k, entries] of Object.entries(ref.state)) {
+          for (const [theirs, want] of Object.entries(entries)) {
+            const ours = c.state[theirs];
+            expect(ours, `a mapping of the reference's state '${theirs}'`).toBeDefined();
+            close(at(state, ours(k)), want, `state ${theirs} of ${k}`);
+          }
+        }
+        for (const [theirs, path] of Object.entries(c.group ?? {})) close(at(state, path), [ref.group![theirs]], `group ${theirs}`);
+        if (c.eval) {
+          const x = scheduleFreeEvalParams(state, params);
+          for (const k of Object.keys(SHAPES))
+            close(Array.from(b.readSync((x as Record<string, Tensor>)[k])), ref.eval![k], `eval point ${k}`);
+        }
+      });
+    }
+  }
+});

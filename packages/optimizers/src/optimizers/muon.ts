@@ -1,0 +1,120 @@
+import { checkOptions } from '@downhill/backend';
+import { chain } from '../chain.js';
+import { withHyperparams, type InjectedTransformation } from '../inject-hyperparams.js';
+import { maskSelects, type Mask } from '../mask.js';
+import { addDecayedWeights } from '../transforms/add-decayed-weights.js';
+import { scaleByAdam } from '../transforms/scale-by-adam.js';
+import { scaleByLearningRate } from '../transforms/scale-by-learning-rate.js';
+import { scaleByMuon, type ScaleByMuonOptions } from '../transforms/scale-by-muon.js';
+import type { ScalarOrSchedule } from '../types.js';
+import { multiTransform } from '../wrappers/multi-transform.js';
+
+/** Options of {@link muon}. */
+export interface MuonOptions extends ScaleByMuonOptions {
+  /** Decoupled weight decay of the Muon parameters, `p ← p − η·λ·p` (default 0). */
+  readonly weightDecay?: ScalarOrSchedule;
+  /**
+   * Which parameters Muon updates: a predicate on the dotted name (and tensor), a glob or a tree
+   * of booleans. Default: every parameter of rank ≥ 2. Parameters it leaves out, and any of rank
+   * < 2, get the Adam fallback.
+   */
+  readonly muonParams?: Mask;
+  /** Learning rate of the Adam fallback (default: `lr`, one rate as optax's contrib `muon`). */
+  readonly adamLr?: ScalarOrSchedule;
+  /** `b1` of the Adam fallback (default 0.9). */
+  readonly adamB1?: ScalarOrSchedule;
+  /** `b2` of the Adam fallback (default 0.95, as the reference `MuonWithAuxAdam`). */
+  readonly adamB2?: ScalarOrSchedule;
+  /** `eps` of the Adam fallback (default 1e-10, as the reference `MuonWithAuxAdam`). */
+  readonly adamEps?: ScalarOrSchedule;
+  /** Decoupled weight decay of the Adam fallback (default 0). */
+  readonly adamWeightDecay?: ScalarOrSchedule;
+}
+
+/**
+ * Muon (Jordan et al. 2024): momentum SGD whose update of each weight matrix is orthogonalized by
+ * a Newton–Schulz iteration, with an Adam fallback for the parameters that are not matrices.
+ *
+ * ```text
+ * matrices (rank ≥ 2, or muonParams):
+ *   m ← β·m + (1 − β)·g,   o = NS((1 − β)·g + β·m),   p ← p − η·( o·√max(1, rows/cols) + λ·p )
+ * the others (biases, gains, scalars):
+ *   Adam with (adamB1, adamB2, adamEps), p ← p − η_adam·( m̂ / (√v̂ + ε) + λ_adam·p )
+ * ```
+ *
+ * What runs unfused: the Newton–Schulz iteration (five pairs of matrix products through the
+ * backend's `matmul`, and a Frobenius norm) runs as separate calls; the momentum, the shape
+ * scaling, the decay and the parameter update are update programs, and the whole Adam fallback is
+ * one program per parameter.
+ *
+ * Conventions: Muon as the authors' `Muon`/`MuonWithAuxAdam` (momentum 0.95, Nesterov, 5 quintic
+ * iterations with (3.4445, −4.775, 2.0315), scale √max(1, rows/cols), decay `p·(1 − η·λ)`), but
+ * the iteration runs in the parameters' dtype, not bfloat16, and the norm's ε is 1e-7 as there
+ * (optax's contrib `muon` uses 1e-8). The split between Muon and Adam is made here by shape (or
+ * `muonParams`) rather than by the user's parameter groups; like optax, the Adam fallback shares
+ * `lr` unless `adamLr` is given (the authors use separate rates, 0.02 and 3e-4 by default). The
+ * Adam fallback's betas and ε are those of `MuonWithAuxAdam` (0.9, 0.95, 1e-10); optax's are
+ * Adam's (0.9, 0.999, 1e-8). PyTorch 2.9's `torch.optim.Muon` takes matrices only and adjusts the
+ * rate by `0.2·√max(rows, cols)` by default; Keras has none. Embedding and output layers are
+ * matrices too: pass `muonParams` to give them to Adam, as the authors advise.
+ *
+ * @param lr - Learning rate `η` of the Muon parameters (and of the Adam fallback unless `adamLr`), or a schedule.
+ * @param options - See {@link MuonOptions}.
+ * @returns The optimizer; its state holds `hyperparams` and the two groups' states `{ muon, adam }`.
+ *
+ * @example
+ * ```ts
+ * const tx = muon(0.02, { adamLr: 3e-4, muonParams: (name, p) => p.shape.length >= 2 && !name.startsWith('head') });
+ * ```
+ *
+ * Jordan, Jin, Boza, You, Cesista, Newhouse and Bernstein, 2024, "Muon: An optimizer for hidden
+ * layers in neural networks" (https://kellerjordan.github.io/posts/muon/); reference code
+ * KellerJordan/Muon, `muon.py`.
+ */
+export function muon(lr: ScalarOrSchedule, options: MuonOptions = {}): InjectedTransformation {
+  const where = 'muon';
+  const {
+    momentum = 0.95,
+    nesterov = true,
+    nsSteps = 5,
+    nsCoeffs,
+    eps = 1e-7,
+    weightDecay = 0,
+    muonParams,
+    adamLr = lr,
+    adamB1 = 0.9,
+    adamB2 = 0.95,
+    adamEps = 1e-10,
+    adamWeightDecay = 0,
+  } = checkOptions(where, options, {
+    momentum: true,
+    nesterov: true,
+    nsSteps: true,
+    nsCoeffs: true,
+    eps: true,
+    weightDecay: true,
+    muonParams: true,
+    adamLr: true,
+    adamB1: true,
+    adamB2: true,
+    adamEps: true,
+    adamWeightDecay: true,
+  });
+  return withHyperparams(where, { lr, momentum, weightDecay, adamLr, adamB1, adamB2, adamEps, adamWeightDecay }, (h) =>
+    multiTransform(
+      {
+        muon: chain(
+          scaleByMuon({ momentum: h.momentum, nesterov, nsSteps, eps, ...(nsCoeffs ? { nsCoeffs } : {}) }),
+          addDecayedWeights(h.weightDecay),
+          scaleByLearningRate(h.lr),
+        ),
+        adam: chain(
+          scaleByAdam({ b1: h.adamB1, b2: h.adamB2, eps: h.adamEps }),
+          addDecayedWeights(h.adamWeightDecay),
+          scaleByLearningRate(h.adamLr),
+        ),
+      },
+      (name, p) => (p.shape.length >= 2 && (muonParams === undefined || maskSelects(muonParams, name, p, where)) ? 'muon' : 'adam'),
+    ),
+  );
+}

@@ -1,0 +1,35 @@
+// The optimizer conformance kit on the methods of the last years, on every backend available here
+// (cpu, and tfjs-cpu where installed): convergence on the kit's quadratic (a [2, 3] matrix and a
+// vector: Muon orthogonalizes the matrix) and Rosenbrock, no mutation, state round trip, stable
+// structure, non-finite gradients, flat memory, bad input, fused against composed.
+import { describeOptimizerConformance } from '../testing/conformance.js';
+import { ademamix } from './ademamix.js';
+import { adopt } from './adopt.js';
+import { muon } from './muon.js';
+import { prodigy } from './prodigy.js';
+import { scheduleFreeAdamw, scheduleFreeSgd } from './schedule-free.js';
+
+const decaying = (lr: number, rate: number) => (t: number) => lr * rate ** t;
+
+describeOptimizerConformance('muon', ({ lr }) => muon(decaying(lr as number, 0.995)), {
+  quadratic: { lr: 0.1, steps: 300 },
+  rosenbrock: { lr: 0.05, steps: 2000 },
+});
+describeOptimizerConformance('schedulefree-sgd', ({ lr }) => scheduleFreeSgd(lr), {
+  quadratic: { lr: 0.2, steps: 300 },
+  rosenbrock: { lr: 2e-3, steps: 3000, tolerance: 0.05 },
+});
+describeOptimizerConformance('schedulefree-adamw', ({ lr }) => scheduleFreeAdamw(lr), {
+  quadratic: { lr: 0.2, steps: 400 },
+  rosenbrock: { lr: 0.02, steps: 2000 },
+});
+// No learning rate to set: the multiplier 1 on both problems.
+describeOptimizerConformance('prodigy', ({ lr }) => prodigy(lr), { quadratic: { lr: 1, steps: 300 }, rosenbrock: { lr: 1, steps: 2000 } });
+describeOptimizerConformance('adopt', ({ lr }) => adopt(decaying(lr as number, 0.999), { b2: 0.99 }), {
+  quadratic: { lr: 0.1, steps: 300 },
+  rosenbrock: { lr: 0.1, steps: 2000 },
+});
+describeOptimizerConformance('ademamix', ({ lr }) => ademamix(decaying(lr as number, 0.999), { b3: 0.99 }), {
+  quadratic: { lr: 0.1, steps: 300 },
+  rosenbrock: { lr: 0.05, steps: 2000 },
+});
