@@ -3,7 +3,20 @@
 // Rosenbrock problems, leave inputs unmutated, round-trip their state, handle non-finite gradients
 // and keep memory flat, here on the GPU. Without an adapter the kit skips with the reason printed;
 // where DOWNHILL_REQUIRE_WEBGPU=1 (CI), a missing adapter fails instead.
-import { adahessian, ademamix, adam, adamw, adopt, muon, prodigy, rmsprop, scheduleFreeAdamw, scheduleFreeSgd, sgd, sophia } from '@downhill/optimizers';
+import {
+  adahessian,
+  ademamix,
+  adam,
+  adamw,
+  adopt,
+  muon,
+  prodigy,
+  rmsprop,
+  scheduleFreeAdamw,
+  scheduleFreeSgd,
+  sgd,
+  sophia,
+} from '@downhill/optimizers';
 import { describeOptimizerConformance, syntheticHessianEstimate } from '@downhill/optimizers/testing';
 import { webgpuForTests } from './test-helpers.js';
 
