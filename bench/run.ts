@@ -1,5 +1,6 @@
 /**
- * `pnpm bench [--quick] [--only=optimizer,mlp,autograd,memory,conv]`: runs downhill against TensorFlow.js
+ * `pnpm bench [--quick] [--only=optimizer,mlp,autograd,memory,conv,threads]`: runs downhill against TensorFlow.js
+ * `pnpm bench [--quick] [--only=optimizer,mlp,autograd,memory,threads]`: runs downhill against TensorFlow.js
  * and jax-js on this machine, each configuration in its own child process. A full run writes
  * `bench/results/latest.json` and `docs/benchmarks.md`; a quick or partial one writes
  * `bench/results/quick.json` and `bench/results/quick.md` instead.
@@ -11,12 +12,12 @@
  * run (to a partial record) on a busy machine.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { measureFloor, type Floor } from './src/bandwidth.js';
 import { implEnv, type ImplId } from './src/impls.js';
-import { renderReport, type Results } from './src/report.js';
+import { renderReport, spliceThreadsSection, type Results } from './src/report.js';
 import { RESULT_MARK, machineInfo, packageVersion } from './src/util.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -55,13 +56,23 @@ const plan = quick
       memoryN: 1e6,
       memorySteps: 3,
       convBudgetMs: 600,
+      threadsBudgetMs: 3000,
     }
   : {
       sizes: [1e5, 1e6, 1e7],
       optimizers: ['adam', 'sgdMomentum', 'rmsprop'],
       optimizerImpls: [...ALL_DOWNHILL, ...PEERS],
       optimizerBudgetMs: 1500,
-      mlpImpls: [...ALL_DOWNHILL, 'tfjs-cpu', 'tfjs-wasm', 'tfjs-layers-cpu', 'tfjs-layers-wasm', 'jax-js-wasm'] as ImplId[],
+      mlpImpls: [
+        'downhill-cpu',
+        'downhill-cpu-1t',
+        ...ALL_DOWNHILL.slice(1),
+        'tfjs-cpu',
+        'tfjs-wasm',
+        'tfjs-layers-cpu',
+        'tfjs-layers-wasm',
+        'jax-js-wasm',
+      ] as ImplId[],
       mlpBudgetMs: 5000,
       autogradImpls: ['downhill-cpu', 'downhill-cpu-js', 'downhill-tfjs-cpu', 'tfjs-cpu', 'tfjs-wasm', 'jax-js-wasm'] as ImplId[],
       autogradBlocks: 100,
@@ -70,6 +81,7 @@ const plan = quick
       memoryN: 1e7,
       memorySteps: 5,
       convBudgetMs: 1500,
+      threadsBudgetMs: 6000,
     };
 if (implsArg) {
   const keep = (ids: ImplId[]) => ids.filter((id) => implsArg.includes(id));
@@ -221,6 +233,19 @@ async function main(): Promise<void> {
       );
     }
   }
+  if (wants('threads')) {
+    // threads against one thread in one process, interleaved; the MLP on one thread, on the default
+    // threads and jax-js's jit, one process each, twice in alternation
+    console.log('backend-cpu threads');
+    results.records.push(...(await child('threads.ts', { impl: 'downhill-cpu', budgetMs: plan.threadsBudgetMs, adamN: 1e7 }, {})));
+    const mlpImpls: ImplId[] = ['downhill-cpu-1t', 'downhill-cpu', 'jax-js-wasm'];
+    for (let round = 0; round < 2; round++) {
+      for (const impl of mlpImpls) {
+        for (const r of await child('mlp.ts', { impl, budgetMs: plan.mlpBudgetMs }, implEnv(impl)))
+          results.records.push({ ...r, suite: 'threads-mlp', round });
+      }
+    }
+  }
   results.machine.loadAverage1mAtEnd = Number((await import('node:os')).loadavg()[0].toFixed(2));
   results.seconds = Math.round((performance.now() - t0) / 1000);
 
@@ -230,6 +255,11 @@ async function main(): Promise<void> {
   mkdirSync(outDir, { recursive: true });
   const md = renderReport(results);
   const partial = quick || only !== undefined || implsArg !== undefined || optimizersArg !== undefined;
+  // a run of the threads suite alone replaces that section of the committed page
+  if (partial && only?.length === 1 && only[0] === 'threads') {
+    const page = join(root, 'docs', 'benchmarks.md');
+    writeFileSync(page, spliceThreadsSection(readFileSync(page, 'utf8'), results));
+  }
   const jsonPath = join(outDir, partial ? 'quick.json' : 'latest.json');
   const mdPath = partial ? join(outDir, 'quick.md') : join(root, 'docs', 'benchmarks.md');
   writeFileSync(jsonPath, `${JSON.stringify(results, null, 2)}\n`);

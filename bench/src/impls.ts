@@ -8,6 +8,7 @@ import { tfWasmPaths } from './util.js';
 /** An implementation id, as it appears in the results. */
 export type ImplId =
   | 'downhill-cpu'
+  | 'downhill-cpu-1t'
   | 'downhill-cpu-js'
   | 'downhill-tfjs-cpu'
   | 'downhill-tfjs-wasm'
@@ -19,7 +20,8 @@ export type ImplId =
 
 /** Describes each implementation for the report. */
 export const IMPL_LABELS: Record<ImplId, string> = {
-  'downhill-cpu': 'downhill, backend-cpu (WebAssembly SIMD kernels)',
+  'downhill-cpu': 'downhill, backend-cpu (WebAssembly SIMD kernels, worker threads: one per core, at most 8)',
+  'downhill-cpu-1t': 'downhill, backend-cpu on one thread (DOWNHILL_CPU_THREADS=1)',
   'downhill-cpu-js': 'downhill, backend-cpu with DOWNHILL_CPU_WASM=0 (JavaScript loops only)',
   'downhill-tfjs-cpu': 'downhill on backend-tfjs, tfjs cpu backend',
   'downhill-tfjs-wasm': 'downhill on backend-tfjs, tfjs wasm backend (SIMD, no threads)',
@@ -32,16 +34,21 @@ export const IMPL_LABELS: Record<ImplId, string> = {
 
 /** Environment a child needs for an implementation (the JS-only downhill variant turns the WebAssembly kernels off). */
 export function implEnv(impl: ImplId): Record<string, string> {
-  return impl === 'downhill-cpu-js' ? { DOWNHILL_CPU_WASM: '0' } : {};
+  if (impl === 'downhill-cpu-js') return { DOWNHILL_CPU_WASM: '0' };
+  if (impl === 'downhill-cpu-1t') return { DOWNHILL_CPU_THREADS: '1' };
+  return {};
 }
 
 /** A downhill backend for a downhill implementation id. */
 export async function downhillBackend(impl: ImplId): Promise<Backend> {
   switch (impl) {
     case 'downhill-cpu':
+    case 'downhill-cpu-1t':
     case 'downhill-cpu-js': {
-      const { cpu } = await import('@downhill/backend-cpu');
-      return cpu();
+      const { cpu, cpuThreadsReady } = await import('@downhill/backend-cpu');
+      const b = cpu();
+      await cpuThreadsReady(); // the workers start in the background; time them once they are up
+      return b;
     }
     case 'downhill-tfjs-cpu':
     case 'downhill-tfjs-wasm': {

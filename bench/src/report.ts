@@ -315,6 +315,10 @@ export function renderReport(res: Results): string {
     out.push(table(['implementation', 'peak RSS − baseline (MB)', '× minimum', 'arrayBuffers Δ (MB)', 'external Δ (MB)'], rows), '');
   }
 
+  // ------------------------------------------------------------------ threads
+  const threadsSection = renderThreads(res);
+  if (threadsSection) out.push(threadsSection);
+
   // ------------------------------------------------------------------ goals
   out.push('## Goals for downhill on backend-cpu (this run)', '');
   const goals: string[] = [];
@@ -357,6 +361,7 @@ export function renderReport(res: Results): string {
       `- MLP training faster than jax-js with jit: ${(dm.stepsPerSecond as number).toFixed(1)} against ${(jm.stepsPerSecond as number).toFixed(1)} steps/s, ${x(ratio)}: **${ratio > 1 ? 'met' : 'missed'}**.`,
     );
   }
+  goals.push(...threadGoals(recs));
   const dmem = mem.find((r) => r.impl === 'downhill-cpu' && !r.error);
   if (dmem)
     goals.push(
@@ -373,4 +378,132 @@ export function renderReport(res: Results): string {
   }
   if (res.seconds !== undefined) out.push(`The whole run took ${res.seconds} s.`, '');
   return out.join('\n');
+}
+
+const THREADS_START = '<!-- threads: written by pnpm bench --only=threads -->';
+const THREADS_END = '<!-- /threads -->';
+
+/** The medians of the MLP runs of the threads suite, per implementation (the median over its rounds). */
+function threadsMlp(recs: Rec[]): Map<string, { stepsPerSecond: number; runs: number[] }> {
+  const out = new Map<string, { stepsPerSecond: number; runs: number[] }>();
+  for (const r of recs.filter((q) => q.suite === 'threads-mlp' && !q.error)) {
+    const e = out.get(r.impl) ?? { stepsPerSecond: 0, runs: [] };
+    e.runs.push(r.stepsPerSecond as number);
+    out.set(r.impl, e);
+  }
+  for (const e of out.values()) {
+    const s = [...e.runs].sort((a, b) => a - b);
+    e.stepsPerSecond = s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  }
+  return out;
+}
+
+/** The goals of issue 17 (threads), from the records of the threads suite. */
+function threadGoals(recs: Rec[]): string[] {
+  const goals: string[] = [];
+  const mlp = threadsMlp(recs);
+  const [one, many, jax] = [mlp.get('downhill-cpu-1t'), mlp.get('downhill-cpu'), mlp.get('jax-js-wasm')];
+  if (one && many) {
+    const r = many.stepsPerSecond / one.stepsPerSecond;
+    goals.push(`- MLP training on the default threads ≥ 1.7× one thread: ${x(r)}: **${r >= 1.7 ? 'met' : 'missed'}**.`);
+  }
+  if (many && jax) {
+    const r = many.stepsPerSecond / jax.stepsPerSecond;
+    goals.push(`- MLP training on the default threads ≥ 2.5× jax-js with jit: ${x(r)}: **${r >= 2.5 ? 'met' : 'missed'}**.`);
+  }
+  const mm = recs.find((r) => r.suite === 'threads' && r.bench === 'matmul-1024' && !r.error);
+  if (mm) {
+    const r = mm.speedup as number;
+    goals.push(`- 1024³ float32 matmul on ${mm.threads} threads ≥ 1.8× one thread: ${x(r)}: **${r >= 1.8 ? 'met' : 'missed'}**.`);
+  }
+  const ad = recs.find((r) => r.suite === 'threads' && r.bench === 'adam-1e7' && !r.error);
+  if (ad) {
+    const r = (ad.median as number) / (ad.floor2Ms as number);
+    goals.push(
+      `- Adam at 1e7 on ${ad.threads} threads within 1.1× the two-thread bandwidth floor: ${x(r)} (best run ${x((ad.min as number) / (ad.floor2Ms as number))}): **${r <= 1.1 ? 'met' : 'missed'}**.`,
+    );
+  }
+  return goals;
+}
+
+/** The threads section (backend-cpu on its worker threads against one thread), or '' when the run has none. */
+export function renderThreads(res: Results): string {
+  const recs = res.records as Rec[];
+  const th = recs.filter((r) => r.suite === 'threads');
+  const mlp = threadsMlp(recs);
+  if (!th.length && !mlp.size) return '';
+  const m = res.machine;
+  const out: string[] = [THREADS_START, '## 5. backend-cpu on worker threads', ''];
+  out.push(
+    `From \`${res.command}\` on ${res.date.slice(0, 16).replace('T', ' ')} UTC, ${m.cpu}, ${m.logicalCores} logical cores; load average (1 min) ` +
+      `${m.loadAverage1mAtStart} at the start and ${m.loadAverage1mAtEnd ?? '?'} at the end (\`uptime\`): the machine is shared, and a thread ` +
+      'only helps where a core is free, so these ratios are lower bounds of what an idle machine gives. Matmul and Adam run in one process, ' +
+      '`cpu({ threads: 1 })` and `cpu()` (the default threads) timed in alternation; the MLP runs one process per configuration, twice in ' +
+      "alternation (the median of the two runs' medians). Results are bitwise the same on every thread count (`src/threads/threads.test.ts`).",
+    '',
+  );
+  const rows: string[][] = [];
+  for (const r of th) {
+    if (r.error) {
+      rows.push([String(r.bench ?? 'threads'), `error: ${r.error}`, '', '', '']);
+      continue;
+    }
+    if (r.bench === 'matmul-1024')
+      rows.push([
+        '1024³ float32 matmul',
+        `${fmtMs(r.singleMedian as number)} (${(r.singleGmacs as number).toFixed(1)} GMAC/s)`,
+        `${fmtMs(r.median as number)} (${(r.gmacs as number).toFixed(1)} GMAC/s)`,
+        String(r.threads),
+        x(r.speedup as number),
+      ]);
+    if (r.bench === 'adam-1e7')
+      rows.push([
+        `Adam step, ${SIZE_LABEL(r.n as number)} parameters, in place`,
+        fmtMs(r.singleMedian as number),
+        fmtMs(r.median as number),
+        String(r.threads),
+        x(r.speedup as number),
+      ]);
+  }
+  const one = mlp.get('downhill-cpu-1t');
+  const many = mlp.get('downhill-cpu');
+  const jax = mlp.get('jax-js-wasm');
+  if (one && many)
+    rows.push([
+      'MLP 784-256-10 training, batch 128, Adam (steps/s)',
+      `${one.stepsPerSecond.toFixed(1)} (runs ${one.runs.map((v) => v.toFixed(0)).join(', ')})`,
+      `${many.stepsPerSecond.toFixed(1)} (runs ${many.runs.map((v) => v.toFixed(0)).join(', ')})`,
+      String(m.logicalCores),
+      x(many.stepsPerSecond / one.stepsPerSecond),
+    ]);
+  out.push(table(['', 'one thread (median)', 'default threads (median)', 'threads', 'speed-up'], rows), '');
+  if (jax && many)
+    out.push(
+      `jax-js 0.1.25 with jit (wasm, one thread) in the same run: ${jax.stepsPerSecond.toFixed(1)} steps/s (runs ${jax.runs.map((v) => v.toFixed(0)).join(', ')}); ` +
+        `backend-cpu on its default threads is ${x(many.stepsPerSecond / jax.stepsPerSecond)} that${one ? `, on one thread ${x(one.stepsPerSecond / jax.stepsPerSecond)}` : ''}.`,
+      '',
+    );
+  const ad = th.find((r) => r.bench === 'adam-1e7' && !r.error);
+  if (ad)
+    out.push(
+      `Bandwidth floor of the Adam step at ${SIZE_LABEL(ad.n as number)} (28 bytes per parameter, Adam's access pattern, best of 30 runs): ` +
+        `${fmtMs(ad.floor1Ms as number)} on one thread (${(ad.floor1GBs as number).toFixed(1)} GB/s), ${fmtMs(ad.floor2Ms as number)} on two ` +
+        `(${(ad.floor2GBs as number).toFixed(1)} GB/s). The step on ${ad.threads} threads takes ${x((ad.median as number) / (ad.floor2Ms as number))} ` +
+        `the two-thread floor (median; best run ${x((ad.min as number) / (ad.floor2Ms as number))}); on one thread ` +
+        `${x((ad.singleMedian as number) / (ad.floor1Ms as number))} the one-thread floor.`,
+      '',
+    );
+  const goals = threadGoals(recs);
+  if (goals.length) out.push(goals.join('\n'), '');
+  out.push(THREADS_END, '');
+  return out.join('\n');
+}
+
+/** A page with its threads section replaced by this run's (or appended). */
+export function spliceThreadsSection(page: string, res: Results): string {
+  const section = renderThreads(res);
+  if (!section) return page;
+  const a = page.indexOf(THREADS_START);
+  const b = page.indexOf(THREADS_END);
+  return a >= 0 && b > a ? page.slice(0, a) + section.trimEnd() + page.slice(b + THREADS_END.length) : `${page.trimEnd()}\n\n${section}`;
 }

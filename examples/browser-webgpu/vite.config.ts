@@ -3,6 +3,10 @@ import { defaultClientConditions, defineConfig } from 'vite';
 
 // Workspace packages resolve to their TypeScript source through the `source` export condition.
 // Two pages: the WebGPU training demo (index.html) and the optimizer playground (playground.html).
+// The COOP/COEP headers make the pages cross-origin isolated, which is what gives them
+// SharedArrayBuffer, so backend-cpu runs on worker threads (one thread without them).
+const isolation = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
+
 export default defineConfig({
   resolve: { conditions: ['source', ...defaultClientConditions] },
   build: {
@@ -15,6 +19,6 @@ export default defineConfig({
       },
     },
   },
-  preview: { host: '127.0.0.1' },
-  server: { host: '127.0.0.1' },
+  preview: { host: '127.0.0.1', headers: isolation },
+  server: { host: '127.0.0.1', headers: isolation },
 });

@@ -1,6 +1,7 @@
 import '@downhill/backend-webgpu/register';
 import '@downhill/backend-cpu/register';
 import { selectBackend } from '@downhill/backend';
+import { cpuThreadsReady } from '@downhill/backend-cpu';
 import { webgpuInfo } from '@downhill/backend-webgpu';
 import { curvePath } from './curve.js';
 import { train } from './train.js';
@@ -15,6 +16,8 @@ interface PageState {
   /** Milliseconds since training started, at each loss read back. */
   times: number[];
   error?: string;
+  /** backend-cpu's threads here (one where the page is not cross-origin isolated, with the reason). */
+  cpuThreads?: { threads: number; cores: number; reason?: string; isolated: boolean };
 }
 
 const page: PageState = { status: 'choosing', losses: [], times: [] };
@@ -37,9 +40,15 @@ async function main(): Promise<void> {
   const { backend, reason } = await selectBackend({ name, env: {} });
   page.backend = backend.name;
   page.reason = reason;
+  if (backend.name === 'cpu') {
+    const t = await cpuThreadsReady();
+    page.cpuThreads = { ...t, isolated: globalThis.crossOriginIsolated === true };
+  }
   const gpu = webgpuInfo(backend);
   $('backend').textContent = gpu ? `${backend.name}: ${gpu.adapter} through ${gpu.route}` : backend.name;
-  $('reason').textContent = reason;
+  $('reason').textContent = page.cpuThreads
+    ? `${reason}; ${page.cpuThreads.threads} thread${page.cpuThreads.threads === 1 ? '' : 's'}${page.cpuThreads.reason ? ` (${page.cpuThreads.reason})` : ''}`
+    : reason;
   page.status = 'training';
   const start = performance.now();
   let frame = 0;

@@ -25,6 +25,7 @@ interface PageState {
   path?: string;
   losses: number[];
   error?: string;
+  cpuThreads?: { threads: number; cores: number; reason?: string; isolated: boolean };
 }
 
 describe.skipIf(!hasChromium)(`browser example in Chromium${hasChromium ? '' : ' [skipped: Chromium not installed]'}`, () => {
@@ -99,6 +100,25 @@ describe.skipIf(!hasChromium)(`browser example in Chromium${hasChromium ? '' : '
     expect(s.backend).toBe('cpu');
     expect(s.reason).toMatch(/^cpu .*the highest-priority backend that started here; ranked below it: webgpu: .*software/i);
     expect(s.losses).toHaveLength(20);
+  }, 180_000);
+
+  it('is cross-origin isolated (COOP/COEP headers), so backend-cpu runs on worker threads', async () => {
+    const s = await run('?steps=20');
+    expect(s.backend).toBe('cpu');
+    expect(s.reason).toContain('multithreaded (worker threads over shared memory)');
+    expect(s.cpuThreads?.isolated).toBe(true);
+    expect(s.cpuThreads?.reason).toBeUndefined();
+    expect(s.cpuThreads?.threads).toBe(Math.min(8, s.cpuThreads!.cores));
+    expect(s.losses[s.losses.length - 1]).toBeLessThan(s.losses[0]);
+  }, 180_000);
+
+  it('without SharedArrayBuffer (a page that is not isolated), backend-cpu runs on one thread and says why', async () => {
+    const s = await run('?steps=20', 'delete globalThis.SharedArrayBuffer;');
+    expect(s.backend).toBe('cpu');
+    expect(s.reason).toContain('one thread (no SharedArrayBuffer here)');
+    expect(s.cpuThreads?.threads).toBe(1);
+    expect(s.cpuThreads?.reason).toBe('no SharedArrayBuffer here');
+    expect(s.losses[s.losses.length - 1]).toBeLessThan(s.losses[0]);
   }, 180_000);
 
   it('falls back to the CPU backend where the browser has no WebGPU, and says why', async () => {

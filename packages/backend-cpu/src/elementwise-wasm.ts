@@ -1,6 +1,6 @@
 import { sizeOf, type BinaryOp, type CompareOp, type Shape, type Tensor } from '@downhill/backend';
 import { alloc, broadcastStrides, contiguousStrides, dataOf, forEachRow, planStrided, type CpuStorage } from './storage.js';
-import { FN, KERNELS, getPool, split, threadsFor } from './threads/parallel.js';
+import { FN, KERNELS, chunksFor, getPool, split, threadsFor } from './threads/parallel.js';
 import type { WasmRuntime } from './wasm/runtime.js';
 
 /** Outputs smaller than this stay with the JavaScript loops (a call and its copies cost more). */
@@ -8,9 +8,9 @@ export const ELEMENTWISE_MIN = 1024;
 /** Rows shorter than this stay with the JavaScript loops (one kernel call per row). */
 const ROW_MIN = 64;
 /**
- * Elements per thread below which an elementwise kernel stays on one thread. Measured on the
- * development machine (`bench/src/thresholds.ts`): a share handed to a worker costs about as much
- * as the kernel spends on this many elements.
+ * Elements per thread below which an elementwise kernel stays on one thread: about ten times the
+ * break-even share that `bench/src/thresholds.ts` measured on the development machine (3·10³
+ * elements of an add cost what handing a chunk to an awake worker costs, about 1.5 µs).
  */
 export const ELEMENTWISE_MIN_PER_THREAD = 1 << 15;
 /** Shares of a split elementwise kernel are multiples of this many elements (64-byte lines of float32, 16 bytes of bool). */
@@ -91,11 +91,12 @@ function broadcastRows(
     if (threads === 1) k(code, ap, as, bp, bs, o, size);
     else {
       const pool = getPool()!;
-      const bounds = split(size, threads, SHARE_ALIGN);
+      const chunks = chunksFor(threads, size, ELEMENTWISE_MIN_PER_THREAD);
+      const bounds = split(size, chunks, SHARE_ALIGN);
       pool.begin(threads);
-      for (let t = 0; t < threads; t++) {
+      for (let t = 0; t < chunks; t++) {
         const [lo, hi] = [bounds[t], bounds[t + 1]];
-        pool.call(t, KERNELS, fn, code, ap + lo * as * 4, as, bp + lo * bs * 4, bs, o + lo * ob, hi - lo);
+        if (hi > lo) pool.call(KERNELS, fn, code, ap + lo * as * 4, as, bp + lo * bs * 4, bs, o + lo * ob, hi - lo);
       }
       pool.run(fn === FN.binary ? 'binary' : 'compare');
     }
@@ -119,17 +120,10 @@ function broadcastRows(
     forEachRow(plan, [0, 0, 0], (off) => k(code, a0 + off[1] * 4, as, b0 + off[2] * 4, bs, o0 + off[0] * ob, plan.n));
     return true;
   }
-  // whole rows per thread, in order
+  // one chunk per row
   const pool = getPool()!;
-  const bounds = split(plan.rows, threads, 1);
   pool.begin(threads);
-  let r = 0;
-  let t = 0;
-  forEachRow(plan, [0, 0, 0], (off) => {
-    while (r >= bounds[t + 1]) t++;
-    pool.call(t, KERNELS, fn, code, a0 + off[1] * 4, as, b0 + off[2] * 4, bs, o0 + off[0] * ob, plan.n);
-    r++;
-  });
+  forEachRow(plan, [0, 0, 0], (off) => pool.call(KERNELS, fn, code, a0 + off[1] * 4, as, b0 + off[2] * 4, bs, o0 + off[0] * ob, plan.n));
   pool.run(fn === FN.binary ? 'binary' : 'compare');
   return true;
 }
@@ -180,11 +174,12 @@ export function whereWasm(rt: WasmRuntime, cond: Tensor, a: Tensor, b: Tensor, o
   if (threads === 1) rt.exports.whereF32(cp, cs, ap, as, bp, bs, o, size);
   else {
     const pool = getPool()!;
-    const bounds = split(size, threads, SHARE_ALIGN);
+    const chunks = chunksFor(threads, size, ELEMENTWISE_MIN_PER_THREAD);
+    const bounds = split(size, chunks, SHARE_ALIGN);
     pool.begin(threads);
-    for (let t = 0; t < threads; t++) {
+    for (let t = 0; t < chunks; t++) {
       const [lo, hi] = [bounds[t], bounds[t + 1]];
-      pool.call(t, KERNELS, FN.where, cp + lo * cs, cs, ap + lo * as * 4, as, bp + lo * bs * 4, bs, o + lo * 4, hi - lo);
+      if (hi > lo) pool.call(KERNELS, FN.where, cp + lo * cs, cs, ap + lo * as * 4, as, bp + lo * bs * 4, bs, o + lo * 4, hi - lo);
     }
     pool.run('where');
   }
@@ -206,16 +201,17 @@ export function sumLeadingWasm(rt: WasmRuntime, x: Tensor, axes: readonly number
   try {
     const xp = ops.in(dataOf(x) as Float32Array);
     const o = ops.out(out);
-    // each column is summed by one thread, in row order: the same sums for every thread count
+    // each column is summed in one chunk, in row order: the same sums for every thread count
     const threads = Math.min(Math.floor(outSize / 16), threadsFor(rt, x.size, ELEMENTWISE_MIN_PER_THREAD));
     if (threads <= 1) rt.exports.sumColsF32(xp, rows, outSize, o, acc);
     else {
       const pool = getPool()!;
-      const bounds = split(outSize, threads, SHARE_ALIGN);
+      const chunks = Math.min(Math.floor(outSize / 16), chunksFor(threads, x.size, ELEMENTWISE_MIN_PER_THREAD));
+      const bounds = split(outSize, chunks, SHARE_ALIGN);
       pool.begin(threads);
-      for (let t = 0; t < threads; t++) {
+      for (let t = 0; t < chunks; t++) {
         const [lo, hi] = [bounds[t], bounds[t + 1]];
-        pool.call(t, KERNELS, FN.sumCols, xp + lo * 4, outSize, rows, hi - lo, o + lo * 4, acc + lo * 8);
+        if (hi > lo) pool.call(KERNELS, FN.sumCols, xp + lo * 4, outSize, rows, hi - lo, o + lo * 4, acc + lo * 8);
       }
       pool.run('sum');
     }

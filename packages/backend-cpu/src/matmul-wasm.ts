@@ -1,24 +1,26 @@
 import { sizeOf, type Shape, type Tensor } from '@downhill/backend';
 import { alloc, broadcastStrides, dataOf, free, type CpuStorage } from './storage.js';
-import { FN, KERNELS, getPool, split, threadsFor } from './threads/parallel.js';
+import { SCRATCH_ARG } from './threads/pool.js';
+import { FN, KERNELS, chunksFor, getPool, split, threadsFor } from './threads/parallel.js';
 import type { WasmRuntime } from './wasm/runtime.js';
 
 /**
- * Multiply-adds per thread below which a product stays on one thread. Measured on the development
- * machine (2 cores, Node 20; `bench/src/thresholds.ts`): handing a share to a worker and waiting for
- * it costs about 10–20 µs, what the kernel does in 2·10⁵–4·10⁵ multiply-adds.
+ * Multiply-adds per thread below which a product stays on one thread. From `bench/src/thresholds.ts`
+ * on the development machine (2 cores, Node 20): a two-thread job costs about 1.5 µs of handoff with
+ * the workers awake, what the kernel spends on about 3·10⁴ multiply-adds (the break-even share);
+ * the threshold is about ten times that, so the handoff stays under a tenth of a share and a
+ * worker that has to be woken (several times the cost) still pays off.
  */
 export const GEMM_MIN_MACS = 1 << 18;
 
-/** Packing scratch per thread for split products (grown as needed, kept between calls). */
-const scratch: { ptr: number; bytes: number }[] = [];
+/** Packing scratch of every thread for split products, one block (grown as needed, kept between calls). */
+let scratch = { ptr: 0, bytes: 0 };
 
-function scratchFor(rt: WasmRuntime, t: number, bytes: number): number {
-  const s = scratch[t];
-  if (s && s.bytes >= bytes) return s.ptr;
-  if (s) rt.exports.free(s.ptr);
-  scratch[t] = { ptr: rt.exports.allocUninit(bytes), bytes };
-  return scratch[t].ptr;
+function scratchBlock(rt: WasmRuntime, bytes: number): number {
+  if (scratch.bytes >= bytes) return scratch.ptr;
+  if (scratch.bytes > 0) rt.exports.free(scratch.ptr);
+  scratch = { ptr: rt.exports.allocUninit(bytes), bytes };
+  return scratch.ptr;
 }
 
 /**
@@ -101,11 +103,12 @@ export function matmulWasm(rt: WasmRuntime, a: Tensor, b: Tensor, transposeA: bo
 }
 
 /**
- * The batched product split over `threads` threads: whole matrices per thread where there are at
- * least as many as threads, else each matrix split into blocks of rows (multiples of the 4-row
+ * The batched product split over `threads` threads, in chunks: whole matrices where there are at
+ * least as many as chunks, else each matrix split into blocks of rows (multiples of the 4-row
  * tile) or of columns (multiples of the 8-column panel), whichever dimension has more tiles. Each
- * element of C is computed by one thread with the same operations as on one thread (see
- * `gemmF32Part`), so the result does not depend on the thread count.
+ * element of C is computed in one chunk with the same operations as on one thread (see
+ * `gemmF32Part`), so the result does not depend on the thread count, nor on which thread runs
+ * which chunk.
  */
 function gemmThreaded(
   rt: WasmRuntime,
@@ -122,30 +125,26 @@ function gemmThreaded(
   N: number,
 ): void {
   const pool = getPool()!;
-  const bytes = rt.exports.gemmScratchBytes(K, N);
-  const scratchPtrs: number[] = [];
-  for (let t = 0; t < threads; t++) scratchPtrs.push(scratchFor(rt, t, bytes));
-  pool.begin(threads);
-  if (batches >= threads) {
-    const bounds = split(batches, threads, 1);
-    for (let t = 0; t < threads; t++) {
-      for (let m = bounds[t]; m < bounds[t + 1]; m++) {
-        const [ap, bp] = offsets(m);
-        pool.call(t, KERNELS, FN.gemm, ap, ars, acs, bp, brs, bcs, cPtr + m * M * N * 4, N, M, K, N, scratchPtrs[t]);
-      }
+  const stride = (rt.exports.gemmScratchBytes(K, N) + 63) & ~63;
+  pool.begin(threads, scratchBlock(rt, stride * threads), stride);
+  const chunks = chunksFor(threads, batches * M * K * N, GEMM_MIN_MACS);
+  if (batches >= chunks) {
+    for (let m = 0; m < batches; m++) {
+      const [ap, bp] = offsets(m);
+      pool.call(KERNELS, FN.gemm, ap, ars, acs, bp, brs, bcs, cPtr + m * M * N * 4, N, M, K, N, SCRATCH_ARG);
     }
   } else {
+    const per = Math.ceil(chunks / batches);
     const byColumns = Math.ceil(N / 8) >= Math.ceil(M / 4);
-    const bounds = byColumns ? split(N, threads, 8) : split(M, threads, 4);
+    const bounds = byColumns ? split(N, per, 8) : split(M, per, 4);
     for (let m = 0; m < batches; m++) {
       const [ap, bp] = offsets(m);
       const c = cPtr + m * M * N * 4;
-      for (let t = 0; t < threads; t++) {
+      for (let t = 0; t < per; t++) {
         const [lo, hi] = [bounds[t], bounds[t + 1]];
         if (hi <= lo) continue;
-        if (byColumns)
-          pool.call(t, KERNELS, FN.gemm, ap, ars, acs, bp + lo * bcs * 4, brs, bcs, c + lo * 4, N, M, K, hi - lo, scratchPtrs[t]);
-        else pool.call(t, KERNELS, FN.gemm, ap + lo * ars * 4, ars, acs, bp, brs, bcs, c + lo * N * 4, N, hi - lo, K, N, scratchPtrs[t]);
+        if (byColumns) pool.call(KERNELS, FN.gemm, ap, ars, acs, bp + lo * bcs * 4, brs, bcs, c + lo * 4, N, M, K, hi - lo, SCRATCH_ARG);
+        else pool.call(KERNELS, FN.gemm, ap + lo * ars * 4, ars, acs, bp, brs, bcs, c + lo * N * 4, N, hi - lo, K, N, SCRATCH_ARG);
       }
     }
   }

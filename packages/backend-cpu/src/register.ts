@@ -13,12 +13,13 @@
  */
 import { hasBackend, registerBackend } from '@downhill/backend';
 import { cpu } from './index.js';
+import { threadingSummary } from './threads/threading-summary.js';
 
 if (!hasBackend('cpu')) {
   registerBackend({
     name: 'cpu',
     priority: 150,
-    description: 'TypeScript with WebAssembly SIMD kernels, float32 and float64',
+    description: `TypeScript with WebAssembly SIMD kernels, float32 and float64, ${threadingSummary()}`,
     create: () => cpu(),
   });
 }

@@ -2,13 +2,13 @@ import type { ElementwiseProgram, ProgramGroup, Tensor } from '@downhill/backend
 import { compileJs, type JsProgram } from './program-js.js';
 import { compileWasm, type WasmProgram } from './program-wasm.js';
 import { alloc, dataOf, type CpuStorage } from './storage.js';
-import { getPool, split, threadsFor } from './threads/parallel.js';
+import { chunksFor, getPool, split, threadsFor } from './threads/parallel.js';
 import { PAGES_MAX, activeRuntime, type WasmRuntime } from './wasm/runtime.js';
 
 /**
- * Elements per thread below which a compiled float32 program stays on one thread. Measured on the
- * development machine (`bench/src/thresholds.ts`, Adam's program): below it, handing a share to a
- * worker costs more than the share.
+ * Elements per thread below which a compiled float32 program stays on one thread: about ten times
+ * the break-even share that `bench/src/thresholds.ts` measured for Adam's program on the
+ * development machine (10³ elements take as long as handing a chunk to an awake worker).
  */
 export const PROGRAM_MIN_PER_THREAD = 1 << 14;
 
@@ -166,8 +166,9 @@ function runWasm(
   let total = 0;
   for (const gi of which) total += groups[gi].inputs[0].size;
   const threads = threadsFor(rt, total, PROGRAM_MIN_PER_THREAD);
-  // a split adds at most one record per share boundary
-  const need = (which.length + threads) * w.stride * 4;
+  const chunks = threads > 1 ? chunksFor(threads, total, PROGRAM_MIN_PER_THREAD) : 1;
+  // a split adds at most one record per chunk boundary
+  const need = (which.length + chunks) * w.stride * 4;
   if (desc.bytes < need) {
     if (desc.bytes > 0) rt.exports.free(desc.ptr);
     const bytes = Math.max(need, 1024);
@@ -184,8 +185,8 @@ function runWasm(
         at += ((a.length + 3) & ~3) * 4;
       }
     }
-    const words = new Int32Array(buf, desc.ptr, (which.length + threads) * w.stride);
-    const floats = new Float32Array(buf, desc.ptr, (which.length + threads) * w.stride);
+    const words = new Int32Array(buf, desc.ptr, (which.length + chunks) * w.stride);
+    const floats = new Float32Array(buf, desc.ptr, (which.length + chunks) * w.stride);
     const record = (at: number, g: ProgramGroup<Tensor>, gi: number, lo: number, hi: number) => {
       words[at++] = hi - lo;
       for (let t = 0; t < k; t++) words[at++] = ptrs.get(dataOf(g.inputs[t]))! + lo * 4;
@@ -196,11 +197,11 @@ function runWasm(
       which.forEach((gi, r) => record(r * w.stride, groups[gi], gi, 0, groups[gi].inputs[0].size));
       w.run(desc.ptr, which.length);
     } else {
-      // every thread takes a contiguous share of the elements of all groups (whole groups, and
-      // pieces of the groups cut at share boundaries): each element computed once, as on one thread
+      // every chunk is a contiguous run of the elements of all groups (whole groups, and pieces of
+      // the groups cut at chunk boundaries): each element computed once, as on one thread
       const pool = getPool()!;
       c.poolId ??= pool.register(w.module, ['run'], [w.run as (...a: number[]) => unknown]);
-      const bounds = split(total, threads, 16);
+      const bounds = split(total, chunks, 16);
       pool.begin(threads);
       let r = 0;
       let start = 0; // first element of the current group in the concatenation
@@ -211,7 +212,7 @@ function runWasm(
         let lo = 0;
         while (lo < n) {
           while (start + lo >= bounds[t + 1]) {
-            if (r > first) pool.call(t, c.poolId, 0, desc.ptr + first * w.stride * 4, r - first);
+            if (r > first) pool.call(c.poolId, 0, desc.ptr + first * w.stride * 4, r - first);
             first = r;
             t++;
           }
@@ -221,7 +222,7 @@ function runWasm(
         }
         start += n;
       }
-      if (r > first) pool.call(t, c.poolId, 0, desc.ptr + first * w.stride * 4, r - first);
+      if (r > first) pool.call(c.poolId, 0, desc.ptr + first * w.stride * 4, r - first);
       pool.run('runProgram');
     }
     if (arena) {

@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from '@downhill/backend';
-import { getRuntime, type WasmRuntime } from '../wasm/runtime.js';
+import { getRuntime, runtimeReady, type WasmRuntime } from '../wasm/runtime.js';
 import { MAX_WORKERS, ThreadPool, noThreadsReason, platformInfo, platformReady } from './pool.js';
 
 /** The most threads one backend may use (the calling thread and {@link MAX_WORKERS} workers). */
@@ -71,12 +71,12 @@ export function threadsFromEnvironment(): number | undefined {
  */
 export function requestThreads(threads: number | undefined): void {
   if (threads === 1) return;
-  void platformReady.then(() => getPool()?.ensureWorkers((threads ?? defaultThreads()) - 1));
+  void Promise.all([platformReady, runtimeReady]).then(() => getPool()?.ensureWorkers((threads ?? defaultThreads()) - 1));
 }
 
 /** Resolves once the workers for `threads` threads are ready; to how many threads a kernel can use. */
 export async function threadsReady(threads: number | undefined): Promise<number> {
-  await platformReady;
+  await Promise.all([platformReady, runtimeReady]);
   const n = threads ?? defaultThreads();
   const p = n > 1 ? getPool() : undefined;
   if (!p) return 1;
@@ -110,6 +110,15 @@ export function useThreads(threads: number): void {
 export function threadsFor(rt: WasmRuntime, work: number, minWork: number): number {
   if (active <= 1 || work < 2 * minWork || !pool || rt !== poolFor) return 1;
   return Math.min(pool.usable(active), Math.floor(work / minWork));
+}
+
+/**
+ * How many chunks to cut a job of `work` units over `threads` threads into: up to four per thread
+ * (threads that finish early take more; a thread the machine does not schedule takes none), each
+ * of at least half `minWork`.
+ */
+export function chunksFor(threads: number, work: number, minWork: number): number {
+  return Math.max(threads, Math.min(4 * threads, Math.floor((2 * work) / minWork)));
 }
 
 /**

@@ -1,21 +1,34 @@
 import { ThreadError } from './thread-error.js';
 import { WORKER_SOURCE } from './worker-source.js';
 
-/** Int32 words of one worker's control block (16 KiB: header, call list, error text). */
-export const CONTROL_WORDS = 4096;
-// Word offsets in a control block (repeated as literals in worker-source.ts).
-const W_SEQ = 0;
-const W_DONE = 1;
-const W_READY = 2;
-const W_STATUS = 3;
-const W_MODS = 4;
-const W_ERRLEN = 5;
-const W_CALLS = 16;
-const W_ERR = 3072;
+// Word offsets in the control block (repeated as literals in worker-source.ts). Words written
+// often by several threads (the counter, the done count) sit on cache lines of their own.
+const C_GEN = 0;
+const C_EXIT = 1;
+const C_COUNTER = 16;
+const C_DONE = 32;
+const C_N = 48;
+const C_MAXMOD = 49;
+const C_ALLOWED = 50;
+const C_FAILED = 51;
+const C_ERRLEN = 52;
+const C_SCRATCH = 54;
+const C_SCRATCH_STRIDE = 55;
+/** Per worker: 16 words from here (ready flag, modules instantiated, chunks run). */
+const C_WORKERS = 64;
+const C_ERR = 1024;
+/** The chunk table: one record of {@link RECORD} words per chunk (module, function, count, arguments). */
+const C_TABLE = 4096;
+const RECORD = 16;
+/** The most chunks one job holds; calls past it run on the calling thread after the job. */
+export const MAX_CHUNKS = 8192;
+const CONTROL_WORDS = C_TABLE + MAX_CHUNKS * RECORD;
 /** The most workers a pool holds (threads − 1: the calling thread works too). */
 export const MAX_WORKERS = 63;
-/** Caller-side spins on a done word before blocking in `Atomics.wait`. */
-const SPIN = 200_000;
+/** Caller-side spins on the done count before blocking in `Atomics.wait`. */
+const SPIN = 50_000;
+/** An argument standing for the executing thread's scratch block (see `begin`). */
+export const SCRATCH_ARG = -1;
 
 /** A function a kernel module exports (pointers and sizes as int32). */
 export type KernelFn = (...args: number[]) => unknown;
@@ -54,7 +67,7 @@ async function detectPlatform(): Promise<Platform> {
   if (typeof SharedArrayBuffer === 'undefined') {
     return {
       spawn: undefined,
-      cores: 1,
+      cores: env.navigator?.hardwareConcurrency ?? 1,
       reason:
         env.crossOriginIsolated === false
           ? 'the page is not cross-origin isolated (no SharedArrayBuffer: serve it with COOP/COEP headers)'
@@ -109,12 +122,15 @@ export function noThreadsReason(): string | undefined {
 /** Whether `Atomics.wait` may block this thread (not on a browser's main thread). */
 let canBlock: boolean | undefined;
 
-function waitWhile(ctl: Int32Array, index: number, value: number): void {
-  for (let i = 0; i < SPIN; i++) if (Atomics.load(ctl, index) !== value) return;
-  while (Atomics.load(ctl, index) === value) {
+/** Waits until `ctl[index]` reaches `value` (spinning first, then blocking where this thread may). */
+function waitUntil(ctl: Int32Array, index: number, value: number): void {
+  for (let i = 0; i < SPIN; i++) if (Atomics.load(ctl, index) === value) return;
+  for (;;) {
+    const now = Atomics.load(ctl, index);
+    if (now === value) return;
     if (canBlock !== false) {
       try {
-        Atomics.wait(ctl, index, value, 50);
+        Atomics.wait(ctl, index, now, 50);
         canBlock = true;
       } catch {
         canBlock = false;
@@ -127,34 +143,35 @@ function waitWhile(ctl: Int32Array, index: number, value: number): void {
  * The worker threads of backend-cpu, shared by every backend instance of the process (they work on
  * the one shared WebAssembly memory where float32 tensors live).
  *
- * A job is a list of kernel calls per thread: thread 0 is the calling thread, threads 1… are
- * workers. `begin(threads)`, `call(t, module, fn, ...args)` for each, `run(kernel)` wakes the
- * workers, runs thread 0's calls, waits for every worker and raises the first failure as a
- * {@link ThreadError}. Which thread runs which calls never changes a result: every kernel split
- * across threads computes each output element on one thread, in the order it has on one thread.
+ * A job is a list of chunks, each one kernel call: `begin(threads)`, `call(module, fn, ...args)`
+ * per chunk, then `run(kernel)`. The calling thread and up to `threads − 1` workers claim chunks
+ * one at a time from a shared counter (compare-and-swap, so a worker that wakes late can never
+ * claim a chunk of a later job), until none is left; the caller then waits for the chunks in
+ * progress and raises the first failure as a {@link ThreadError}. Which thread runs a chunk never
+ * changes a result: every kernel split into chunks computes each output element in one chunk, in
+ * the order it has on one thread. And no thread waits for another to start: a worker that is not
+ * scheduled (a busy machine) or not yet started simply takes no chunks, and the caller does them.
  *
- * Workers start asynchronously; until one is ready, its share runs on the calling thread
- * (`usable(n)` says how many threads can take part now). The handshake is a sequence word per
- * worker (`Atomics.notify`) and a done word back; workers spin briefly before blocking, so a run
- * of kernels in quick succession does not pay a wake-up each.
+ * Workers start asynchronously and spin briefly after each job before blocking, so a run of
+ * kernels in quick succession does not pay a wake-up each.
  */
 export class ThreadPool {
   private readonly control: Int32Array;
   private readonly workers: WorkerHandle[] = [];
-  private readonly seq: number[] = [];
   private readonly modules: ModuleEntry[] = [];
   /** Workers ready in a row from the first (cached; ready workers stay ready). */
   private ready = 0;
+  private gen = 0;
   // the job being built
-  private readonly callerCalls: { fn: KernelFn; args: number[] }[] = [];
-  private readonly used: number[] = [];
-  private readonly maxModule: number[] = [];
+  private chunks = 0;
+  private maxModule = -1;
   private threads = 1;
+  private readonly overflow: { fn: KernelFn; args: number[] }[] = [];
   /** Jobs run across threads so far (for tests). */
   jobs = 0;
 
   constructor(private readonly memory: object) {
-    this.control = new Int32Array(new SharedArrayBuffer(CONTROL_WORDS * 4 * MAX_WORKERS));
+    this.control = new Int32Array(new SharedArrayBuffer(CONTROL_WORDS * 4));
   }
 
   /** Registers a module (instantiated over the shared memory on every worker); returns its id. */
@@ -171,19 +188,24 @@ export class ThreadPool {
     if (!spawn) return;
     const want = Math.min(n, MAX_WORKERS);
     while (this.workers.length < want) {
-      const w = this.workers.length;
-      const base = w * CONTROL_WORDS;
+      const id = this.workers.length;
       const handle = spawn();
       this.workers.push(handle);
-      this.seq.push(0);
       handle.postMessage({
         kind: 'init',
         control: this.control.buffer,
-        base,
+        id,
         memory: this.memory,
-        modules: this.modules.map((m, id) => ({ id, module: m.module, names: m.names })),
+        modules: this.modules.map((m, k) => ({ id: k, module: m.module, names: m.names })),
       });
     }
+  }
+
+  /** Chunks the workers have run so far (for tests: proof that work left the calling thread). */
+  workerChunks(): number {
+    let sum = 0;
+    for (let w = 0; w < this.workers.length; w++) sum += Atomics.load(this.control, C_WORKERS + 16 * w + 2);
+    return sum;
   }
 
   /** Workers started (ready or not). */
@@ -194,7 +216,7 @@ export class ThreadPool {
   /** How many threads (the caller and ready workers) can take part in a job of up to `n` now. */
   usable(n: number): number {
     const max = Math.min(n - 1, this.workers.length);
-    while (this.ready < max && Atomics.load(this.control, this.ready * CONTROL_WORDS + W_READY) === 1) this.ready++;
+    while (this.ready < max && Atomics.load(this.control, C_WORKERS + 16 * this.ready) === 1) this.ready++;
     return 1 + Math.min(this.ready, max);
   }
 
@@ -204,93 +226,111 @@ export class ThreadPool {
     for (;;) {
       this.usable(want + 1);
       if (this.ready >= want) return this.ready;
-      const failed = this.workers.findIndex((_, w) => Atomics.load(this.control, w * CONTROL_WORDS + W_READY) === -1);
-      if (failed >= 0) throw this.failure(failed, 'start');
+      const failed = this.workers.findIndex((_, w) => Atomics.load(this.control, C_WORKERS + 16 * w) === -1);
+      if (failed >= 0) throw new ThreadError(`backend-cpu: worker thread ${failed + 1} could not start`, failed + 1, 'start');
       await new Promise((r) => setTimeout(r, 2));
     }
   }
 
-  /** Starts a job over `threads` threads (at most `usable`). */
-  begin(threads: number): void {
+  /**
+   * Starts a job for up to `threads` threads. `scratch` (a block of `threads · scratchStride`
+   * bytes) gives each thread a private block: an argument {@link SCRATCH_ARG} becomes
+   * `scratch + t · scratchStride` on thread t.
+   */
+  begin(threads: number, scratch = 0, scratchStride = 0): void {
     this.threads = threads;
-    this.callerCalls.length = 0;
-    for (let w = 0; w < threads - 1; w++) {
-      this.used[w] = 0;
-      this.maxModule[w] = -1;
-      this.control[w * CONTROL_WORDS + W_CALLS] = 0;
-    }
+    this.chunks = 0;
+    this.maxModule = -1;
+    this.overflow.length = 0;
+    this.control[C_SCRATCH] = scratch;
+    this.control[C_SCRATCH_STRIDE] = scratchStride;
   }
 
-  /** Adds a call of `fn` (an index into the module's names) of module `mod` to thread `t`'s list. */
-  call(t: number, mod: number, fn: number, ...args: number[]): void {
-    const w = t - 1;
-    const words = 3 + args.length;
-    if (t === 0 || this.used[w] + words > W_ERR - W_CALLS - 1) {
-      // the calling thread's share, or a list that would overflow its block: run it here
-      this.callerCalls.push({ fn: this.modules[mod].fns[fn], args });
+  /** Adds a chunk: a call of `fn` (an index into the module's names) of module `mod`. */
+  call(mod: number, fn: number, ...args: number[]): void {
+    if (this.chunks >= MAX_CHUNKS || args.length > RECORD - 3) {
+      this.overflow.push({ fn: this.modules[mod].fns[fn], args: args.map((a) => (a === SCRATCH_ARG ? this.control[C_SCRATCH] : a)) });
       return;
     }
-    const base = w * CONTROL_WORDS + W_CALLS;
-    let at = base + 1 + this.used[w];
     const c = this.control;
+    let at = C_TABLE + this.chunks++ * RECORD;
     c[at++] = mod;
     c[at++] = fn;
     c[at++] = args.length;
     for (const a of args) c[at++] = a;
-    this.used[w] += words;
-    c[base]++;
-    if (mod > this.maxModule[w]) this.maxModule[w] = mod;
+    if (mod > this.maxModule) this.maxModule = mod;
   }
 
-  /** Runs the job: workers wake, the caller runs its share, then waits for all. */
-  run(kernel: string): void {
+  /**
+   * Runs the job: workers wake, every thread claims chunks until none is left, the caller waits
+   * for the rest. `callerClaims` false leaves every chunk to the workers (for tests of their
+   * error path; with no worker ready the caller runs them after all).
+   */
+  run(kernel: string, callerClaims = true): void {
     const c = this.control;
-    const n = this.threads - 1;
+    const n = this.chunks;
     this.jobs++;
-    for (let w = 0; w < n; w++) {
-      if (Atomics.load(c, w * CONTROL_WORDS + W_MODS) <= this.maxModule[w]) this.syncModules(w, this.maxModule[w]);
-      const base = w * CONTROL_WORDS;
-      c[base + W_STATUS] = 0;
-      Atomics.store(c, base + W_SEQ, ++this.seq[w]);
-      Atomics.notify(c, base + W_SEQ, 1);
-    }
+    const gen = (this.gen = (this.gen + 1) | 0);
+    const g = gen & 0xfff;
+    c[C_N] = n;
+    c[C_MAXMOD] = this.maxModule;
+    c[C_ALLOWED] = this.threads - 1;
+    c[C_FAILED] = 0;
+    Atomics.store(c, C_DONE, 0);
+    Atomics.store(c, C_COUNTER, g << 20);
+    Atomics.store(c, C_GEN, gen);
+    Atomics.notify(c, C_GEN);
     let callerError: unknown;
-    try {
-      for (const { fn, args } of this.callerCalls) fn(...args);
-    } catch (e) {
-      callerError = e;
+    // the caller claims chunks like any worker
+    if (!callerClaims && this.usable(this.threads) === 1) callerClaims = true;
+    while (!callerClaims && Atomics.load(c, C_DONE) < n) Atomics.wait(c, C_DONE, Atomics.load(c, C_DONE), 5);
+    for (;;) {
+      const v = Atomics.load(c, C_COUNTER);
+      const i = v & 0xfffff;
+      if (i >= n) break;
+      if (Atomics.compareExchange(c, C_COUNTER, v, v + 1) !== v) continue;
+      try {
+        this.runChunk(i);
+      } catch (e) {
+        callerError ??= e;
+      }
+      Atomics.add(c, C_DONE, 1);
     }
-    for (let w = 0; w < n; w++) waitWhile(c, w * CONTROL_WORDS + W_DONE, this.seq[w] - 1);
-    this.callerCalls.length = 0;
+    waitUntil(c, C_DONE, n);
+    Atomics.store(c, C_COUNTER, (g << 20) | 0xfffff); // closed: a late worker finds nothing
+    for (const { fn, args } of this.overflow.splice(0)) {
+      try {
+        fn(...args);
+      } catch (e) {
+        callerError ??= e;
+      }
+    }
     if (callerError !== undefined) throw callerError;
-    for (let w = 0; w < n; w++) if (c[w * CONTROL_WORDS + W_STATUS] !== 0) throw this.failure(w, kernel);
+    const failed = c[C_FAILED];
+    if (failed !== 0) throw this.failure(failed - 1, kernel);
   }
 
-  /** Sends worker `w` back to its event loop until it has instantiated module `mod`. */
-  private syncModules(w: number, mod: number): void {
+  private runChunk(i: number): void {
     const c = this.control;
-    const base = w * CONTROL_WORDS;
-    while (Atomics.load(c, base + W_MODS) <= mod) {
-      const saved = c[base + W_CALLS];
-      c[base + W_CALLS] = -1;
-      Atomics.store(c, base + W_SEQ, ++this.seq[w]);
-      Atomics.notify(c, base + W_SEQ, 1);
-      waitWhile(c, base + W_DONE, this.seq[w] - 1);
-      c[base + W_CALLS] = saved;
-      const mods = Atomics.load(c, base + W_MODS);
-      if (mods <= mod) waitWhile(c, base + W_MODS, mods);
+    const at = C_TABLE + i * RECORD;
+    const fn = this.modules[c[at]].fns[c[at + 1]];
+    const k = c[at + 2];
+    const args: number[] = new Array(k);
+    for (let j = 0; j < k; j++) {
+      const v = c[at + 3 + j];
+      args[j] = v === SCRATCH_ARG ? c[C_SCRATCH] : v;
     }
+    fn(...args);
   }
 
-  private failure(w: number, kernel: string): ThreadError {
+  private failure(thread: number, kernel: string): ThreadError {
     const c = this.control;
-    const base = w * CONTROL_WORDS;
-    const len = c[base + W_ERRLEN];
+    const len = c[C_ERRLEN];
     let text = '';
-    for (let i = 0; i < len; i++) text += String.fromCharCode(c[base + W_ERR + i]);
+    for (let i = 0; i < len; i++) text += String.fromCharCode(c[C_ERR + i]);
     return new ThreadError(
-      `backend-cpu: worker thread ${w + 1} failed in ${kernel}: ${text.split('\n')[0] || 'no message'}`,
-      w + 1,
+      `backend-cpu: worker thread ${thread} failed in ${kernel}: ${text.split('\n')[0] || 'no message'}`,
+      thread,
       kernel,
     );
   }
@@ -298,9 +338,13 @@ export class ThreadPool {
   /** Stops every worker; the pool can start new ones afterwards. */
   async terminate(): Promise<void> {
     const handles = this.workers.splice(0);
-    this.seq.length = 0;
-    this.ready = 0;
-    this.control.fill(0);
+    const c = this.control;
+    c[C_EXIT] = 1;
+    Atomics.store(c, C_GEN, (this.gen = (this.gen + 1) | 0));
+    Atomics.notify(c, C_GEN);
     await Promise.all(handles.map((h) => h.terminate()));
+    for (let w = 0; w < MAX_WORKERS; w++) c.fill(0, C_WORKERS + 16 * w, C_WORKERS + 16 * w + 16);
+    c[C_EXIT] = 0;
+    this.ready = 0;
   }
 }

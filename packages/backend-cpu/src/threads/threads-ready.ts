@@ -1,4 +1,4 @@
-import { checkThreads, defaultThreads, getPool, singleThreadReason, threadsReady } from './parallel.js';
+import { checkThreads, defaultThreads, getPool, singleThreadReason, threadsFromEnvironment, threadsReady } from './parallel.js';
 import { platformInfo, platformReady } from './pool.js';
 
 /** What {@link cpuThreadsReady} reports. */
@@ -12,7 +12,8 @@ export interface CpuThreadInfo {
 }
 
 /**
- * Resolves once the worker threads for `threads` threads (default: the default of `cpu()`) have
+ * Resolves once the worker threads for `threads` threads (default: the default of `cpu()`, which
+ * `DOWNHILL_CPU_THREADS` sets) have
  * started, with how many threads kernels can use and, where that is one, why. Kernels run before
  * that use the threads that are ready (the calling thread alone at first), with the same results.
  *
@@ -29,7 +30,7 @@ export interface CpuThreadInfo {
  * ```
  */
 export async function cpuThreadsReady(threads?: number): Promise<CpuThreadInfo> {
-  const n = threads === undefined ? undefined : checkThreads(threads, 'cpuThreadsReady');
+  const n = threads === undefined ? threadsFromEnvironment() : checkThreads(threads, 'cpuThreadsReady');
   const got = await threadsReady(n);
   const cores = platformInfo()?.cores ?? 1;
   const want = n ?? defaultThreads();

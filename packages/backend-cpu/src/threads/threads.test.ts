@@ -18,9 +18,11 @@ import { FN, KERNELS, getPool } from './parallel.js';
 const COUNTS = [1, 2, 4] as const;
 const backends = new Map<number, Backend>(COUNTS.map((n) => [n, cpu({ threads: n })]));
 
+let chunksBefore = 0;
 beforeAll(async () => {
   const info = await cpuThreadsReady(4);
   expect(info.threads).toBe(4);
+  chunksBefore = getPool()!.workerChunks();
 });
 
 /** Runs `f` on each thread count; checks the results are bitwise equal and that 2 and 4 threads split work. */
@@ -223,15 +225,21 @@ describe('bitwise identical results on 1, 2 and 4 threads', () => {
   });
 });
 
+describe('the workers', () => {
+  it('ran chunks of the jobs above (the work left the calling thread)', () => {
+    expect(getPool()!.workerChunks() - chunksBefore).toBeGreaterThan(0);
+  });
+});
+
 describe('errors and options', () => {
   it('an error on a worker surfaces on the caller as a ThreadError naming the thread and the kernel', () => {
     const pool = getPool()!;
     pool.begin(2);
-    // an address past the end of the memory: the worker's kernel traps
-    pool.call(1, KERNELS, FN.binary, 0, 0x7fff0000, 1, 0x7fff0000, 1, 0x7fff0000, 4096);
+    // an address past the end of the memory: the kernel traps on the worker (the caller claims no chunk)
+    pool.call(KERNELS, FN.binary, 0, 0x7fff0000, 1, 0x7fff0000, 1, 0x7fff0000, 4096);
     let err: unknown;
     try {
-      pool.run('a test kernel');
+      pool.run('a test kernel', false);
     } catch (e) {
       err = e;
     }

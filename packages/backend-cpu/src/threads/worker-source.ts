@@ -4,88 +4,89 @@
  * Node runs it with `new Worker(source, { eval: true })`, browsers from a `Blob` URL.
  *
  * The worker instantiates the kernels (and later each compiled program) over the backend's shared
- * WebAssembly memory, then serves calls: it waits on its sequence word (spinning briefly first),
- * runs the list of calls the caller wrote into its control block, stores the sequence number into
- * its done word and wakes the caller. A list whose count is −1 makes it return to its event loop,
- * where pending messages (newly compiled programs) are handled; −2 makes it exit. An exception is
- * caught and reported in the control block (status and message), never thrown across threads.
+ * WebAssembly memory, then serves jobs: it waits on the generation word (spinning briefly first);
+ * on a new job it claims chunks one at a time from the job's counter (a compare-and-swap that
+ * fails once the job is over), runs each chunk's kernel call, counts it done, and goes back to
+ * waiting when no chunk is left. A job that needs a module the worker has not instantiated yet
+ * sends it back to its event loop, where the pending message with that module is handled. An
+ * exception is caught and reported in the control block, never thrown across threads.
  *
- * Control block of worker `w`: `CONTROL_WORDS` int32 words from `w · CONTROL_WORDS`; the word
- * offsets are the `W_*` constants of `control.ts`, repeated here as literals.
+ * The word offsets are the `C_*` constants of `pool.ts`, repeated here as literals.
  */
 export const WORKER_SOURCE = `'use strict';
-const SEQ = 0, DONE = 1, READY = 2, STATUS = 3, MODS = 4, ERRLEN = 5, CALLS = 16, ERR = 3072, ERRMAX = 1000;
+const GEN = 0, EXIT = 1, COUNTER = 16, DONE = 32, N = 48, MAXMOD = 49, ALLOWED = 50, FAILED = 51, ERRLEN = 52, ERRTHREAD = 53,
+  SCRATCH = 54, SCRATCH_STRIDE = 55, WORKERS = 64, TABLE = 4096, RECORD = 16, ERR = 1024, ERRMAX = 1000;
 const SPIN = 20000;
 const node = typeof require === 'function' && typeof process === 'object';
 const port = node ? require('node:worker_threads').parentPort : self;
-let ctl, base = 0, memory, last = 0;
+let ctl, id = 0, memory, last = 0;
 const mods = [];
 function instantiate(m) {
   const inst = new WebAssembly.Instance(m.module, { env: { memory, abort() { throw new Error('abort called in a kernel'); } } });
   mods[m.id] = m.names.map((n) => inst.exports[n]);
-  Atomics.store(ctl, base + MODS, mods.length);
-  Atomics.notify(ctl, base + MODS);
+  Atomics.store(ctl, WORKERS + 16 * id + 1, mods.length);
 }
 function fail(e) {
+  if (Atomics.compareExchange(ctl, FAILED, 0, id + 2) !== 0) return;
   const text = String(e && e.stack ? e.stack : e).slice(0, ERRMAX);
-  for (let i = 0; i < text.length; i++) ctl[base + ERR + i] = text.charCodeAt(i);
-  ctl[base + ERRLEN] = text.length;
-  ctl[base + STATUS] = 1;
+  for (let i = 0; i < text.length; i++) ctl[ERR + i] = text.charCodeAt(i);
+  ctl[ERRLEN] = text.length;
 }
-function runCalls() {
-  let at = base + CALLS;
-  const count = ctl[at++];
-  for (let c = 0; c < count; c++) {
-    const fn = mods[ctl[at]][ctl[at + 1]];
-    const n = ctl[at + 2];
-    at += 3;
-    switch (n) {
-      case 6: fn(ctl[at], ctl[at + 1], ctl[at + 2], ctl[at + 3], ctl[at + 4], ctl[at + 5]); break;
-      case 7: fn(ctl[at], ctl[at + 1], ctl[at + 2], ctl[at + 3], ctl[at + 4], ctl[at + 5], ctl[at + 6]); break;
-      case 8: fn(ctl[at], ctl[at + 1], ctl[at + 2], ctl[at + 3], ctl[at + 4], ctl[at + 5], ctl[at + 6], ctl[at + 7]); break;
-      default: fn(...ctl.subarray(at, at + n));
-    }
-    at += n;
+function runChunk(i) {
+  const at = TABLE + i * RECORD;
+  const fn = mods[ctl[at]][ctl[at + 1]];
+  const n = ctl[at + 2];
+  const a = new Array(n);
+  for (let k = 0; k < n; k++) {
+    const v = ctl[at + 3 + k];
+    a[k] = v === -1 ? ctl[SCRATCH] + (id + 1) * ctl[SCRATCH_STRIDE] : v;
+  }
+  fn(...a);
+}
+function work(gen) {
+  const g = gen & 0xfff;
+  for (;;) {
+    const v = Atomics.load(ctl, COUNTER);
+    if (v >>> 20 !== g) return;
+    const n = ctl[N];
+    const i = v & 0xfffff;
+    if (i >= n) return;
+    if (Atomics.compareExchange(ctl, COUNTER, v, v + 1) !== v) continue;
+    try { runChunk(i); } catch (e) { fail(e); }
+    ctl[WORKERS + 16 * id + 2]++; // chunks this worker ran (read by tests)
+    if (Atomics.add(ctl, DONE, 1) + 1 === n) Atomics.notify(ctl, DONE);
   }
 }
 function loop() {
   for (;;) {
-    let seq = Atomics.load(ctl, base + SEQ);
-    for (let i = 0; seq === last && i < SPIN; i++) seq = Atomics.load(ctl, base + SEQ);
-    if (seq === last) {
-      Atomics.wait(ctl, base + SEQ, last);
+    let gen = Atomics.load(ctl, GEN);
+    for (let i = 0; gen === last && i < SPIN; i++) gen = Atomics.load(ctl, GEN);
+    if (gen === last) {
+      Atomics.wait(ctl, GEN, last);
       continue;
     }
-    last = seq;
-    const count = ctl[base + CALLS];
-    if (count === -2) {
-      Atomics.store(ctl, base + DONE, seq);
-      Atomics.notify(ctl, base + DONE);
+    last = gen;
+    if (ctl[EXIT]) {
       if (node) process.exit(0); else self.close();
       return;
     }
-    if (count >= 0) {
-      try { runCalls(); } catch (e) { fail(e); }
-    }
-    Atomics.store(ctl, base + DONE, seq);
-    Atomics.notify(ctl, base + DONE);
-    if (count === -1) return;
+    if (id >= ctl[ALLOWED]) continue;
+    if (ctl[MAXMOD] >= mods.length) return; // a module is on its way: handle the message, then come back
+    work(gen);
   }
 }
 function onMessage(m) {
   try {
     if (m.kind === 'init') {
       ctl = new Int32Array(m.control);
-      base = m.base;
+      id = m.id;
       memory = m.memory;
       for (const mod of m.modules) instantiate(mod);
-      Atomics.store(ctl, base + READY, 1);
-      Atomics.notify(ctl, base + READY);
+      last = Atomics.load(ctl, GEN);
+      Atomics.store(ctl, WORKERS + 16 * id, 1);
     } else if (m.kind === 'module') instantiate(m);
   } catch (e) {
-    fail(e);
-    Atomics.store(ctl, base + READY, -1);
-    Atomics.notify(ctl, base + READY);
+    if (ctl) Atomics.store(ctl, WORKERS + 16 * id, -1);
     return;
   }
   loop();

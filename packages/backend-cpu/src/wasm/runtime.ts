@@ -255,7 +255,7 @@ function start(): WasmRuntime | undefined {
     return instantiate(new WA.Module(bytes), mem, shared);
   } catch (e) {
     wasmUnavailableReason = `synchronous compilation refused (${(e as Error).message}); compiling asynchronously`;
-    WA.compile(bytes).then(
+    runtimeReady = WA.compile(bytes).then(
       (m) => {
         runtime = instantiate(m, mem, shared);
         wasmUnavailableReason = undefined;
@@ -268,6 +268,8 @@ function start(): WasmRuntime | undefined {
   }
 }
 
+/** Settles once the runtime is known: at once, or when an asynchronous compilation ends. */
+export let runtimeReady: Promise<void> = Promise.resolve();
 let runtime: WasmRuntime | undefined = start();
 
 /** The WebAssembly runtime, or undefined where it is unavailable (see {@link wasmUnavailableReason}). */

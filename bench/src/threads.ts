@@ -1,0 +1,203 @@
+/**
+ * Child program: backend-cpu on several threads against one, in one process, runs interleaved
+ * (one timed run of each configuration in turn, so a busy moment of the shared machine hits all of
+ * them alike); medians and best runs.
+ *
+ * - `matmul`: a 1024 × 1024 × 1024 float32 product, `cpu({ threads: 1 })` against the default
+ *   (the cores, at most 8).
+ * - `adam`: an in-place Adam step over 1e7 float32 parameters (`step(adam, ..., { inPlace: true })`,
+ *   one compiled program split across threads), against the same on one thread and against the
+ *   bandwidth floor measured on one thread and on two: the best time of `stream4` of
+ *   `stream.wat` (Adam's access pattern: read p, g, m, v; write p, m, v) over the same bytes, on
+ *   a shared memory, the calling thread and one worker each streaming half.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import v8 from 'node:v8';
+import { Worker } from 'node:worker_threads';
+import { BYTES_PER_PARAM } from './bandwidth.js';
+import { childConfig, emit, median, randomF32 } from './util.js';
+
+export interface ThreadsConfig {
+  readonly impl: 'downhill-cpu';
+  readonly budgetMs: number;
+  readonly adamN: number;
+}
+
+/** Times the functions in turn, one run each per round, until every one has `min` runs and the budget is spent. */
+function interleaved(fns: readonly (() => void)[], budgetMs: number, min = 5, max = 200): { median: number; min: number; reps: number }[] {
+  for (const f of fns) f(); // warm-up
+  for (const f of fns) f();
+  const samples: number[][] = fns.map(() => []);
+  const start = performance.now();
+  while (samples[0].length < max && (samples[0].length < min || performance.now() - start < budgetMs)) {
+    fns.forEach((f, k) => {
+      const t = performance.now();
+      f();
+      samples[k].push(performance.now() - t);
+    });
+  }
+  return samples.map((s) => ({ median: median(s), min: Math.min(...s), reps: s.length }));
+}
+
+interface StreamProbe {
+  /** Best time of Adam's streaming pattern over n elements on `threads` threads (1 or 2). */
+  best(n: number, threads: 1 | 2, runs: number): number;
+  close(): Promise<number>;
+}
+
+const WORKER = `
+const { parentPort } = require('node:worker_threads');
+parentPort.once('message', ({ module, memory, ctl }) => {
+  const e = new WebAssembly.Instance(module, { env: { memory } }).exports;
+  const c = new Int32Array(ctl);
+  let last = 0;
+  for (;;) {
+    Atomics.wait(c, 0, last);
+    last = Atomics.load(c, 0);
+    if (c[2] < 0) break;
+    e.stream4(c[2], c[3], c[4], c[5], c[6]);
+    Atomics.store(c, 1, last);
+    Atomics.notify(c, 1);
+  }
+});
+`;
+
+async function streamProbe(maxN: number): Promise<StreamProbe> {
+  v8.setFlagsFromString('--no-liftoff');
+  const { default: init } = await import('wabt');
+  const wabt = await init();
+  const here = dirname(fileURLToPath(import.meta.url));
+  const wat = readFileSync(join(here, 'stream.wat'), 'utf8').replace(
+    '(memory (export "memory") 1)',
+    '(import "env" "memory" (memory 1 65536 shared))',
+  );
+  const mod = wabt.parseWat('stream.wat', wat, { simd: true, threads: true });
+  const { buffer } = mod.toBinary({});
+  mod.destroy();
+  const module = new WebAssembly.Module(buffer as Uint8Array<ArrayBuffer>);
+  const m = Math.ceil(maxN / 4) * 4;
+  const memory = new WebAssembly.Memory({ initial: Math.ceil((4 * m * 4 + 64) / 65536), maximum: 65536, shared: true });
+  const e = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as {
+    stream4(p: number, g: number, mm: number, v: number, n: number): void;
+  };
+  const ctl = new Int32Array(new SharedArrayBuffer(64));
+  const w = new Worker(WORKER, { eval: true });
+  w.postMessage({ module, memory, ctl: ctl.buffer });
+  let seq = 0;
+  const run = (n: number, threads: 1 | 2) => {
+    const at = (k: number) => k * m * 4;
+    if (threads === 1) return e.stream4(at(0), at(1), at(2), at(3), n);
+    const half = Math.floor(n / 8) * 4;
+    ctl.set([at(0) + half * 4, at(1) + half * 4, at(2) + half * 4, at(3) + half * 4, n - half], 2);
+    Atomics.store(ctl, 0, ++seq);
+    Atomics.notify(ctl, 0);
+    e.stream4(at(0), at(1), at(2), at(3), half);
+    while (Atomics.load(ctl, 1) !== seq) Atomics.wait(ctl, 1, seq - 1, 10);
+  };
+  return {
+    best(n, threads, runs) {
+      run(n, threads);
+      let best = Infinity;
+      for (let r = 0; r < runs; r++) {
+        const t = performance.now();
+        run(n, threads);
+        best = Math.min(best, performance.now() - t);
+      }
+      return best;
+    },
+    close() {
+      ctl[2] = -1;
+      Atomics.store(ctl, 0, ++seq);
+      Atomics.notify(ctl, 0);
+      return w.terminate();
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const cfg = childConfig<ThreadsConfig>();
+  const { cpu, cpuThreadsReady } = await import('@downhill/backend-cpu');
+  const o = await import('@downhill/optimizers');
+  const one = cpu({ threads: 1 });
+  const many = cpu();
+  const info = await cpuThreadsReady();
+  const threads = info.threads;
+  if (threads < 2) {
+    emit({ suite: 'threads', impl: cfg.impl, error: `only one thread here: ${info.reason ?? 'one core'}` });
+    return;
+  }
+
+  // matmul 1024³
+  try {
+    const n = 1024;
+    const mk = (b: typeof one) => [b.tensor(randomF32(n * n, 1), [n, n]), b.tensor(randomF32(n * n, 2), [n, n])] as const;
+    const [a1, b1] = mk(one);
+    const [aN, bN] = mk(many);
+    const [s, t] = interleaved([() => one.dispose(one.matmul(a1, b1)), () => many.dispose(many.matmul(aN, bN))], cfg.budgetMs);
+    const gmacs = (ms: number) => n ** 3 / (ms / 1e3) / 1e9;
+    emit({
+      suite: 'threads',
+      impl: cfg.impl,
+      bench: 'matmul-1024',
+      threads,
+      singleMedian: s.median,
+      singleMin: s.min,
+      median: t.median,
+      min: t.min,
+      reps: t.reps,
+      singleGmacs: gmacs(s.median),
+      gmacs: gmacs(t.median),
+      speedup: s.median / t.median,
+    });
+  } catch (e) {
+    emit({ suite: 'threads', impl: cfg.impl, bench: 'matmul-1024', error: (e as Error).message });
+  }
+
+  // Adam at 1e7 against the bandwidth floor on one and two threads
+  try {
+    const n = cfg.adamN;
+    const runner = (b: typeof one) => {
+      const tx = o.adam(1e-3);
+      let params = { w: b.tensor(randomF32(n, 1), [n]) };
+      const grads = { w: b.tensor(randomF32(n, 2, 1e-2), [n]) };
+      let state = tx.init(params);
+      return () => {
+        const r = o.step(tx, params, grads, state, { inPlace: true });
+        if (r.path !== 'fused') throw new Error(`the Adam step took the ${r.path} path`);
+        params = r.params as typeof params;
+        state = r.state;
+      };
+    };
+    const [s, t] = interleaved([runner(one), runner(many)], cfg.budgetMs);
+    const probe = await streamProbe(n);
+    const floor1 = probe.best(n, 1, 15);
+    const floor2 = probe.best(n, 2, 15);
+    const floor1b = probe.best(n, 1, 15);
+    const floor2b = probe.best(n, 2, 15);
+    await probe.close();
+    const bytes = BYTES_PER_PARAM.adam * n;
+    emit({
+      suite: 'threads',
+      impl: cfg.impl,
+      bench: 'adam-1e7',
+      n,
+      threads,
+      singleMedian: s.median,
+      singleMin: s.min,
+      median: t.median,
+      min: t.min,
+      reps: t.reps,
+      floor1Ms: Math.min(floor1, floor1b),
+      floor2Ms: Math.min(floor2, floor2b),
+      floor1GBs: bytes / Math.min(floor1, floor1b) / 1e6,
+      floor2GBs: bytes / Math.min(floor2, floor2b) / 1e6,
+      speedup: s.median / t.median,
+    });
+  } catch (e) {
+    emit({ suite: 'threads', impl: cfg.impl, bench: 'adam-1e7', error: (e as Error).message });
+  }
+}
+
+await main();
