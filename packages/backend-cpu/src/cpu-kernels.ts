@@ -138,6 +138,7 @@ export class CpuKernels implements Kernels {
     return matmulKernel(a, b, transposeA, transposeB, outShape);
   }
   conv(lhs: Tensor, rhs: Tensor, params: ConvParams, outShape: Shape): CpuStorage | undefined {
+    useThreads(this.threads); // its GEMMs split across threads
     return convKernel(lhs, rhs, params, outShape);
   }
   reduceWindow(op: ReduceWindowOp, x: Tensor, params: ReduceWindowParams, outShape: Shape): CpuStorage {

@@ -85,6 +85,24 @@ describe('bitwise identical results on 1, 2 and 4 threads', () => {
         }
   });
 
+  it('conv (NHWC 8×32×32×16 with a 3×3×16×32 kernel, SAME: its GEMM splits), within the float32 bound of a float64 conv', () => {
+    const x = randomData(8 * 32 * 32 * 16, 7);
+    const w = randomData(3 * 3 * 16 * 32, 8);
+    const [out] = acrossThreads((b) =>
+      b.scope(() => [read(b, b.conv(b.tensor(x, [8, 32, 32, 16]), b.tensor(w, [3, 3, 16, 32]), { padding: 'SAME' }))]),
+    );
+    const f64 = backends.get(1)!;
+    const conv64 = (xs: number[], ws: number[]) =>
+      f64.scope(() =>
+        f64.readSync(f64.conv(f64.tensor(xs, [8, 32, 32, 16], 'float64'), f64.tensor(ws, [3, 3, 16, 32], 'float64'), { padding: 'SAME' })),
+      );
+    const ref = conv64(x, w);
+    const abs = conv64(x.map(Math.abs), w.map(Math.abs));
+    const bound = (3 * 3 * 16 + 1) * 2 ** -24;
+    for (let i = 0; i < out.length; i++)
+      if (!(Math.abs(out[i] - ref[i]) <= bound * abs[i] + 1e-30)) expect.fail(`element ${i}: ${out[i]}, expected ${ref[i]}`);
+  });
+
   it('column sums (reduce sum over axis 0 of 300 × 700): each the float64 sum in row order, rounded', () => {
     const d = Float32Array.from(randomData(300 * 700, 3));
     const [out] = acrossThreads((b) => b.scope(() => [read(b, b.reduce('sum', b.tensor(d, [300, 700]), 0))]));
