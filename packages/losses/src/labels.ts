@@ -1,5 +1,6 @@
 import { DTypeError, InvalidArgumentError, ShapeError, fmtShape, sizeOf } from '@downhill/backend';
 import { detach, isTensorLike, ops, type TensorLike } from '@downhill/autograd';
+import { checkAlive } from './reduction.js';
 
 /**
  * Integer class labels held on the host: one class index per example, row-major over the batch
@@ -75,6 +76,7 @@ export function checkIndexLabels(scores: TensorLike, scoresName: string, labels:
     throw new InvalidArgumentError(
       `${where}: labels must be a tensor, an Int32Array or an array of class indices, got ${labels === null ? 'null' : typeof labels}`,
     );
+  checkAlive(labels, 'labels', where);
   if (labels.dtype !== 'int32') {
     throw new DTypeError(
       `${where}: labels ${fmtShape(labels.shape)} are ${labels.dtype}; integer class labels must be int32 (cast them), and probability targets must have the ${scoresName}' shape ${fmtShape(scores.shape)}`,

@@ -1,4 +1,4 @@
-import { DTypeError, InvalidArgumentError, ShapeError, fmtShape, isFloatDType } from '@downhill/backend';
+import { DTypeError, DisposedTensorError, InvalidArgumentError, ShapeError, Tensor, fmtShape, isFloatDType } from '@downhill/backend';
 import { isTensorLike, ops, type TensorLike } from '@downhill/autograd';
 
 /**
@@ -31,8 +31,17 @@ export function checkReduction(reduction: unknown, where: string): asserts reduc
 }
 
 /** Throws unless `x` is a float tensor (or traced value). @internal */
+/**
+ * Refuses a released tensor with the loss's name, before any op would refuse it with its own.
+ * @internal
+ */
+export function checkAlive(x: TensorLike, name: string, where: string): void {
+  if (x instanceof Tensor && x.disposed) throw new DisposedTensorError(`${where}: ${name} ${x} was used after it was released`);
+}
+
 export function checkFloat(x: unknown, name: string, where: string): asserts x is TensorLike {
   if (!isTensorLike(x)) throw new InvalidArgumentError(`${where}: ${name} must be a tensor, got ${x === null ? 'null' : typeof x}`);
+  checkAlive(x, name, where);
   if (!isFloatDType(x.dtype)) throw new DTypeError(`${where}: ${name} ${fmtShape(x.shape)} is ${x.dtype}, expected float32 or float64`);
 }
 

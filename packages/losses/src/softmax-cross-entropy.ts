@@ -73,7 +73,8 @@ export function softmaxCrossEntropy(
     ...lossOptions
   } = checkOptions(where, options, { labelSmoothing: true, ignoreIndex: true, classWeights: true, reduction: true, weights: true });
   checkFloat(logits, 'logits', where);
-  if (logits.shape.length === 0) throw new ShapeError(`${where}: logits must have a class axis, got shape ${fmtShape(logits.shape)}`);
+  if (logits.shape.length === 0 || logits.shape[logits.shape.length - 1] === 0)
+    throw new ShapeError(`${where}: logits must have a class axis of at least one class, got shape ${fmtShape(logits.shape)}`);
   if (typeof labelSmoothing !== 'number' || !(labelSmoothing >= 0 && labelSmoothing <= 1)) {
     throw new InvalidArgumentError(`${where}: labelSmoothing must be in [0, 1], got ${String(labelSmoothing)}`);
   }
