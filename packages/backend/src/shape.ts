@@ -94,7 +94,12 @@ export function broadcastsTo(from: Shape, to: Shape): boolean {
  */
 export function normalizeAxes(axes: number | readonly number[] | undefined, rank: number, where = 'axes'): number[] {
   if (axes === undefined) return Array.from({ length: rank }, (_, i) => i);
-  const list = typeof axes === 'number' ? [axes] : [...axes];
+  if (typeof axes !== 'number' && !Array.isArray(axes)) {
+    throw new InvalidArgumentError(
+      `${where}: axes must be an integer or a list of integers, got ${axes === null ? 'null' : typeof axes === 'object' ? 'an object' : `${typeof axes} ${String(axes)}`}`,
+    );
+  }
+  const list: number[] = typeof axes === 'number' ? [axes] : [...axes];
   const out = new Set<number>();
   for (const a of list) out.add(normalizeAxis(a, rank, where));
   if (out.size !== list.length) throw new InvalidArgumentError(`${where}: repeated axis in ${JSON.stringify(list)}`);
@@ -104,7 +109,9 @@ export function normalizeAxes(axes: number | readonly number[] | undefined, rank
 /** One axis normalised to `[0, rank)`; negative axes count from the end. */
 export function normalizeAxis(axis: number, rank: number, where = 'axis'): number {
   if (!Number.isInteger(axis) || axis < -rank || axis >= Math.max(rank, 1) || (rank === 0 && axis !== 0 && axis !== -1)) {
-    throw new InvalidArgumentError(`${where}: axis ${axis} is out of range for a tensor of rank ${rank}`);
+    throw new InvalidArgumentError(
+      `${where}: axis ${typeof axis === 'object' ? JSON.stringify(axis) : String(axis)} is out of range for a tensor of rank ${rank}`,
+    );
   }
   return axis < 0 ? axis + rank : axis;
 }

@@ -2,6 +2,7 @@ import {
   DTYPES,
   DTypeError,
   InvalidArgumentError,
+  OutOfMemoryError,
   UnsupportedError,
   fmtShape,
   isFloatDType,
@@ -125,7 +126,7 @@ export function randomInitializer(name: string, draw: (shape: Shape, key: Rng) =
   const sample = (shape: Shape, options: Omit<InitOptions, 'dtype'> = {}): Float64Array => {
     checkOptions(`${name}.sample`, options, { seed: true, rng: true });
     checkShapeArg(shape, name);
-    return draw(shape, keyOf(options ?? {}, name));
+    return drawOnHost(name, draw, shape, keyOf(options ?? {}, name));
   };
   return brand(
     name,
@@ -133,11 +134,29 @@ export function randomInitializer(name: string, draw: (shape: Shape, key: Rng) =
       const { dtype = 'float32' } = checkOptions(name, options, { dtype: true, seed: true, rng: true });
       checkShapeArg(shape, name);
       checkDType(backend, dtype, true, name);
-      const values = draw(shape, keyOf(options ?? {}, name));
+      const values = drawOnHost(name, draw, shape, keyOf(options ?? {}, name));
       return backend.tensor(dtype === 'float32' ? Float32Array.from(values) : values, shape, dtype);
     },
     sample,
   );
+}
+
+/**
+ * Runs a host sampler, turning the engine's refusal to allocate the draws (a RangeError for a
+ * shape such as [1, 1e15]) into an OutOfMemoryError naming the initializer, the shape and the bytes.
+ */
+function drawOnHost(name: string, draw: (shape: Shape, key: Rng) => Float64Array, shape: Shape, key: Rng): Float64Array {
+  try {
+    return draw(shape, key);
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    const bytes = sizeOf(shape) * 8;
+    throw new OutOfMemoryError(
+      `${name}: drawing the ${sizeOf(shape)} float64 values of shape ${fmtShape(shape)} needs ${bytes} bytes on the host, and the JavaScript engine refused (${e.message}); use a smaller shape`,
+      bytes,
+      Number.NaN,
+    );
+  }
 }
 
 /** An initializer that fills with one value and needs no key. @internal */

@@ -43,20 +43,21 @@ export class LayerNorm extends Module {
   constructor(normalizedShape: number | readonly number[], options: LayerNormOptions = {}) {
     const { epsilon = 1e-5, affine = true } = checkOptions('LayerNorm', options, { epsilon: true, affine: true });
     super();
-    const shape = typeof normalizedShape === 'number' ? [normalizedShape] : [...(normalizedShape ?? [])];
-    if (shape.length === 0 || shape.some((d) => !Number.isInteger(d) || d <= 0)) {
+    const shape: unknown[] =
+      typeof normalizedShape === 'number' ? [normalizedShape] : Array.isArray(normalizedShape) ? [...normalizedShape] : [];
+    if (shape.length === 0 || shape.some((d) => !Number.isInteger(d) || (d as number) <= 0)) {
       throw new InvalidArgumentError(
         `LayerNorm: normalizedShape must be a positive integer or a non-empty list of them, got ${JSON.stringify(normalizedShape)}`,
       );
     }
     if (typeof epsilon !== 'number' || !(epsilon > 0))
       throw new InvalidArgumentError(`LayerNorm: epsilon must be > 0, got ${String(epsilon)}`);
-    this.normalizedShape = shape;
+    this.normalizedShape = shape as number[];
     this.epsilon = epsilon;
     this.affine = affine;
     if (affine) {
-      this.addParameter('gamma', shape, ones());
-      this.addParameter('beta', shape, zeros());
+      this.addParameter('gamma', this.normalizedShape, ones());
+      this.addParameter('beta', this.normalizedShape, zeros());
     }
   }
 
