@@ -96,6 +96,26 @@ const CASES: { name: string; inputs: Inputs; f: Fn }[] = [
     inputs: { a: input([2, 3, 2], 15), b: input([4, 3], 16) },
     f: ({ a, b }) => ops.sum(ops.softplus(ops.matmul(a, b, { transposeA: true, transposeB: true }))),
   },
+  {
+    name: 'conv (strided, dilated, grouped, transposed) and windowed max and sum',
+    inputs: { x: input([2, 5, 6, 4], 17), w: input([3, 3, 2, 4], 18), v: input([2, 3, 4, 3], 19) },
+    f: ({ x, w, v }) => {
+      const y = ops.tanh(ops.conv(x, w, { strides: [2, 1], padding: 'SAME', featureGroupCount: 2 })); // [2, 3, 6, 4]
+      const d = ops.conv(x, w, {
+        rhsDilation: 2,
+        padding: [
+          [2, 1],
+          [1, 2],
+        ],
+        featureGroupCount: 2,
+      });
+      const t = ops.conv(ops.slice(x, [0, 0, 0, 0], [2, 3, 4, 4]), v, { lhsDilation: 2, padding: 'SAME' });
+      const pool = { windowShape: [1, 2, 2, 1], strides: [1, 2, 2, 1], padding: 'SAME' as const };
+      const m = ops.reduceWindow('max', y, pool);
+      const s = ops.reduceWindow('sum', ops.square(y), { windowShape: [1, 3, 2, 1], strides: [1, 1, 2, 1] });
+      return ops.add(ops.add(ops.sum(ops.square(m)), ops.sum(s)), ops.add(ops.sum(ops.square(d)), ops.sum(ops.tanh(t))));
+    },
+  },
 ];
 
 const leaves = (b: Backend, inputs: Inputs, dtype: 'float32' | 'float64') =>

@@ -2,29 +2,6 @@ import { sizeOf, windowTaps, type ConvParams, type DType, type Shape, type Tenso
 import { matmulKernel } from './matmul.js';
 import { alloc, dataOf, free, type CpuStorage } from './storage.js';
 
-/** Tap tables kept between calls (a training loop repeats a handful of geometries). */
-const TAPS = new Map<string, Int32Array>();
-const TAPS_MAX = 32;
-
-/**
- * `windowTaps` (flat input position per output position and tap, or the input size for padding and
- * holes), cached by geometry.
- */
-export function cachedTaps(
-  inSizes: readonly number[],
-  window: readonly number[],
-  outSizes: readonly number[],
-  g: WindowGeometry,
-): Int32Array {
-  const key = JSON.stringify([inSizes, window, outSizes, g.strides, g.padding, g.lhsDilation, g.rhsDilation]);
-  let t = TAPS.get(key);
-  if (t) return t;
-  t = windowTaps(inSizes, window, outSizes, g);
-  if (TAPS.size >= TAPS_MAX) TAPS.delete(TAPS.keys().next().value as string);
-  TAPS.set(key, t);
-  return t;
-}
-
 /** A GEMM operand over storage this kernel owns, in the shape `matmulKernel` reads (storage, shape, dtype, rank). */
 function operand(storage: CpuStorage, shape: Shape, dtype: DType): Tensor {
   return { storage, shape, dtype, rank: shape.length, size: sizeOf(shape) } as unknown as Tensor;
@@ -49,7 +26,7 @@ export function convKernel(lhs: Tensor, rhs: Tensor, p: ConvParams, outShape: Sh
   const inSizes = lhs.shape.slice(1, d + 1);
   const window = rhs.shape.slice(0, d);
   const outSizes = outShape.slice(1, d + 1);
-  const taps = cachedTaps(inSizes, window, outSizes, p);
+  const taps = windowTaps(inSizes, window, outSizes, p);
   if (G > 1 && I < 8) return convDirect(lhs, rhs, taps, outShape);
   const P = sizeOf(inSizes);
   const Q = sizeOf(outSizes);

@@ -1,5 +1,4 @@
-import { sizeOf, type ReduceWindowOp, type ReduceWindowParams, type Shape, type Tensor } from '@downhill/backend';
-import { cachedTaps } from './conv.js';
+import { sizeOf, windowTaps, type ReduceWindowOp, type ReduceWindowParams, type Shape, type Tensor } from '@downhill/backend';
 import { alloc, dataOf, type CpuStorage } from './storage.js';
 
 /**
@@ -24,7 +23,7 @@ export function reduceWindowKernel(op: ReduceWindowOp, x: Tensor, p: ReduceWindo
   const pick = <T>(v: readonly T[]) => v.slice(lo, hi);
   const g = { strides: pick(p.strides), padding: pick(p.padding), lhsDilation: pick(p.lhsDilation), rhsDilation: pick(p.rhsDilation) };
   const window = pick(p.windowShape);
-  const taps = cachedTaps(mid, window, midOut, g);
+  const taps = windowTaps(mid, window, midOut, g);
   const P = sizeOf(mid);
   const Q = sizeOf(midOut);
   const Kw = sizeOf(window);

@@ -5,10 +5,15 @@ import { sizeOf, type Shape } from './shape.js';
 import type { Tensor } from './tensor.js';
 import { tapIndex, type WindowGeometry } from './window.js';
 
+/** Tap tables made recently, by geometry (a training loop repeats a handful of them). */
+const TAPS = new Map<string, Int32Array>();
+const TAPS_MAX = 32;
+
 /**
  * For every output position and window tap (tap fastest, both row-major), the flat position in an
  * input of `inSizes` that the tap reads, or `sizeOf(inSizes)` (one past the end: the padding
- * element appended by the caller) where it reads padding or a dilation hole.
+ * element appended by the caller) where it reads padding or a dilation hole. The last 32 tables
+ * are kept and shared between callers: treat the array as read-only.
  *
  * @example
  * ```ts
@@ -23,6 +28,16 @@ export function windowTaps(
   outSizes: readonly number[],
   g: WindowGeometry,
 ): Int32Array {
+  const key = JSON.stringify([inSizes, window, outSizes, g.strides, g.padding, g.lhsDilation, g.rhsDilation]);
+  const cached = TAPS.get(key);
+  if (cached) return cached;
+  const taps = makeTaps(inSizes, window, outSizes, g);
+  if (TAPS.size >= TAPS_MAX) TAPS.delete(TAPS.keys().next().value as string);
+  TAPS.set(key, taps);
+  return taps;
+}
+
+function makeTaps(inSizes: readonly number[], window: readonly number[], outSizes: readonly number[], g: WindowGeometry): Int32Array {
   const d = inSizes.length;
   const P = sizeOf(inSizes);
   const Q = sizeOf(outSizes);
