@@ -1,4 +1,4 @@
-import { sizeOf, windowTaps, type ConvParams, type DType, type Shape, type Tensor, type WindowGeometry } from '@downhill/backend';
+import { sizeOf, windowTaps, type ConvParams, type DType, type Shape, type Tensor } from '@downhill/backend';
 import { matmulKernel } from './matmul.js';
 import { alloc, dataOf, free, type CpuStorage } from './storage.js';
 
