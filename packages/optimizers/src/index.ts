@@ -144,6 +144,10 @@ export { adahessian, type AdahessianOptions } from './second-order/adahessian.js
 export { scaleByAdaHessian, type ScaleByAdaHessianOptions, type ScaleByAdaHessianState } from './second-order/scale-by-adahessian.js';
 export { CallbackResultError, MissingHessianEstimateError } from './second-order/callback-trees.js';
 
+export { sam, type SamOptions } from './second-order/sam.js';
+export { lbfgs, type LbfgsOptions, type LbfgsState } from './second-order/lbfgs.js';
+export { reduceOnPlateau, type ReduceOnPlateauOptions, type ReduceOnPlateauState } from './second-order/reduce-on-plateau.js';
+
 // catalogue: second order, wrappers, line search above this line
 
 export * from './wrappers/index.js';

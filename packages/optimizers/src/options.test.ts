@@ -140,6 +140,9 @@ const ROWS: Record<string, Row> = {
   scaleByAdaHessian: () => api.scaleByAdaHessian(BAD),
   CallbackResultError: 'no options: an error class',
   MissingHessianEstimateError: 'no options: an error class',
+  sam: () => api.sam(opt(), BAD),
+  lbfgs: () => api.lbfgs(1, BAD),
+  reduceOnPlateau: () => api.reduceOnPlateau(BAD),
 };
 
 describe('unknown options are errors', () => {

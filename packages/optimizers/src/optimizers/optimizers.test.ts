@@ -24,6 +24,10 @@ import { lion } from './lion.js';
 import { radam } from './radam.js';
 import { rmsprop } from './rmsprop.js';
 import { sgd } from './sgd.js';
+import { chain } from '../chain.js';
+import { lbfgs } from '../second-order/lbfgs.js';
+import { reduceOnPlateau } from '../second-order/reduce-on-plateau.js';
+import { sam } from '../second-order/sam.js';
 import { adahessian } from '../second-order/adahessian.js';
 import { sophia } from '../second-order/sophia.js';
 import { ademamix } from './ademamix.js';
@@ -215,6 +219,53 @@ export const CASES: readonly Case[] = [
     quadratic: { make: () => adahessian(0.1, { hessianEstimate: problemHessian(quadratic) }), steps: 500, tol: 1e-6 },
     rosenbrock: { make: () => adahessian(1, { hessianEstimate: problemHessian(rosenbrock) }), steps: 3000, tol: 0.05 },
   },
+  {
+    name: 'lbfgs',
+    make: () => lbfgs(0.5, { memorySize: 3 }),
+    // Tolerances below PyTorch's defaults, which stop once g·d > −1e-9 (about 1e-5 from the minimum here).
+    quadratic: { make: () => lbfgs(0.5, { toleranceChange: 1e-30, toleranceGrad: 0 }), steps: 60, tol: 1e-8 },
+    rosenbrock: { make: () => lbfgs(1, { valueAndGrad: problemValueAndGrad(rosenbrock), toleranceChange: 1e-30 }), steps: 100, tol: 1e-6 },
+  },
+  {
+    name: 'lbfgs with line search',
+    make: () => lbfgs(1, { memorySize: 3, valueAndGrad: (p) => [treeLoss(p), gradsOf(p, flattenDType(p))] }),
+    quadratic: {
+      make: () => lbfgs(1, { memorySize: 2, valueAndGrad: problemValueAndGrad(quadratic), toleranceChange: 1e-30 }),
+      steps: 20,
+      tol: 1e-8,
+    },
+    rosenbrock: {
+      make: () => lbfgs(0.5, { memorySize: 5, valueAndGrad: problemValueAndGrad(rosenbrock), toleranceChange: 1e-30 }),
+      steps: 200,
+      tol: 1e-6,
+    },
+  },
+  {
+    name: 'sam(sgd momentum)',
+    make: () => sam(sgd(0.05, { momentum: 0.9 }), { gradAt: (p) => gradsOf(p, flattenDType(p)) }),
+    quadratic: { make: () => sam(sgd(0.05, { momentum: 0.9 }), { rho: 0.01, gradAt: problemGradAt(quadratic) }), steps: 300, tol: 0.01 },
+    rosenbrock: { make: () => sam(sgd(5e-4, { momentum: 0.9 }), { rho: 0.01, gradAt: problemGradAt(rosenbrock) }), steps: 3000, tol: 0.15 },
+  },
+  {
+    name: 'adaptive sam(adam)',
+    make: () => sam(adam(0.05), { adaptive: true, rho: 0.5, gradAt: (p) => gradsOf(p, flattenDType(p)) }),
+    quadratic: { make: () => sam(adam(0.05), { adaptive: true, rho: 0.05, gradAt: problemGradAt(quadratic) }), steps: 500, tol: 0.01 },
+    rosenbrock: { make: () => sam(adam(0.02), { adaptive: true, rho: 0.01, gradAt: problemGradAt(rosenbrock) }), steps: 3000, tol: 0.15 },
+  },
+  {
+    name: 'adam + reduceOnPlateau',
+    make: () => chain(adam(0.05), reduceOnPlateau({ metric: (t) => (t % 3 === 2 ? 1 : undefined), patience: 1, factor: 0.5 })),
+    quadratic: {
+      make: () => chain(adam(0.05), reduceOnPlateau({ metric: plateauMetric(), patience: 20, factor: 0.5 })),
+      steps: 500,
+      tol: 1e-6,
+    },
+    rosenbrock: {
+      make: () => chain(adam(0.02), reduceOnPlateau({ metric: plateauMetric(), patience: 20, factor: 0.5, minScale: 0.25 })),
+      steps: 3000,
+      tol: 0.01,
+    },
+  },
   // catalogue: second order, wrappers, line search above this line
 ];
 
@@ -236,6 +287,32 @@ function problemHessian(p: Problem): (params: Params) => Params {
     const d = p === rosenbrock ? [2 - 400 * (y - x * x) + 800 * x * x, 200] : [1, 10];
     return { xy: b.tensor(d, [2], (params.xy as { dtype: DType }).dtype) };
   };
+}
+
+/** ½·Σ cᵢ·pᵢ², the loss of the tree problem, on the host. */
+function treeLoss(params: Params): number {
+  let sum = 0;
+  for (const xs of Object.values(hostTree(b, params))) xs.forEach((x, i) => (sum += 0.5 * (1 + (i % 3)) * x * x));
+  return sum;
+}
+
+/** A `valueAndGrad` callback of a two-dimensional test problem. */
+function problemValueAndGrad(p: Problem): (params: Params) => readonly [number, Params] {
+  return (params) => {
+    const x = Array.from(b.readSync(params.xy as never));
+    return [p.loss(x), { xy: b.tensor(p.grad(x), [2], (params.xy as { dtype: DType }).dtype) }];
+  };
+}
+
+/** A `gradAt` callback of a two-dimensional test problem. */
+function problemGradAt(p: Problem): (params: Params) => Params {
+  const vg = problemValueAndGrad(p);
+  return (params) => vg(params)[1];
+}
+
+/** A metric that reports the same value every 10th update: a plateau, so the scale halves after each patience. */
+function plateauMetric(): (step: number) => number | undefined {
+  return (t) => (t % 10 === 9 ? 1 : undefined);
 }
 
 /** A small tree with a matrix (so Adafactor factors it) and two vectors. */

@@ -53,6 +53,30 @@ export function realTree(tree: Params): Params {
   return mapTreesNoScope(tree, (t) => (t.backend instanceof TracingBackend ? t.backend.materialize(t.backend.node(t)) : t));
 }
 
+/**
+ * The tree a callback returned, as seen by the rest of a traced update: while `step` traces,
+ * its real tensors become inputs of the recorded programs (so they combine with the traced
+ * state); otherwise the tree as it is.
+ *
+ * @internal
+ */
+export function tracedLike(tree: Params, like: Params): Params {
+  const first = firstTensor(like);
+  if (!first || !(first.backend instanceof TracingBackend)) return tree;
+  const tracer = first.backend;
+  return mapTreesNoScope(tree, (t) => (t.backend === tracer ? t : tracer.input(t)));
+}
+
+function firstTensor(tree: unknown): Tensor | undefined {
+  if (tree instanceof Tensor) return tree;
+  if (tree === null || typeof tree !== 'object') return undefined;
+  for (const v of Object.values(tree)) {
+    const t = firstTensor(v);
+    if (t) return t;
+  }
+  return undefined;
+}
+
 /** A structural map that keeps tensors as they are (no scopes, no copies). */
 function mapTreesNoScope(tree: Params, fn: (t: Tensor) => Tensor): Params {
   if (tree instanceof Tensor) return fn(tree) as unknown as Params;

@@ -4,7 +4,7 @@ import { isTraced } from '../program/tracing-backend.js';
 import { needParams } from '../transforms/needs-params.js';
 import { mapTreesN, stateNumber, stateTree, zerosLike } from '../tree.js';
 import type { GradientTransformation, Params } from '../types.js';
-import { MissingHessianEstimateError, checkReturnedTree, realTree, releaseReturned } from './callback-trees.js';
+import { MissingHessianEstimateError, checkReturnedTree, realTree, releaseReturned, tracedLike } from './callback-trees.js';
 
 /**
  * A source of Hessian-diagonal estimates: called with the current parameters (real tensors of the
@@ -155,7 +155,7 @@ export function requestEstimate(where: string, source: HessianEstimate, params: 
     );
   }
   try {
-    return checkReturnedTree(where, 'Hessian estimate', est, real);
+    return tracedLike(checkReturnedTree(where, 'Hessian estimate', est, real), params);
   } catch (e) {
     releaseReturned(est as Params, isTraced(params), params);
     throw e;
