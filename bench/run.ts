@@ -234,17 +234,16 @@ async function main(): Promise<void> {
     }
   }
   if (wants('threads')) {
-    // threads against one thread in one process, interleaved; the MLP on one thread, on the default
-    // threads and jax-js's jit, one process each, twice in alternation
+    // threads against one thread in one process, interleaved; jax-js's jit on the MLP before and
+    // after, in processes of its own
     console.log('backend-cpu threads');
+    const jax = async (round: number) => {
+      for (const r of await child('mlp.ts', { impl: 'jax-js-wasm', budgetMs: plan.mlpBudgetMs }, implEnv('jax-js-wasm')))
+        results.records.push({ ...r, suite: 'threads-mlp', round });
+    };
+    await jax(0);
     results.records.push(...(await child('threads.ts', { impl: 'downhill-cpu', budgetMs: plan.threadsBudgetMs, adamN: 1e7 }, {})));
-    const mlpImpls: ImplId[] = ['downhill-cpu-1t', 'downhill-cpu', 'jax-js-wasm'];
-    for (let round = 0; round < 2; round++) {
-      for (const impl of mlpImpls) {
-        for (const r of await child('mlp.ts', { impl, budgetMs: plan.mlpBudgetMs }, implEnv(impl)))
-          results.records.push({ ...r, suite: 'threads-mlp', round });
-      }
-    }
+    await jax(1);
   }
   results.machine.loadAverage1mAtEnd = Number((await import('node:os')).loadavg()[0].toFixed(2));
   results.seconds = Math.round((performance.now() - t0) / 1000);

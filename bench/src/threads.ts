@@ -3,6 +3,8 @@
  * (one timed run of each configuration in turn, so a busy moment of the shared machine hits all of
  * them alike); medians and best runs.
  *
+ * - `mlp`: the MLP of `mlp.ts` (784-256-10, batch 128, Adam), one training step of each backend in
+ *   turn.
  * - `matmul`: a 1024 × 1024 × 1024 float32 product, `cpu({ threads: 1 })` against the default
  *   (the cores, at most 8).
  * - `adam`: an in-place Adam step over 1e7 float32 parameters (`step(adam, ..., { inPlace: true })`,
@@ -17,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import { BYTES_PER_PARAM } from './bandwidth.js';
+import { downhillTrainer } from './mlp-problem.js';
 import { childConfig, emit, median, randomF32 } from './util.js';
 
 export interface ThreadsConfig {
@@ -127,6 +130,35 @@ async function main(): Promise<void> {
   if (threads < 2) {
     emit({ suite: 'threads', impl: cfg.impl, error: `only one thread here: ${info.reason ?? 'one core'}` });
     return;
+  }
+
+  // the MLP, one step of each in turn
+  try {
+    const [t1, tN] = [await downhillTrainer(one), await downhillTrainer(many)];
+    await t1.step();
+    await tN.step();
+    const first = [await t1.loss(), await tN.loss()];
+    const [s, t] = interleaved([() => void t1.step(), () => void tN.step()], cfg.budgetMs, 20, 3000);
+    const last = [await t1.loss(), await tN.loss()];
+    if (!(last[0] < first[0] && last[1] < first[1])) throw new Error(`the loss did not fall (${first} then ${last})`);
+    if (last[0] !== last[1]) throw new Error(`one thread and ${threads} threads trained to different losses: ${last[0]} and ${last[1]}`);
+    emit({
+      suite: 'threads',
+      impl: cfg.impl,
+      bench: 'mlp',
+      threads,
+      singleMedian: s.median,
+      singleMin: s.min,
+      median: t.median,
+      min: t.min,
+      reps: t.reps,
+      stepsPerSecond: 1000 / t.median,
+      singleStepsPerSecond: 1000 / s.median,
+      speedup: s.median / t.median,
+      loss: last[1],
+    });
+  } catch (e) {
+    emit({ suite: 'threads', impl: cfg.impl, bench: 'mlp', error: (e as Error).message });
   }
 
   // matmul 1024³

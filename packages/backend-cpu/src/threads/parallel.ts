@@ -109,6 +109,7 @@ export function useThreads(threads: number): void {
  */
 export function threadsFor(rt: WasmRuntime, work: number, minWork: number): number {
   if (active <= 1 || work < 2 * minWork || !pool || rt !== poolFor) return 1;
+  if (pool.started < active - 1) pool.ensureWorkers(active - 1); // after terminateCpuThreads, or a larger count
   return Math.min(pool.usable(active), Math.floor(work / minWork));
 }
 

@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError, UnknownOptionError, type Backend, type ElementwiseProgram, type Tensor } from '@downhill/backend';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cpu, cpuThreadsReady, ThreadError } from '../index.js';
+import { cpu, cpuThreadsReady, terminateCpuThreads, ThreadError } from '../index.js';
 import { randomData } from '../test-helpers.js';
 import { FN, KERNELS, getPool } from './parallel.js';
 
@@ -291,6 +291,19 @@ describe('errors and options', () => {
       if (saved === undefined) delete process.env.DOWNHILL_CPU_THREADS;
       else process.env.DOWNHILL_CPU_THREADS = saved;
     }
+  });
+
+  it('terminateCpuThreads stops the workers; the next large kernel starts them again', async () => {
+    await terminateCpuThreads();
+    expect(getPool()!.started).toBe(0);
+    const b = backends.get(2)!;
+    const d = randomData(256 * 256, 31);
+    const x = b.tensor(d, [256, 256]);
+    const before = b.readSync(b.matmul(x, x)); // on the calling thread; asks for a worker again
+    expect(getPool()!.started).toBe(1);
+    expect((await cpuThreadsReady(2)).threads).toBe(2);
+    const after = b.readSync(b.matmul(x, x));
+    expect(Array.from(after)).toEqual(Array.from(before));
   });
 
   it('a process that used worker threads exits by itself', () => {
