@@ -137,6 +137,9 @@ class CheckedBackend implements Backend {
       for (const t of frame) if (!t._kept) this.release(t);
       throw new InvalidArgumentError(`${this.name}.scope: the function returned a Promise; scopes take synchronous functions only`);
     }
+    // Nothing made in this scope: nothing to release or hand up (the common case of a scope
+    // around code that only passes tensors through).
+    if (frame.length === 0) return result;
     const keepSet = new Set<Tensor>();
     forEachTensor(result, (t) => keepSet.add(t));
     const parent = this.scopes[this.scopes.length - 1];

@@ -2,15 +2,17 @@ import {
   BackendMismatchError,
   DTypeError,
   InvalidArgumentError,
+  forEachTensor,
   isFloatDType,
   type Backend,
+  type Tensor,
   type ElementwiseProgram,
   checkOptions,
 } from '@downhill/backend';
 import { applyUpdates } from './apply-updates.js';
 import { FusionUnavailableError } from './program/fusion-unavailable-error.js';
 import { runFusedStep } from './program/fused-step.js';
-import { checkTrees, releaseReplaced, stateTensors, unflatten } from './tree.js';
+import { checkTrees, unflatten } from './tree.js';
 import type { GradientTransformation, OptState, Params } from './types.js';
 
 /** Options of {@link step}. */
@@ -116,12 +118,15 @@ export function step<S extends OptState, P extends Params = Params>(
       }
     }
   }
-  for (const t of stateTensors(state)) {
+  const old = new Set<Tensor>();
+  forEachTensor(params, (t) => old.add(t));
+  forEachTensor(state, (t) => {
+    old.add(t);
     if (t.disposed)
       throw new InvalidArgumentError(
         `${where}: the optimizer state holds a released tensor (${t}); was it consumed by an earlier in-place step?`,
       );
-  }
+  });
 
   let result: StepResult<S, P>;
   if (chooseFused(backend, fused, where)) {
@@ -130,9 +135,15 @@ export function step<S extends OptState, P extends Params = Params>(
   } else result = composedStep(backend, tx, params, grads, state, inPlace);
 
   if (inPlace) {
-    releaseReplaced(params, result.params, result.state, grads);
-    releaseReplaced(state, result.state, result.params, grads);
-    for (const t of [...stateTensors(result.params), ...stateTensors(result.state)]) if (!t.disposed) backend.keep(t);
+    // The old parameters and state that the result no longer holds are released (what
+    // releaseReplaced does, in one pass over each tree); the result's tensors are kept.
+    const kept = new Set<Tensor>();
+    forEachTensor(result.params, (t) => kept.add(t));
+    forEachTensor(result.state, (t) => kept.add(t));
+    const alive = new Set(kept);
+    forEachTensor(grads, (t) => alive.add(t));
+    for (const t of old) if (!alive.has(t) && !t.disposed) t.dispose();
+    for (const t of kept) if (!t.disposed) backend.keep(t);
   }
   return result;
 }
