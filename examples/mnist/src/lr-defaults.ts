@@ -22,6 +22,23 @@ export const DEFAULT_LR: Readonly<Record<string, number>> = {
   lars: 0.5,
   adafactor: 1e-2,
 
+  adan: 2e-3,
+  yogi: 1e-2,
+  novograd: 1e-2,
+  rprop: 1e-3,
+  sm3: 2e-2,
+  fromage: 1e-2,
+  signSgd: 1e-4,
+  signum: 1e-4,
+  noisySgd: 0.05,
+  polyakSgd: 1,
+  optimisticGradientDescent: 0.05,
+  optimisticAdam: 1e-3,
+  adamaxw: 2e-3,
+  nadamw: 1e-3,
+  ftrl: 5e-2,
+  asgd: 0.05,
+
   // catalogue: classics (optax aliases, torch.optim) above this line
 
   muon: 0.02,

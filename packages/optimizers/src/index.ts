@@ -107,6 +107,40 @@ export { lamb, type LambOptions } from './optimizers/lamb.js';
 export { lars, type LarsOptions } from './optimizers/lars.js';
 export { adafactor, type AdafactorOptions } from './optimizers/adafactor.js';
 
+export { adabelief, type AdabeliefOptions } from './optimizers/adabelief.js';
+export { adan, type AdanOptions } from './optimizers/adan.js';
+export { yogi, type YogiOptions } from './optimizers/yogi.js';
+export { novograd, type NovogradOptions } from './optimizers/novograd.js';
+export { rprop, type RpropOptions } from './optimizers/rprop.js';
+export { sm3, type Sm3Options } from './optimizers/sm3.js';
+export { fromage, type FromageOptions } from './optimizers/fromage.js';
+export { signSgd } from './optimizers/sign-sgd.js';
+export { signum, type SignumOptions } from './optimizers/signum.js';
+export { noisySgd, type NoisySgdOptions } from './optimizers/noisy-sgd.js';
+export { polyakSgd, type PolyakSgdOptions } from './optimizers/polyak-sgd.js';
+export { optimisticGradientDescent, type OptimisticGradientDescentOptions } from './optimizers/optimistic-gradient-descent.js';
+export { optimisticAdam, type OptimisticAdamOptions } from './optimizers/optimistic-adam.js';
+export { adamaxw, type AdamaxwOptions } from './optimizers/adamaxw.js';
+export { nadamw } from './optimizers/nadamw.js';
+export { ftrl, type FtrlOptions } from './optimizers/ftrl.js';
+export { asgd, type AsgdOptions } from './optimizers/asgd.js';
+
+export { scaleByBelief, type ScaleByBeliefOptions, type ScaleByBeliefState } from './transforms/scale-by-belief.js';
+export { scaleByAdan, type ScaleByAdanOptions, type ScaleByAdanState } from './transforms/scale-by-adan.js';
+export { scaleByYogi, type ScaleByYogiOptions, type ScaleByYogiState } from './transforms/scale-by-yogi.js';
+export { scaleByNovograd, type ScaleByNovogradOptions, type ScaleByNovogradState } from './transforms/scale-by-novograd.js';
+export { scaleByRprop, type ScaleByRpropOptions, type ScaleByRpropState } from './transforms/scale-by-rprop.js';
+export { scaleBySm3, type ScaleBySm3Options, type ScaleBySm3State } from './transforms/scale-by-sm3.js';
+export { scaleBySign } from './transforms/scale-by-sign.js';
+export { addNoise, type AddNoiseOptions, type AddNoiseState } from './transforms/add-noise.js';
+export { scaleByPolyak, type ObjectiveValue, type ScaleByPolyakOptions } from './transforms/scale-by-polyak.js';
+export {
+  scaleByOptimisticGradient,
+  type ScaleByOptimisticGradientOptions,
+  type ScaleByOptimisticGradientState,
+} from './transforms/scale-by-optimistic-gradient.js';
+export { scaleByFtrl, type ScaleByFtrlOptions, type ScaleByFtrlState } from './transforms/scale-by-ftrl.js';
+export { scaleByAsgd, type ScaleByAsgdOptions, type ScaleByAsgdState } from './transforms/scale-by-asgd.js';
 // catalogue: classics (optax aliases, torch.optim) above this line
 
 export {

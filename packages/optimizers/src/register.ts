@@ -6,7 +6,9 @@
  * once: a second import (or a name already taken by a plugin) is left alone.
  *
  * Registered: `sgd`, `adagrad`, `adadelta`, `rmsprop`, `adam`, `nadam`, `amsgrad`, `adamw`,
- * `adamax`, `radam`, `lion`, `lamb`, `lars`, `adafactor`. Each factory takes `{ lr, ...options }`
+ * `adamax`, `radam`, `lion`, `lamb`, `lars`, `adafactor`, and the classics `adabelief`, `adan`,
+ * `yogi`, `novograd`, `rprop`, `sm3`, `fromage`, `signSgd`, `signum`, `noisySgd`, `polyakSgd`,
+ * `optimisticGradientDescent`, `optimisticAdam`, `adamaxw`, `nadamw`, `ftrl`, `asgd`. Each factory takes `{ lr, ...options }`
  * where the options are those of the function of the same name (`adam(lr, { b1, b2, eps })`).
  *
  * @example
@@ -38,6 +40,23 @@ import { adopt } from './optimizers/adopt.js';
 import { muon } from './optimizers/muon.js';
 import { prodigy } from './optimizers/prodigy.js';
 import { scheduleFreeAdamw, scheduleFreeSgd } from './optimizers/schedule-free.js';
+import { adabelief } from './optimizers/adabelief.js';
+import { adan } from './optimizers/adan.js';
+import { yogi } from './optimizers/yogi.js';
+import { novograd } from './optimizers/novograd.js';
+import { rprop } from './optimizers/rprop.js';
+import { sm3 } from './optimizers/sm3.js';
+import { fromage } from './optimizers/fromage.js';
+import { signSgd } from './optimizers/sign-sgd.js';
+import { signum } from './optimizers/signum.js';
+import { noisySgd } from './optimizers/noisy-sgd.js';
+import { polyakSgd } from './optimizers/polyak-sgd.js';
+import { optimisticGradientDescent } from './optimizers/optimistic-gradient-descent.js';
+import { optimisticAdam } from './optimizers/optimistic-adam.js';
+import { adamaxw } from './optimizers/adamaxw.js';
+import { nadamw } from './optimizers/nadamw.js';
+import { ftrl } from './optimizers/ftrl.js';
+import { asgd } from './optimizers/asgd.js';
 import { hasOptimizer, registerOptimizer, type OptimizerFactory } from './plugins/registry.js';
 import type { ScalarOrSchedule } from './types.js';
 
@@ -60,6 +79,28 @@ export const BUILT_IN_OPTIMIZERS = [
   ['lamb', lamb, 'LAMB: Adam with layer-wise trust ratios for large batches (You et al. 2020)'],
   ['lars', lars, 'LARS: momentum SGD with layer-wise trust ratios (You et al. 2017)'],
   ['adafactor', adafactor, 'Adafactor: factored second moments, sublinear memory (Shazeer and Stern 2018)'],
+
+  ['adabelief', adabelief, 'AdaBelief: Adam with the belief (g − m)² as its second moment (Zhuang et al. 2020)'],
+  ['adan', adan, 'Adan: adaptive Nesterov momentum from gradient differences (Xie et al. 2022)'],
+  ['yogi', yogi, 'Yogi: Adam with an additive, sign-controlled second moment (Zaheer et al. 2018)'],
+  ['novograd', novograd, 'NovoGrad: momentum over layer-wise normalized gradients (Ginsburg et al. 2019)'],
+  ['rprop', rprop, 'Rprop: per-coordinate step sizes adapted by sign changes (Riedmiller and Braun 1993)'],
+  ['sm3', sm3, 'SM3: AdaGrad with sublinear memory, per-axis accumulators (Anil et al. 2019)'],
+  ['fromage', fromage, 'Fromage: layer steps relative to the layer norm (Bernstein et al. 2020)'],
+  ['signSgd', signSgd, 'signSGD: steps along the sign of the gradient (Bernstein et al. 2018)'],
+  ['signum', signum, 'Signum: signSGD on a momentum (Bernstein et al. 2018)'],
+  ['noisySgd', noisySgd, 'noisy SGD: SGD with annealed Gaussian gradient noise (Neelakantan et al. 2015)'],
+  ['polyakSgd', polyakSgd, "SGD with Polyak's step size, from the objective's value (Loizou et al. 2021)"],
+  [
+    'optimisticGradientDescent',
+    optimisticGradientDescent,
+    'optimistic gradient descent: extrapolation with the last gradient (Daskalakis et al. 2018)',
+  ],
+  ['optimisticAdam', optimisticAdam, "optimistic Adam: the extrapolation on Adam's direction (Daskalakis et al. 2018)"],
+  ['adamaxw', adamaxw, 'AdaMaxW: AdaMax with decoupled weight decay'],
+  ['nadamw', nadamw, 'NAdamW: NAdam with decoupled weight decay'],
+  ['ftrl', ftrl, 'FTRL-Proximal: follow the regularized leader, L1 gives exact zeros (McMahan et al. 2013)'],
+  ['asgd', asgd, 'ASGD: SGD with a decaying rate and an average of the iterates (Polyak and Juditsky 1992)'],
 
   // catalogue: classics (optax aliases, torch.optim) above this line
 

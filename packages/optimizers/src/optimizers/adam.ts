@@ -20,6 +20,10 @@ export interface AdamOptions extends GradientOptions {
   readonly nesterov?: boolean;
   /** AMSGrad's running maximum of the second moment (default false). */
   readonly amsgrad?: boolean;
+  /** PyTorch's NAdam momentum schedule `μₜ = b1·(1 − ½·0.96^(t·ψ))` (with `nesterov`; PyTorch's default ψ = 4e-3); default none. */
+  readonly momentumDecay?: number;
+  /** `'corrected'` (default: ε after the bias-corrected root, as optax and PyTorch) or `'keras'` (ε on the uncorrected root). */
+  readonly epsPlacement?: 'corrected' | 'keras';
 }
 
 /**
@@ -35,6 +39,10 @@ export interface AdamOptions extends GradientOptions {
  * Hyperparameters in the state: `lr`, `b1`, `b2`, `eps`, `epsRoot`. Where the backend compiles
  * programs, a step is one fused update program (the rule above, traced from `scaleByAdam`, its only
  * statement). TensorFlow.js's `adam` is the same rule (Algorithm 1 of the paper).
+ *
+ * Conventions: PyTorch places ε as here; Keras (and TensorFlow 1) add it to the uncorrected root,
+ * `η·√(1 − b2ᵗ)/(1 − b1ᵗ)·m/(√v + ε)`: pass `epsPlacement: 'keras'` to reproduce Keras's steps
+ * (the two differ most in the first steps, by a factor up to `1/√(1 − b2)` ≈ 31.6 on ε).
  *
  * @param lr - Learning rate `η ≥ 0`, or a schedule.
  * @param options - See {@link AdamOptions}.
@@ -59,6 +67,8 @@ export function adam(lr: ScalarOrSchedule, options: AdamOptions = {}): InjectedT
     amsgrad = false,
     weightDecay,
     maximize,
+    momentumDecay,
+    epsPlacement,
   } = checkOptions('adam', options, {
     b1: true,
     b2: true,
@@ -66,14 +76,17 @@ export function adam(lr: ScalarOrSchedule, options: AdamOptions = {}): InjectedT
     epsRoot: true,
     nesterov: true,
     amsgrad: true,
+    momentumDecay: true,
+    epsPlacement: true,
     ...GRADIENT_OPTION_KEYS,
   });
   const name = nesterov ? 'nadam' : amsgrad ? 'amsgrad' : 'adam';
   checkGradientOptions(name, { maximize });
+  const conventions = { ...(momentumDecay !== undefined ? { momentumDecay } : {}), ...(epsPlacement ? { epsPlacement } : {}) };
   return withHyperparams(name, { lr, b1, b2, eps, epsRoot, ...decayHyper(weightDecay) }, (h) => {
     return chain(
       ...gradientPrefix(h, { weightDecay, maximize }),
-      scaleByAdam({ b1: h.b1, b2: h.b2, eps: h.eps, epsRoot: h.epsRoot, nesterov, amsgrad }),
+      scaleByAdam({ b1: h.b1, b2: h.b2, eps: h.eps, epsRoot: h.epsRoot, nesterov, amsgrad, ...conventions }),
       scaleByLearningRate(h.lr),
     );
   });
@@ -84,7 +97,8 @@ export function adam(lr: ScalarOrSchedule, options: AdamOptions = {}): InjectedT
  * NAdam multiplies `b1` by `μₜ = 1 − ½·0.96^(0.004·t)` (`momentum_decay=4e-3`); Keras 3's by
  * `1 − ½·0.96^t` (no 0.004 factor, so its momentum reaches `b1` within a few dozen steps), and
  * both bias-correct with the product of the `μ`s instead of `b1ᵗ` (keras/src/optimizers/nadam.py,
- * torch/optim/nadam.py). The three agree only in the limit of large `t`.
+ * torch/optim/nadam.py). The three agree only in the limit of large `t`. Pass
+ * `momentumDecay: 4e-3` for PyTorch's schedule (checked against `torch.optim.NAdam`).
  *
  * ```text
  * m̂ = b1·m / (1 − b1ᵗ⁺¹) + (1 − b1)·g / (1 − b1ᵗ)     (m, v, v̂ as in Adam)

@@ -1,4 +1,4 @@
-import { checkOptions } from '@downhill/backend';
+import { checkOptions, InvalidArgumentError } from '@downhill/backend';
 import { chain } from '../chain.js';
 import { checkGradientOptions, gradientPrefix } from '../gradient-options.js';
 import { withHyperparams, type InjectedTransformation } from '../inject-hyperparams.js';
@@ -15,6 +15,13 @@ export interface AdamwOptions extends Omit<AdamOptions, 'weightDecay'> {
   readonly weightDecay?: ScalarOrSchedule;
   /** Which parameters decay: a predicate on the dotted name or a tree of booleans (default all). */
   readonly mask?: Mask;
+  /**
+   * How the decay scales with the learning rate. `'learning-rate'` (default; PyTorch, optax, Keras):
+   * each step decays by `ηₜ·λ` (`p ← p·(1 − ηₜ·λ)` in PyTorch's words). `'independent'` (the paper's
+   * `η_t` as a schedule multiplier, Wortsman et al. 2023's "independent" decay): each step decays by
+   * `λ·ηₜ/η₀`, so λ means the same whatever the base rate (`λ` per step with a constant rate).
+   */
+  readonly weightDecayCoupling?: 'learning-rate' | 'independent';
 }
 
 /**
@@ -24,6 +31,10 @@ export interface AdamwOptions extends Omit<AdamOptions, 'weightDecay'> {
  * m, v, m̂, v̂ as in Adam
  * p ← p − η · ( m̂ / (√(v̂ + ε_root) + ε) + λ·p )        (λ = 0 where the mask says so)
  * ```
+ *
+ * PyTorch's `AdamW` multiplies the parameters by `1 − η·λ` before Adam's step, which is this rule
+ * (the default `weightDecayCoupling: 'learning-rate'`, checked against `torch.optim.AdamW`); the
+ * paper's Algorithm 2 multiplies λ by the schedule multiplier only (`'independent'`).
  *
  * Hyperparameters in the state: `lr`, `b1`, `b2`, `eps`, `epsRoot`, `weightDecay`. Where the backend
  * compiles programs, a step is one fused update program per mask (decayed and not).
@@ -56,8 +67,14 @@ export function adamw(lr: ScalarOrSchedule, options: AdamwOptions = {}): Injecte
     nesterov = false,
     amsgrad = false,
     maximize,
+    weightDecayCoupling = 'learning-rate',
+    momentumDecay,
+    epsPlacement,
   } = checkOptions('adamw', options, {
     maximize: true,
+    weightDecayCoupling: true,
+    momentumDecay: true,
+    epsPlacement: true,
     b1: true,
     b2: true,
     eps: true,
@@ -67,12 +84,23 @@ export function adamw(lr: ScalarOrSchedule, options: AdamwOptions = {}): Injecte
     nesterov: true,
     amsgrad: true,
   });
+  if (weightDecayCoupling !== 'learning-rate' && weightDecayCoupling !== 'independent')
+    throw new InvalidArgumentError(
+      `adamw: option 'weightDecayCoupling' must be 'learning-rate' or 'independent', got ${String(weightDecayCoupling)}`,
+    );
+  const lr0 = typeof lr === 'function' ? lr(0) : lr;
+  if (weightDecayCoupling === 'independent' && !(lr0 > 0))
+    throw new InvalidArgumentError(
+      `adamw: weightDecayCoupling 'independent' divides by the initial learning rate, which must be > 0, got ${lr0}`,
+    );
+  const decayOf = (wd: number) => (weightDecayCoupling === 'independent' ? wd / lr0 : wd);
+  const conventions = { ...(momentumDecay !== undefined ? { momentumDecay } : {}), ...(epsPlacement ? { epsPlacement } : {}) };
   checkGradientOptions('adamw', { maximize });
-  return withHyperparams('adamw', { lr, b1, b2, eps, epsRoot, weightDecay }, (h) => {
+  return withHyperparams(nesterov ? 'nadamw' : 'adamw', { lr, b1, b2, eps, epsRoot, weightDecay }, (h) => {
     return chain(
       ...gradientPrefix(h, { maximize }),
-      scaleByAdam({ b1: h.b1, b2: h.b2, eps: h.eps, epsRoot: h.epsRoot, nesterov, amsgrad }),
-      addDecayedWeights(h.weightDecay, { mask }),
+      scaleByAdam({ b1: h.b1, b2: h.b2, eps: h.eps, epsRoot: h.epsRoot, nesterov, amsgrad, ...conventions }),
+      addDecayedWeights(decayOf(h.weightDecay), { mask }),
       scaleByLearningRate(h.lr),
     );
   });

@@ -5,13 +5,30 @@
  * identically, a flat count of live tensors, and the fused update programs agreeing with the composed
  * transformations over 100 steps. Gradients are analytic (this package never uses autograd).
  */
-import type { Backend, DType } from '@downhill/backend';
+import { flatten, type Backend, type DType, type Tensor } from '@downhill/backend';
 import { cpu } from '@downhill/backend-cpu';
 import { describe, expect, it } from 'vitest';
 import { hostTree, quadratic, restore, rosenbrock, rng, runProblem, snapshot, treeOf, type Problem } from '../__fixtures__/problems.js';
 import { step } from '../step.js';
 import { releaseReplaced, stateTensors } from '../tree.js';
 import type { GradientTransformation, OptState, Params } from '../types.js';
+import { adabelief } from './adabelief.js';
+import { adamaxw } from './adamaxw.js';
+import { adan } from './adan.js';
+import { asgd } from './asgd.js';
+import { fromage } from './fromage.js';
+import { ftrl } from './ftrl.js';
+import { nadamw } from './nadamw.js';
+import { noisySgd } from './noisy-sgd.js';
+import { novograd } from './novograd.js';
+import { optimisticAdam } from './optimistic-adam.js';
+import { optimisticGradientDescent } from './optimistic-gradient-descent.js';
+import { polyakSgd } from './polyak-sgd.js';
+import { rprop } from './rprop.js';
+import { signSgd } from './sign-sgd.js';
+import { signum } from './signum.js';
+import { sm3 } from './sm3.js';
+import { yogi } from './yogi.js';
 import { adadelta } from './adadelta.js';
 import { adafactor } from './adafactor.js';
 import { adagrad } from './adagrad.js';
@@ -54,6 +71,19 @@ interface Case {
 }
 
 const decaying = (lr: number, rate: number) => (t: number) => lr * rate ** t;
+
+/** Polyak's step needs the objective: the problem's loss at the current point, read through the tensor's own backend. */
+const objectiveOf = (problem: Problem) => (params: Params) => {
+  const xy = params.xy as Tensor;
+  return problem.loss(Array.from(xy.backend.readSync(xy)) as number[]);
+};
+/** ½·Σ cᵢ·pᵢ² over the tree of the structural checks (the objective whose gradient gradsOf gives). */
+const treeValue = (params: Params): number => {
+  let f = 0;
+  for (const [, t] of flatten(params))
+    Array.from(t.backend.readSync(t) as Float64Array).forEach((x, i) => (f += 0.5 * (1 + (i % 3)) * x * x));
+  return f;
+};
 
 export const CASES: readonly Case[] = [
   {
@@ -157,6 +187,120 @@ export const CASES: readonly Case[] = [
     make: () => adafactor(0.05, { minDimSizeToFactor: 2, momentum: 0.9, weightDecay: 1e-3 }),
     quadratic: { make: () => adafactor(0.05, { multiplyByParameterScale: false }), steps: 500, tol: 1e-6 },
     rosenbrock: { make: () => adafactor(0.02, { multiplyByParameterScale: false }), steps: 3000, tol: 0.3 },
+  },
+
+  {
+    name: 'adabelief',
+    make: () => adabelief(0.05, { weightDecay: 1e-3 }),
+    quadratic: { make: () => adabelief(0.05), steps: 500, tol: 1e-6 },
+    rosenbrock: { make: () => adabelief(0.02), steps: 3000, tol: 0.01 },
+  },
+  {
+    name: 'adan',
+    make: () => adan(0.05, { weightDecay: 1e-2 }),
+    quadratic: { make: () => adan(0.05), steps: 500, tol: 1e-4 },
+    rosenbrock: { make: () => adan(0.02), steps: 3000, tol: 0.01 },
+  },
+  {
+    name: 'yogi',
+    make: () => yogi(0.05),
+    quadratic: { make: () => yogi(0.05), steps: 500, tol: 1e-6 },
+    rosenbrock: { make: () => yogi(0.02), steps: 3000, tol: 0.01 },
+  },
+  {
+    name: 'novograd',
+    make: () => novograd(0.02, { weightDecay: 1e-3 }),
+    quadratic: { make: () => novograd(decaying(0.05, 0.99)), steps: 500, tol: 1e-3 },
+    rosenbrock: { make: () => novograd(1e-3), steps: 3000, tol: 0.01 },
+  },
+  {
+    name: 'rprop',
+    make: () => rprop(0.01),
+    quadratic: { make: () => rprop(0.01), steps: 500, tol: 1e-5 },
+    rosenbrock: { make: () => rprop(0.01), steps: 3000, tol: 0.05 },
+  },
+  {
+    name: 'sm3',
+    make: () => sm3(0.1),
+    quadratic: { make: () => sm3(0.5), steps: 500, tol: 1e-6 },
+    rosenbrock: { make: () => sm3(0.1), steps: 3000, tol: 0.01 },
+  },
+  {
+    name: 'fromage',
+    make: () => fromage(0.05),
+    quadratic: { make: () => fromage(decaying(0.1, 0.99)), steps: 500, tol: 1e-3 },
+    rosenbrock: { make: () => fromage(decaying(0.05, 0.999)), steps: 3000, tol: 0.02 },
+  },
+  {
+    name: 'signSgd',
+    make: () => signSgd(0.01),
+    quadratic: { make: () => signSgd(decaying(0.02, 0.995)), steps: 500, tol: 0.01 },
+    rosenbrock: { make: () => signSgd(decaying(0.003, 0.999)), steps: 3000, tol: 0.5 },
+  },
+  {
+    name: 'signum',
+    make: () => signum(0.01, { weightDecay: 1e-3 }),
+    quadratic: { make: () => signum(decaying(0.02, 0.995)), steps: 500, tol: 0.01 },
+    rosenbrock: { make: () => signum(decaying(0.01, 0.998)), steps: 3000, tol: 0.01 },
+  },
+  {
+    name: 'noisySgd',
+    make: () => noisySgd(0.05, { seed: 1 }),
+    quadratic: { make: () => noisySgd(0.15, { eta: 1e-4 }), steps: 500, tol: 2e-3 },
+    rosenbrock: { make: () => noisySgd(2e-3, { eta: 1e-6 }), steps: 3000, tol: 0.3 },
+  },
+  {
+    name: 'polyakSgd',
+    make: () => polyakSgd(0.5, { value: treeValue, eps: 1e-20 }),
+    quadratic: { make: () => polyakSgd(1, { value: objectiveOf(quadratic) }), steps: 500, tol: 1e-8 },
+    rosenbrock: { make: () => polyakSgd(2e-3, { value: objectiveOf(rosenbrock) }), steps: 3000, tol: 0.3 },
+  },
+  {
+    name: 'optimisticGradientDescent',
+    make: () => optimisticGradientDescent(0.05),
+    quadratic: { make: () => optimisticGradientDescent(0.05), steps: 500, tol: 1e-8 },
+    rosenbrock: { make: () => optimisticGradientDescent(1e-3), steps: 3000, tol: 0.8 },
+  },
+  {
+    name: 'optimisticAdam',
+    make: () => optimisticAdam(0.05),
+    quadratic: { make: () => optimisticAdam(0.05), steps: 500, tol: 1e-6 },
+    rosenbrock: { make: () => optimisticAdam(0.02), steps: 3000, tol: 0.05 },
+  },
+  {
+    name: 'adamaxw',
+    make: () => adamaxw(0.05, { weightDecay: 0.1, mask: (name) => name !== 'b' }),
+    quadratic: { make: () => adamaxw(0.05), steps: 500, tol: 1e-6 },
+    rosenbrock: { make: () => adamaxw(0.02), steps: 3000, tol: 0.01 },
+  },
+  {
+    name: 'nadamw',
+    make: () => nadamw(0.05, { weightDecay: 0.1, momentumDecay: 4e-3 }),
+    quadratic: { make: () => nadamw(0.05), steps: 500, tol: 1e-6 },
+    rosenbrock: { make: () => nadamw(0.02), steps: 3000, tol: 0.02 },
+  },
+  {
+    name: 'ftrl',
+    make: () => ftrl(0.5, { l1: 1e-3, l2: 1e-3 }),
+    quadratic: { make: () => ftrl(1), steps: 500, tol: 1e-8 },
+    rosenbrock: { make: () => ftrl(0.5), steps: 3000, tol: 0.2 },
+  },
+  {
+    name: 'asgd',
+    make: () => asgd(0.05, { t0: 1 }),
+    quadratic: { make: () => asgd(0.15, { t0: 100 }), steps: 500, tol: 1e-8 },
+    rosenbrock: { make: () => asgd(2e-3, { t0: 100 }), steps: 3000, tol: 0.3 },
+  },
+  {
+    name: 'adam keras eps, nadam momentum decay, adamw independent decay',
+    make: () =>
+      chain(
+        adam(0.02, { epsPlacement: 'keras', eps: 1e-3 }),
+        nadam(0.02, { momentumDecay: 4e-3 }),
+        adamw(0.02, { weightDecayCoupling: 'independent' }),
+      ),
+    quadratic: { make: () => adam(0.05, { epsPlacement: 'keras' }), steps: 500, tol: 1e-6 },
+    rosenbrock: { make: () => nadam(0.02, { momentumDecay: 4e-3 }), steps: 3000, tol: 0.02 },
   },
 
   // catalogue: classics (optax aliases, torch.optim) above this line

@@ -13,10 +13,12 @@ import { step } from '../step.js';
 import type { GradientTransformation, OptState, Params } from '../types.js';
 import { adagrad } from './adagrad.js';
 import { adadelta } from './adadelta.js';
-import { adam, amsgrad } from './adam.js';
+import { adam, amsgrad, nadam } from './adam.js';
 import { adamax } from './adamax.js';
 import { radam } from './radam.js';
 import { adamw } from './adamw.js';
+import { asgd } from './asgd.js';
+import { rprop } from './rprop.js';
 import { rmsprop } from './rmsprop.js';
 import { sgd } from './sgd.js';
 
@@ -76,6 +78,19 @@ const CASES: Record<string, { tx: () => GradientTransformation<any>; state: Reco
   },
   'adamw weightDecay=0.1 maximize': {
     tx: () => adamw(0.05, { weightDecay: 0.1, maximize: true }),
+    state: { exp_avg: 'mu', exp_avg_sq: 'nu' },
+  },
+  // The classics: Rprop, ASGD with its average, NAdam with PyTorch's momentum-decay schedule.
+  'rprop etas=(0.4,1.5) stepSizes=(1e-3,0.2)': {
+    tx: () => rprop(0.05, { etaMinus: 0.4, etaPlus: 1.5, minStepSize: 1e-3, maxStepSize: 0.2 }),
+    state: { prev: 'prevGrad', step_size: 'stepSizes' },
+  },
+  'asgd lambd=0.01 alpha=0.75 t0=2 weightDecay=0.05': {
+    tx: () => asgd(0.1, { lambd: 0.01, alpha: 0.75, t0: 2, weightDecay: 0.05 }),
+    state: { ax: 'average' },
+  },
+  'nadam momentumDecay=0.1': {
+    tx: () => nadam(0.05, { b2: 0.99, momentumDecay: 0.1 }),
     state: { exp_avg: 'mu', exp_avg_sq: 'nu' },
   },
 };

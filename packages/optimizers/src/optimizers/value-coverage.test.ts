@@ -1,12 +1,13 @@
 /**
  * Every built-in optimizer has value checks with non-default hyperparameters against an
- * independent reference: a row of values.test.ts (the paper's rule in host arithmetic) or a case of
+ * independent reference: a row of values.test.ts or values-<group>.test.ts (the paper's rule in host
+ * arithmetic, or numbers from the authors' code transcribed there), or a case of
  * authors-values.test.ts (the authors' own code) and, where
  * PyTorch defines the same rule, a case of pytorch-values.test.ts. The table is keyed by
  * BuiltInName, so a new built-in optimizer does not compile until it is listed here.
  */
 import { describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import authorsFixture from '../__fixtures__/authors/values.json' with { type: 'json' };
 import fixture from '../__fixtures__/pytorch/values.json' with { type: 'json' };
 import { BUILT_IN_OPTIMIZERS, type BuiltInName } from '../register.js';
@@ -33,6 +34,24 @@ const COVERAGE = {
   lars: { rule: ['lars'], pytorch: [] },
   adafactor: { rule: ['adafactor'], pytorch: [] },
 
+  adabelief: { rule: ['adabelief decoupled weight decay'], pytorch: [] },
+  adan: { rule: ['adan', 'adan weight decay'], pytorch: [] },
+  yogi: { rule: ['yogi'], pytorch: [] },
+  novograd: { rule: ['novograd weight decay'], pytorch: [] },
+  rprop: { rule: ['rprop'], pytorch: ['rprop etas=(0.4,1.5) stepSizes=(1e-3,0.2)'] },
+  sm3: { rule: ['sm3'], pytorch: [] },
+  fromage: { rule: ['fromage'], pytorch: [] },
+  signSgd: { rule: ['signSgd'], pytorch: [] },
+  signum: { rule: ['signum weight decay'], pytorch: [] },
+  noisySgd: { rule: ['noisySgd'], pytorch: [] },
+  polyakSgd: { rule: ['polyakSgd'], pytorch: [] },
+  optimisticGradientDescent: { rule: ['optimisticGradientDescent'], pytorch: [] },
+  optimisticAdam: { rule: ['optimisticAdam'], pytorch: [] },
+  adamaxw: { rule: ['adamaxw'], pytorch: [] },
+  nadamw: { rule: ['nadamw'], pytorch: ['nadam momentumDecay=0.1'] },
+  ftrl: { rule: ['ftrl l1 l2'], pytorch: [] },
+  asgd: { rule: ['asgd'], pytorch: ['asgd lambd=0.01 alpha=0.75 t0=2 weightDecay=0.05'] },
+
   // catalogue: classics (optax aliases, torch.optim) above this line
 
   muon: { rule: [], pytorch: [], authors: ['muon weightDecay=0.1 adamLr=0.01'] },
@@ -49,14 +68,17 @@ const COVERAGE = {
 } satisfies Record<BuiltInName, { rule: readonly string[]; pytorch: readonly string[]; authors?: readonly string[] }>;
 
 describe('value checks cover every built-in optimizer', () => {
-  const values = readFileSync(new URL('./values.test.ts', import.meta.url), 'utf8');
+  // values.test.ts and the catalogue's own values-<group>.test.ts files.
+  const dir = new URL('.', import.meta.url);
+  const files = readdirSync(dir).filter((f) => /^values(-[a-z-]+)?\.test\.ts$/.test(f));
+  const values = files.map((f) => readFileSync(new URL(f, dir), 'utf8')).join('\n');
   it.each(BUILT_IN_OPTIMIZERS.map(([n]) => n))(
-    "%s has a rule row in values.test.ts or a case from its authors' code, and its PyTorch cases exist",
+    "%s has a rule row in a values test or a case from its authors' code, and its PyTorch cases exist",
     (name) => {
       const c: { rule: readonly string[]; pytorch: readonly string[]; authors?: readonly string[] } = COVERAGE[name];
       expect(c.rule.length + (c.authors?.length ?? 0)).toBeGreaterThan(0);
       for (const k of c.authors ?? []) expect(Object.keys(authorsFixture.cases), 'a case of authors-values.test.ts').toContain(k);
-      for (const row of c.rule) expect(values, `values.test.ts has no row '${row}'`).toContain(`name: '${row}'`);
+      for (const row of c.rule) expect(values, `no values*.test.ts (${files.join(', ')}) has a row '${row}'`).toContain(`name: '${row}'`);
       for (const k of c.pytorch) expect(Object.keys(fixture.cases)).toContain(k);
     },
   );

@@ -16,13 +16,31 @@ import { adopt } from '../optimizers/adopt.js';
 import { muon } from '../optimizers/muon.js';
 import { prodigy } from '../optimizers/prodigy.js';
 import { scheduleFreeAdamw, scheduleFreeSgd } from '../optimizers/schedule-free.js';
+import { adabelief } from '../optimizers/adabelief.js';
+import { adamaxw } from '../optimizers/adamaxw.js';
+import { adan } from '../optimizers/adan.js';
+import { asgd } from '../optimizers/asgd.js';
+import { fromage } from '../optimizers/fromage.js';
+import { ftrl } from '../optimizers/ftrl.js';
+import { nadamw } from '../optimizers/nadamw.js';
+import { noisySgd } from '../optimizers/noisy-sgd.js';
+import { novograd } from '../optimizers/novograd.js';
+import { optimisticAdam } from '../optimizers/optimistic-adam.js';
+import { optimisticGradientDescent } from '../optimizers/optimistic-gradient-descent.js';
+import { polyakSgd } from '../optimizers/polyak-sgd.js';
+import { rprop } from '../optimizers/rprop.js';
+import { signSgd } from '../optimizers/sign-sgd.js';
+import { signum } from '../optimizers/signum.js';
+import { sm3 } from '../optimizers/sm3.js';
+import { yogi } from '../optimizers/yogi.js';
 import type { BuiltInName } from '../register.js';
 import { adahessian } from '../second-order/adahessian.js';
 import { sophia } from '../second-order/sophia.js';
 import { syntheticHessianEstimate } from './hessian-estimates.js';
 import { addDecayedWeights } from '../transforms/add-decayed-weights.js';
 import { clipByGlobalNorm } from '../transforms/clip-by-global-norm.js';
-import type { GradientTransformation } from '../types.js';
+import type { GradientTransformation, Params } from '../types.js';
+import { flatten, type Tensor } from '@downhill/backend';
 import { multiTransform } from '../wrappers/multi-transform.js';
 
 /** One built-in optimizer in the fusion table: plain, and with (masked) weight decay. */
@@ -37,6 +55,12 @@ const LR = 1e-2;
 const WD = 0.1;
 /** Decay everything but biases. */
 const MASK = (name: string): boolean => !name.endsWith('bias');
+/** ½·Σ p² over the whole tree, on the parameters' backend: the objective Polyak's step needs. */
+const halfSquaredNorm = (params: Params): Tensor => {
+  const leaves = flatten(params, 'halfSquaredNorm');
+  const b = leaves[0][1].backend;
+  return leaves.map(([, p]) => b.mul(b.reduce('sum', b.unary('square', p)), 0.5)).reduce((x, y) => b.add(x, y));
+};
 const l2 = (tx: GradientTransformation<any>): GradientTransformation<any> => chain(addDecayedWeights(WD, { mask: MASK }), tx);
 
 /**
@@ -59,6 +83,30 @@ export const BUILT_IN_FUSION_CASES = {
   lamb: { plain: () => lamb(LR), decayed: () => lamb(LR, { weightDecay: WD, mask: MASK }) },
   lars: { plain: () => lars(LR), decayed: () => lars(LR, { weightDecay: WD, mask: MASK }) },
   adafactor: { plain: () => adafactor(LR), decayed: () => adafactor(LR, { weightDecay: WD, mask: MASK }) },
+
+  adabelief: { plain: () => adabelief(LR), decayed: () => adabelief(LR, { weightDecay: WD, mask: MASK }) },
+  adan: { plain: () => adan(LR), decayed: () => adan(LR, { weightDecay: WD, mask: MASK }) },
+  yogi: { plain: () => yogi(LR), decayed: () => l2(yogi(LR)) },
+  novograd: { plain: () => novograd(LR), decayed: () => novograd(LR, { weightDecay: WD }) },
+  rprop: { plain: () => rprop(LR), decayed: () => l2(rprop(LR)) },
+  sm3: { plain: () => sm3(LR), decayed: () => l2(sm3(LR)) },
+  fromage: { plain: () => fromage(LR), decayed: () => l2(fromage(LR)) },
+  signSgd: { plain: () => signSgd(LR), decayed: () => l2(signSgd(LR)) },
+  signum: { plain: () => signum(LR), decayed: () => signum(LR, { weightDecay: WD, mask: MASK }) },
+  noisySgd: { plain: () => noisySgd(LR, { seed: 3 }), decayed: () => l2(noisySgd(LR)) },
+  polyakSgd: {
+    plain: () => polyakSgd(LR, { value: halfSquaredNorm }),
+    decayed: () => l2(polyakSgd(LR, { value: halfSquaredNorm, eps: 1e-3 })),
+  },
+  optimisticGradientDescent: {
+    plain: () => optimisticGradientDescent(LR),
+    decayed: () => l2(optimisticGradientDescent(LR, { beta: 0.5 })),
+  },
+  optimisticAdam: { plain: () => optimisticAdam(LR), decayed: () => l2(optimisticAdam(LR, { nesterov: true })) },
+  adamaxw: { plain: () => adamaxw(LR), decayed: () => adamaxw(LR, { weightDecay: WD, mask: MASK }) },
+  nadamw: { plain: () => nadamw(LR), decayed: () => nadamw(LR, { weightDecay: WD, mask: MASK, momentumDecay: 4e-3 }) },
+  ftrl: { plain: () => ftrl(LR), decayed: () => ftrl(LR, { l1: 1e-3, l2: WD, l2Shrinkage: 1e-2, beta: 0.5 }) },
+  asgd: { plain: () => asgd(LR, { t0: 2 }), decayed: () => asgd(LR, { weightDecay: WD, lambd: 0.1 }) },
 
   // catalogue: classics (optax aliases, torch.optim) above this line
 

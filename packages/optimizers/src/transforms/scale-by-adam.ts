@@ -1,4 +1,4 @@
-import { checkOptions } from '@downhill/backend';
+import { checkOptions, InvalidArgumentError } from '@downhill/backend';
 import { checkHyperparam } from '../hyperparams.js';
 import { mapTreesN, stateNumber, stateTree, zerosLike } from '../tree.js';
 import type { GradientTransformation, Params } from '../types.js';
@@ -14,6 +14,8 @@ export type ScaleByAdamState = {
   readonly nu: Params;
   /** With AMSGrad: the running maximum of `nu`. */
   readonly nuMax?: Params;
+  /** With `momentumDecay`: the product of the momentum schedule `μ₁⋯μₜ` (PyTorch's `mu_product`). */
+  readonly muProduct?: number;
 };
 
 /** Options of {@link scaleByAdam}. */
@@ -30,6 +32,18 @@ export interface ScaleByAdamOptions {
   readonly nesterov?: boolean;
   /** AMSGrad: divide by the running maximum of the second moment (default false). */
   readonly amsgrad?: boolean;
+  /**
+   * PyTorch's NAdam schedule (with `nesterov`): the momentum of step t is
+   * `μₜ = b1·(1 − ½·0.96^(t·momentumDecay))`, bias-corrected by the product of the `μ`s
+   * (`torch.optim.NAdam`'s `momentum_decay`, 4e-3 there). Default: none (Dozat's and optax's rule).
+   */
+  readonly momentumDecay?: number;
+  /**
+   * Where `eps` goes: `'corrected'` (default; optax, PyTorch, TensorFlow.js): `m̂ / (√v̂ + ε)`;
+   * `'keras'` (Keras, TensorFlow 1): `η·√(1 − b2ᵗ)/(1 − b1ᵗ) · m / (√v + ε)`, i.e. ε added to the
+   * uncorrected root, so it weighs `1/√(1 − b2ᵗ)` times more in early steps.
+   */
+  readonly epsPlacement?: 'corrected' | 'keras';
 }
 
 /**
@@ -42,6 +56,15 @@ export interface ScaleByAdamOptions {
  * v̂ = v / (1 − b2ᵗ)           (AMSGrad: v_max ← max(v_max, v),  v̂ = v_max / (1 − b2ᵗ))
  * u = m̂ / (√(v̂ + ε_root) + ε)
  * ```
+ *
+ * With `momentumDecay` (PyTorch's NAdam, requires `nesterov`):
+ *
+ * ```text
+ * μₜ = b1·(1 − ½·0.96^(t·ψ)),   Πₜ = μ₁⋯μₜ
+ * u = ((1 − μₜ)/(1 − Πₜ)·g + μₜ₊₁/(1 − Πₜ·μₜ₊₁)·m) / (√v̂ + ε)
+ * ```
+ *
+ * With `epsPlacement: 'keras'`: `u = √(1 − b2ᵗ)/(1 − b1ᵗ) · m / (√v + ε)` (m̂'s numerator as above).
  *
  * AMSGrad keeps the maximum of the raw second moment and bias-corrects it afterwards (PyTorch's
  * convention; optax takes the maximum of the corrected one). Nesterov follows Dozat and optax,
@@ -68,15 +91,41 @@ export function scaleByAdam(options: ScaleByAdamOptions = {}): GradientTransform
     epsRoot = 0,
     nesterov = false,
     amsgrad = false,
-  } = checkOptions('scaleByAdam', options, { b1: true, b2: true, eps: true, epsRoot: true, nesterov: true, amsgrad: true });
+    momentumDecay,
+    epsPlacement = 'corrected',
+  } = checkOptions('scaleByAdam', options, {
+    b1: true,
+    b2: true,
+    eps: true,
+    epsRoot: true,
+    nesterov: true,
+    amsgrad: true,
+    momentumDecay: true,
+    epsPlacement: true,
+  });
   const where = 'scaleByAdam';
+  if (momentumDecay !== undefined) {
+    if (!nesterov) throw new InvalidArgumentError(`${where}: option 'momentumDecay' is PyTorch's NAdam schedule and needs nesterov: true`);
+    if (!(momentumDecay >= 0 && Number.isFinite(momentumDecay)))
+      throw new InvalidArgumentError(`${where}: option 'momentumDecay' must be a finite number ≥ 0, got ${momentumDecay}`);
+  }
+  if (epsPlacement !== 'corrected' && epsPlacement !== 'keras')
+    throw new InvalidArgumentError(`${where}: option 'epsPlacement' must be 'corrected' or 'keras', got ${String(epsPlacement)}`);
+  const scheduled = momentumDecay !== undefined;
+  const muOf = (t: number) => b1 * (1 - 0.5 * 0.96 ** (t * (momentumDecay ?? 0)));
   checkHyperparam(where, 'b1', b1);
   checkHyperparam(where, 'b2', b2);
   checkHyperparam(where, 'eps', eps);
   checkHyperparam(where, 'epsRoot', epsRoot);
   return {
     name: where,
-    init: (params) => ({ count: 0, mu: zerosLike(params), nu: zerosLike(params), ...(amsgrad ? { nuMax: zerosLike(params) } : {}) }),
+    init: (params) => ({
+      count: 0,
+      mu: zerosLike(params),
+      nu: zerosLike(params),
+      ...(amsgrad ? { nuMax: zerosLike(params) } : {}),
+      ...(scheduled ? { muProduct: 1 } : {}),
+    }),
     update(grads, state) {
       const count = stateNumber(state, 'count', where) + 1;
       const trees = [grads, stateTree(state, 'mu', where), stateTree(state, 'nu', where)];
@@ -84,6 +133,10 @@ export function scaleByAdam(options: ScaleByAdamOptions = {}): GradientTransform
       const c1 = 1 - Math.pow(b1, count);
       const c1Next = 1 - Math.pow(b1, count + 1);
       const c2 = 1 - Math.pow(b2, count);
+      const muT = muOf(count);
+      const muNext = muOf(count + 1);
+      const muProduct = scheduled ? stateNumber(state, 'muProduct', where) * muT : 1;
+      const keras = epsPlacement === 'keras';
       const [updates, mu, nu, nuMax] = mapTreesN(
         amsgrad ? 4 : 3,
         trees,
@@ -93,15 +146,20 @@ export function scaleByAdam(options: ScaleByAdamOptions = {}): GradientTransform
           const v2 = ema(v, b.unary('square', g), b2);
           const vMax2 = amsgrad ? b.binary('maximum', vMax, v2) : undefined;
           // Bias corrections as host reciprocals: multiplications in the update program, not divisions.
-          const mHat = nesterov ? b.add(b.mul(m2, b1 / c1Next), b.mul(g, (1 - b1) / c1)) : b.mul(m2, 1 / c1);
-          let vHat = b.mul(vMax2 ?? v2, 1 / c2);
+          const mHat = scheduled
+            ? b.add(b.mul(g, (1 - muT) / (1 - muProduct)), b.mul(m2, muNext / (1 - muProduct * muNext)))
+            : nesterov
+              ? b.add(b.mul(m2, b1 / c1Next), b.mul(g, (1 - b1) / c1))
+              : b.mul(m2, 1 / c1);
+          // Keras: ε on the uncorrected root, the correction √(1 − b2ᵗ) on the numerator.
+          let vHat = keras ? (vMax2 ?? v2) : b.mul(vMax2 ?? v2, 1 / c2);
           if (epsRoot !== 0) vHat = b.add(vHat, epsRoot);
-          const u = b.div(mHat, b.add(b.unary('sqrt', vHat), eps));
+          const u = b.div(keras ? b.mul(mHat, Math.sqrt(c2)) : mHat, b.add(b.unary('sqrt', vHat), eps));
           return vMax2 ? [u, m2, v2, vMax2] : [u, m2, v2];
         },
         { where, labels: ['update', "state 'mu'", "state 'nu'", "state 'nuMax'"] },
       );
-      return [updates, { count, mu, nu, ...(amsgrad ? { nuMax } : {}) }];
+      return [updates, { count, mu, nu, ...(amsgrad ? { nuMax } : {}), ...(scheduled ? { muProduct } : {}) }];
     },
   };
 }

@@ -27,6 +27,12 @@ CASES = {
     "adadelta weightDecay=0.1 maximize": (torch.optim.Adadelta, dict(lr=1.0, rho=0.9, eps=1e-6, weight_decay=0.1, maximize=True)),
     "sgd momentum=0.9 weightDecay=0.01 maximize": (torch.optim.SGD, dict(lr=0.1, momentum=0.9, weight_decay=0.01, maximize=True)),
     "adamw weightDecay=0.1 maximize": (torch.optim.AdamW, dict(lr=0.05, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.1, maximize=True)),
+    # the classics: Rprop, ASGD (averaging from step 3 on), NAdam with its momentum-decay schedule
+    "rprop etas=(0.4,1.5) stepSizes=(1e-3,0.2)": (torch.optim.Rprop, dict(lr=0.05, etas=(0.4, 1.5), step_sizes=(1e-3, 0.2))),
+    "asgd lambd=0.01 alpha=0.75 t0=2 weightDecay=0.05": (torch.optim.ASGD, dict(lr=0.1, lambd=0.01, alpha=0.75, t0=2, weight_decay=0.05)),
+    # foreach=True: torch 1.13's single-tensor NAdam multiplies mu_t twice into mu_product_next, a bug
+    # fixed in PyTorch 2.0 (pytorch/pytorch#92699); its multi-tensor path has the corrected rule.
+    "nadam momentumDecay=0.1": (torch.optim.NAdam, dict(lr=0.05, betas=(0.9, 0.99), eps=1e-8, momentum_decay=0.1, foreach=True)),
 }
 
 out = {"source": f"torch {torch.__version__} (torch.optim)", "w0": W0, "grads": G, "cases": {}}
