@@ -16,7 +16,11 @@ export interface BackendChoice {
 /** What the probe trains: the run's model and optimizer on the run's first batches. */
 export interface ProbeModel {
   readonly optimizer: string;
+  /** `mlp` (default) or `cnn`. */
+  readonly model?: 'mlp' | 'cnn';
   readonly hidden: readonly number[];
+  /** CNN: filters of the two conv blocks. */
+  readonly channels?: readonly number[];
   readonly batchnorm: boolean;
   readonly dropout: number;
   readonly batchSize: number;
@@ -33,7 +37,9 @@ export async function probeThroughput(backend: Backend, model: ProbeModel, { sec
   const trainer = createTrainer(backend, {
     optimizer: model.optimizer,
     schedule: constant(1e-4),
+    model: model.model,
     hidden: model.hidden,
+    channels: model.channels,
     batchnorm: model.batchnorm,
     dropout: model.dropout,
     seed: 0,

@@ -1,5 +1,5 @@
 /**
- * `pnpm start`: trains an MLP on MNIST with downhill and writes metrics.json and learning-curve
+ * `pnpm start`: trains an MLP (or with `--model cnn` a CNN) on MNIST with downhill and writes metrics.json and learning-curve
  * plots. See README.md for the flags; `--help` prints them.
  */
 import '@downhill/backend-cpu/register';
@@ -19,7 +19,7 @@ import { loadMnist, pixelStats, standardize } from './data.js';
 import { PluginImportError, importPlugins } from './plugins.js';
 import { learningRateFor } from './lr-defaults.js';
 import { writeMetrics, type Metrics } from './metrics.js';
-import { describeMlp } from './model.js';
+import { describeModel } from './model.js';
 import { learningCurveSpec } from './plots.js';
 import { fmtLr, fmtPct, progressReporter } from './progress.js';
 import { renderVegaLite } from './render.js';
@@ -139,7 +139,15 @@ async function main(argv: readonly string[]): Promise<number> {
   const stats = pixelStats(raw.train);
   const trainSet = standardize(raw.train, stats);
   const testSet = standardize(raw.test, stats);
-  const modelShape = { inputs: 784, hidden: config.hidden, classes: 10, batchnorm: config.batchnorm, dropout: config.dropout };
+  // A checkpoint written before --model existed holds no model: it was an MLP.
+  const model = config.model ?? 'mlp';
+  const modelShape = {
+    model,
+    hidden: config.hidden,
+    channels: config.channels ?? [],
+    batchnorm: config.batchnorm,
+    dropout: config.dropout,
+  };
 
   let selection: BackendChoice;
   try {
@@ -147,9 +155,7 @@ async function main(argv: readonly string[]): Promise<number> {
       ? {
           ...(await chooseBackend(resumed.state.backend.name, {
             optimizer: config.optimizers[0],
-            hidden: config.hidden,
-            batchnorm: config.batchnorm,
-            dropout: config.dropout,
+            ...modelShape,
             batchSize: config.batchSize,
             data: trainSet,
           })),
@@ -158,9 +164,7 @@ async function main(argv: readonly string[]): Promise<number> {
         }
       : await chooseBackend(config.backend, {
           optimizer: config.optimizers[0],
-          hidden: config.hidden,
-          batchnorm: config.batchnorm,
-          dropout: config.dropout,
+          ...modelShape,
           batchSize: config.batchSize,
           data: trainSet,
         });
@@ -189,7 +193,7 @@ async function main(argv: readonly string[]): Promise<number> {
     `data: ${trainSet.count} training and ${testSet.count} test images (pixels centred: mean ${stats.mean.toFixed(4)}, std ${stats.std.toFixed(4)})`,
   );
   say(
-    `model: ${describeMlp(modelShape)}; ${plural(config.epochs, 'epoch')} of batch ${config.batchSize}, schedule ${config.schedule}, seed ${config.seed}${config.clip ? `, clip ${config.clip}` : ''}`,
+    `model: ${describeModel(modelShape)}; ${plural(config.epochs, 'epoch')} of batch ${config.batchSize}, schedule ${config.schedule}, seed ${config.seed}${config.clip ? `, clip ${config.clip}` : ''}`,
   );
   if (resumed) {
     const p = resumed.state.current.position;
@@ -220,9 +224,7 @@ async function main(argv: readonly string[]): Promise<number> {
       batchSize: config.batchSize,
       seed: config.seed,
       clip: config.clip,
-      hidden: config.hidden,
-      batchnorm: config.batchnorm,
-      dropout: config.dropout,
+      ...modelShape,
       train: trainSet,
       test: testSet,
       onProgress: progressReporter(config.compare ? name : '', config.epochs, { quiet: config.quiet }),
@@ -251,8 +253,8 @@ async function main(argv: readonly string[]): Promise<number> {
     );
   }
 
-  const modelDesc = describeMlp(modelShape);
-  const title = `MNIST · MLP ${modelDesc.split(' (')[0]} · ${config.compare ? 'optimizers compared' : config.optimizers[0]} · ${selection.name}`;
+  const modelDesc = describeModel(modelShape);
+  const title = `MNIST · ${model === 'cnn' ? 'CNN' : 'MLP'} ${modelDesc.split(' (')[0]} · ${config.compare ? 'optimizers compared' : config.optimizers[0]} · ${selection.name}`;
   const subtitle = `${plural(config.epochs, 'epoch')}, batch ${config.batchSize}, ${config.schedule} schedule, seed ${config.seed}${config.batchnorm ? ', BatchNorm' : ''}${config.dropout ? `, dropout ${config.dropout}` : ''}${config.clip ? `, clip ${config.clip}` : ''} · ${trainSet.count} training / ${testSet.count} test images`;
   const plot = await renderVegaLite(learningCurveSpec(runs, { title, subtitle }));
   const metrics: Metrics = {

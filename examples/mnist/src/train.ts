@@ -18,7 +18,8 @@ import {
 import { hutchinsonDiagonal } from './hutchinson.js';
 import type { Dataset } from './data.js';
 import { correctCount, crossEntropy } from './loss.js';
-import { mlp } from './model.js';
+import { buildModel, type ModelChoice } from './model.js';
+import type { Sequential } from '@downhill/layers';
 import { makeSchedule, type ScheduleName } from './schedules.js';
 
 /** One training run's settings. */
@@ -34,7 +35,11 @@ export interface TrainOptions {
   readonly seed: number;
   /** Global-norm clipping threshold, or undefined. */
   readonly clip?: number;
+  /** `mlp` (default) or `cnn`. */
+  readonly model?: 'mlp' | 'cnn';
   readonly hidden: readonly number[];
+  /** CNN: filters of the two conv blocks. */
+  readonly channels?: readonly number[];
   readonly batchnorm: boolean;
   readonly dropout: number;
   readonly train: Dataset;
@@ -155,7 +160,7 @@ const HESSIAN_INPUT = new Set(['sophia', 'adahessian']);
 
 /** The model, its optimizer and one training step on a batch; what `train` and the backend probe share. */
 export interface Trainer {
-  readonly model: ReturnType<typeof mlp>;
+  readonly model: Sequential;
   readonly optimizer: Optimizer;
   /** One step on a batch (host arrays, `n` rows): returns the batch's mean loss and how many rows were right. */
   step(x: Float32Array, y: Int32Array, n: number, key: Rng): Promise<{ loss: number; correct: number }>;
@@ -164,7 +169,7 @@ export interface Trainer {
 }
 
 /**
- * Builds the MLP on `backend` (weights from `seed`), the optimizer (`name` with `schedule`,
+ * Builds the model (the MLP, or the CNN with `model: 'cnn'`) on `backend` (weights from `seed`), the optimizer (`name` with `schedule`,
  * clipping when asked) and the step: forward in training mode, softmax cross-entropy, gradients
  * by `valueAndGrad`, one optimizer step, BatchNorm statistics stored.
  */
@@ -174,7 +179,9 @@ export function createTrainer(
     optimizer,
     schedule,
     clip,
+    model: kind,
     hidden,
+    channels,
     batchnorm,
     dropout,
     seed,
@@ -183,14 +190,17 @@ export function createTrainer(
     optimizer: string;
     schedule: (step: number) => number;
     clip?: number;
+    model?: 'mlp' | 'cnn';
     hidden: readonly number[];
+    channels?: readonly number[];
     batchnorm: boolean;
     dropout: number;
     seed: number;
     features: number;
   },
 ): Trainer {
-  const model = mlp({ inputs: features, hidden, classes: 10, batchnorm, dropout }).init(backend, { seed });
+  const choice: ModelChoice = { model: kind, hidden, channels, batchnorm, dropout };
+  const model = buildModel(choice).init(backend, { seed });
   // The batch of the current step, for the Hessian estimate that Sophia and AdaHessian request.
   let batch: { x: Tensor; y: Tensor; key: Rng } | undefined;
   const hessianEstimate: HessianEstimate = (p, t) => {
@@ -230,7 +240,7 @@ export function createTrainer(
 }
 
 /**
- * Trains the MLP once and evaluates it on the test set after every epoch. Deterministic for a
+ * Trains the model once and evaluates it on the test set after every epoch. Deterministic for a
  * seed on a deterministic backend: the weights come from `rng(seed)`, the batches from
  * `Batches` of `@downhill/data` shuffled by `rng(seed).fold('shuffle')` (epoch `e`, numbered from
  * 1 as printed, is ordered by `.fold(e)`), each step's dropout masks from
@@ -247,7 +257,9 @@ export async function train(options: TrainOptions): Promise<RunResult | Interrup
     batchSize,
     seed,
     clip,
+    model: kind,
     hidden,
+    channels,
     batchnorm,
     dropout,
     train: data,
@@ -263,7 +275,18 @@ export async function train(options: TrainOptions): Promise<RunResult | Interrup
   const { stepsPerEpoch } = batches;
   const totalSteps = stepsPerEpoch * epochs;
   const sched = makeSchedule(schedule, { lr, totalSteps, stepsPerEpoch });
-  const trainer = createTrainer(backend, { optimizer, schedule: sched, clip, hidden, batchnorm, dropout, seed, features: data.features });
+  const trainer = createTrainer(backend, {
+    optimizer,
+    schedule: sched,
+    clip,
+    model: kind,
+    hidden,
+    channels,
+    batchnorm,
+    dropout,
+    seed,
+    features: data.features,
+  });
   const { model } = trainer;
   const { lr: _initialLr, ...hyperparameters } = getHyperparams(trainer.optimizer.state) ?? {};
 
@@ -376,7 +399,7 @@ export async function train(options: TrainOptions): Promise<RunResult | Interrup
  * of 1000, at `params` (default the model's own: schedule-free optimizers pass their evaluation point).
  */
 export async function evaluate(
-  model: ReturnType<typeof mlp>,
+  model: Sequential,
   data: Dataset,
   params: Params = model.parameters(),
 ): Promise<{ loss: number; accuracy: number }> {

@@ -75,10 +75,16 @@ export interface EncodedBatch {
   readonly count: number;
 }
 
-/** Encodes names for the model: position `i` reads characters `< i` and predicts character `i` (the end as `.`). */
-export function encodeBatch(names: readonly string[], vocabulary: Vocabulary): EncodedBatch {
+/**
+ * Encodes names for the model: position `i` reads characters `< i` and predicts character `i` (the
+ * end as `.`). The batch is padded to its longest name plus one, rounded up to a multiple of `round`
+ * (at most `limit`): fewer distinct tensor sizes over a run, which keeps the backend's heap from
+ * fragmenting (a causal model's padding after a name's end changes nothing before it).
+ */
+export function encodeBatch(names: readonly string[], vocabulary: Vocabulary, { round = 1, limit = Infinity } = {}): EncodedBatch {
   const n = names.length;
-  const t = Math.max(...names.map((s) => s.length)) + 1;
+  const longest = Math.max(...names.map((s) => s.length)) + 1;
+  const t = Math.max(longest, Math.min(Math.ceil(longest / round) * round, limit));
   const inputs = new Int32Array(n * t);
   const targets = new Int32Array(n * t);
   const mask = new Float32Array(n * t);

@@ -58,7 +58,7 @@ export function evaluate(model: CharTransformer, backend: Backend, data: NamesDa
   let nll = 0;
   let count = 0;
   for (let i = 0; i < names.length; i += 512) {
-    const batch = encodeBatch(names.slice(i, i + 512), data.vocabulary);
+    const batch = encodeBatch(names.slice(i, i + 512), data.vocabulary, { round: 4, limit: data.blockSize });
     const sum = backend.scope(() => {
       const x = backend.tensor(batch.inputs, [batch.n, batch.t], 'int32');
       const y = backend.tensor(batch.targets, [batch.n, batch.t], 'int32');
@@ -109,7 +109,7 @@ export function train(options: TrainOptions): TrainResult {
       let lossSum = 0;
       let chars = 0;
       for (let s = 0; s < stepsPerEpoch; s++) {
-        const batch = encodeBatch(order.slice(s * batchSize, (s + 1) * batchSize), data.vocabulary);
+        const batch = encodeBatch(order.slice(s * batchSize, (s + 1) * batchSize), data.vocabulary, { round: 4, limit: data.blockSize });
         const x = backend.tensor(batch.inputs, [batch.n, batch.t], 'int32');
         const y = backend.tensor(batch.targets, [batch.n, batch.t], 'int32');
         const w = backend.tensor(batch.mask, [batch.n, batch.t]);
