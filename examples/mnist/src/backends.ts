@@ -21,6 +21,8 @@ export interface ProbeModel {
   readonly hidden: readonly number[];
   /** CNN: filters of the two conv blocks. */
   readonly channels?: readonly number[];
+  /** CNN: `avg` (default) or `max` pooling. */
+  readonly pool?: 'avg' | 'max';
   readonly batchnorm: boolean;
   readonly dropout: number;
   readonly batchSize: number;
@@ -40,6 +42,7 @@ export async function probeThroughput(backend: Backend, model: ProbeModel, { sec
     model: model.model,
     hidden: model.hidden,
     channels: model.channels,
+    pool: model.pool,
     batchnorm: model.batchnorm,
     dropout: model.dropout,
     seed: 0,

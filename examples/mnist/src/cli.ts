@@ -30,6 +30,8 @@ export interface Config {
   readonly hidden: readonly number[];
   /** CNN: filters of its two conv blocks. */
   readonly channels: readonly number[];
+  /** CNN: `avg` or `max` pooling after each conv block. */
+  readonly pool: 'avg' | 'max';
   readonly batchnorm: boolean;
   /** Dropout rate after each hidden layer (0: none). */
   readonly dropout: number;
@@ -65,6 +67,7 @@ export const CNN_DEFAULTS = {
   epochs: 4,
   hidden: [128],
   channels: [32, 64],
+  pool: 'avg',
 } as const;
 
 export const USAGE = `Usage: pnpm start [-- options]   (from the repository root)
@@ -74,6 +77,7 @@ Trains an MLP (or a CNN) on MNIST and writes metrics.json and learning-curve plo
   --model <mlp|cnn>      the classifier (default mlp); cnn: two conv blocks (3×3 convolution,
                          ReLU, 2×2 max pooling) then dense, defaults ${CNN_DEFAULTS.epochs} epochs, --channels ${CNN_DEFAULTS.channels.join(',')}, --hidden ${CNN_DEFAULTS.hidden.join(',')}
   --channels <a,b>       cnn: filters of the two conv blocks (default ${CNN_DEFAULTS.channels.join(',')})
+  --pool <avg|max>       cnn: 2×2 pooling after each conv block (default ${CNN_DEFAULTS.pool}; max is slower here, see README)
   --backend <name>       auto (default: the best backend that starts here) or a registered one
   --optimizer <name>     a registered optimizer (default adam); plugins add names
   --plugin <module>      import a module that registers an optimizer (repeatable),
@@ -113,6 +117,7 @@ const OPTIONS = {
   hidden: { type: 'string' },
   model: { type: 'string' },
   channels: { type: 'string' },
+  pool: { type: 'string' },
   batchnorm: { type: 'boolean' },
   dropout: { type: 'string' },
   out: { type: 'string' },
@@ -219,6 +224,9 @@ export function parseCli(argv: readonly string[]): Config | 'help' {
     channels = list(ch, 'channels').map((s) => num(s, 'channels', { int: true, min: 1, max: 1024 })!);
     if (channels.length !== 2) throw new UsageError(`--channels: expected two filter counts (one per conv block), got '${ch}'`);
   }
+  const pool = str('pool') ?? CNN_DEFAULTS.pool;
+  if (pool !== 'avg' && pool !== 'max') throw new UsageError(`--pool: expected avg or max, got '${pool}'`);
+  if (str('pool') !== undefined && !cnn) throw new UsageError('--pool: only the cnn pools; add --model cnn');
 
   const trainSize = num(str('train-size'), 'train-size', { int: true, min: 1, max: 60_000 }) ?? DEFAULTS.trainSize;
   const testSize = num(str('test-size'), 'test-size', { int: true, min: 1, max: 10_000 }) ?? DEFAULTS.testSize;
@@ -253,6 +261,7 @@ export function parseCli(argv: readonly string[]): Config | 'help' {
     model,
     hidden,
     channels,
+    pool,
     batchnorm: Boolean(values.batchnorm),
     dropout: num(str('dropout'), 'dropout', { min: 0, max: 1, maxExclusive: true }) ?? DEFAULTS.dropout,
     out,

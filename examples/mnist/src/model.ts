@@ -1,5 +1,5 @@
 import { ops, type TensorLike } from '@downhill/autograd';
-import { BatchNorm, Conv2D, Dense, Dropout, Flatten, MaxPool, Module, ReLU, Sequential } from '@downhill/layers';
+import { AvgPool, BatchNorm, Conv2D, Dense, Dropout, Flatten, MaxPool, Module, ReLU, Sequential } from '@downhill/layers';
 
 /** The shape of the classifier. */
 export interface MlpOptions {
@@ -68,27 +68,35 @@ export interface CnnOptions {
   readonly batchnorm?: boolean;
   /** Dropout rate before the output layer (0: none). */
   readonly dropout?: number;
+  /** `avg` (default) or `max` pooling after each conv block. */
+  readonly pool?: 'avg' | 'max';
 }
 
 /**
  * A small CNN for 28×28 digits, two conv blocks then dense:
- * `[Conv2D 3×3 SAME → (BatchNorm) → ReLU → MaxPool 2] × 2 → Flatten → Dense → (BatchNorm) → ReLU →
+ * `[Conv2D 3×3 SAME → (BatchNorm) → ReLU → 2×2 pooling] × 2 → Flatten → Dense → (BatchNorm) → ReLU →
  * (Dropout) → Dense`, so `28×28×1 → 14×14×c₁ → 7×7×c₂ → dense → 10`. He-normal kernels before
  * ReLU (the fans count the 3×3 window), Glorot uniform for the logits.
+ *
+ * Pooling is average pooling by default: on backend-cpu today the gradient of a windowed max
+ * (`MaxPool`, `pool: 'max'`) is composed from gathers, argmax and a scatter-add and costs about ten
+ * times a windowed sum's (about 300 ms against 20 ms of CPU per step for the first block's
+ * `[128, 28, 28, 32]` activations), which would double the step; LeNet-5 pooled by averaging too.
  *
  * Parameter names: `conv1.kernel` `[3, 3, 1, c₁]`, `conv2.kernel`, `bn1.gamma`, `dense.kernel`, `out.kernel`, ...
  *
  * @returns the model, not yet initialized (`model.init(backend, { seed })`).
  */
-export function cnn({ channels: [c1, c2], dense = 128, classes, batchnorm = false, dropout = 0 }: CnnOptions): Sequential {
+export function cnn({ channels: [c1, c2], dense = 128, classes, batchnorm = false, dropout = 0, pool = 'avg' }: CnnOptions): Sequential {
+  const pooling = () => (pool === 'max' ? new MaxPool(2) : new AvgPool(2));
   const conv = (cin: number, cout: number) => new Conv2D(cin, cout, 3, { padding: 'SAME', kernelInit: 'heNormal', useBias: !batchnorm });
   const layers: Record<string, Module> = { image: new ToImage(), conv1: conv(1, c1) };
   if (batchnorm) layers.bn1 = new BatchNorm(c1);
-  Object.assign(layers, { relu1: new ReLU(), pool1: new MaxPool(2), conv2: conv(c1, c2) });
+  Object.assign(layers, { relu1: new ReLU(), pool1: pooling(), conv2: conv(c1, c2) });
   if (batchnorm) layers.bn2 = new BatchNorm(c2);
   Object.assign(layers, {
     relu2: new ReLU(),
-    pool2: new MaxPool(2),
+    pool2: pooling(),
     flatten: new Flatten(),
     dense: new Dense(7 * 7 * c2, dense, { kernelInit: 'heNormal', useBias: !batchnorm }),
   });
@@ -99,10 +107,17 @@ export function cnn({ channels: [c1, c2], dense = 128, classes, batchnorm = fals
   return new Sequential(layers);
 }
 
-/** `CNN 28×28×1 → conv 3×3 32 → pool → conv 3×3 64 → pool → 128 → 10 (ReLU, He normal)`. */
-export function describeCnn({ channels: [c1, c2], dense = 128, classes, batchnorm = false, dropout = 0 }: CnnOptions): string {
+/** `28×28×1 → conv 3×3 32 → avg pool 2 → conv 3×3 64 → avg pool 2 → 128 → 10 (ReLU, He normal)`. */
+export function describeCnn({
+  channels: [c1, c2],
+  dense = 128,
+  classes,
+  batchnorm = false,
+  dropout = 0,
+  pool = 'avg',
+}: CnnOptions): string {
   const extras = [batchnorm ? 'BatchNorm' : '', 'ReLU', dropout > 0 ? `dropout ${dropout}` : '', 'He normal'];
-  return `28×28×1 → conv 3×3 ${c1} → max pool 2 → conv 3×3 ${c2} → max pool 2 → ${dense} → ${classes} (${extras.filter(Boolean).join(', ')})`;
+  return `28×28×1 → conv 3×3 ${c1} → ${pool} pool 2 → conv 3×3 ${c2} → ${pool} pool 2 → ${dense} → ${classes} (${extras.filter(Boolean).join(', ')})`;
 }
 
 /** Which classifier a run trains: its kind and the sizes the command line gives. */
@@ -113,14 +128,16 @@ export interface ModelChoice {
   readonly hidden: readonly number[];
   /** CNN: the filters of the two conv blocks. */
   readonly channels?: readonly number[];
+  /** CNN: `avg` (default) or `max` pooling. */
+  readonly pool?: 'avg' | 'max';
   readonly batchnorm: boolean;
   readonly dropout: number;
 }
 
 /** The CNN's options from a {@link ModelChoice} (defaults: channels 32, 64; dense 128). */
-function cnnOptions({ hidden, channels, batchnorm, dropout }: ModelChoice): CnnOptions {
+function cnnOptions({ hidden, channels, pool, batchnorm, dropout }: ModelChoice): CnnOptions {
   const [c1 = 32, c2 = 64] = channels ?? [];
-  return { channels: [c1, c2], dense: hidden[0] ?? 128, classes: 10, batchnorm, dropout };
+  return { channels: [c1, c2], dense: hidden[0] ?? 128, classes: 10, batchnorm, dropout, pool };
 }
 
 /** Builds the model a run trains on 784-pixel inputs (not yet initialized). */

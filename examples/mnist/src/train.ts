@@ -40,6 +40,8 @@ export interface TrainOptions {
   readonly hidden: readonly number[];
   /** CNN: filters of the two conv blocks. */
   readonly channels?: readonly number[];
+  /** CNN: `avg` (default) or `max` pooling. */
+  readonly pool?: 'avg' | 'max';
   readonly batchnorm: boolean;
   readonly dropout: number;
   readonly train: Dataset;
@@ -182,6 +184,7 @@ export function createTrainer(
     model: kind,
     hidden,
     channels,
+    pool,
     batchnorm,
     dropout,
     seed,
@@ -193,13 +196,14 @@ export function createTrainer(
     model?: 'mlp' | 'cnn';
     hidden: readonly number[];
     channels?: readonly number[];
+    pool?: 'avg' | 'max';
     batchnorm: boolean;
     dropout: number;
     seed: number;
     features: number;
   },
 ): Trainer {
-  const choice: ModelChoice = { model: kind, hidden, channels, batchnorm, dropout };
+  const choice: ModelChoice = { model: kind, hidden, channels, pool, batchnorm, dropout };
   const model = buildModel(choice).init(backend, { seed });
   // The batch of the current step, for the Hessian estimate that Sophia and AdaHessian request.
   let batch: { x: Tensor; y: Tensor; key: Rng } | undefined;
@@ -260,6 +264,7 @@ export async function train(options: TrainOptions): Promise<RunResult | Interrup
     model: kind,
     hidden,
     channels,
+    pool,
     batchnorm,
     dropout,
     train: data,
@@ -282,6 +287,7 @@ export async function train(options: TrainOptions): Promise<RunResult | Interrup
     model: kind,
     hidden,
     channels,
+    pool,
     batchnorm,
     dropout,
     seed,
