@@ -1,5 +1,5 @@
 import { sizeOf, type BinaryOp, type CompareOp, type Shape, type Tensor } from '@downhill/backend';
-import { alloc, broadcastStrides, contiguousStrides, dataOf, forEachRow, planStrided, type CpuStorage } from './storage.js';
+import { alloc, broadcastStrides, contiguousStrides, dataOf, forEachRow, free, planStrided, type CpuStorage } from './storage.js';
 import { FN, KERNELS, chunksFor, getPool, split, threadsFor } from './threads/parallel.js';
 import type { WasmRuntime } from './wasm/runtime.js';
 
@@ -137,6 +137,7 @@ export function binaryWasm(rt: WasmRuntime, op: BinaryOp, a: Tensor, b: Tensor, 
   const ops = new Operands(rt);
   if (!broadcastRows(rt, ops, FN.binary, code, a, b, out, outShape)) {
     ops.release();
+    free(out); // the output block is in the heap: the JavaScript loops make their own
     return undefined;
   }
   ops.finish();
