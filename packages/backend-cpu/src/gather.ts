@@ -45,7 +45,9 @@ export function gatherKernel(x: Tensor, indices: Tensor, axis: number, outShape:
 
 /**
  * The transpose of gather: zeros of `outShape` with `updates[o, q, i]` added at
- * `out[o, indices[q], i]`. Repeated indices add up; float32 sums accumulate in float64.
+ * `out[o, indices[q], i]`. Repeated indices add up; float32 sums accumulate in float64. Distinct
+ * indices (the gradient of a windowed max, a permutation) make each sum a single term: the updates
+ * are copied into place, with the same result and no float64 buffer.
  */
 export function scatterAddKernel(updates: Tensor, indices: Tensor, axis: number, outShape: Shape): CpuStorage {
   const src = dataOf(updates);
@@ -54,6 +56,20 @@ export function scatterAddKernel(updates: Tensor, indices: Tensor, axis: number,
   checkIndices('scatterAdd', idx, indices, axis, size, outShape);
   const m = idx.length;
   const total = sizeOf(outShape);
+  if (distinct(idx, size)) {
+    const out = alloc(updates.dtype, total);
+    for (let o = 0; o < outer; o++) {
+      const sBase = o * m * inner;
+      const dBase = o * size * inner;
+      for (let q = 0; q < m; q++) {
+        const s = sBase + q * inner;
+        const d = dBase + idx[q] * inner;
+        // + 0 as the sum into zeros does: −0 becomes +0.
+        for (let j = 0; j < inner; j++) out[d + j] = src[s + j] + 0;
+      }
+    }
+    return out;
+  }
   const acc = new Float64Array(total);
   for (let o = 0; o < outer; o++) {
     const sBase = o * m * inner;
@@ -68,4 +84,16 @@ export function scatterAddKernel(updates: Tensor, indices: Tensor, axis: number,
   const out = alloc(updates.dtype, total);
   out.set(acc);
   return out;
+}
+
+/** Whether no index in `idx` (each in `[0, size)`) repeats. */
+function distinct(idx: CpuStorage, size: number): boolean {
+  if (idx.length > size) return false;
+  const seen = new Uint8Array(size);
+  for (let q = 0; q < idx.length; q++) {
+    const i = idx[q];
+    if (seen[i]) return false;
+    seen[i] = 1;
+  }
+  return true;
 }

@@ -226,6 +226,21 @@ describe('gather and scatterAdd', () => {
     expect([...b.readSync(z)]).toEqual([3, 1 + 2 + 4, 0, 7, 5 + 6 + 8, 0]);
   });
 
+  it('scatterAdd with distinct indices (a scatter): every dtype, zeros elsewhere, −0 added to zero is +0', () => {
+    const b = cpu();
+    for (const dtype of ['float32', 'float64', 'int32'] as const) {
+      // [outer 2, q 3, inner 2] into [2, 5, 2] at rows [4, 0, 2]
+      const data = [1, -0, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12].map((v) => (dtype === 'int32' ? v + 0 : v));
+      const y = b.readSync(b.scatterAdd(b.tensor(data, [2, 3, 2], dtype), b.tensor([4, 0, 2], [3], 'int32'), 1, 5));
+      const want = new Array<number>(20).fill(0);
+      [4, 0, 2].forEach((row, q) => {
+        for (let o = 0; o < 2; o++) for (let j = 0; j < 2; j++) want[(o * 5 + row) * 2 + j] += data[(o * 3 + q) * 2 + j];
+      });
+      expect([...y]).toEqual(want);
+      expect(Object.is(y[9], 0)).toBe(true); // the −0 update at row 4, column 1 of the first block
+    }
+  });
+
   it('scatterAdd in float32 accumulates in float64 and rounds once', () => {
     const b = cpu();
     const n = 4097;
