@@ -267,9 +267,10 @@ export function renderReport(res: Results): string {
     out.push('## 5. Convolution against GEMM on backend-cpu', '');
     out.push(
       `One 2-D convolution shaped like the second block of a small MNIST CNN, ${String(cv.find((r) => r.shape)?.shape ?? '')} (NHWC input, HWIO ` +
-        'kernel): forward is `backend.conv` (im2col onto the GEMM); backward is the pullback of `ops.conv`, both cotangents, each itself a ' +
+        'kernel): forward is `backend.conv` (im2col onto the GEMM); backward is one call of the pullback of `ops.conv` (the forward pass made once, untimed), both cotangents, each itself a ' +
         'convolution (twice the forward arithmetic). The GEMM row is `backend.matmul` on the very product im2col makes, in the same process, so ' +
-        '"of GEMM" is the share of the machine\'s matrix-product rate the convolution keeps. GFLOP/s from the median run.',
+        '"of GEMM" is the share of the machine\'s matrix-product rate the convolution keeps, from the medians and, in brackets, from the best runs ' +
+        '(the best runs are the steadier figure on a busy machine).',
       '',
     );
     const rows = cv.map((r) =>
@@ -281,10 +282,10 @@ export function renderReport(res: Results): string {
             String(r.pass),
             `${fmtMs(r.median as number)} [${fmtMs(r.min as number)}]`,
             (r.gflops as number).toFixed(2),
-            r.ofGemm === undefined ? '—' : `${((r.ofGemm as number) * 100).toFixed(0)}%`,
+            r.ofGemm === undefined ? '—' : `${((r.ofGemm as number) * 100).toFixed(0)}% [${((r.ofGemmBest as number) * 100).toFixed(0)}%]`,
           ],
     );
-    out.push(table(['implementation', 'dtype', 'pass', 'ms, median [best]', 'GFLOP/s', 'of GEMM'], rows), '');
+    out.push(table(['implementation', 'dtype', 'pass', 'ms, median [best]', 'GFLOP/s (median)', 'of GEMM, median [best]'], rows), '');
   }
 
   // ------------------------------------------------------------------ memory
