@@ -52,6 +52,9 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<
  *
  * @param path - the file (by convention `checkpoint.safetensors`).
  * @param contents - the model, the step, the optimizer state, keys and metadata.
+ * @throws InvalidArgumentError (and the other checks of {@link encodeCheckpoint}) for contents it cannot
+ *   save; CheckpointError when the file cannot be written (a missing folder, no permission). Either
+ *   way a file already at `path` is left as it was.
  *
  * @example
  * ```ts
@@ -59,7 +62,12 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<
  * ```
  */
 export async function saveCheckpoint(path: string, contents: CheckpointContents): Promise<void> {
-  await writeFileAtomic(path, await encodeCheckpoint(contents));
+  const bytes = await encodeCheckpoint(contents);
+  try {
+    await writeFileAtomic(path, bytes);
+  } catch (e) {
+    throw new CheckpointError(`saveCheckpoint: cannot write '${path}': ${(e as Error).message}; any file there is as it was`, { cause: e });
+  }
 }
 
 /**

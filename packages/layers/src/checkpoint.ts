@@ -72,6 +72,10 @@ export async function encodeCheckpoint(contents: CheckpointContents): Promise<Ui
     throw new InvalidArgumentError(
       `${where}: optimizerState must be the string of serializeState(await opt.stateDict()), got ${typeof optimizerState}`,
     );
+  if (rngs === null || typeof rngs !== 'object' || Array.isArray(rngs))
+    throw new InvalidArgumentError(
+      `${where}: rngs must be a record of Rng keys by name ({ dropout: key }), got ${rngs === null ? 'null' : Array.isArray(rngs) ? 'an array' : typeof rngs}`,
+    );
   const keys: Record<string, number[]> = {};
   for (const [name, key] of Object.entries(rngs)) {
     if (!(key instanceof Rng)) throw new InvalidArgumentError(`${where}: rngs.${name} must be an Rng from @downhill/initializers`);
@@ -83,6 +87,7 @@ export async function encodeCheckpoint(contents: CheckpointContents): Promise<Ui
   } catch (e) {
     throw new InvalidArgumentError(`${where}: metadata must be JSON-serializable (${(e as Error).message})`);
   }
+  if (typeof meta !== 'string') throw new InvalidArgumentError(`${where}: metadata must be JSON-serializable, got a ${typeof metadata}`);
   const fields: Record<string, string> = {
     format: FORMAT,
     version: VERSION,

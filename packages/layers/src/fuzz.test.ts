@@ -16,6 +16,9 @@
  */
 import { DownhillError, InvalidArgumentError, OutOfMemoryError, type DType, type Tensor } from '@downhill/backend';
 import { cpu } from '@downhill/backend-cpu';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import * as api from './index.js';
@@ -87,6 +90,16 @@ describe('found by the fuzz', () => {
       /axes must be an integer or a list of integers, got an object/,
     );
     expect(Array.from(b.readSync(x))).toEqual([1, 2]);
+  });
+
+  it('checkpoints: rngs that are not a record, unserializable metadata and an unwritable path are typed errors', async () => {
+    const m = model(1);
+    await expect(api.encodeCheckpoint({ model: m, step: 0, rngs: null as never })).rejects.toThrow(/rngs must be a record of Rng keys/);
+    await expect(api.encodeCheckpoint({ model: m, step: 0, metadata: () => 1 })).rejects.toThrow(/metadata must be JSON-serializable/);
+    await expect(api.saveCheckpoint(join(tmpdir(), 'no-such-folder-downhill', 'c.safetensors'), { model: m, step: 0 })).rejects.toThrow(
+      api.CheckpointError,
+    );
+    b.dispose(stateOf(m));
   });
 });
 
@@ -299,5 +312,48 @@ describe('fuzz: weight files', () => {
     );
     b.dispose(stateOf(source));
     console.log(`fuzz: checkpoint files: ${tried} inputs tried, ${restored} restored`);
+  });
+
+  it('saving checkpoints with random malformed contents over an existing file: a readable checkpoint, or a DownhillError that leaves the file and its folder as they were', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'downhill-fuzz-'));
+    const path = join(dir, 'checkpoint.safetensors');
+    const source = model(1);
+    await api.saveCheckpoint(path, { model: source, step: 1 });
+    let tried = 0;
+    let saved = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record(
+          {
+            step: fc.oneof(fc.nat(), weird),
+            optimizerState: fc.oneof(fc.constant('{"a":1}'), weird),
+            rngs: fc.oneof(fc.constant({}), weird),
+            metadata: fc.oneof(fc.constant({ epoch: 1 }), weird, fc.constant({ big: 1n })),
+            bogus: weird,
+          },
+          { requiredKeys: ['step'] },
+        ),
+        fc.constantFrom('same', 'missing folder'),
+        async (fields, where) => {
+          tried++;
+          const target = where === 'same' ? path : join(dir, 'no-such-folder', 'c.safetensors');
+          const before = await readFile(path);
+          try {
+            await api.saveCheckpoint(target, { model: source, ...(fields as object) } as never);
+            saved++;
+            const back = await api.loadCheckpoint(target);
+            expect(back.step).toBe(fields.step);
+          } catch (e) {
+            expectTyped(e);
+            expect(Buffer.compare(await readFile(path), before), 'a failed save changed the file').toBe(0);
+          }
+          expect(await readdir(dir), 'a temporary file was left behind').toEqual(['checkpoint.safetensors']);
+        },
+      ),
+      { numRuns: 300, seed: 54 },
+    );
+    b.dispose(stateOf(source));
+    await rm(dir, { recursive: true, force: true });
+    console.log(`fuzz: checkpoint saves: ${tried} inputs tried, ${saved} saved`);
   });
 });
