@@ -1,5 +1,5 @@
 import type { Backend, Tensor } from '@downhill/backend';
-import { adam, step, type OptState, type Params, type StepResult } from '@downhill/optimizers';
+import { adam, step, type OptState, type StepResult } from '@downhill/optimizers';
 
 /** Options of {@link train}. */
 export interface TrainOptions {
@@ -36,6 +36,9 @@ function seeded(seed: number): () => number {
   };
 }
 
+/** The network's parameters: one hidden layer. */
+export type MlpParams = { w1: Tensor; b1: Tensor; w2: Tensor; b2: Tensor };
+
 /**
  * Mean squared error of a one-hidden-layer tanh network and its gradients, by hand
  * (backpropagation written out):
@@ -45,9 +48,9 @@ function seeded(seed: number): () => number {
  * ∂ŷ = 2(ŷ − y)/N;  ∂W2 = hᵀ∂ŷ;  ∂b2 = Σ∂ŷ;  ∂z = (∂ŷ·W2ᵀ)⊙(1 − h²);  ∂W1 = xᵀ∂z;  ∂b1 = Σ∂z
  * ```
  */
-export function lossAndGrads(b: Backend, x: Tensor, y: Tensor, p: Params): { loss: Tensor; grads: Params } {
+export function lossAndGrads(b: Backend, x: Tensor, y: Tensor, p: MlpParams): { loss: Tensor; grads: MlpParams } {
   return b.scope(() => {
-    const [w1, b1, w2, b2] = [p.w1, p.b1, p.w2, p.b2] as Tensor[];
+    const { w1, b1, w2, b2 } = p;
     const n = x.shape[0];
     const h = b.unary('tanh', b.add(b.matmul(x, w1), b1));
     const r = b.sub(b.add(b.matmul(h, w2), b2), y);
@@ -91,7 +94,7 @@ export async function train(
     [points, 1],
   );
   const init = (n: number, scale: number) => Array.from({ length: n }, () => scale * (2 * rand() - 1));
-  let params: Params = {
+  let params: MlpParams = {
     w1: b.tensor(init(hidden, 1.5), [1, hidden]),
     b1: b.tensor(init(hidden, 1.5), [hidden]),
     w2: b.tensor(init(hidden, 1 / Math.sqrt(hidden)), [hidden, 1]),
@@ -117,7 +120,7 @@ export async function train(
     for (let s = 0; s < steps; s++) {
       const { loss, grads } = lossAndGrads(b, x, y, params);
       pending.push(loss);
-      const r: StepResult = step(tx, params, grads, state, { inPlace: true });
+      const r: StepResult<OptState, MlpParams> = step(tx, params, grads, state, { inPlace: true });
       ({ params, state, path } = r);
       b.dispose(grads);
       if (pending.length >= readEvery || s === steps - 1) await flush();

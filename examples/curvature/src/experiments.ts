@@ -140,7 +140,7 @@ export async function gradientDescent(
       b.dispose([value, grads]);
       break;
     }
-    const next = sgdStep(b, params, grads as Params<Tensor>, lr);
+    const next = sgdStep(b, params, grads, lr);
     b.dispose([value, grads]);
     if (params !== init) b.dispose(params);
     params = next;

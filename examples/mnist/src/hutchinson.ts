@@ -35,7 +35,7 @@ export function hutchinsonDiagonal(loss: (p: Params) => TensorLike, params: Para
     }),
     params,
   );
-  const hz = hvp(loss, params, z) as Params;
+  const hz = hvp(loss, params, z);
   const d = mapTrees([z, hz], ([a, b]) => a.backend.mul(a, b));
   for (const [, t] of [...flatten(z), ...flatten(hz)]) t.dispose();
   return d;

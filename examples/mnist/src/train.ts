@@ -1,5 +1,5 @@
 import type { Backend, Tensor, TypedArray } from '@downhill/backend';
-import { valueAndGrad } from '@downhill/autograd';
+import { detach, valueAndGrad } from '@downhill/autograd';
 import { Batches } from '@downhill/data';
 import { rng, type Rng } from '@downhill/initializers';
 import type { Params } from '@downhill/layers';
@@ -228,12 +228,12 @@ export function createTrainer(
       const y = backend.tensor(ys.length === n ? ys : ys.subarray(0, n), [n], 'int32');
       const [[loss, aux], grads] = lossAndGrad(model.parameters(), x, y, model.buffers(), key);
       batch = { x, y, key };
-      model.setParameters(opt.step(model.parameters(), grads as Params));
+      model.setParameters(opt.step(model.parameters(), grads));
       batch = undefined;
-      if (batchnorm) model.setBuffers(aux.buffers as Params);
+      if (batchnorm) model.setBuffers(aux.buffers);
       const lossValue = (await read(loss))[0];
-      const correct = (await read(aux.correct as Tensor))[0];
-      backend.dispose([x, y, loss, aux.correct as Tensor, grads]);
+      const correct = (await read(aux.correct))[0];
+      backend.dispose([x, y, loss, aux.correct, grads]);
       return { loss: lossValue, correct };
     },
     dispose() {
@@ -419,7 +419,7 @@ export async function evaluate(
       const x = backend.tensor(data.x.subarray(begin * data.features, (begin + n) * data.features), [n, data.features]);
       const y = backend.tensor(data.y.subarray(begin, begin + n), [n], 'int32');
       const logits = model.apply(params, x, { training: false });
-      return [crossEntropy(logits, y), correctCount(logits, y)] as Tensor[];
+      return [crossEntropy(logits, y), correctCount(logits, y)].map(detach); // concrete tensors: no trace here
     });
     lossSum += (await read(loss))[0] * n;
     correct += (await read(right))[0];

@@ -1,6 +1,6 @@
 import type { Backend, Tensor } from '@downhill/backend';
-import { ops, valueAndGrad } from '@downhill/autograd';
-import { createOptimizer, releaseReplaced, step, type GradientTransformation, type OptState, type Params } from '@downhill/optimizers';
+import { detach, ops, valueAndGrad, type TensorLike } from '@downhill/autograd';
+import { createOptimizer, releaseReplaced, step, type GradientTransformation, type OptState } from '@downhill/optimizers';
 import type { TestFunction } from './functions.js';
 
 /**
@@ -70,7 +70,7 @@ export class Descent {
   readonly losses: number[] = [];
   /** Whether the run left the finite world (loss non-finite or above {@link DIVERGED}). */
   diverged = false;
-  #params: Params;
+  #params: { point: Tensor };
   #state: OptState;
   #disposed = false;
 
@@ -88,7 +88,7 @@ export class Descent {
   ) {
     this.#params = { point: backend.tensor(Float64Array.from(start), [2], 'float64') };
     this.#state = tx.init(this.#params);
-    this.#record(backend.readSync(this.#params.point as Tensor), this.#fullLoss());
+    this.#record(backend.readSync(this.#params.point), this.#fullLoss());
   }
 
   /** Steps taken so far. */
@@ -110,18 +110,18 @@ export class Descent {
     if (this.diverged || this.#disposed) return false;
     const t = this.steps;
     const f = this.fn.minibatch?.(t) ?? this.fn.f;
-    const [value, grads] = valueAndGrad((p: Params) => {
-      const xy = p.point as Tensor;
+    const [value, grads] = valueAndGrad((p: { point: TensorLike }) => {
+      const xy = p.point;
       return ops.sum(f(ops.slice(xy, [0], [1]), ops.slice(xy, [1], [1])));
     })(this.#params);
     this.backend.dispose(value);
-    const next = step(this.tx, this.#params, grads as Params, this.#state);
+    const next = step(this.tx, this.#params, grads, this.#state);
     this.backend.dispose(grads);
     releaseReplaced(this.#params, next.params);
     releaseReplaced(this.#state, next.state, next.params);
     this.#params = next.params;
     this.#state = next.state;
-    return this.#record(this.backend.readSync(this.#params.point as Tensor), this.#fullLoss());
+    return this.#record(this.backend.readSync(this.#params.point), this.#fullLoss());
   }
 
   /** Releases the parameters and the optimizer state. */
@@ -133,8 +133,8 @@ export class Descent {
 
   #fullLoss(): number {
     const b = this.backend;
-    const xy = this.#params.point as Tensor;
-    const v = b.scope(() => b.readSync(ops.sum(this.fn.f(ops.slice(xy, [0], [1]), ops.slice(xy, [1], [1]))) as Tensor)[0]);
+    const xy = this.#params.point;
+    const v = b.scope(() => b.readSync(detach(ops.sum(this.fn.f(ops.slice(xy, [0], [1]), ops.slice(xy, [1], [1])))))[0]);
     return v;
   }
 

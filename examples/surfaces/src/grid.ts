@@ -1,3 +1,4 @@
+import { detach } from '@downhill/autograd';
 import type { Backend } from '@downhill/backend';
 import { contours } from 'd3-contour';
 import type { TestFunction } from './functions.js';
@@ -44,7 +45,7 @@ export function sampleGrid(backend: Backend, fn: TestFunction, n = 56): Grid {
     }
   }
   const f = backend.scope(() => fn.f(backend.tensor(gx, [n * n], 'float64'), backend.tensor(gy, [n * n], 'float64')));
-  const raw = backend.readSync(f as never) as Float64Array;
+  const raw = Float64Array.from(backend.readSync(detach(f)));
   backend.dispose(f);
   const values = raw.map((v) => Math.log10(Math.max(v - fn.minValue, 0) + EPS));
   return { nx: n, ny: n, xs, ys, values };

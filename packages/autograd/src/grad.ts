@@ -14,7 +14,7 @@ import {
 } from './differentiate.js';
 import { closeTrace, isTracing, openTrace, withRecording } from './trace.js';
 import { Traced, isTensorLike, rawTensor, type TensorLike } from './traced.js';
-import type { Grads } from './tree.js';
+import type { AsTensors, Grads } from './tree.js';
 
 /** Options of {@link grad} and {@link valueAndGrad}. */
 export interface GradOptions<N extends number | readonly number[] = number | readonly number[]> {
@@ -22,7 +22,7 @@ export interface GradOptions<N extends number | readonly number[] = number | rea
   readonly argnums?: N;
   /** Dotted paths (or prefixes) of the leaves to differentiate inside the one differentiated argument; the others act as constants and are left out of the gradient tree. Default: every leaf. */
   readonly wrt?: readonly string[];
-  /** `f` returns `[output, aux]`; `aux` comes back with the gradients, undifferentiated. Default false. */
+  /** `f` returns `[output, aux]`; `aux` comes back with the gradients, undifferentiated, its tensor leaves typed `Tensor` (they are concrete at the top level). Default false. */
   readonly hasAux?: boolean;
 }
 
@@ -124,7 +124,7 @@ export function grad<A extends readonly unknown[], const N extends number | read
 export function grad<A extends readonly unknown[], X, const N extends number | readonly number[] = 0>(
   f: (...args: A) => readonly [TensorLike, X],
   options: GradOptions<N> & { hasAux: true },
-): (...args: A) => [ArgGrads<A, N>, X];
+): (...args: A) => [ArgGrads<A, N>, AsTensors<X>];
 export function grad(f: (...args: never[]) => unknown, options?: GradOptions): (...args: unknown[]) => unknown {
   checkFunction(f, 'grad');
   const opts = checkOptions('grad', options, GRAD_KEYS);
@@ -155,7 +155,7 @@ export function valueAndGrad<A extends readonly unknown[], const N extends numbe
 export function valueAndGrad<A extends readonly unknown[], X, const N extends number | readonly number[] = 0>(
   f: (...args: A) => readonly [TensorLike, X],
   options: GradOptions<N> & { hasAux: true },
-): (...args: A) => [[Tensor, X], ArgGrads<A, N>];
+): (...args: A) => [[Tensor, AsTensors<X>], ArgGrads<A, N>];
 export function valueAndGrad(f: (...args: never[]) => unknown, options?: GradOptions): (...args: unknown[]) => unknown {
   checkFunction(f, 'valueAndGrad');
   const opts = checkOptions('valueAndGrad', options, GRAD_KEYS);
