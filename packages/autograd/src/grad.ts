@@ -117,11 +117,13 @@ function run(f: (...args: unknown[]) => unknown, args: unknown[], options: GradO
  * const g = grad(loss)({ w, b }, x, y); // { w: Tensor, b: Tensor }
  * ```
  */
-export function grad<A extends readonly unknown[], const N extends number | readonly number[] = 0>(
+// biome-ignore lint/suspicious/noExplicitAny: an unannotated parameter of f (JavaScript, or `(params) => …`) is any, not unknown, so the call type-checks; annotated ones keep their types
+export function grad<A extends readonly any[], const N extends number | readonly number[] = 0>(
   f: (...args: A) => TensorLike,
   options?: GradOptions<N> & { hasAux?: false },
 ): (...args: A) => ArgGrads<A, N>;
-export function grad<A extends readonly unknown[], X, const N extends number | readonly number[] = 0>(
+// biome-ignore lint/suspicious/noExplicitAny: an unannotated parameter of f (JavaScript, or `(params) => …`) is any, not unknown, so the call type-checks; annotated ones keep their types
+export function grad<A extends readonly any[], X, const N extends number | readonly number[] = 0>(
   f: (...args: A) => readonly [TensorLike, X],
   options: GradOptions<N> & { hasAux: true },
 ): (...args: A) => [ArgGrads<A, N>, AsTensors<X>];
@@ -148,11 +150,13 @@ export function grad(f: (...args: never[]) => unknown, options?: GradOptions): (
  * console.log(await loss.read());
  * ```
  */
-export function valueAndGrad<A extends readonly unknown[], const N extends number | readonly number[] = 0>(
+// biome-ignore lint/suspicious/noExplicitAny: an unannotated parameter of f (JavaScript, or `(params) => …`) is any, not unknown, so the call type-checks; annotated ones keep their types
+export function valueAndGrad<A extends readonly any[], const N extends number | readonly number[] = 0>(
   f: (...args: A) => TensorLike,
   options?: GradOptions<N> & { hasAux?: false },
 ): (...args: A) => [Tensor, ArgGrads<A, N>];
-export function valueAndGrad<A extends readonly unknown[], X, const N extends number | readonly number[] = 0>(
+// biome-ignore lint/suspicious/noExplicitAny: an unannotated parameter of f (JavaScript, or `(params) => …`) is any, not unknown, so the call type-checks; annotated ones keep their types
+export function valueAndGrad<A extends readonly any[], X, const N extends number | readonly number[] = 0>(
   f: (...args: A) => readonly [TensorLike, X],
   options: GradOptions<N> & { hasAux: true },
 ): (...args: A) => [[Tensor, AsTensors<X>], ArgGrads<A, N>];
