@@ -47,6 +47,9 @@ export const DEFAULT_LR: Readonly<Record<string, number>> = {
   prodigy: 1,
   adopt: 1e-3,
   ademamix: 1e-3,
+  'cautious-adamw': 1e-3,
+  'dadapt-adam': 1,
+  dog: 1,
   // catalogue: methods of the last years above this line
 
   sophia: 1e-3,

@@ -9,6 +9,9 @@ import {
   adam,
   adamw,
   adopt,
+  cautiousAdamw,
+  dadaptAdam,
+  dog,
   muon,
   prodigy,
   rmsprop,
@@ -104,4 +107,23 @@ describeOptimizerConformance('ademamix', ({ lr }) => ademamix(decaying(lr as num
   skip,
   quadratic: { lr: 0.1, steps: 300 },
   rosenbrock: { lr: 0.05, steps: 2000 },
+});
+describeOptimizerConformance('cautious-adamw', ({ lr }) => cautiousAdamw(lr), {
+  backends,
+  skip,
+  quadratic: { lr: 0.1, steps: 300 },
+  rosenbrock: { lr: 0.02, steps: 2000 },
+});
+// D-Adaptation and DoG keep their estimates as rank-0 tensors, like Prodigy: fewer Rosenbrock steps on a software adapter.
+describeOptimizerConformance('dadapt-adam', ({ lr }) => dadaptAdam(lr), {
+  backends,
+  skip,
+  quadratic: { lr: 1, steps: 300 },
+  rosenbrock: { lr: 1, steps: 1000, tolerance: 0.05 },
+});
+describeOptimizerConformance('dog', ({ lr }) => dog(lr, { repsRel: 1e-3 }), {
+  backends,
+  skip,
+  quadratic: { lr: 1, steps: 300 },
+  rosenbrock: { lr: 1, steps: 2000, tolerance: 0.1 },
 });

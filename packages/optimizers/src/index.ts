@@ -170,6 +170,9 @@ export {
   type ScaleByAdemamixOptions,
   type ScaleByAdemamixState,
 } from './optimizers/ademamix.js';
+export { cautious, cautiousAdamw, type CautiousAdamwOptions, type CautiousOptions } from './optimizers/cautious.js';
+export { dadaptAdam, type DadaptAdamOptions, type DadaptAdamState } from './optimizers/dadapt-adam.js';
+export { dog, type DogOptions, type DogState } from './optimizers/dog.js';
 // catalogue: methods of the last years above this line
 
 export { sophia, type SophiaOptions } from './second-order/sophia.js';

@@ -37,6 +37,9 @@ import { adahessian } from './second-order/adahessian.js';
 import { sophia } from './second-order/sophia.js';
 import { ademamix } from './optimizers/ademamix.js';
 import { adopt } from './optimizers/adopt.js';
+import { cautiousAdamw } from './optimizers/cautious.js';
+import { dadaptAdam } from './optimizers/dadapt-adam.js';
+import { dog } from './optimizers/dog.js';
 import { muon } from './optimizers/muon.js';
 import { prodigy } from './optimizers/prodigy.js';
 import { scheduleFreeAdamw, scheduleFreeSgd } from './optimizers/schedule-free.js';
@@ -114,6 +117,13 @@ export const BUILT_IN_OPTIMIZERS = [
   ],
   ['adopt', adopt, 'ADOPT: second moment of past gradients, momentum after normalization (Taniguchi et al. 2024)'],
   ['ademamix', ademamix, 'AdEMAMix: AdamW with a slow second momentum (Pagliardini et al. 2024)'],
+  ['cautious-adamw', cautiousAdamw, 'C-AdamW: the Adam step masked where its sign disagrees with the gradient (Liang et al. 2024)'],
+  [
+    'dadapt-adam',
+    dadaptAdam,
+    'D-Adaptation Adam: the step size from a lower bound on the distance to the solution; lr 1 (Defazio and Mishchenko 2023)',
+  ],
+  ['dog', dog, 'DoG: SGD with step size distance over gradients; lr 1 (Ivgi et al. 2023)'],
   // catalogue: methods of the last years above this line
 
   ['sophia', sophia, 'Sophia: momentum clipped by a Hessian-diagonal EMA; the estimate is an input (Liu et al. 2024)'],

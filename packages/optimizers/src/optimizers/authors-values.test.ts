@@ -9,7 +9,9 @@
  * (SingleDeviceMuonWithAuxAdam; its Newton–Schulz runs in float64 there instead of bfloat16),
  * facebookresearch/schedule_free `adamw_schedulefree.py` and `sgd_schedulefree.py` (with their
  * `eval()` for the evaluation point), konstmish/prodigy `prodigyopt/prodigy.py`, iShohei220/adopt
- * `src/adopt/adopt.py`, apple/ml-ademamix `pytorch/ademamix.py`. CI reads the JSON only.
+ * `src/adopt/adopt.py`, apple/ml-ademamix `pytorch/ademamix.py`, kyleliang919/C-Optim `c_adamw.py`
+ * (at ε = 0, where its Hugging Face placement of ε and ours agree), facebookresearch/dadaptation
+ * `dadaptation/dadapt_adam.py`, formll/dog `src/dog/dog.py`. CI reads the JSON only.
  */
 import { Tensor } from '@downhill/backend';
 import { cpu } from '@downhill/backend-cpu';
@@ -19,6 +21,9 @@ import { step } from '../step.js';
 import type { GradientTransformation, OptState, Params } from '../types.js';
 import { ademamix } from './ademamix.js';
 import { adopt } from './adopt.js';
+import { cautiousAdamw } from './cautious.js';
+import { dadaptAdam } from './dadapt-adam.js';
+import { dog } from './dog.js';
 import { muon } from './muon.js';
 import { prodigy } from './prodigy.js';
 import { scheduleFreeEvalParams } from './schedule-free-eval.js';
@@ -85,6 +90,30 @@ const CASES: Record<keyof typeof fixture.cases, Case> = {
   'adopt decoupled weightDecay=0.1 b2=0.99': {
     tx: () => adopt(0.05, { b2: 0.99, weightDecay: 0.1, decouple: true }),
     state: { exp_avg: (n) => `inner.0.mu.${n}`, exp_avg_sq: (n) => `inner.0.nu.${n}` },
+  },
+  'cautious-adamw eps=0 weightDecay=0.1': {
+    tx: () => cautiousAdamw(0.05, { eps: 0, weightDecay: 0.1 }),
+    state: { exp_avg: (n) => `inner.0.mu.${n}`, exp_avg_sq: (n) => `inner.0.nu.${n}` },
+  },
+  'dadapt-adam weightDecay=0.1': {
+    tx: () => dadaptAdam(1, { weightDecay: 0.1 }),
+    state: { exp_avg: (n) => `inner.mu.${n}`, exp_avg_sq: (n) => `inner.nu.${n}`, s: (n) => `inner.s.${n}` },
+    group: { d: 'inner.d', numerator_weighted: 'inner.numeratorWeighted' },
+  },
+  'dadapt-adam decoupled biasCorrection growthRate=2 d0=1e-4': {
+    tx: () => dadaptAdam(0.5, { weightDecay: 0.05, decouple: true, useBiasCorrection: true, d0: 1e-4, growthRate: 2 }),
+    state: { exp_avg: (n) => `inner.mu.${n}`, exp_avg_sq: (n) => `inner.nu.${n}`, s: (n) => `inner.s.${n}` },
+    group: { d: 'inner.d', numerator_weighted: 'inner.numeratorWeighted' },
+  },
+  'dog weightDecay=0.01 repsRel=1e-2': {
+    tx: () => dog(1, { repsRel: 1e-2, weightDecay: 0.01 }),
+    state: {},
+    group: { rbar: 'inner.rbar', G: 'inner.gSum' },
+  },
+  'dog initEta=0.05': {
+    tx: () => dog(1, { initEta: 0.05 }),
+    state: {},
+    group: { rbar: 'inner.rbar', G: 'inner.gSum' },
   },
   'ademamix alpha=5 warmups=3 weightDecay=0.1': {
     tx: () => ademamix(0.05, { alpha: 5, alphaWarmup: 3, b3Warmup: 3, weightDecay: 0.1 }),

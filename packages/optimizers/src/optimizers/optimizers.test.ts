@@ -49,6 +49,9 @@ import { adahessian } from '../second-order/adahessian.js';
 import { sophia } from '../second-order/sophia.js';
 import { ademamix } from './ademamix.js';
 import { adopt } from './adopt.js';
+import { cautiousAdamw } from './cautious.js';
+import { dadaptAdam } from './dadapt-adam.js';
+import { dog } from './dog.js';
 import { muon } from './muon.js';
 import { prodigy } from './prodigy.js';
 import { scheduleFreeAdamw, scheduleFreeSgd } from './schedule-free.js';
@@ -340,6 +343,24 @@ export const CASES: readonly Case[] = [
     make: () => ademamix(0.05, { weightDecay: 1e-3, alphaWarmup: 3, b3Warmup: 3 }),
     quadratic: { make: () => ademamix(0.05, { b3: 0.99 }), steps: 500, tol: 1e-4 },
     rosenbrock: { make: () => ademamix(0.02, { b3: 0.99 }), steps: 3000, tol: 0.05 },
+  },
+  {
+    name: 'cautious-adamw',
+    make: () => cautiousAdamw(0.05, { weightDecay: 1e-3 }),
+    quadratic: { make: () => cautiousAdamw(0.05), steps: 500, tol: 1e-4 },
+    rosenbrock: { make: () => cautiousAdamw(0.02), steps: 3000, tol: 0.05 },
+  },
+  {
+    name: 'dadapt-adam',
+    make: () => dadaptAdam(1, { weightDecay: 1e-3 }),
+    quadratic: { make: () => dadaptAdam(1), steps: 500, tol: 1e-4 },
+    rosenbrock: { make: () => dadaptAdam(0.5), steps: 3000, tol: 0.05 },
+  },
+  {
+    name: 'dog',
+    make: () => dog(1, { weightDecay: 1e-3 }),
+    quadratic: { make: () => dog(1, { repsRel: 1e-3 }), steps: 500, tol: 1e-4 },
+    rosenbrock: { make: () => dog(1, { repsRel: 1e-3 }), steps: 3000, tol: 0.3 },
   },
   // catalogue: methods of the last years above this line
 

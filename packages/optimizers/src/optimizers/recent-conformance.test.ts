@@ -5,6 +5,9 @@
 import { describeOptimizerConformance } from '../testing/conformance.js';
 import { ademamix } from './ademamix.js';
 import { adopt } from './adopt.js';
+import { cautiousAdamw } from './cautious.js';
+import { dadaptAdam } from './dadapt-adam.js';
+import { dog } from './dog.js';
 import { muon } from './muon.js';
 import { prodigy } from './prodigy.js';
 import { scheduleFreeAdamw, scheduleFreeSgd } from './schedule-free.js';
@@ -28,6 +31,19 @@ describeOptimizerConformance('prodigy', ({ lr }) => prodigy(lr), { quadratic: { 
 describeOptimizerConformance('adopt', ({ lr }) => adopt(decaying(lr as number, 0.999), { b2: 0.99 }), {
   quadratic: { lr: 0.1, steps: 300 },
   rosenbrock: { lr: 0.1, steps: 2000 },
+});
+describeOptimizerConformance('cautious-adamw', ({ lr }) => cautiousAdamw(lr), {
+  quadratic: { lr: 0.1, steps: 300 },
+  rosenbrock: { lr: 0.02, steps: 2000 },
+});
+describeOptimizerConformance('dadapt-adam', ({ lr }) => dadaptAdam(lr), {
+  quadratic: { lr: 1, steps: 300 },
+  rosenbrock: { lr: 1, steps: 2000 },
+});
+// DoG's step size follows the distance travelled, so on Rosenbrock it oscillates in the valley: loss 0.04 after 2000 steps.
+describeOptimizerConformance('dog', ({ lr }) => dog(lr, { repsRel: 1e-3 }), {
+  quadratic: { lr: 1, steps: 300 },
+  rosenbrock: { lr: 1, steps: 2000, tolerance: 0.1 },
 });
 describeOptimizerConformance('ademamix', ({ lr }) => ademamix(decaying(lr as number, 0.999), { b3: 0.99 }), {
   quadratic: { lr: 0.1, steps: 300 },

@@ -60,6 +60,13 @@ const COVERAGE = {
   prodigy: { rule: [], pytorch: [], authors: ['prodigy weightDecay=0.1', 'prodigy coupled biasCorrection growthRate=2 d0=1e-7'] },
   adopt: { rule: [], pytorch: [], authors: ['adopt weightDecay=0.1', 'adopt decoupled weightDecay=0.1 b2=0.99'] },
   ademamix: { rule: [], pytorch: [], authors: ['ademamix alpha=5 warmups=3 weightDecay=0.1'] },
+  'cautious-adamw': { rule: [], pytorch: [], authors: ['cautious-adamw eps=0 weightDecay=0.1'] },
+  'dadapt-adam': {
+    rule: [],
+    pytorch: [],
+    authors: ['dadapt-adam weightDecay=0.1', 'dadapt-adam decoupled biasCorrection growthRate=2 d0=1e-4'],
+  },
+  dog: { rule: [], pytorch: [], authors: ['dog weightDecay=0.01 repsRel=1e-2', 'dog initEta=0.05'] },
   // catalogue: methods of the last years above this line
 
   sophia: { rule: ['sophia'], pytorch: [] },

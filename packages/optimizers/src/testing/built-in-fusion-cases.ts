@@ -13,6 +13,9 @@ import { rmsprop } from '../optimizers/rmsprop.js';
 import { sgd } from '../optimizers/sgd.js';
 import { ademamix } from '../optimizers/ademamix.js';
 import { adopt } from '../optimizers/adopt.js';
+import { cautiousAdamw } from '../optimizers/cautious.js';
+import { dadaptAdam } from '../optimizers/dadapt-adam.js';
+import { dog } from '../optimizers/dog.js';
 import { muon } from '../optimizers/muon.js';
 import { prodigy } from '../optimizers/prodigy.js';
 import { scheduleFreeAdamw, scheduleFreeSgd } from '../optimizers/schedule-free.js';
@@ -116,6 +119,9 @@ export const BUILT_IN_FUSION_CASES = {
   prodigy: { plain: () => prodigy(1), decayed: () => prodigy(1, { weightDecay: WD, mask: MASK }) },
   adopt: { plain: () => adopt(LR), decayed: () => adopt(LR, { weightDecay: WD, decouple: true, mask: MASK }) },
   ademamix: { plain: () => ademamix(LR), decayed: () => ademamix(LR, { weightDecay: WD, mask: MASK, alphaWarmup: 3, b3Warmup: 3 }) },
+  'cautious-adamw': { plain: () => cautiousAdamw(LR), decayed: () => cautiousAdamw(LR, { weightDecay: WD, mask: MASK }) },
+  'dadapt-adam': { plain: () => dadaptAdam(1), decayed: () => dadaptAdam(1, { weightDecay: WD, decouple: true, mask: MASK }) },
+  dog: { plain: () => dog(1, { repsRel: 1e-3 }), decayed: () => dog(1, { repsRel: 1e-3, weightDecay: WD, mask: MASK }) },
   // catalogue: methods of the last years above this line
 
   sophia: {

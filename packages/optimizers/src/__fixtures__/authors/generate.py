@@ -27,9 +27,13 @@ REPOS = {
     "prodigy": ("konstmish/prodigy", "prodigyopt/prodigy.py"),
     "adopt": ("iShohei220/adopt", "src/adopt/adopt.py"),
     "ml-ademamix": ("apple/ml-ademamix", "pytorch/ademamix.py"),
+    "C-Optim": ("kyleliang919/C-Optim", "c_adamw.py"),
+    "dadaptation": ("facebookresearch/dadaptation", "dadaptation/dadapt_adam.py"),
+    "dog": ("formll/dog", "src/dog/dog.py"),
 }
 sys.path[:0] = [os.path.join(REFS, "Muon"), os.path.join(REFS, "schedule_free"), os.path.join(REFS, "prodigy"),
-                os.path.join(REFS, "adopt", "src"), os.path.join(REFS, "ml-ademamix", "pytorch")]
+                os.path.join(REFS, "adopt", "src"), os.path.join(REFS, "ml-ademamix", "pytorch"),
+                os.path.join(REFS, "dadaptation"), os.path.join(REFS, "dog", "src")]
 
 torch.set_default_dtype(torch.float64)
 # Muon's Newton-Schulz casts to bfloat16 (G.bfloat16()); for float64 reference values it runs in
@@ -58,6 +62,23 @@ for _name, _value in {
 }.items():
     if not hasattr(_oo, _name):
         setattr(_oo, _name, _value)
+for _name, _value in {"_to_scalar": lambda x: x.item() if torch.is_tensor(x) else x, "DeviceDtypeDict": dict}.items():
+    if not hasattr(_oo, _name):
+        setattr(_oo, _name, _value)
+# C-Optim's c_adamw.py imports torch.distributed.tensor (DTensor, PyTorch 2.4+) for its sharded
+# path; a stand-in module whose DTensor no tensor is, so the plain path runs.
+import types  # noqa: E402
+import importlib.util  # noqa: E402
+
+if "torch.distributed.tensor" not in sys.modules:
+    _dt = types.ModuleType("torch.distributed.tensor")
+    _dt.DTensor = type("DTensor", (), {})
+    _dt.DeviceMesh = type("DeviceMesh", (), {})
+    _dt.distribute_tensor = lambda *a, **k: None
+    sys.modules["torch.distributed.tensor"] = _dt
+    torch.distributed.tensor = _dt
+if not hasattr(torch, "compile"):  # c_adamw.py decorates its foreach path with torch.compile (PyTorch 2)
+    torch.compile = lambda *a, **k: (lambda f: f)
 if not hasattr(torch._utils, "is_compiling"):
     torch._utils.is_compiling = lambda: False
 
@@ -67,6 +88,18 @@ from schedulefree.sgd_schedulefree import SGDScheduleFree  # noqa: E402
 from prodigyopt.prodigy import Prodigy  # noqa: E402
 from adopt.adopt import ADOPT  # noqa: E402
 from ademamix import AdEMAMix  # noqa: E402
+
+# c_adamw.py imports its sibling opt_utils relatively: load the repository as a package.
+_spec = importlib.util.spec_from_file_location("coptim", os.path.join(REFS, "C-Optim", "__init__.py"),
+                                               submodule_search_locations=[os.path.join(REFS, "C-Optim")])
+if not os.path.exists(os.path.join(REFS, "C-Optim", "__init__.py")):
+    _spec = importlib.util.spec_from_loader("coptim", loader=None, is_package=True)
+    _pkg = importlib.util.module_from_spec(_spec)
+    _pkg.__path__ = [os.path.join(REFS, "C-Optim")]
+    sys.modules["coptim"] = _pkg
+from coptim.c_adamw import AdamW as CAdamW  # noqa: E402
+from dadaptation.dadapt_adam import DAdaptAdam  # noqa: E402
+from dog.dog import DoG  # noqa: E402
 
 P0 = {
     "W1": [[0.5, -0.3], [0.2, 0.8], [-0.6, 0.1]],
@@ -150,6 +183,31 @@ CASES = {
     "adopt decoupled weightDecay=0.1 b2=0.99": run(
         lambda p: ADOPT(list(p.values()), lr=0.05, betas=(0.9, 0.99), weight_decay=0.1, decouple=True, foreach=False),
         ["exp_avg", "exp_avg_sq"],
+    ),
+    "cautious-adamw eps=0 weightDecay=0.1": run(
+        lambda p: CAdamW(list(p.values()), lr=0.05, betas=(0.9, 0.999), eps=0.0, weight_decay=0.1, foreach=False),
+        ["exp_avg", "exp_avg_sq"],
+    ),
+    "dadapt-adam weightDecay=0.1": run(
+        lambda p: DAdaptAdam(list(p.values()), lr=1.0, weight_decay=0.1),
+        ["exp_avg", "exp_avg_sq", "s"],
+        after=group_scalars(["d", "numerator_weighted"]),
+    ),
+    "dadapt-adam decoupled biasCorrection growthRate=2 d0=1e-4": run(
+        lambda p: DAdaptAdam(list(p.values()), lr=0.5, weight_decay=0.05, decouple=True, use_bias_correction=True, d0=1e-4,
+                             growth_rate=2.0),
+        ["exp_avg", "exp_avg_sq", "s"],
+        after=group_scalars(["d", "numerator_weighted"]),
+    ),
+    "dog weightDecay=0.01 repsRel=1e-2": run(
+        lambda p: DoG(list(p.values()), reps_rel=1e-2, weight_decay=0.01),
+        [],
+        after=group_scalars(["rbar", "G"]),
+    ),
+    "dog initEta=0.05": run(
+        lambda p: DoG(list(p.values()), init_eta=0.05),
+        [],
+        after=group_scalars(["rbar", "G"]),
     ),
     "ademamix alpha=5 warmups=3 weightDecay=0.1": run(
         lambda p: AdEMAMix(list(p.values()), lr=0.05, betas=(0.9, 0.999, 0.9999), alpha=5.0, beta3_warmup=3, alpha_warmup=3,
