@@ -124,11 +124,18 @@ async function readNumbers(x: TensorLike): Promise<number[]> {
  * await checkGrads((p) => ops.sum(ops.softplus(ops.matmul(x, p.w))), { w }, { order: 2 });
  * ```
  */
-export async function checkGrads<P>(f: (inputs: P) => TensorLike, inputs: P, opts?: CheckGradsOptions): Promise<GradCheckReport> {
-  const options = checkOptions('checkGrads', opts, { order: true, eps: true, rtol: true, atol: true, dtype: true, throwOnFailure: true });
-  const { order = 1, dtype = 'float64', throwOnFailure = true } = options;
+export async function checkGrads<P>(f: (inputs: P) => TensorLike, inputs: P, options?: CheckGradsOptions): Promise<GradCheckReport> {
+  const checked = checkOptions('checkGrads', options, {
+    order: true,
+    eps: true,
+    rtol: true,
+    atol: true,
+    dtype: true,
+    throwOnFailure: true,
+  });
+  const { order = 1, dtype = 'float64', throwOnFailure = true } = checked;
   const f64 = dtype === 'float64';
-  const { eps = f64 ? 1e-6 : 1e-3, rtol = f64 ? 1e-5 : 1e-2, atol = f64 ? 1e-6 : 1e-3 } = options;
+  const { eps = f64 ? 1e-6 : 1e-3, rtol = f64 ? 1e-5 : 1e-2, atol = f64 ? 1e-6 : 1e-3 } = checked;
   if (order !== 1 && order !== 2) throw new InvalidArgumentError(`checkGrads: order must be 1 or 2, got ${String(order)}`);
   if (typeof f !== 'function') throw new InvalidArgumentError(`checkGrads: expected a function, got ${describe(f)}`);
   const leaves = flattenTree(inputs).filter(([, v]) => isTensorLike(v) && isFloatDType(v.dtype)) as [string, TensorLike][];
