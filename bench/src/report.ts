@@ -438,9 +438,9 @@ export function renderThreads(res: Results): string {
   out.push(
     `From \`${res.command}\` on ${res.date.slice(0, 16).replace('T', ' ')} UTC, ${m.cpu}, ${m.logicalCores} logical cores; load average (1 min) ` +
       `${m.loadAverage1mAtStart} at the start and ${m.loadAverage1mAtEnd ?? '?'} at the end (\`uptime\`): the machine is shared, and a thread ` +
-      'only helps where a core is free, so these ratios are lower bounds of what an idle machine gives. Matmul and Adam run in one process, ' +
-      '`cpu({ threads: 1 })` and `cpu()` (the default threads) timed in alternation; the MLP runs one process per configuration, twice in ' +
-      "alternation (the median of the two runs' medians). Results are bitwise the same on every thread count (`src/threads/threads.test.ts`).",
+      'only helps where a core is free, so these ratios are lower bounds of what an idle machine gives. The MLP, matmul and Adam run in one ' +
+      'process, `cpu({ threads: 1 })` and `cpu()` (the default threads) timed in alternation, one run of each in turn; both MLPs must end ' +
+      'at the same loss, bit for bit (as `packages/backend-cpu/src/threads/threads.test.ts` checks kernel by kernel).',
     '',
   );
   const rows: string[][] = [];

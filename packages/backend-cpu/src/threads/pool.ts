@@ -27,6 +27,14 @@ const CONTROL_WORDS = C_TABLE + MAX_CHUNKS * RECORD;
 export const MAX_WORKERS = 63;
 /** Caller-side spins on the done count before blocking in `Atomics.wait`. */
 const SPIN = 50_000;
+/**
+ * Above this moving share of a job spent waiting for workers' chunks, the next {@link BACKOFF_JOBS}
+ * jobs stay on the calling thread. On cores of its own a worker finishes its last chunk about when
+ * the caller does (a wait of well under a quarter of the job); a worker that the system deschedules
+ * mid-chunk makes the caller wait for its next time slice, milliseconds.
+ */
+const STALL_MAX = 0.5;
+const BACKOFF_JOBS = 64;
 /** An argument standing for the executing thread's scratch block (see `begin`). */
 export const SCRATCH_ARG = -1;
 
@@ -169,6 +177,14 @@ export class ThreadPool {
   private readonly overflow: { fn: KernelFn; args: number[] }[] = [];
   /** Jobs run across threads so far (for tests). */
   jobs = 0;
+  /**
+   * The share of a job's time the caller spent waiting for chunks in progress on workers, as a
+   * moving average. Where it is high the workers are being descheduled mid-chunk (a machine with
+   * more runnable threads than cores), and splitting costs more than it gains.
+   */
+  private stall = 0;
+  /** Jobs to keep on the calling thread after the stall share ran high (then threads are tried again). */
+  backoff = 0;
 
   constructor(private readonly memory: object) {
     this.control = new Int32Array(new SharedArrayBuffer(CONTROL_WORDS * 4));
@@ -270,6 +286,7 @@ export class ThreadPool {
     const c = this.control;
     const n = this.chunks;
     this.jobs++;
+    const t0 = performance.now();
     const gen = (this.gen = (this.gen + 1) | 0);
     const g = gen & 0xfff;
     c[C_N] = n;
@@ -296,8 +313,15 @@ export class ThreadPool {
       }
       Atomics.add(c, C_DONE, 1);
     }
+    const t1 = performance.now();
     waitUntil(c, C_DONE, n);
     Atomics.store(c, C_COUNTER, (g << 20) | 0xfffff); // closed: a late worker finds nothing
+    const t2 = performance.now();
+    this.stall = 0.8 * this.stall + (0.2 * (t2 - t1)) / Math.max(t2 - t0, 1e-3);
+    if (this.stall > STALL_MAX) {
+      this.stall = 0;
+      this.backoff = BACKOFF_JOBS;
+    }
     for (const { fn, args } of this.overflow.splice(0)) {
       try {
         fn(...args);
