@@ -147,6 +147,7 @@ export {
   newtonSchulz,
   scaleByMuon,
   MUON_NS_COEFFS,
+  type MuonLayout,
   type NewtonSchulzOptions,
   type ScaleByMuonOptions,
   type ScaleByMuonState,

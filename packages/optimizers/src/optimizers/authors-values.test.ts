@@ -56,7 +56,8 @@ interface Case {
 
 const CASES: Record<keyof typeof fixture.cases, Case> = {
   'muon weightDecay=0.1 adamLr=0.01': {
-    tx: () => muon(0.05, { momentum: 0.95, weightDecay: 0.1, adamLr: 0.01, adamWeightDecay: 0.1 }),
+    // PyTorch's weights are [out, in]: the reference's scale √max(1, rows/cols) is layout 'out-in'.
+    tx: () => muon(0.05, { momentum: 0.95, weightDecay: 0.1, adamLr: 0.01, adamWeightDecay: 0.1, layout: 'out-in' }),
     state: {
       momentum_buffer: (n) => `inner.muon.0.mu.${n}`,
       exp_avg: (n) => `inner.adam.0.mu.${n}`,

@@ -37,7 +37,7 @@ export interface MuonOptions extends ScaleByMuonOptions {
  *
  * ```text
  * matrices (rank ≥ 2, or muonParams):
- *   m ← β·m + (1 − β)·g,   o = NS((1 − β)·g + β·m),   p ← p − η·( o·√max(1, rows/cols) + λ·p )
+ *   m ← β·m + (1 − β)·g,   o = NS((1 − β)·g + β·m),   p ← p − η·( o·√max(1, fanOut/fanIn) + λ·p )
  * the others (biases, gains, scalars):
  *   Adam with (adamB1, adamB2, adamEps), p ← p − η_adam·( m̂ / (√v̂ + ε) + λ_adam·p )
  * ```
@@ -48,8 +48,10 @@ export interface MuonOptions extends ScaleByMuonOptions {
  * one program per parameter.
  *
  * Conventions: Muon as the authors' `Muon`/`MuonWithAuxAdam` (momentum 0.95, Nesterov, 5 quintic
- * iterations with (3.4445, −4.775, 2.0315), scale √max(1, rows/cols), decay `p·(1 − η·λ)`), but
- * the iteration runs in the parameters' dtype, not bfloat16, and the norm's ε is 1e-7 as there
+ * iterations with (3.4445, −4.775, 2.0315), scale √max(1, fanOut/fanIn), decay `p·(1 − η·λ)`), but
+ * the iteration runs in the parameters' dtype, not bfloat16; the fan-out is the last axis by
+ * default (`layout: 'in-out'`, downhill's kernels; the reference's PyTorch weights are `[out, in]`:
+ * pass `layout: 'out-in'` for those); the norm's ε is 1e-7 as there
  * (optax's contrib `muon` uses 1e-8). The split between Muon and Adam is made here by shape (or
  * `muonParams`) rather than by the user's parameter groups; like optax, the Adam fallback shares
  * `lr` unless `adamLr` is given (the authors use separate rates, 0.02 and 3e-4 by default). The
@@ -86,6 +88,7 @@ export function muon(lr: ScalarOrSchedule, options: MuonOptions = {}): InjectedT
     adamB2 = 0.95,
     adamEps = 1e-10,
     adamWeightDecay = 0,
+    layout = 'in-out',
   } = checkOptions(where, options, {
     momentum: true,
     nesterov: true,
@@ -99,12 +102,13 @@ export function muon(lr: ScalarOrSchedule, options: MuonOptions = {}): InjectedT
     adamB2: true,
     adamEps: true,
     adamWeightDecay: true,
+    layout: true,
   });
   return withHyperparams(where, { lr, momentum, weightDecay, adamLr, adamB1, adamB2, adamEps, adamWeightDecay }, (h) =>
     multiTransform(
       {
         muon: chain(
-          scaleByMuon({ momentum: h.momentum, nesterov, nsSteps, eps, ...(nsCoeffs ? { nsCoeffs } : {}) }),
+          scaleByMuon({ momentum: h.momentum, nesterov, nsSteps, eps, layout, ...(nsCoeffs ? { nsCoeffs } : {}) }),
           addDecayedWeights(h.weightDecay),
           scaleByLearningRate(h.lr),
         ),

@@ -75,4 +75,19 @@ describe('Muon on shapes', () => {
       expect(s).toBeLessThan(1.2);
     }
   });
+
+  it("layout 'in-out' on a kernel [in, out] equals 'out-in' (the reference's PyTorch layout) on its transpose", () => {
+    const w = [0.3, -0.2, 0.7, -0.4, 0.9, 0.05, 0.1, 0.2]; // [4, 2]: in 4, out 2
+    const g = b.tensor(w, [4, 2], 'float64');
+    const gT = b.transpose(g);
+    const inOut = scaleByMuon({ layout: 'in-out' });
+    const outIn = scaleByMuon({ layout: 'out-in' });
+    const [u] = inOut.update({ k: g }, inOut.init({ k: g }));
+    const [uT] = outIn.update({ k: gT }, outIn.init({ k: gT }));
+    const a = host(u.k as Tensor);
+    const t = host(b.transpose(uT.k as Tensor));
+    a.forEach((v, i) => expect(v).toBeCloseTo(t[i], 12));
+    // fan-out 2 < fan-in 4: no up-scaling, so the update has the spectral norm of NS's output (below 1.2).
+    expect(Math.hypot(...a)).toBeLessThan(1.2 * Math.SQRT2);
+  });
 });

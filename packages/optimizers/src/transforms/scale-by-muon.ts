@@ -14,7 +14,15 @@ export interface NewtonSchulzOptions {
   readonly coeffs?: readonly [number, number, number];
   /** Added to the Frobenius norm before the first division (default 1e-7, as the reference code). */
   readonly eps?: number;
+  /**
+   * How a tensor of rank > 2 becomes a matrix: `'in-out'` (default; downhill's and Keras's kernels
+   * `[…, in, out]`) takes `[size / out, out]`, `'out-in'` (PyTorch's `[out, in, …]`) takes `[out, size / out]`.
+   */
+  readonly layout?: MuonLayout;
 }
+
+/** The layout of a weight tensor: fan-out last (`'in-out'`: downhill, Keras, flax) or first (`'out-in'`: PyTorch). */
+export type MuonLayout = 'in-out' | 'out-in';
 
 /**
  * The approximate orthogonalization of a matrix `G = U·S·Vᵀ` to about `U·Vᵀ` by a quintic
@@ -27,7 +35,8 @@ export interface NewtonSchulzOptions {
  *
  * The default coefficients maximize the slope at zero rather than converge to `U·Vᵀ`: singular
  * values land roughly in [0.7, 1.2]. Runs in the tensor's dtype (the reference code runs in
- * bfloat16). A tensor of rank > 2 is taken as the matrix `[shape[0], rest]` and returned in its shape.
+ * bfloat16). A tensor of rank > 2 is taken as a matrix (see {@link NewtonSchulzOptions.layout}) and
+ * returned in its shape.
  *
  * @param g - A tensor of rank ≥ 2.
  * @param options - See {@link NewtonSchulzOptions}.
@@ -47,14 +56,16 @@ export function newtonSchulz(g: Tensor, options: NewtonSchulzOptions = {}): Tens
     steps = 5,
     coeffs = MUON_NS_COEFFS,
     eps = 1e-7,
-  } = checkOptions('newtonSchulz', options, { steps: true, coeffs: true, eps: true });
+    layout = 'in-out',
+  } = checkOptions('newtonSchulz', options, { steps: true, coeffs: true, eps: true, layout: true });
   if (g.shape.length < 2) throw new ShapeError(`newtonSchulz: expected a tensor of rank ≥ 2, got shape [${g.shape.join(', ')}]`);
   if (!Number.isSafeInteger(steps) || steps < 0)
     throw new InvalidArgumentError(`newtonSchulz: steps must be an integer ≥ 0, got ${String(steps)}`);
   const b = g.backend;
   const [a, bc, c] = coeffs;
   return b.scope(() => {
-    const rows = g.shape[0];
+    const r = g.shape.length;
+    const rows = layout === 'out-in' ? g.shape[0] : g.size / Math.max(g.shape[r - 1], 1);
     const cols = g.size / Math.max(rows, 1);
     let x = g.shape.length === 2 ? g : b.reshape(g, [rows, cols]);
     const tall = rows > cols;
@@ -88,6 +99,12 @@ export interface ScaleByMuonOptions {
   readonly nsCoeffs?: readonly [number, number, number];
   /** Added to the Frobenius norm before Newton–Schulz (default 1e-7). */
   readonly eps?: number;
+  /**
+   * Where the fan-out is: `'in-out'` (default: downhill's Dense `[in, out]` and Conv `[…, in, out]`
+   * kernels) or `'out-in'` (PyTorch's `[out, in, …]`, the reference code's). It sets the matrix view
+   * of a rank > 2 kernel and the scale `√max(1, fanOut / fanIn)`.
+   */
+  readonly layout?: MuonLayout;
 }
 
 /**
@@ -97,12 +114,15 @@ export interface ScaleByMuonOptions {
  * ```text
  * m ← β·m + (1 − β)·g
  * o = NS((1 − β)·g + β·m)              (without Nesterov: NS(m))
- * u = o · √max(1, rows / cols)
+ * u = o · √max(1, fanOut / fanIn)
  * ```
  *
- * Every leaf must have rank ≥ 2 (a convolution kernel `[out, in, h, w]` is orthogonalized as
- * `[out, in·h·w]`; its scale uses the last two axes, as the reference code's `grad.size(-2) / grad.size(-1)`);
- * give vectors and scalars to another transformation (as {@link muon} does).
+ * Every leaf must have rank ≥ 2; give vectors and scalars to another transformation (as
+ * {@link muon} does). With the default layout `'in-out'` (downhill's kernels `[in, out]`), the
+ * scale is `√max(1, shape[-1] / shape[-2])` and a convolution kernel `[h, w, in, out]` is
+ * orthogonalized as `[h·w·in, out]`; with `'out-in'` (PyTorch's weights, the reference code's), it
+ * is `√max(1, shape[-2] / shape[-1])`, as the reference's `grad.size(-2) / grad.size(-1)` (which for
+ * a convolution `[out, in, h, w]` reads the kernel's last two axes), and the matrix `[out, in·h·w]`.
  *
  * Unfused: the momentum is one update program per parameter, but the Newton–Schulz iteration is
  * matrix products (the backend's `matmul`) and a norm, which run as separate calls before the
@@ -126,7 +146,10 @@ export function scaleByMuon(options: ScaleByMuonOptions = {}): GradientTransform
     nsSteps = 5,
     nsCoeffs = MUON_NS_COEFFS,
     eps = 1e-7,
-  } = checkOptions(where, options, { momentum: true, nesterov: true, nsSteps: true, nsCoeffs: true, eps: true });
+    layout = 'in-out',
+  } = checkOptions(where, options, { momentum: true, nesterov: true, nsSteps: true, nsCoeffs: true, eps: true, layout: true });
+  if (layout !== 'in-out' && layout !== 'out-in')
+    throw new InvalidArgumentError(`${where}: layout must be 'in-out' or 'out-in', got ${JSON.stringify(layout)}`);
   checkHyperparam(where, 'momentum', momentum);
   checkHyperparam(where, 'eps', eps);
   if (!Number.isSafeInteger(nsSteps) || nsSteps < 0)
@@ -146,9 +169,10 @@ export function scaleByMuon(options: ScaleByMuonOptions = {}): GradientTransform
           const b = g.backend;
           const m2 = b.add(b.mul(m, momentum), b.mul(g, 1 - momentum));
           const dir = nesterov ? b.add(b.mul(g, 1 - momentum), b.mul(m2, momentum)) : m2;
-          const o = newtonSchulz(dir, { steps: nsSteps, coeffs: nsCoeffs, eps });
+          const o = newtonSchulz(dir, { steps: nsSteps, coeffs: nsCoeffs, eps, layout });
           const r = g.shape.length;
-          const scale = Math.sqrt(Math.max(1, g.shape[r - 2] / g.shape[r - 1]));
+          const [fanIn, fanOut] = layout === 'in-out' ? [g.shape[r - 2], g.shape[r - 1]] : [g.shape[r - 1], g.shape[r - 2]];
+          const scale = Math.sqrt(Math.max(1, fanOut / fanIn));
           return [b.mul(o, scale), m2];
         },
         { where, labels: ['update', "state 'mu'"] },
