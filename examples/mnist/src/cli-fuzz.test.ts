@@ -23,6 +23,9 @@ const STRING_FLAGS = [
   'seed',
   'clip',
   'hidden',
+  'model',
+  'channels',
+  'pool',
   'dropout',
   'out',
   'resume',
@@ -55,6 +58,13 @@ const value = fc.oneof(
     '64,,32',
     ',',
     'adam,sgd',
+    'mlp',
+    'cnn',
+    'cnn',
+    'avg',
+    'max',
+    '8,16',
+    '8',
     'adam,adam',
     'cpu',
     'auto',
@@ -125,11 +135,23 @@ describe('fuzz: MNIST command line', () => {
         expect(inRange(c.seed, 0, 2 ** 32 - 1), `seed ${c.seed}`).toBe(true);
         expect(c.dropout >= 0 && c.dropout < 1, `dropout ${c.dropout}`).toBe(true);
         for (const h of c.hidden) expect(inRange(h, 1, 8192), `hidden ${h}`).toBe(true);
+        expect(['mlp', 'cnn']).toContain(c.model);
+        expect(['avg', 'max']).toContain(c.pool);
+        if (c.model === 'cnn') {
+          expect(c.channels.length).toBe(2);
+          for (const k of c.channels) expect(inRange(k, 1, 1024), `channels ${k}`).toBe(true);
+          expect(c.hidden.length).toBe(1);
+        } else expect(c.channels).toEqual([]);
         if (c.out !== undefined) expect(c.out.trim()).not.toBe('');
         if (c.resume !== undefined) expect(c.resume.trim()).not.toBe('');
       }),
       { numRuns: 3000, seed: 61 },
     );
     console.log(`fuzz: MNIST command line: ${tried} inputs tried, ${accepted} accepted`);
+  });
+
+  it('found by this fuzz: --train-size below the default batch gives a batch of the whole training set', () => {
+    const c = parseCli(['--train-size', '1']);
+    expect(c !== 'help' && c.batchSize).toBe(1);
   });
 });

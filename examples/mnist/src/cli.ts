@@ -86,7 +86,7 @@ Trains an MLP (or a CNN) on MNIST and writes metrics.json and learning-curve plo
   --lr <number>          peak learning rate (default: per optimizer, 1e-3 for adam)
   --schedule <name>      ${SCHEDULE_NAMES.join(', ')} (default warmup-cosine)
   --epochs <int>         passes over the training set (default ${DEFAULTS.epochs}; cnn ${CNN_DEFAULTS.epochs})
-  --batch-size <int>     examples per step (default ${DEFAULTS.batchSize})
+  --batch-size <int>     examples per step (default ${DEFAULTS.batchSize}, or the training set if smaller)
   --seed <int>           seed of the weights, the shuffling and dropout (default ${DEFAULTS.seed})
   --clip <number>        clip gradients to this global norm (default: no clipping)
   --hidden <a,b,...>     hidden layer widths (default ${DEFAULTS.hidden.join(',')}; 'none' for a linear model);
@@ -230,7 +230,8 @@ export function parseCli(argv: readonly string[]): Config | 'help' {
 
   const trainSize = num(str('train-size'), 'train-size', { int: true, min: 1, max: 60_000 }) ?? DEFAULTS.trainSize;
   const testSize = num(str('test-size'), 'test-size', { int: true, min: 1, max: 10_000 }) ?? DEFAULTS.testSize;
-  const batchSize = num(str('batch-size'), 'batch-size', { int: true, min: 1, max: trainSize }) ?? DEFAULTS.batchSize;
+  // The default batch shrinks to a smaller training set (as --batch-size must not exceed it).
+  const batchSize = num(str('batch-size'), 'batch-size', { int: true, min: 1, max: trainSize }) ?? Math.min(DEFAULTS.batchSize, trainSize);
   const backend = str('backend') ?? DEFAULTS.backend;
   if (backend.trim() === '') throw new UsageError('--backend: expected a backend name, got an empty string');
   const out = str('out');
