@@ -1,5 +1,5 @@
 /**
- * `pnpm bench [--quick] [--only=optimizer,mlp,autograd,memory,conv,threads]`: runs downhill against TensorFlow.js
+ * `pnpm bench [--quick] [--only=optimizer,mlp,autograd,memory,conv,cnn,threads]`: runs downhill against TensorFlow.js
  * `pnpm bench [--quick] [--only=optimizer,mlp,autograd,memory,threads]`: runs downhill against TensorFlow.js
  * and jax-js on this machine, each configuration in its own child process. A full run writes
  * `bench/results/latest.json` and `docs/benchmarks.md`; a quick or partial one writes
@@ -56,6 +56,8 @@ const plan = quick
       memoryN: 1e6,
       memorySteps: 3,
       convBudgetMs: 600,
+      cnnImpls: ['downhill-cpu', 'tfjs-layers-wasm'] as ImplId[],
+      cnnBudgetMs: 3000,
       threadsBudgetMs: 3000,
     }
   : {
@@ -81,12 +83,15 @@ const plan = quick
       memoryN: 1e7,
       memorySteps: 5,
       convBudgetMs: 1500,
+      cnnImpls: ['downhill-cpu', 'tfjs-layers-cpu', 'tfjs-layers-wasm'] as ImplId[],
+      cnnBudgetMs: 8000,
       threadsBudgetMs: 6000,
     };
 if (implsArg) {
   const keep = (ids: ImplId[]) => ids.filter((id) => implsArg.includes(id));
   plan.optimizerImpls = keep(plan.optimizerImpls);
   plan.mlpImpls = keep(plan.mlpImpls);
+  plan.cnnImpls = keep(plan.cnnImpls);
   plan.autogradImpls = keep(plan.autogradImpls);
   plan.memoryImpls = keep(plan.memoryImpls);
 }
@@ -224,6 +229,10 @@ async function main(): Promise<void> {
   if (wants('conv') && (!implsArg || implsArg.includes('downhill-cpu'))) {
     console.log('convolution against GEMM (backend-cpu)');
     results.records.push(...(await child('conv.ts', { impl: 'downhill-cpu', budgetMs: plan.convBudgetMs }, implEnv('downhill-cpu'))));
+  }
+  if (wants('cnn')) {
+    console.log("MNIST CNN training (the example's --model cnn)");
+    for (const impl of plan.cnnImpls) results.records.push(...(await child('cnn.ts', { impl, budgetMs: plan.cnnBudgetMs }, implEnv(impl))));
   }
   if (wants('memory')) {
     console.log(`peak memory, Adam at ${plan.memoryN.toExponential(0)} parameters`);

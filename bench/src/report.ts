@@ -288,6 +288,31 @@ export function renderReport(res: Results): string {
     out.push(table(['implementation', 'dtype', 'pass', 'ms, median [best]', 'GFLOP/s (median)', 'of GEMM, median [best]'], rows), '');
   }
 
+  // ------------------------------------------------------------------ CNN
+  const cnnRecs = by('cnn');
+  if (cnnRecs.length) {
+    out.push('## MNIST CNN training throughput', '');
+    out.push(
+      'The CNN of `pnpm start --model cnn` (28×28×1 → conv 3×3 32, ReLU, 2×2 average pool → conv 3×3 64, ReLU, 2×2 average pool → dense 128, ' +
+        'ReLU → 10), softmax cross-entropy and Adam, batch 64 of fixed synthetic images, the same initial weights everywhere; a step is ' +
+        'forward, backward and update. downhill writes it from `ops.conv` and `ops.reduceWindow`; tfjs-layers is `model.trainOnBatch` of ' +
+        'the same `tf.sequential`. Ratios from this one run.',
+      '',
+    );
+    const base = cnnRecs.find((r) => r.impl === 'downhill-cpu' && !r.error);
+    const rows = cnnRecs.map((r) =>
+      r.error
+        ? [`\`${r.impl}\``, '', '', `error: ${r.error}`]
+        : [
+            `\`${r.impl}\``,
+            `${fmtMs(r.median as number)} [${fmtMs(r.min as number)}]`,
+            Math.round(r.examplesPerSecond as number).toLocaleString('en-US'),
+            base ? x((base.stepsPerSecond as number) / (r.stepsPerSecond as number)) : '—',
+          ],
+    );
+    out.push(table(['implementation', 'ms per step, median [best]', 'examples/s', 'downhill-cpu faster by'], rows), '');
+  }
+
   // ------------------------------------------------------------------ memory
   const mem = by('memory');
   if (mem.length) {

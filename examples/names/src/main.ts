@@ -17,7 +17,7 @@ import { train } from './train.js';
 
 /** The defaults, sized to train in a few minutes on two shared cores (see README). */
 export const DEFAULTS = {
-  epochs: 12,
+  epochs: 8,
   batchSize: 64,
   lr: 3e-3,
   weightDecay: 0.1,
