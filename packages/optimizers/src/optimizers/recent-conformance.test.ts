@@ -14,9 +14,9 @@ import { scheduleFreeAdamw, scheduleFreeSgd } from './schedule-free.js';
 
 const decaying = (lr: number, rate: number) => (t: number) => lr * rate ** t;
 
-describeOptimizerConformance('muon', ({ lr }) => muon(decaying(lr as number, 0.995)), {
+describeOptimizerConformance('muon', ({ lr }) => muon(decaying(lr as number, 0.99)), {
   quadratic: { lr: 0.1, steps: 300 },
-  rosenbrock: { lr: 0.05, steps: 2000 },
+  rosenbrock: { lr: 0.1, steps: 2000 },
 });
 describeOptimizerConformance('schedulefree-sgd', ({ lr }) => scheduleFreeSgd(lr), {
   quadratic: { lr: 0.2, steps: 300 },
