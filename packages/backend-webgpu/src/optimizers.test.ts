@@ -18,6 +18,7 @@ import {
   scheduleFreeAdamw,
   scheduleFreeSgd,
   sgd,
+  shampoo,
   sophia,
 } from '@downhill/optimizers';
 import { describeOptimizerConformance, syntheticHessianEstimate } from '@downhill/optimizers/testing';
@@ -126,4 +127,13 @@ describeOptimizerConformance('dog', ({ lr }) => dog(lr, { repsRel: 1e-3 }), {
   skip,
   quadratic: { lr: 1, steps: 300 },
   rosenbrock: { lr: 1, steps: 2000, tolerance: 0.1 },
+// Shampoo: matmuls only (statistics, coupled Newton roots), so it runs here without host reads.
+describeOptimizerConformance('shampoo', ({ lr }) => shampoo(lr, { blockSize: 4, newtonIterations: 25 }), {
+  backends,
+  skip: {
+    ...skip,
+    rosenbrock:
+      "2000 steps of Newton inverse roots take minutes on a software adapter; Shampoo's Rosenbrock run is checked on cpu and tfjs-cpu",
+  },
+  quadratic: { lr: 0.5 },
 });

@@ -186,6 +186,15 @@ export { sam, type SamOptions } from './second-order/sam.js';
 export { lbfgs, type LbfgsOptions, type LbfgsState } from './second-order/lbfgs.js';
 export { reduceOnPlateau, type ReduceOnPlateauOptions, type ReduceOnPlateauState } from './second-order/reduce-on-plateau.js';
 
+export {
+  shampoo,
+  scaleByShampoo,
+  type ScaleByShampooOptions,
+  type ScaleByShampooState,
+  type ShampooBlock,
+  type ShampooOptions,
+} from './second-order/shampoo.js';
+
 // catalogue: second order, wrappers, line search above this line
 
 export * from './wrappers/index.js';

@@ -176,6 +176,8 @@ const ROWS: Record<string, Row> = {
   sam: () => api.sam(opt(), BAD),
   lbfgs: () => api.lbfgs(1, BAD),
   reduceOnPlateau: () => api.reduceOnPlateau(BAD),
+  shampoo: () => api.shampoo(0.1, BAD),
+  scaleByShampoo: () => api.scaleByShampoo(BAD),
 };
 
 describe('unknown options are errors', () => {

@@ -34,6 +34,7 @@ import { radam } from './optimizers/radam.js';
 import { rmsprop } from './optimizers/rmsprop.js';
 import { sgd } from './optimizers/sgd.js';
 import { adahessian } from './second-order/adahessian.js';
+import { shampoo } from './second-order/shampoo.js';
 import { sophia } from './second-order/sophia.js';
 import { ademamix } from './optimizers/ademamix.js';
 import { adopt } from './optimizers/adopt.js';
@@ -128,6 +129,11 @@ export const BUILT_IN_OPTIMIZERS = [
 
   ['sophia', sophia, 'Sophia: momentum clipped by a Hessian-diagonal EMA; the estimate is an input (Liu et al. 2024)'],
   ['adahessian', adahessian, 'AdaHessian: Adam over squared Hessian-diagonal estimates; the estimate is an input (Yao et al. 2021)'],
+  [
+    'shampoo',
+    shampoo,
+    'Shampoo: Kronecker-factored preconditioning by inverse roots of row and column statistics, blocked (Gupta et al. 2018)',
+  ],
   // catalogue: second order, wrappers, line search above this line
 ] as const satisfies readonly (readonly [string, Named, string])[];
 

@@ -45,6 +45,7 @@ import { chain } from '../chain.js';
 import { lbfgs } from '../second-order/lbfgs.js';
 import { reduceOnPlateau } from '../second-order/reduce-on-plateau.js';
 import { sam } from '../second-order/sam.js';
+import { shampoo } from '../second-order/shampoo.js';
 import { adahessian } from '../second-order/adahessian.js';
 import { sophia } from '../second-order/sophia.js';
 import { ademamix } from './ademamix.js';
@@ -430,6 +431,12 @@ export const CASES: readonly Case[] = [
       steps: 3000,
       tol: 0.01,
     },
+  },
+  {
+    name: 'shampoo',
+    make: () => shampoo(0.05, { blockSize: 2, updateEvery: 2 }),
+    quadratic: { make: () => shampoo(0.5), steps: 500, tol: 1e-6 },
+    rosenbrock: { make: () => shampoo(1), steps: 3000, tol: 0.05 },
   },
   // catalogue: second order, wrappers, line search above this line
 ];

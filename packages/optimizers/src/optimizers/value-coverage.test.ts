@@ -71,6 +71,7 @@ const COVERAGE = {
 
   sophia: { rule: ['sophia'], pytorch: [] },
   adahessian: { rule: ['adahessian'], pytorch: [] },
+  shampoo: { rule: ['shampoo'], pytorch: [] },
   // catalogue: second order, wrappers, line search above this line
 } satisfies Record<BuiltInName, { rule: readonly string[]; pytorch: readonly string[]; authors?: readonly string[] }>;
 

@@ -25,6 +25,7 @@ import { radam } from './radam.js';
 import { rmsprop } from './rmsprop.js';
 import { sgd } from './sgd.js';
 import { adahessian } from '../second-order/adahessian.js';
+import { shampoo } from '../second-order/shampoo.js';
 import { sophia } from '../second-order/sophia.js';
 
 const b = cpu();
@@ -340,6 +341,26 @@ const ROWS: readonly Row[] = [
         m = map((m, g) => 0.9 * m + 0.1 * g, m, g);
         v = map((v, d) => 0.999 * v + 0.001 * d * d, v, estimateOf(w));
         return map((w, m, v) => w - (lr * (m / (1 - 0.9 ** t))) / (Math.sqrt(v / (1 - 0.999 ** t)) + 1e-4), w, m, v);
+      };
+    },
+  },
+  // Shampoo (paper, Algorithm 2 with k = 1: a vector has one statistic H = ε·I + Σ g·gᵀ and the step
+  // η·H^(−1/2)·g). Step 1: g₁ is an eigenvector of H₁ with eigenvalue ε + ‖g₁‖², so w₁ = w₀ − η·g₁/√(ε + ‖g₁‖²).
+  {
+    name: 'shampoo',
+    tx: () => shampoo(lr),
+    step1: [1 - (lr * 0.2) / Math.sqrt(1e-4 + 0.2), -0.5 + (lr * 0.4) / Math.sqrt(1e-4 + 0.2)],
+    reference: () => {
+      let h = [1e-4, 0, 0, 1e-4];
+      return (w, g) => {
+        h = [h[0] + g[0] * g[0], h[1] + g[0] * g[1], h[2] + g[1] * g[0], h[3] + g[1] * g[1]];
+        // √H = (H + s·I)/t with s = √det H, t = √(tr H + 2s); its inverse by the 2×2 formula.
+        const s = Math.sqrt(h[0] * h[3] - h[1] * h[2]);
+        const t = Math.sqrt(h[0] + h[3] + 2 * s);
+        const r = [(h[0] + s) / t, h[1] / t, h[2] / t, (h[3] + s) / t];
+        const det = r[0] * r[3] - r[1] * r[2];
+        const inv = [r[3] / det, -r[1] / det, -r[2] / det, r[0] / det];
+        return [w[0] - lr * (inv[0] * g[0] + inv[1] * g[1]), w[1] - lr * (inv[2] * g[0] + inv[3] * g[1])];
       };
     },
   },

@@ -4,6 +4,7 @@
 // rates here are those of a preconditioned gradient descent, not of a Newton-like method.
 import { describeOptimizerConformance, syntheticHessianEstimate } from '../testing/index.js';
 import { adahessian } from './adahessian.js';
+import { shampoo } from './shampoo.js';
 import { sophia } from './sophia.js';
 
 describeOptimizerConformance(
@@ -14,4 +15,8 @@ describeOptimizerConformance(
 describeOptimizerConformance('adahessian', ({ lr }) => adahessian(lr, { hessianEstimate: syntheticHessianEstimate() }), {
   quadratic: { lr: 0.1 },
   rosenbrock: { lr: 2e-3, steps: 3000 },
+});
+describeOptimizerConformance('shampoo', ({ lr }) => shampoo(lr, { blockSize: 4 }), {
+  quadratic: { lr: 0.5 },
+  rosenbrock: { lr: 1, steps: 2000 },
 });

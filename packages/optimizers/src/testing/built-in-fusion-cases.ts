@@ -38,6 +38,7 @@ import { sm3 } from '../optimizers/sm3.js';
 import { yogi } from '../optimizers/yogi.js';
 import type { BuiltInName } from '../register.js';
 import { adahessian } from '../second-order/adahessian.js';
+import { shampoo } from '../second-order/shampoo.js';
 import { sophia } from '../second-order/sophia.js';
 import { syntheticHessianEstimate } from './hessian-estimates.js';
 import { addDecayedWeights } from '../transforms/add-decayed-weights.js';
@@ -132,6 +133,7 @@ export const BUILT_IN_FUSION_CASES = {
     plain: () => adahessian(LR, { hessianEstimate: syntheticHessianEstimate() }),
     decayed: () => adahessian(LR, { hessianEstimate: syntheticHessianEstimate(), weightDecay: WD, mask: MASK }),
   },
+  shampoo: { plain: () => shampoo(LR, { blockSize: 2, updateEvery: 2 }), decayed: () => l2(shampoo(LR, { blockSize: 2 })) },
   // catalogue: second order, wrappers, line search above this line
 } satisfies Record<BuiltInName, FusionCase>;
 
