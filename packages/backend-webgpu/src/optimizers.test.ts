@@ -127,6 +127,7 @@ describeOptimizerConformance('dog', ({ lr }) => dog(lr, { repsRel: 1e-3 }), {
   skip,
   quadratic: { lr: 1, steps: 300 },
   rosenbrock: { lr: 1, steps: 2000, tolerance: 0.1 },
+});
 // Shampoo: matmuls only (statistics, coupled Newton roots), so it runs here without host reads.
 describeOptimizerConformance('shampoo', ({ lr }) => shampoo(lr, { blockSize: 4, newtonIterations: 25 }), {
   backends,
