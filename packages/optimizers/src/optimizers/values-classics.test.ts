@@ -365,6 +365,16 @@ describe.each(CLASSIC_ROWS)('$name: values', (row) => {
   });
 });
 
+it('ftrl: a rate of 0 (a warm-up schedule at step 0) makes no step and keeps the state', () => {
+  const tx = ftrl((t) => 0.5 * t, { l1: 0.05 });
+  let params: Params = { w: b.tensor([0.3, -0.2], [2], 'float64') };
+  let state = tx.init(params);
+  ({ params, state } = step(tx, params, { w: b.tensor([0.01, 1], [2], 'float64') }, state, { inPlace: true }));
+  expect(Array.from(b.readSync(params.w as never))).toEqual([0.3, -0.2]);
+  b.dispose(stateTensors(params));
+  b.dispose(stateTensors(state));
+});
+
 it('ftrl: l1 sets a coordinate to exactly zero while |z| ≤ l1 (McMahan et al. 2013, §3.1)', () => {
   // One step from w = 0 with g = [0.01, 1]: z = g, |z₀| = 0.01 ≤ l1 = 0.05, so w₀ = 0 exactly.
   const tx = ftrl(0.5, { l1: 0.05 });

@@ -46,7 +46,8 @@ export interface ScaleByFtrlOptions {
  *
  * Keras 3 (`keras.optimizers.Ftrl`) and TensorFlow's `ApplyFtrlV2` use this rule, with the `2·λ₂`
  * of the quadratic term; Algorithm 1 of the paper divides by `(β + √n)/α + λ₂`, so our `l2` is half
- * the paper's `λ₂`. PyTorch and optax have no FTRL. Elementwise (with a
+ * the paper's `λ₂`. A rate α = 0 (the first step of a warm-up) makes no step and keeps the state
+ * (the rule divides by α). PyTorch and optax have no FTRL. Elementwise (with a
  * power where `lrPower ≠ −0.5`): one fused update program.
  *
  * @param options - See {@link ScaleByFtrlOptions}.
@@ -78,7 +79,7 @@ export function scaleByFtrl(options: ScaleByFtrlOptions = {}): GradientTransform
     l2Shrinkage: true,
     beta: true,
   });
-  if (!(lr > 0 && Number.isFinite(lr))) throw new InvalidArgumentError(`${where}: option 'lr' must be a finite number > 0, got ${lr}`);
+  if (!(lr >= 0 && Number.isFinite(lr))) throw new InvalidArgumentError(`${where}: option 'lr' must be a finite number ≥ 0, got ${lr}`);
   if (!(lrPower <= 0 && Number.isFinite(lrPower)))
     throw new InvalidArgumentError(`${where}: option 'lrPower' must be a finite number ≤ 0, got ${lrPower}`);
   checkHyperparam(where, 'initialAccumulatorValue', initialAccumulatorValue);
@@ -99,6 +100,8 @@ export function scaleByFtrl(options: ScaleByFtrlOptions = {}): GradientTransform
         [grads, stateTree(state, 'accumulator', where), stateTree(state, 'linear', where), ps],
         ([g, n, z, p]) => {
           const b = g.backend;
+          // α = 0 (a warm-up schedule's first step): no step, and the state is left as it was.
+          if (lr === 0) return [b.mul(g, 0), b.mul(n, 1), b.mul(z, 1)];
           const gs = l2Shrinkage > 0 ? b.add(g, b.mul(p, 2 * l2Shrinkage)) : g;
           const n2 = b.add(n, b.unary('square', g));
           const root = (x: typeof n) => (lrPower === -0.5 ? b.unary('sqrt', x) : b.binary('pow', x, -lrPower));
