@@ -20,7 +20,9 @@ export type ShampooBlock = {
 
 /** The state of {@link scaleByShampoo}: the step count and, per parameter (in `flatten` order), its blocks. */
 export type ScaleByShampooState = {
+  /** Updates made so far (roots are refreshed when `count % updateEvery === 0`). */
   readonly count: number;
+  /** Per parameter, in `flatten` order, the statistics of its blocks (row blocks × column blocks, row-major). */
   readonly blocks: readonly (readonly ShampooBlock[])[];
 };
 
