@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { defineBackend, type BinaryOp, type Capabilities, type Shape, type Tensor, type UnaryOp } from '@downhill/backend';
-import { DEFAULT_TOLERANCES, conformanceCases } from '@downhill/backend/conformance';
-import { CpuKernels, cpu } from '../index.js';
+import { DEFAULT_TOLERANCES, conformanceCases, referenceBackend } from '@downhill/backend/conformance';
+import { CpuKernels, type cpu } from '../index.js';
 
 // The conformance suite's program check (random elementwise DAGs), tried on backends that are
 // right and on backends with one op broken. (Here rather than in @downhill/backend, which depends
@@ -23,7 +23,7 @@ class BrokenKernels extends CpuKernels {
 }
 
 const run = (backend: ReturnType<typeof cpu>, dt: 'float32' | 'float64') =>
-  programCase.check({ backend, reference: cpu(), tolerance: DEFAULT_TOLERANCES }, dt);
+  programCase.check({ backend, reference: referenceBackend(), tolerance: DEFAULT_TOLERANCES }, dt);
 
 describe('the program cases', () => {
   it.each(['float32', 'float64'] as const)('pass the composed interpretation on backend-cpu (%s)', async (dt) => {
