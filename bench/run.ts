@@ -15,7 +15,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { measureFloor, type Floor } from './src/bandwidth.js';
+import { closeFloorProbe, measureFloor, prepareFloorProbe, type Floor } from './src/bandwidth.js';
 import { implEnv, type ImplId } from './src/impls.js';
 import { renderReport, spliceThreadsSection, type Results } from './src/report.js';
 import { RESULT_MARK, machineInfo, packageVersion } from './src/util.js';
@@ -165,25 +165,38 @@ async function main(): Promise<void> {
     `downhill benchmarks${quick ? ' (quick)' : ''} on ${results.machine.cpu}, ${results.machine.logicalCores} logical cores, Node ${results.machine.node}`,
   );
 
-  // The floor of each (optimizer, n): best of two passes, one before and one after the optimizer
-  // runs, so that a busy moment of this shared machine does not set it.
+  // The floor of each (optimizer, n, threads): best of two passes, one before and one after the
+  // optimizer runs, so that a busy moment of this shared machine does not set it. Measured on one
+  // thread (the single-threaded peers) and on the threads a downhill-cpu step uses.
   const floors = new Map<string, Floor>();
+  let floorThreads: number[] = [1];
   const measureFloors = async () => {
     for (const n of plan.sizes) {
       for (const o of plan.optimizers) {
-        const f = await measureFloor(o as Floor['optimizer'], n);
-        const key = `${o}/${n}`;
-        const prev = floors.get(key);
-        if (!prev) floors.set(key, f);
-        else {
-          // the best of each probe over both passes
-          const bw = f.floorMs < prev.floorMs ? f : prev;
-          const arithMs = Math.min(prev.arithMs, f.arithMs);
-          floors.set(key, { ...bw, arithMs, rooflineMs: Math.max(bw.floorMs, arithMs) });
+        for (const threads of floorThreads) {
+          const f = await measureFloor(o as Floor['optimizer'], n, threads);
+          const key = `${o}/${n}/${threads}`;
+          const prev = floors.get(key);
+          if (!prev) floors.set(key, f);
+          else {
+            // the best of each probe over both passes
+            const bw = f.floorMs < prev.floorMs ? f : prev;
+            const arithMs = Math.min(prev.arithMs, f.arithMs);
+            floors.set(key, { ...bw, arithMs, rooflineMs: Math.max(bw.floorMs, arithMs) });
+          }
         }
       }
     }
   };
+  if (wants('optimizer')) {
+    if (plan.optimizerImpls.includes('downhill-cpu')) {
+      const { cpuThreadsReady, terminateCpuThreads } = await import('@downhill/backend-cpu');
+      const { threads } = await cpuThreadsReady();
+      await terminateCpuThreads();
+      if (threads > 1) floorThreads = [1, threads];
+    }
+    await prepareFloorProbe(Math.max(...plan.sizes), Math.max(...floorThreads));
+  }
   if (wants('optimizer')) await measureFloors();
 
   if (wants('optimizer')) {
@@ -212,6 +225,7 @@ async function main(): Promise<void> {
       );
     }
     await measureFloors();
+    await closeFloorProbe();
     results.floors = [...floors.values()];
   }
   if (wants('mlp')) {

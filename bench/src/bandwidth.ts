@@ -19,11 +19,16 @@
  * division per element for Adam and RMSProp (none for SGD), on values already in registers
  * (`arith` in `stream.wat`: eight independent SIMD chains, so throughput bounds it). Below 1e6
  * parameters the data sits in cache and the arithmetic can be the larger one.
+ *
+ * **Threads.** A floor is measured on a stated number of threads (`Floor.threads`): the stream and
+ * arithmetic probes split their elements over the calling thread and workers on one shared
+ * memory (`stream-probe.ts`, the same probe as the threads suite's), as backend-cpu splits a
+ * program run. A step on T threads is compared with the floor on T threads; a single-threaded
+ * implementation with the floor on one.
  */
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import v8 from 'node:v8';
+import { streamProbe, type StreamProbe as Probe } from './stream-probe.js';
+
+type StreamProbe = Probe & { readonly maxN: number };
 
 /** Square roots and divisions per parameter that an update cannot avoid (each one of each, or none). */
 export const SLOW_OPS_PER_PARAM = { adam: 1, sgdMomentum: 0, rmsprop: 1 } as const;
@@ -42,6 +47,8 @@ export const BYTES_PER_PARAM = {
 export interface Floor {
   readonly optimizer: keyof typeof BYTES_PER_PARAM;
   readonly n: number;
+  /** The threads the stream and arithmetic probes ran on (1 in records written before this field). */
+  readonly threads?: number;
   /** Bytes the update moves: `BYTES_PER_PARAM[optimizer]·n`. */
   readonly bytes: number;
   /** The best time of the faster probe, ms. */
@@ -56,38 +63,25 @@ export interface Floor {
   readonly rooflineMs: number;
 }
 
-interface StreamExports {
-  memory: { buffer: ArrayBuffer; grow(pages: number): number };
-  stream4(p: number, g: number, m: number, v: number, n: number): void;
-  stream3(p: number, g: number, s: number, n: number): void;
-  arith(n: number): number;
+let probe: StreamProbe | undefined;
+
+/** The shared probe, large enough for `n` elements and `threads` threads (made again when not). */
+async function probeFor(n: number, threads: number): Promise<StreamProbe> {
+  if (probe && probe.maxThreads >= threads && probe.maxN >= n) return probe;
+  if (probe) await probe.close();
+  probe = Object.assign(await streamProbe(n, threads), { maxN: n });
+  return probe;
 }
 
-let probe: StreamExports | undefined;
+/** Makes the probe for every floor of a run at once: `maxN` elements, `maxThreads` threads. */
+export async function prepareFloorProbe(maxN: number, maxThreads: number): Promise<void> {
+  await probeFor(maxN, maxThreads);
+}
 
-async function streamProbe(): Promise<StreamExports> {
-  if (probe) return probe;
-  // Compile the probe with the optimizing compiler straight away: V8 first runs WebAssembly on its
-  // baseline compiler and tiers up later, and a probe timed on baseline code would set a floor too
-  // low (too slow) for the first sizes measured.
-  v8.setFlagsFromString('--no-liftoff');
-  const { default: init } = await import('wabt');
-  const wabt = await init();
-  const here = dirname(fileURLToPath(import.meta.url));
-  const mod = wabt.parseWat('stream.wat', readFileSync(join(here, 'stream.wat'), 'utf8'), { simd: true });
-  const { buffer } = mod.toBinary({});
-  mod.destroy();
-  const instance = new WebAssembly.Instance(new WebAssembly.Module(buffer as Uint8Array<ArrayBuffer>));
-  probe = instance.exports as unknown as StreamExports;
-  // and warm it up on a small array all the same
-  if (probe.memory.buffer.byteLength < 65536 * 2) probe.memory.grow(1);
-  for (let i = 0; i < 2000; i++) {
-    probe.stream4(0, 4096, 8192, 12288, 1024);
-    probe.stream3(0, 4096, 8192, 1024);
-  }
-  new Float32Array(probe.memory.buffer, 0, 4096 * 4).fill(0);
-  for (let i = 0; i < 2000; i++) probe.arith(1024);
-  return probe;
+/** Ends the probe's workers (at the end of a run). */
+export async function closeFloorProbe(): Promise<void> {
+  await probe?.close();
+  probe = undefined;
 }
 
 function best(fn: () => void, runs: number): number {
@@ -101,21 +95,20 @@ function best(fn: () => void, runs: number): number {
   return min;
 }
 
-/** Measures the floor of an update of `optimizer` over `n` parameters. */
-export async function measureFloor(optimizer: keyof typeof BYTES_PER_PARAM, n: number): Promise<Floor> {
+/**
+ * Measures the floor of an update of `optimizer` over `n` parameters on `threads` threads: the
+ * stream and arithmetic probes split over that many threads (the calling one and workers, over
+ * one shared memory, as backend-cpu splits a program run); memcpy and the JavaScript loop run on
+ * the calling thread (a floor on T threads is the best of every probe on at most T).
+ */
+export async function measureFloor(optimizer: keyof typeof BYTES_PER_PARAM, n: number, threads = 1): Promise<Floor> {
   const bytes = BYTES_PER_PARAM[optimizer] * n;
   const runs = bytes > 1e8 ? 15 : bytes > 1e7 ? 40 : 100;
   const gbs = (ms: number, by: number) => by / (ms / 1e3) / 1e9;
 
-  // stream: the update's own pattern, in the probe module's memory
-  const e = await streamProbe();
-  const m = Math.ceil(n / 4) * 4;
-  const arrays = optimizer === 'adam' ? 4 : 3;
-  const need = arrays * m * 4 + 64;
-  if (e.memory.buffer.byteLength < need) e.memory.grow(Math.ceil((need - e.memory.buffer.byteLength) / 65536));
-  const at = (k: number) => k * m * 4;
-  const streamMs = best(() => (arrays === 4 ? e.stream4(at(0), at(1), at(2), at(3), m) : e.stream3(at(0), at(1), at(2), m)), runs);
-  new Float32Array(e.memory.buffer, 0, arrays * m).fill(0); // keep the sums finite for the next use
+  // stream: the update's own pattern, in the probe's shared memory
+  const e = await probeFor(n, threads);
+  const streamMs = e.best(optimizer === 'adam' ? 'stream4' : 'stream3', n, threads, runs);
 
   // memcpy: W/2 bytes read, W/2 written
   const half = Math.max(16, Math.floor(bytes / 8));
@@ -134,9 +127,7 @@ export async function measureFloor(optimizer: keyof typeof BYTES_PER_PARAM, n: n
   );
 
   // arithmetic: the update's square roots and divisions, on registers
-  let sink = 0;
-  const arithMs = SLOW_OPS_PER_PARAM[optimizer] === 0 ? 0 : best(() => (sink += e.arith(n)), runs);
-  if (Number.isNaN(sink)) throw new Error('arithmetic probe: NaN');
+  const arithMs = SLOW_OPS_PER_PARAM[optimizer] === 0 ? 0 : e.best('arith', n, threads, runs);
 
   const streamGBs = gbs(streamMs, bytes);
   const memcpyGBs = gbs(copyMs, 2 * src.byteLength);
@@ -144,6 +135,7 @@ export async function measureFloor(optimizer: keyof typeof BYTES_PER_PARAM, n: n
   return {
     optimizer,
     n,
+    threads,
     bytes,
     floorMs,
     streamGBs,

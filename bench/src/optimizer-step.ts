@@ -25,11 +25,13 @@ export interface OptimizerConfig {
 const LR = 1e-3;
 
 /** Builds a step closure for one (optimizer, n); `dispose` frees what it made. */
-type Runner = { step: () => unknown; check: () => Promise<number>; dispose: () => void };
+type Runner = { step: () => unknown; check: () => Promise<number>; dispose: () => void; threads?: number };
 
 async function downhillRunner(impl: ImplId): Promise<(opt: OptimizerName, n: number) => Promise<Runner>> {
   const b = await downhillBackend(impl);
   const o = await import('@downhill/optimizers');
+  // the threads a backend-cpu step runs on (its default: the cores, at most 8), for the floor it is compared with
+  const threads = impl === 'downhill-cpu' ? (await (await import('@downhill/backend-cpu')).cpuThreadsReady()).threads : 1;
   return async (opt, n) => {
     const tx = opt === 'adam' ? o.adam(LR) : opt === 'sgdMomentum' ? o.sgd(LR, { momentum: 0.9 }) : o.rmsprop(LR);
     let params: Record<string, import('@downhill/backend').Tensor> = { w: b.tensor(randomF32(n, 1), [n]) };
@@ -37,6 +39,7 @@ async function downhillRunner(impl: ImplId): Promise<(opt: OptimizerName, n: num
     let state = tx.init(params);
     let path = '';
     return {
+      threads,
       step: () => {
         const r = o.step(tx, params, grads, state, { inPlace: true });
         params = r.params as typeof params;
@@ -140,7 +143,7 @@ async function main(): Promise<void> {
         const timing = first > 2000 ? { median: first, min: first, max: first, reps: 1 } : await measure(r.step, options);
         const value = await r.check();
         if (!Number.isFinite(value)) throw new Error(`the parameter became ${value}`);
-        emit({ suite: 'optimizer', impl: cfg.impl, optimizer: opt, n, ...timing });
+        emit({ suite: 'optimizer', impl: cfg.impl, optimizer: opt, n, threads: r.threads ?? 1, ...timing });
       } catch (e) {
         emit({ suite: 'optimizer', impl: cfg.impl, optimizer: opt, n, error: (e as Error).message });
       } finally {

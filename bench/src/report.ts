@@ -32,9 +32,12 @@ function x(r: number): string {
   return Number.isFinite(r) ? `${r >= 10 ? r.toFixed(0) : r.toFixed(2)}×` : '—';
 }
 
-/** The floor of an update in ms and the bandwidth behind it. */
-function floorOf(res: Results, opt: string, n: number): { ms: number; roof: number; gbs: number; f: Floor } | undefined {
-  const f = res.floors.find((q) => q.optimizer === opt && q.n === n);
+/**
+ * The floor of an update in ms and the bandwidth behind it, measured on `threads` threads (records
+ * written before floors had a thread count were measured on one).
+ */
+function floorOf(res: Results, opt: string, n: number, threads = 1): { ms: number; roof: number; gbs: number; f: Floor } | undefined {
+  const f = res.floors.find((q) => q.optimizer === opt && q.n === n && (q.threads ?? 1) === threads);
   if (!f) return undefined;
   // records written before the roofline existed have no arithmetic floor
   return { ms: f.floorMs, roof: f.rooflineMs ?? f.floorMs, gbs: f.bytes / (f.floorMs / 1e3) / 1e9, f };
@@ -89,7 +92,11 @@ export function renderReport(res: Results): string {
         "and `TypedArray.prototype.set` (memcpy). The brief counted 16 bytes for SGD with momentum; counted like Adam's 28 it is 20. " +
         'The **roofline** is the larger of that bandwidth floor and the **arithmetic floor**: the shortest time this machine took to do the ' +
         "update's unavoidable square root and division per element (Adam, RMSProp; none for SGD) on values already in registers " +
-        '(`arith` in `bench/src/stream.wat`, eight independent SIMD chains). Each cell gives the median over the roofline.',
+        '(`arith` in `bench/src/stream.wat`, eight independent SIMD chains). Each cell gives the median over the roofline. ' +
+        '**Threads:** every floor is measured on a stated number of threads: the stream and arithmetic probes split their elements over ' +
+        'the calling thread and workers on one shared memory (`bench/src/stream-probe.ts`, the probe of the threads suite), as backend-cpu ' +
+        'splits a program run; memcpy runs on one. Each step is compared with the floor on the threads it ran on: `downhill-cpu` on its ' +
+        "default (the cores, at most 8; the table's `threads` column), the single-threaded peers (TensorFlow.js, jax-js, downhill on tfjs) on one.",
       '',
     );
     if (res.floors.length) {
@@ -98,6 +105,7 @@ export function renderReport(res: Results): string {
           [
             'optimizer',
             'n',
+            'threads',
             'bytes moved',
             'bandwidth floor (ms)',
             'arithmetic floor (ms)',
@@ -109,6 +117,7 @@ export function renderReport(res: Results): string {
           res.floors.map((f) => [
             OPT_LABEL[f.optimizer],
             SIZE_LABEL(f.n),
+            String(f.threads ?? 1),
             `${(f.bytes / 1e6).toFixed(1)} MB`,
             fmtMs(f.floorMs),
             f.arithMs === undefined ? '—' : f.arithMs === 0 ? 'none' : fmtMs(f.arithMs),
@@ -125,18 +134,26 @@ export function renderReport(res: Results): string {
     for (const o of [...new Set(opt.map((r) => r.optimizer as string))]) {
       out.push(`### ${OPT_LABEL[o] ?? o}`, '');
       const sizes = [...new Set(opt.filter((r) => r.optimizer === o).map((r) => r.n as number))].sort((a, b) => a - b);
+      const threadCounts = [...new Set(opt.map((r) => (r.threads as number | undefined) ?? 1))].sort((a, b) => a - b);
       const rows = sizes.map((n) => {
-        const f = floorOf(res, o, n);
         const cells = impls.map((impl) => {
           const r = opt.find((q) => q.impl === impl && q.optimizer === o && q.n === n);
           if (!r) return '—';
           if (r.error) return `error: ${r.error}`;
           const med = r.median as number;
-          return `${fmtMs(med)} [${fmtMs(r.min as number)}]<br>${f ? `${x(med / f.roof)} roofline${f.roof !== f.ms ? `, ${x(med / f.ms)} bandwidth` : ''}` : ''}`;
+          const threads = (r.threads as number | undefined) ?? 1;
+          const f = floorOf(res, o, n, threads);
+          const on = ` (${threads} thread${threads > 1 ? 's' : ''})`;
+          return `${fmtMs(med)} [${fmtMs(r.min as number)}]<br>${f ? `${x(med / f.roof)} roofline${f.roof !== f.ms ? `, ${x(med / f.ms)} bandwidth` : ''}${on}` : ''}`;
         });
-        return [SIZE_LABEL(n), f ? `${fmtMs(f.roof)}<br>(bandwidth ${fmtMs(f.ms)}, ${f.gbs.toFixed(1)} GB/s)` : '—', ...cells];
+        const floorCells = threadCounts.map((t) => {
+          const f = floorOf(res, o, n, t);
+          return f ? `${fmtMs(f.roof)}<br>(bandwidth ${fmtMs(f.ms)}, ${f.gbs.toFixed(1)} GB/s)` : '—';
+        });
+        return [SIZE_LABEL(n), ...floorCells, ...cells];
       });
-      out.push(table(['n', 'roofline', ...impls.map((i) => `\`${i}\``)], rows), '');
+      const floorHeads = threadCounts.map((t) => `roofline on ${t} thread${t > 1 ? 's' : ''}`);
+      out.push(table(['n', ...floorHeads, ...impls.map((i) => `\`${i}\``)], rows), '');
     }
     const layout = by('optimizer-layout');
     if (layout.length) {
@@ -349,14 +366,15 @@ export function renderReport(res: Results): string {
   out.push('## Goals for downhill on backend-cpu (this run)', '');
   const goals: string[] = [];
   for (const r of opt.filter((q) => q.impl === 'downhill-cpu' && q.optimizer === 'adam' && !q.error)) {
-    const f = floorOf(res, 'adam', r.n as number);
+    const threads = (r.threads as number | undefined) ?? 1;
+    const f = floorOf(res, 'adam', r.n as number, threads);
     if (!f) continue;
-    // in cache (1e5, 1e6) against the roofline within 1.3×; streaming from DRAM (1e7) against the bandwidth floor within 1.2×
+    // against the floor on the step's own threads; in cache (1e5, 1e6) against the roofline within 1.3×; streaming from DRAM (1e7) against the bandwidth floor within 1.2×
     const inCache = (r.n as number) < 1e7;
     const [floor, what, limit] = inCache ? [f.roof, 'roofline', 1.3] : [f.ms, 'bandwidth floor', 1.2];
     const ratio = (r.median as number) / floor;
     goals.push(
-      `- Adam step at ${SIZE_LABEL(r.n as number)} within ${limit}× the ${what}: ${x(ratio)} (median; best run ${x((r.min as number) / floor)}): **${ratio <= limit ? 'met' : 'missed'}**.`,
+      `- Adam step at ${SIZE_LABEL(r.n as number)} on ${threads} thread${threads > 1 ? 's' : ''} within ${limit}× the ${what} on as many: ${x(ratio)} (median; best run ${x((r.min as number) / floor)}): **${ratio <= limit ? 'met' : 'missed'}**.`,
     );
   }
   const lay = by('optimizer-layout').filter((r) => r.impl === 'downhill-cpu' && !r.error);

@@ -13,13 +13,9 @@
  *   `stream.wat` (Adam's access pattern: read p, g, m, v; write p, m, v) over the same bytes, on
  *   a shared memory, the calling thread and one worker each streaming half.
  */
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import v8 from 'node:v8';
-import { Worker } from 'node:worker_threads';
 import { BYTES_PER_PARAM } from './bandwidth.js';
 import { downhillTrainer } from './mlp-problem.js';
+import { streamProbe } from './stream-probe.js';
 import { childConfig, emit, median, randomF32 } from './util.js';
 
 export interface ThreadsConfig {
@@ -42,81 +38,6 @@ function interleaved(fns: readonly (() => void)[], budgetMs: number, min = 5, ma
     });
   }
   return samples.map((s) => ({ median: median(s), min: Math.min(...s), reps: s.length }));
-}
-
-interface StreamProbe {
-  /** Best time of Adam's streaming pattern over n elements on `threads` threads (1 or 2). */
-  best(n: number, threads: 1 | 2, runs: number): number;
-  close(): Promise<number>;
-}
-
-const WORKER = `
-const { parentPort } = require('node:worker_threads');
-parentPort.once('message', ({ module, memory, ctl }) => {
-  const e = new WebAssembly.Instance(module, { env: { memory } }).exports;
-  const c = new Int32Array(ctl);
-  let last = 0;
-  for (;;) {
-    Atomics.wait(c, 0, last);
-    last = Atomics.load(c, 0);
-    if (c[2] < 0) break;
-    e.stream4(c[2], c[3], c[4], c[5], c[6]);
-    Atomics.store(c, 1, last);
-    Atomics.notify(c, 1);
-  }
-});
-`;
-
-async function streamProbe(maxN: number): Promise<StreamProbe> {
-  v8.setFlagsFromString('--no-liftoff');
-  const { default: init } = await import('wabt');
-  const wabt = await init();
-  const here = dirname(fileURLToPath(import.meta.url));
-  const wat = readFileSync(join(here, 'stream.wat'), 'utf8').replace(
-    '(memory (export "memory") 1)',
-    '(import "env" "memory" (memory 1 65536 shared))',
-  );
-  const mod = wabt.parseWat('stream.wat', wat, { simd: true, threads: true });
-  const { buffer } = mod.toBinary({});
-  mod.destroy();
-  const module = new WebAssembly.Module(buffer as Uint8Array<ArrayBuffer>);
-  const m = Math.ceil(maxN / 4) * 4;
-  const memory = new WebAssembly.Memory({ initial: Math.ceil((4 * m * 4 + 64) / 65536), maximum: 65536, shared: true });
-  const e = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as {
-    stream4(p: number, g: number, mm: number, v: number, n: number): void;
-  };
-  const ctl = new Int32Array(new SharedArrayBuffer(64));
-  const w = new Worker(WORKER, { eval: true });
-  w.postMessage({ module, memory, ctl: ctl.buffer });
-  let seq = 0;
-  const run = (n: number, threads: 1 | 2) => {
-    const at = (k: number) => k * m * 4;
-    if (threads === 1) return e.stream4(at(0), at(1), at(2), at(3), n);
-    const half = Math.floor(n / 8) * 4;
-    ctl.set([at(0) + half * 4, at(1) + half * 4, at(2) + half * 4, at(3) + half * 4, n - half], 2);
-    Atomics.store(ctl, 0, ++seq);
-    Atomics.notify(ctl, 0);
-    e.stream4(at(0), at(1), at(2), at(3), half);
-    while (Atomics.load(ctl, 1) !== seq) Atomics.wait(ctl, 1, seq - 1, 10);
-  };
-  return {
-    best(n, threads, runs) {
-      run(n, threads);
-      let best = Infinity;
-      for (let r = 0; r < runs; r++) {
-        const t = performance.now();
-        run(n, threads);
-        best = Math.min(best, performance.now() - t);
-      }
-      return best;
-    },
-    close() {
-      ctl[2] = -1;
-      Atomics.store(ctl, 0, ++seq);
-      Atomics.notify(ctl, 0);
-      return w.terminate();
-    },
-  };
 }
 
 async function main(): Promise<void> {
@@ -203,11 +124,11 @@ async function main(): Promise<void> {
       };
     };
     const [s, t] = interleaved([runner(one), runner(many)], cfg.budgetMs);
-    const probe = await streamProbe(n);
-    const floor1 = probe.best(n, 1, 15);
-    const floor2 = probe.best(n, 2, 15);
-    const floor1b = probe.best(n, 1, 15);
-    const floor2b = probe.best(n, 2, 15);
+    const probe = await streamProbe(n, 2);
+    const floor1 = probe.best('stream4', n, 1, 15);
+    const floor2 = probe.best('stream4', n, 2, 15);
+    const floor1b = probe.best('stream4', n, 1, 15);
+    const floor2b = probe.best('stream4', n, 2, 15);
     await probe.close();
     const bytes = BYTES_PER_PARAM.adam * n;
     emit({

@@ -132,8 +132,36 @@ export function runProgramKernel(
   return outs;
 }
 
-/** The descriptor block, kept between calls and grown as needed. */
-let desc = { ptr: 0, bytes: 0 };
+/**
+ * The descriptor block, kept between calls and grown as needed, with its word and float views
+ * (made again only when the block grows or the memory's buffer changes).
+ */
+const desc = {
+  ptr: 0,
+  bytes: 0,
+  buffer: undefined as ArrayBufferLike | undefined,
+  words: new Int32Array(0) as Int32Array<ArrayBufferLike>,
+  floats: new Float32Array(0) as Float32Array<ArrayBufferLike>,
+};
+
+function descriptor(rt: WasmRuntime, need: number): void {
+  if (desc.bytes < need) {
+    if (desc.bytes > 0) rt.exports.free(desc.ptr);
+    const bytes = Math.max(need, 1024);
+    desc.ptr = rt.exports.allocUninit(bytes);
+    desc.bytes = bytes;
+    desc.buffer = undefined;
+  }
+  const buf = rt.current();
+  if (desc.buffer !== buf) {
+    desc.buffer = buf;
+    desc.words = new Int32Array(buf, desc.ptr, desc.bytes >> 2);
+    desc.floats = new Float32Array(buf, desc.ptr, desc.bytes >> 2);
+  }
+}
+
+/** Heap addresses of one call's operands, per group: inputs then outputs (reused between calls). */
+let addrs = new Int32Array(64);
 
 function runWasm(
   rt: WasmRuntime,
@@ -146,55 +174,59 @@ function runWasm(
 ): void {
   const k = program.inputs;
   const m = program.outputs.length;
+  const km = k + m;
+  const ns = program.scalars;
+  if (addrs.length < which.length * km) addrs = new Int32Array(which.length * km * 2);
   // operands outside the heap (small arrays) get a slot in a scratch arena
-  const ptrs = new Map<CpuStorage, number>();
-  const away: CpuStorage[] = [];
+  let away: Map<CpuStorage, number> | undefined;
   let arenaElems = 0;
-  const place = (a: CpuStorage) => {
-    if (ptrs.has(a)) return;
-    const p = rt.ptrOf(a);
-    ptrs.set(a, p);
-    if (p < 0) {
-      away.push(a);
-      arenaElems += (a.length + 3) & ~3;
-    }
-  };
-  for (const gi of which) {
-    for (const t of groups[gi].inputs) place(dataOf(t));
-    for (const o of outs[gi]) place(o);
-  }
   let total = 0;
-  for (const gi of which) total += groups[gi].inputs[0].size;
-  const threads = threadsFor(rt, total, PROGRAM_MIN_PER_THREAD);
-  const chunks = threads > 1 ? chunksFor(threads, total, PROGRAM_MIN_PER_THREAD) : 1;
-  // a split adds at most one record per chunk boundary
-  const need = (which.length + chunks) * w.stride * 4;
-  if (desc.bytes < need) {
-    if (desc.bytes > 0) rt.exports.free(desc.ptr);
-    const bytes = Math.max(need, 1024);
-    desc = { ptr: rt.exports.allocUninit(bytes), bytes };
-  }
-  const arena = away.length > 0 ? rt.tempF32(arenaElems) : 0;
-  try {
-    const buf = rt.current();
-    if (arena) {
-      let at = arena;
-      for (const a of away) {
-        ptrs.set(a, at);
-        new Float32Array(buf, at, a.length).set(a);
-        at += ((a.length + 3) & ~3) * 4;
+  for (let r = 0; r < which.length; r++) {
+    const gi = which[r];
+    const g = groups[gi];
+    total += g.inputs[0].size;
+    for (let j = 0; j < km; j++) {
+      const a = j < k ? dataOf(g.inputs[j]) : outs[gi][j - k];
+      const p = rt.ptrOf(a);
+      addrs[r * km + j] = p;
+      if (p < 0) {
+        away ??= new Map();
+        if (!away.has(a)) {
+          away.set(a, arenaElems);
+          arenaElems += (a.length + 3) & ~3;
+        }
       }
     }
-    const words = new Int32Array(buf, desc.ptr, (which.length + chunks) * w.stride);
-    const floats = new Float32Array(buf, desc.ptr, (which.length + chunks) * w.stride);
-    const record = (at: number, g: ProgramGroup<Tensor>, gi: number, lo: number, hi: number) => {
+  }
+  const threads = threadsFor(rt, total, PROGRAM_MIN_PER_THREAD);
+  const chunks = threads > 1 ? chunksFor(threads, total, PROGRAM_MIN_PER_THREAD) : 1;
+  const arena = away ? rt.tempF32(arenaElems) : 0;
+  try {
+    // a split adds at most one record per chunk boundary
+    descriptor(rt, (which.length + chunks) * w.stride * 4);
+    if (away) {
+      const buf = rt.current();
+      for (const [a, at] of away) new Float32Array(buf, arena + at * 4, a.length).set(a);
+      for (let r = 0; r < which.length; r++) {
+        const gi = which[r];
+        for (let j = 0; j < km; j++) {
+          if (addrs[r * km + j] >= 0) continue;
+          const a = j < k ? dataOf(groups[gi].inputs[j]) : outs[gi][j - k];
+          addrs[r * km + j] = arena + away.get(a)! * 4;
+        }
+      }
+    }
+    const words = desc.words;
+    const floats = desc.floats;
+    const record = (at: number, r: number, lo: number, hi: number) => {
       words[at++] = hi - lo;
-      for (let t = 0; t < k; t++) words[at++] = ptrs.get(dataOf(g.inputs[t]))! + lo * 4;
-      for (let o = 0; o < m; o++) words[at++] = ptrs.get(outs[gi][o])! + lo * 4;
-      for (let s = 0; s < program.scalars; s++) floats[at++] = g.scalars[s];
+      const base = r * km;
+      for (let j = 0; j < km; j++) words[at++] = addrs[base + j] + lo * 4;
+      const sc = groups[which[r]].scalars;
+      for (let s = 0; s < ns; s++) floats[at++] = sc[s];
     };
     if (threads === 1) {
-      which.forEach((gi, r) => record(r * w.stride, groups[gi], gi, 0, groups[gi].inputs[0].size));
+      for (let r = 0; r < which.length; r++) record(r * w.stride, r, 0, groups[which[r]].inputs[0].size);
       w.run(desc.ptr, which.length);
     } else {
       // every chunk is a contiguous run of the elements of all groups (whole groups, and pieces of
@@ -203,33 +235,33 @@ function runWasm(
       c.poolId ??= pool.register(w.module, ['run'], [w.run as (...a: number[]) => unknown]);
       const bounds = split(total, chunks, 16);
       pool.begin(threads);
-      let r = 0;
+      let rec = 0;
       let start = 0; // first element of the current group in the concatenation
       let t = 0;
       let first = 0; // first record of thread t
-      for (const gi of which) {
-        const n = groups[gi].inputs[0].size;
+      for (let r = 0; r < which.length; r++) {
+        const n = groups[which[r]].inputs[0].size;
         let lo = 0;
         while (lo < n) {
           while (start + lo >= bounds[t + 1]) {
-            if (r > first) pool.call(c.poolId, 0, desc.ptr + first * w.stride * 4, r - first);
-            first = r;
+            if (rec > first) pool.call(c.poolId, 0, desc.ptr + first * w.stride * 4, rec - first);
+            first = rec;
             t++;
           }
           const hi = Math.min(n, bounds[t + 1] - start);
-          record(r++ * w.stride, groups[gi], gi, lo, hi);
+          record(rec++ * w.stride, r, lo, hi);
           lo = hi;
         }
         start += n;
       }
-      if (r > first) pool.call(c.poolId, 0, desc.ptr + first * w.stride * 4, r - first);
+      if (rec > first) pool.call(c.poolId, 0, desc.ptr + first * w.stride * 4, rec - first);
       pool.run('runProgram');
     }
-    if (arena) {
+    if (away) {
       const after = rt.current();
       const written = new Set<CpuStorage>();
       for (const gi of which) for (const o of outs[gi]) written.add(o);
-      for (const a of away) if (written.has(a)) a.set(new Float32Array(after, ptrs.get(a)!, a.length));
+      for (const [a, at] of away) if (written.has(a)) a.set(new Float32Array(after, arena + at * 4, a.length));
     }
   } finally {
     if (arena) rt.freeTemp(arena);

@@ -46,8 +46,10 @@ export function isInjectHyperparamsState(x: unknown): x is InjectHyperparamsStat
  * updates, inner' = build(hₜ).update(g, inner, params);   state' = (t + 1, hₜ, inner')
  * ```
  *
- * `build` is called with plain numbers at every update, so the inner state's layout must not
- * depend on their values. Fused plans of the built transformation pass through.
+ * `build` is called with plain numbers, again whenever a value changes (a schedule's step, a
+ * value set by hand; not at every update), so the inner state's layout must not depend on their
+ * values, and the transformation it returns must be reusable across updates (as every
+ * transformation is). Fused plans of the built transformation pass through.
  *
  * Update programs: passes them through. The hyperparameters are host numbers read from the state
  * each step and enter the traced program as scalars, so changing one (by a schedule or
@@ -94,17 +96,36 @@ export function withHyperparams(
     return h;
   };
 
+  // The inner transformation of the latest values: rebuilt only when a value changes (a schedule,
+  // setHyperparams), not at every step, so a constant configuration costs no rebuild.
+  let last: { values: number[]; tx: GradientTransformation<OptState> } | undefined;
+  const built = (h: Readonly<Record<string, number>>): GradientTransformation<OptState> => {
+    if (last !== undefined) {
+      let same = true;
+      for (let i = 0; i < names.length; i++) {
+        if (!Object.is(last.values[i], h[names[i]])) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return last.tx;
+    }
+    const tx = build(h);
+    last = { values: names.map((k) => h[k]), tx };
+    return tx;
+  };
+
   return {
     name,
     hyperparamNames: names,
     init(params) {
       const h: Record<string, number> = {};
       for (const k of names) h[k] = resolveScalar(name, k, hyper[k], 0);
-      return { count: 0, hyperparams: h, overridden: [], inner: build(h).init(params) };
+      return { count: 0, hyperparams: h, overridden: [], inner: built(h).init(params) };
     },
     update(grads, state, params) {
       const h = current(state);
-      const [updates, inner] = build(h).update(grads, state.inner, params);
+      const [updates, inner] = built(h).update(grads, state.inner, params);
       return [updates, { count: state.count + 1, hyperparams: h, overridden: state.overridden, inner }];
     },
   };
