@@ -4,14 +4,15 @@
 // docs/*.md becomes a module of its own, importing the @downhill packages from their sources. (The
 // ```js blocks of the top-level README are JavaScript programs: the consumer test runs them with
 // Node against the packed packages.) No cast is needed for a snippet
-// to pass: the snippets contain none (a line with `as Tensor`, `as never`, `as Params` or
-// `as TensorLike` is an error of its own).
+// to pass, and none may stand in one: a cast (`x as T`, `<T>x`; `as const` is no cast), the type
+// `any` written out, and a variable or parameter whose type comes out as `any` are errors of their
+// own.
 //
 // A fragment that uses names it does not define states them in a comment right before its fence,
 // `<!-- snippet: given import type { Tensor } from '@downhill/backend'; declare const x: Tensor; -->`
 // (hidden from readers, compiled ahead of the snippet), so its use of the API is still checked. A
-// sketch that cannot compile at all (`new Sequential([...])`) says `<!-- snippet: partial -->`; it
-// is skipped and counted. A block after `<!-- consumer-test: <dir>/<file> -->` is written under that
+// sketch that cannot compile at all says why, `<!-- snippet: partial: <reason> -->`; it is skipped,
+// counted, and printed with its reason (a bare `<!-- snippet: partial -->` prints "no reason given"). A block after `<!-- consumer-test: <dir>/<file> -->` is written under that
 // name, so the files of one package see each other (`import { signum } from './index.js'`).
 //
 // Usage: node tools/check-snippets.mjs [--list]   Exits 1 and prints each diagnostic on failure.
@@ -20,7 +21,6 @@ import { dirname, join, resolve } from 'node:path';
 import ts from 'typescript';
 
 export const root = resolve(dirname(new URL(import.meta.url).pathname), '..');
-const CAST = /\bas\s+(Tensor|TensorLike|Params|never)\b(?!\s*[[<])/;
 
 /** The documentation files whose snippets are checked, relative to the root. */
 export function documentationFiles() {
@@ -45,7 +45,7 @@ export function snippetsOf(file) {
       if (/^```/.test(lines[i])) for (i++; i < lines.length && !/^```\s*$/.test(lines[i]); i++);
       continue;
     }
-    let partial = false;
+    let partial = false; // or the reason the snippet is partial
     let name;
     let given = '';
     // The HTML comments right above the fence (each may span lines).
@@ -53,7 +53,8 @@ export function snippetsOf(file) {
       let top = j;
       while (top > 0 && !/^<!--/.test(lines[top])) top--;
       const comment = lines.slice(top, j + 1).join('\n');
-      if (/^<!--\s*snippet:\s*partial\s*-->$/.test(comment)) partial = true;
+      const p = /^<!--\s*snippet:\s*partial\s*(?::\s*([\s\S]*?))?\s*-->$/.exec(comment);
+      if (p) partial = p[1]?.replace(/\s+/g, ' ') || 'no reason given';
       const g = /^<!--\s*snippet:\s*given\s*([\s\S]*?)-->$/.exec(comment);
       if (g) given = g[1].trim();
       const m = /^<!--\s*consumer-test:\s*(\S+)\s*-->$/.exec(comment);
@@ -93,22 +94,46 @@ function downhillPaths() {
   return paths;
 }
 
-/** Compiles the snippets; returns { checked, partial, problems: string[] }. */
+/**
+ * What a snippet must not hold: a cast (`x as T`, `<T>x`; `as const` is no cast), the type `any`
+ * written out, and a name (a variable or parameter) whose type comes out as `any` (an
+ * unannotated parameter nothing gives a type to). Returns [node, what] pairs.
+ */
+function untyped(sf, checker) {
+  const out = [];
+  const visit = (node) => {
+    if (ts.isAsExpression(node) || ts.isTypeAssertionExpression(node)) {
+      const t = node.type;
+      const isConst = ts.isTypeReferenceNode(t) && ts.isIdentifier(t.typeName) && t.typeName.text === 'const';
+      if (!isConst) out.push([node, 'a cast in a snippet']);
+    } else if (node.kind === ts.SyntaxKind.AnyKeyword) {
+      out.push([node, "the type 'any' in a snippet"]);
+    } else if ((ts.isParameter(node) || ts.isVariableDeclaration(node)) && ts.isIdentifier(node.name)) {
+      const type = checker.getTypeAtLocation(node.name);
+      if (type.flags & ts.TypeFlags.Any) out.push([node.name, `'${node.name.text}' is typed any in a snippet`]);
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(sf);
+  return out;
+}
+
+/**
+ * Compiles the snippets; returns { checked, partial, partials, problems: string[] }, `partials`
+ * listing each skipped snippet as `file:line: reason`.
+ */
 export function checkSnippets(files = documentationFiles()) {
   const virtual = new Map();
   const origin = new Map();
-  let partial = 0;
+  const partials = [];
   const problems = [];
   let k = 0;
   for (const file of files) {
     for (const s of snippetsOf(file)) {
       if (s.partial) {
-        partial++;
+        partials.push(`${s.file}:${s.line}: ${s.partial}`);
         continue;
       }
-      s.code.split('\n').forEach((l, j) => {
-        if (CAST.test(l)) problems.push(`${s.file}:${s.line + j + 1}: a cast in a snippet: ${l.trim()}`);
-      });
       // Under the README's own folder, so third-party imports resolve from that package's node_modules.
       const base = join(root, dirname(file), '.snippets');
       const ext = s.lang === 'ts' ? '.ts' : '.mjs';
@@ -165,9 +190,15 @@ export function checkSnippets(files = documentationFiles()) {
     const program = ts.createProgram(roots, options, host);
     diagnostics.push(...program.getOptionsDiagnostics(), ...program.getGlobalDiagnostics());
     // Only the snippets' own diagnostics: the packages' sources are type-checked by their own builds.
+    const checker = program.getTypeChecker();
     for (const f of roots) {
       const sf = program.getSourceFile(f);
       diagnostics.push(...program.getSyntacticDiagnostics(sf), ...program.getSemanticDiagnostics(sf));
+      for (const [node, what] of untyped(sf, checker)) {
+        const s = origin.get(f);
+        const { line } = sf.getLineAndCharacterOfPosition(node.getStart(sf));
+        problems.push(`${s.file}:${s.line + line + 1}: ${what}: ${node.getText(sf).split('\n')[0].slice(0, 100)}`);
+      }
     }
   }
   for (const d of diagnostics) {
@@ -180,7 +211,7 @@ export function checkSnippets(files = documentationFiles()) {
     const { line } = d.file.getLineAndCharacterOfPosition(d.start ?? 0);
     problems.push(`${s.file}:${s.line + line + 1}: TS${d.code}: ${message}`);
   }
-  return { checked: virtual.size, partial, problems };
+  return { checked: virtual.size, partial: partials.length, partials, problems };
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === resolve(new URL(import.meta.url).pathname)) {
@@ -189,7 +220,8 @@ if (process.argv[1] && resolve(process.argv[1]) === resolve(new URL(import.meta.
     for (const f of documentationFiles())
       for (const s of snippetsOf(f)) console.log(`${s.file}:${s.line} ${s.lang}${s.partial ? ' (partial)' : ''}`);
   }
-  const { checked, partial, problems } = checkSnippets();
+  const { checked, partial, partials, problems } = checkSnippets();
+  for (const p of partials) console.log(`partial (not compiled): ${p}`);
   for (const p of problems) console.error(p);
   console.log(
     `snippets: ${checked} compiled under --strict, ${partial} marked partial, ${problems.length} problem(s) (${((Date.now() - started) / 1000).toFixed(1)} s)`,
