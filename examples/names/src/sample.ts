@@ -1,5 +1,5 @@
-import type { Backend, Tensor } from '@downhill/backend';
-import { ops } from '@downhill/autograd';
+import type { Backend } from '@downhill/backend';
+import { detach, ops } from '@downhill/autograd';
 import type { Rng } from '@downhill/initializers';
 import type { Vocabulary } from './data.js';
 import type { CharTransformer } from './model.js';
@@ -32,7 +32,7 @@ export function sampleNames(
       const ids = backend.tensor(Int32Array.from(seqs.flatMap((s) => s.slice(0, t))), [count, t], 'int32');
       const logits = model.apply(model.parameters(), ids, { training: false });
       const last = ops.reshape(ops.slice(logits, [0, t - 1, 0], [count, 1, v]), [count, v]);
-      return ops.cast(ops.softmax(ops.mul(last, 1 / temperature)), 'float64') as Tensor;
+      return detach(ops.cast(ops.softmax(ops.mul(last, 1 / temperature)), 'float64')); // no trace here: the tensor itself
     });
     const p = backend.readSync(probs);
     probs.dispose();

@@ -1,5 +1,5 @@
 import type { Backend, Tensor } from '@downhill/backend';
-import { valueAndGrad, type TensorLike } from '@downhill/autograd';
+import { detach, valueAndGrad } from '@downhill/autograd';
 import { rng } from '@downhill/initializers';
 import type { Params } from '@downhill/layers';
 import { softmaxCrossEntropy } from '@downhill/losses';
@@ -51,7 +51,7 @@ export interface TrainResult {
   readonly seconds: number;
 }
 
-const read = (t: TensorLike) => (t as Tensor).backend.readSync(t as Tensor)[0];
+const read = (t: Tensor) => t.backend.readSync(t)[0];
 
 /** The sum of the losses over every character of `names` (evaluation mode), and how many characters. */
 export function evaluate(model: CharTransformer, backend: Backend, data: NamesData, names: readonly string[]): number {
@@ -64,7 +64,7 @@ export function evaluate(model: CharTransformer, backend: Backend, data: NamesDa
       const y = backend.tensor(batch.targets, [batch.n, batch.t], 'int32');
       const w = backend.tensor(batch.mask, [batch.n, batch.t]);
       const logits = model.apply(model.parameters(), x, { training: false });
-      return softmaxCrossEntropy(logits, y, { weights: w, reduction: 'sum' }) as Tensor;
+      return detach(softmaxCrossEntropy(logits, y, { weights: w, reduction: 'sum' })); // no trace here: the tensor itself
     });
     nll += read(sum);
     sum.dispose();
@@ -114,9 +114,9 @@ export function train(options: TrainOptions): TrainResult {
         const y = backend.tensor(batch.targets, [batch.n, batch.t], 'int32');
         const w = backend.tensor(batch.mask, [batch.n, batch.t]);
         const [loss, grads] = lossAndGrad(model.parameters(), x, y, w, root.fold('dropout').fold(step));
-        model.setParameters(opt.step(model.parameters(), grads as Params));
+        model.setParameters(opt.step(model.parameters(), grads));
         const value = read(loss);
-        backend.dispose([x, y, w, loss as Tensor, grads]);
+        backend.dispose([x, y, w, loss, grads]);
         if (!Number.isFinite(value)) throw new Error(`names: the loss is ${value} at step ${step}; try a smaller --lr`);
         stepLosses.push(value);
         lossSum += value * batch.count;

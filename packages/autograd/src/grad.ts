@@ -14,7 +14,7 @@ import {
 } from './differentiate.js';
 import { closeTrace, isTracing, openTrace, withRecording } from './trace.js';
 import { Traced, isTensorLike, rawTensor, type TensorLike } from './traced.js';
-import type { AsTensors, Grads } from './tree.js';
+import type { AsTensors, Grads, ParamTree } from './tree.js';
 
 /** Options of {@link grad} and {@link valueAndGrad}. */
 export interface GradOptions<N extends number | readonly number[] = number | readonly number[]> {
@@ -32,6 +32,15 @@ export type ArgGrads<A extends readonly unknown[], N> = N extends number
   : N extends readonly number[]
     ? { -readonly [K in keyof N]: Grads<A[N[K] & number]> }
     : Grads<A[0]>;
+
+/**
+ * The type an unannotated first parameter of `f` takes in {@link grad} and {@link valueAndGrad}
+ * (`valueAndGrad((params) => …)`): a record of named parameter trees, what `model.parameters()`
+ * gives and `model.apply` takes. Annotate the parameter to choose another tree type.
+ */
+export interface NamedTrees {
+  readonly [name: string]: ParamTree;
+}
 
 /** Runs `f` under a new trace and differentiates its scalar output. @internal */
 function run(f: (...args: unknown[]) => unknown, args: unknown[], options: GradOptions, where: string, withValue: boolean) {
@@ -117,7 +126,15 @@ function run(f: (...args: unknown[]) => unknown, args: unknown[], options: GradO
  * const g = grad(loss)({ w, b }, x, y); // { w: Tensor, b: Tensor }
  * ```
  */
-// biome-ignore lint/suspicious/noExplicitAny: an unannotated parameter of f (JavaScript, or `(params) => …`) is any, not unknown, so the call type-checks; annotated ones keep their types
+export function grad<P extends ParamTree = NamedTrees, R extends readonly unknown[] = []>(
+  f: (params: P, ...rest: R) => TensorLike,
+  options?: GradOptions<0> & { hasAux?: false },
+): <T extends P>(params: T, ...rest: R) => Grads<T>;
+export function grad<P extends ParamTree = NamedTrees, R extends readonly unknown[] = [], X = unknown>(
+  f: (params: P, ...rest: R) => readonly [TensorLike, X],
+  options: GradOptions<0> & { hasAux: true },
+): <T extends P>(params: T, ...rest: R) => [Grads<T>, AsTensors<X>];
+// biome-ignore lint/suspicious/noExplicitAny: other argnums, or a first parameter that is no tree: an unannotated parameter of f is any, not unknown, so the call type-checks; annotated ones keep their types
 export function grad<A extends readonly any[], const N extends number | readonly number[] = 0>(
   f: (...args: A) => TensorLike,
   options?: GradOptions<N> & { hasAux?: false },
@@ -150,7 +167,15 @@ export function grad(f: (...args: never[]) => unknown, options?: GradOptions): (
  * console.log(await loss.read());
  * ```
  */
-// biome-ignore lint/suspicious/noExplicitAny: an unannotated parameter of f (JavaScript, or `(params) => …`) is any, not unknown, so the call type-checks; annotated ones keep their types
+export function valueAndGrad<P extends ParamTree = NamedTrees, R extends readonly unknown[] = []>(
+  f: (params: P, ...rest: R) => TensorLike,
+  options?: GradOptions<0> & { hasAux?: false },
+): <T extends P>(params: T, ...rest: R) => [Tensor, Grads<T>];
+export function valueAndGrad<P extends ParamTree = NamedTrees, R extends readonly unknown[] = [], X = unknown>(
+  f: (params: P, ...rest: R) => readonly [TensorLike, X],
+  options: GradOptions<0> & { hasAux: true },
+): <T extends P>(params: T, ...rest: R) => [[Tensor, AsTensors<X>], Grads<T>];
+// biome-ignore lint/suspicious/noExplicitAny: other argnums, or a first parameter that is no tree: an unannotated parameter of f is any, not unknown, so the call type-checks; annotated ones keep their types
 export function valueAndGrad<A extends readonly any[], const N extends number | readonly number[] = 0>(
   f: (...args: A) => TensorLike,
   options?: GradOptions<N> & { hasAux?: false },

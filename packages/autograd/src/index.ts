@@ -9,7 +9,7 @@
  * @packageDocumentation
  */
 export * as ops from './ops/index.js';
-export { grad, valueAndGrad, type ArgGrads, type GradOptions } from './grad.js';
+export { grad, valueAndGrad, type ArgGrads, type GradOptions, type NamedTrees } from './grad.js';
 export { vjp, type Pullback } from './vjp.js';
 export { hessian, hvp, type Hessian, type LeavesAs } from './higher-order.js';
 export { detach, noGrad } from './trace.js';
