@@ -11,7 +11,11 @@
  *   one compiled program split across threads), against the same on one thread and against the
  *   bandwidth floor measured on one thread and on two: the best time of `stream4` of
  *   `stream.wat` (Adam's access pattern: read p, g, m, v; write p, m, v) over the same bytes, on
- *   a shared memory, the calling thread and one worker each streaming half.
+ *   a shared memory, the calling thread and one worker each streaming half. And against the
+ *   arithmetic floor on one and two threads (`arith` of `stream.wat`: the step's one square root
+ *   and one division per parameter, on values in registers, split the same way): on the
+ *   development machine it is above the bandwidth floor, so the honest floor is the roofline, the
+ *   larger of the two with the same thread count.
  */
 import { BYTES_PER_PARAM } from './bandwidth.js';
 import { downhillTrainer } from './mlp-problem.js';
@@ -108,7 +112,7 @@ async function main(): Promise<void> {
     emit({ suite: 'threads', impl: cfg.impl, bench: 'matmul-1024', error: (e as Error).message });
   }
 
-  // Adam at 1e7 against the bandwidth floor on one and two threads
+  // Adam at 1e7 against the bandwidth floor, the arithmetic floor and the roofline on one and two threads
   try {
     const n = cfg.adamN;
     const runner = (b: typeof one) => {
@@ -129,6 +133,8 @@ async function main(): Promise<void> {
     const floor2 = probe.best('stream4', n, 2, 15);
     const floor1b = probe.best('stream4', n, 1, 15);
     const floor2b = probe.best('stream4', n, 2, 15);
+    const arith1 = Math.min(probe.best('arith', n, 1, 15), probe.best('arith', n, 1, 15));
+    const arith2 = Math.min(probe.best('arith', n, 2, 15), probe.best('arith', n, 2, 15));
     await probe.close();
     const bytes = BYTES_PER_PARAM.adam * n;
     emit({
@@ -146,6 +152,10 @@ async function main(): Promise<void> {
       floor2Ms: Math.min(floor2, floor2b),
       floor1GBs: bytes / Math.min(floor1, floor1b) / 1e6,
       floor2GBs: bytes / Math.min(floor2, floor2b) / 1e6,
+      arith1Ms: arith1,
+      arith2Ms: arith2,
+      roofline1Ms: Math.max(Math.min(floor1, floor1b), arith1),
+      roofline2Ms: Math.max(Math.min(floor2, floor2b), arith2),
       speedup: s.median / t.median,
     });
   } catch (e) {
