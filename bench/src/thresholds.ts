@@ -9,13 +9,17 @@
  * (an element, a multiply-add), and prints the break-even share, `cost / time per unit`, next to
  * the threshold the code uses (`*_MIN_*` constants: a kernel splits only where every thread gets
  * at least that much).
+ *
+ * And what splitting one product into blocks costs in work: the MLP's 128 × 784 × 256 product run
+ * whole and in 2, 4 and 8 blocks of columns one after another on the calling thread (each block
+ * packs all of A again), against `GEMM_MIN_BLOCK`.
  */
 import { cpu, cpuThreadsReady } from '@downhill/backend-cpu';
 import { step, adam } from '@downhill/optimizers';
 import { ELEMENTWISE_MIN_PER_THREAD } from '../../packages/backend-cpu/src/elementwise-wasm.js';
-import { GEMM_MIN_MACS } from '../../packages/backend-cpu/src/matmul-wasm.js';
+import { GEMM_MIN_BLOCK, GEMM_MIN_MACS } from '../../packages/backend-cpu/src/matmul-wasm.js';
 import { PROGRAM_MIN_PER_THREAD } from '../../packages/backend-cpu/src/run-program.js';
-import { FN, KERNELS, getPool } from '../../packages/backend-cpu/src/threads/parallel.js';
+import { FN, KERNELS, getPool, split } from '../../packages/backend-cpu/src/threads/parallel.js';
 import { getRuntime } from '../../packages/backend-cpu/src/wasm/runtime.js';
 import { median, randomF32 } from './util.js';
 
@@ -78,4 +82,31 @@ console.log(`two-thread job of two empty chunks: ${(jobMs * 1e3).toFixed(1)} µs
 console.log('kernel | ns per unit, one thread | break-even share | threshold in the code');
 for (const [name, ns, min, constant] of rows)
   console.log(`${name} | ${ns.toFixed(3)} | ${Math.round((jobMs * 1e6) / ns)} | ${min} (${constant})`);
+
+// a product split into blocks of columns, the blocks run one after another on this thread
+{
+  const e = rt.exports;
+  const [M, K, N] = [128, 784, 256];
+  const [ap, bp, cp] = [e.allocUninit(M * K * 4), e.allocUninit(K * N * 4), e.allocUninit(M * N * 4)];
+  rt.viewF32(ap, M * K).set(randomF32(M * K, 6));
+  rt.viewF32(bp, K * N).set(randomF32(K * N, 7));
+  const sc = e.allocUninit(e.gemmScratchBytes(K, N));
+  const cells: string[] = [];
+  let whole = 0;
+  for (const blocks of [1, 2, 4, 8]) {
+    const bounds = split(N, blocks, 8);
+    const ms = Math.min(
+      ...[0, 1, 2].map(() =>
+        timeIt(() => {
+          for (let t = 0; t < blocks; t++)
+            e.gemmF32Part(ap, K, 1, bp + bounds[t] * 4, N, 1, cp + bounds[t] * 4, N, M, K, bounds[t + 1] - bounds[t], sc);
+        }, 100),
+      ),
+    );
+    if (blocks === 1) whole = ms;
+    cells.push(`${blocks} blocks of ${N / blocks} columns: ${ms.toFixed(3)} ms (${((ms / whole - 1) * 100).toFixed(1)}% more work)`);
+  }
+  for (const p of [ap, bp, cp, sc]) e.free(p);
+  console.log(`matmul ${M}×${K}×${N} on one thread: ${cells.join('; ')}; blocks at least ${GEMM_MIN_BLOCK} wide (GEMM_MIN_BLOCK)`);
+}
 await (await import('@downhill/backend-cpu')).terminateCpuThreads();

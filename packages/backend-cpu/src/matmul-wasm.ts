@@ -13,6 +13,16 @@ import type { WasmRuntime } from './wasm/runtime.js';
  */
 export const GEMM_MIN_MACS = 1 << 18;
 
+/**
+ * The narrowest block of rows or columns a split product gives a thread. A block of columns packs
+ * the whole of A again, a block of rows the whole of B: on the development machine (2 cores, Node
+ * 20) packing costs about 5.5 times a multiply-add per element packed, so a block 128 wide spends
+ * about 4% of its work repacking. Measured by timing the blocks one after another on one thread
+ * (`bench/src/thresholds.ts`): the MLP's 128 × 784 × 256 product took 1.08 ms whole, 1.10 ms in 2
+ * blocks of columns, 1.15 ms in 4 and 1.24 ms in 8 (the split before this rule).
+ */
+export const GEMM_MIN_BLOCK = 128;
+
 /** Packing scratch of every thread for split products, one block (grown as needed, kept between calls). */
 let scratch = { ptr: 0, bytes: 0 };
 
@@ -127,7 +137,15 @@ function gemmThreaded(
   const pool = getPool()!;
   const stride = (rt.exports.gemmScratchBytes(K, N) + 63) & ~63;
   pool.begin(threads, scratchBlock(rt, stride * threads), stride);
-  const chunks = chunksFor(threads, batches * M * K * N, GEMM_MIN_MACS);
+  let chunks = chunksFor(threads, batches * M * K * N, GEMM_MIN_MACS);
+  const byColumns = Math.ceil(N / 8) >= Math.ceil(M / 4);
+  if (batches < chunks) {
+    // Each block of a split matrix packs the whole other operand again (A for a block of columns,
+    // B for a block of rows): keep blocks at least GEMM_MIN_BLOCK wide, so that repacking stays
+    // a few percent of the block's work, and never fewer blocks than threads.
+    const across = Math.max(threads, Math.floor((byColumns ? N : M) / GEMM_MIN_BLOCK));
+    chunks = Math.min(chunks, batches * across);
+  }
   if (batches >= chunks) {
     for (let m = 0; m < batches; m++) {
       const [ap, bp] = offsets(m);
@@ -135,7 +153,6 @@ function gemmThreaded(
     }
   } else {
     const per = Math.ceil(chunks / batches);
-    const byColumns = Math.ceil(N / 8) >= Math.ceil(M / 4);
     const bounds = byColumns ? split(N, per, 8) : split(M, per, 4);
     for (let m = 0; m < batches; m++) {
       const [ap, bp] = offsets(m);
