@@ -3,41 +3,11 @@ import { interpretProgram, type ElementwiseProgram, type ProgramNode } from '@do
 import { cpu } from './index.js';
 import { compileWasm, wasmSupports } from './program-wasm.js';
 import { programCacheSize, programKey } from './run-program.js';
+import { ADAM_PROGRAM as ADAM } from './test-helpers.js';
 import { getRuntime, PAGES_MAX } from './wasm/runtime.js';
 
 const I = (index: number): ProgramNode => ({ op: 'input', index });
 const S = (index: number): ProgramNode => ({ op: 'scalar', index });
-
-/** Adam's moments and step: every op has a float32 instruction. Inputs p, g, m, v; scalars lr, b1, 1−b1, b2, 1−b2, eps. */
-const ADAM: ElementwiseProgram = {
-  inputs: 4,
-  scalars: 6,
-  nodes: [
-    I(0),
-    I(1),
-    I(2),
-    I(3),
-    S(0),
-    S(1),
-    S(2),
-    S(3),
-    S(4),
-    S(5), // 0‥9
-    { op: 'binary', fn: 'mul', a: 2, b: 5 }, // 10
-    { op: 'binary', fn: 'mul', a: 1, b: 6 }, // 11
-    { op: 'binary', fn: 'add', a: 10, b: 11 }, // 12 m'
-    { op: 'binary', fn: 'mul', a: 3, b: 7 }, // 13
-    { op: 'unary', fn: 'square', x: 1 }, // 14
-    { op: 'binary', fn: 'mul', a: 14, b: 8 }, // 15
-    { op: 'binary', fn: 'add', a: 13, b: 15 }, // 16 v'
-    { op: 'unary', fn: 'sqrt', x: 16 }, // 17
-    { op: 'binary', fn: 'add', a: 17, b: 9 }, // 18
-    { op: 'binary', fn: 'div', a: 12, b: 18 }, // 19
-    { op: 'binary', fn: 'mul', a: 19, b: 4 }, // 20
-    { op: 'binary', fn: 'sub', a: 0, b: 20 }, // 21 p'
-  ],
-  outputs: [21, 12, 16],
-};
 
 /** Every other op with a float32 instruction, comparisons and where, a const and a −0. */
 const BRANCHY: ElementwiseProgram = {
