@@ -19,6 +19,7 @@ import { step, adam } from '@downhill/optimizers';
 import { ELEMENTWISE_MIN_PER_THREAD } from '../../packages/backend-cpu/src/elementwise-wasm.js';
 import { GEMM_MIN_BLOCK, GEMM_MIN_MACS } from '../../packages/backend-cpu/src/matmul-wasm.js';
 import { PROGRAM_MIN_PER_THREAD } from '../../packages/backend-cpu/src/run-program.js';
+import { REDUCE_MIN_PER_THREAD } from '../../packages/backend-cpu/src/threads/reduce-split.js';
 import { FN, KERNELS, getPool, split } from '../../packages/backend-cpu/src/threads/parallel.js';
 import { getRuntime } from '../../packages/backend-cpu/src/wasm/runtime.js';
 import { median, randomF32 } from './util.js';
@@ -57,6 +58,8 @@ const n = 1 << 18;
 const a = one.tensor(randomF32(n, 1), [n]);
 const b = one.tensor(randomF32(n, 2), [n]);
 const addNs = (timeIt(() => one.dispose(one.add(a, b)), 200) * 1e6) / n;
+const rowsX = one.tensor(randomF32(n, 8), [n / 256, 256]);
+const reduceNs = (timeIt(() => one.dispose(one.reduce('sum', rowsX, -1)), 200) * 1e6) / n;
 const m = 256;
 const x = one.tensor(randomF32(m * m, 3), [m, m]);
 const gemmNs = (timeIt(() => one.dispose(one.matmul(x, x)), 50) * 1e6) / m ** 3;
@@ -77,6 +80,7 @@ const rows: [string, number, number, string][] = [
   ['elementwise (add), elements', addNs, ELEMENTWISE_MIN_PER_THREAD, 'ELEMENTWISE_MIN_PER_THREAD'],
   ['matmul, multiply-adds', gemmNs, GEMM_MIN_MACS, 'GEMM_MIN_MACS'],
   ['program (Adam), elements', adamNs, PROGRAM_MIN_PER_THREAD, 'PROGRAM_MIN_PER_THREAD'],
+  ['reduce (sum of rows), elements', reduceNs, REDUCE_MIN_PER_THREAD, 'REDUCE_MIN_PER_THREAD'],
 ];
 console.log(`two-thread job of two empty chunks: ${(jobMs * 1e3).toFixed(1)} µs (median)`);
 console.log('kernel | ns per unit, one thread | break-even share | threshold in the code');

@@ -1,6 +1,7 @@
 import { sizeOf, type ArgReduceOp, type ReduceOp, type Shape, type Tensor } from '@downhill/backend';
 import { sumLeadingWasm } from './elementwise-wasm.js';
-import { alloc, contiguousStrides, dataOf, forEachRow, planStrided, type CpuStorage } from './storage.js';
+import { alloc, contiguousStrides, dataOf, forEachRow, free, planStrided, type CpuStorage } from './storage.js';
+import { rowsF32, wholeF32 } from './threads/reduce-split.js';
 import { activeRuntime } from './wasm/runtime.js';
 
 /**
@@ -9,12 +10,19 @@ import { activeRuntime } from './wasm/runtime.js';
  * float64 and round once; float64 sums are compensated (Neumaier), so their error does not grow
  * with the number of terms. `max` and `min` propagate NaN as NumPy does. Float32 sums over leading
  * axes (column sums) run on the WebAssembly SIMD kernel, with the same float64 sums.
+ *
+ * Float32 reductions over trailing axes split across threads where they are large (each output
+ * one thread's loop, the same as below), and a float32 array of at least two `REDUCE_BLOCK`s
+ * reduced whole is reduced block by block, then over the blocks' partial results in order (see
+ * `threads/reduce-split.ts`): a fixed tree, so every thread count gives the same bits.
  */
 export function reduceKernel(op: ReduceOp, x: Tensor, axes: readonly number[], outShape: Shape): CpuStorage {
   const outSize = sizeOf(outShape);
   const rt = op === 'sum' && x.dtype === 'float32' ? activeRuntime() : undefined;
   const fast = rt && sumLeadingWasm(rt, x, axes, outSize);
   if (fast) return fast;
+  const split = x.dtype === 'float32' ? splitF32(op, x, axes, outSize) : undefined;
+  if (split) return split;
   const src = dataOf(x);
   // Output strides over the input's axes: 0 along reduced axes.
   const reducedSet = new Set(axes);
@@ -93,6 +101,24 @@ export function reduceKernel(op: ReduceOp, x: Tensor, axes: readonly number[], o
   const out = alloc(x.dtype, outSize);
   out.set(acc);
   return out;
+}
+
+/** A float32 reduction over trailing axes on the split paths of `threads/reduce-split.ts`, or undefined. */
+function splitF32(op: ReduceOp, x: Tensor, axes: readonly number[], outSize: number): CpuStorage | undefined {
+  const rt = activeRuntime();
+  if (!rt || axes.length === 0 || !axes.every((a, i) => a === x.rank - axes.length + i)) return undefined;
+  const src = dataOf(x) as Float32Array;
+  if (outSize === 1) {
+    const v = wholeF32(rt, op, src);
+    if (v === undefined) return undefined;
+    const out = alloc('float32', 1);
+    out[0] = v;
+    return out;
+  }
+  const out = alloc('float32', outSize) as Float32Array;
+  if (rowsF32(rt, op, src, x.size / outSize, outSize, out)) return out;
+  free(out);
+  return undefined;
 }
 
 /**

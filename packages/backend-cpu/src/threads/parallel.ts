@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from '@downhill/backend';
 import { getRuntime, runtimeReady, type WasmRuntime } from '../wasm/runtime.js';
 import { MAX_WORKERS, ThreadPool, noThreadsReason, platformInfo, platformReady } from './pool.js';
+import { REDUCE_FNS, REDUCE_SOURCE, makeReduceFns, type ReduceFns } from './reduce-kernels.js';
 
 /** The most threads one backend may use (the calling thread and {@link MAX_WORKERS} workers). */
 export const MAX_THREADS = MAX_WORKERS + 1;
@@ -17,6 +18,25 @@ export const KERNEL_FNS = ['gemmF32Part', 'binaryF32', 'compareF32', 'whereF32',
 export const FN = { gemm: 0, binary: 1, compare: 2, where: 3, sumCols: 4 } as const;
 /** The kernels module's id in the pool. */
 export const KERNELS = 0;
+/** The reductions' module id in the pool (see `reduce-kernels.ts`). */
+export const REDUCTIONS = 1;
+
+let reduceFns: ReduceFns | undefined;
+let reduceFnsFailed = false;
+
+/**
+ * The reductions of `reduce-kernels.ts` compiled on this thread over `memory`, or undefined where
+ * the platform refuses to compile source text (a page whose content security policy forbids it).
+ */
+export function getReduceFns(memory: { readonly buffer: ArrayBufferLike }): ReduceFns | undefined {
+  if (reduceFns || reduceFnsFailed) return reduceFns;
+  try {
+    reduceFns = makeReduceFns(memory);
+  } catch {
+    reduceFnsFailed = true;
+  }
+  return reduceFns;
+}
 
 let pool: ThreadPool | undefined;
 let poolFor: WasmRuntime | undefined;
@@ -34,6 +54,14 @@ export function getPool(): ThreadPool | undefined {
     KERNEL_FNS,
     KERNEL_FNS.map((n) => e[n]),
   );
+  const r = getReduceFns(rt.memory);
+  // without the reductions' source compiled here, no worker is asked to compile it (module 1 stays unused)
+  if (r)
+    pool.register(
+      { source: REDUCE_SOURCE },
+      REDUCE_FNS,
+      REDUCE_FNS.map((n) => r[n] as (...a: number[]) => unknown),
+    );
   return pool;
 }
 

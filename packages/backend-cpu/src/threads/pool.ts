@@ -190,7 +190,11 @@ export class ThreadPool {
     this.control = new Int32Array(new SharedArrayBuffer(CONTROL_WORDS * 4));
   }
 
-  /** Registers a module (instantiated over the shared memory on every worker); returns its id. */
+  /**
+   * Registers a module, instantiated over the shared memory on every worker: a compiled
+   * WebAssembly module, or `{ source }`, JavaScript source text of a function body that takes
+   * `memory` and returns the functions by name. `fns` are the calling thread's own. Returns its id.
+   */
   register(module: object, names: readonly string[], fns: readonly KernelFn[]): number {
     const id = this.modules.length;
     this.modules.push({ module, names, fns });

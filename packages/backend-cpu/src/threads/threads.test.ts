@@ -9,10 +9,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { InvalidArgumentError, UnknownOptionError, type Backend, type ElementwiseProgram, type Tensor } from '@downhill/backend';
+import { InvalidArgumentError, UnknownOptionError, type Backend, type Tensor } from '@downhill/backend';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cpu, cpuThreadsReady, terminateCpuThreads, ThreadError } from '../index.js';
-import { randomData } from '../test-helpers.js';
+import { ADAM_PROGRAM, adamProgramReference, randomData } from '../test-helpers.js';
 import { FN, KERNELS, getPool } from './parallel.js';
 
 const COUNTS = [1, 2, 4] as const;
@@ -114,6 +114,59 @@ describe('bitwise identical results on 1, 2 and 4 threads', () => {
     }
   });
 
+  it('reductions over the last axes (600 rows of 300; 20 × 30 rows of 2 × 150) by sum, max and min: each output the float64 loop in index order, rounded; NaN and ±0 as NumPy', () => {
+    const d = Float32Array.from(randomData(600 * 300, 11));
+    d[5 * 300 + 17] = Number.NaN; // row 5: max and min are NaN
+    d.fill(0, 9 * 300, 10 * 300); // row 9: all +0 …
+    d[9 * 300 + 4] = -0; // … but one −0 after the first +0 (the first of equal values wins)
+    const outs = acrossThreads((b) =>
+      b.scope(() => {
+        const x = b.tensor(d, [600, 300]);
+        const y = b.tensor(d, [20, 30, 2, 150]);
+        return [...(['sum', 'max', 'min'] as const).map((op) => read(b, b.reduce(op, x, -1))), read(b, b.reduce('sum', y, [2, 3]))];
+      }),
+    );
+    for (let r = 0; r < 600; r++) {
+      const row = Array.from(d.subarray(r * 300, (r + 1) * 300));
+      let s = 0;
+      for (const v of row) s += v;
+      const hasNaN = row.some(Number.isNaN);
+      const want = [Math.fround(s), hasNaN ? Number.NaN : Math.max(...row), hasNaN ? Number.NaN : Math.min(...row), Math.fround(s)];
+      if (r === 9) want[1] = want[2] = 0; // +0 first; Math.min would say −0
+      const got = [outs[0][r], outs[1][r], outs[2][r], outs[3][r]];
+      if (!want.every((w, k) => Object.is(w, got[k]))) expect.fail(`row ${r}: got ${got}, expected ${want}`);
+    }
+  });
+
+  it('reductions of a whole array of 300 123 values (fixed blocks, then their partial results in order): within float64 rounding of the exact sum; max and min exact', () => {
+    const n = 300_123;
+    const d = Float32Array.from(randomData(n, 12), (x, i) => x * (1 + (i % 7)));
+    const [sum, max, min] = acrossThreads((b) =>
+      b.scope(() => {
+        const x = b.tensor(d, [n]);
+        return (['sum', 'max', 'min'] as const).map((op) => read(b, b.reduce(op, x)));
+      }),
+    );
+    // the exact sum: float32 values are multiples of 2⁻¹⁴⁹, so scaled by 2¹⁴⁹ they are integers (BigInt)
+    let exact = 0n;
+    for (const v of d) {
+      const [mant, exp] = frexp32(v);
+      exact += BigInt(mant) << BigInt(exp + 149);
+    }
+    const ref = Number(exact) / 2 ** 149;
+    let abs = 0;
+    for (const v of d) abs += Math.abs(v);
+    // float64 sums of at most 2¹⁴ terms, then of 19 partials, rounded once into float32
+    expect(Math.abs(sum[0] - ref)).toBeLessThanOrEqual(Math.abs(ref) * 2 ** -24 + (2 ** 14 + 19) * 2 ** -53 * abs);
+    let mx = -Infinity;
+    let mn = Infinity;
+    for (const v of d) {
+      if (v > mx) mx = v;
+      if (v < mn) mn = v;
+    }
+    expect([max[0], min[0]]).toEqual([mx, mn]);
+  });
+
   it('elementwise: broadcast add, mul, greater and where over 1e5 elements, each the correctly rounded result', () => {
     const a = Float32Array.from(randomData(400 * 250, 4));
     const c = Float32Array.from(randomData(400 * 250, 5));
@@ -139,63 +192,22 @@ describe('bitwise identical results on 1, 2 and 4 threads', () => {
     }
   });
 
-  // Adam's update as a program: inputs p, g, m, v; scalars lr, b1, b2, eps; outputs p, m, v
-  const ADAM: ElementwiseProgram = {
-    inputs: 4,
-    scalars: 4,
-    outputs: [22, 12, 17],
-    nodes: [
-      { op: 'input', index: 0 }, // 0 p
-      { op: 'input', index: 1 }, // 1 g
-      { op: 'input', index: 2 }, // 2 m
-      { op: 'input', index: 3 }, // 3 v
-      { op: 'scalar', index: 0 }, // 4 lr
-      { op: 'scalar', index: 1 }, // 5 b1
-      { op: 'scalar', index: 2 }, // 6 b2
-      { op: 'scalar', index: 3 }, // 7 eps
-      { op: 'const', value: 1 }, // 8
-      { op: 'binary', fn: 'mul', a: 5, b: 2 }, // 9 b1·m
-      { op: 'binary', fn: 'sub', a: 8, b: 5 }, // 10 1 − b1
-      { op: 'binary', fn: 'mul', a: 10, b: 1 }, // 11 (1 − b1)·g
-      { op: 'binary', fn: 'add', a: 9, b: 11 }, // 12 m' = b1·m + (1 − b1)·g
-      { op: 'binary', fn: 'mul', a: 6, b: 3 }, // 13 b2·v
-      { op: 'binary', fn: 'sub', a: 8, b: 6 }, // 14 1 − b2
-      { op: 'binary', fn: 'mul', a: 1, b: 1 }, // 15 g²
-      { op: 'binary', fn: 'mul', a: 14, b: 15 }, // 16 (1 − b2)·g²
-      { op: 'binary', fn: 'add', a: 13, b: 16 }, // 17 v' = b2·v + (1 − b2)·g²
-      { op: 'unary', fn: 'sqrt', x: 17 }, // 18 √v'
-      { op: 'binary', fn: 'add', a: 18, b: 7 }, // 19 √v' + eps
-      { op: 'binary', fn: 'div', a: 12, b: 19 }, // 20 m'/(√v' + eps)
-      { op: 'binary', fn: 'mul', a: 4, b: 20 }, // 21 lr·…
-      { op: 'binary', fn: 'sub', a: 0, b: 21 }, // 22 p' = p − lr·m'/(√v' + eps)
-    ],
-  };
-  /** The program evaluated node by node in float32 (Math.fround after each node): the reference. */
-  function adamReference(p: number, g: number, m: number, v: number, scalars: readonly number[]): [number, number, number] {
-    const f = Math.fround;
-    const s = scalars.map(f); // float32 programs take their scalars in float32
-    const m1 = f(f(s[1] * m) + f(f(1 - s[1]) * g));
-    const v1 = f(f(s[2] * v) + f(f(1 - s[2]) * f(g * g)));
-    const p1 = f(p - f(s[0] * f(m1 / f(f(Math.sqrt(v1)) + s[3]))));
-    return [p1, m1, v1];
-  }
-
   it('an Adam step (a compiled program over three parameters, in place) equals the program in float32, node by node', () => {
     const sizes = [200_000, 5000, 300];
     const data = sizes.map((n, k) =>
       [0, 1, 2, 3].map((q) => Float32Array.from(randomData(n, 10 * k + q), (x) => (q === 3 ? Math.abs(x) : x))),
     );
-    const scalars = [1e-3, 0.9, 0.999, 1e-8];
+    const scalars = [1e-3, 0.9, 0.1, 0.999, 0.001, 1e-8]; // lr, b1, 1 − b1, b2, 1 − b2, eps
     const outs = acrossThreads((b) => {
       const groups = data.map((arrs, k) => ({ inputs: arrs.map((a) => b.tensor(a, [sizes[k]])), scalars }));
-      b.runProgram(ADAM, groups, { inPlace: [0, 2, 3] });
+      b.runProgram(ADAM_PROGRAM, groups, { inPlace: [0, 2, 3] });
       const res = groups.flatMap((g) => [read(b, g.inputs[0]), read(b, g.inputs[2]), read(b, g.inputs[3])]);
       b.dispose(groups.map((g) => g.inputs));
       return res;
     });
     data.forEach(([p, g, m, v], k) => {
       for (let i = 0; i < p.length; i++) {
-        const [p1, m1, v1] = adamReference(p[i], g[i], m[i], v[i], scalars);
+        const [p1, m1, v1] = adamProgramReference(p[i], g[i], m[i], v[i], scalars);
         if (!Object.is(outs[3 * k][i], p1) || !Object.is(outs[3 * k + 1][i], m1) || !Object.is(outs[3 * k + 2][i], v1))
           expect.fail(
             `group ${k} element ${i}: got ${outs[3 * k][i]}, ${outs[3 * k + 1][i]}, ${outs[3 * k + 2][i]}; expected ${p1}, ${m1}, ${v1}`,
@@ -332,3 +344,13 @@ console.log(threads, b.readSync(b.matmul(x, x))[0]);
     expect(r.status).toBe(0);
   });
 });
+
+/** A finite float32 as an integer mantissa and a power of two: `v = mant · 2^exp`, exp ≥ −149. */
+function frexp32(v: number): [number, number] {
+  if (v === 0) return [0, -149];
+  const bits = new Uint32Array(Float32Array.of(v).buffer)[0];
+  const sign = bits >>> 31 ? -1 : 1;
+  const e = (bits >>> 23) & 0xff;
+  const frac = bits & 0x7fffff;
+  return e === 0 ? [sign * frac, -149] : [sign * (frac | 0x800000), e - 150];
+}

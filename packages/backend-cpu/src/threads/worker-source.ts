@@ -4,7 +4,8 @@
  * Node runs it with `new Worker(source, { eval: true })`, browsers from a `Blob` URL.
  *
  * The worker instantiates the kernels (and later each compiled program) over the backend's shared
- * WebAssembly memory, then serves jobs: it waits on the generation word (spinning briefly first);
+ * WebAssembly memory (a module `{ source }` is JavaScript source text, compiled with `new Function`
+ * and given the memory: the reductions of `reduce-kernels.ts`), then serves jobs: it waits on the generation word (spinning briefly first);
  * on a new job it claims chunks one at a time from the job's counter (a compare-and-swap that
  * fails once the job is over), runs each chunk's kernel call, counts it done, and goes back to
  * waiting when no chunk is left. A job that needs a module the worker has not instantiated yet
@@ -22,8 +23,14 @@ const port = node ? require('node:worker_threads').parentPort : self;
 let ctl, id = 0, memory, last = 0;
 const mods = [];
 function instantiate(m) {
-  const inst = new WebAssembly.Instance(m.module, { env: { memory, abort() { throw new Error('abort called in a kernel'); } } });
-  mods[m.id] = m.names.map((n) => inst.exports[n]);
+  if (typeof m.module.source === 'string') {
+    // JavaScript kernels: the same source text the calling thread compiled, over the shared memory
+    const fns = new Function('memory', m.module.source)(memory);
+    mods[m.id] = m.names.map((n) => fns[n]);
+  } else {
+    const inst = new WebAssembly.Instance(m.module, { env: { memory, abort() { throw new Error('abort called in a kernel'); } } });
+    mods[m.id] = m.names.map((n) => inst.exports[n]);
+  }
   Atomics.store(ctl, WORKERS + 16 * id + 1, mods.length);
 }
 function fail(e) {
