@@ -118,10 +118,7 @@ export function step<S extends OptState, P extends Params = Params>(
       }
     }
   }
-  const old = new Set<Tensor>();
-  forEachTensor(params, (t) => old.add(t));
   forEachTensor(state, (t) => {
-    old.add(t);
     if (t.disposed)
       throw new InvalidArgumentError(
         `${where}: the optimizer state holds a released tensor (${t}); was it consumed by an earlier in-place step?`,
@@ -134,18 +131,28 @@ export function step<S extends OptState, P extends Params = Params>(
     result = { params: r.params as P, state: r.state, path: 'fused' }; // traced and resolved tree by tree: params' structure
   } else result = composedStep(backend, tx, params, grads, state, inPlace);
 
-  if (inPlace) {
-    // The old parameters and state that the result no longer holds are released (what
-    // releaseReplaced does, in one pass over each tree); the result's tensors are kept.
-    const kept = new Set<Tensor>();
-    forEachTensor(result.params, (t) => kept.add(t));
-    forEachTensor(result.state, (t) => kept.add(t));
-    const alive = new Set(kept);
-    forEachTensor(grads, (t) => alive.add(t));
-    for (const t of old) if (!alive.has(t) && !t.disposed) t.dispose();
-    for (const t of kept) if (!t.disposed) backend.keep(t);
-  }
+  if (inPlace) consume(backend, params, state, grads, result);
   return result;
+}
+
+/**
+ * After an in-place step: the old parameters and state that the result no longer holds are
+ * released (what releaseReplaced does, in one pass over each tree); the result's tensors are kept.
+ */
+function consume(backend: Backend, params: Params, state: OptState, grads: Params, result: StepResult<OptState, Params>): void {
+  const alive = new Set<Tensor>();
+  const keep = (t: Tensor) => {
+    alive.add(t);
+    if (!t.disposed) backend.keep(t);
+  };
+  forEachTensor(result.params, keep);
+  forEachTensor(result.state, keep);
+  forEachTensor(grads, (t) => alive.add(t));
+  const release = (t: Tensor) => {
+    if (!alive.has(t) && !t.disposed) t.dispose();
+  };
+  forEachTensor(params, release);
+  forEachTensor(state, release);
 }
 
 function chooseFused(backend: Backend, fused: boolean | undefined, where: string): boolean {
