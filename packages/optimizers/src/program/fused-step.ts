@@ -2,7 +2,7 @@ import { Tensor, type Backend, type ElementwiseProgram, type ProgramGroup } from
 import { applyUpdates } from '../apply-updates.js';
 import type { GradientTransformation, OptState, Params } from '../types.js';
 import { buildProgram, type BuiltProgram } from './build-program.js';
-import { mapTensors, valueAt } from './map-tensors.js';
+import { forEachTensorWith, mapTensors } from './map-tensors.js';
 import type { TraceNode } from './trace-node.js';
 import { TracingBackend } from './tracing-backend.js';
 
@@ -57,21 +57,19 @@ export function runFusedStep<S extends OptState>(
     const byNode = new Map<TraceNode, Output>();
     const kept = new Set<Tensor>();
     const collect = (tree: unknown, old: unknown): void => {
-      mapTensors(tree, (t, path) => {
+      forEachTensorWith(tree, old, (t, before) => {
         if (t.backend !== tracer) {
           kept.add(t);
-          return t;
+          return;
         }
         const node = tracer.node(t);
         if (node.kind === 'leaf') kept.add(node.tensor);
         else if (node.kind === 'scalar' || node.kind === 'compare' || node.real) kept.add(tracer.materialize(node));
         else if (!byNode.has(node)) {
-          const before = valueAt(old, path);
           const out: Output = { node, target: before instanceof Tensor ? before : undefined };
           byNode.set(node, out);
           outputs.push(out);
         }
-        return t;
       });
     };
     collect(tNewParams, params);

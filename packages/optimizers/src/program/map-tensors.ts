@@ -68,12 +68,27 @@ function sameEntries(a: object, b: object): boolean {
   return ka.every((k) => Object.hasOwn(rb, k) && ra[k] === rb[k]);
 }
 
-/** The value at a path of a tree or state, or `undefined`. @internal */
-export function valueAt(value: unknown, path: readonly (string | number)[]): unknown {
-  let node = value;
-  for (const k of path) {
-    if (node === null || typeof node !== 'object' || node instanceof Tensor) return undefined;
-    node = (node as Record<string | number, unknown>)[k];
+/**
+ * Calls `fn` on every tensor leaf of a tree or state (plain records and arrays, nested, walked as
+ * {@link mapTensors} walks them) with the value at the same place in `like` (another tree of the
+ * same layout, or anything: `undefined` where it has no such place). Makes nothing.
+ *
+ * @internal
+ */
+export function forEachTensorWith(value: unknown, like: unknown, fn: (t: Tensor, old: unknown) => void): void {
+  if (value instanceof Tensor) {
+    fn(value, like);
+    return;
   }
-  return node;
+  if (value === null || typeof value !== 'object') return;
+  const other =
+    like !== null && typeof like === 'object' && !(like instanceof Tensor) ? (like as Record<string | number, unknown>) : undefined;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) forEachTensorWith(value[i], other?.[i], fn);
+  } else if (isPlainRecord(value)) {
+    for (const k in value) {
+      if (!Object.hasOwn(value, k)) continue;
+      forEachTensorWith((value as Record<string, unknown>)[k], other?.[k], fn);
+    }
+  }
 }
