@@ -10,7 +10,7 @@ import { rng } from '@downhill/initializers';
 import { loadSubset } from './data.js';
 import { density, fullBatchLoss, gradientDescent, landscape, rangeTest, type Config, type GdRun } from './experiments.js';
 import { initParams, type Params } from './model.js';
-import { renderVegaLite } from './render.js';
+import { renderVegaLite } from 'downhill-example-plots';
 import { densitySpec, edgeOfStabilitySpec, landscapeSpec, noiseScaleSpec, rangeTestSpec } from './specs.js';
 
 /** The default run: a few minutes on two cores. */

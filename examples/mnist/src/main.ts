@@ -22,7 +22,7 @@ import { writeMetrics, type Metrics } from './metrics.js';
 import { describeModel } from './model.js';
 import { learningCurveSpec } from './plots.js';
 import { fmtLr, fmtPct, progressReporter } from './progress.js';
-import { renderVegaLite } from './render.js';
+import { renderVegaLite } from 'downhill-example-plots';
 import { train, type RunResult } from './train.js';
 
 function timestamp(d = new Date()): string {

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Metrics } from './metrics.js';
 import { withoutTimings } from './metrics.js';
-import { pngSize, runCli } from './test-helpers.js';
+import { pngSize } from 'downhill-example-plots';
+import { runCli } from './test-helpers.js';
 
 // Small runs of the real program: 1,000 training and 200 test images, one epoch.
 const SMALL = [

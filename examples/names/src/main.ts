@@ -11,7 +11,7 @@ import { saveWeightsSync } from '@downhill/layers';
 import { Bigram } from './bigram.js';
 import { allNames, splitNames } from './data.js';
 import { learningCurveSpec } from './plots.js';
-import { renderVegaLite } from './render.js';
+import { renderVegaLite } from 'downhill-example-plots';
 import { sampleNames } from './sample.js';
 import { train } from './train.js';
 

@@ -2,7 +2,7 @@ import type { Backend } from '@downhill/backend';
 import type { TopLevelSpec } from 'vega-lite';
 import type { Config } from './cli.js';
 import { BOWL_L, FUNCTIONS, bowl, descend, lrFor, lrRegimes, sampleGrid, type Path } from 'downhill-example-surfaces';
-import { renderVegaLite, type Rendered } from './render.js';
+import { renderVegaLite, type Rendered } from 'downhill-example-plots';
 import { learningRateSpec, lossSpec, pathsSpec, type Panel } from './specs.js';
 
 /** A finished figure: its file name (without extension), spec, rendering and a one-line summary. */

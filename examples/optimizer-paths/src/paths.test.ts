@@ -7,7 +7,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { getBackend, type Backend } from '@downhill/backend';
 import { FUNCTIONS, bowl, descend, drawable, lrFor, ravine, rosenbrock, saddle } from 'downhill-example-surfaces';
 import { learningRateSweep, makeFigures, type Figure } from './figures.js';
-import { pngSize, runCli } from './test-helpers.js';
+import { pngSize } from 'downhill-example-plots';
+import { runCli } from './test-helpers.js';
 
 let backend: Backend;
 beforeAll(async () => {
