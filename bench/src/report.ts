@@ -95,7 +95,8 @@ export function renderReport(res: Results): string {
         '(`arith` in `bench/src/stream.wat`, eight independent SIMD chains). Each cell gives the median over the roofline. ' +
         '**Threads:** every floor is measured on a stated number of threads: the stream and arithmetic probes split their elements over ' +
         'the calling thread and workers on one shared memory (`bench/src/stream-probe.ts`, the probe of the threads suite), as backend-cpu ' +
-        'splits a program run; memcpy runs on one. Each step is compared with the floor on the threads it ran on: `downhill-cpu` on its ' +
+        'splits a program run, and on one (a floor on T threads is the best of the probes on at most T, so it stays a lower bound when a ' +
+        'busy machine leaves a worker unscheduled); memcpy runs on one. Each step is compared with the floor on the threads it ran on: `downhill-cpu` on its ' +
         "default (the cores, at most 8; the table's `threads` column), the single-threaded peers (TensorFlow.js, jax-js, downhill on tfjs) on one.",
       '',
     );

@@ -82,6 +82,7 @@ export async function streamProbe(maxN: number, maxThreads: number): Promise<Str
   const workers = Array.from({ length: maxThreads - 1 }, (_, w) => {
     const worker = new Worker(WORKER, { eval: true, workerData: { slot: w } });
     worker.postMessage({ module, memory, ctl: ctl.buffer });
+    worker.unref(); // an unclosed probe does not keep the process alive
     return worker;
   });
   let seq = 0;
