@@ -145,6 +145,8 @@ async function main(argv: readonly string[]): Promise<number> {
     model,
     hidden: config.hidden,
     channels: config.channels ?? [],
+    // A checkpoint written before --pool existed pooled by averaging.
+    pool: config.pool ?? 'avg',
     batchnorm: config.batchnorm,
     dropout: config.dropout,
   };

@@ -1,4 +1,4 @@
-import { dilatedSize, sizeOf, windowTaps, type ConvParams, type ReduceWindowParams, type Shape } from '@downhill/backend';
+import { composeWindowArgmax, dilatedSize, sizeOf, type ConvParams, type ReduceWindowParams, type Shape } from '@downhill/backend';
 import { gather, reshape, scatterAdd, slice, transpose } from './ops/layout.js';
 import { conv, reduceWindow } from './ops/windowed.js';
 import { rawTensor, type TensorLike } from './traced.js';
@@ -124,25 +124,28 @@ export function sumWindowCotangent(ct: TensorLike, xShape: Shape, p: ReduceWindo
 
 /**
  * The cotangent of a windowed max: each window's cotangent added at its maximum, the first in the
- * window's row-major order on ties (argmax's rule, the same on every backend). The window's taps
- * are gathered (padding and holes read −∞), argmax picks each window's winning tap, whose input
- * position is gathered from the tap table, and scatterAdd adds the cotangents there: linear in the
- * cotangent and made of primitives, so it is differentiable in turn.
+ * window's row-major order on ties (argmax's rule, the same on every backend). The backend's
+ * `windowArgmax` finds the winners' input positions (a kernel of its own, or the composition of
+ * gathers and argmax, `composeWindowArgmax`), and scatterAdd adds the cotangents there: linear in
+ * the cotangent and made of primitives, so it is differentiable in turn.
  */
 export function maxWindowCotangent(ct: TensorLike, x: TensorLike, p: ReduceWindowParams): TensorLike {
   const raw = rawTensor(x);
   const b = raw.backend;
   const P = raw.size;
   const Q = sizeOf(ct.shape);
-  const Kw = sizeOf(p.windowShape);
   const winners = b.scope(() => {
-    const taps = b.tensor(windowTaps(raw.shape, p.windowShape, ct.shape, p), [Q * Kw], 'int32');
-    const flat = b.concat([b.reshape(raw, [P]), b.full([1], Number.NEGATIVE_INFINITY, raw.dtype)], 0);
-    const best = b.argReduce('argmax', b.reshape(b.gather(flat, taps, 0), [Q, Kw]), 1); // [Q]
-    const starts = new Int32Array(Q);
-    for (let q = 0; q < Q; q++) starts[q] = q * Kw;
-    const rowStart = b.tensor(starts, [Q], 'int32');
-    return b.gather(taps, b.add(rowStart, best), 0); // input position of each window's winner
+    if (b.windowArgmax) {
+      const options = {
+        windowShape: p.windowShape,
+        strides: p.strides,
+        padding: p.padding,
+        baseDilation: p.lhsDilation,
+        windowDilation: p.rhsDilation,
+      };
+      return b.reshape(b.windowArgmax(raw, options), [Q]);
+    }
+    return b.reshape(composeWindowArgmax(b, raw, p, ct.shape), [Q]);
   });
   const back = scatterAdd(reshape(ct, [Q]), winners, 0, P + 1);
   return reshape(slice(back, [0], [P]), x.shape);

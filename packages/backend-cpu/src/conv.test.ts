@@ -7,7 +7,7 @@
 import { convParams, reduceWindowParams, type ConvOptions, type Padding, type ReduceWindowOptions } from '@downhill/backend';
 import { referenceBackend } from '@downhill/backend/conformance';
 import fc from 'fast-check';
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { cpu } from './index.js';
 import { expectClose, randomData } from './test-helpers.js';
 
@@ -131,6 +131,25 @@ describe('backend-cpu conv against the reference', () => {
           expectClose(got, want, dtype === 'float32' ? 1e-6 : 1e-14, 1e-6);
         }),
         { numRuns: 60 },
+      );
+    });
+  }
+
+  for (const dtype of ['float32', 'float64'] as const) {
+    it(`${dtype}: 80 random windowed argmaxes (ties, NaN, −∞, padding) against the composition of gathers and argmax`, () => {
+      fc.assert(
+        fc.property(windowArb, fc.integer({ min: 0, max: 2 }), ({ shape, options, seed }, kind) => {
+          // Few distinct values make ties common; some draws add NaN and −∞ (which ties with padding).
+          const specials = [Number.NaN, Number.NEGATIVE_INFINITY];
+          const x = randomData(
+            shape.reduce((a, b) => a * b, 1),
+            seed,
+          ).map((v, i) => (kind > 0 && i % 7 === 3 ? specials[(i + kind) % 2] : Math.round(v * 2) / 2));
+          const got = backend.scope(() => backend.readSync(backend.windowArgmax!(backend.tensor(x, shape, dtype), options)));
+          const want = reference.scope(() => reference.readSync(reference.windowArgmax!(reference.tensor(x, shape, 'float64'), options)));
+          expect(Array.from(got)).toEqual(Array.from(want));
+        }),
+        { numRuns: 80 },
       );
     });
   }

@@ -20,7 +20,7 @@ import { runProgramKernel } from './run-program.js';
 import { binaryKernel, compareKernel, whereKernel } from './binary.js';
 import { convKernel } from './conv.js';
 import { gatherKernel, scatterAddKernel } from './gather.js';
-import { reduceWindowKernel } from './reduce-window.js';
+import { reduceWindowKernel, windowArgmaxKernel } from './reduce-window.js';
 import { broadcastToKernel, concatKernel, padKernel, sliceKernel, transposeKernel } from './layout.js';
 import { matmulKernel } from './matmul.js';
 import { argReduceKernel, reduceKernel } from './reduce.js';
@@ -143,6 +143,9 @@ export class CpuKernels implements Kernels {
   }
   reduceWindow(op: ReduceWindowOp, x: Tensor, params: ReduceWindowParams, outShape: Shape): CpuStorage {
     return reduceWindowKernel(op, x, params, outShape);
+  }
+  windowArgmax(x: Tensor, params: ReduceWindowParams, outShape: Shape): CpuStorage {
+    return windowArgmaxKernel(x, params, outShape);
   }
   read(x: Tensor): Promise<TypedArray> {
     return Promise.resolve(dataOf(x).slice());

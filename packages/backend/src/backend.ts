@@ -148,6 +148,15 @@ export interface Backend {
    * identity (0, −∞).
    */
   reduceWindow(op: ReduceWindowOp, x: Tensor, options: ReduceWindowOptions): Tensor;
+  /**
+   * Where each window of `reduceWindow('max', x, options)` takes its maximum: an `int32` tensor of
+   * that output's shape holding flat row-major positions in `x` (`x.size` where the winner is
+   * padding or a hole, which hold −∞), the first tap in the window's row-major order on ties and
+   * the first NaN where there is one: the routing of a windowed max's gradient. Not differentiable
+   * (indices). Optional so that hand-written backends (tracing ones) need not have it; every
+   * `defineBackend` backend has it, with a kernel or composed (`composeWindowArgmax`).
+   */
+  windowArgmax?(x: Tensor, options: ReduceWindowOptions): Tensor;
 
   /** `a + b`. */
   add(a: Tensor | number, b: Tensor | number): Tensor;

@@ -132,3 +132,28 @@ export function composeReduceWindow(b: Backend, op: ReduceWindowOp, x: Tensor, p
   const taps = b.tensor(windowTaps(x.shape, p.windowShape, outShape, p), [sizeOf(outShape), Kw], 'int32');
   return b.reshape(b.reduce(op, b.gather(flat, taps, 0), 1), outShape);
 }
+
+/**
+ * Where each window of a windowed max takes its maximum, composed from primitives: the window's
+ * taps gathered (padding and holes read −∞), `argReduce('argmax')` over them (the first tap in the
+ * window's row-major order on ties, the first NaN where there is one), and the winning tap's input
+ * position gathered from the tap table: an `int32` tensor of `outShape` holding flat row-major
+ * positions in `x`, or `x.size` where the winner is padding or a hole. Call it inside a scope.
+ *
+ * @example
+ * ```ts
+ * const { params, outShape } = reduceWindowParams([4], { windowShape: [2], strides: [2] }, 'pool');
+ * const x = backend.tensor([1, 3, 2, 2], [4]);
+ * backend.scope(() => composeWindowArgmax(backend, x, params, outShape)); // int32 [1, 2]
+ * ```
+ */
+export function composeWindowArgmax(b: Backend, x: Tensor, p: ReduceWindowParams, outShape: Shape): Tensor {
+  const Q = sizeOf(outShape);
+  const Kw = sizeOf(p.windowShape);
+  const taps = b.tensor(windowTaps(x.shape, p.windowShape, outShape, p), [Q * Kw], 'int32');
+  const flat = b.concat([b.reshape(x, [x.size]), b.full([1], Number.NEGATIVE_INFINITY, x.dtype)], 0);
+  const best = b.argReduce('argmax', b.reshape(b.gather(flat, taps, 0), [Q, Kw]), 1); // [Q]
+  const starts = new Int32Array(Q);
+  for (let q = 0; q < Q; q++) starts[q] = q * Kw;
+  return b.reshape(b.gather(taps, b.add(b.tensor(starts, [Q], 'int32'), best), 0), outShape);
+}

@@ -10,7 +10,7 @@ import {
   fmtShape,
 } from './errors.js';
 import { checkProgram, checkProgramGroups } from './check-program.js';
-import { composeConv, composeReduceWindow } from './compose-windowed.js';
+import { composeConv, composeReduceWindow, composeWindowArgmax } from './compose-windowed.js';
 import { convParams, type ConvOptions } from './conv.js';
 import { reduceWindowParams, REDUCE_WINDOW_OPS, type ReduceWindowOp, type ReduceWindowOptions } from './reduce-window.js';
 import { interpretProgram } from './interpret-program.js';
@@ -521,6 +521,17 @@ class CheckedBackend implements Backend {
     const storage = this.k.reduceWindow?.(op, x, params, out);
     if (storage !== undefined) return this.make(storage, out, x.dtype);
     return this.scope(() => composeReduceWindow(this, op, x, params, out));
+  }
+
+  windowArgmax(x: Tensor, options: ReduceWindowOptions): Tensor {
+    const where = `${this.name}.windowArgmax`;
+    this.own(x, 'windowArgmax');
+    if (!isFloatDType(x.dtype)) throw new DTypeError(`${where}: expected a float tensor, got ${x}`);
+    const { params, outShape } = reduceWindowParams(x.shape, options, where);
+    const out = Object.freeze(outShape) as number[];
+    const storage = this.k.windowArgmax?.(x, params, out);
+    if (storage !== undefined) return this.make(storage, out, 'int32');
+    return this.scope(() => composeWindowArgmax(this, x, params, out));
   }
 
   // ---------------------------------------------------------------- programs

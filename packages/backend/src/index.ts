@@ -19,7 +19,7 @@ export {
   type ReduceWindowParams,
 } from './reduce-window.js';
 export { dilatedSize, type Padding, type WindowGeometry } from './window.js';
-export { composeConv, composeReduceWindow, windowTaps } from './compose-windowed.js';
+export { composeConv, composeReduceWindow, composeWindowArgmax, windowTaps } from './compose-windowed.js';
 export { UnknownOptionError, checkOptions, nearestOption, type OptionKeys } from './options.js';
 export type { Kernels } from './kernels.js';
 export { Tensor, forEachTensor, type TensorContainer } from './tensor.js';

@@ -76,6 +76,11 @@ export interface Kernels {
    * shape; `x` is float. Optional like `conv`: `undefined` runs `composeReduceWindow`.
    */
   reduceWindow?(op: ReduceWindowOp, x: Tensor, params: ReduceWindowParams, outShape: Shape): unknown;
+  /**
+   * Where each window of a windowed max takes its maximum (see `Backend.windowArgmax`): `int32`
+   * storage of `outShape`. Optional like `conv`: `undefined` runs `composeWindowArgmax`.
+   */
+  windowArgmax?(x: Tensor, params: ReduceWindowParams, outShape: Shape): unknown;
   /** A copy of the data on the host. */
   read(x: Tensor): Promise<TypedArray>;
   /** A synchronous copy; present exactly when `capabilities.syncRead`. */
