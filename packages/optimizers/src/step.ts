@@ -2,10 +2,12 @@ import {
   BackendMismatchError,
   DTypeError,
   InvalidArgumentError,
+  Tensor,
   forEachTensor,
   isFloatDType,
+  isPlainRecord,
+  shapesEqual,
   type Backend,
-  type Tensor,
   type ElementwiseProgram,
   checkOptions,
 } from '@downhill/backend';
@@ -98,25 +100,10 @@ export function step<S extends OptState, P extends Params = Params>(
 ): StepResult<S, P> {
   const { inPlace = false, fused } = checkOptions('step', options, { inPlace: true, fused: true });
   const where = tx.name ?? 'step';
-  const rows = checkTrees([params, grads], { where, labels: ['parameter', 'gradient'] });
-  if (rows.length === 0) {
+  const backend = matchingTrees(params, grads) ?? checkedBackend(where, params, grads);
+  if (backend === undefined) {
     const [, next] = tx.update(grads, state, params);
     return { params, state: next, path: 'composed' };
-  }
-  const backend = rows[0][1][0].backend;
-  for (const [name, [p, g]] of rows) {
-    if (!isFloatDType(p.dtype)) throw new DTypeError(`${where}: parameter '${name}' must be float32 or float64, got ${p.dtype}`);
-    for (const [what, t] of [
-      ['parameter', p],
-      ['gradient', g],
-    ] as const) {
-      if (t.backend !== backend) {
-        const of = what === 'parameter' ? `the parameter '${name}'` : `the gradient of '${name}'`;
-        throw new BackendMismatchError(
-          `${where}: ${of} lives on backend '${t.backend.label}' but the parameter '${rows[0][0]}' lives on '${backend.label}'; keep one optimizer's tensors on one backend`,
-        );
-      }
-    }
   }
   forEachTensor(state, (t) => {
     if (t.disposed)
@@ -133,6 +120,67 @@ export function step<S extends OptState, P extends Params = Params>(
 
   if (inPlace) consume(backend, params, state, grads, result);
   return result;
+}
+
+/**
+ * The backend of a step whose trees are well formed, by the full check (every name, shape and
+ * dtype, float parameters, one backend, nothing released), or `undefined` for empty trees; throws
+ * the typed error that names what is wrong.
+ */
+function checkedBackend(where: string, params: Params, grads: Params): Backend | undefined {
+  const rows = checkTrees([params, grads], { where, labels: ['parameter', 'gradient'] });
+  if (rows.length === 0) return undefined;
+  const backend = rows[0][1][0].backend;
+  for (const [name, [p, g]] of rows) {
+    if (!isFloatDType(p.dtype)) throw new DTypeError(`${where}: parameter '${name}' must be float32 or float64, got ${p.dtype}`);
+    for (const [what, t] of [
+      ['parameter', p],
+      ['gradient', g],
+    ] as const) {
+      if (t.backend !== backend) {
+        const of = what === 'parameter' ? `the parameter '${name}'` : `the gradient of '${name}'`;
+        throw new BackendMismatchError(
+          `${where}: ${of} lives on backend '${t.backend.label}' but the parameter '${rows[0][0]}' lives on '${backend.label}'; keep one optimizer's tensors on one backend`,
+        );
+      }
+    }
+  }
+  return backend;
+}
+
+/**
+ * The common case of {@link checkedBackend} in one walk over both trees, making nothing: the
+ * backend when the trees have the same keys, every leaf pair the same shape and one float dtype,
+ * all on one backend and none released; `undefined` otherwise (the full check then runs and says
+ * what is wrong, so errors are the same whichever way the call goes).
+ */
+function matchingTrees(params: unknown, grads: unknown): Backend | undefined {
+  if (params instanceof Tensor) return undefined; // not a tree: the full check says so
+  const found: { backend?: Backend } = {};
+  return sameTrees(params, grads, found) ? found.backend : undefined;
+}
+
+function sameTrees(p: unknown, g: unknown, found: { backend?: Backend }): boolean {
+  if (p instanceof Tensor) {
+    if (!(g instanceof Tensor) || p.disposed || g.disposed || p.dtype !== g.dtype || !isFloatDType(p.dtype)) return false;
+    const b = (found.backend ??= p.backend);
+    return p.backend === b && g.backend === b && shapesEqual(p.shape, g.shape);
+  }
+  if (Array.isArray(p)) {
+    if (!Array.isArray(g) || p.length !== g.length) return false;
+    for (let i = 0; i < p.length; i++) if (!sameTrees(p[i], g[i], found)) return false;
+    return true;
+  }
+  if (!isPlainRecord(p) || !isPlainRecord(g) || Array.isArray(g)) return false;
+  let n = 0;
+  for (const k in p) {
+    if (!Object.hasOwn(p, k)) continue;
+    if (k === '' || k.includes('.') || !Object.hasOwn(g, k)) return false;
+    if (!sameTrees((p as Record<string, unknown>)[k], (g as Record<string, unknown>)[k], found)) return false;
+    n++;
+  }
+  for (const k in g) if (Object.hasOwn(g, k)) n--;
+  return n === 0;
 }
 
 /**
