@@ -1,7 +1,15 @@
 /** The WebAssembly heap: allocation, reuse, zero-filling, growth that keeps views valid, release. */
 import { describe, expect, it } from 'vitest';
 import { cpu } from '../index.js';
-import { HEAP_MIN_ELEMENTS, createRuntime, getRuntime, wasmUnavailableReason } from './runtime.js';
+import {
+  HEAP_MIN_ELEMENTS,
+  createRuntime,
+  getRuntime,
+  unsignedPointer,
+  wasmUnavailableReason,
+  withUnsignedPointers,
+  type WasmExports,
+} from './runtime.js';
 
 describe('the WebAssembly runtime', () => {
   it('starts in shared mode under Node', () => {
@@ -76,5 +84,24 @@ describe('the WebAssembly runtime', () => {
     // small float32 arrays, and float64, int32 and bool, stay in the JavaScript heap
     expect(rt.ptrOf(b.zeros([100]).storage as Float32Array)).toBe(-1);
     for (const dtype of ['float64', 'int32', 'bool'] as const) expect(rt.ptrOf(b.zeros([5000], dtype).storage as ArrayBufferView)).toBe(-1);
+  });
+
+  it('reads addresses of 2 GiB and more as unsigned (i32 results come back signed)', () => {
+    // The i32 bit patterns of addresses 2 GiB, 3 GiB and 4 GiB − 16, as a WebAssembly export returns them.
+    const signed = [-(2 ** 31), -(2 ** 30), -16];
+    expect(signed.map(unsignedPointer)).toEqual([2 ** 31, 3 * 2 ** 30, 2 ** 32 - 16]);
+    expect([0, 64, 2 ** 31 - 8].map(unsignedPointer)).toEqual([0, 64, 2 ** 31 - 8]);
+    // The runtime's exports convert what alloc and allocUninit return, and pass everything else through.
+    const freed: number[] = [];
+    const raw = { alloc: () => -(2 ** 31), allocUninit: () => -(2 ** 30), free: (p: number) => freed.push(p) } as unknown as WasmExports;
+    const wrapped = withUnsignedPointers(raw);
+    expect([wrapped.alloc(16), wrapped.allocUninit(16)]).toEqual([2 ** 31, 3 * 2 ** 30]);
+    wrapped.free(2 ** 31);
+    expect(freed).toEqual([2 ** 31]);
+    // The real module's blocks come back as the same non-negative addresses through the wrapper.
+    const rt = createRuntime('shared');
+    const p = rt.exports.allocUninit(64);
+    expect(p).toBeGreaterThan(0);
+    rt.exports.free(p);
   });
 });

@@ -57,6 +57,34 @@ export const PAGES_MAX = 65536;
 const MEMORY_MAX_BYTES = PAGES_MAX * 65536;
 
 /**
+ * A WebAssembly address as a JavaScript number: i32 results come back signed, so an address of
+ * 2 GiB or more (the memory grows to 4 GiB) would read as negative; `>>> 0` takes the same 32 bits
+ * as unsigned. Passing the number back as an i32 argument wraps it to the same bits again.
+ *
+ * @example
+ * ```ts
+ * unsignedPointer(-2147483648); // 2147483648: the block at 2 GiB
+ * ```
+ */
+export function unsignedPointer(address: number): number {
+  return address >>> 0;
+}
+
+/**
+ * The module's exports with the functions that return addresses (`alloc`, `allocUninit`) giving
+ * them as unsigned numbers ({@link unsignedPointer}), so that every caller of the runtime's exports
+ * (its heap, the GEMM's scratch, the elementwise and program kernels' temporaries) sees addresses
+ * above 2 GiB as they are.
+ */
+export function withUnsignedPointers(raw: WasmExports): WasmExports {
+  return {
+    ...raw,
+    alloc: (bytes) => unsignedPointer(raw.alloc(bytes)),
+    allocUninit: (bytes) => unsignedPointer(raw.allocUninit(bytes)),
+  };
+}
+
+/**
  * The WebAssembly side of backend-cpu: the compiled kernels, their memory and, where the memory can
  * be shared, a heap in which float32 tensors live.
  *
@@ -81,7 +109,7 @@ export class WasmRuntime {
   private readonly finalizer: FinalizationRegistry<number> | undefined;
 
   constructor(exports: WasmExports, memory: WasmMemory, shared: boolean, module: object) {
-    this.exports = exports;
+    this.exports = withUnsignedPointers(exports);
     this.module = module;
     this.memory = memory;
     this.shared = shared;
