@@ -34,7 +34,7 @@ async function downhillRun(impl: ImplId, blocks: number): Promise<() => unknown>
   const x = b.tensor(randomF32(SIZE, 3), [SIZE]);
   return () => {
     const [v, g] = vg(x);
-    b.dispose([v, g as never]);
+    b.dispose([v, g]);
   };
 }
 

@@ -39,7 +39,8 @@ export async function downhillTrainer(b: import('@downhill/backend').Backend): P
   const { ops, valueAndGrad } = await import('@downhill/autograd');
   const o = await import('@downhill/optimizers');
   type T = import('@downhill/autograd').TensorLike;
-  type P = { l1: { w: T; b: T }; l2: { w: T; b: T } };
+  type W = import('@downhill/backend').Tensor;
+  type P = { l1: { w: W; b: W }; l2: { w: W; b: W } }; // traced inside valueAndGrad, tensors outside
   const d = problem();
   let params: P = {
     l1: { w: b.tensor(d.w1, [IN, HIDDEN]), b: b.tensor(d.b1, [HIDDEN]) },
@@ -55,15 +56,15 @@ export async function downhillTrainer(b: import('@downhill/backend').Backend): P
   };
   const lossAndGrad = valueAndGrad(lossFn);
   const tx = o.adam(LR);
-  let state = tx.init(params as never);
+  let state = tx.init(params);
   let last: import('@downhill/backend').Tensor | undefined;
   return {
     step: () => {
       const [loss, grads] = lossAndGrad(params, x, y);
-      const r = o.step(tx, params as never, grads as never, state, { inPlace: true });
-      params = r.params as unknown as P;
+      const r = o.step(tx, params, grads, state, { inPlace: true });
+      params = r.params;
       state = r.state;
-      b.dispose(grads as never);
+      b.dispose(grads);
       last?.dispose();
       last = loss;
     },

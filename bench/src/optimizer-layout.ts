@@ -39,7 +39,7 @@ async function main(): Promise<void> {
     let path = '';
     const step = () => {
       const r = o.step(tx, params, grads, state, { inPlace: true });
-      params = r.params as typeof params;
+      params = r.params;
       state = r.state;
       path = r.path;
     };
@@ -51,7 +51,7 @@ async function main(): Promise<void> {
     } catch (e) {
       emit({ suite: 'optimizer-layout', impl: cfg.impl, optimizer, layout, tensors: shapes.length, n: total, error: (e as Error).message });
     } finally {
-      b.dispose([params as never, grads as never, o.stateTensors(state) as never]);
+      b.dispose([params, grads, o.stateTensors(state)]);
     }
   }
 }

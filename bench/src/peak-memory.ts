@@ -38,10 +38,10 @@ async function downhillSetup(impl: ImplId): Promise<Setup> {
     return {
       step: () => {
         const r = o.step(tx, params, grads, state, { inPlace: true });
-        params = r.params as typeof params;
+        params = r.params;
         state = r.state;
       },
-      dispose: () => b.dispose([params as never, grads as never, o.stateTensors(state) as never]),
+      dispose: () => b.dispose([params, grads, o.stateTensors(state)]),
     };
   };
 }

@@ -5,7 +5,6 @@ import '@downhill/backend-webgpu/register';
 import { hvp, ops, valueAndGrad } from '@downhill/autograd';
 import { getBackend, type Backend } from '@downhill/backend';
 import { rng } from '@downhill/initializers';
-import type { Params } from '@downhill/layers';
 import { softmaxCrossEntropy } from '@downhill/losses';
 import { describe, expect, it } from 'vitest';
 
@@ -23,8 +22,7 @@ function problem(b: Backend, dtype: 'float32' | 'float64') {
   const params = { w1: b.tensor(host.w1, [4, 5], dtype), b1: b.tensor(host.b1, [5], dtype), w2: b.tensor(host.w2, [5, 3], dtype) };
   const x = b.tensor(host.x, [6, 4], dtype);
   const y = b.tensor(labels, [6], 'int32');
-  const loss = (p: Params) =>
-    softmaxCrossEntropy(ops.matmul(ops.tanh(ops.add(ops.matmul(x, p.w1 as never), p.b1 as never)), p.w2 as never), y);
+  const loss = (p: typeof params) => softmaxCrossEntropy(ops.matmul(ops.tanh(ops.add(ops.matmul(x, p.w1), p.b1)), p.w2), y);
   const v = { w1: b.tensor(host.v1, [4, 5], dtype), b1: b.zeros([5], dtype), w2: b.zeros([5, 3], dtype) };
   return { params, loss, v };
 }
@@ -52,10 +50,10 @@ describe('gradients on backend-webgpu against backend-cpu in float64', () => {
     const [refValue, refGrads] = valueAndGrad(ref.loss)(ref.params);
     const [value, grads] = valueAndGrad(got.loss)(got.params);
     expect((await value.read())[0]).toBeCloseTo((await refValue.read())[0], 5);
-    const want = await readTree(refGrads as never);
-    const have = await readTree(grads as never);
-    const wantH = await readTree(hvp(ref.loss, ref.params, ref.v) as never);
-    const haveH = await readTree(hvp(got.loss, got.params, got.v) as never);
+    const want = await readTree(refGrads);
+    const have = await readTree(grads);
+    const wantH = await readTree(hvp(ref.loss, ref.params, ref.v));
+    const haveH = await readTree(hvp(got.loss, got.params, got.v));
     for (const [a, b] of [
       [have, want],
       [haveH, wantH],

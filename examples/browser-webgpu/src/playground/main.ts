@@ -47,7 +47,11 @@ const SVG = 'http://www.w3.org/2000/svg';
 /** Earlier runs are drawn wider, so runs that coincide show as nested stripes instead of hiding each other. */
 const strokeWidth = (i: number) => Math.max(1.2, 3.2 - 0.6 * i).toFixed(1);
 
-const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
+const $ = <T extends Element = HTMLElement>(id: string): T => {
+  const el = document.querySelector<T>(`#${id}`);
+  if (!el) throw new Error(`playground: the page has no element #${id}`);
+  return el;
+};
 const svgEl = (tag: string, attrs: Record<string, string | number>, text?: string): SVGElement => {
   const e = document.createElementNS(SVG, tag);
   for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v));
@@ -125,7 +129,7 @@ function drawSurface(): void {
   canvas.style.width = `${frame.width}px`;
   canvas.style.height = `${frame.height}px`;
   canvas.getContext('2d')!.putImageData(new ImageData(shading(grid), grid.nx, grid.ny), 0, 0);
-  const svg = $('plot') as unknown as SVGSVGElement;
+  const svg = $<SVGSVGElement>('plot');
   svg.setAttribute('width', String(frame.width));
   svg.setAttribute('height', String(frame.height));
   svg.setAttribute('viewBox', `0 0 ${frame.width} ${frame.height}`);
@@ -207,7 +211,7 @@ function drawRuns(): void {
 }
 
 function drawLosses(): void {
-  const svg = $('loss') as unknown as SVGSVGElement;
+  const svg = $<SVGSVGElement>('loss');
   svg.replaceChildren();
   const gaps = runs!.runs.map((r) => (r.descent ? r.descent.losses.map((l) => Math.max(l - fn.minValue, 1e-16)) : []));
   const firsts = gaps.filter((g) => g.length).map((g) => Math.log10(g[0]));
