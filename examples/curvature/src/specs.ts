@@ -5,16 +5,21 @@ import type { GdRun } from './experiments.js';
 const PALETTE = ['#4c78a8', '#f58518', '#54a24b', '#e45756'];
 const lrLabel = (lr: number) => `η = ${Number(lr.toPrecision(3))}`;
 
-/** Sharpness against step beside 2/η for each learning rate, and the training loss. */
-export function edgeOfStabilitySpec(runs: readonly GdRun[], subtitle: string): TopLevelSpec {
+/** The colour channel of the charts with one series per run: a colour per learning rate, legend below. */
+function runColor(runs: readonly GdRun[]) {
   const names = runs.map((r) => lrLabel(r.lr));
-  const color = {
+  return {
     field: 'run',
     type: 'nominal',
     title: null,
     scale: { domain: names, range: PALETTE.slice(0, names.length) },
     legend: { orient: 'bottom' },
   } as const;
+}
+
+/** Sharpness against step beside 2/η for each learning rate, and the training loss. */
+export function edgeOfStabilitySpec(runs: readonly GdRun[], subtitle: string): TopLevelSpec {
+  const color = runColor(runs);
   const sharp = runs.flatMap((r) => r.sharpness.map(([step, value]) => ({ run: lrLabel(r.lr), step, value })));
   const rules = runs.map((r) => ({ run: lrLabel(r.lr), twoOverLr: 2 / r.lr, label: `2/η = ${(2 / r.lr).toFixed(2)}` }));
   const losses = runs.flatMap((r) =>
@@ -65,7 +70,7 @@ export function edgeOfStabilitySpec(runs: readonly GdRun[], subtitle: string): T
         },
       },
     ],
-  } as TopLevelSpec;
+  };
 }
 
 /** The eigenvalue density at initialization and at the end, on a log axis as PyHessian draws it. */
@@ -86,7 +91,7 @@ export function densitySpec(curves: readonly { label: string; density: SpectralD
       y: { field: 'density', type: 'quantitative', scale: { type: 'log', domainMin: floor }, title: 'density (log scale)' },
       color: { field: 'when', type: 'nominal', title: null, scale: { range: PALETTE }, legend: { orient: 'bottom', labelLimit: 0 } },
     },
-  } as TopLevelSpec;
+  };
 }
 
 /** The range test's loss against the learning rate, with the suggestion, the divergence and 2/λmax marked. */
@@ -132,7 +137,7 @@ export function rangeTestSpec(test: LrRangeTest, twoOverSharpness: number, subti
         },
       },
     ],
-  } as TopLevelSpec;
+  };
 }
 
 /** The loss over the path's plane with the path on it, and the loss on the line from start to end. */
@@ -188,19 +193,12 @@ export function landscapeSpec(
         },
       },
     ],
-  } as TopLevelSpec;
+  };
 }
 
 /** The gradient noise scale over training, and the minibatch variance against tr(Σ)/B. */
 export function noiseScaleSpec(runs: readonly GdRun[], subtitle: string): TopLevelSpec {
-  const names = runs.map((r) => lrLabel(r.lr));
-  const color = {
-    field: 'run',
-    type: 'nominal',
-    title: null,
-    scale: { domain: names, range: PALETTE.slice(0, names.length) },
-    legend: { orient: 'bottom' },
-  } as const;
+  const color = runColor(runs);
   // Where the two sizes cannot resolve |G|² (its estimate is not positive) the point is left out.
   const rows = runs.flatMap((r) =>
     r.noise
@@ -267,5 +265,5 @@ export function noiseScaleSpec(runs: readonly GdRun[], subtitle: string): TopLev
         ],
       },
     ],
-  } as TopLevelSpec;
+  };
 }
