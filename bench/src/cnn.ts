@@ -12,9 +12,13 @@
  *                computation as the example's `Conv2D` / `AvgPool` layers.
  *   tfjs-layers: `model.trainOnBatch` of a compiled `tf.sequential` (conv2d, averagePooling2d,
  *                flatten, dense; categorical cross-entropy), its weights set to the same values.
+ *                On wasm, whose tfjs 4.22 backend has no `Conv2DBackpropFilter` kernel, the bench
+ *                registers one built from the wasm backend's Transpose and Conv2D kernels and checks
+ *                it against tfjs-cpu's before timing (`tfjs-wasm-conv-filter.ts`).
  */
 import { childConfig, emit, measure, randomF32, rng } from './util.js';
 import { downhillBackend, isDownhill, tfjsOn, type ImplId } from './impls.js';
+import { checkWasmConv2DBackpropFilter, registerWasmConv2DBackpropFilter } from './tfjs-wasm-conv-filter.js';
 
 export interface CnnConfig {
   readonly impl: ImplId;
@@ -99,6 +103,12 @@ async function downhillTrainer(impl: ImplId): Promise<Trainer> {
 
 async function tfjsLayersTrainer(backend: 'cpu' | 'wasm'): Promise<Trainer> {
   const tf = await tfjsOn(backend);
+  if (backend === 'wasm') {
+    // tfjs-backend-wasm 4.22 has no Conv2DBackpropFilter: filled in from its own Transpose and
+    // Conv2D kernels (tfjs-wasm-conv-filter.ts) and checked against tfjs-cpu's before timing.
+    registerWasmConv2DBackpropFilter(tf);
+    await checkWasmConv2DBackpropFilter(tf);
+  }
   const d = problem();
   const model = tf.sequential({
     layers: [

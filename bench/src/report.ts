@@ -314,7 +314,10 @@ export function renderReport(res: Results): string {
       'The CNN of `pnpm start --model cnn` (28×28×1 → conv 3×3 32, ReLU, 2×2 average pool → conv 3×3 64, ReLU, 2×2 average pool → dense 128, ' +
         'ReLU → 10), softmax cross-entropy and Adam, batch 64 of fixed synthetic images, the same initial weights everywhere; a step is ' +
         'forward, backward and update. downhill writes it from `ops.conv` and `ops.reduceWindow`; tfjs-layers is `model.trainOnBatch` of ' +
-        'the same `tf.sequential`. Ratios from this one run.',
+        'the same `tf.sequential`. tfjs-backend-wasm 4.22 has no `Conv2DBackpropFilter` kernel (without it `trainOnBatch` fails on ' +
+        "wasm): the bench fills it in for `tfjs-layers-wasm`, built from the wasm backend's own Transpose and Conv2D kernels (the " +
+        'kernel gradient is a convolution of the input, batch and channel axes swapped, by the output gradient, the stride becoming ' +
+        "the dilation; `bench/src/tfjs-wasm-conv-filter.ts`), and checks it against tfjs-cpu's gradient before timing. Ratios from this one run.",
       '',
     );
     const base = cnnRecs.find((r) => r.impl === 'downhill-cpu' && !r.error);
