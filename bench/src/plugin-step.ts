@@ -1,5 +1,5 @@
 /**
- * Child program: the AdaBelief example plugin (`examples/plugin-adabelief`, written with the public
+ * Child program: the QHAdam example plugin (`examples/plugin-qhadam`, written with the public
  * API only, no kernel of its own) against the built-in Adam, one in-place step on one flat float32
  * parameter of n elements, on one downhill backend. Both run as update programs where the backend
  * compiles them, so the ratio is what being a plugin costs. Prints one result line per
@@ -19,14 +19,14 @@ async function main(): Promise<void> {
   const cfg = childConfig<PluginConfig>();
   const b = await downhillBackend(cfg.impl);
   const o = await import('@downhill/optimizers');
-  const { adabelief } = await import('downhill-example-plugin-adabelief');
+  const { qhadam } = await import('downhill-example-plugin-qhadam');
   for (const n of cfg.sizes) {
     // Interleaved, so that a busy moment of the machine falls on both.
     for (const [optimizer, make] of [
       ['adam', () => o.adam(1e-3)],
-      ['adabelief', () => adabelief(1e-3)],
+      ['qhadam', () => qhadam(1e-3)],
       ['adam', () => o.adam(1e-3)],
-      ['adabelief', () => adabelief(1e-3)],
+      ['qhadam', () => qhadam(1e-3)],
     ] as const) {
       const tx = make();
       let params: Record<string, Tensor> = { w: b.tensor(randomF32(n, 1), [n]) };

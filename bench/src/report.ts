@@ -192,7 +192,7 @@ export function renderReport(res: Results): string {
   if (plugin.length) {
     out.push('### A plugin against a built-in', '');
     out.push(
-      'One in-place step of the AdaBelief example plugin (`examples/plugin-adabelief`: public API only, no kernel of its own) against ' +
+      'One in-place step of the QHAdam example plugin (`examples/plugin-qhadam`: public API only, no kernel of its own) against ' +
         'the built-in Adam on one float32 tensor, both run as update programs; each measured twice, interleaved, and the better median kept.',
       '',
     );
@@ -201,9 +201,9 @@ export function renderReport(res: Results): string {
     const sizes = [...new Set(plugin.map((r) => r.n))];
     out.push(
       table(
-        ['n', 'implementation', 'Adam (built-in)', 'AdaBelief (plugin)', 'path', 'plugin / built-in'],
+        ['n', 'implementation', 'Adam (built-in)', 'QHAdam (plugin)', 'path', 'plugin / built-in'],
         sizes.map((n) => {
-          const [a, p] = [best('adam', n), best('adabelief', n)];
+          const [a, p] = [best('adam', n), best('qhadam', n)];
           if (!a || !p)
             return [
               SIZE_LABEL(n as number),
@@ -394,11 +394,11 @@ export function renderReport(res: Results): string {
   for (const n of [...new Set(plugins.map((r) => r.n as number))]) {
     const best = (opt: string) =>
       plugins.filter((r) => r.optimizer === opt && r.n === n).sort((p, q) => (p.median as number) - (q.median as number))[0];
-    const [a, p] = [best('adam'), best('adabelief')];
+    const [a, p] = [best('adam'), best('qhadam')];
     if (!a || !p) continue;
     const ratio = (p.median as number) / (a.median as number);
     goals.push(
-      `- AdaBelief as a plugin within 1.1× of built-in Adam at ${SIZE_LABEL(n)}: ${x(ratio)}: **${ratio <= 1.1 ? 'met' : 'missed'}**.`,
+      `- QHAdam as a plugin within 1.1× of built-in Adam at ${SIZE_LABEL(n)}: ${x(ratio)}: **${ratio <= 1.1 ? 'met' : 'missed'}**.`,
     );
   }
   const dm = mlp.find((r) => r.impl === 'downhill-cpu' && !r.error);

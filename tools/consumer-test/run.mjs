@@ -11,7 +11,7 @@
 //
 //   alone/   @downhill/optimizers, @downhill/backend-cpu and @downhill/backend (their dependency),
 //            nothing else: README example 1 (optimizers in your own loop); then two plugin
-//            packages installed from tarballs (the README's Signum, and examples/plugin-adabelief
+//            packages installed from tarballs (the README's Signum, and examples/plugin-qhadam
 //            compiled to JavaScript) and selected by name: README example 3
 //   plugins/downhill-plugin-signum/   the README's plugin package runs its own conformance test
 //            (the README's, with vitest from the registry) against the packed optimizers
@@ -40,7 +40,7 @@ const log = (msg) => console.log(`[consumer ${((Date.now() - started) / 1000).to
 const EXPECT = {
   'alone/optimizers-alone.mjs': [/^w ≈ 3\.0\d\d, b ≈ -1\.0\d\d$/m],
   'alone/use-plugin.mjs': [/signum/, /→ w = (-?0\.0\d, ){2}-?0\.0\d$/m],
-  'alone/adabelief.mjs': [/adabelief by name: w = \[-?0\.0\d*, -?0\.0\d*, -?0\.0\d*\]/, /same as adabelief\(\): true/],
+  'alone/qhadam.mjs': [/qhadam by name: w = \[-?0\.0\d*, -?0\.0\d*, -?0\.0\d*\]/, /same as qhadam\(\): true/],
   // The highest-priority backend installed here (tfjs-wasm, unless backend-cpu outranks it), then cpu.
   'full/backends.mjs': [
     /^selected (tfjs-wasm|cpu): \1 \(.*\): the highest-priority backend that started here/m,
@@ -133,9 +133,9 @@ try {
     'register.js': snippets.get('plugin/register.js'),
     'signum.test.js': snippets.get('plugin/signum.test.js'),
   });
-  const adabelief = guidePluginPackage('downhill-plugin-adabelief', compileAdabelief());
+  const qhadam = guidePluginPackage('downhill-plugin-qhadam', compileQhadam());
   const pluginTarballs = [];
-  for (const dir of [signum, adabelief]) {
+  for (const dir of [signum, qhadam]) {
     const { stdout } = await run('npm', ['pack', '--pack-destination', pluginTarballDir], { cwd: dir, env: npmEnv });
     pluginTarballs.push(join(pluginTarballDir, stdout.trim().split('\n').pop()));
   }
@@ -143,29 +143,29 @@ try {
   checkLock(alone);
   await runExample('alone/use-plugin.mjs');
   writeFileSync(
-    join(alone, 'adabelief.mjs'),
+    join(alone, 'qhadam.mjs'),
     `import { cpu } from '@downhill/backend-cpu';
 import { Optimizer, createOptimizer, listOptimizers, step } from '@downhill/optimizers';
-import { adabelief } from 'downhill-plugin-adabelief';
-import 'downhill-plugin-adabelief/register';
+import { qhadam } from 'downhill-plugin-qhadam';
+import 'downhill-plugin-qhadam/register';
 
 const b = cpu();
 let params = { w: b.tensor([3, -2, 1]) };
-const opt = new Optimizer({ name: 'adabelief', lr: 0.1 }, params);
+const opt = new Optimizer({ name: 'qhadam', lr: 0.1 }, params);
 for (let t = 0; t < 300; t++) {
   const grads = { w: b.mul(params.w, b.tensor([1, 10, 100])) };
   params = opt.step(params, grads);
   b.dispose(grads);
 }
 console.log('registered:', listOptimizers().map((o) => o.name).join(', '));
-console.log('adabelief by name: w = [' + [...b.readSync(params.w)].map((v) => v.toFixed(4)).join(', ') + ']');
+console.log('qhadam by name: w = [' + [...b.readSync(params.w)].map((v) => v.toFixed(4)).join(', ') + ']');
 const p = { w: b.tensor([1, 2, -3]) }, g = { w: b.tensor([0.5, -1, 2]) };
-const byName = createOptimizer('adabelief', { lr: 0.05, b1: 0.8 }), direct = adabelief(0.05, { b1: 0.8 });
+const byName = createOptimizer('qhadam', { lr: 0.05, nu1: 0.5 }), direct = qhadam(0.05, { nu1: 0.5 });
 const a = step(byName, p, g, byName.init(p)).params.w, c = step(direct, p, g, direct.init(p)).params.w;
-console.log('same as adabelief(): ' + (String(b.readSync(a)) === String(b.readSync(c))));
+console.log('same as qhadam(): ' + (String(b.readSync(a)) === String(b.readSync(c))));
 `,
   );
-  await runExample('alone/adabelief.mjs');
+  await runExample('alone/qhadam.mjs');
 
   // 4. The plugin's own conformance test, as its author runs it: vitest and the kit of the packed
   // @downhill/optimizers (its peer), with @downhill/backend-cpu to run on.
@@ -338,11 +338,11 @@ function guidePluginPackage(name, files) {
   return dir;
 }
 
-/** examples/plugin-adabelief's sources (not its tests or demo), TypeScript compiled to JavaScript. */
-function compileAdabelief() {
-  const src = join(root, 'examples/plugin-adabelief/src');
+/** examples/plugin-qhadam's sources (not its tests or demo), TypeScript compiled to JavaScript. */
+function compileQhadam() {
+  const src = join(root, 'examples/plugin-qhadam/src');
   const out = {};
-  for (const file of ['index.ts', 'adabelief.ts', 'scale-by-belief.ts', 'register.ts']) {
+  for (const file of ['index.ts', 'qhadam.ts', 'scale-by-qhadam.ts', 'register.ts']) {
     const { outputText } = ts.transpileModule(readFileSync(join(src, file), 'utf8'), {
       compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: true },
       fileName: file,

@@ -1,6 +1,6 @@
 import '@downhill/backend-cpu/register';
 import '@downhill/optimizers/register';
-import 'downhill-example-plugin-adabelief/register';
+import 'downhill-example-plugin-qhadam/register';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -163,14 +163,14 @@ describe.skipIf(!hasChromium)(`the optimizer playground in Chromium${hasChromium
     let s = await settled(page);
     expect(s.config.runs.map((r) => r.optimizer)).toEqual(['sgd']);
 
-    // select two optimizers: Adam, and AdaBelief from a plugin package
-    for (const name of ['adam', 'adabelief']) {
+    // select two optimizers: Adam, and QHAdam from a plugin package
+    for (const name of ['adam', 'qhadam']) {
       const g = s.generation;
       await page.selectOption('#add-optimizer', name);
       await page.click('#add');
       s = await settled(page, g);
     }
-    expect(s.config.runs.map((r) => r.optimizer)).toEqual(['sgd', 'adam', 'adabelief']);
+    expect(s.config.runs.map((r) => r.optimizer)).toEqual(['sgd', 'adam', 'qhadam']);
     expect(s.paths.every((d) => d.length > 100)).toBe(true);
     const before = s;
     await matchesNode(page, s);

@@ -81,7 +81,7 @@ Trains an MLP (or a CNN) on MNIST and writes metrics.json and learning-curve plo
   --backend <name>       auto (default: the best backend that starts here) or a registered one
   --optimizer <name>     a registered optimizer (default adam); plugins add names
   --plugin <module>      import a module that registers an optimizer (repeatable),
-                         e.g. --plugin downhill-example-plugin-adabelief --optimizer adabelief
+                         e.g. --plugin downhill-example-plugin-qhadam --optimizer qhadam
   --compare <a,b,...>    train with each optimizer on the same data and seed; overlay the curves
   --lr <number>          peak learning rate (default: per optimizer, 1e-3 for adam)
   --schedule <name>      ${SCHEDULE_NAMES.join(', ')} (default warmup-cosine)

@@ -98,3 +98,16 @@ describe('plugins from outside the workspace, with their own copy of @downhill/o
     expect(missing.stderr).toMatch(/--optimizer: unknown optimizer 'my-signum'/);
   }, 400_000);
 });
+
+describe('the example plugin of the workspace', () => {
+  it('pnpm start --plugin downhill-example-plugin-qhadam --optimizer qhadam trains with QHAdam', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'mnist-qhadam-'));
+    const r = await runCli([...SMALL, '--plugin', 'downhill-example-plugin-qhadam', '--optimizer', 'qhadam', '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/optimizer: qhadam, peak learning rate 1\.00e-3/);
+    const run = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8')).runs[0];
+    // the loss of the small run falls from its first steps to its last
+    const loss: number[] = run.steps.loss;
+    expect(loss.slice(-2).reduce((a, b) => a + b) / 2).toBeLessThan(loss.slice(0, 2).reduce((a, b) => a + b) / 2);
+  }, 400_000);
+});

@@ -57,7 +57,7 @@ export function resolveFrom(spec: string, from: string): string | undefined {
  * name is resolved from this example, then from `from` (a plugin installed in the user's own
  * project), and when that package has a `register` entry point (the convention of downhill's
  * packages: `@downhill/optimizers/register`), that is imported too, so
- * `--plugin downhill-example-plugin-adabelief` is enough.
+ * `--plugin downhill-example-plugin-qhadam` is enough.
  *
  * @returns the modules imported, in order.
  * @throws PluginImportError naming the module and why it failed.

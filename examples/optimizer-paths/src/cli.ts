@@ -27,7 +27,7 @@ Draws optimizers' paths on two-dimensional test functions (SVG and PNG).
   --optimizers <a,b,...>  registered optimizers, plus 'momentum' and 'nesterov' (SGD with
                           momentum 0.9); default ${DEFAULT_OPTIMIZERS.join(',')}
   --plugin <module>       import a module that registers optimizers (repeatable), e.g.
-                          --plugin downhill-example-plugin-adabelief --optimizers adam,adabelief
+                          --plugin downhill-example-plugin-qhadam --optimizers adam,qhadam
   --functions <a,b,...>   ${FUNCTIONS.map((f) => f.name).join(', ')} (default: all)
   --steps <int>           steps per run (default 300)
   --lr-optimizer <name>   the optimizer of the learning-rate figure (default sgd)

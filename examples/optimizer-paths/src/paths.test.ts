@@ -124,9 +124,9 @@ describe('the command line, spawned', () => {
     const out = join(mkdtempSync(join(tmpdir(), 'paths-')), 'out');
     const r = await runCli([
       '--optimizers',
-      'adam,adabelief',
+      'adam,qhadam',
       '--plugin',
-      'downhill-example-plugin-adabelief',
+      'downhill-example-plugin-qhadam',
       '--functions',
       'beale',
       '--steps',
@@ -136,7 +136,7 @@ describe('the command line, spawned', () => {
     ]);
     expect(r.code, r.stderr).toBe(0);
     expect(readdirSync(out).sort()).toEqual(['learning-rate.png', 'learning-rate.svg', 'loss.png', 'loss.svg', 'paths.png', 'paths.svg']);
-    expect(readFileSync(join(out, 'paths.svg'), 'utf8')).toMatch(/with 2 values: adam, adabelief/);
+    expect(readFileSync(join(out, 'paths.svg'), 'utf8')).toMatch(/with 2 values: adam, qhadam/);
     pngSize(readFileSync(join(out, 'paths.png')));
   });
 

@@ -13,7 +13,7 @@ const BARE_PACKAGE = /^(@[a-z0-9][\w.-]*\/)?[a-z0-9][\w.-]*$/i;
  * `.` or `/`) is resolved against the working directory; a package name is resolved from this
  * example, and when that package has a `register` entry point (the convention of downhill's
  * packages: `@downhill/optimizers/register`), that is imported too, so
- * `--plugin downhill-example-plugin-adabelief` is enough.
+ * `--plugin downhill-example-plugin-qhadam` is enough.
  *
  * @returns the modules imported, in order.
  * @throws PluginImportError naming the module and why it failed.

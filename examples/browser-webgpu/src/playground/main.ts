@@ -5,7 +5,7 @@
  */
 import '@downhill/backend-cpu/register';
 import '@downhill/optimizers/register';
-import 'downhill-example-plugin-adabelief/register';
+import 'downhill-example-plugin-qhadam/register';
 import { getBackend, type Backend } from '@downhill/backend';
 import { listOptimizers } from '@downhill/optimizers';
 import { contourRings, drawable, lrFor, sampleGrid, type TestFunction } from 'downhill-example-surfaces';

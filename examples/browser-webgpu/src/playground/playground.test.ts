@@ -1,6 +1,6 @@
 import '@downhill/backend-cpu/register';
 import '@downhill/optimizers/register';
-import 'downhill-example-plugin-adabelief/register';
+import 'downhill-example-plugin-qhadam/register';
 import { getBackend, type Backend } from '@downhill/backend';
 import { getHyperparams, listOptimizers } from '@downhill/optimizers';
 import { Descent, lrRegimes, makeRavine } from 'downhill-example-surfaces';
@@ -127,9 +127,7 @@ describe('runs', () => {
     );
     expect(() => makeRun(backend, { ...spec, options: { lr: 0.1 }, biasCorrection: false }, 10)).toThrow(RunSpecError);
     const [failed] = runToEnd(backend, { ...DEFAULT_CONFIG, runs: [{ ...spec, optimizer: 'nope', options: { lr: 0.1 } }] });
-    expect(failed.error).toMatch(
-      /^OptimizerNotFoundError: createOptimizer: no optimizer named 'nope' is registered; registered: .*adabelief/,
-    );
+    expect(failed.error).toMatch(/^OptimizerNotFoundError: createOptimizer: no optimizer named 'nope' is registered; registered: .*qhadam/);
     expect(formatReadout(failed)).toEqual({ steps: '0', loss: '—', lr: '—', where: 'failed' });
   });
 
@@ -141,7 +139,7 @@ describe('runs', () => {
   };
   it('runs every registered optimizer (the plugin included) with its defaults on every surface', () => {
     const names = listOptimizers().map((o) => o.name);
-    expect(names).toContain('adabelief');
+    expect(names).toContain('qhadam');
     for (const surface of SURFACES) {
       const c = decodeConfig(`surface=${surface}&steps=5`).config;
       const summaries = runToEnd(backend, {

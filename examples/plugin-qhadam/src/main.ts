@@ -11,7 +11,7 @@ console.log(
     .join(', '),
 );
 let params: Params = { w: b.tensor([3, -2, 1]) };
-const opt = new Optimizer({ name: 'adabelief', lr: 0.1 }, params);
+const opt = new Optimizer({ name: 'qhadam', lr: 0.1 }, params);
 for (let t = 0; t <= 200; t++) {
   const w = params.w as ReturnType<typeof b.tensor>;
   const grads = { w: b.mul(w, b.tensor([1, 10, 100])) }; // ∇ of ½ Σ hᵢ wᵢ²
