@@ -97,12 +97,38 @@ describe('broadcastTo, slice, pad, concat', () => {
         [2, 5, 3],
       ],
       [[1], [0]],
+      // leading axes only (copied whole, then doubled: 7 copies, not a power of two), trailing only (filled), both, empty
+      [[5], [7, 5]],
+      [
+        [1, 5],
+        [3, 1, 5],
+      ],
+      [
+        [4, 1],
+        [4, 6],
+      ],
+      [
+        [4, 1, 1],
+        [2, 4, 3, 2],
+      ],
+      [
+        [1, 2, 1],
+        [3, 2, 4],
+      ],
+      [[0], [3, 0]],
     ] as [number[], number[]][]) {
       const data = randomData(size(from), 3);
-      const y = b.broadcastTo(b.tensor(data, from, 'float64'), to);
-      expect(y.shape).toEqual(to);
-      expect([...b.readSync(y)]).toEqual(Array.from({ length: size(to) }, (_, f) => atBroadcast(data, from, unravel(f, to))));
+      for (const dtype of ['float64', 'float32', 'int32'] as const) {
+        const values = dtype === 'float64' ? data : dtype === 'float32' ? data.map(Math.fround) : data.map((v) => Math.round(v * 100));
+        const y = b.broadcastTo(b.tensor(values, from, dtype), to);
+        expect(y.shape).toEqual(to);
+        expect([...b.readSync(y)]).toEqual(Array.from({ length: size(to) }, (_, f) => atBroadcast(values, from, unravel(f, to))));
+      }
     }
+    // a float32 broadcast into the WebAssembly heap (at least 4096 elements)
+    const bias = randomData(300, 4).map(Math.fround);
+    const big = b.readSync(b.broadcastTo(b.tensor(bias, [300]), [20, 300]));
+    expect([...big]).toEqual(Array.from({ length: 6000 }, (_, f) => bias[f % 300]));
   });
 
   it('slice picks the box', () => {

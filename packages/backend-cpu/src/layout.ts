@@ -90,10 +90,42 @@ function forEachBatch(plan: ReturnType<typeof planStrided>, fn: (o: number, s: n
   });
 }
 
-/** Broadcast to `shape`, materialised. */
+/**
+ * Broadcast to `shape`, materialised: a single value filled; an input broadcast along leading axes
+ * only (a bias) copied whole, then the copies doubled; one broadcast along trailing axes only (`[b, 1]`
+ * to `[b, n]`) filled value by value; anything else by the strided copy.
+ */
 export function broadcastToKernel(x: Tensor, shape: Shape): CpuStorage {
   const out = alloc(x.dtype, sizeOf(shape));
-  copyStrided(dataOf(x), 0, broadcastStrides(x.shape, shape), out, 0, contiguousStrides(shape), shape);
+  const src = dataOf(x);
+  const lead = shape.length - x.rank;
+  const dim = (i: number) => (i < lead ? 1 : x.shape[i - lead]);
+  if (x.size === 1) {
+    out.fill(src[0] as never);
+    return out;
+  }
+  // leading axes only (a bias [n] to [b, n]): the whole input, copied once per outer index
+  let p = 0;
+  while (p < shape.length && dim(p) === 1 && shape[p] !== 1) p++;
+  let rest = p;
+  while (rest < shape.length && dim(rest) === shape[rest]) rest++;
+  if (rest === shape.length && x.size > 0) {
+    out.set(src.subarray(0, x.size));
+    // doubling: the copies made so far, copied after themselves
+    for (let at = x.size; at < out.length; at *= 2) out.copyWithin(at, 0, Math.min(at, out.length - at));
+    return out;
+  }
+  // trailing axes only ([b, 1] to [b, n]): each input value filled over its run
+  let q = 0;
+  while (q < shape.length && dim(q) === shape[q]) q++;
+  let ones = q;
+  while (ones < shape.length && dim(ones) === 1) ones++;
+  if (ones === shape.length && x.size > 0) {
+    const run = out.length / x.size;
+    for (let i = 0; i < x.size; i++) out.fill(src[i] as never, i * run, (i + 1) * run);
+    return out;
+  }
+  copyStrided(src, 0, broadcastStrides(x.shape, shape), out, 0, contiguousStrides(shape), shape);
   return out;
 }
 
