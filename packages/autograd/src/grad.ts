@@ -114,6 +114,11 @@ function run(f: (...args: unknown[]) => unknown, args: unknown[], options: GradO
  * (as in `grad(grad(f))` or {@link hvp}) nothing is released and the gradients are themselves
  * differentiable.
  *
+ * Types: with the default `argnums` (0), the returned function is generic over the tree passed in,
+ * whose shape comes back in the gradients (`{ w, layers: [{ k }] }` gives `{ w: Tensor, layers:
+ * { k: Tensor }[] }`), and an unannotated first parameter of `f` (`(params) => …`) is a
+ * {@link NamedTrees}, not `any`. Annotate it to choose another tree type.
+ *
  * @param f - `(params, ...rest) => scalar`; use `ops` inside it.
  * @param options - `argnums` (which arguments), `wrt` (which leaves), `hasAux`.
  * @returns a function of the same arguments returning the gradient tree(s) (and `aux` with `hasAux`: `[grads, aux]`).
@@ -156,6 +161,7 @@ export function grad(f: (...args: never[]) => unknown, options?: GradOptions): (
 /**
  * The value and the gradient of a scalar function, from one forward and one backward pass.
  * Same as {@link grad}, also returning `f`'s output (JAX's `value_and_grad`).
+ * Types as for {@link grad}.
  *
  * @param f - `(params, ...rest) => scalar`, or `=> [scalar, aux]` with `hasAux`.
  * @param options - `argnums`, `wrt`, `hasAux`.
