@@ -25,13 +25,13 @@ describe('--model cnn', () => {
       model: 'cnn',
       hidden: CNN_DEFAULTS.hidden,
       channels: CNN_DEFAULTS.channels,
-      pool: 'avg',
+      pool: 'max',
       epochs: CNN_DEFAULTS.epochs,
     });
-    expect(config(['--model', 'cnn', '--channels', '8,16', '--hidden', '64', '--pool', 'max', '--epochs', '2'])).toMatchObject({
+    expect(config(['--model', 'cnn', '--channels', '8,16', '--hidden', '64', '--pool', 'avg', '--epochs', '2'])).toMatchObject({
       channels: [8, 16],
       hidden: [64],
-      pool: 'max',
+      pool: 'avg',
       epochs: 2,
     });
   });
@@ -61,7 +61,7 @@ describe('--model cnn', () => {
       'out.kernel': [128, 10],
       'out.bias': [10],
     });
-    expect(describeModel(choice)).toBe('28×28×1 → conv 3×3 32 → avg pool 2 → conv 3×3 64 → avg pool 2 → 128 → 10 (ReLU, He normal)');
+    expect(describeModel(choice)).toBe('28×28×1 → conv 3×3 32 → max pool 2 → conv 3×3 64 → max pool 2 → 128 → 10 (ReLU, He normal)');
     const b = cpu();
     const logits = model.init(b, { seed: 0 }).call(b.zeros([2, 784]));
     expect(logits.shape).toEqual([2, 10]);
@@ -76,6 +76,8 @@ describe('--model cnn', () => {
       'cnn',
       '--channels',
       '4,8',
+      '--pool',
+      'avg',
       '--hidden',
       '16',
       '--train-size',

@@ -40,7 +40,7 @@ export interface TrainOptions {
   readonly hidden: readonly number[];
   /** CNN: filters of the two conv blocks. */
   readonly channels?: readonly number[];
-  /** CNN: `avg` (default) or `max` pooling. */
+  /** CNN: `max` (default) or `avg` pooling. */
   readonly pool?: 'avg' | 'max';
   readonly batchnorm: boolean;
   readonly dropout: number;
