@@ -50,6 +50,8 @@ export const DEFAULT_LR: Readonly<Record<string, number>> = {
   'cautious-adamw': 1e-3,
   'dadapt-adam': 1,
   dog: 1,
+  mars: 3e-3,
+  normuon: 0.02,
   // catalogue: methods of the last years above this line
 
   sophia: 1e-3,

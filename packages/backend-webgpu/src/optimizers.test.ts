@@ -12,7 +12,9 @@ import {
   cautiousAdamw,
   dadaptAdam,
   dog,
+  mars,
   muon,
+  normuon,
   prodigy,
   rmsprop,
   scheduleFreeAdamw,
@@ -127,6 +129,19 @@ describeOptimizerConformance('dog', ({ lr }) => dog(lr, { repsRel: 1e-3 }), {
   skip,
   quadratic: { lr: 1, steps: 300 },
   rosenbrock: { lr: 1, steps: 2000, tolerance: 0.1 },
+});
+describeOptimizerConformance('mars', ({ lr }) => mars(lr), {
+  backends,
+  skip,
+  quadratic: { lr: 0.1, steps: 300 },
+  rosenbrock: { lr: 0.02, steps: 1000, tolerance: 0.05 },
+});
+// NorMuon: Muon's matmuls plus per-neuron means; the kit's Rosenbrock vector goes to the Adam fallback.
+describeOptimizerConformance('normuon', ({ lr }) => normuon((t: number) => (lr as number) * 0.99 ** t), {
+  backends,
+  skip,
+  quadratic: { lr: 0.1, steps: 300 },
+  rosenbrock: { lr: 0.1, steps: 1000, tolerance: 0.05 },
 });
 // Shampoo: matmuls only (statistics, coupled Newton roots), so it runs here without host reads.
 describeOptimizerConformance('shampoo', ({ lr }) => shampoo(lr, { blockSize: 4, newtonIterations: 25 }), {

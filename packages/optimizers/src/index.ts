@@ -174,6 +174,8 @@ export {
 export { cautious, cautiousAdamw, type CautiousAdamwOptions, type CautiousOptions } from './optimizers/cautious.js';
 export { dadaptAdam, type DadaptAdamOptions, type DadaptAdamState } from './optimizers/dadapt-adam.js';
 export { dog, type DogOptions, type DogState } from './optimizers/dog.js';
+export { mars, scaleByMars, type MarsOptions, type ScaleByMarsOptions, type ScaleByMarsState } from './optimizers/mars.js';
+export { normuon, type NormuonOptions } from './optimizers/normuon.js';
 // catalogue: methods of the last years above this line
 
 export { sophia, type SophiaOptions } from './second-order/sophia.js';

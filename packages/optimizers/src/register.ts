@@ -42,6 +42,8 @@ import { cautiousAdamw } from './optimizers/cautious.js';
 import { dadaptAdam } from './optimizers/dadapt-adam.js';
 import { dog } from './optimizers/dog.js';
 import { muon } from './optimizers/muon.js';
+import { mars } from './optimizers/mars.js';
+import { normuon } from './optimizers/normuon.js';
 import { prodigy } from './optimizers/prodigy.js';
 import { scheduleFreeAdamw, scheduleFreeSgd } from './optimizers/schedule-free.js';
 import { adabelief } from './optimizers/adabelief.js';
@@ -125,6 +127,8 @@ export const BUILT_IN_OPTIMIZERS = [
     'D-Adaptation Adam: the step size from a lower bound on the distance to the solution; lr 1 (Defazio and Mishchenko 2023)',
   ],
   ['dog', dog, 'DoG: SGD with step size distance over gradients; lr 1 (Ivgi et al. 2023)'],
+  ['mars', mars, 'MARS: AdamW (or Lion) on a variance-reduced, clipped gradient; AdamW for vectors (Yuan et al. 2024)'],
+  ['normuon', normuon, 'NorMuon: Muon with per-neuron normalization of the orthogonalized update (Li et al. 2025)'],
   // catalogue: methods of the last years above this line
 
   ['sophia', sophia, 'Sophia: momentum clipped by a Hessian-diagonal EMA; the estimate is an input (Liu et al. 2024)'],

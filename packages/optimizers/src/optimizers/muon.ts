@@ -1,4 +1,4 @@
-import { checkOptions } from '@downhill/backend';
+import { checkOptions, UnknownOptionError } from '@downhill/backend';
 import { chain } from '../chain.js';
 import { withHyperparams, type InjectedTransformation } from '../inject-hyperparams.js';
 import { maskSelects, type Mask } from '../mask.js';
@@ -10,7 +10,7 @@ import type { ScalarOrSchedule } from '../types.js';
 import { multiTransform } from '../wrappers/multi-transform.js';
 
 /** Options of {@link muon}. */
-export interface MuonOptions extends ScaleByMuonOptions {
+export interface MuonOptions extends Omit<ScaleByMuonOptions, 'neuronB2'> {
   /** Decoupled weight decay of the Muon parameters, `p ← p − η·λ·p` (default 0). */
   readonly weightDecay?: ScalarOrSchedule;
   /**
@@ -74,7 +74,25 @@ export interface MuonOptions extends ScaleByMuonOptions {
  * KellerJordan/Muon, `muon.py`.
  */
 export function muon(lr: ScalarOrSchedule, options: MuonOptions = {}): InjectedTransformation {
-  const where = 'muon';
+  return muonFamily('muon', lr, options);
+}
+
+/**
+ * Muon and its variants: one builder, so NorMuon is Muon with one more hyperparameter (`b2`,
+ * the decay of the per-neuron second moment) and shares everything else.
+ *
+ * @param where - The optimizer's name, for messages and its hyperparameters.
+ * @param lr - Learning rate of the Muon parameters.
+ * @param options - Muon's options, plus NorMuon's `b2` where `where` is `'normuon'`.
+ * @returns The optimizer.
+ * @internal
+ */
+export function muonFamily(
+  where: 'muon' | 'normuon',
+  lr: ScalarOrSchedule,
+  options: MuonOptions & { readonly b2?: ScalarOrSchedule },
+): InjectedTransformation {
+  const normuon = where === 'normuon';
   const {
     momentum = 0.95,
     nesterov = true,
@@ -89,7 +107,9 @@ export function muon(lr: ScalarOrSchedule, options: MuonOptions = {}): InjectedT
     adamEps = 1e-10,
     adamWeightDecay = 0,
     layout = 'in-out',
-  } = checkOptions(where, options, {
+    b2 = 0.95,
+  } = checkOptions(where, normuon ? options : rejectKey(where, options, 'b2'), {
+    b2: true,
     momentum: true,
     nesterov: true,
     nsSteps: true,
@@ -104,11 +124,20 @@ export function muon(lr: ScalarOrSchedule, options: MuonOptions = {}): InjectedT
     adamWeightDecay: true,
     layout: true,
   });
-  return withHyperparams(where, { lr, momentum, weightDecay, adamLr, adamB1, adamB2, adamEps, adamWeightDecay }, (h) =>
+  const hyper = { lr, momentum, weightDecay, adamLr, adamB1, adamB2, adamEps, adamWeightDecay, ...(normuon ? { b2 } : {}) };
+  return withHyperparams(where, hyper, (h) =>
     multiTransform(
       {
         muon: chain(
-          scaleByMuon({ momentum: h.momentum, nesterov, nsSteps, eps, layout, ...(nsCoeffs ? { nsCoeffs } : {}) }),
+          scaleByMuon({
+            momentum: h.momentum,
+            nesterov,
+            nsSteps,
+            eps,
+            layout,
+            ...(nsCoeffs ? { nsCoeffs } : {}),
+            ...(normuon ? { neuronB2: h.b2 } : {}),
+          }),
           addDecayedWeights(h.weightDecay),
           scaleByLearningRate(h.lr),
         ),
@@ -121,4 +150,11 @@ export function muon(lr: ScalarOrSchedule, options: MuonOptions = {}): InjectedT
       (name, p) => (p.shape.length >= 2 && (muonParams === undefined || maskSelects(muonParams, name, p, where)) ? 'muon' : 'adam'),
     ),
   );
+}
+
+/** `options` itself, after refusing `key` (an option of a sibling optimizer: NorMuon's `b2` given to Muon). */
+function rejectKey<T extends object>(where: string, options: T, key: string): T {
+  if (options && typeof options === 'object' && Object.hasOwn(options, key))
+    throw new UnknownOptionError(`${where}: unknown option '${key}' (an option of normuon)`, key, [], undefined);
+  return options;
 }

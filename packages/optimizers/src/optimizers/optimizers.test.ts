@@ -54,6 +54,8 @@ import { cautiousAdamw } from './cautious.js';
 import { dadaptAdam } from './dadapt-adam.js';
 import { dog } from './dog.js';
 import { muon } from './muon.js';
+import { mars } from './mars.js';
+import { normuon } from './normuon.js';
 import { prodigy } from './prodigy.js';
 import { scheduleFreeAdamw, scheduleFreeSgd } from './schedule-free.js';
 
@@ -362,6 +364,24 @@ export const CASES: readonly Case[] = [
     make: () => dog(1, { weightDecay: 1e-3 }),
     quadratic: { make: () => dog(1, { repsRel: 1e-3 }), steps: 500, tol: 1e-4 },
     rosenbrock: { make: () => dog(1, { repsRel: 1e-3 }), steps: 3000, tol: 0.3 },
+  },
+  {
+    name: 'mars',
+    make: () => mars(0.05, { weightDecay: 1e-3 }),
+    quadratic: { make: () => mars(0.05, { marsParams: () => true }), steps: 500, tol: 1e-4 },
+    rosenbrock: { make: () => mars(0.02, { marsParams: () => true }), steps: 3000, tol: 0.05 },
+  },
+  {
+    name: 'mars lion',
+    make: () => mars(0.05, { base: 'lion', weightDecay: 1e-3 }),
+    quadratic: { make: () => mars(decaying(0.05, 0.98), { base: 'lion', marsParams: () => true }), steps: 500, tol: 1e-4 },
+    rosenbrock: { make: () => mars(decaying(0.01, 0.999), { base: 'lion', marsParams: () => true }), steps: 3000, tol: 0.05 },
+  },
+  {
+    name: 'normuon',
+    make: () => normuon(0.05, { weightDecay: 1e-3, adamLr: 0.02 }),
+    quadratic: { make: () => normuon(decaying(0.05, 0.99)), steps: 500, tol: 1e-4 },
+    rosenbrock: { make: () => normuon(0.02), steps: 3000, tol: 0.05 },
   },
   // catalogue: methods of the last years above this line
 

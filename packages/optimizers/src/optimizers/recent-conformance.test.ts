@@ -8,7 +8,9 @@ import { adopt } from './adopt.js';
 import { cautiousAdamw } from './cautious.js';
 import { dadaptAdam } from './dadapt-adam.js';
 import { dog } from './dog.js';
+import { mars } from './mars.js';
 import { muon } from './muon.js';
+import { normuon } from './normuon.js';
 import { prodigy } from './prodigy.js';
 import { scheduleFreeAdamw, scheduleFreeSgd } from './schedule-free.js';
 
@@ -48,4 +50,17 @@ describeOptimizerConformance('dog', ({ lr }) => dog(lr, { repsRel: 1e-3 }), {
 describeOptimizerConformance('ademamix', ({ lr }) => ademamix(decaying(lr as number, 0.999), { b3: 0.99 }), {
   quadratic: { lr: 0.1, steps: 300 },
   rosenbrock: { lr: 0.05, steps: 2000 },
+});
+describeOptimizerConformance('mars', ({ lr }) => mars(lr), {
+  quadratic: { lr: 0.1, steps: 300 },
+  rosenbrock: { lr: 0.02, steps: 2000 },
+});
+// Lion's sign steps settle within the rate: a decaying rate (the kit's Rosenbrock vector goes to the AdamW fallback).
+describeOptimizerConformance('mars lion', ({ lr }) => mars(decaying(lr as number, 0.995), { base: 'lion' }), {
+  quadratic: { lr: 0.05, steps: 300 },
+  rosenbrock: { lr: 0.1, steps: 2000 },
+});
+describeOptimizerConformance('normuon', ({ lr }) => normuon(decaying(lr as number, 0.99)), {
+  quadratic: { lr: 0.1, steps: 300 },
+  rosenbrock: { lr: 0.1, steps: 2000 },
 });

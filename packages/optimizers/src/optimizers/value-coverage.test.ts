@@ -8,6 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync } from 'node:fs';
+import catalogueFixture from '../__fixtures__/authors/catalogue-values.json' with { type: 'json' };
 import authorsFixture from '../__fixtures__/authors/values.json' with { type: 'json' };
 import fixture from '../__fixtures__/pytorch/values.json' with { type: 'json' };
 import { BUILT_IN_OPTIMIZERS, type BuiltInName } from '../register.js';
@@ -67,6 +68,12 @@ const COVERAGE = {
     authors: ['dadapt-adam weightDecay=0.1', 'dadapt-adam decoupled biasCorrection growthRate=2 d0=1e-4'],
   },
   dog: { rule: [], pytorch: [], authors: ['dog weightDecay=0.01 repsRel=1e-2', 'dog initEta=0.05'] },
+  mars: {
+    rule: [],
+    pytorch: [],
+    authors: ['mars weightDecay=0.1 adamLr=0.01 adamWeightDecay=0.05', 'mars lion gamma=0.05 all parameters'],
+  },
+  normuon: { rule: [], pytorch: [], authors: ['normuon weightDecay=0.1 adamLr=0.01'] },
   // catalogue: methods of the last years above this line
 
   sophia: { rule: ['sophia'], pytorch: [] },
@@ -85,7 +92,11 @@ describe('value checks cover every built-in optimizer', () => {
     (name) => {
       const c: { rule: readonly string[]; pytorch: readonly string[]; authors?: readonly string[] } = COVERAGE[name];
       expect(c.rule.length + (c.authors?.length ?? 0)).toBeGreaterThan(0);
-      for (const k of c.authors ?? []) expect(Object.keys(authorsFixture.cases), 'a case of authors-values.test.ts').toContain(k);
+      for (const k of c.authors ?? [])
+        expect(
+          [...Object.keys(authorsFixture.cases), ...Object.keys(catalogueFixture.cases)],
+          'a case of authors-values.test.ts',
+        ).toContain(k);
       for (const row of c.rule) expect(values, `no values*.test.ts (${files.join(', ')}) has a row '${row}'`).toContain(`name: '${row}'`);
       for (const k of c.pytorch) expect(Object.keys(fixture.cases)).toContain(k);
     },

@@ -17,6 +17,8 @@ import { cautiousAdamw } from '../optimizers/cautious.js';
 import { dadaptAdam } from '../optimizers/dadapt-adam.js';
 import { dog } from '../optimizers/dog.js';
 import { muon } from '../optimizers/muon.js';
+import { mars } from '../optimizers/mars.js';
+import { normuon } from '../optimizers/normuon.js';
 import { prodigy } from '../optimizers/prodigy.js';
 import { scheduleFreeAdamw, scheduleFreeSgd } from '../optimizers/schedule-free.js';
 import { adabelief } from '../optimizers/adabelief.js';
@@ -123,6 +125,8 @@ export const BUILT_IN_FUSION_CASES = {
   'cautious-adamw': { plain: () => cautiousAdamw(LR), decayed: () => cautiousAdamw(LR, { weightDecay: WD, mask: MASK }) },
   'dadapt-adam': { plain: () => dadaptAdam(1), decayed: () => dadaptAdam(1, { weightDecay: WD, decouple: true, mask: MASK }) },
   dog: { plain: () => dog(1, { repsRel: 1e-3 }), decayed: () => dog(1, { repsRel: 1e-3, weightDecay: WD, mask: MASK }) },
+  mars: { plain: () => mars(LR), decayed: () => mars(LR, { weightDecay: WD, adamWeightDecay: WD, base: 'lion' }) },
+  normuon: { plain: () => normuon(LR), decayed: () => normuon(LR, { weightDecay: WD, adamWeightDecay: WD }) },
   // catalogue: methods of the last years above this line
 
   sophia: {

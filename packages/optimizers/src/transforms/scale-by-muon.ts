@@ -1,6 +1,7 @@
-import { checkOptions, InvalidArgumentError, ShapeError, type Tensor } from '@downhill/backend';
+import { checkOptions, fmtShape, InvalidArgumentError, shapesEqual, ShapeError, type Tensor } from '@downhill/backend';
 import { checkHyperparam } from '../hyperparams.js';
-import { mapTreesN, stateTree, zerosLike } from '../tree.js';
+import { flatten, getLeaf, mapTreesN, stateTree, unflatten, zerosLike } from '../tree.js';
+import { norm } from './math.js';
 import type { GradientTransformation, Params } from '../types.js';
 
 /** The quintic coefficients `(a, b, c)` of Keller Jordan's Newton–Schulz iteration. */
@@ -81,10 +82,15 @@ export function newtonSchulz(g: Tensor, options: NewtonSchulzOptions = {}): Tens
   });
 }
 
-/** The state of {@link scaleByMuon}: the momentum. */
+/** The state of {@link scaleByMuon}: the momentum, and NorMuon's per-neuron second moments. */
 export type ScaleByMuonState = {
   /** The momentum buffer: the moving average of the gradients. */
   readonly mu: Params;
+  /**
+   * NorMuon only (`neuronB2` set): the moving average of each neuron's mean squared orthogonalized
+   * update, shape `[out, 1]` (layout `'out-in'`) or `[1, out]` (`'in-out'`) of the matrix view.
+   */
+  readonly nu?: Params;
 };
 
 /** Options of {@link scaleByMuon}. */
@@ -105,6 +111,24 @@ export interface ScaleByMuonOptions {
    * of a rank > 2 kernel and the scale `√max(1, fanOut / fanIn)`.
    */
   readonly layout?: MuonLayout;
+  /**
+   * NorMuon: the decay of a per-neuron second moment by which the orthogonalized update is
+   * normalized, row by row of output units, before its Frobenius norm is restored (default: unset, plain Muon).
+   */
+  readonly neuronB2?: number;
+}
+
+/** The matrix view `[rows, cols]` of a kernel in a layout, and the axis of the matrix view that runs over one neuron's inputs. */
+function matrixView(shape: readonly number[], layout: MuonLayout): { rows: number; cols: number; inputAxis: 0 | 1 } {
+  const size = shape.reduce((a, d) => a * d, 1);
+  const rows = layout === 'out-in' ? shape[0] : size / Math.max(shape[shape.length - 1], 1);
+  return { rows, cols: size / Math.max(rows, 1), inputAxis: layout === 'out-in' ? 1 : 0 };
+}
+
+/** The shape of NorMuon's second moment of a kernel: one entry per output unit. */
+function neuronShape(shape: readonly number[], layout: MuonLayout): number[] {
+  const { rows, cols, inputAxis } = matrixView(shape, layout);
+  return inputAxis === 1 ? [rows, 1] : [1, cols];
 }
 
 /**
@@ -124,12 +148,21 @@ export interface ScaleByMuonOptions {
  * is `√max(1, shape[-2] / shape[-1])`, as the reference's `grad.size(-2) / grad.size(-1)` (which for
  * a convolution `[out, in, h, w]` reads the kernel's last two axes), and the matrix `[out, in·h·w]`.
  *
+ * NorMuon (`neuronB2` set) normalizes the orthogonalized `o` per neuron (output unit) and keeps
+ * its norm:
+ *
+ * ```text
+ * ν ← b2·ν + (1 − b2)·mean_inputs(o²)          (one entry per output unit)
+ * ô = o / (√ν + 1e-10),   u = ô · ‖o‖_F / (‖ô‖_F + 1e-10) · √max(1, fanOut / fanIn)
+ * ```
+ *
  * Unfused: the momentum is one update program per parameter, but the Newton–Schulz iteration is
  * matrix products (the backend's `matmul`) and a norm, which run as separate calls before the
- * final scaling (and the learning rate and `applyUpdates`) enter the next program.
+ * final scaling (and the learning rate and `applyUpdates`) enter the next program; NorMuon's
+ * per-neuron means and two norms are reductions, its normalization elementwise.
  *
  * @param options - See {@link ScaleByMuonOptions}.
- * @returns A transformation whose state is `{ mu }`.
+ * @returns A transformation whose state is `{ mu }` (`{ mu, nu }` with `neuronB2`).
  *
  * @example
  * ```ts
@@ -147,7 +180,17 @@ export function scaleByMuon(options: ScaleByMuonOptions = {}): GradientTransform
     nsCoeffs = MUON_NS_COEFFS,
     eps = 1e-7,
     layout = 'in-out',
-  } = checkOptions(where, options, { momentum: true, nesterov: true, nsSteps: true, nsCoeffs: true, eps: true, layout: true });
+    neuronB2,
+  } = checkOptions(where, options, {
+    momentum: true,
+    nesterov: true,
+    nsSteps: true,
+    nsCoeffs: true,
+    eps: true,
+    layout: true,
+    neuronB2: true,
+  });
+  if (neuronB2 !== undefined) checkHyperparam(where, 'b2', neuronB2);
   if (layout !== 'in-out' && layout !== 'out-in')
     throw new InvalidArgumentError(`${where}: layout must be 'in-out' or 'out-in', got ${JSON.stringify(layout)}`);
   checkHyperparam(where, 'momentum', momentum);
@@ -156,28 +199,73 @@ export function scaleByMuon(options: ScaleByMuonOptions = {}): GradientTransform
     throw new InvalidArgumentError(`${where}: nsSteps must be an integer ≥ 0, got ${String(nsSteps)}`);
   if (!Array.isArray(nsCoeffs) || nsCoeffs.length !== 3 || !nsCoeffs.every(Number.isFinite))
     throw new InvalidArgumentError(`${where}: nsCoeffs must be three finite numbers (a, b, c), got ${JSON.stringify(nsCoeffs)}`);
+  const rankCheck = (g: Tensor, name: string) => {
+    if (g.shape.length < 2)
+      throw new ShapeError(`${where}: '${name}' has shape [${g.shape.join(', ')}]; Muon orthogonalizes matrices (rank ≥ 2) only`);
+  };
+  /** The momentum step and the orthogonalized direction, scaled by the shape (NorMuon: normalized first). */
+  const step = (g: Tensor, m: Tensor, nu?: Tensor): Tensor[] => {
+    const b = g.backend;
+    const m2 = b.add(b.mul(m, momentum), b.mul(g, 1 - momentum));
+    const dir = nesterov ? b.add(b.mul(g, 1 - momentum), b.mul(m2, momentum)) : m2;
+    const o = newtonSchulz(dir, { steps: nsSteps, coeffs: nsCoeffs, eps, layout });
+    const r = g.shape.length;
+    const [fanIn, fanOut] = layout === 'in-out' ? [g.shape[r - 2], g.shape[r - 1]] : [g.shape[r - 1], g.shape[r - 2]];
+    const scale = Math.sqrt(Math.max(1, fanOut / fanIn));
+    if (nu === undefined || neuronB2 === undefined) return [b.mul(o, scale), m2];
+    const { rows, cols, inputAxis } = matrixView(g.shape, layout);
+    const x = b.reshape(o, [rows, cols]);
+    const mean = b.div(b.reduce('sum', b.unary('square', x), inputAxis, true), inputAxis === 1 ? cols : rows);
+    const nu2 = b.add(b.mul(nu, neuronB2), b.mul(mean, 1 - neuronB2));
+    const y = b.div(x, b.add(b.unary('sqrt', nu2), 1e-10));
+    const keep = b.mul(b.div(norm(x), b.add(norm(y), 1e-10)), scale);
+    return [b.reshape(b.mul(y, keep), g.shape), m2, nu2];
+  };
   return {
     name: where,
-    init: (params) => ({ mu: zerosLike(params) }),
+    init(params) {
+      if (neuronB2 === undefined) return { mu: zerosLike(params) };
+      const nu = flatten(params, where).map(([n, p]) => {
+        rankCheck(p, n);
+        return [n, p.backend.zeros(neuronShape(p.shape, layout), p.dtype)] as [string, Tensor];
+      });
+      return { mu: zerosLike(params), nu: unflatten(nu, params) };
+    },
     update(grads, state) {
-      const [updates, mu] = mapTreesN(
-        2,
-        [grads, stateTree(state, 'mu', where)],
-        ([g, m], name) => {
-          if (g.shape.length < 2)
-            throw new ShapeError(`${where}: '${name}' has shape [${g.shape.join(', ')}]; Muon orthogonalizes matrices (rank ≥ 2) only`);
-          const b = g.backend;
-          const m2 = b.add(b.mul(m, momentum), b.mul(g, 1 - momentum));
-          const dir = nesterov ? b.add(b.mul(g, 1 - momentum), b.mul(m2, momentum)) : m2;
-          const o = newtonSchulz(dir, { steps: nsSteps, coeffs: nsCoeffs, eps, layout });
-          const r = g.shape.length;
-          const [fanIn, fanOut] = layout === 'in-out' ? [g.shape[r - 2], g.shape[r - 1]] : [g.shape[r - 1], g.shape[r - 2]];
-          const scale = Math.sqrt(Math.max(1, fanOut / fanIn));
-          return [b.mul(o, scale), m2];
-        },
-        { where, labels: ['update', "state 'mu'"] },
-      );
-      return [updates, { mu }];
+      if (neuronB2 === undefined) {
+        const [updates, mu] = mapTreesN(
+          2,
+          [grads, stateTree(state, 'mu', where)],
+          ([g, m], name) => {
+            rankCheck(g, name);
+            return step(g, m);
+          },
+          { where, labels: ['update', "state 'mu'"] },
+        );
+        return [updates, { mu }];
+      }
+      // NorMuon: ν is not shaped like the parameter, so it is looked up by name beside the shaped trees.
+      const nuTree = stateTree(state, 'nu', where);
+      const leaves = flatten(grads, where);
+      const nuOf = new Map<string, Tensor>();
+      for (const [name, g] of leaves) {
+        rankCheck(g, name);
+        const want = neuronShape(g.shape, layout);
+        const t = getLeaf(nuTree, name);
+        if (!t || !shapesEqual(t.shape, want) || t.dtype !== g.dtype || t.disposed)
+          throw new ShapeError(
+            `${where}: state 'nu' of '${name}' must be a live ${g.dtype} tensor of shape ${fmtShape(want)}, got ${t ? `${t.dtype} ${fmtShape(t.shape)}${t.disposed ? ' (released)' : ''}` : 'none'}`,
+          );
+        nuOf.set(name, t);
+      }
+      if (flatten(nuTree, where).length !== leaves.length)
+        throw new InvalidArgumentError(`${where}: state 'nu' names other parameters than the gradients`);
+      const muTree = stateTree(state, 'mu', where);
+      const [updates, mu, nu] = mapTreesN(3, [grads, muTree], ([g, m], name) => step(g, m, nuOf.get(name)), {
+        where,
+        labels: ['update', "state 'mu'"],
+      });
+      return [updates, { mu, nu }];
     },
   };
 }
