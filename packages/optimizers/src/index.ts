@@ -197,6 +197,7 @@ export {
   type ShampooOptions,
 } from './second-order/shampoo.js';
 
+export { mechanize, type MechanizeOptions, type MechanizeState } from './wrappers/mechanize.js';
 // catalogue: second order, wrappers, line search above this line
 
 export * from './wrappers/index.js';

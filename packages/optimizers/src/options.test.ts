@@ -99,6 +99,7 @@ const ROWS: Record<string, Row> = {
   mars: () => api.mars(0.1, BAD),
   scaleByMars: () => api.scaleByMars(BAD),
   normuon: () => api.normuon(0.02, BAD),
+  mechanize: () => api.mechanize(api.adam(0.1), BAD),
   cautious: () => api.cautious(api.adam(0.1), BAD),
   cautiousAdamw: () => api.cautiousAdamw(0.1, BAD),
   adopt: () => api.adopt(0.1, BAD),

@@ -26,6 +26,9 @@ import { cautiousAdamw } from './cautious.js';
 import { dadaptAdam } from './dadapt-adam.js';
 import { dog } from './dog.js';
 import { mars } from './mars.js';
+import { mechanize } from '../wrappers/mechanize.js';
+import { adam } from './adam.js';
+import { sgd } from './sgd.js';
 import { muon } from './muon.js';
 import { normuon } from './normuon.js';
 import { prodigy } from './prodigy.js';
@@ -145,6 +148,16 @@ const CATALOGUE_CASES: Record<keyof typeof catalogueFixture.cases, Case> = {
       exp_avg: (n) => `inner.adam.0.mu.${n}`,
       exp_avg_sq: (n) => `inner.adam.0.nu.${n}`,
     },
+  },
+  'mechanize(sgd) sInit=1e-2': {
+    tx: () => mechanize(sgd(0.1), { sInit: 1e-2 }),
+    state: {},
+    vectors: { s: 's', max_product: 'maxProduct', sum_squared_products: 'sumSquares', reward: 'reward' },
+  },
+  'mechanize(adam) sDecay=0.1': {
+    tx: () => mechanize(adam(0.01), { sDecay: 0.1, sInit: 1e-3, betas: [0.9, 0.99, 0.999] }),
+    state: { exp_avg: (n) => `inner.inner.0.mu.${n}`, exp_avg_sq: (n) => `inner.inner.0.nu.${n}` },
+    vectors: { s: 's', max_product: 'maxProduct', sum_squared_products: 'sumSquares', reward: 'reward' },
   },
   'mars lion gamma=0.05 all parameters': {
     tx: () => mars(0.01, { base: 'lion', b1: 0.9, b2: 0.99, gamma: 0.05, weightDecay: 0.1, marsParams: () => true }),

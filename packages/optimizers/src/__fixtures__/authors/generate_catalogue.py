@@ -95,6 +95,16 @@ CASES = {
         ]),
         ["momentum_buffer", "second_momentum_buffer", "exp_avg", "exp_avg_sq"],
     ),
+    "mechanize(sgd) sInit=1e-2": run(
+        lambda p: mechanize(torch.optim.SGD, s_init=1e-2)(list(p.values()), lr=0.1),
+        [],
+        after=mechanic_scalars,
+    ),
+    "mechanize(adam) sDecay=0.1": run(
+        lambda p: mechanize(torch.optim.Adam, s_decay=0.1, s_init=1e-3, betas=(0.9, 0.99, 0.999))(list(p.values()), lr=0.01),
+        ["exp_avg", "exp_avg_sq"],
+        after=mechanic_scalars,
+    ),
 }
 
 
