@@ -144,6 +144,25 @@ export const BUILT_IN_OPTIMIZERS = [
 /** The name of a built-in optimizer (`'adam'`, `'lamb'`, ...): tables keyed by it fail to compile when one is missing. */
 export type BuiltInName = (typeof BUILT_IN_OPTIMIZERS)[number][0];
 
+/**
+ * The built-in optimizers that need a callback from the training loop, and the option that takes
+ * it: a Hessian-diagonal estimate (Sophia, AdaHessian), the objective's value (Polyak's step).
+ * Registered with them, so `listOptimizers()` reports it (`callback`).
+ *
+ * @example
+ * ```ts
+ * import { BUILT_IN_CALLBACKS } from '@downhill/optimizers/register';
+ * BUILT_IN_CALLBACKS.sophia; // 'hessianEstimate'
+ * ```
+ */
+export const BUILT_IN_CALLBACKS: Partial<Record<BuiltInName, string>> = {
+  sophia: 'hessianEstimate',
+  adahessian: 'hessianEstimate',
+  polyakSgd: 'value',
+};
+
 for (const [name, fn, description] of BUILT_IN_OPTIMIZERS) {
-  if (!hasOptimizer(name)) registerOptimizer(name, ({ lr, ...options }) => fn(lr, options), { description });
+  const callback = BUILT_IN_CALLBACKS[name];
+  if (!hasOptimizer(name))
+    registerOptimizer(name, ({ lr, ...options }) => fn(lr, options), { description, ...(callback !== undefined ? { callback } : {}) });
 }

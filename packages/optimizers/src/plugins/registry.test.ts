@@ -43,6 +43,12 @@ describe('the built-in optimizers (@downhill/optimizers/register)', () => {
     polyakSgd: { value: () => 1 },
   };
 
+  it('supplies exactly the callbacks the registry says the built-in optimizers need', () => {
+    const flagged = listOptimizers().filter((o) => o.callback !== undefined && BUILT_IN_OPTIMIZERS.some(([n]) => n === o.name));
+    expect(flagged.map((o) => o.name).sort()).toEqual(Object.keys(REQUIRED_OPTIONS).sort());
+    for (const o of flagged) expect(Object.keys(REQUIRED_OPTIONS[o.name as BuiltInName] ?? {})).toContain(o.callback);
+  });
+
   it.each(BUILT_IN_OPTIMIZERS.map(([n]) => n))('%s made by name gives the same step as the function', (name) => {
     const fn = BUILT_IN_OPTIMIZERS.find(([n]) => n === name)![1];
     const p = tree(b, {

@@ -28,6 +28,11 @@ export interface OptimizerInfo {
   readonly name: string;
   /** One line on what it is. */
   readonly description: string;
+  /**
+   * The option through which it needs a callback from the training loop (`'hessianEstimate'`,
+   * `'value'`, ...), absent when the gradients alone suffice: made without it, its step fails with a typed error.
+   */
+  readonly callback?: string;
 }
 
 /** An optimizer name `createOptimizer` does not know. The message lists the known names. */
@@ -47,6 +52,7 @@ export class DuplicateOptimizerError extends DownhillError {
 interface Registration {
   readonly factory: OptimizerFactory;
   readonly description: string;
+  readonly callback?: string;
 }
 
 /**
@@ -120,6 +126,7 @@ const NAME = /^[a-z0-9][a-z0-9_-]*$/i;
  * @param factory - `(options: { lr, ...rest }) => GradientTransformation`.
  * @param options - Options:
  * @param options.description - One line shown by `listOptimizers`.
+ * @param options.callback - The option through which the optimizer needs a callback from the loop (a Hessian estimate, the objective), if any; shown by `listOptimizers`.
  * @throws {@link DuplicateOptimizerError} when the name is taken; `InvalidArgumentError` for a bad name or factory.
  *
  * @example
@@ -129,8 +136,14 @@ const NAME = /^[a-z0-9][a-z0-9_-]*$/i;
  * const tx = createOptimizer('adabelief', { lr: 1e-3 });
  * ```
  */
-export function registerOptimizer(name: string, factory: OptimizerFactory, options: { description?: string } = {}): void {
-  const { description = '' } = checkOptions('registerOptimizer', options, { description: true });
+export function registerOptimizer(
+  name: string,
+  factory: OptimizerFactory,
+  options: { description?: string; callback?: string } = {},
+): void {
+  const { description = '', callback } = checkOptions('registerOptimizer', options, { description: true, callback: true });
+  if (callback !== undefined && (typeof callback !== 'string' || callback === ''))
+    throw new InvalidArgumentError(`registerOptimizer('${name}'): callback must be the name of an option, got ${JSON.stringify(callback)}`);
   if (typeof name !== 'string' || !NAME.test(name)) {
     throw new InvalidArgumentError(
       `registerOptimizer: a name is letters, digits, '-' and '_', starting with a letter or digit; got ${JSON.stringify(name)}`,
@@ -147,7 +160,7 @@ export function registerOptimizer(name: string, factory: OptimizerFactory, optio
       `registerOptimizer: an optimizer named '${name}' is already registered${registry.get(name)!.description ? ` (${registry.get(name)!.description})` : ''}; choose another name, or unregisterOptimizer('${name}') first`,
     );
   }
-  registry.set(name, { factory, description: String(description) });
+  registry.set(name, { factory, description: String(description), ...(callback !== undefined ? { callback } : {}) });
 }
 
 /** Whether an optimizer of that name is registered. */
@@ -167,7 +180,7 @@ export function hasOptimizer(name: string): boolean {
 export function listOptimizers(): OptimizerInfo[] {
   return [...store().registry.entries()]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([name, r]) => ({ name, description: r.description }));
+    .map(([name, r]) => ({ name, description: r.description, ...(r.callback !== undefined ? { callback: r.callback } : {}) }));
 }
 
 /**
