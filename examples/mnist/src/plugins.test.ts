@@ -111,3 +111,14 @@ describe('the example plugin of the workspace', () => {
     expect(loss.slice(-2).reduce((a, b) => a + b) / 2).toBeLessThan(loss.slice(0, 2).reduce((a, b) => a + b) / 2);
   }, 400_000);
 });
+
+describe('polyakSgd in the training loop', () => {
+  it("gets the batch loss as the objective's value and trains", async () => {
+    const out = mkdtempSync(join(tmpdir(), 'mnist-polyak-'));
+    const r = await runCli([...SMALL.slice(0, -2), '--optimizer', 'polyakSgd', '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    const run = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8')).runs[0];
+    const loss: number[] = run.steps.loss;
+    expect(loss.slice(-2).reduce((a, b) => a + b) / 2).toBeLessThan(loss.slice(0, 2).reduce((a, b) => a + b) / 2);
+  }, 400_000);
+});

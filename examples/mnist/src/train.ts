@@ -151,9 +151,18 @@ function makeOptimizer(
   schedule: (step: number) => number,
   clip: number | undefined,
   hessianEstimate: HessianEstimate,
+  objective: () => Tensor,
 ): GradientTransformation {
-  // Sophia and AdaHessian take a Hessian-diagonal estimate: Hutchinson's, on the current batch.
-  const tx = createOptimizer(name, HESSIAN_INPUT.has(name) ? { lr: schedule, hessianEstimate } : { lr: schedule });
+  // Sophia and AdaHessian take a Hessian-diagonal estimate: Hutchinson's, on the current batch;
+  // Polyak's step takes the objective's value: the batch loss the step's gradients came with.
+  const tx = createOptimizer(
+    name,
+    HESSIAN_INPUT.has(name)
+      ? { lr: schedule, hessianEstimate }
+      : name === 'polyakSgd'
+        ? { lr: schedule, value: objective }
+        : { lr: schedule },
+  );
   return clip === undefined ? tx : chain(clipByGlobalNorm(clip), tx);
 }
 
@@ -212,7 +221,12 @@ export function createTrainer(
     const lossOf = (q: Params) => crossEntropy(model.applyFunctional(q, model.buffers(), x, { training: true, rng: key }).output, y);
     return hutchinsonDiagonal(lossOf, p, key.fold(`hessian ${t}`));
   };
-  const opt = new Optimizer(makeOptimizer(optimizer, schedule, clip, hessianEstimate), model.parameters(), { name: optimizer });
+  // The loss of the current step's batch, for polyakSgd's objective value.
+  let batchLoss: Tensor | undefined;
+  const objective = () => batchLoss!;
+  const opt = new Optimizer(makeOptimizer(optimizer, schedule, clip, hessianEstimate, objective), model.parameters(), {
+    name: optimizer,
+  });
   const lossAndGrad = valueAndGrad(
     (p: Params, x: Tensor, y: Tensor, buffers: Params, key: Rng) => {
       const { output, buffers: next } = model.applyFunctional(p, buffers, x, { training: true, rng: key });
@@ -228,8 +242,10 @@ export function createTrainer(
       const y = backend.tensor(ys.length === n ? ys : ys.subarray(0, n), [n], 'int32');
       const [[loss, aux], grads] = lossAndGrad(model.parameters(), x, y, model.buffers(), key);
       batch = { x, y, key };
+      batchLoss = loss;
       model.setParameters(opt.step(model.parameters(), grads));
       batch = undefined;
+      batchLoss = undefined;
       if (batchnorm) model.setBuffers(aux.buffers);
       const lossValue = (await read(loss))[0];
       const correct = (await read(aux.correct))[0];

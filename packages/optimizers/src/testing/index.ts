@@ -11,5 +11,6 @@ export { defaultConformanceBackends, startBackend, type ConformanceBackend } fro
 export { quadraticProblem, rosenbrockProblem, type TestProblem } from './problems.js';
 export { stateStructure } from './state-structure.js';
 export { FUSED_TOLERANCE, agreementGrads, agreementParams, checkFusedAgreement, type FusedAgreement } from './fused-agreement.js';
+export { CLASSICS_CONFORMANCE } from './classics-conformance.js';
 export { BUILT_IN_FUSION_CASES, fusionVariants, type FusionCase } from './built-in-fusion-cases.js';
 export { syntheticHessianEstimate } from './hessian-estimates.js';
