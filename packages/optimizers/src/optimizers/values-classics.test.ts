@@ -11,8 +11,8 @@
  * PyTorch's own optimizers (Rprop, ASGD, NAdam with momentum decay, Adamax, AdamW) are checked
  * against torch.optim in pytorch-values.test.ts.
  */
-import { cpu } from '@downhill/backend-cpu';
 import { describe, expect, it } from 'vitest';
+import { G, W0, b, lr, map, runCase, zeros, type Vec } from './values-case.js';
 import { step } from '../step.js';
 import { gaussianNoise } from '../transforms/add-noise.js';
 import { stateTensors } from '../tree.js';
@@ -37,18 +37,6 @@ import { signum } from './signum.js';
 import { sm3 } from './sm3.js';
 import { yogi } from './yogi.js';
 
-const b = cpu();
-const W0 = [1, -0.5];
-const G = [
-  [0.2, -0.4],
-  [0.1, 0.3],
-  [-0.3, 0.2],
-];
-const lr = 0.1;
-
-type Vec = number[];
-const map = (f: (...xs: number[]) => number, ...vs: Vec[]): Vec => vs[0].map((_, i) => f(...vs.map((v) => v[i])));
-const zeros = () => [0, 0];
 const sq = (v: Vec) => v.reduce((s, x) => s + x * x, 0);
 
 /** A reference rule on host numbers, as a closure over its own state: w after step t from w and g. */
@@ -332,25 +320,10 @@ function halfSq(p: Params): ReturnType<typeof b.mul> {
   return k.mul(k.reduce('sum', k.unary('square', w)), 0.5);
 }
 
-function runTx(tx: GradientTransformation<any>, steps: number, fused?: boolean): Vec[] {
-  let params: Params = { w: b.tensor(W0, [2], 'float64') };
-  let state: OptState = tx.init(params);
-  const out: Vec[] = [];
-  for (let t = 0; t < steps; t++) {
-    const g = b.tensor(G[t % 3], [2], 'float64');
-    ({ params, state } = step(tx, params, { w: g }, state, { inPlace: true, ...(fused === undefined ? {} : { fused }) }));
-    g.dispose();
-    out.push(Array.from(b.readSync(params.w as never)));
-  }
-  b.dispose(stateTensors(params));
-  b.dispose(stateTensors(state));
-  return out;
-}
-
 describe.each(CLASSIC_ROWS)('$name: values', (row) => {
   const steps = Array.isArray(row.reference) ? row.reference.length : (row.steps ?? 3);
   it.each([true, false])(`matches the reference for ${steps} steps (fused: %s)`, (fused) => {
-    const got = runTx(row.tx(), steps, fused);
+    const got = runCase(row.tx(), steps, fused);
     const tol = row.tol ?? 1e-12;
     let w = [...W0];
     const rule = Array.isArray(row.reference) ? undefined : (row.reference as Rule)();

@@ -7,8 +7,8 @@
  *   g₁ = [0.2, −0.4],  g₂ = [0.1, 0.3],  g₃ = [−0.3, 0.2]   (then repeating for longer runs),
  * learning rate η = 0.1, float64.
  */
-import { cpu } from '@downhill/backend-cpu';
 import { describe, expect, it } from 'vitest';
+import { G, W0, b, lr, map, runCase, zeros, type Vec } from './values-case.js';
 import { step } from '../step.js';
 import { stateTensors } from '../tree.js';
 import type { GradientTransformation, OptState, Params } from '../types.js';
@@ -28,20 +28,8 @@ import { adahessian } from '../second-order/adahessian.js';
 import { shampoo } from '../second-order/shampoo.js';
 import { sophia } from '../second-order/sophia.js';
 
-const b = cpu();
-const W0 = [1, -0.5];
-const G = [
-  [0.2, -0.4],
-  [0.1, 0.3],
-  [-0.3, 0.2],
-];
-const lr = 0.1;
-
-type Vec = number[];
-const map = (f: (...xs: number[]) => number, ...vs: Vec[]): Vec => vs[0].map((_, i) => f(...vs.map((v) => v[i])));
 const norm = (v: Vec) => Math.sqrt(v.reduce((s, x) => s + x * x, 0));
 const rmsOf = (v: Vec) => norm(v) / Math.sqrt(v.length);
-const zeros = () => [0, 0];
 
 /** A reference: the paper's rule on host numbers, as a closure over its own state. */
 type Reference = () => (w: Vec, g: Vec, t: number) => Vec;
@@ -376,24 +364,9 @@ function hostEstimate(params: Params): Params {
   return { w: b.tensor(estimateOf(Array.from(b.readSync(params.w as never))), [2], 'float64') };
 }
 
-function runTx(tx: GradientTransformation<any>, steps: number): Vec[] {
-  let params: Params = { w: b.tensor(W0, [2], 'float64') };
-  let state: OptState = tx.init(params);
-  const out: Vec[] = [];
-  for (let t = 0; t < steps; t++) {
-    const g = b.tensor(G[t % 3], [2], 'float64');
-    ({ params, state } = step(tx, params, { w: g }, state, { inPlace: true }));
-    g.dispose();
-    out.push(Array.from(b.readSync(params.w as never)));
-  }
-  b.dispose(stateTensors(params));
-  b.dispose(stateTensors(state));
-  return out;
-}
-
 describe.each(ROWS)('$name: values', (row) => {
   const steps = row.steps ?? 3;
-  const got = runTx(row.tx(), steps);
+  const got = runCase(row.tx(), steps);
 
   it('matches the hand derivation at step 1', () => {
     got[0].forEach((x, i) => expect(x).toBeCloseTo(row.step1[i], 12));
@@ -411,17 +384,17 @@ describe.each(ROWS)('$name: values', (row) => {
 
 it('hand-checked literals: SGD, momentum and Lion over three steps', () => {
   const close = (a: Vec[], e: Vec[]) => a.forEach((v, t) => v.forEach((x, i) => expect(x).toBeCloseTo(e[t][i], 12)));
-  close(runTx(sgd(lr), 3), [
+  close(runCase(sgd(lr), 3), [
     [0.98, -0.46],
     [0.97, -0.49],
     [1.0, -0.51],
   ]);
-  close(runTx(sgd(lr, { momentum: 0.9 }), 3), [
+  close(runCase(sgd(lr, { momentum: 0.9 }), 3), [
     [0.98, -0.46],
     [0.952, -0.454],
     [0.9568, -0.4686],
   ]);
-  close(runTx(lion(lr, { weightDecay: 0 }), 3), [
+  close(runCase(lion(lr, { weightDecay: 0 }), 3), [
     [0.9, -0.4],
     [0.8, -0.5],
     [0.9, -0.6],
