@@ -12,7 +12,7 @@
  * against torch.optim in pytorch-values.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { G, W0, b, lr, map, runCase, zeros, type Vec } from './values-case.js';
+import { G, W0, b, lr, map, runCase, zeros, type Vec } from '../__fixtures__/values-case.js';
 import { step } from '../step.js';
 import { gaussianNoise } from '../transforms/add-noise.js';
 import { stateTensors } from '../tree.js';

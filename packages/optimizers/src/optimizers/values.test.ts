@@ -8,7 +8,7 @@
  * learning rate η = 0.1, float64.
  */
 import { describe, expect, it } from 'vitest';
-import { G, W0, b, lr, map, runCase, zeros, type Vec } from './values-case.js';
+import { G, W0, b, lr, map, runCase, zeros, type Vec } from '../__fixtures__/values-case.js';
 import { step } from '../step.js';
 import { stateTensors } from '../tree.js';
 import type { GradientTransformation, OptState, Params } from '../types.js';

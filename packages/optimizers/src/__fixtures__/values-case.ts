@@ -1,4 +1,4 @@
-// The small case shared by the value tests (values.test.ts, values-classics.test.ts): w₀ = [1, −0.5],
+// The small case shared by the value tests (optimizers/values.test.ts, values-classics.test.ts): w₀ = [1, −0.5],
 // gradients g₁ = [0.2, −0.4], g₂ = [0.1, 0.3], g₃ = [−0.3, 0.2] repeating, η = 0.1, float64 on
 // backend-cpu, and the one runner that steps a transformation through it.
 import { cpu } from '@downhill/backend-cpu';
