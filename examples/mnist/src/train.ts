@@ -152,6 +152,7 @@ function makeOptimizer(
   clip: number | undefined,
   hessianEstimate: HessianEstimate,
   objective: () => Tensor,
+  totalSteps: number | undefined,
 ): GradientTransformation {
   // Sophia and AdaHessian take a Hessian-diagonal estimate: Hutchinson's, on the current batch;
   // Polyak's step takes the objective's value: the batch loss the step's gradients came with.
@@ -161,10 +162,20 @@ function makeOptimizer(
       ? { lr: schedule, hessianEstimate }
       : name === 'polyakSgd'
         ? { lr: schedule, value: objective }
-        : { lr: schedule },
+        : SCHEDULE_FREE.has(name) && totalSteps !== undefined
+          ? { lr: schedule, warmupSteps: Math.round(SCHEDULE_FREE_WARMUP * totalSteps) }
+          : { lr: schedule },
   );
   return clip === undefined ? tx : chain(clipByGlobalNorm(clip), tx);
 }
+
+/**
+ * The schedule-free methods warm up inside the method (`warmupSteps`, part of Defazio et al.'s
+ * rule and of their reference facebookresearch/schedule_free, not a schedule): over the first 5%
+ * of the run's steps here, as their examples do.
+ */
+const SCHEDULE_FREE = new Set(['schedulefree-sgd', 'schedulefree-adamw']);
+const SCHEDULE_FREE_WARMUP = 0.05;
 
 /** The built-in optimizers that take a `hessianEstimate`. */
 const HESSIAN_INPUT = new Set(['sophia', 'adahessian']);
@@ -198,6 +209,7 @@ export function createTrainer(
     dropout,
     seed,
     features,
+    totalSteps,
   }: {
     optimizer: string;
     schedule: (step: number) => number;
@@ -210,6 +222,8 @@ export function createTrainer(
     dropout: number;
     seed: number;
     features: number;
+    /** Steps of the whole run, where known (the schedule-free methods' warmup is a fraction of it). */
+    totalSteps?: number;
   },
 ): Trainer {
   const choice: ModelChoice = { model: kind, hidden, channels, pool, batchnorm, dropout };
@@ -224,7 +238,7 @@ export function createTrainer(
   // The loss of the current step's batch, for polyakSgd's objective value.
   let batchLoss: Tensor | undefined;
   const objective = () => batchLoss!;
-  const opt = new Optimizer(makeOptimizer(optimizer, schedule, clip, hessianEstimate, objective), model.parameters(), {
+  const opt = new Optimizer(makeOptimizer(optimizer, schedule, clip, hessianEstimate, objective, totalSteps), model.parameters(), {
     name: optimizer,
   });
   const lossAndGrad = valueAndGrad(
@@ -308,6 +322,7 @@ export async function train(options: TrainOptions): Promise<RunResult | Interrup
     dropout,
     seed,
     features: data.features,
+    totalSteps,
   });
   const { model } = trainer;
   const { lr: _initialLr, ...hyperparameters } = getHyperparams(trainer.optimizer.state) ?? {};
