@@ -196,6 +196,15 @@ export {
   type ShampooBlock,
   type ShampooOptions,
 } from './second-order/shampoo.js';
+export {
+  soap,
+  scaleBySoap,
+  type ScaleBySoapOptions,
+  type ScaleBySoapState,
+  type SoapFactor,
+  type SoapFactors,
+  type SoapOptions,
+} from './second-order/soap.js';
 
 export { mechanize, type MechanizeOptions, type MechanizeState } from './wrappers/mechanize.js';
 // catalogue: second order, wrappers, line search above this line

@@ -182,6 +182,8 @@ const ROWS: Record<string, Row> = {
   reduceOnPlateau: () => api.reduceOnPlateau(BAD),
   shampoo: () => api.shampoo(0.1, BAD),
   scaleByShampoo: () => api.scaleByShampoo(BAD),
+  soap: () => api.soap(0.1, BAD),
+  scaleBySoap: () => api.scaleBySoap(BAD),
 };
 
 describe('unknown options are errors', () => {

@@ -35,6 +35,7 @@ import { rmsprop } from './optimizers/rmsprop.js';
 import { sgd } from './optimizers/sgd.js';
 import { adahessian } from './second-order/adahessian.js';
 import { shampoo } from './second-order/shampoo.js';
+import { soap } from './second-order/soap.js';
 import { sophia } from './second-order/sophia.js';
 import { ademamix } from './optimizers/ademamix.js';
 import { adopt } from './optimizers/adopt.js';
@@ -138,6 +139,7 @@ export const BUILT_IN_OPTIMIZERS = [
     shampoo,
     'Shampoo: Kronecker-factored preconditioning by inverse roots of row and column statistics, blocked (Gupta et al. 2018)',
   ],
+  ['soap', soap, "SOAP: Adam in the eigenbasis of Shampoo's preconditioner, refreshed every 10 steps (Vyas et al. 2024)"],
   // catalogue: second order, wrappers, line search above this line
 ] as const satisfies readonly (readonly [string, Named, string])[];
 

@@ -47,6 +47,7 @@ import { reduceOnPlateau } from '../second-order/reduce-on-plateau.js';
 import { sam } from '../second-order/sam.js';
 import { mechanize } from '../wrappers/mechanize.js';
 import { shampoo } from '../second-order/shampoo.js';
+import { soap } from '../second-order/soap.js';
 import { adahessian } from '../second-order/adahessian.js';
 import { sophia } from '../second-order/sophia.js';
 import { ademamix } from './ademamix.js';
@@ -458,6 +459,14 @@ export const CASES: readonly Case[] = [
     make: () => shampoo(0.05, { blockSize: 2, updateEvery: 2 }),
     quadratic: { make: () => shampoo(0.5), steps: 500, tol: 1e-6 },
     rosenbrock: { make: () => shampoo(1), steps: 3000, tol: 0.05 },
+  },
+  {
+    // The tree's 'a.w' is a matrix: rotated into its eigenbasis, refreshed every 2 steps. The problems are vectors: Adam
+    // with the first step skipped.
+    name: 'soap',
+    make: () => soap(0.05, { preconditionFrequency: 2 }),
+    quadratic: { make: () => soap(0.05, { b1: 0.9, b2: 0.999, weightDecay: 0 }), steps: 500, tol: 1e-6 },
+    rosenbrock: { make: () => soap(0.02, { b1: 0.9, b2: 0.999, weightDecay: 0 }), steps: 3000, tol: 0.01 },
   },
   {
     name: 'mechanize(adam)',

@@ -5,6 +5,7 @@
 import { describeOptimizerConformance, syntheticHessianEstimate } from '../testing/index.js';
 import { adahessian } from './adahessian.js';
 import { shampoo } from './shampoo.js';
+import { soap } from './soap.js';
 import { sophia } from './sophia.js';
 
 describeOptimizerConformance(
@@ -19,4 +20,10 @@ describeOptimizerConformance('adahessian', ({ lr }) => adahessian(lr, { hessianE
 describeOptimizerConformance('shampoo', ({ lr }) => shampoo(lr, { blockSize: 4 }), {
   quadratic: { lr: 0.5 },
   rosenbrock: { lr: 1, steps: 2000 },
+});
+// SOAP on the kit's problems: its matrices rotate into their eigenbases (host eigendecomposition
+// and QR: cpu and tfjs-cpu read synchronously; webgpu does not, see soap.ts).
+describeOptimizerConformance('soap', ({ lr }) => soap(lr, { b1: 0.9, b2: 0.999, weightDecay: 0, preconditionFrequency: 2 }), {
+  quadratic: { lr: 0.05 },
+  rosenbrock: { lr: 0.02, steps: 3000 },
 });

@@ -4,6 +4,7 @@ import { withHyperparams, type InjectedTransformation } from '../inject-hyperpar
 import { scaleByLearningRate } from '../transforms/scale-by-learning-rate.js';
 import type { GradientTransformation, Params, ScalarOrSchedule } from '../types.js';
 import { identity, inverseRoot } from './inverse-root.js';
+import { matrixView } from './matrix-view.js';
 import { checkEvery } from './scale-by-sophia.js';
 
 /** The statistics of one block: `l`, `r` and their roots for a matrix block; `l` and its root alone for a vector block. */
@@ -63,10 +64,7 @@ export function scaleByShampoo(options: ScaleByShampooOptions = {}): GradientTra
   const k = checkEvery(where, updateEvery);
   const iters = checkEvery(where, newtonIterations, 'newtonIterations');
 
-  const layout = (shape: readonly number[]): { rows: number; cols: number } | { n: number } => {
-    if (shape.length < 2) return { n: shape.reduce((a, c) => a * c, 1) };
-    return { rows: shape.slice(0, -1).reduce((a, c) => a * c, 1), cols: shape[shape.length - 1] };
-  };
+  const layout = matrixView;
   const ranges = (n: number) => Array.from({ length: Math.ceil(n / side) }, (_, i) => [i * side, Math.min(side, n - i * side)] as const);
   const scaledEye = (like: Tensor, n: number, value: number) => identity(like.backend, n, like.dtype, value);
 

@@ -41,6 +41,7 @@ import { yogi } from '../optimizers/yogi.js';
 import type { BuiltInName } from '../register.js';
 import { adahessian } from '../second-order/adahessian.js';
 import { shampoo } from '../second-order/shampoo.js';
+import { soap } from '../second-order/soap.js';
 import { sophia } from '../second-order/sophia.js';
 import { syntheticHessianEstimate } from './hessian-estimates.js';
 import { addDecayedWeights } from '../transforms/add-decayed-weights.js';
@@ -55,6 +56,8 @@ export interface FusionCase {
   readonly plain: () => GradientTransformation<any>;
   /** With weight decay on the parameters the mask selects (its own option where it has one, else `addDecayedWeights` first). */
   readonly decayed: () => GradientTransformation<any>;
+  /** Why it needs a backend that reads synchronously (`capabilities.syncRead`), where it does (host linear algebra). */
+  readonly needsSyncRead?: string;
 }
 
 const LR = 1e-2;
@@ -138,6 +141,11 @@ export const BUILT_IN_FUSION_CASES = {
     decayed: () => adahessian(LR, { hessianEstimate: syntheticHessianEstimate(), weightDecay: WD, mask: MASK }),
   },
   shampoo: { plain: () => shampoo(LR, { blockSize: 2, updateEvery: 2 }), decayed: () => l2(shampoo(LR, { blockSize: 2 })) },
+  soap: {
+    plain: () => soap(LR, { preconditionFrequency: 2 }),
+    decayed: () => soap(LR, { weightDecay: WD, maxPreconditionDim: 2 }),
+    needsSyncRead: 'its eigenbases are computed on the host (eigendecomposition and QR)',
+  },
   // catalogue: second order, wrappers, line search above this line
 } satisfies Record<BuiltInName, FusionCase>;
 
