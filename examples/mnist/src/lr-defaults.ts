@@ -52,6 +52,7 @@ export const DEFAULT_LR: Readonly<Record<string, number>> = {
   dog: 1,
   mars: 3e-3,
   normuon: 0.02,
+  mechanic: 1,
   // catalogue: methods of the last years above this line
 
   sophia: 1e-3,

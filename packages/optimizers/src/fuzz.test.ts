@@ -14,7 +14,7 @@ import { Optimizer } from './stateful/optimizer.js';
 import { deserializeState, serializeState } from './stateful/state-format.js';
 import { step } from './step.js';
 import { stateTensors } from './tree.js';
-import type { Params } from './types.js';
+import type { GradientTransformation, OptState, Params } from './types.js';
 
 const b = cpu();
 const host = (ts: Tensor[]) => ts.map((t) => (t.disposed ? 'released' : Array.from(b.readSync(t))));
@@ -113,7 +113,8 @@ describe('fuzz: optimizers', () => {
   });
 
   it('edited state files: load, or a StateMismatchError that leaves the optimizer as it was', async () => {
-    const opt = new Optimizer(BUILT_IN_OPTIMIZERS.find(([n]) => n === 'adam')![1](0.1), { w: b.tensor([1, 2], [2], 'float64') });
+    const adamTx: GradientTransformation<OptState> = BUILT_IN_OPTIMIZERS.find(([n]) => n === 'adam')![1](0.1);
+    const opt = new Optimizer(adamTx, { w: b.tensor([1, 2], [2], 'float64') });
     let p: Params = { w: b.tensor([1, 2], [2], 'float64') };
     p = opt.step(p, { w: b.tensor([0.1, -0.1], [2], 'float64') });
     const good = serializeState(await opt.stateDict());

@@ -207,6 +207,7 @@ export {
 } from './second-order/soap.js';
 
 export { mechanize, type MechanizeOptions, type MechanizeState } from './wrappers/mechanize.js';
+export { mechanic, type MechanicOptions } from './optimizers/mechanic.js';
 // catalogue: second order, wrappers, line search above this line
 
 export * from './wrappers/index.js';

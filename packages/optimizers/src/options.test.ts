@@ -183,6 +183,7 @@ const ROWS: Record<string, Row> = {
   shampoo: () => api.shampoo(0.1, BAD),
   scaleByShampoo: () => api.scaleByShampoo(BAD),
   soap: () => api.soap(0.1, BAD),
+  mechanic: () => api.mechanic(1, BAD),
   scaleBySoap: () => api.scaleBySoap(BAD),
 };
 

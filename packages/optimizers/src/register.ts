@@ -36,6 +36,7 @@ import { sgd } from './optimizers/sgd.js';
 import { adahessian } from './second-order/adahessian.js';
 import { shampoo } from './second-order/shampoo.js';
 import { soap } from './second-order/soap.js';
+import { mechanic } from './optimizers/mechanic.js';
 import { sophia } from './second-order/sophia.js';
 import { ademamix } from './optimizers/ademamix.js';
 import { adopt } from './optimizers/adopt.js';
@@ -130,6 +131,7 @@ export const BUILT_IN_OPTIMIZERS = [
   ['dog', dog, 'DoG: SGD with step size distance over gradients; lr 1 (Ivgi et al. 2023)'],
   ['mars', mars, 'MARS: AdamW (or Lion) on a variance-reduced, clipped gradient; AdamW for vectors (Yuan et al. 2024)'],
   ['normuon', normuon, 'NorMuon: Muon with per-neuron normalization of the orthogonalized update (Li et al. 2025)'],
+  ['mechanic', mechanic, "Mechanic: AdamW's steps scaled by a learning-rate tuner learnt online; lr 1 (Cutkosky et al. 2023)"],
   // catalogue: methods of the last years above this line
 
   ['sophia', sophia, 'Sophia: momentum clipped by a Hessian-diagonal EMA; the estimate is an input (Liu et al. 2024)'],

@@ -48,6 +48,7 @@ import { sam } from '../second-order/sam.js';
 import { mechanize } from '../wrappers/mechanize.js';
 import { shampoo } from '../second-order/shampoo.js';
 import { soap } from '../second-order/soap.js';
+import { mechanic } from './mechanic.js';
 import { adahessian } from '../second-order/adahessian.js';
 import { sophia } from '../second-order/sophia.js';
 import { ademamix } from './ademamix.js';
@@ -476,6 +477,14 @@ export const CASES: readonly Case[] = [
     quadratic: { make: () => mechanize(adam(1)), steps: 500, tol: 0.03 },
     rosenbrock: { make: () => mechanize(sgd(0.1, { momentum: 0.9 })), steps: 3000, tol: 0.9 },
   },
+  {
+    // mechanize(adamw) by name; a tuner of the step's scale (see the row above for its bounds).
+    name: 'mechanic',
+    make: () => mechanic(1, { sInit: 1e-4 }),
+    quadratic: { make: () => mechanic(1), steps: 500, tol: 0.03 },
+    rosenbrock: { make: () => mechanic(0.1, { adamw: { weightDecay: 0 } }), steps: 3000, tol: 0.9 },
+  },
+
   // catalogue: second order, wrappers, line search above this line
 ];
 

@@ -75,6 +75,7 @@ const COVERAGE = {
     authors: ['mars weightDecay=0.1 adamLr=0.01 adamWeightDecay=0.05', 'mars lion gamma=0.05 all parameters'],
   },
   normuon: { rule: [], pytorch: [], authors: ['normuon weightDecay=0.1 adamLr=0.01'] },
+  mechanic: { rule: [], pytorch: [], authors: ['mechanize(adam) sDecay=0.1', 'mechanize(sgd) sInit=1e-2'] },
   // catalogue: methods of the last years above this line
 
   sophia: { rule: ['sophia'], pytorch: [] },

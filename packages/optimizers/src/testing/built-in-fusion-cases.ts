@@ -42,6 +42,7 @@ import type { BuiltInName } from '../register.js';
 import { adahessian } from '../second-order/adahessian.js';
 import { shampoo } from '../second-order/shampoo.js';
 import { soap } from '../second-order/soap.js';
+import { mechanic } from '../optimizers/mechanic.js';
 import { sophia } from '../second-order/sophia.js';
 import { syntheticHessianEstimate } from './hessian-estimates.js';
 import { addDecayedWeights } from '../transforms/add-decayed-weights.js';
@@ -130,6 +131,10 @@ export const BUILT_IN_FUSION_CASES = {
   dog: { plain: () => dog(1, { repsRel: 1e-3 }), decayed: () => dog(1, { repsRel: 1e-3, weightDecay: WD, mask: MASK }) },
   mars: { plain: () => mars(LR), decayed: () => mars(LR, { weightDecay: WD, adamWeightDecay: WD, base: 'lion' }) },
   normuon: { plain: () => normuon(LR), decayed: () => normuon(LR, { weightDecay: WD, adamWeightDecay: WD }) },
+  mechanic: {
+    plain: () => mechanic(1, { sInit: 1e-4 }),
+    decayed: () => mechanic(1, { sInit: 1e-4, adamw: { weightDecay: WD, mask: MASK } }),
+  },
   // catalogue: methods of the last years above this line
 
   sophia: {
