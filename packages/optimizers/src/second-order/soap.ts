@@ -69,6 +69,18 @@ export interface ScaleBySoapOptions {
   readonly correctBias?: boolean;
 }
 
+/** The option keys of {@link scaleBySoap}. */
+const SCALE_BY_SOAP_KEYS = {
+  b1: true,
+  b2: true,
+  shampooBeta: true,
+  eps: true,
+  preconditionFrequency: true,
+  maxPreconditionDim: true,
+  normalizeGrads: true,
+  correctBias: true,
+} as const;
+
 /**
  * SOAP's preconditioned direction (see {@link soap}), before the learning rate.
  *
@@ -91,16 +103,7 @@ export function scaleBySoap(options: ScaleBySoapOptions = {}): GradientTransform
     maxPreconditionDim = 10000,
     normalizeGrads = false,
     correctBias = true,
-  } = checkOptions(where, options, {
-    b1: true,
-    b2: true,
-    shampooBeta: true,
-    eps: true,
-    preconditionFrequency: true,
-    maxPreconditionDim: true,
-    normalizeGrads: true,
-    correctBias: true,
-  });
+  } = checkOptions(where, options, SCALE_BY_SOAP_KEYS);
   for (const [name, v] of [
     ['b1', b1],
     ['b2', b2],
@@ -364,17 +367,7 @@ export interface SoapOptions extends ScaleBySoapOptions {
  * code nikhilvyas/SOAP, `soap.py`.
  */
 export function soap(lr: ScalarOrSchedule, options: SoapOptions = {}): InjectedTransformation {
-  const { weightDecay = 0.01, ...rest } = checkOptions('soap', options, {
-    b1: true,
-    b2: true,
-    shampooBeta: true,
-    eps: true,
-    preconditionFrequency: true,
-    maxPreconditionDim: true,
-    normalizeGrads: true,
-    correctBias: true,
-    weightDecay: true,
-  });
+  const { weightDecay = 0.01, ...rest } = checkOptions('soap', options, { ...SCALE_BY_SOAP_KEYS, weightDecay: true });
   scaleBySoap(rest);
   return withHyperparams('soap', { lr, weightDecay }, (h) => {
     checkHyperparam('soap', 'weightDecay', h.weightDecay);
