@@ -2,6 +2,7 @@ import { checkOptions, InvalidArgumentError, type Tensor } from '@downhill/backe
 import { withHyperparams, type InjectedTransformation } from '../inject-hyperparams.js';
 import { maskSelects, type Mask } from '../mask.js';
 import { needParams } from '../transforms/needs-params.js';
+import { biasCorrection, coupledDecay, stateScalar, type DAdaptationCore } from './d-adaptation.js';
 import { checkTrees, flatten, mapTreesN, stateNumber, stateTree, zerosLike } from '../tree.js';
 import type { GradientTransformation, Params, ScalarOrSchedule, StateValue } from '../types.js';
 
@@ -43,27 +44,7 @@ export interface DadaptAdamOptions {
   readonly growthRate?: number;
 }
 
-interface Core {
-  readonly lr: number;
-  readonly b1: number;
-  readonly b2: number;
-  readonly eps: number;
-  readonly weightDecay: number;
-  readonly decouple: boolean;
-  readonly mask: Mask | undefined;
-  readonly useBiasCorrection: boolean;
-  readonly d0: number;
-  readonly growthRate: number;
-}
-
-function rank0(state: StateValue, key: string, where: string): Tensor {
-  const v = (state as Record<string, unknown>)[key] as Tensor | undefined;
-  if (!v || typeof v !== 'object' || !('shape' in v) || v.shape.length !== 0)
-    throw new InvalidArgumentError(
-      `${where}: expected a rank-0 tensor '${key}' in the state; was this state made by this transformation's init?`,
-    );
-  return v;
-}
+type Core = DAdaptationCore;
 
 function scaleByDadaptAdam(where: string, o: Core): GradientTransformation<DadaptAdamState> {
   return {
@@ -86,13 +67,12 @@ function scaleByDadaptAdam(where: string, o: Core): GradientTransformation<Dadap
       const leaves = flatten(grads, where);
       if (leaves.length === 0) return [grads, { ...state, count: k + 1 }];
       const b = leaves[0][1].backend;
-      const d = rank0(state, 'd', where);
-      const numOld = rank0(state, 'numeratorWeighted', where);
+      const d = stateScalar(state, 'd', where);
+      const numOld = stateScalar(state, 'numeratorWeighted', where);
       const sb2 = Math.sqrt(o.b2);
-      const bc = o.useBiasCorrection ? Math.sqrt(1 - o.b2 ** (k + 1)) / (1 - o.b1 ** (k + 1)) : 1;
+      const bc = biasCorrection(o, k);
       const dlr = b.mul(d, o.lr * bc);
-      const decayed = (g: Tensor, p: Tensor, name: string): Tensor =>
-        !o.decouple && o.weightDecay !== 0 && maskSelects(o.mask, name, p, where) ? b.add(g, b.mul(p, o.weightDecay)) : g;
+      const decayed = coupledDecay(b, o, where);
       const trees = [grads, ps, stateTree(state, 'mu', where), stateTree(state, 'nu', where), stateTree(state, 's', where)];
       // Reduction with the old s and v: ⟨g, s / (√v + ε)⟩ over every parameter.
       const dot = b.scope(() => {

@@ -3,6 +3,7 @@ import { checkHyperparam } from '../hyperparams.js';
 import { withHyperparams, type InjectedTransformation } from '../inject-hyperparams.js';
 import { maskSelects, type Mask } from '../mask.js';
 import { needParams } from '../transforms/needs-params.js';
+import { biasCorrection, coupledDecay, stateScalar, type DAdaptationCore } from './d-adaptation.js';
 import { checkTrees, flatten, mapTreesN, stateNumber, stateTree, zerosLike } from '../tree.js';
 import type { GradientTransformation, Params, ScalarOrSchedule, StateValue } from '../types.js';
 
@@ -54,29 +55,10 @@ export interface ProdigyOptions {
   readonly growthRate?: number;
 }
 
-interface Core {
-  readonly lr: number;
-  readonly b1: number;
-  readonly b2: number;
+interface Core extends DAdaptationCore {
   readonly beta3: number;
-  readonly eps: number;
-  readonly weightDecay: number;
-  readonly decouple: boolean;
-  readonly mask: Mask | undefined;
-  readonly useBiasCorrection: boolean;
   readonly safeguardWarmup: boolean;
-  readonly d0: number;
   readonly dCoef: number;
-  readonly growthRate: number;
-}
-
-function stateScalar(state: StateValue, key: string, where: string): Tensor {
-  const v = (state as Record<string, unknown>)[key] as Tensor | undefined;
-  if (!v || typeof v !== 'object' || !('shape' in v) || v.shape.length !== 0)
-    throw new InvalidArgumentError(
-      `${where}: expected a rank-0 tensor '${key}' in the state; was this state made by this transformation's init?`,
-    );
-  return v;
 }
 
 function scaleByProdigy(where: string, o: Core): GradientTransformation<ScaleByProdigyState> {
@@ -106,13 +88,12 @@ function scaleByProdigy(where: string, o: Core): GradientTransformation<ScaleByP
       const d = stateScalar(state, 'd', where);
       const dMax = stateScalar(state, 'dMax', where);
       const dNumOld = stateScalar(state, 'dNumerator', where);
-      const bc = o.useBiasCorrection ? Math.sqrt(1 - o.b2 ** (k + 1)) / (1 - o.b1 ** (k + 1)) : 1;
+      const bc = biasCorrection(o, k);
       const dlr = b.mul(d, o.lr * bc);
       const ratio = b.div(d, o.d0);
       // Step 1 (elementwise, with the old d): the moments and s.
       const sCoef = b.mul(ratio, o.safeguardWarmup ? d : dlr);
-      const decayed = (g: Tensor, p: Tensor, name: string): Tensor =>
-        !o.decouple && o.weightDecay !== 0 && maskSelects(o.mask, name, p, where) ? b.add(g, b.mul(p, o.weightDecay)) : g;
+      const decayed = coupledDecay(b, o, where);
       const [mu, nu, s] = mapTreesN(
         3,
         trees,
