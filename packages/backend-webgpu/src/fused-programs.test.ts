@@ -3,9 +3,7 @@
 // behind clipByGlobalNorm and inside multiTransform, reports `path: 'fused'` here (generated WGSL)
 // and agrees with the composed path (tfjs primitives) within float32 tolerance. Without an adapter
 // the suite skips with the reason printed; where DOWNHILL_REQUIRE_WEBGPU=1 (CI) that fails instead.
-// A row that needs synchronous reads (SOAP's host eigendecomposition) must refuse this backend,
-// which reads only asynchronously, with UnsupportedError.
-import { UnsupportedError, type Backend } from '@downhill/backend';
+import type { Backend } from '@downhill/backend';
 import { BUILT_IN_FUSION_CASES, FUSED_TOLERANCE, checkFusedAgreement, fusionVariants } from '@downhill/optimizers/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { webgpuForTests } from './test-helpers.js';
@@ -18,13 +16,6 @@ beforeAll(async () => {
 
 describe.each(Object.entries(BUILT_IN_FUSION_CASES))('%s: fused against composed on webgpu', (_, row) => {
   for (const [variant, make] of Object.entries(fusionVariants(row))) {
-    if ('needsSyncRead' in row && row.needsSyncRead) {
-      it(`${variant}: refused with UnsupportedError (${row.needsSyncRead}; webgpu reads asynchronously)`, async (ctx) => {
-        if (!backend) ctx.skip(reason);
-        await expect(checkFusedAgreement(backend!, make, 'float32')).rejects.toThrow(UnsupportedError);
-      });
-      continue;
-    }
     it(`${variant} in float32`, { timeout: 60_000 }, async (ctx) => {
       if (!backend) ctx.skip(reason);
       const r = await checkFusedAgreement(backend!, make, 'float32');

@@ -22,6 +22,7 @@ import {
   scheduleFreeSgd,
   sgd,
   shampoo,
+  soap,
   sophia,
 } from '@downhill/optimizers';
 import { describeOptimizerConformance, syntheticHessianEstimate } from '@downhill/optimizers/testing';
@@ -163,3 +164,18 @@ describeOptimizerConformance('shampoo', ({ lr }) => shampoo(lr, { blockSize: 4, 
   },
   quadratic: { lr: 0.5 },
 });
+// SOAP: without synchronous reads its bases come from orthogonal iteration on the device (no
+// host eigendecomposition); the moments, the Adam ratio and the averages run fused between the matmuls.
+describeOptimizerConformance(
+  'soap',
+  ({ lr }) => soap(lr, { b1: 0.9, b2: 0.999, weightDecay: 0, precondition1d: true, preconditionFrequency: 5 }),
+  {
+    backends,
+    skip: {
+      ...skip,
+      rosenbrock:
+        "thousands of steps of device Gram–Schmidt refreshes take minutes on a software adapter; SOAP's Rosenbrock run is checked on cpu and tfjs-cpu",
+    },
+    quadratic: { lr: 0.1, steps: 300 },
+  },
+);

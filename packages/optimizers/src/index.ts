@@ -196,15 +196,14 @@ export {
   type ShampooBlock,
   type ShampooOptions,
 } from './second-order/shampoo.js';
+export { soap, type SoapOptions } from './second-order/soap.js';
 export {
-  soap,
   scaleBySoap,
   type ScaleBySoapOptions,
   type ScaleBySoapState,
   type SoapFactor,
-  type SoapFactors,
-  type SoapOptions,
-} from './second-order/soap.js';
+  type SoapLeafState,
+} from './second-order/scale-by-soap.js';
 
 export { mechanize, type MechanizeOptions, type MechanizeState } from './wrappers/mechanize.js';
 export { mechanic, type MechanicOptions } from './optimizers/mechanic.js';

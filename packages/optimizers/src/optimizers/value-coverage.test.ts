@@ -2,7 +2,7 @@
  * Every built-in optimizer has value checks with non-default hyperparameters against an
  * independent reference: a row of values.test.ts or values-<group>.test.ts (the paper's rule in host
  * arithmetic, or numbers from the authors' code transcribed there), or a case of
- * authors-values.test.ts or second-order/soap-values.test.ts (the authors' own code) and, where
+ * authors-values.test.ts or second-order/soap-values.test.ts and soap-tensors.test.ts (the authors' own code) and, where
  * PyTorch defines the same rule, a case of pytorch-values.test.ts. The table is keyed by
  * BuiltInName, so a new built-in optimizer does not compile until it is listed here.
  */
@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync } from 'node:fs';
 import catalogueFixture from '../__fixtures__/authors/catalogue-values.json' with { type: 'json' };
 import authorsFixture from '../__fixtures__/authors/values.json' with { type: 'json' };
+import soapTensorsFixture from '../second-order/__fixtures__/soap-tensors.json' with { type: 'json' };
 import soapFixture from '../second-order/__fixtures__/soap-values.json' with { type: 'json' };
 import fixture from '../__fixtures__/pytorch/values.json' with { type: 'json' };
 import { BUILT_IN_OPTIMIZERS, type BuiltInName } from '../register.js';
@@ -84,7 +85,11 @@ const COVERAGE = {
   soap: {
     rule: [],
     pytorch: [],
-    authors: ['soap lr=0.05 weightDecay=0.01 preconditionFrequency=2', 'soap lr=0.02 b1=0.9 b2=0.99 shampooBeta=0.8 weightDecay=0'],
+    authors: [
+      'soap lr=0.05 weightDecay=0.01 preconditionFrequency=2',
+      'soap lr=0.02 b1=0.9 b2=0.99 shampooBeta=0.8 weightDecay=0',
+      ...soapTensorsFixture.cases.map((c) => c.name),
+    ],
   },
   // catalogue: second order, wrappers, line search above this line
 } satisfies Record<BuiltInName, { rule: readonly string[]; pytorch: readonly string[]; authors?: readonly string[] }>;
@@ -101,7 +106,12 @@ describe('value checks cover every built-in optimizer', () => {
       expect(c.rule.length + (c.authors?.length ?? 0)).toBeGreaterThan(0);
       for (const k of c.authors ?? [])
         expect(
-          [...Object.keys(authorsFixture.cases), ...Object.keys(catalogueFixture.cases), ...Object.keys(soapFixture.cases)],
+          [
+            ...Object.keys(authorsFixture.cases),
+            ...Object.keys(catalogueFixture.cases),
+            ...Object.keys(soapFixture.cases),
+            ...soapTensorsFixture.cases.map((c) => c.name),
+          ],
           'a case of authors-values.test.ts',
         ).toContain(k);
       for (const row of c.rule) expect(values, `no values*.test.ts (${files.join(', ')}) has a row '${row}'`).toContain(`name: '${row}'`);

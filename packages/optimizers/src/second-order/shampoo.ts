@@ -4,7 +4,7 @@ import { withHyperparams, type InjectedTransformation } from '../inject-hyperpar
 import { scaleByLearningRate } from '../transforms/scale-by-learning-rate.js';
 import type { GradientTransformation, Params, ScalarOrSchedule } from '../types.js';
 import { identity, inverseRoot } from './inverse-root.js';
-import { matrixView } from './matrix-view.js';
+import { blockRanges, factorStatistic, matrixView } from './matrix-view.js';
 import { checkEvery } from './scale-by-sophia.js';
 
 /** The statistics of one block: `l`, `r` and their roots for a matrix block; `l` and its root alone for a vector block. */
@@ -65,7 +65,7 @@ export function scaleByShampoo(options: ScaleByShampooOptions = {}): GradientTra
   const iters = checkEvery(where, newtonIterations, 'newtonIterations');
 
   const layout = matrixView;
-  const ranges = (n: number) => Array.from({ length: Math.ceil(n / side) }, (_, i) => [i * side, Math.min(side, n - i * side)] as const);
+  const ranges = (n: number) => blockRanges(n, side);
   const scaledEye = (like: Tensor, n: number, value: number) => identity(like.backend, n, like.dtype, value);
 
   return {
@@ -111,7 +111,7 @@ export function scaleByShampoo(options: ScaleByShampooOptions = {}): GradientTra
             checkBlocks(where, name, old, rs.length, false);
             const parts = rs.map(([start, len], i) => {
               const x = b.reshape(b.slice(flat, [start], [len]), [len, 1]);
-              const l = b.add(old[i].l, b.matmul(x, x, { transposeB: true }));
+              const l = b.add(old[i].l, factorStatistic(x, 0));
               const lRoot = refresh ? inverseRoot(l, 2, iters) : b.mul(old[i].lRoot, 1);
               fresh.push({ l, lRoot });
               return b.reshape(b.matmul(lRoot, x), [len]);
@@ -127,8 +127,8 @@ export function scaleByShampoo(options: ScaleByShampooOptions = {}): GradientTra
             const cols = cr.map(([c0, cl], j) => {
               const s = old[i * cr.length + j];
               const x = rr.length === 1 && cr.length === 1 ? mat : b.slice(mat, [r0, c0], [rl, cl]);
-              const l = b.add(s.l, b.matmul(x, x, { transposeB: true }));
-              const r = b.add(s.r!, b.matmul(x, x, { transposeA: true }));
+              const l = b.add(s.l, factorStatistic(x, 0));
+              const r = b.add(s.r!, factorStatistic(x, 1));
               const lRoot = refresh ? inverseRoot(l, 4, iters) : b.mul(s.lRoot, 1);
               const rRoot = refresh ? inverseRoot(r, 4, iters) : b.mul(s.rRoot!, 1);
               fresh.push({ l, lRoot, r, rRoot });

@@ -57,8 +57,6 @@ export interface FusionCase {
   readonly plain: () => GradientTransformation<any>;
   /** With weight decay on the parameters the mask selects (its own option where it has one, else `addDecayedWeights` first). */
   readonly decayed: () => GradientTransformation<any>;
-  /** Why it needs a backend that reads synchronously (`capabilities.syncRead`), where it does (host linear algebra). */
-  readonly needsSyncRead?: string;
 }
 
 const LR = 1e-2;
@@ -148,8 +146,7 @@ export const BUILT_IN_FUSION_CASES = {
   shampoo: { plain: () => shampoo(LR, { blockSize: 2, updateEvery: 2 }), decayed: () => l2(shampoo(LR, { blockSize: 2 })) },
   soap: {
     plain: () => soap(LR, { preconditionFrequency: 2 }),
-    decayed: () => soap(LR, { weightDecay: WD, maxPreconditionDim: 2 }),
-    needsSyncRead: 'its eigenbases are computed on the host (eigendecomposition and QR)',
+    decayed: () => soap(LR, { weightDecay: WD, maxPreconditionDim: 2, mergeDims: true, precondition1d: true, normalizeGrads: true }),
   },
   // catalogue: second order, wrappers, line search above this line
 } satisfies Record<BuiltInName, FusionCase>;
