@@ -2,25 +2,20 @@
 
 Each method's first steps on a small case (float64): a tall matrix W1 [3, 2], a wide matrix W2 [2, 3]
 and a vector b [2], 5 steps with the gradients of a quadratic at the current point plus a fixed perturbation
-(written out in grad() below, and again in the test), the parameters after every step and selected state
+(grad() in common.py, written out again in the test; helpers shared with generate_catalogue.py), the parameters after every step and selected state
 after the last. Run with Debian's PyTorch (apt-get install python3-torch):
 
     REFS=/path/to/refs /usr/bin/python3 generate.py > values.json
 
 where REFS holds clones of the authors' repositories at these commits (the fixture records them):
 """
-import json
-import math
 import os
-import subprocess
 import sys
 
 import torch
 
-# The reference code prints notes (Prodigy: "Using decoupled weight decay"): those go to stderr.
-OUT, sys.stdout = sys.stdout, sys.stderr
+from common import REFS, run, write  # (float64, stdout to stderr, shared patches)
 
-REFS = os.environ.get("REFS", os.path.join(os.path.dirname(__file__), "refs"))
 REPOS = {
     "Muon": ("KellerJordan/Muon", "muon.py"),
     "schedule_free": ("facebookresearch/schedule_free", "schedulefree/adamw_schedulefree.py, schedulefree/sgd_schedulefree.py"),
@@ -34,12 +29,6 @@ REPOS = {
 sys.path[:0] = [os.path.join(REFS, "Muon"), os.path.join(REFS, "schedule_free"), os.path.join(REFS, "prodigy"),
                 os.path.join(REFS, "adopt", "src"), os.path.join(REFS, "ml-ademamix", "pytorch"),
                 os.path.join(REFS, "dadaptation"), os.path.join(REFS, "dog", "src")]
-
-torch.set_default_dtype(torch.float64)
-# Muon's Newton-Schulz casts to bfloat16 (G.bfloat16()); for float64 reference values it runs in
-# float64 here: the only change to the authors' code, made by this patch, not by editing the file.
-torch.Tensor.bfloat16 = lambda self: self
-
 
 # ADOPT's file imports private helpers of torch.optim.optimizer from PyTorch 2.5; Debian's torch
 # 1.13 lacks them. Minimal stand-ins for the single-tensor CPU path (foreach and fused off), so the
@@ -77,8 +66,6 @@ if "torch.distributed.tensor" not in sys.modules:
     _dt.distribute_tensor = lambda *a, **k: None
     sys.modules["torch.distributed.tensor"] = _dt
     torch.distributed.tensor = _dt
-if not hasattr(torch, "compile"):  # c_adamw.py decorates its foreach path with torch.compile (PyTorch 2)
-    torch.compile = lambda *a, **k: (lambda f: f)
 if not hasattr(torch._utils, "is_compiling"):
     torch._utils.is_compiling = lambda: False
 
@@ -100,40 +87,6 @@ if not os.path.exists(os.path.join(REFS, "C-Optim", "__init__.py")):
 from coptim.c_adamw import AdamW as CAdamW  # noqa: E402
 from dadaptation.dadapt_adam import DAdaptAdam  # noqa: E402
 from dog.dog import DoG  # noqa: E402
-
-P0 = {
-    "W1": [[0.5, -0.3], [0.2, 0.8], [-0.6, 0.1]],
-    "W2": [[0.3, -0.2, 0.7], [-0.4, 0.9, 0.05]],
-    "b": [0.1, -0.2],
-}
-STEPS = 5
-
-
-def grad(name, p, t):
-    """The gradient of a quadratic with curvatures 1, 1.5, 2 (cycling) at p, plus a deterministic perturbation."""
-    seed = {"W1": 1.0, "W2": 2.0, "b": 3.0}[name]
-    flat = p.detach().flatten()
-    g = [(1 + 0.5 * (i % 3)) * flat[i].item() + 0.05 * math.cos(seed + 0.7 * i + 1.3 * t) for i in range(flat.numel())]
-    return torch.tensor(g).reshape(p.shape)
-
-
-def run(make, state_keys, before=None, after=None):
-    params = {k: torch.tensor(v, requires_grad=True) for k, v in P0.items()}
-    opt = make(params)
-    if before:
-        before(opt)
-    traj = []
-    for t in range(STEPS):
-        for k, p in params.items():
-            p.grad = grad(k, p, t)
-        opt.step()
-        traj.append({k: p.detach().flatten().tolist() for k, p in params.items()})
-    state = {}
-    for k, p in params.items():
-        st = opt.state[p]
-        state[k] = {s: st[s].flatten().tolist() for s in state_keys if s in st and torch.is_tensor(st[s])}
-    extra = after(opt, params) if after else {}
-    return {"trajectory": traj, "state": state, **extra}
 
 
 def group_scalars(keys):
@@ -217,18 +170,4 @@ CASES = {
 }
 
 
-def commit(d):
-    try:
-        return subprocess.check_output(["git", "-C", os.path.join(REFS, d), "rev-parse", "HEAD"], text=True).strip()
-    except Exception:
-        return "unknown"
-
-
-out = {
-    "source": f"the authors' reference implementations, run with torch {torch.__version__} in float64",
-    "repositories": {d: {"repo": r, "files": f, "commit": commit(d)} for d, (r, f) in REPOS.items()},
-    "p0": P0,
-    "steps": STEPS,
-    "cases": CASES,
-}
-print(json.dumps(out, indent=1), file=OUT)
+write(REPOS, CASES)
