@@ -47,3 +47,32 @@ export function symmetricEigenbasis(data: ArrayLike<number>, n: number): Float64
 export function orthogonalFactor(data: ArrayLike<number>, n: number): Float64Array {
   return rowMajor(new QrDecomposition(square(data, n)).orthogonalMatrix, n);
 }
+
+/**
+ * `A^(−1/p)` of a symmetric positive definite matrix by its eigendecomposition on the host in
+ * float64 (ml-matrix, as {@link symmetricEigenbasis}): `V·diag(λ^(−1/p))·Vᵀ`, eigenvalues clamped
+ * below at `floor` (Shampoo's statistics start at ε·I, so they stay positive definite; the floor
+ * guards rounding).
+ *
+ * @param data - The matrix, row-major, `n × n`, symmetric.
+ * @param n - Its side.
+ * @param p - The root.
+ * @param floor - The smallest eigenvalue used (default 1e-30).
+ * @returns `A^(−1/p)`, row-major `n × n`.
+ *
+ * @internal
+ */
+export function symmetricInverseRoot(data: ArrayLike<number>, n: number, p: number, floor = 1e-30): Float64Array {
+  const evd = new EigenvalueDecomposition(square(data, n), { assumeSymmetric: true });
+  const scale = evd.realEigenvalues.map((l) => Math.max(l, floor) ** (-1 / p));
+  const v = evd.eigenvectorMatrix;
+  const out = new Float64Array(n * n);
+  for (let i = 0; i < n; i++)
+    for (let j = i; j < n; j++) {
+      let s = 0;
+      for (let k = 0; k < n; k++) s += v.get(i, k) * scale[k] * v.get(j, k);
+      out[i * n + j] = s;
+      out[j * n + i] = s;
+    }
+  return out;
+}

@@ -2,10 +2,11 @@
  * Shampoo against the paper's algorithm box (Gupta, Koren and Singer 2018, Algorithms 1 and 2),
  * computed in numpy with exact inverse roots by eigendecomposition: `__fixtures__/shampoo_values.py`
  * writes `shampoo-values.json` (four steps, blocks of side 2 splitting a 3×2 matrix and a vector of
- * 3). Here the roots come from the coupled Newton iteration, so agreement also checks it. And the
- * inverse root itself against an eigendecomposition on the host.
+ * 3). Here the roots come from the coupled Newton iteration, so agreement also checks it, and
+ * from the host eigendecomposition (`roots: 'eigh'`, ml-matrix). And the Newton inverse root itself
+ * against an eigendecomposition written out.
  */
-import { InvalidArgumentError } from '@downhill/backend';
+import { InvalidArgumentError, UnsupportedError } from '@downhill/backend';
 import { cpu } from '@downhill/backend-cpu';
 import { describe, expect, it } from 'vitest';
 import { step } from '../step.js';
@@ -19,9 +20,14 @@ const b = cpu();
 const CW = [1, 2, 3, 4, 5, 6];
 const CV = [7, 8, 9];
 
-describe.each([true, false])('shampoo (fused: %s)', (fused) => {
+describe.each([
+  [true, 'newton'],
+  [false, 'newton'],
+  [true, 'eigh'],
+  [false, 'eigh'],
+] as const)('shampoo (fused: %s, roots: %s)', (fused, roots) => {
   it("four steps match the paper's algorithm with exact roots (blocks of side 2)", () => {
-    const tx = shampoo(fixture.lr, { eps: fixture.eps, blockSize: fixture.blockSize });
+    const tx = shampoo(fixture.lr, { eps: fixture.eps, blockSize: fixture.blockSize, roots });
     let params: Params = {
       w: b.tensor([0.8, -1.2, 0.3, 1.5, -0.4, 0.05], [3, 2], 'float64'),
       v: b.tensor([-0.9, 0.6, 0.2], [3], 'float64'),
@@ -83,4 +89,22 @@ it('bad options are typed errors', () => {
   expect(() => shampoo(0.1, { blockSize: 0 })).toThrow(InvalidArgumentError);
   expect(() => shampoo(0.1, { eps: 0 })).toThrow(InvalidArgumentError);
   expect(() => shampoo(0.1, { updateEvery: 1.5 })).toThrow(InvalidArgumentError);
+  expect(() => shampoo(0.1, { roots: 'qr' as never })).toThrow(InvalidArgumentError);
+});
+
+it("roots: 'eigh' on a backend without synchronous reads: UnsupportedError naming the capability, nothing changed", () => {
+  const params = { w: b.tensor([0.8, -1.2, 0.3, 1.5], [2, 2], 'float64') };
+  const tx = shampoo(0.1, { roots: 'eigh' });
+  const state = tx.init(params);
+  const caps = b.capabilities;
+  Object.defineProperty(b, 'capabilities', { value: { ...caps, syncRead: false }, configurable: true });
+  try {
+    expect(() => tx.update(params, state, params)).toThrow(UnsupportedError);
+    expect(() => tx.update(params, state, params)).toThrow(/syncRead/);
+  } finally {
+    Object.defineProperty(b, 'capabilities', { value: caps, configurable: true });
+  }
+  expect(Array.from(b.readSync(params.w))).toEqual([0.8, -1.2, 0.3, 1.5]);
+  b.dispose(stateTensors(params));
+  b.dispose(stateTensors(state as OptState));
 });

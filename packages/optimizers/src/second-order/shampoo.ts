@@ -1,8 +1,9 @@
-import { InvalidArgumentError, checkOptions, flatten, isPlainRecord, unflatten, type Tensor } from '@downhill/backend';
+import { InvalidArgumentError, UnsupportedError, checkOptions, flatten, isPlainRecord, unflatten, type Tensor } from '@downhill/backend';
 import { chain } from '../chain.js';
 import { withHyperparams, type InjectedTransformation } from '../inject-hyperparams.js';
 import { scaleByLearningRate } from '../transforms/scale-by-learning-rate.js';
 import type { GradientTransformation, Params, ScalarOrSchedule } from '../types.js';
+import { symmetricInverseRoot } from './eigenbasis.js';
 import { identity, inverseRoot } from './inverse-root.js';
 import { blockRanges, factorStatistic, matrixView } from './matrix-view.js';
 import { checkEvery } from './scale-by-sophia.js';
@@ -27,6 +28,8 @@ export type ScaleByShampooState = {
   readonly blocks: readonly (readonly ShampooBlock[])[];
 };
 
+const SHAMPOO_KEYS = { eps: true, blockSize: true, updateEvery: true, newtonIterations: true, roots: true } as const;
+
 /** Options of {@link scaleByShampoo}. */
 export interface ScaleByShampooOptions {
   /** Initial statistics ε·I (default 1e-4). */
@@ -35,8 +38,15 @@ export interface ScaleByShampooOptions {
   readonly blockSize?: number;
   /** Recompute the inverse roots every k steps, at steps 0, k, 2k, ... (default 1, the paper's). */
   readonly updateEvery?: number;
-  /** Coupled Newton iterations per inverse root (default 40). */
+  /** Coupled Newton iterations per inverse root (default 40; `roots: 'newton'` only). */
   readonly newtonIterations?: number;
+  /**
+   * How the inverse roots are computed (default `'newton'`): `'newton'`, the coupled Newton
+   * iteration, matmuls on the backend (any backend); `'eigh'`, an eigendecomposition of each block on
+   * the host in float64 (exact, and on a CPU far cheaper than 40 Newton steps for blocks of a few
+   * hundred), which needs a backend that reads synchronously.
+   */
+  readonly roots?: 'newton' | 'eigh';
 }
 
 /**
@@ -57,7 +67,10 @@ export function scaleByShampoo(options: ScaleByShampooOptions = {}): GradientTra
     blockSize = 128,
     updateEvery = 1,
     newtonIterations = 40,
-  } = checkOptions(where, options, { eps: true, blockSize: true, updateEvery: true, newtonIterations: true });
+    roots = 'newton',
+  } = checkOptions(where, options, SHAMPOO_KEYS);
+  if (roots !== 'newton' && roots !== 'eigh')
+    throw new InvalidArgumentError(`${where}: 'roots' must be 'newton' or 'eigh', got ${String(roots)}`);
   if (!(eps > 0) || !Number.isFinite(eps))
     throw new InvalidArgumentError(`${where}: 'eps' must be a finite number > 0, got ${String(eps)}`);
   const side = checkEvery(where, blockSize, 'blockSize');
@@ -98,6 +111,14 @@ export function scaleByShampoo(options: ScaleByShampooOptions = {}): GradientTra
       if (leaves.length === 0) return [grads, state];
       const refresh = state.count % k === 0;
       const backend = leaves[0][1].backend;
+      if (roots === 'eigh' && !backend.capabilities.syncRead)
+        throw new UnsupportedError(
+          `${where}: roots: 'eigh' computes the inverse roots on the host, which needs a backend that reads synchronously (capabilities.syncRead); '${backend.name}' reads only asynchronously: use roots: 'newton'`,
+        );
+      const root = (a: Tensor, p: number): Tensor =>
+        roots === 'eigh'
+          ? a.backend.tensor(symmetricInverseRoot(a.backend.readSync(a), a.shape[0], p), a.shape, a.dtype)
+          : inverseRoot(a, p, iters);
       return backend.scope(() => {
         const blocks: ShampooBlock[][] = [];
         const out = leaves.map(([name, g], li) => {
@@ -112,7 +133,7 @@ export function scaleByShampoo(options: ScaleByShampooOptions = {}): GradientTra
             const parts = rs.map(([start, len], i) => {
               const x = b.reshape(b.slice(flat, [start], [len]), [len, 1]);
               const l = b.add(old[i].l, factorStatistic(x, 0));
-              const lRoot = refresh ? inverseRoot(l, 2, iters) : b.mul(old[i].lRoot, 1);
+              const lRoot = refresh ? root(l, 2) : b.mul(old[i].lRoot, 1);
               fresh.push({ l, lRoot });
               return b.reshape(b.matmul(lRoot, x), [len]);
             });
@@ -129,8 +150,8 @@ export function scaleByShampoo(options: ScaleByShampooOptions = {}): GradientTra
               const x = rr.length === 1 && cr.length === 1 ? mat : b.slice(mat, [r0, c0], [rl, cl]);
               const l = b.add(s.l, factorStatistic(x, 0));
               const r = b.add(s.r!, factorStatistic(x, 1));
-              const lRoot = refresh ? inverseRoot(l, 4, iters) : b.mul(s.lRoot, 1);
-              const rRoot = refresh ? inverseRoot(r, 4, iters) : b.mul(s.rRoot!, 1);
+              const lRoot = refresh ? root(l, 4) : b.mul(s.lRoot, 1);
+              const rRoot = refresh ? root(r, 4) : b.mul(s.rRoot!, 1);
               fresh.push({ l, lRoot, r, rRoot });
               return b.matmul(b.matmul(lRoot, x), rRoot);
             });
@@ -173,7 +194,8 @@ export type ShampooOptions = ScaleByShampooOptions;
  * Tensors of rank 3 and more are treated as matrices `[∏ leading dims, last dim]`, as distributed
  * Shampoo merges dimensions. Each side longer than `blockSize` is split into blocks with their own
  * statistics. The roots are refreshed every `updateEvery` steps (the paper: every step) by the
- * coupled Newton iteration (matmuls only).
+ * coupled Newton iteration (matmuls only), or with `roots: 'eigh'` by an eigendecomposition of
+ * each block on the host in float64 (ml-matrix, the module SOAP's eigenbases come from).
  *
  * Conventions: the paper's Algorithm 1 (matrices) and its order-k rule for vectors; no momentum,
  * no grafting onto another optimizer's step norm and no learning-rate warm-up, which Anil et al.'s
@@ -181,8 +203,8 @@ export type ShampooOptions = ScaleByShampooOptions;
  * smaller `blockSize`). optax keeps Shampoo out of its core; PyTorch has none.
  *
  * Runs unfused: the statistics, the roots and the preconditioned update are matmuls on the
- * backend (no host reads, so it runs on webgpu too); only the final scaling by the learning rate
- * is elementwise.
+ * backend (no host reads with the default Newton roots, so it runs on webgpu too; `'eigh'` reads
+ * each block back); only the final scaling by the learning rate is elementwise.
  *
  * @param lr - The learning rate η, or a schedule.
  * @param options - See {@link ScaleByShampooOptions}.
@@ -200,7 +222,7 @@ export type ShampooOptions = ScaleByShampooOptions;
  * Optimization for Deep Learning" (https://arxiv.org/abs/2002.09018).
  */
 export function shampoo(lr: ScalarOrSchedule, options: ShampooOptions = {}): InjectedTransformation {
-  const opts = checkOptions('shampoo', options, { eps: true, blockSize: true, updateEvery: true, newtonIterations: true });
+  const opts = checkOptions('shampoo', options, SHAMPOO_KEYS);
   scaleByShampoo(opts);
   return withHyperparams('shampoo', { lr }, (h) => chain(scaleByShampoo(opts), scaleByLearningRate(h.lr)));
 }
