@@ -1,4 +1,4 @@
-import { InvalidArgumentError, checkOptions, flatten, isPlainRecord, unflatten, type Tensor } from '@downhill/backend';
+import { InvalidArgumentError, Tensor, checkOptions, flatten, isPlainRecord, unflatten } from '@downhill/backend';
 import type { GradientTransformation, Params } from '../types.js';
 import { orthogonalFactor, symmetricEigenbasis } from './eigenbasis.js';
 import { factorStatistic } from './matrix-view.js';
@@ -177,10 +177,27 @@ export function scaleBySoap(options: ScaleBySoapOptions = {}): GradientTransform
       }
       for (const [li, [name, g]] of leaves.entries()) {
         const s = state.leaves[li];
-        const nf = layout(g.shape).pre.filter(Boolean).length;
-        if (!isPlainRecord(s) || !s.m || !s.v || !Array.isArray(s.factors) || s.factors.length !== nf || !shapeIs(s.m as Tensor, g.shape)) {
+        const { dims, pre } = layout(g.shape);
+        const sides = dims.filter((_, k) => pre[k]);
+        const ok =
+          isPlainRecord(s) &&
+          s.m instanceof Tensor &&
+          s.v instanceof Tensor &&
+          shapeIs(s.m, g.shape) &&
+          shapeIs(s.v, g.shape) &&
+          Array.isArray(s.factors) &&
+          s.factors.length === sides.length &&
+          s.factors.every(
+            (f: unknown, k: number) =>
+              isPlainRecord(f) &&
+              f.stats instanceof Tensor &&
+              f.basis instanceof Tensor &&
+              shapeIs(f.stats, [sides[k], sides[k]]) &&
+              shapeIs(f.basis, [sides[k], sides[k]]),
+          );
+        if (!ok) {
           throw new InvalidArgumentError(
-            `${where}: the state of '${name}' should hold m, v of shape [${g.shape.join(', ')}] and ${nf} factors; was it made by init() for parameters of other shapes?`,
+            `${where}: the state of '${name}' should hold m, v of shape [${g.shape.join(', ')}] and factors of sides [${sides.join(', ')}]; was it made by init() for parameters of other shapes or options?`,
           );
         }
       }

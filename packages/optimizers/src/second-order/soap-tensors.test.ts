@@ -10,14 +10,14 @@
  * 1e-9 relative (the eigenbases come from different float64 eigensolvers, ml-matrix here and
  * LAPACK there).
  */
-import type { Backend, Tensor } from '@downhill/backend';
+import { InvalidArgumentError, type Backend, type Tensor } from '@downhill/backend';
 import { cpu } from '@downhill/backend-cpu';
 import { describe, expect, it } from 'vitest';
 import { step } from '../step.js';
 import { stateTensors } from '../tree.js';
 import type { OptState, Params } from '../types.js';
 import fixture from './__fixtures__/soap-tensors.json' with { type: 'json' };
-import { soapWorkingShape } from './scale-by-soap.js';
+import { scaleBySoap, soapWorkingShape } from './scale-by-soap.js';
 import { soap, type SoapOptions } from './soap.js';
 
 const b: Backend = cpu();
@@ -91,5 +91,24 @@ describe('soapWorkingShape (the authors’ merge_dims)', () => {
     [[], 4, []],
   ])('%j with max %i merges to %j', (shape, max, want) => {
     expect(soapWorkingShape(shape, max, true)).toEqual(want);
+  });
+});
+
+describe('soap state checks', () => {
+  it('a state made under other axis options is a typed error, and nothing changes', () => {
+    const params = {
+      t: b.tensor(
+        Array.from({ length: 12 }, (_, i) => i / 10),
+        [2, 2, 3],
+        'float64',
+      ),
+    };
+    const state = scaleBySoap().init(params);
+    const merged = scaleBySoap({ mergeDims: true, maxPreconditionDim: 4 });
+    expect(() => merged.update(params, state, params)).toThrow(InvalidArgumentError);
+    expect(() => merged.update(params, state, params)).toThrow(/factors of sides \[4, 3\]/);
+    expect(state.count).toBe(0);
+    b.dispose(stateTensors(params));
+    b.dispose(stateTensors(state));
   });
 });
