@@ -17,7 +17,9 @@
  *                it against tfjs-cpu's before timing (`tfjs-wasm-conv-filter.ts`).
  */
 import { childConfig, emit, measure, randomF32, rng } from './util.js';
-import { downhillBackend, isDownhill, tfjsOn, type ImplId } from './impls.js';
+import { downhillBackend, isDownhill, type ImplId } from './impls.js';
+import type { Trainer } from './mlp-problem.js';
+import { tfjsLayersTrainer, type Tf } from './tfjs-layers-trainer.js';
 import { checkWasmConv2DBackpropFilter, registerWasmConv2DBackpropFilter } from './tfjs-wasm-conv-filter.js';
 
 export interface CnnConfig {
@@ -59,11 +61,6 @@ function problem() {
   return { weights, x, labels, onehot };
 }
 
-interface Trainer {
-  step: () => unknown;
-  loss: () => Promise<number>;
-}
-
 async function downhillTrainer(impl: ImplId): Promise<Trainer> {
   const b = await downhillBackend(impl);
   const { ops, valueAndGrad } = await import('@downhill/autograd');
@@ -101,17 +98,18 @@ async function downhillTrainer(impl: ImplId): Promise<Trainer> {
   };
 }
 
-async function tfjsLayersTrainer(backend: 'cpu' | 'wasm'): Promise<Trainer> {
-  const tf = await tfjsOn(backend);
-  if (backend === 'wasm') {
+/** The CNN for tfjs-layers: conv2d, averagePooling2d, flatten, dense; the same weights and batch as everyone. */
+function layersProblem() {
+  const d = problem();
+  return {
     // tfjs-backend-wasm 4.22 has no Conv2DBackpropFilter: filled in from its own Transpose and
     // Conv2D kernels (tfjs-wasm-conv-filter.ts) and checked against tfjs-cpu's before timing.
-    registerWasmConv2DBackpropFilter(tf);
-    await checkWasmConv2DBackpropFilter(tf);
-  }
-  const d = problem();
-  const model = tf.sequential({
-    layers: [
+    prepare: async (tf: Tf) => {
+      if (tf.getBackend() !== 'wasm') return;
+      registerWasmConv2DBackpropFilter(tf);
+      await checkWasmConv2DBackpropFilter(tf);
+    },
+    layers: (tf: Tf) => [
       tf.layers.conv2d({ filters: C1, kernelSize: 3, padding: 'same', activation: 'relu', inputShape: [28, 28, 1] }),
       tf.layers.averagePooling2d({ poolSize: 2 }),
       tf.layers.conv2d({ filters: C2, kernelSize: 3, padding: 'same', activation: 'relu' }),
@@ -120,17 +118,10 @@ async function tfjsLayersTrainer(backend: 'cpu' | 'wasm'): Promise<Trainer> {
       tf.layers.dense({ units: DENSE, activation: 'relu' }),
       tf.layers.dense({ units: OUT, activation: 'softmax' }),
     ],
-  });
-  model.setWeights((Object.keys(SHAPES) as Name[]).map((k) => tf.tensor(d.weights[k], [...SHAPES[k]])));
-  model.compile({ optimizer: tf.train.adam(LR), loss: 'categoricalCrossentropy' });
-  const x = tf.tensor4d(d.x, [BATCH, 28, 28, 1]);
-  const y = tf.tensor2d(d.onehot, [BATCH, OUT]);
-  let last = NaN;
-  return {
-    step: async () => {
-      last = (await model.trainOnBatch(x, y)) as number;
-    },
-    loss: async () => last,
+    weights: (Object.keys(SHAPES) as Name[]).map((k) => ({ data: d.weights[k], shape: SHAPES[k] })),
+    x: { data: d.x, shape: [BATCH, 28, 28, 1] },
+    onehot: { data: d.onehot, shape: [BATCH, OUT] },
+    lr: LR,
   };
 }
 
@@ -141,7 +132,7 @@ async function main(): Promise<void> {
       throw new Error(`the cnn suite runs downhill and tfjs-layers, not ${cfg.impl}`);
     const trainer = isDownhill(cfg.impl)
       ? await downhillTrainer(cfg.impl)
-      : await tfjsLayersTrainer(cfg.impl.endsWith('cpu') ? 'cpu' : 'wasm');
+      : await tfjsLayersTrainer(cfg.impl.endsWith('cpu') ? 'cpu' : 'wasm', layersProblem());
     await trainer.step();
     const first = await trainer.loss();
     const timing = await measure(trainer.step, { warmup: 2, minReps: 5, maxReps: 200, budgetMs: cfg.budgetMs });

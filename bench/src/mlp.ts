@@ -16,6 +16,27 @@
 import { childConfig, emit, measure } from './util.js';
 import { downhillBackend, isDownhill, jaxWasm, tfjsOn, type ImplId } from './impls.js';
 import { BATCH, HIDDEN, IN, LR, OUT, downhillTrainer, problem, type Trainer } from './mlp-problem.js';
+import { tfjsLayersTrainer } from './tfjs-layers-trainer.js';
+
+/** The MLP for tfjs-layers: dense relu, dense softmax, the same weights and batch as everyone. */
+function layersProblem() {
+  const d = problem();
+  return {
+    layers: (tf: import('./tfjs-layers-trainer.js').Tf) => [
+      tf.layers.dense({ units: HIDDEN, activation: 'relu', inputShape: [IN] }),
+      tf.layers.dense({ units: OUT, activation: 'softmax' }),
+    ],
+    weights: [
+      { data: d.w1, shape: [IN, HIDDEN] },
+      { data: d.b1, shape: [HIDDEN] },
+      { data: d.w2, shape: [HIDDEN, OUT] },
+      { data: d.b2, shape: [OUT] },
+    ],
+    x: { data: d.x, shape: [BATCH, IN] },
+    onehot: { data: d.onehot, shape: [BATCH, OUT] },
+    lr: LR,
+  };
+}
 
 export interface MlpConfig {
   readonly impl: ImplId;
@@ -43,28 +64,6 @@ async function tfjsCoreTrainer(backend: 'cpu' | 'wasm'): Promise<Trainer> {
       lossValue = value;
     },
     loss: async () => (await lossValue!.data())[0],
-  };
-}
-
-async function tfjsLayersTrainer(backend: 'cpu' | 'wasm'): Promise<Trainer> {
-  const tf = await tfjsOn(backend);
-  const d = problem();
-  const model = tf.sequential({
-    layers: [
-      tf.layers.dense({ units: HIDDEN, activation: 'relu', inputShape: [IN] }),
-      tf.layers.dense({ units: OUT, activation: 'softmax' }),
-    ],
-  });
-  model.setWeights([tf.tensor2d(d.w1, [IN, HIDDEN]), tf.tensor1d(d.b1), tf.tensor2d(d.w2, [HIDDEN, OUT]), tf.tensor1d(d.b2)]);
-  model.compile({ optimizer: tf.train.adam(LR), loss: 'categoricalCrossentropy' });
-  const x = tf.tensor2d(d.x, [BATCH, IN]);
-  const y = tf.tensor2d(d.onehot, [BATCH, OUT]);
-  let last = NaN;
-  return {
-    step: async () => {
-      last = (await model.trainOnBatch(x, y)) as number;
-    },
-    loss: async () => last,
   };
 }
 
@@ -142,7 +141,7 @@ async function main(): Promise<void> {
       : cfg.impl === 'jax-js-wasm'
         ? await jaxTrainer()
         : cfg.impl.startsWith('tfjs-layers')
-          ? await tfjsLayersTrainer(cfg.impl.endsWith('cpu') ? 'cpu' : 'wasm')
+          ? await tfjsLayersTrainer(cfg.impl.endsWith('cpu') ? 'cpu' : 'wasm', layersProblem())
           : await tfjsCoreTrainer(cfg.impl.endsWith('cpu') ? 'cpu' : 'wasm');
     await trainer.step();
     const first = await trainer.loss();
