@@ -215,7 +215,7 @@ async function main(): Promise<void> {
       results.records.push(
         ...(await child('optimizer-layout.ts', { impl: 'downhill-cpu', budgetMs: plan.optimizerBudgetMs * 2 }, implEnv('downhill-cpu'))),
       );
-      // a plugin against a built-in: the AdaBelief example against Adam, both as update programs
+      // a plugin against a built-in: AdaBelief as a plugin against built-in Adam and AdaBelief (and the QHAdam example), all as update programs
       results.records.push(
         ...(await child(
           'plugin-step.ts',

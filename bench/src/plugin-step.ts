@@ -1,12 +1,16 @@
 /**
- * Child program: the QHAdam example plugin (`examples/plugin-qhadam`, written with the public
- * API only, no kernel of its own) against the built-in Adam, one in-place step on one flat float32
- * parameter of n elements, on one downhill backend. Both run as update programs where the backend
- * compiles them, so the ratio is what being a plugin costs. Prints one result line per
- * (optimizer, n).
+ * Child program: AdaBelief written as a plugin through the public API only
+ * (`./plugins/adabelief-plugin.ts`, as docs/plugins.md tells plugin authors) against the built-in
+ * Adam and the built-in AdaBelief, one in-place step on one flat float32 parameter of n elements,
+ * on one downhill backend. All run as update programs where the backend compiles them, so
+ * plugin / built-in AdaBelief is what being a plugin costs, and plugin / built-in Adam is the
+ * acceptance figure (AdaBelief does a subtraction and a square more than Adam). The QHAdam example
+ * plugin (`examples/plugin-qhadam`, more arithmetic than Adam) stays as a labelled extra row.
+ * Prints one result line per (optimizer, n).
  */
 import type { Tensor } from '@downhill/backend';
 import { downhillBackend, type ImplId } from './impls.js';
+import { adabeliefPlugin } from './plugins/adabelief-plugin.js';
 import { childConfig, emit, measure, randomF32 } from './util.js';
 
 export interface PluginConfig {
@@ -22,12 +26,13 @@ async function main(): Promise<void> {
   const { qhadam } = await import('downhill-example-plugin-qhadam');
   for (const n of cfg.sizes) {
     // Interleaved, so that a busy moment of the machine falls on both.
-    for (const [optimizer, make] of [
+    const round = [
       ['adam', () => o.adam(1e-3)],
+      ['adabelief-plugin', () => adabeliefPlugin(1e-3)],
+      ['adabelief', () => o.adabelief(1e-3)],
       ['qhadam', () => qhadam(1e-3)],
-      ['adam', () => o.adam(1e-3)],
-      ['qhadam', () => qhadam(1e-3)],
-    ] as const) {
+    ] as const;
+    for (const [optimizer, make] of [...round, ...round]) {
       const tx = make();
       let params: Record<string, Tensor> = { w: b.tensor(randomF32(n, 1), [n]) };
       const grads = { w: b.tensor(randomF32(n, 2, 1e-2), [n]) };
