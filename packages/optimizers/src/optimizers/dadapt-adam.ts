@@ -4,7 +4,7 @@ import { maskSelects, type Mask } from '../mask.js';
 import { needParams } from '../transforms/needs-params.js';
 import { biasCorrection, coupledDecay, stateScalar, type DAdaptationCore } from './d-adaptation.js';
 import { checkTrees, flatten, mapTreesN, stateNumber, stateTree, zerosLike } from '../tree.js';
-import type { GradientTransformation, Params, ScalarOrSchedule, StateValue } from '../types.js';
+import type { GradientTransformation, Params, ScalarOrSchedule } from '../types.js';
 
 /** The state of D-Adaptation Adam's core: the step count, the estimate `d` and its weighted numerator (rank-0 tensors), the moments and `s`. */
 export type DadaptAdamState = {

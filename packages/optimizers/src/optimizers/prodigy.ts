@@ -5,7 +5,7 @@ import { maskSelects, type Mask } from '../mask.js';
 import { needParams } from '../transforms/needs-params.js';
 import { biasCorrection, coupledDecay, stateScalar, type DAdaptationCore } from './d-adaptation.js';
 import { checkTrees, flatten, mapTreesN, stateNumber, stateTree, zerosLike } from '../tree.js';
-import type { GradientTransformation, Params, ScalarOrSchedule, StateValue } from '../types.js';
+import type { GradientTransformation, Params, ScalarOrSchedule } from '../types.js';
 
 /** The state of Prodigy's core: the step count, the distance estimate and its sums (rank-0 tensors), the moments and the displacement. */
 export type ScaleByProdigyState = {
