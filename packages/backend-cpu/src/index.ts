@@ -51,6 +51,7 @@ export function cpu(options?: CpuOptions): Backend {
 export { CpuKernels } from './cpu-kernels.js';
 export type { CpuOptions } from './cpu-options.js';
 export { cpuThreadsReady, terminateCpuThreads, type CpuThreadInfo } from './threads/threads-ready.js';
+export { cpuThreadTimes, type CpuThreadTimes } from './threads/thread-times.js';
 export { ThreadError } from './threads/thread-error.js';
 export { erf } from './erf.js';
 export { roundHalfEven } from './unary.js';

@@ -65,6 +65,11 @@ export function getPool(): ThreadPool | undefined {
   return pool;
 }
 
+/** The pool if one was made (never makes one). */
+export function existingPool(): ThreadPool | undefined {
+  return pool;
+}
+
 /** The runtime the pool works on (the process's shared runtime). */
 export function poolRuntime(): WasmRuntime | undefined {
   return poolFor;

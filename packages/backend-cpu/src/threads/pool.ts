@@ -14,7 +14,7 @@ const C_FAILED = 51;
 const C_ERRLEN = 52;
 const C_SCRATCH = 54;
 const C_SCRATCH_STRIDE = 55;
-/** Per worker: 16 words from here (ready flag, modules instantiated, chunks run). */
+/** Per worker: 16 words from here (ready flag, modules instantiated, chunks run, µs spent in chunks modulo 2³⁰). */
 const C_WORKERS = 64;
 const C_ERR = 1024;
 /** The chunk table: one record of {@link RECORD} words per chunk (module, function, count, arguments). */
@@ -185,6 +185,12 @@ export class ThreadPool {
   private stall = 0;
   /** Jobs to keep on the calling thread after the stall share ran high (then threads are tried again). */
   backoff = 0;
+  /** Milliseconds of split jobs so far, from waking the workers to the last chunk done. */
+  private jobMs = 0;
+  /** Milliseconds the calling thread spent running chunks of split jobs. */
+  private callerMs = 0;
+  /** Milliseconds the caller waited for workers' chunks after it found none left to claim. */
+  private waitMs = 0;
 
   constructor(private readonly memory: object) {
     this.control = new Int32Array(new SharedArrayBuffer(CONTROL_WORDS * 4));
@@ -226,6 +232,25 @@ export class ThreadPool {
     let sum = 0;
     for (let w = 0; w < this.workers.length; w++) sum += Atomics.load(this.control, C_WORKERS + 16 * w + 2);
     return sum;
+  }
+
+  /**
+   * Where the time of split jobs went so far, in milliseconds (for the threads bench; take the
+   * difference of two readings): the jobs' wall time, the caller's time in chunks, its wait for
+   * workers' chunks at the end of each job, and each worker's time in chunks (modulo 2³⁰ µs).
+   * Busy time well under the wall time on every thread is wake-up latency or descheduling; one
+   * thread busy much longer than the others is an unequal split.
+   */
+  busyTimes(): {
+    readonly jobs: number;
+    readonly wallMs: number;
+    readonly callerMs: number;
+    readonly waitMs: number;
+    readonly workersMs: number[];
+  } {
+    const workersMs: number[] = [];
+    for (let w = 0; w < this.workers.length; w++) workersMs.push(Atomics.load(this.control, C_WORKERS + 16 * w + 3) / 1000);
+    return { jobs: this.jobs, wallMs: this.jobMs, callerMs: this.callerMs, waitMs: this.waitMs, workersMs };
   }
 
   /** Workers started (ready or not). */
@@ -310,17 +335,21 @@ export class ThreadPool {
       const i = v & 0xfffff;
       if (i >= n) break;
       if (Atomics.compareExchange(c, C_COUNTER, v, v + 1) !== v) continue;
+      const tc = performance.now();
       try {
         this.runChunk(i);
       } catch (e) {
         callerError ??= e;
       }
+      this.callerMs += performance.now() - tc;
       Atomics.add(c, C_DONE, 1);
     }
     const t1 = performance.now();
     waitUntil(c, C_DONE, n);
     Atomics.store(c, C_COUNTER, (g << 20) | 0xfffff); // closed: a late worker finds nothing
     const t2 = performance.now();
+    this.jobMs += t2 - t0;
+    this.waitMs += t2 - t1;
     this.stall = 0.8 * this.stall + (0.2 * (t2 - t1)) / Math.max(t2 - t0, 1e-3);
     if (this.stall > STALL_MAX) {
       this.stall = 0;

@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError, UnknownOptionError, type Backend, type Tensor } from '@downhill/backend';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cpu, cpuThreadsReady, terminateCpuThreads, ThreadError } from '../index.js';
+import { cpu, cpuThreadTimes, cpuThreadsReady, terminateCpuThreads, ThreadError } from '../index.js';
 import { ADAM_PROGRAM, adamProgramReference, randomData } from '../test-helpers.js';
 import { FN, KERNELS, getPool } from './parallel.js';
 
@@ -19,10 +19,12 @@ const COUNTS = [1, 2, 4] as const;
 const backends = new Map<number, Backend>(COUNTS.map((n) => [n, cpu({ threads: n })]));
 
 let chunksBefore = 0;
+let timesBefore: ReturnType<typeof cpuThreadTimes>;
 beforeAll(async () => {
   const info = await cpuThreadsReady(4);
   expect(info.threads).toBe(4);
   chunksBefore = getPool()!.workerChunks();
+  timesBefore = cpuThreadTimes();
 });
 
 /** Runs `f` on each thread count; checks the results are bitwise equal and that 2 and 4 threads split work. */
@@ -259,6 +261,22 @@ describe('bitwise identical results on 1, 2 and 4 threads', () => {
 describe('the workers', () => {
   it('ran chunks of the jobs above (the work left the calling thread)', () => {
     expect(getPool()!.workerChunks() - chunksBefore).toBeGreaterThan(0);
+  });
+
+  it("cpuThreadTimes counts the split jobs, and the time in chunks of each thread stays within the jobs' wall time", () => {
+    const t = cpuThreadTimes();
+    expect(t.jobs - timesBefore.jobs).toBe(getPool()!.jobs - timesBefore.jobs);
+    expect(t.jobs).toBeGreaterThan(timesBefore.jobs);
+    const wall = t.wallMs - timesBefore.wallMs;
+    const caller = t.callerMs - timesBefore.callerMs;
+    const workers = t.workersMs.map((w, i) => w - (timesBefore.workersMs[i] ?? 0));
+    expect(workers.length).toBe(3);
+    expect(caller).toBeGreaterThan(0);
+    expect(caller).toBeLessThanOrEqual(wall);
+    // a worker's chunks all ran inside jobs (µs rounding and the clock of another thread: 1 ms slack)
+    for (const w of workers) expect(w).toBeLessThanOrEqual(wall + 1);
+    expect(Math.max(...workers)).toBeGreaterThan(0);
+    expect(t.waitMs - timesBefore.waitMs).toBeLessThanOrEqual(wall);
   });
 });
 
