@@ -16,7 +16,15 @@
  *   and one division per parameter, on values in registers, split the same way): on the
  *   development machine it is above the bandwidth floor, so the honest floor is the roofline, the
  *   larger of the two with the same thread count.
+ *
+ * Each record also carries the load average (1 min) at the start and end of its timed runs and,
+ * per configuration, the median CPU time of the process per run (every thread) and the split
+ * kernels' busy times from `cpuThreadTimes` (`accounting`, `singleAccounting`): the raw figures to
+ * tell an unequal split (one thread busy much longer) from wake-up latency or descheduling (both
+ * threads busy well under the split jobs' wall time) from the cost of splitting (CPU time above
+ * the one-thread run's).
  */
+import { loadavg } from 'node:os';
 import { BYTES_PER_PARAM } from './bandwidth.js';
 import { downhillTrainer } from './mlp-problem.js';
 import { streamProbe } from './stream-probe.js';
@@ -44,9 +52,45 @@ function interleaved(fns: readonly (() => void)[], budgetMs: number, min = 5, ma
   return samples.map((s) => ({ median: median(s), min: Math.min(...s), reps: s.length }));
 }
 
+/** Per-run medians of where a function's time went: process CPU time (every thread) and the split kernels' busy times. */
+interface Accounting {
+  readonly run: () => void;
+  /** Medians over the runs after the first `skip`, in ms. */
+  summary(skip?: number): Record<string, number>;
+}
+
+/**
+ * Wraps `f` to record, per run, the process's CPU time and {@link cpuThreadTimes}' deltas: the
+ * split jobs' wall time, the caller's and the workers' time in chunks, the caller's final wait. On
+ * an idle machine a split that works shows both threads busy for most of the job's wall time;
+ * busy times well under it mean wake-up latency or descheduling (the load average says which).
+ */
+function accounted(
+  f: () => void,
+  times: () => { wallMs: number; callerMs: number; waitMs: number; workersMs: readonly number[] },
+): Accounting {
+  const rows: number[][] = [];
+  return {
+    run: () => {
+      const b0 = times();
+      const c0 = process.cpuUsage();
+      f();
+      const c = process.cpuUsage(c0);
+      const b1 = times();
+      const workers = b1.workersMs.reduce((sum, w, i) => sum + w - (b0.workersMs[i] ?? 0), 0);
+      rows.push([(c.user + c.system) / 1e3, b1.wallMs - b0.wallMs, b1.callerMs - b0.callerMs, workers, b1.waitMs - b0.waitMs]);
+    },
+    summary: (skip = 2) => {
+      const r = rows.slice(skip);
+      const m = (k: number) => median(r.map((x) => x[k]));
+      return { cpuMs: m(0), splitWallMs: m(1), callerBusyMs: m(2), workersBusyMs: m(3), callerWaitMs: m(4) };
+    },
+  };
+}
+
 async function main(): Promise<void> {
   const cfg = childConfig<ThreadsConfig>();
-  const { cpu, cpuThreadsReady } = await import('@downhill/backend-cpu');
+  const { cpu, cpuThreadsReady, cpuThreadTimes } = await import('@downhill/backend-cpu');
   const o = await import('@downhill/optimizers');
   const one = cpu({ threads: 1 });
   const many = cpu();
@@ -63,7 +107,15 @@ async function main(): Promise<void> {
     await t1.step();
     await tN.step();
     const first = [await t1.loss(), await tN.loss()];
-    const [s, t] = interleaved([() => void t1.step(), () => void tN.step()], cfg.budgetMs, 20, 3000);
+    const acc = [accounted(() => void t1.step(), cpuThreadTimes), accounted(() => void tN.step(), cpuThreadTimes)];
+    const loadStart = loadavg()[0];
+    const [s, t] = interleaved(
+      acc.map((a) => a.run),
+      cfg.budgetMs,
+      20,
+      3000,
+    );
+    const loadEnd = loadavg()[0];
     const last = [await t1.loss(), await tN.loss()];
     if (!(last[0] < first[0] && last[1] < first[1])) throw new Error(`the loss did not fall (${first} then ${last})`);
     if (last[0] !== last[1]) throw new Error(`one thread and ${threads} threads trained to different losses: ${last[0]} and ${last[1]}`);
@@ -81,6 +133,10 @@ async function main(): Promise<void> {
       singleStepsPerSecond: 1000 / s.median,
       speedup: s.median / t.median,
       loss: last[1],
+      loadStart,
+      loadEnd,
+      singleAccounting: acc[0].summary(),
+      accounting: acc[1].summary(),
     });
   } catch (e) {
     emit({ suite: 'threads', impl: cfg.impl, bench: 'mlp', error: (e as Error).message });
@@ -92,7 +148,16 @@ async function main(): Promise<void> {
     const mk = (b: typeof one) => [b.tensor(randomF32(n * n, 1), [n, n]), b.tensor(randomF32(n * n, 2), [n, n])] as const;
     const [a1, b1] = mk(one);
     const [aN, bN] = mk(many);
-    const [s, t] = interleaved([() => one.dispose(one.matmul(a1, b1)), () => many.dispose(many.matmul(aN, bN))], cfg.budgetMs);
+    const acc = [
+      accounted(() => one.dispose(one.matmul(a1, b1)), cpuThreadTimes),
+      accounted(() => many.dispose(many.matmul(aN, bN)), cpuThreadTimes),
+    ];
+    const loadStart = loadavg()[0];
+    const [s, t] = interleaved(
+      acc.map((a) => a.run),
+      cfg.budgetMs,
+    );
+    const loadEnd = loadavg()[0];
     const gmacs = (ms: number) => n ** 3 / (ms / 1e3) / 1e9;
     emit({
       suite: 'threads',
@@ -107,6 +172,10 @@ async function main(): Promise<void> {
       singleGmacs: gmacs(s.median),
       gmacs: gmacs(t.median),
       speedup: s.median / t.median,
+      loadStart,
+      loadEnd,
+      singleAccounting: acc[0].summary(),
+      accounting: acc[1].summary(),
     });
   } catch (e) {
     emit({ suite: 'threads', impl: cfg.impl, bench: 'matmul-1024', error: (e as Error).message });
@@ -127,7 +196,13 @@ async function main(): Promise<void> {
         state = r.state;
       };
     };
-    const [s, t] = interleaved([runner(one), runner(many)], cfg.budgetMs);
+    const acc = [accounted(runner(one), cpuThreadTimes), accounted(runner(many), cpuThreadTimes)];
+    const loadStart = loadavg()[0];
+    const [s, t] = interleaved(
+      acc.map((a) => a.run),
+      cfg.budgetMs,
+    );
+    const loadEnd = loadavg()[0];
     const probe = await streamProbe(n, 2);
     const floor1 = probe.best('stream4', n, 1, 15);
     const floor2 = probe.best('stream4', n, 2, 15);
@@ -157,6 +232,10 @@ async function main(): Promise<void> {
       roofline1Ms: Math.max(Math.min(floor1, floor1b), arith1),
       roofline2Ms: Math.max(Math.min(floor2, floor2b), arith2),
       speedup: s.median / t.median,
+      loadStart,
+      loadEnd,
+      singleAccounting: acc[0].summary(),
+      accounting: acc[1].summary(),
     });
   } catch (e) {
     emit({ suite: 'threads', impl: cfg.impl, bench: 'adam-1e7', error: (e as Error).message });
