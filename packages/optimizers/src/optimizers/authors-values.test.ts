@@ -150,12 +150,12 @@ const CATALOGUE_CASES: Record<keyof typeof catalogueFixture.cases, Case> = {
     },
   },
   'mechanize(sgd) sInit=1e-2': {
-    tx: () => mechanize(sgd(0.1), { sInit: 1e-2 }),
+    tx: () => mechanize(sgd(0.1), { sInit: 1e-2, storeDelta: false }),
     state: {},
     vectors: { s: 's', max_product: 'maxProduct', sum_squared_products: 'sumSquares', reward: 'reward' },
   },
   'mechanize(adam) sDecay=0.1': {
-    tx: () => mechanize(adam(0.01), { sDecay: 0.1, sInit: 1e-3, betas: [0.9, 0.99, 0.999] }),
+    tx: () => mechanize(adam(0.01), { sDecay: 0.1, sInit: 1e-3, betas: [0.9, 0.99, 0.999], storeDelta: false }),
     state: { exp_avg: (n) => `inner.inner.0.mu.${n}`, exp_avg_sq: (n) => `inner.inner.0.nu.${n}` },
     vectors: { s: 's', max_product: 'maxProduct', sum_squared_products: 'sumSquares', reward: 'reward' },
   },

@@ -16,8 +16,10 @@ export interface MechanicOptions extends MechanizeOptions {
  *
  * The rate `lr` is AdamW's, and Mechanic learns the scale `s` of its steps online, starting from
  * almost 0: leave `lr` near 1 (a peak of 1 under a schedule), as the authors and optax advise, so
- * `s` carries the step size. With a small `lr` the steps `s·u` fall below the float32 resolution
- * of the weights and `x − x_ref`, from which the tuner reads its past steps, stays 0.
+ * `s` carries the step size. The sum of past steps `Δ` is kept in the state (`storeDelta`, default
+ * true): the first steps `s·u` fall below the float32 resolution of the weights, so recomputing
+ * `Δ` from `x − x_ref` (`storeDelta: false`, the authors' default) would read 0 and `s` would
+ * never grow.
  *
  * @param lr - AdamW's learning rate (best left at 1, or a schedule of peak 1).
  * @param options - The tuner's options and `adamw`, AdamW's.
@@ -37,6 +39,7 @@ export function mechanic(lr: ScalarOrSchedule, options: MechanicOptions = {}): G
     betas: true,
     sInit: true,
     eps: true,
+    storeDelta: true,
   });
   return mechanize(adamw(lr, adamwOptions), tuner);
 }

@@ -20,6 +20,8 @@ export type MechanizeState<S extends OptState = OptState> = {
   readonly sumSquares: Tensor | null;
   /** The rewards `r` (clipped at 0). */
   readonly reward: Tensor | null;
+  /** The sum `Δ` of the wrapped optimizer's steps (with `storeDelta`, the default; `null` without). */
+  readonly delta: Params | null;
 };
 
 /** Options of {@link mechanize}. */
@@ -32,6 +34,14 @@ export interface MechanizeOptions {
   readonly sInit?: number;
   /** Added to denominators (default 1e-8). */
   readonly eps?: number;
+  /**
+   * Keep `Δ`, the sum of the wrapped optimizer's steps, in the state (default true: one more slot
+   * per parameter entry), rather than recompute it as `(x − x_ref)/(Σs + ε)` (the authors'
+   * `store_delta=False`). In float32 the recomputation loses the first steps, whose scale
+   * `Σs ≈ s_init` is far below the parameters' rounding (`x_ref + 1e-8·u` rounds to `x_ref`), so
+   * `h` stays 0 and the scale never grows: Mechanic around AdamW stayed at chance on MNIST.
+   */
+  readonly storeDelta?: boolean;
 }
 
 const DEFAULT_BETAS = [0.9, 0.99, 0.999, 0.9999, 0.99999, 0.999999] as const;
@@ -52,18 +62,19 @@ function vectorOf(state: Record<string, OptState>, key: string, n: number, where
  *
  * ```text
  * u = tx.update(g)                                (a step: added to the parameters)
- * Δ_prev = (x − x_ref)/(Σs + ε)
+ * Δ_prev = Δ   (stored; with storeDelta false recomputed as (x − x_ref)/(Σs + ε))
  * h = ⟨Δ_prev, g + λ·Σs·‖g‖/(‖x + u‖ + ε)·(x + u)⟩   (norms and the product over the whole tree)
  * m ← max(β·m, |h|),   v ← β²·v + h²,   r ← max(0, β·r − s·h)
  * s ← (s_init/n·m + r) / (√v + ε)                (per beta; n betas)
- * x ← x_ref + max(Σs, 0)·(Δ_prev + u)
+ * Δ ← Δ_prev + u,   x ← x_ref + max(Σs, 0)·Δ
  * ```
  *
  * Reductions first: the two norms and the product `h` are reductions over every parameter; the
  * tuner's vectors are rank-1 tensors of one entry per beta, so nothing is read back to the host;
  * the new parameters are elementwise, one program per parameter. State: the wrapped state plus
- * `x_ref` (one slot per parameter entry) and four vectors; `Δ` is recomputed from `x − x_ref`
- * (the authors' `store_delta=False`).
+ * `x_ref` and `Δ` (two slots per parameter entry) and four vectors; `storeDelta: false` recomputes
+ * `Δ` from `x − x_ref` instead (the authors' default `store_delta=False`, one slot less), which in
+ * float32 loses the first steps, made at a scale `Σs ≈ s_init` below the parameters' rounding.
  *
  * Conventions: as the authors' PyTorch `mechanize` (s starts at 0, `m` at 1e-6, `s_init` 1e-8, six
  * betas, λ 0.01, the reference point the parameters at the first step, the decay term on the
@@ -94,7 +105,9 @@ export function mechanize<S extends OptState>(
     betas = DEFAULT_BETAS,
     sInit = 1e-8,
     eps = 1e-8,
-  } = checkOptions(where, options, { sDecay: true, betas: true, sInit: true, eps: true });
+    storeDelta = true,
+  } = checkOptions(where, options, { sDecay: true, betas: true, sInit: true, eps: true, storeDelta: true });
+  if (typeof storeDelta !== 'boolean') throw new InvalidArgumentError(`${where}: storeDelta must be a boolean, got ${String(storeDelta)}`);
   checkTransformation(tx, where);
   checkNumber(sDecay, 'sDecay', where, { min: 0 });
   checkNumber(sInit, 'sInit', where, { min: 0 });
@@ -103,7 +116,7 @@ export function mechanize<S extends OptState>(
     throw new InvalidArgumentError(`${where}: betas must be a non-empty array of numbers in [0, 1), got ${JSON.stringify(betas)}`);
   const n = betas.length;
   const name = `mechanize(${tx.name ?? '?'})`;
-  const keys = ['count', 'inner', 'ref', 's', 'maxProduct', 'sumSquares', 'reward'];
+  const keys = ['count', 'inner', 'ref', 's', 'maxProduct', 'sumSquares', 'reward', 'delta'];
   return {
     name,
     init(params) {
@@ -111,16 +124,18 @@ export function mechanize<S extends OptState>(
       let inner: S | undefined;
       let made: Record<string, Tensor | null> = {};
       let ref: Params | undefined;
+      let delta: Params | null | undefined;
       return cleanOnError(
         [params],
-        () => [inner as OptState, ref, made as OptState],
+        () => [inner as OptState, ref, made as OptState, delta ?? undefined],
         () => {
           inner = tx.init(params);
           const first = leaves[0]?.[1];
           const vec = (v: number) => (first ? first.backend.full([n], v, first.dtype) : null);
           made = { s: vec(0), maxProduct: vec(1e-6), sumSquares: vec(0), reward: vec(0) };
           ref = mapTreesN(1, [params], ([p]) => [p.backend.zeros(p.shape, p.dtype)], { where: name })[0];
-          return { count: 0, inner, ref, ...made } as MechanizeState<S>;
+          delta = storeDelta ? mapTreesN(1, [params], ([p]) => [p.backend.zeros(p.shape, p.dtype)], { where: name })[0] : null;
+          return { count: 0, inner, ref, ...made, delta } as MechanizeState<S>;
         },
       );
     },
@@ -150,9 +165,14 @@ export function mechanize<S extends OptState>(
         () => {
           [u, inner] = tx.update(grads, rec.inner as S, ps);
           const ref = count === 0 ? ps : (rec.ref as Params);
-          const rows = checkTrees([grads, ps, ref, u], {
+          const stored = storeDelta ? (rec.delta as Params | null) : null;
+          if (storeDelta && (stored === null || typeof stored !== 'object'))
+            throw new InvalidArgumentError(
+              `${name}: state 'delta' must be a tree of tensors with storeDelta; was this state made by this wrapper's init?`,
+            );
+          const rows = checkTrees(stored ? [grads, ps, ref, u, stored] : [grads, ps, ref, u], {
             where: name,
-            labels: ['gradient', 'parameter', "state 'ref'", 'update'],
+            labels: ['gradient', 'parameter', "state 'ref'", 'update', "state 'delta'"],
             dtype: false,
           });
           const cast = (t: Tensor) => (t.dtype === dtype ? t : b.cast(t, dtype));
@@ -171,8 +191,8 @@ export function mechanize<S extends OptState>(
             }
             const k = b.div(b.mul(b.mul(sSum, b.unary('sqrt', g2!)), sDecay), b.add(b.unary('sqrt', p2!), eps));
             let h: Tensor | undefined;
-            for (const [, [g, p, x0, du]] of rows) {
-              const deltaPrev = b.div(b.sub(p, x0), denom);
+            for (const [, [g, p, x0, du, d]] of rows) {
+              const deltaPrev = d ?? b.div(b.sub(p, x0), denom);
               const term = b.reduce('sum', b.mul(deltaPrev, b.add(g, b.mul(b.add(p, cast(du)), k))));
               h = h ? b.add(h, term) : term;
             }
@@ -187,22 +207,27 @@ export function mechanize<S extends OptState>(
           const [s2, m2, v2, r2, scale, denom] = tuned;
           // The new parameters x_ref + Σs·(Δ_prev + u), returned as a step from x; and the reference kept.
           out = mapTreesN(
-            1,
-            [ps, ref, u],
-            ([p, x0, du]) => {
-              const delta = b.add(b.div(b.sub(p, x0), denom), cast(du));
-              return [b.sub(b.add(x0, b.mul(delta, scale)), p)];
+            stored ? 2 : 1,
+            stored ? [ps, ref, u, stored] : [ps, ref, u],
+            ([p, x0, du, d]) => {
+              const delta = b.add(d ?? b.div(b.sub(p, x0), denom), cast(du));
+              const step = b.sub(b.add(x0, b.mul(delta, scale)), p);
+              return d ? [step, delta] : [step];
             },
-            { where: name, labels: ['parameter', "state 'ref'", 'update'], dtype: false },
+            { where: name, labels: ['parameter', "state 'ref'", 'update', "state 'delta'"], dtype: false },
           );
           const updates = out[0];
+          const newDelta = stored ? out[1] : null;
           // The reference point: a copy of the parameters at the first update (not their storage), then kept.
           const newRef = count === 0 ? mapTreesN(1, [ps], ([p]) => [p.backend.mul(p, 1)], { where: name })[0] : (rec.ref as Params);
           out.push(newRef);
           scale.dispose();
           denom.dispose();
           releaseConsumed(u, updates, inner as OptState, grads, ps, state);
-          return [updates, { count: count + 1, inner: inner as S, ref: newRef, s: s2, maxProduct: m2, sumSquares: v2, reward: r2 }];
+          return [
+            updates,
+            { count: count + 1, inner: inner as S, ref: newRef, s: s2, maxProduct: m2, sumSquares: v2, reward: r2, delta: newDelta },
+          ];
         },
       );
     },
