@@ -1,5 +1,6 @@
 /** Helpers shared by the tests of this package (not published). */
-import type { ElementwiseProgram, ProgramNode } from '@downhill/backend';
+import type { ElementwiseProgram } from '@downhill/backend';
+import { SAMPLE_UPDATE_PROGRAM, sampleUpdateReference } from '@downhill/backend/conformance';
 import { expect } from 'vitest';
 
 /** A deterministic generator of floats in [−1, 1) (mulberry32). */
@@ -79,53 +80,11 @@ export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
   }
 }
 
-const I = (index: number): ProgramNode => ({ op: 'input', index });
-const S = (index: number): ProgramNode => ({ op: 'scalar', index });
-
 /**
- * Adam's moments and step as an elementwise program, every op with a float32 instruction (the
- * fixture of the program tests and of the threads tests). Inputs p, g, m, v; scalars lr, b1,
- * 1−b1, b2, 1−b2, eps; outputs p', m', v'.
+ * Adam's moments and step as an elementwise program (the fixture of the program tests and of the
+ * threads tests), shared with the other backends' tests from `@downhill/backend/conformance`.
  */
-export const ADAM_PROGRAM: ElementwiseProgram = {
-  inputs: 4,
-  scalars: 6,
-  nodes: [
-    I(0),
-    I(1),
-    I(2),
-    I(3),
-    S(0),
-    S(1),
-    S(2),
-    S(3),
-    S(4),
-    S(5), // 0‥9
-    { op: 'binary', fn: 'mul', a: 2, b: 5 }, // 10
-    { op: 'binary', fn: 'mul', a: 1, b: 6 }, // 11
-    { op: 'binary', fn: 'add', a: 10, b: 11 }, // 12 m'
-    { op: 'binary', fn: 'mul', a: 3, b: 7 }, // 13
-    { op: 'unary', fn: 'square', x: 1 }, // 14
-    { op: 'binary', fn: 'mul', a: 14, b: 8 }, // 15
-    { op: 'binary', fn: 'add', a: 13, b: 15 }, // 16 v'
-    { op: 'unary', fn: 'sqrt', x: 16 }, // 17
-    { op: 'binary', fn: 'add', a: 17, b: 9 }, // 18
-    { op: 'binary', fn: 'div', a: 12, b: 18 }, // 19
-    { op: 'binary', fn: 'mul', a: 19, b: 4 }, // 20
-    { op: 'binary', fn: 'sub', a: 0, b: 20 }, // 21 p'
-  ],
-  outputs: [21, 12, 16],
-};
+export const ADAM_PROGRAM: ElementwiseProgram = SAMPLE_UPDATE_PROGRAM;
 
-/**
- * {@link ADAM_PROGRAM} on one element, evaluated node by node in float32 (`Math.fround` after each
- * node, scalars rounded to float32 first): the reference of a float32 run. Returns [p', m', v'].
- */
-export function adamProgramReference(p: number, g: number, m: number, v: number, scalars: readonly number[]): [number, number, number] {
-  const f = Math.fround;
-  const s = scalars.map(f);
-  const m1 = f(f(m * s[1]) + f(g * s[2]));
-  const v1 = f(f(v * s[3]) + f(f(g * g) * s[4]));
-  const p1 = f(p - f(f(m1 / f(f(Math.sqrt(v1)) + s[5])) * s[0]));
-  return [p1, m1, v1];
-}
+/** {@link ADAM_PROGRAM} on one element in float32, node by node: the reference of a float32 run. */
+export const adamProgramReference = sampleUpdateReference;

@@ -6,23 +6,10 @@
 // WGSL) against composed. Without an adapter the kit skips with the reason printed; where
 // DOWNHILL_REQUIRE_WEBGPU=1 (CI), a missing adapter fails instead.
 import { CLASSICS_CONFORMANCE, describeOptimizerConformance } from '@downhill/optimizers/testing';
-import { webgpuForTests } from './test-helpers.js';
+import { NON_FINITE_SKIP_REASON, WEBGPU_KIT_BACKENDS } from './test-helpers.js';
 
-// applyIfFinite decides on the host whether a step is finite, which needs a synchronous read;
-// WebGPU reads back asynchronously, so applyIfFinite refuses it with a typed error (tested by the
-// kit's own suite on cpu). The rest of the non-finite behaviour is covered on cpu and tfjs-cpu.
-const nonFinite = 'applyIfFinite needs a backend with synchronous reads; WebGPU reads back asynchronously';
-
-const backends = [
-  {
-    name: 'webgpu',
-    create: async () => {
-      const { backend, reason } = await webgpuForTests();
-      if (!backend) throw new Error(reason);
-      return backend;
-    },
-  },
-];
+const backends = WEBGPU_KIT_BACKENDS;
+const nonFinite = NON_FINITE_SKIP_REASON;
 
 for (const [name, make, options] of CLASSICS_CONFORMANCE) {
   describeOptimizerConformance(name, ({ lr }) => make(Number(lr)), {

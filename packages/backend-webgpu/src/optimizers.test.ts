@@ -26,23 +26,10 @@ import {
   sophia,
 } from '@downhill/optimizers';
 import { describeOptimizerConformance, syntheticHessianEstimate } from '@downhill/optimizers/testing';
-import { webgpuForTests } from './test-helpers.js';
+import { NON_FINITE_SKIP_REASON, WEBGPU_KIT_BACKENDS } from './test-helpers.js';
 
-// applyIfFinite decides on the host whether a step is finite, which needs a synchronous read;
-// WebGPU reads back asynchronously, so applyIfFinite refuses it with a typed error (tested by the
-// kit's own suite on cpu). The rest of the non-finite behaviour is covered on cpu and tfjs-cpu.
-const skip = { 'non-finite': 'applyIfFinite needs a backend with synchronous reads; WebGPU reads back asynchronously' } as const;
-
-const backends = [
-  {
-    name: 'webgpu',
-    create: async () => {
-      const { backend, reason } = await webgpuForTests();
-      if (!backend) throw new Error(reason);
-      return backend;
-    },
-  },
-];
+const backends = WEBGPU_KIT_BACKENDS;
+const skip = { 'non-finite': NON_FINITE_SKIP_REASON } as const;
 
 describeOptimizerConformance('adam', ({ lr }) => adam(lr), { backends, skip });
 describeOptimizerConformance('adamw', ({ lr }) => adamw(lr, { weightDecay: 1e-4 }), { backends, skip });

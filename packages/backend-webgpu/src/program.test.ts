@@ -1,4 +1,5 @@
 import { UNARY_OPS, type ElementwiseProgram, type ProgramNode } from '@downhill/backend';
+import { SAMPLE_UPDATE_PROGRAM } from '@downhill/backend/conformance';
 import { cpu } from '@downhill/backend-cpu';
 import { describe, expect, it, vi } from 'vitest';
 import { ProgramRunner, programGrid } from './program-dispatch.js';
@@ -6,38 +7,9 @@ import { programShader } from './program-wgsl.js';
 import { webgpuForTests } from './test-helpers.js';
 
 const I = (index: number): ProgramNode => ({ op: 'input', index });
-const S = (index: number): ProgramNode => ({ op: 'scalar', index });
 
-/** Adam's moments and step. Inputs p, g, m, v; scalars lr, b1, 1−b1, b2, 1−b2, eps. */
-const ADAM: ElementwiseProgram = {
-  inputs: 4,
-  scalars: 6,
-  nodes: [
-    I(0),
-    I(1),
-    I(2),
-    I(3),
-    S(0),
-    S(1),
-    S(2),
-    S(3),
-    S(4),
-    S(5),
-    { op: 'binary', fn: 'mul', a: 2, b: 5 },
-    { op: 'binary', fn: 'mul', a: 1, b: 6 },
-    { op: 'binary', fn: 'add', a: 10, b: 11 },
-    { op: 'binary', fn: 'mul', a: 3, b: 7 },
-    { op: 'unary', fn: 'square', x: 1 },
-    { op: 'binary', fn: 'mul', a: 14, b: 8 },
-    { op: 'binary', fn: 'add', a: 13, b: 15 },
-    { op: 'unary', fn: 'sqrt', x: 16 },
-    { op: 'binary', fn: 'add', a: 17, b: 9 },
-    { op: 'binary', fn: 'div', a: 12, b: 18 },
-    { op: 'binary', fn: 'mul', a: 19, b: 4 },
-    { op: 'binary', fn: 'sub', a: 0, b: 20 },
-  ],
-  outputs: [21, 12, 16],
-};
+/** Adam's moments and step, the fixture shared with backend-cpu's tests. */
+const ADAM: ElementwiseProgram = SAMPLE_UPDATE_PROGRAM;
 
 /** Every unary op on one input, one output each: 18 outputs. */
 const EVERY_UNARY: ElementwiseProgram = {

@@ -24,3 +24,4 @@ export {
   type FloatDType,
   type Tolerance,
 } from './case.js';
+export { SAMPLE_UPDATE_PROGRAM, sampleUpdateReference } from './sample-update-program.js';
