@@ -39,6 +39,9 @@ export interface ScaleByMarsOptions {
   readonly base?: 'adamw' | 'lion';
 }
 
+/** MARS's defaults, one source for {@link scaleByMars} and {@link mars} (the authors' `mars.py`: betas (0.95, 0.99), γ 0.025). */
+const MARS_DEFAULTS = { b1: 0.95, b2: 0.99, eps: 1e-8, gamma: 0.025, clipNorm: 1, base: 'adamw' } as const;
+
 /**
  * MARS's rescaling: a scaled stochastic recursive momentum (the variance-reduced, "corrected"
  * gradient), clipped per tensor, then Adam's moments (MARS-AdamW) or Lion's sign (MARS-Lion).
@@ -69,12 +72,12 @@ export interface ScaleByMarsOptions {
 export function scaleByMars(options: ScaleByMarsOptions = {}): GradientTransformation<ScaleByMarsState> {
   const where = 'scaleByMars';
   const {
-    b1 = 0.95,
-    b2 = 0.99,
-    eps = 1e-8,
-    gamma = 0.025,
-    clipNorm = 1,
-    base = 'adamw',
+    b1 = MARS_DEFAULTS.b1,
+    b2 = MARS_DEFAULTS.b2,
+    eps = MARS_DEFAULTS.eps,
+    gamma = MARS_DEFAULTS.gamma,
+    clipNorm = MARS_DEFAULTS.clipNorm,
+    base = MARS_DEFAULTS.base,
   } = checkOptions(where, options, { b1: true, b2: true, eps: true, gamma: true, clipNorm: true, base: true });
   checkHyperparam(where, 'b1', b1);
   checkHyperparam(where, 'b2', b2);
@@ -182,12 +185,12 @@ export interface MarsOptions extends ScaleByMarsOptions {
 export function mars(lr: ScalarOrSchedule, options: MarsOptions = {}): InjectedTransformation {
   const where = 'mars';
   const {
-    b1 = 0.95,
-    b2 = 0.99,
-    eps = 1e-8,
-    gamma = 0.025,
-    clipNorm = 1,
-    base = 'adamw',
+    b1 = MARS_DEFAULTS.b1,
+    b2 = MARS_DEFAULTS.b2,
+    eps = MARS_DEFAULTS.eps,
+    gamma = MARS_DEFAULTS.gamma,
+    clipNorm = MARS_DEFAULTS.clipNorm,
+    base = MARS_DEFAULTS.base,
     weightDecay = 0,
     marsParams,
     adamLr = lr,
