@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cpu } from '@downhill/backend-cpu';
 import { CNN_DEFAULTS, DEFAULTS, UsageError, parseCli, type Config } from './cli.js';
+import { learningRateFor } from './lr-defaults.js';
 import type { Metrics } from './metrics.js';
 import { buildModel, describeModel } from './model.js';
 import { runCli } from './test-helpers.js';
@@ -20,14 +21,21 @@ function config(argv: string[]): Config {
 
 describe('--model cnn', () => {
   it('has its own defaults; the MLP stays the default model', () => {
-    expect(config([])).toMatchObject({ model: 'mlp', hidden: DEFAULTS.hidden, epochs: DEFAULTS.epochs, channels: [] });
+    expect(config([])).toMatchObject({ model: 'mlp', hidden: DEFAULTS.hidden, epochs: DEFAULTS.epochs, channels: [], dropout: 0 });
     expect(config(['--model', 'cnn'])).toMatchObject({
       model: 'cnn',
       hidden: CNN_DEFAULTS.hidden,
       channels: CNN_DEFAULTS.channels,
       pool: 'max',
       epochs: CNN_DEFAULTS.epochs,
+      dropout: 0.4,
     });
+    expect(config(['--model', 'cnn', '--dropout', '0'])).toMatchObject({ dropout: 0 });
+    // The peak rate: Adam's is 3e-3 for the CNN, 1e-3 for the MLP; a flag wins; others keep the MLP's.
+    expect(learningRateFor('adam', undefined, 'cnn')).toEqual({ lr: 3e-3, source: 'default' });
+    expect(learningRateFor('adam', undefined, 'mlp')).toEqual({ lr: 1e-3, source: 'default' });
+    expect(learningRateFor('adam', 0.01, 'cnn')).toEqual({ lr: 0.01, source: 'flag' });
+    expect(learningRateFor('sgd', undefined, 'cnn')).toEqual({ lr: 0.05, source: 'default' });
     expect(config(['--model', 'cnn', '--channels', '8,16', '--hidden', '64', '--pool', 'avg', '--epochs', '2'])).toMatchObject({
       channels: [8, 16],
       hidden: [64],
@@ -90,6 +98,8 @@ describe('--model cnn', () => {
       '1',
       '--lr',
       '3e-3',
+      '--dropout',
+      '0',
       '--quiet',
       '--out',
       out,

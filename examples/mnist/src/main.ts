@@ -213,7 +213,7 @@ async function main(argv: readonly string[]): Promise<number> {
   // Installed until the program ends: a signal after the last step lets the outputs be written.
   const signals = stopOnSignals(say);
   for (const name of config.optimizers.slice(runs.length)) {
-    const { lr } = learningRateFor(name, config.lr);
+    const { lr } = learningRateFor(name, config.lr, config.model ?? 'mlp');
     say(`optimizer: ${name}, peak learning rate ${fmtLr(lr)}`);
     const resumeHere =
       resumed && resumed.state.current.optimizer === name && runs.length === resumed.state.runs.length ? resumed : undefined;
