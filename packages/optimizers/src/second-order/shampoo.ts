@@ -202,6 +202,11 @@ export type ShampooOptions = ScaleByShampooOptions;
  * distributed Shampoo (google-research) adds; no diagonal fallback for large dimensions (use a
  * smaller `blockSize`). optax keeps Shampoo out of its core; PyTorch has none.
  *
+ * Learning rate: its statistics are sums, so its steps shrink as they grow (as AdaGrad's); on
+ * the MNIST MLP (examples/mnist, roots every 10 steps) η = 1e-3 reached 67.69% in 3 epochs and a
+ * sweep on 12,000 images for one epoch gave 36.30% at 1e-3 against 84.65% at 1e-2, so the MNIST
+ * default is 1e-2.
+ *
  * Runs unfused: the statistics, the roots and the preconditioned update are matmuls on the
  * backend (no host reads with the default Newton roots, so it runs on webgpu too; `'eigh'` reads
  * each block back); only the final scaling by the learning rate is elementwise.
