@@ -17,7 +17,20 @@ import { interpretProgram } from './interpret-program.js';
 import type { Kernels } from './kernels.js';
 import type { ElementwiseProgram, ProgramGroup, RunProgramOptions } from './program.js';
 import { checkOptions } from './options.js';
-import { INT_BINARY_OPS, INT_UNARY_OPS, type ArgReduceOp, type BinaryOp, type CompareOp, type ReduceOp, type UnaryOp } from './ops.js';
+import {
+  ARG_REDUCE_OPS,
+  BINARY_OPS,
+  COMPARE_OPS,
+  INT_BINARY_OPS,
+  INT_UNARY_OPS,
+  REDUCE_OPS,
+  UNARY_OPS,
+  type ArgReduceOp,
+  type BinaryOp,
+  type CompareOp,
+  type ReduceOp,
+  type UnaryOp,
+} from './ops.js';
 import {
   broadcastShapes,
   broadcastsTo,
@@ -264,9 +277,16 @@ class CheckedBackend implements Backend {
     return this.full(shape, 1, dtype);
   }
 
+  /** An op name from outside the type system (JavaScript callers, casts): refused by name, with the valid ones listed. */
+  private checkOp(kind: string, op: string, valid: readonly string[]): void {
+    if (!valid.includes(op))
+      throw new InvalidArgumentError(`${this.name}.${kind}: unknown op ${JSON.stringify(op)}; expected one of ${valid.join(', ')}`);
+  }
+
   // ---------------------------------------------------------------- elementwise
 
   unary(op: UnaryOp, x: Tensor): Tensor {
+    this.checkOp('unary', op, UNARY_OPS);
     this.own(x, op);
     if (!(isFloatDType(x.dtype) || (x.dtype === 'int32' && INT_UNARY_OPS.has(op)))) {
       throw new DTypeError(`${this.name}.${op}: expected a float tensor${INT_UNARY_OPS.has(op) ? ' or int32' : ''}, got ${x}`);
@@ -275,6 +295,7 @@ class CheckedBackend implements Backend {
   }
 
   binary(op: BinaryOp, a: Tensor | number, b: Tensor | number): Tensor {
+    this.checkOp('binary', op, BINARY_OPS);
     const [ta, tb, temps] = this.pair(a, b, op);
     if (!(isFloatDType(ta.dtype) || (ta.dtype === 'int32' && INT_BINARY_OPS.has(op)))) {
       this.dispose(temps);
@@ -304,6 +325,7 @@ class CheckedBackend implements Backend {
   }
 
   compare(op: CompareOp, a: Tensor | number, b: Tensor | number): Tensor {
+    this.checkOp('compare', op, COMPARE_OPS);
     const [ta, tb, temps] = this.pair(a, b, op);
     let out: Shape;
     try {
@@ -341,6 +363,7 @@ class CheckedBackend implements Backend {
   // ---------------------------------------------------------------- reductions
 
   reduce(op: ReduceOp, x: Tensor, axes?: number | readonly number[], keepDims = false): Tensor {
+    this.checkOp('reduce', op, REDUCE_OPS);
     this.own(x, op);
     if (x.dtype === 'bool' || (op === 'sum' && !isFloatDType(x.dtype) && x.dtype !== 'int32')) {
       throw new DTypeError(`${this.name}.${op}: expected a float or int32 tensor, got ${x}; cast it first`);
@@ -355,6 +378,7 @@ class CheckedBackend implements Backend {
   }
 
   argReduce(op: ArgReduceOp, x: Tensor, axis: number): Tensor {
+    this.checkOp('argReduce', op, ARG_REDUCE_OPS);
     this.own(x, op);
     if (x.dtype === 'bool') throw new DTypeError(`${this.name}.${op}: expected a float or int32 tensor, got ${x}`);
     const ax = normalizeAxis(axis, x.rank, `${this.name}.${op}`);

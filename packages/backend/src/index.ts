@@ -84,6 +84,7 @@ export {
   INT_BINARY_OPS,
   INT_UNARY_OPS,
   REDUCE_OPS,
+  ARG_REDUCE_OPS,
   UNARY_OPS,
   type ArgReduceOp,
   type BinaryOp,

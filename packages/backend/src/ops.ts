@@ -73,6 +73,9 @@ export const REDUCE_OPS: readonly ReduceOp[] = ['sum', 'max', 'min'];
 /** Index of the largest or smallest element along one axis (`int32`; ties give the first index). */
 export type ArgReduceOp = 'argmax' | 'argmin';
 
+/** Every arg-reduction, for tables of tests. */
+export const ARG_REDUCE_OPS: readonly ArgReduceOp[] = ['argmax', 'argmin'];
+
 /**
  * Every primitive of the interface by name: the keys of a complete derivative table or kernel
  * table. Unary, binary, comparison and reduction ops are listed one by one.

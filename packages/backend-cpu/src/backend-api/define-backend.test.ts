@@ -269,3 +269,19 @@ describe('where with two numbers', () => {
     expect(b.memory().tensors).toBe(before + 1);
   });
 });
+
+describe('op names from outside the type system', () => {
+  const b = cpu();
+  const x = b.tensor([1, -2, 3], [3]);
+  it.each([
+    ['unary', () => b.unary('cube' as never, x), /cpu#?\d*\.unary: unknown op "cube"; expected one of .*\bsqrt\b/],
+    ['binary', () => b.binary('mod' as never, x, x), /binary: unknown op "mod"; expected one of add, sub, mul, div, pow, maximum, minimum/],
+    ['compare', () => b.compare('same' as never, x, x), /compare: unknown op "same"; expected one of equal, notEqual/],
+    ['reduce', () => b.reduce('mean' as never, x), /reduce: unknown op "mean"; expected one of sum, max, min/],
+    ['argReduce', () => b.argReduce('median' as never, x, 0), /argReduce: unknown op "median"; expected one of argmax, argmin/],
+  ])('%s: an unknown op is an InvalidArgumentError naming the valid ones, and makes nothing', (_, call, message) => {
+    const before = b.memory().tensors;
+    expectError(call, InvalidArgumentError, message);
+    expect(b.memory().tensors).toBe(before);
+  });
+});
