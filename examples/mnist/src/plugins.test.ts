@@ -1,4 +1,4 @@
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -8,14 +8,23 @@ const workspace = join(EXAMPLE_DIR, '..', '..');
 
 // A plugin as someone outside this repository has it: a folder with its own node_modules, holding
 // its own copies of @downhill/optimizers and @downhill/backend (copied from the workspace, sources
-// and manifests: the program runs TypeScript sources through tsx, as `pnpm start` does).
+// and manifests: the program runs TypeScript sources through tsx, as `pnpm start` does), and their
+// runtime dependencies from npm (linked to the installed copies, as a package manager would install them).
 function pluginProject(): string {
   const dir = mkdtempSync(join(tmpdir(), 'downhill-plugin-'));
   for (const pkg of ['optimizers', 'backend']) {
     const to = join(dir, 'node_modules', '@downhill', pkg);
     mkdirSync(to, { recursive: true });
     cpSync(join(workspace, 'packages', pkg, 'src'), join(to, 'src'), { recursive: true });
-    writeFileSync(join(to, 'package.json'), readFileSync(join(workspace, 'packages', pkg, 'package.json')));
+    const manifest = readFileSync(join(workspace, 'packages', pkg, 'package.json'), 'utf8');
+    writeFileSync(join(to, 'package.json'), manifest);
+    const deps = Object.keys((JSON.parse(manifest) as { dependencies?: Record<string, string> }).dependencies ?? {});
+    for (const dep of deps.filter((d) => !d.startsWith('@downhill/'))) {
+      const link = join(dir, 'node_modules', dep);
+      if (existsSync(link)) continue;
+      mkdirSync(join(link, '..'), { recursive: true });
+      symlinkSync(realpathSync(join(workspace, 'packages', pkg, 'node_modules', dep)), link, 'dir');
+    }
   }
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'my-training', private: true, type: 'module' }));
   // Signum (Bernstein et al. 2018), under a name the catalogue does not take (its own is 'signum'):

@@ -13,6 +13,7 @@ const ROWS: Record<string, Row> = {
   roundHalfEven: 'no options: (x)',
   cpuThreadsReady: 'no options: (threads)',
   terminateCpuThreads: 'no options: ()',
+  cpuThreadTimes: 'no options: ()',
   ThreadError: 'no options: (message, thread, kernel)',
 };
 
