@@ -25,6 +25,17 @@ export const MAX_CHUNKS = 8192;
 const CONTROL_WORDS = C_TABLE + MAX_CHUNKS * RECORD;
 /** The most workers a pool holds (threads − 1: the calling thread works too). */
 export const MAX_WORKERS = 63;
+/**
+ * Milliseconds a worker spins on the generation word after its last job before it blocks in
+ * `Atomics.wait`. Waking a blocked worker took about 0.11 ms more than catching a spinning one on
+ * the development machine (2 vCPUs, Node 20: a two-thread job's round trip, `bench/src/threads-wake.ts`,
+ * median 131 µs against 17 µs), and the split kernels of a training step come 0.1–0.6 ms apart
+ * (the MLP 784-256-10 step: medians 0.45 ms before its update program, 0.64 ms before a product),
+ * so a worker that blocked after each job would be woken about three times per step. Spinning
+ * 1 ms keeps it awake through a step at the cost of up to 1 ms of a core after the last job of
+ * a burst (OpenMP's default spin is 200 ms).
+ */
+export const WORKER_SPIN_MS = 1;
 /** Caller-side spins on the done count before blocking in `Atomics.wait`. */
 const SPIN = 50_000;
 /**
@@ -160,8 +171,8 @@ function waitUntil(ctl: Int32Array, index: number, value: number): void {
  * the order it has on one thread. And no thread waits for another to start: a worker that is not
  * scheduled (a busy machine) or not yet started simply takes no chunks, and the caller does them.
  *
- * Workers start asynchronously and spin briefly after each job before blocking, so a run of
- * kernels in quick succession does not pay a wake-up each.
+ * Workers start asynchronously and spin for {@link WORKER_SPIN_MS} after each job before blocking,
+ * so a run of kernels in quick succession does not pay a wake-up each.
  */
 export class ThreadPool {
   private readonly control: Int32Array;
@@ -221,6 +232,7 @@ export class ThreadPool {
         kind: 'init',
         control: this.control.buffer,
         id,
+        spinMs: WORKER_SPIN_MS,
         memory: this.memory,
         modules: this.modules.map((m, k) => ({ id: k, module: m.module, names: m.names })),
       });

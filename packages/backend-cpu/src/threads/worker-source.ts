@@ -5,7 +5,8 @@
  *
  * The worker instantiates the kernels (and later each compiled program) over the backend's shared
  * WebAssembly memory (a module `{ source }` is JavaScript source text, compiled with `new Function`
- * and given the memory: the reductions of `reduce-kernels.ts`), then serves jobs: it waits on the generation word (spinning briefly first);
+ * and given the memory: the reductions of `reduce-kernels.ts`), then serves jobs: it waits on the generation word (spinning for `WORKER_SPIN_MS` of `pool.ts` after
+ * its last job first, then blocking);
  * on a new job it claims chunks one at a time from the job's counter (a compare-and-swap that
  * fails once the job is over), runs each chunk's kernel call, counts it done, and goes back to
  * waiting when no chunk is left. A job that needs a module the worker has not instantiated yet
@@ -17,10 +18,9 @@
 export const WORKER_SOURCE = `'use strict';
 const GEN = 0, EXIT = 1, COUNTER = 16, DONE = 32, N = 48, MAXMOD = 49, ALLOWED = 50, FAILED = 51, ERRLEN = 52, ERRTHREAD = 53,
   SCRATCH = 54, SCRATCH_STRIDE = 55, WORKERS = 64, TABLE = 4096, RECORD = 16, ERR = 1024, ERRMAX = 1000;
-const SPIN = 20000;
 const node = typeof require === 'function' && typeof process === 'object';
 const port = node ? require('node:worker_threads').parentPort : self;
-let ctl, id = 0, memory, last = 0, busy = 0;
+let ctl, id = 0, memory, last = 0, busy = 0, spinMs = 1;
 const mods = [];
 function instantiate(m) {
   if (typeof m.module.source === 'string') {
@@ -70,7 +70,15 @@ function work(gen) {
 function loop() {
   for (;;) {
     let gen = Atomics.load(ctl, GEN);
-    for (let i = 0; gen === last && i < SPIN; i++) gen = Atomics.load(ctl, GEN);
+    if (gen === last) {
+      // spin a while before blocking: waking a blocked thread costs ~0.1 ms on a virtual machine,
+      // more than the gaps between the split kernels of a training step
+      const until = performance.now() + spinMs;
+      for (let i = 1; gen === last; i++) {
+        gen = Atomics.load(ctl, GEN);
+        if ((i & 1023) === 0 && performance.now() > until) break;
+      }
+    }
     if (gen === last) {
       Atomics.wait(ctl, GEN, last);
       continue;
@@ -90,6 +98,7 @@ function onMessage(m) {
     if (m.kind === 'init') {
       ctl = new Int32Array(m.control);
       id = m.id;
+      spinMs = m.spinMs;
       memory = m.memory;
       for (const mod of m.modules) instantiate(mod);
       last = Atomics.load(ctl, GEN);
