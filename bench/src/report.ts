@@ -514,7 +514,8 @@ export function renderThreads(res: Results): string {
     `From \`${res.command}\` on ${res.date.slice(0, 16).replace('T', ' ')} UTC, ${m.cpu}, ${m.logicalCores} logical cores; load average (1 min) ` +
       `${m.loadAverage1mAtStart} at the start and ${m.loadAverage1mAtEnd ?? '?'} at the end (\`uptime\`): the machine is shared, and a thread ` +
       'only helps where a core is free, so these ratios are lower bounds of what an idle machine gives. The MLP, matmul and Adam run in one ' +
-      'process, `cpu({ threads: 1 })` and `cpu()` (the default threads) timed in alternation, one run of each in turn; both MLPs must end ' +
+      'process, `cpu({ threads: 1 })` and `cpu()` (the default threads) timed in alternation, in short rounds (ten MLP steps, four Adam ' +
+      'steps, one product of each in turn: a training loop runs its steps back to back, so its workers are awake); both MLPs must end ' +
       'at the same loss, bit for bit (as `packages/backend-cpu/src/threads/threads.test.ts` checks kernel by kernel).',
     '',
   );

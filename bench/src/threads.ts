@@ -1,7 +1,7 @@
 /**
  * Child program: backend-cpu on several threads against one, in one process, runs interleaved
- * (one timed run of each configuration in turn, so a busy moment of the shared machine hits all of
- * them alike); medians and best runs.
+ * (short rounds of timed runs of each configuration in turn, so a busy moment of the shared machine
+ * hits all of them alike: ten MLP steps, four Adam steps, one product); medians and best runs.
  *
  * - `mlp`: the MLP of `mlp.ts` (784-256-10, batch 128, Adam), one training step of each backend in
  *   turn.
@@ -36,17 +36,33 @@ export interface ThreadsConfig {
   readonly adamN: number;
 }
 
-/** Times the functions in turn, one run each per round, until every one has `min` runs and the budget is spent. */
-function interleaved(fns: readonly (() => void)[], budgetMs: number, min = 5, max = 200): { median: number; min: number; reps: number }[] {
+/**
+ * Times the functions in turn, `round` timed runs of one, then `round` of the next, until every one
+ * has `min` runs and the budget is spent. Rounds of several runs time a configuration as a loop
+ * runs it (a training loop runs its steps back to back, so the workers are awake from the step
+ * before): with one run of each in turn, every run on several threads would follow a run on one
+ * long enough for the workers to block, and pay waking them (about 0.1 ms here,
+ * `bench/src/threads-wake.ts`). Rounds are still short (tens of milliseconds), so a busy moment of
+ * the shared machine hits every configuration alike.
+ */
+function interleaved(
+  fns: readonly (() => void)[],
+  budgetMs: number,
+  min = 5,
+  max = 200,
+  round = 1,
+): { median: number; min: number; reps: number }[] {
   for (const f of fns) f(); // warm-up
   for (const f of fns) f();
   const samples: number[][] = fns.map(() => []);
   const start = performance.now();
   while (samples[0].length < max && (samples[0].length < min || performance.now() - start < budgetMs)) {
     fns.forEach((f, k) => {
-      const t = performance.now();
-      f();
-      samples[k].push(performance.now() - t);
+      for (let r = 0; r < round; r++) {
+        const t = performance.now();
+        f();
+        samples[k].push(performance.now() - t);
+      }
     });
   }
   return samples.map((s) => ({ median: median(s), min: Math.min(...s), reps: s.length }));
@@ -114,6 +130,7 @@ async function main(): Promise<void> {
       cfg.budgetMs,
       20,
       3000,
+      10,
     );
     const loadEnd = loadavg()[0];
     const last = [await t1.loss(), await tN.loss()];
@@ -201,6 +218,9 @@ async function main(): Promise<void> {
     const [s, t] = interleaved(
       acc.map((a) => a.run),
       cfg.budgetMs,
+      5,
+      200,
+      4,
     );
     const loadEnd = loadavg()[0];
     const probe = await streamProbe(n, 2);
