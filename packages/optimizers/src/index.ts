@@ -146,8 +146,10 @@ export { scaleByAsgd, type ScaleByAsgdOptions, type ScaleByAsgdState } from './t
 export {
   newtonSchulz,
   scaleByMuon,
+  muonScale,
   MUON_NS_COEFFS,
   type MuonLayout,
+  type MuonScaling,
   type NewtonSchulzOptions,
   type ScaleByMuonOptions,
   type ScaleByMuonState,

@@ -24,6 +24,7 @@ const ROWS: Record<string, Row> = {
   flatten: 'no options: (tree, where)',
   forEachStateTensor: 'no options: (state, fn)',
   getLeaf: 'no options: (tree, name)',
+  muonScale: 'no options: (shape, layout, scaling)',
   isTensor: 'no options: (x)',
   releaseReplaced: 'no options: (old, new, ...keep)',
   stateNumber: 'no options: (state, key, where)',

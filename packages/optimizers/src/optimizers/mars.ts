@@ -39,8 +39,15 @@ export interface ScaleByMarsOptions {
   readonly base?: 'adamw' | 'lion';
 }
 
-/** MARS's defaults, one source for {@link scaleByMars} and {@link mars} (the authors' `mars.py`: betas (0.95, 0.99), γ 0.025). */
-const MARS_DEFAULTS = { b1: 0.95, b2: 0.99, eps: 1e-8, gamma: 0.025, clipNorm: 1, base: 'adamw' } as const;
+/**
+ * The options of {@link scaleByMars} with MARS's defaults filled in, the one place they are applied
+ * ({@link scaleByMars} and {@link mars} both call it): the authors' `mars.py`, betas (0.95, 0.99),
+ * ε 1e-8, γ 0.025, clipping at norm 1, MARS-AdamW.
+ */
+function withMarsDefaults(options: ScaleByMarsOptions): Required<ScaleByMarsOptions> {
+  const { b1 = 0.95, b2 = 0.99, eps = 1e-8, gamma = 0.025, clipNorm = 1, base = 'adamw' } = options;
+  return { b1, b2, eps, gamma, clipNorm, base };
+}
 
 /**
  * MARS's rescaling: a scaled stochastic recursive momentum (the variance-reduced, "corrected"
@@ -71,14 +78,9 @@ const MARS_DEFAULTS = { b1: 0.95, b2: 0.99, eps: 1e-8, gamma: 0.025, clipNorm: 1
  */
 export function scaleByMars(options: ScaleByMarsOptions = {}): GradientTransformation<ScaleByMarsState> {
   const where = 'scaleByMars';
-  const {
-    b1 = MARS_DEFAULTS.b1,
-    b2 = MARS_DEFAULTS.b2,
-    eps = MARS_DEFAULTS.eps,
-    gamma = MARS_DEFAULTS.gamma,
-    clipNorm = MARS_DEFAULTS.clipNorm,
-    base = MARS_DEFAULTS.base,
-  } = checkOptions(where, options, { b1: true, b2: true, eps: true, gamma: true, clipNorm: true, base: true });
+  const { b1, b2, eps, gamma, clipNorm, base } = withMarsDefaults(
+    checkOptions(where, options, { b1: true, b2: true, eps: true, gamma: true, clipNorm: true, base: true }),
+  );
   checkHyperparam(where, 'b1', b1);
   checkHyperparam(where, 'b2', b2);
   checkHyperparam(where, 'eps', eps);
@@ -185,18 +187,13 @@ export interface MarsOptions extends ScaleByMarsOptions {
 export function mars(lr: ScalarOrSchedule, options: MarsOptions = {}): InjectedTransformation {
   const where = 'mars';
   const {
-    b1 = MARS_DEFAULTS.b1,
-    b2 = MARS_DEFAULTS.b2,
-    eps = MARS_DEFAULTS.eps,
-    gamma = MARS_DEFAULTS.gamma,
-    clipNorm = MARS_DEFAULTS.clipNorm,
-    base = MARS_DEFAULTS.base,
     weightDecay = 0,
     marsParams,
     adamLr = lr,
     adamB1 = 0.9,
     adamB2 = 0.95,
     adamWeightDecay = 0.1,
+    ...marsOptions
   } = checkOptions(where, options, {
     b1: true,
     b2: true,
@@ -211,11 +208,15 @@ export function mars(lr: ScalarOrSchedule, options: MarsOptions = {}): InjectedT
     adamB2: true,
     adamWeightDecay: true,
   });
-  return withHyperparams(where, { lr, b1, b2, eps, gamma, weightDecay, adamLr, adamB1, adamB2, adamWeightDecay }, (h) =>
+  // MARS's own options go through to scaleByMars with its defaults; the numeric ones are injected
+  // (settable in the state), so they enter as numbers, and the AdamW fallback shares eps.
+  const m = withMarsDefaults(marsOptions);
+  const hyper = { lr, b1: m.b1, b2: m.b2, eps: m.eps, gamma: m.gamma, weightDecay, adamLr, adamB1, adamB2, adamWeightDecay };
+  return withHyperparams(where, hyper, (h) =>
     multiTransform(
       {
         mars: chain(
-          scaleByMars({ b1: h.b1, b2: h.b2, eps: h.eps, gamma: h.gamma, clipNorm, base }),
+          scaleByMars({ ...m, b1: h.b1, b2: h.b2, eps: h.eps, gamma: h.gamma }),
           addDecayedWeights(h.weightDecay),
           scaleByLearningRate(h.lr),
         ),

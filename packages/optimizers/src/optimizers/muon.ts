@@ -37,7 +37,8 @@ export interface MuonOptions extends Omit<ScaleByMuonOptions, 'neuronB2'> {
  *
  * ```text
  * matrices (rank ≥ 2, or muonParams):
- *   m ← β·m + (1 − β)·g,   o = NS((1 − β)·g + β·m),   p ← p − η·( o·√max(1, fanOut/fanIn) + λ·p )
+ *   m ← β·m + (1 − β)·g,   o = NS((1 − β)·g + β·m),   p ← p − η·( o·s + λ·p )
+ *   s = √max(1, fanOut/fanIn)  (scaling 'jordan', the default)  or  0.2·√max(fanIn, fanOut)  ('moonshot')
  * the others (biases, gains, scalars):
  *   Adam with (adamB1, adamB2, adamEps), p ← p − η_adam·( m̂ / (√v̂ + ε) + λ_adam·p )
  * ```
@@ -56,8 +57,11 @@ export interface MuonOptions extends Omit<ScaleByMuonOptions, 'neuronB2'> {
  * `muonParams`) rather than by the user's parameter groups; like optax, the Adam fallback shares
  * `lr` unless `adamLr` is given (the authors use separate rates, 0.02 and 3e-4 by default). The
  * Adam fallback's betas and ε are those of `MuonWithAuxAdam` (0.9, 0.95, 1e-10); optax's are
- * Adam's (0.9, 0.999, 1e-8). PyTorch 2.9's `torch.optim.Muon` takes matrices only and adjusts the
- * rate by `0.2·√max(rows, cols)` by default; Keras has none. Embedding and output layers are
+ * Adam's (0.9, 0.999, 1e-8). PyTorch 2.9's `torch.optim.Muon` takes matrices only; its
+ * `adjust_lr_fn` chooses between the same two shape scalings as `scaling` here: `"original"`
+ * (`'jordan'`, the default of both) and `"match_rms_adamw"` (`'moonshot'`, `0.2·√max(rows, cols)`,
+ * Liu et al. 2025, with which AdamW's learning rate and weight decay carry over, e.g.
+ * `muon(1e-3, { scaling: 'moonshot' })`). Keras has none. Embedding and output layers are
  * matrices too: pass `muonParams` to give them to Adam, as the authors advise.
  *
  * @param lr - Learning rate `η` of the Muon parameters (and of the Adam fallback unless `adamLr`), or a schedule.
@@ -107,6 +111,7 @@ export function muonFamily(
     adamEps = 1e-10,
     adamWeightDecay = 0,
     layout = 'in-out',
+    scaling = 'jordan',
     b2 = 0.95,
   } = checkOptions(where, normuon ? options : rejectKey(where, options, 'b2'), {
     b2: true,
@@ -123,7 +128,10 @@ export function muonFamily(
     adamEps: true,
     adamWeightDecay: true,
     layout: true,
+    scaling: true,
   });
+  // Checked here, not when the first update builds the transformation: a bad option fails the call that gave it.
+  scaleByMuon({ layout, scaling });
   const hyper = { lr, momentum, weightDecay, adamLr, adamB1, adamB2, adamEps, adamWeightDecay, ...(normuon ? { b2 } : {}) };
   return withHyperparams(where, hyper, (h) =>
     multiTransform(
@@ -135,6 +143,7 @@ export function muonFamily(
             nsSteps,
             eps,
             layout,
+            scaling,
             ...(nsCoeffs ? { nsCoeffs } : {}),
             ...(normuon ? { neuronB2: h.b2 } : {}),
           }),

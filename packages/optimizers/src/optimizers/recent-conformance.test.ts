@@ -22,6 +22,11 @@ describeOptimizerConformance('muon', ({ lr }) => muon(decaying(lr as number, 0.9
   quadratic: { lr: 0.1, steps: 300 },
   rosenbrock: { lr: 0.1, steps: 2000 },
 });
+// Moonshot's scaling (0.2·√max(rows, cols)): the same method at AdamW-like step sizes.
+describeOptimizerConformance('muon moonshot', ({ lr }) => muon(decaying(lr as number, 0.99), { scaling: 'moonshot' }), {
+  quadratic: { lr: 0.5, steps: 300 },
+  rosenbrock: { lr: 0.1, steps: 2000 },
+});
 describeOptimizerConformance('schedulefree-sgd', ({ lr }) => scheduleFreeSgd(lr), {
   quadratic: { lr: 0.2, steps: 300 },
   rosenbrock: { lr: 2e-3, steps: 3000, tolerance: 0.05 },

@@ -82,6 +82,52 @@ export function newtonSchulz(g: Tensor, options: NewtonSchulzOptions = {}): Tens
   });
 }
 
+/**
+ * How {@link scaleByMuon} scales the orthogonalized update `o` of a matrix (`fanIn × fanOut`, or
+ * its matrix view `rows × cols` for a rank > 2 kernel):
+ *
+ * - `'jordan'` (default): `√max(1, fanOut / fanIn)`, Keller Jordan's KellerJordan/Muon `muon.py`
+ *   (`max(1, grad.size(-2) / grad.size(-1))**0.5` on PyTorch's `[out, in]`), PyTorch's
+ *   `adjust_lr_fn="original"`; optax's contrib `scale_by_muon` takes the same ratio of the last two
+ *   axes of its `[in, out]` kernels. It only scales up tall-output matrices, so the update's RMS is
+ *   `1/√fanIn` (for fanOut ≤ fanIn) and the learning rate is Muon's own (0.02 in the reference).
+ * - `'moonshot'`: `0.2·√max(rows, cols)`, from Liu et al. 2025, "Muon is Scalable for LLM
+ *   Training" (https://arxiv.org/abs/2502.16982; MoonshotAI/Moonlight, `adjust_lr_for_muon`), and
+ *   PyTorch's `adjust_lr_fn="match_rms_adamw"`: an orthogonal `rows × cols` matrix has RMS
+ *   `1/√max(rows, cols)`, so the update's RMS becomes 0.2, about that of AdamW's update, and
+ *   AdamW's learning rate and weight decay carry over (the paper reuses them unchanged).
+ * - `'none'`: 1, the orthogonalized update as it comes.
+ */
+export type MuonScaling = 'jordan' | 'moonshot' | 'none';
+
+/** The names {@link scaleByMuon} accepts for `scaling`. */
+const MUON_SCALINGS: readonly MuonScaling[] = ['jordan', 'moonshot', 'none'];
+
+/**
+ * The factor {@link MuonScaling} gives a kernel of `shape` in `layout`.
+ *
+ * @param shape - The kernel's shape (rank ≥ 2).
+ * @param layout - Where its fan-out is.
+ * @param scaling - The convention.
+ * @returns The factor the orthogonalized update is multiplied by.
+ *
+ * @example
+ * ```ts
+ * muonScale([784, 512], 'in-out', 'moonshot'); // 0.2·√784 = 5.6
+ * muonScale([256, 10], 'in-out', 'jordan'); // √max(1, 10/256) = 1
+ * ```
+ */
+export function muonScale(shape: readonly number[], layout: MuonLayout, scaling: MuonScaling): number {
+  if (scaling === 'none') return 1;
+  if (scaling === 'moonshot') {
+    const { rows, cols } = matrixView(shape, layout);
+    return 0.2 * Math.sqrt(Math.max(rows, cols));
+  }
+  const r = shape.length;
+  const [fanIn, fanOut] = layout === 'in-out' ? [shape[r - 2], shape[r - 1]] : [shape[r - 1], shape[r - 2]];
+  return Math.sqrt(Math.max(1, fanOut / fanIn));
+}
+
 /** The state of {@link scaleByMuon}: the momentum, and NorMuon's per-neuron second moments. */
 export type ScaleByMuonState = {
   /** The momentum buffer: the moving average of the gradients. */
@@ -116,6 +162,12 @@ export interface ScaleByMuonOptions {
    * normalized, row by row of output units, before its Frobenius norm is restored (default: unset, plain Muon).
    */
   readonly neuronB2?: number;
+  /**
+   * How the orthogonalized update is scaled by the matrix's shape (default `'jordan'`,
+   * `√max(1, fanOut / fanIn)`; `'moonshot'`: `0.2·√max(rows, cols)`, the RMS of AdamW's update, so
+   * AdamW's learning rate applies). See {@link MuonScaling}.
+   */
+  readonly scaling?: MuonScaling;
 }
 
 /** The matrix view `[rows, cols]` of a kernel in a layout, and the axis of the matrix view that runs over one neuron's inputs. */
@@ -138,7 +190,8 @@ function neuronShape(shape: readonly number[], layout: MuonLayout): number[] {
  * ```text
  * m ← β·m + (1 − β)·g
  * o = NS((1 − β)·g + β·m)              (without Nesterov: NS(m))
- * u = o · √max(1, fanOut / fanIn)
+ * u = o · √max(1, fanOut / fanIn)      (scaling 'jordan', the default)
+ * u = o · 0.2·√max(rows, cols)         (scaling 'moonshot': the RMS of AdamW's update)
  * ```
  *
  * Every leaf must have rank ≥ 2; give vectors and scalars to another transformation (as
@@ -153,7 +206,7 @@ function neuronShape(shape: readonly number[], layout: MuonLayout): number[] {
  *
  * ```text
  * ν ← b2·ν + (1 − b2)·mean_inputs(o²)          (one entry per output unit)
- * ô = o / (√ν + 1e-10),   u = ô · ‖o‖_F / (‖ô‖_F + 1e-10) · √max(1, fanOut / fanIn)
+ * ô = o / (√ν + 1e-10),   u = ô · ‖o‖_F / (‖ô‖_F + 1e-10) · scale     (scale as above)
  * ```
  *
  * Unfused: the momentum is one update program per parameter, but the Newton–Schulz iteration is
@@ -181,7 +234,9 @@ export function scaleByMuon(options: ScaleByMuonOptions = {}): GradientTransform
     eps = 1e-7,
     layout = 'in-out',
     neuronB2,
+    scaling = 'jordan',
   } = checkOptions(where, options, {
+    scaling: true,
     momentum: true,
     nesterov: true,
     nsSteps: true,
@@ -193,6 +248,10 @@ export function scaleByMuon(options: ScaleByMuonOptions = {}): GradientTransform
   if (neuronB2 !== undefined) checkHyperparam(where, 'b2', neuronB2);
   if (layout !== 'in-out' && layout !== 'out-in')
     throw new InvalidArgumentError(`${where}: layout must be 'in-out' or 'out-in', got ${JSON.stringify(layout)}`);
+  if (!MUON_SCALINGS.includes(scaling))
+    throw new InvalidArgumentError(
+      `${where}: scaling must be one of ${MUON_SCALINGS.map((n) => `'${n}'`).join(', ')}, got ${JSON.stringify(scaling)}`,
+    );
   checkHyperparam(where, 'momentum', momentum);
   checkHyperparam(where, 'eps', eps);
   if (!Number.isSafeInteger(nsSteps) || nsSteps < 0)
@@ -209,9 +268,7 @@ export function scaleByMuon(options: ScaleByMuonOptions = {}): GradientTransform
     const m2 = b.add(b.mul(m, momentum), b.mul(g, 1 - momentum));
     const dir = nesterov ? b.add(b.mul(g, 1 - momentum), b.mul(m2, momentum)) : m2;
     const o = newtonSchulz(dir, { steps: nsSteps, coeffs: nsCoeffs, eps, layout });
-    const r = g.shape.length;
-    const [fanIn, fanOut] = layout === 'in-out' ? [g.shape[r - 2], g.shape[r - 1]] : [g.shape[r - 1], g.shape[r - 2]];
-    const scale = Math.sqrt(Math.max(1, fanOut / fanIn));
+    const scale = muonScale(g.shape, layout, scaling);
     if (nu === undefined || neuronB2 === undefined) return [b.mul(o, scale), m2];
     const { rows, cols, inputAxis } = matrixView(g.shape, layout);
     const x = b.reshape(o, [rows, cols]);
