@@ -19,6 +19,12 @@ export interface Config {
   /** Peak learning rate; `undefined` means each optimizer's default (see `DEFAULT_LR`). */
   readonly lr: number | undefined;
   readonly schedule: ScheduleName;
+  /**
+   * Whether `--schedule` was given. When it was not, the schedule-free optimizers run at a constant
+   * rate (their warmup is part of the method) and the others at `schedule` (see `scheduleFor`).
+   * Absent from checkpoints written before it existed: then every optimizer took `schedule`.
+   */
+  readonly scheduleGiven?: boolean;
   readonly epochs: number;
   readonly batchSize: number;
   readonly seed: number;
@@ -86,6 +92,7 @@ Trains an MLP (or a CNN) on MNIST and writes metrics.json and learning-curve plo
   --compare <a,b,...>    train with each optimizer on the same data and seed; overlay the curves
   --lr <number>          peak learning rate (default: per optimizer, 1e-3 for adam; cnn: 3e-3 for adam)
   --schedule <name>      ${SCHEDULE_NAMES.join(', ')} (default warmup-cosine)
+                         (schedule-free optimizers: constant unless --schedule is given; they warm up inside)
   --epochs <int>         passes over the training set (default ${DEFAULTS.epochs}; cnn ${CNN_DEFAULTS.epochs})
   --batch-size <int>     examples per step (default ${DEFAULTS.batchSize}, or the training set if smaller)
   --seed <int>           seed of the weights, the shuffling and dropout (default ${DEFAULTS.seed})
@@ -256,6 +263,7 @@ export function parseCli(argv: readonly string[]): Config | 'help' {
     plugins: (values.plugin as string[] | undefined) ?? [],
     lr: num(str('lr'), 'lr', { min: 0, minExclusive: true, max: 100 }),
     schedule: schedule as ScheduleName,
+    scheduleGiven: str('schedule') !== undefined,
     epochs: num(str('epochs'), 'epochs', { int: true, min: 1, max: 1000 }) ?? (cnn ? CNN_DEFAULTS.epochs : DEFAULTS.epochs),
     batchSize,
     seed: num(str('seed'), 'seed', { int: true, min: 0, max: 2 ** 32 - 1 }) ?? DEFAULTS.seed,

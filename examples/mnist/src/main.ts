@@ -18,6 +18,7 @@ import { USAGE, UsageError, checkNames, parseCli, type Config } from './cli.js';
 import { loadMnist, pixelStats, standardize } from './data.js';
 import { PluginImportError, importPlugins } from './plugins.js';
 import { learningRateFor } from './lr-defaults.js';
+import { scheduleFor } from './schedules.js';
 import { writeMetrics, type Metrics } from './metrics.js';
 import { describeModel } from './model.js';
 import { learningCurveSpec } from './plots.js';
@@ -214,14 +215,17 @@ async function main(argv: readonly string[]): Promise<number> {
   const signals = stopOnSignals(say);
   for (const name of config.optimizers.slice(runs.length)) {
     const { lr } = learningRateFor(name, config.lr, config.model ?? 'mlp');
-    say(`optimizer: ${name}, peak learning rate ${fmtLr(lr)}`);
+    const schedule = scheduleFor(name, config);
+    say(
+      `optimizer: ${name}, peak learning rate ${fmtLr(lr)}${schedule === config.schedule ? '' : `, schedule ${schedule} (schedule-free: its warmup is inside the method)`}`,
+    );
     const resumeHere =
       resumed && resumed.state.current.optimizer === name && runs.length === resumed.state.runs.length ? resumed : undefined;
     const result = await train({
       backend: selection.backend,
       optimizer: name,
       lr,
-      schedule: config.schedule,
+      schedule,
       epochs: config.epochs,
       batchSize: config.batchSize,
       seed: config.seed,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { smooth } from './plots.js';
-import { SCHEDULE_NAMES, makeSchedule } from './schedules.js';
+import { SCHEDULE_NAMES, makeSchedule, scheduleFor } from './schedules.js';
+import { parseCli } from './cli.js';
 
 const shape = { lr: 0.01, totalSteps: 1000, stepsPerEpoch: 100 };
 
@@ -71,6 +72,26 @@ describe('makeSchedule', () => {
     expect(s(0)).toBeCloseTo(0.01 / 25, 12);
     expect(Math.max(...Array.from({ length: 1000 }, (_, t) => s(t)))).toBeCloseTo(0.01, 6);
     expect(s(999)).toBeLessThan(s(0) / 1000);
+  });
+});
+
+describe('scheduleFor', () => {
+  const run = (argv: string[]) => {
+    const c = parseCli(argv);
+    if (c === 'help') throw new Error('expected a config');
+    return c;
+  };
+  it('runs the schedule-free optimizers at a constant rate unless --schedule is given; the others take the schedule', () => {
+    const compare = run(['--compare', 'adamw,schedulefree-adamw,schedulefree-sgd']);
+    expect(compare.optimizers.map((o) => scheduleFor(o, compare))).toEqual(['warmup-cosine', 'constant', 'constant']);
+    const given = run(['--compare', 'adamw,schedulefree-adamw', '--schedule', 'warmup-cosine']);
+    expect(given.optimizers.map((o) => scheduleFor(o, given))).toEqual(['warmup-cosine', 'warmup-cosine']);
+    const cosine = run(['--optimizer', 'schedulefree-adamw', '--schedule', 'cosine']);
+    expect(scheduleFor('schedulefree-adamw', cosine)).toBe('cosine');
+  });
+
+  it('keeps the recorded schedule for a checkpoint written before scheduleGiven existed', () => {
+    expect(scheduleFor('schedulefree-adamw', { schedule: 'warmup-cosine' })).toBe('warmup-cosine');
   });
 });
 

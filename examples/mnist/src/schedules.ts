@@ -16,6 +16,29 @@ export const SCHEDULE_NAMES = ['constant', 'cosine', 'warmup-cosine', 'one-cycle
 /** One of {@link SCHEDULE_NAMES}. */
 export type ScheduleName = (typeof SCHEDULE_NAMES)[number];
 
+/**
+ * The optimizers without a schedule by design (Defazio et al. 2024, "The Road Less Scheduled"):
+ * they warm up inside the method (`warmupSteps`) and average their iterates instead of decaying
+ * the rate.
+ */
+export const SCHEDULE_FREE_OPTIMIZERS: ReadonlySet<string> = new Set(['schedulefree-sgd', 'schedulefree-adamw']);
+
+/**
+ * The schedule an optimizer of the run takes: `schedule`, except that a schedule-free optimizer
+ * runs at a constant rate unless `--schedule` was given (`scheduleGiven: true`), so
+ * `--compare adamw,schedulefree-adamw` sets AdamW with warmup-cosine against schedule-free AdamW
+ * as its authors run it. `scheduleGiven` undefined (a checkpoint written before it existed): `schedule`.
+ *
+ * @example
+ * ```ts
+ * scheduleFor('schedulefree-adamw', { schedule: 'warmup-cosine', scheduleGiven: false }); // 'constant'
+ * scheduleFor('adamw', { schedule: 'warmup-cosine', scheduleGiven: false }); // 'warmup-cosine'
+ * ```
+ */
+export function scheduleFor(optimizer: string, run: { readonly schedule: ScheduleName; readonly scheduleGiven?: boolean }): ScheduleName {
+  return run.scheduleGiven === false && SCHEDULE_FREE_OPTIMIZERS.has(optimizer) ? 'constant' : run.schedule;
+}
+
 /** What a schedule is built from: the peak learning rate and the run's length. */
 export interface ScheduleShape {
   /** The peak (or initial) learning rate. */

@@ -20,7 +20,7 @@ import type { Dataset } from './data.js';
 import { correctCount, crossEntropy } from './loss.js';
 import { buildModel, type ModelChoice } from './model.js';
 import type { Sequential } from '@downhill/layers';
-import { makeSchedule, type ScheduleName } from './schedules.js';
+import { makeSchedule, SCHEDULE_FREE_OPTIMIZERS, type ScheduleName } from './schedules.js';
 
 /** One training run's settings. */
 export interface TrainOptions {
@@ -162,7 +162,7 @@ function makeOptimizer(
       ? { lr: schedule, hessianEstimate }
       : name === 'polyakSgd'
         ? { lr: schedule, value: objective }
-        : SCHEDULE_FREE.has(name) && totalSteps !== undefined
+        : SCHEDULE_FREE_OPTIMIZERS.has(name) && totalSteps !== undefined
           ? { lr: schedule, warmupSteps: Math.round(SCHEDULE_FREE_WARMUP * totalSteps) }
           : { lr: schedule },
   );
@@ -174,7 +174,6 @@ function makeOptimizer(
  * rule and of their reference facebookresearch/schedule_free, not a schedule): over the first 5%
  * of the run's steps here, as their examples do.
  */
-const SCHEDULE_FREE = new Set(['schedulefree-sgd', 'schedulefree-adamw']);
 const SCHEDULE_FREE_WARMUP = 0.05;
 
 /** The built-in optimizers that take a `hessianEstimate`. */
