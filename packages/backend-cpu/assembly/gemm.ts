@@ -20,6 +20,26 @@ function ensureScratch(bytes: usize): usize {
   return scratch;
 }
 
+/**
+ * Reads four vectors of 4 float32 at `s`, `s + stride`, `s + 2·stride`, `s + 3·stride` (rows of a
+ * 4 × 4 block) and stores the block's columns at `d`, `d + dstride`, `d + 2·dstride`, `d + 3·dstride`.
+ */
+// @ts-ignore: decorator
+@inline function transpose4(s: usize, stride: usize, d: usize, dstride: usize): void {
+  const r0 = v128.load(s);
+  const r1 = v128.load(s + stride);
+  const r2 = v128.load(s + 2 * stride);
+  const r3 = v128.load(s + 3 * stride);
+  const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5);
+  const t1 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
+  const t2 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
+  const t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+  v128.store(d, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
+  v128.store(d + dstride, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7));
+  v128.store(d + 2 * dstride, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5));
+  v128.store(d + 3 * dstride, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7));
+}
+
 /** Packs rows pc..pc+kc of B (all N columns) into panels `dst[panel][k][NR]`, zero-padded. */
 function packB(b: usize, brs: usize, bcs: usize, pc: i32, kc: i32, N: i32, dst: usize): void {
   const panels = (N + NR - 1) / NR;
@@ -32,6 +52,20 @@ function packB(b: usize, brs: usize, bcs: usize, pc: i32, kc: i32, N: i32, dst: 
       for (let k = 0; k < kc; k++) {
         v128.store(d, v128.load(s));
         v128.store(d, v128.load(s, 16), 16);
+        d += NR << 2;
+        s += brs;
+      }
+    } else if (w == NR && brs == 4) {
+      // B transposed (each column contiguous over k): 4 k of 8 columns as two 4 × 4 transposes
+      let k = 0;
+      for (; k + 4 <= kc; k += 4) {
+        transpose4(s, bcs, d, NR << 2);
+        transpose4(s + 4 * bcs, bcs, d + 16, NR << 2);
+        d += 4 * (NR << 2);
+        s += 16;
+      }
+      for (; k < kc; k++) {
+        for (let j = 0; j < NR; j++) store<f32>(d + (<usize>j << 2), load<f32>(s + <usize>j * bcs));
         d += NR << 2;
         s += brs;
       }
@@ -58,6 +92,22 @@ function packA(a: usize, ars: usize, acs: usize, ic: i32, mc: i32, pc: i32, kc: 
         d += MR << 2;
         s += acs;
       }
+    } else if (h == MR && acs == 4) {
+      // A row-major (each row contiguous over k): 4 k of the 4 rows as one 4 × 4 transpose
+      let k = 0;
+      for (; k + 4 <= kc; k += 4) {
+        transpose4(s, ars, d, MR << 2);
+        d += 4 * (MR << 2);
+        s += 16;
+      }
+      for (; k < kc; k++) {
+        store<f32>(d, load<f32>(s));
+        store<f32>(d, load<f32>(s + ars), 4);
+        store<f32>(d, load<f32>(s + 2 * ars), 8);
+        store<f32>(d, load<f32>(s + 3 * ars), 12);
+        d += MR << 2;
+        s += acs;
+      }
     } else if (h == MR) {
       for (let k = 0; k < kc; k++) {
         store<f32>(d, load<f32>(s));
@@ -77,9 +127,13 @@ function packA(a: usize, ars: usize, acs: usize, ic: i32, mc: i32, pc: i32, kc: 
   }
 }
 
-/** C[h × w tile at c] += (packed A panel)·(packed B panel) over kc. */
+/**
+ * C[h × w tile at c] += (packed A panel)·(packed B panel) over kc; with `first`, C = 0 + that
+ * product instead (C's old contents never read: the same values as adding to a zeroed C, −0 sums
+ * included).
+ */
 // @ts-ignore: decorator
-@inline function microKernel(ap: usize, bp: usize, kc: i32, c: usize, ldc: usize, h: i32, w: i32, tile: usize): void {
+@inline function microKernel(ap: usize, bp: usize, kc: i32, c: usize, ldc: usize, h: i32, w: i32, tile: usize, first: bool): void {
   let c00 = f32x4.splat(0);
   let c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0);
@@ -106,7 +160,30 @@ function packA(a: usize, ars: usize, acs: usize, ic: i32, mc: i32, pc: i32, kc: 
     ap += MR << 2;
     bp += NR << 2;
   }
-  if (h == MR && w == NR) {
+  if (first) {
+    const z = f32x4.splat(0);
+    c00 = f32x4.add(z, c00);
+    c01 = f32x4.add(z, c01);
+    c10 = f32x4.add(z, c10);
+    c11 = f32x4.add(z, c11);
+    c20 = f32x4.add(z, c20);
+    c21 = f32x4.add(z, c21);
+    c30 = f32x4.add(z, c30);
+    c31 = f32x4.add(z, c31);
+  }
+  if (h == MR && w == NR && first) {
+    v128.store(c, c00);
+    v128.store(c, c01, 16);
+    c += ldc;
+    v128.store(c, c10);
+    v128.store(c, c11, 16);
+    c += ldc;
+    v128.store(c, c20);
+    v128.store(c, c21, 16);
+    c += ldc;
+    v128.store(c, c30);
+    v128.store(c, c31, 16);
+  } else if (h == MR && w == NR) {
     v128.store(c, f32x4.add(v128.load(c), c00));
     v128.store(c, f32x4.add(v128.load(c, 16), c01), 16);
     c += ldc;
@@ -130,14 +207,15 @@ function packA(a: usize, ars: usize, acs: usize, ic: i32, mc: i32, pc: i32, kc: 
     for (let r = 0; r < h; r++) {
       for (let j = 0; j < w; j++) {
         const p = c + <usize>r * ldc + (<usize>j << 2);
-        store<f32>(p, load<f32>(p) + load<f32>(tile + (<usize>(r * NR + j) << 2)));
+        const t = load<f32>(tile + (<usize>(r * NR + j) << 2));
+        store<f32>(p, first ? t : load<f32>(p) + t);
       }
     }
   }
 }
 
 /**
- * `C += A·B` in float32 for one matrix: A is M × K read at `a + 4·(i·ars + k·acs)`, B is K × N read
+ * `C = A·B` in float32 for one matrix (C's old contents are never read, so it may be uninitialised): A is M × K read at `a + 4·(i·ars + k·acs)`, B is K × N read
  * at `b + 4·(k·brs + j·bcs)`, C is M × N row-major at `c`. Strides are in elements, so a transposed
  * operand is just another pair of strides.
  */
@@ -195,7 +273,7 @@ export function gemmF32Part(
         const cj = c + (<usize>(jp * NR) << 2);
         for (let ip = 0; ip < panelsM; ip++) {
           const h = min(MR, mc - ip * MR);
-          microKernel(apk + (<usize>(ip * kc * MR) << 2), bp, kc, cj + <usize>(ic + ip * MR) * ldc, ldc, h, w, tile);
+          microKernel(apk + (<usize>(ip * kc * MR) << 2), bp, kc, cj + <usize>(ic + ip * MR) * ldc, ldc, h, w, tile, pc == 0);
         }
       }
     }

@@ -35,7 +35,8 @@ function scratchBlock(rt: WasmRuntime, bytes: number): number {
 
 /**
  * Float32 batched matrix product on the WebAssembly SIMD kernel (`gemmF32`: packed panels, a 4 × 8
- * register tile, accumulation in float32). Operands in the heap are read in place; others (small
+ * register tile, accumulation in float32; it writes C without reading it, so the output is not
+ * zero-filled first). Operands in the heap are read in place; others (small
  * arrays, or every array in private mode) are copied in, and the result copied out. Transposes are
  * strides: the kernel packs any layout. Same contract as `matmulKernel`.
  *
@@ -43,7 +44,6 @@ function scratchBlock(rt: WasmRuntime, bytes: number): number {
  * `|out − exact| ≤ (K + 1)·2⁻²⁴·Σₖ|A[i,k]·B[k,j]|` (the standard bound for recursive summation).
  */
 export function matmulWasm(rt: WasmRuntime, a: Tensor, b: Tensor, transposeA: boolean, transposeB: boolean, outShape: Shape): CpuStorage {
-  const out = alloc('float32', sizeOf(outShape));
   const ar = a.rank;
   const br = b.rank;
   const aRows = a.shape[ar - 2];
@@ -53,6 +53,8 @@ export function matmulWasm(rt: WasmRuntime, a: Tensor, b: Tensor, transposeA: bo
   const M = transposeA ? aCols : aRows;
   const K = transposeA ? aRows : aCols;
   const N = transposeB ? bRows : bCols;
+  // the kernel writes every element of C (never reads it), so C starts uninitialised unless K is 0
+  const out = alloc('float32', sizeOf(outShape), outShape, K === 0);
   if (out.length === 0 || K === 0) return out;
 
   const A = dataOf(a);
@@ -91,7 +93,7 @@ export function matmulWasm(rt: WasmRuntime, a: Tensor, b: Tensor, transposeA: bo
   try {
     if (aPtr < 0) [aPtr, aTemp] = [rt.tempF32(A.length, A), true];
     if (bPtr < 0) [bPtr, bTemp] = [rt.tempF32(B.length, B), true];
-    if (cPtr < 0) [cPtr, cTemp] = [rt.tempF32(out.length, undefined, true), true];
+    if (cPtr < 0) [cPtr, cTemp] = [rt.tempF32(out.length), true];
     const threads = threadsFor(rt, batches * M * K * N, GEMM_MIN_MACS);
     if (threads > 1) gemmThreaded(rt, threads, offsets, ars, acs, brs, bcs, cPtr, batches, M, K, N);
     else {

@@ -66,11 +66,13 @@ function allocateHost(dtype: DType, size: number): CpuStorage {
 /**
  * A new zero-filled typed array for `dtype` (float32 in the WebAssembly heap where it can be).
  * Throws an OutOfMemoryError, having allocated nothing, for more than {@link MAX_TENSOR_BYTES}.
+ * With `zero` false, a float32 array in the heap is left uninitialised (for a kernel that writes
+ * every element; the others are zero-filled all the same).
  */
-export function alloc(dtype: DType, size: number, shape?: Shape): CpuStorage {
+export function alloc(dtype: DType, size: number, shape?: Shape, zero = true): CpuStorage {
   checkSize(dtype, size, shape);
   if (dtype === 'float32') {
-    const view = activeRuntime()?.allocF32(size);
+    const view = activeRuntime()?.allocF32(size, zero);
     if (view) return view;
   }
   return allocateHost(dtype, size);
