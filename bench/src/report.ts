@@ -560,6 +560,22 @@ export function renderThreads(res: Results): string {
         `on one thread ${x((ml.singleStepsPerSecond as number) / jax.stepsPerSecond)}.`,
       '',
     );
+  const acc = ml?.accounting as Record<string, number> | undefined;
+  if (ml && acc && typeof acc.splitWallMs === 'number') {
+    // Amdahl: the step's time outside split kernels runs on the calling thread whatever the count
+    const serial = Math.max(0, (ml.median as number) - acc.splitWallMs);
+    const parallel = Math.max(0, (ml.singleMedian as number) - serial);
+    const bound = (ml.singleMedian as number) / (serial + parallel / (ml.threads as number));
+    out.push(
+      `Where the MLP step's time goes on ${ml.threads} threads (medians per step): ${fmtMs(acc.splitWallMs)} ms in kernels split across ` +
+        `threads (the two large products and the Adam update program; the caller busy ${fmtMs(acc.callerBusyMs)} ms of it, the workers ` +
+        `${fmtMs(acc.workersBusyMs)} ms, the caller waiting ${fmtMs(acc.callerWaitMs)} ms at their ends), and ${fmtMs(serial)} ms on the calling ` +
+        'thread alone: the small kernels under the split thresholds and the JavaScript around every kernel (autograd, the checked ' +
+        `backend, the optimizer). That part takes the same time on one thread, so even split kernels that ran ${ml.threads} times faster ` +
+        `would give at most ${x(bound)} here (Amdahl's law).`,
+      '',
+    );
+  }
   const ad = th.find((r) => r.bench === 'adam-1e7' && !r.error);
   if (ad) {
     out.push(
