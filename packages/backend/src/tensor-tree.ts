@@ -1,3 +1,4 @@
+import { alignTrees } from './aligned-trees.js';
 import { DTypeError, InvalidArgumentError, ShapeError, fmtShape } from './errors.js';
 import { shapesEqual } from './shape.js';
 import { checkOptions } from './options.js';
@@ -115,6 +116,15 @@ export function checkTrees(trees: readonly Params[], options: TreeCheckOptions =
   return rows;
 }
 
+/**
+ * The trees' aligned leaves by the fast walk ({@link alignTrees}) when their layouts are identical,
+ * after the same options check as {@link checkTrees}; otherwise `undefined` (the full check runs).
+ */
+function alignedOrUndefined(trees: readonly Params[], options: TreeCheckOptions): ReturnType<typeof alignTrees> {
+  checkOptions('checkTrees', options, { where: true, labels: true, dtype: true });
+  return alignTrees(trees, options.dtype !== false);
+}
+
 /** The names one tree lacks and the names it has in excess, against the reference, in one message. */
 function treeNamesDiffer(
   where: string,
@@ -158,6 +168,12 @@ export function mapTrees<P extends Params>(
 ): P;
 export function mapTrees(trees: readonly Params[], fn: (leaves: Tensor[], name: string) => Tensor, options?: TreeCheckOptions): Params;
 export function mapTrees(trees: readonly Params[], fn: (leaves: Tensor[], name: string) => Tensor, options: TreeCheckOptions = {}): Params {
+  const aligned = alignedOrUndefined(trees, options);
+  if (aligned) {
+    const { rows, build } = aligned;
+    const backend = rows[0][1][0].backend;
+    return backend.scope(() => build(rows.map(([name, xs]) => xs[0].backend.scope(() => fn(xs, name)))));
+  }
   const rows = checkTrees(trees, options);
   const backend = rows[0]?.[1][0].backend;
   if (!backend) return unflatten([], trees[0]);
@@ -184,6 +200,20 @@ export function mapTreesN(
   fn: (leaves: Tensor[], name: string) => readonly Tensor[],
   options: TreeCheckOptions = {},
 ): Params[] {
+  const aligned = alignedOrUndefined(trees, options);
+  if (aligned) {
+    const { rows, build } = aligned;
+    const backend = rows[0][1][0].backend;
+    return backend.scope(() => {
+      const cols: Tensor[][] = Array.from({ length: outputs }, () => []);
+      for (const [name, xs] of rows) {
+        const r = backend.scope(() => fn(xs, name));
+        if (r.length !== outputs) throw new InvalidArgumentError(`mapTreesN: expected ${outputs} outputs for '${name}', got ${r.length}`);
+        for (let k = 0; k < outputs; k++) cols[k].push(r[k]);
+      }
+      return cols.map((c) => build(c));
+    });
+  }
   const rows = checkTrees(trees, options);
   const backend = rows[0]?.[1][0].backend;
   const outs: [string, Tensor][][] = Array.from({ length: outputs }, () => []);

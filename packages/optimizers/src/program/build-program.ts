@@ -16,6 +16,8 @@ export interface BuiltProgram {
   readonly inputs: Tensor[];
   /** The group's scalars, in the program's scalar order. */
   readonly scalars: number[];
+  /** The scalar node behind each of `scalars`. */
+  readonly scalarNodes: TraceNode[];
   /** The input index of a tensor of this group, or `undefined`. */
   inputIndex(t: Tensor): number | undefined;
 }
@@ -38,6 +40,7 @@ export function buildProgram(outputs: readonly TraceNode[]): BuiltProgram {
   const inputNode = new Map<Tensor, number>();
   const inputs: Tensor[] = [];
   const scalars: number[] = [];
+  const scalarNodes: TraceNode[] = [];
   let key = '';
 
   // First pass: the nodes in topological order, the operands, and the structure as a string (each
@@ -59,6 +62,7 @@ export function buildProgram(outputs: readonly TraceNode[]): BuiltProgram {
       key += 'i;';
     } else if (n.kind === 'scalar') {
       scalars.push(n.value);
+      scalarNodes.push(n);
       key += 's;';
     } else if (n.kind === 'unary') {
       const x = visit(n.x);
@@ -94,7 +98,7 @@ export function buildProgram(outputs: readonly TraceNode[]): BuiltProgram {
     });
     cache.set(key, program);
   }
-  return { program, key, inputs, scalars, inputIndex: (t) => inputIndex.get(t) };
+  return { program, key, inputs, scalars, scalarNodes, inputIndex: (t) => inputIndex.get(t) };
 }
 
 /** Where a node was placed by the latest build that reached it. */

@@ -3,6 +3,8 @@ import { applyUpdates } from '../apply-updates.js';
 import type { GradientTransformation, OptState, Params } from '../types.js';
 import { buildProgram, type BuiltProgram } from './build-program.js';
 import { forEachTensorWith, mapTensors } from './map-tensors.js';
+import { countTrace, remember, replayStep, type StepEntry } from './step-cache.js';
+import { TapeRecorder } from './step-tape.js';
 import type { TraceNode } from './trace-node.js';
 import { TracingBackend } from './tracing-backend.js';
 
@@ -32,6 +34,12 @@ export interface FusedStepResult<S extends OptState> {
  * Runs inside a real scope: the tensors made while tracing (reductions, materialized
  * intermediates) are released at the end; the result's tensors are kept.
  *
+ * The step cache: a step whose math is all recorded elementwise ops on the step's tensors is kept
+ * (per transformation, per layout of the trees). The next step with the same layout replays it
+ * (see `replayStep`): the closures run against a backend that only checks each call against the
+ * tape and collects the numbers, and the recorded programs run with the new tensors and numbers.
+ * No graph, no program key, no compile lookup; anything different is traced afresh.
+ *
  * @internal
  */
 export function runFusedStep<S extends OptState>(
@@ -42,9 +50,13 @@ export function runFusedStep<S extends OptState>(
   state: S,
   inPlace: boolean,
 ): FusedStepResult<S> {
+  const replayed = replayStep(backend, tx, params, grads, state, inPlace);
+  if (replayed) return replayed;
+  countTrace();
   let programs: FusedStepResult<S>['programs'] = [];
+  const tape = new TapeRecorder();
   const result = backend.scope(() => {
-    const tracer = new TracingBackend(backend);
+    const tracer = new TracingBackend(backend, tape);
     // The traced copies of the caller's containers, so containers passed through come back as the very same objects.
     const origins = new Map<object, object>();
     const traced = <T>(v: T): T => mapTensors(v, (t) => tracer.input(t), { made: origins });
@@ -56,13 +68,21 @@ export function runFusedStep<S extends OptState>(
     const outputs: Output[] = [];
     const byNode = new Map<TraceNode, Output>();
     const kept = new Set<Tensor>();
+    // the results' layout for the step cache: handle id and the leaf id of the old tensor at its place
+    const first = new Map<Tensor, number>();
+    tape.leaves.forEach((t, k) => {
+      if (!first.has(t)) first.set(t, k);
+    });
+    const signature: number[] = [];
     const collect = (tree: unknown, old: unknown): void => {
       forEachTensorWith(tree, old, (t, before) => {
         if (t.backend !== tracer) {
+          tape.replayable = false;
           kept.add(t);
           return;
         }
         const node = tracer.node(t);
+        signature.push(tape.ids.get(node) ?? -2, before instanceof Tensor ? (first.get(before) ?? -1) : -1);
         if (node.kind === 'leaf') kept.add(node.tensor);
         else if (node.kind === 'scalar' || node.kind === 'compare' || node.real) kept.add(tracer.materialize(node));
         else if (!byNode.has(node)) {
@@ -74,7 +94,12 @@ export function runFusedStep<S extends OptState>(
     };
     collect(tNewParams, params);
     collect(tNext, state);
-    programs = runOutputs(backend, tracer, outputs, inPlace ? kept : undefined);
+    const ran = runOutputs(backend, tracer, outputs, inPlace ? kept : undefined);
+    programs = ran.programs;
+    if (tape.replayable) {
+      const entry = record(backend, inPlace, tape, first, signature, ran.calls, programs);
+      if (entry) remember(tx as GradientTransformation<never>, entry);
+    }
 
     const resolve = <T>(tree: T): T =>
       mapTensors(
@@ -92,6 +117,8 @@ export function runFusedStep<S extends OptState>(
   return { ...result, programs };
 }
 
+export { stepCacheStats } from './step-cache.js';
+
 /**
  * Splits the outputs into independent components (outputs sharing a leaf or a node belong
  * together: one parameter's new value and new slots), builds one program per component, and runs
@@ -102,7 +129,7 @@ function runOutputs(
   tracer: TracingBackend,
   outputs: readonly Output[],
   inPlaceExcept: ReadonlySet<Tensor> | undefined,
-): FusedStepResult<OptState>['programs'] {
+): { programs: FusedStepResult<OptState>['programs']; calls: readonly Call[] } {
   // Components were joined while tracing (TraceNode.comp): one per parameter, normally.
   const components = new Map<number, Output[]>();
   for (const o of outputs) {
@@ -113,7 +140,6 @@ function runOutputs(
   }
 
   // One call per structure (and in-place layout).
-  type Call = { built: BuiltProgram; inPlace: (number | undefined)[] | undefined; groups: { built: BuiltProgram; outs: Output[] }[] };
   const calls = new Map<ElementwiseProgram, Map<string, Call>>();
   const ordered: Call[] = [];
   for (const outs of components.values()) {
@@ -147,5 +173,70 @@ function runOutputs(
     groups.forEach((g, gi) => g.outs.forEach((o, k) => (o.real = results[gi][k])));
     ran.push({ program: built.program, groups: groups.length });
   }
-  return ran;
+  return { programs: ran, calls: ordered };
+}
+
+/** One `runProgram` call of a traced step: the program, its in-place layout, and its groups. */
+type Call = { built: BuiltProgram; inPlace: (number | undefined)[] | undefined; groups: { built: BuiltProgram; outs: Output[] }[] };
+
+/**
+ * The step-cache entry of a traced step, or `undefined` where an operand is not a step input (a
+ * tensor made while tracing) or an output has no id.
+ */
+function record(
+  backend: Backend,
+  inPlace: boolean,
+  tape: TapeRecorder,
+  first: ReadonlyMap<Tensor, number>,
+  signature: readonly number[],
+  calls: readonly Call[],
+  programs: StepEntry['programs'],
+): StepEntry | undefined {
+  if (signature.some((id) => id === -2)) return undefined;
+  const literalIndex = new Map<TraceNode, number>();
+  tape.literals.forEach((n, i) => literalIndex.set(n, i));
+  const consts: number[] = [];
+  const outputs = new Map<number, readonly [number, number, number]>();
+  const cached = [];
+  for (let c = 0; c < calls.length; c++) {
+    const call = calls[c];
+    const groups = [];
+    for (let g = 0; g < call.groups.length; g++) {
+      const { built, outs } = call.groups[g];
+      const inputs: number[] = [];
+      for (const t of built.inputs) {
+        const id = first.get(t);
+        if (id === undefined) return undefined;
+        inputs.push(id);
+      }
+      const scalars = built.scalarNodes.map((n) => {
+        const lit = literalIndex.get(n);
+        if (lit !== undefined) return lit;
+        consts.push((n as { value: number }).value);
+        return -consts.length;
+      });
+      for (let k = 0; k < outs.length; k++) {
+        const id = tape.ids.get(outs[k].node);
+        if (id === undefined) return undefined;
+        outputs.set(id, [c, g, k]);
+      }
+      groups.push({ inputs, scalars });
+    }
+    cached.push({ program: call.built.program, inPlace: call.inPlace, groups });
+  }
+  const leaves = tape.leaves;
+  return {
+    backend,
+    inPlace,
+    leafShapes: leaves.map((t) => t.shape),
+    leafDTypes: leaves.map((t) => t.dtype),
+    alias: leaves.map((t) => first.get(t)!),
+    tape: tape.entries,
+    literals: tape.literals.length,
+    consts,
+    calls: cached,
+    outputs,
+    signature,
+    programs,
+  };
 }

@@ -27,6 +27,7 @@ import {
   type UnaryOp,
 } from '@downhill/backend';
 import { buildProgram } from './build-program.js';
+import type { TapeOp, TapeRecorder } from './step-tape.js';
 import { isLazy, type TraceNode } from './trace-node.js';
 
 /**
@@ -54,13 +55,22 @@ export class TracingBackend implements Backend {
   readonly label: string;
   readonly specificationVersion = SPECIFICATION_VERSION;
   readonly capabilities: Capabilities;
+  /** Marks a tracing backend for {@link isTraced}. */
+  readonly traced = true;
 
   /** Union-find over components (see `TraceNode.comp`). */
   private readonly parent: number[] = [];
   /** The component of each leaf tensor, so one tensor wrapped twice joins one component. */
   private readonly leafComp = new Map<Tensor, number>();
 
-  constructor(readonly real: Backend) {
+  /**
+   * @param real - The backend the recorded math runs on.
+   * @param tape - Where the calls are recorded for the step cache (see {@link TapeRecorder}).
+   */
+  constructor(
+    readonly real: Backend,
+    readonly tape?: TapeRecorder,
+  ) {
     this.name = real.name;
     this.label = real.label;
     this.capabilities = real.capabilities;
@@ -105,11 +115,19 @@ export class TracingBackend implements Backend {
 
   /** A traced handle on a step's real tensor (a parameter, a gradient, a state slot). */
   input(t: Tensor): Tensor {
-    return this.wrap(this.leaf(t, true));
+    const node = this.leaf(t, true);
+    this.tape?.leaf(node, t);
+    return this.wrap(node);
   }
 
   private feed(t: Tensor, fusable = false): Tensor {
+    if (this.tape) this.tape.replayable = false;
     return this.wrap(this.leaf(t, fusable));
+  }
+
+  /** Marks the step as one the step cache cannot replay (something ran for real while tracing). */
+  private unreplayable(): void {
+    if (this.tape) this.tape.replayable = false;
   }
 
   /** The node behind a tensor handed to this backend (a real tensor becomes a host-value leaf). */
@@ -118,6 +136,7 @@ export class TracingBackend implements Backend {
       if (x.disposed) throw new DisposedTensorError(`${this.name} (tracing): ${x} was released`);
       return x.storage as TraceNode;
     }
+    this.unreplayable();
     return this.leaf(x, false);
   }
 
@@ -127,11 +146,14 @@ export class TracingBackend implements Backend {
       case 'leaf':
         return n.tensor;
       case 'scalar':
+        this.unreplayable();
         return this.real.scalar(n.value, n.dtype);
       case 'compare':
+        this.unreplayable();
         n.real ??= this.real.compare(n.fn, this.operand(n.a), this.operand(n.b));
         return n.real;
       default: {
+        this.unreplayable();
         if (n.real) return n.real;
         const built = buildProgram([n]);
         n.real = this.real.runProgram(built.program, [{ inputs: built.inputs, scalars: built.scalars }])[0][0];
@@ -159,9 +181,14 @@ export class TracingBackend implements Backend {
 
   /** The node of an operand broadcast into a recorded op of `shape` and `dtype`. */
   private operandNode(x: Tensor | number, shape: Shape, dtype: DType): TraceNode {
-    if (typeof x === 'number') return { kind: 'scalar', value: x, shape: [], dtype, comp: -1 };
+    if (typeof x === 'number') {
+      const literal: TraceNode = { kind: 'scalar', value: x, shape: [], dtype, comp: -1 };
+      this.tape?.literals.push(literal);
+      return literal;
+    }
     const n = this.node(x);
     if (shapesEqual(n.shape, shape)) return n;
+    this.unreplayable();
     const real = this.materialize(n);
     if (n.shape.reduce((a, b) => a * b, 1) === 1 && this.real.capabilities.syncRead) {
       return { kind: 'scalar', value: this.real.readSync(real)[0], shape: [], dtype, comp: -1 };
@@ -182,10 +209,22 @@ export class TracingBackend implements Backend {
 
   // ---------------------------------------------------------------- recorded elementwise math
 
+  /** A handle on `out`, the result of a recorded call, noted on the tape when there is one. */
+  private recorded(op: TapeOp, fn: string, args: readonly TraceNode[], out: TraceNode, shapeArg?: Shape): Tensor {
+    this.tape?.record(
+      op,
+      fn,
+      args.map((a) => (a.kind === 'scalar' ? a.value : a)),
+      out,
+      shapeArg,
+    );
+    return this.wrap(out);
+  }
+
   unary(op: UnaryOp, x: Tensor): Tensor {
     const n = this.node(x);
     if (!isLazy(n) || !isFloatDType(x.dtype)) return this.delegate([x], () => this.real.unary(op, this.materialize(n)));
-    return this.wrap({ kind: 'unary', fn: op, x: n, shape: n.shape, dtype: n.dtype, comp: this.join(n) });
+    return this.recorded('unary', op, [n], { kind: 'unary', fn: op, x: n, shape: n.shape, dtype: n.dtype, comp: this.join(n) });
   }
 
   binary(op: BinaryOp, a: Tensor | number, b: Tensor | number): Tensor {
@@ -193,7 +232,7 @@ export class TracingBackend implements Backend {
     if (!this.lazy(a, b) || dtype === undefined) return this.delegate([a, b], () => this.real.binary(op, this.realArg(a), this.realArg(b)));
     const shape = broadcastShapes(typeof a === 'number' ? [] : a.shape, typeof b === 'number' ? [] : b.shape);
     const [na, nb] = [this.operandNode(a, shape, dtype), this.operandNode(b, shape, dtype)];
-    return this.wrap({ kind: 'binary', fn: op, a: na, b: nb, shape, dtype, comp: this.join(na, nb) });
+    return this.recorded('binary', op, [na, nb], { kind: 'binary', fn: op, a: na, b: nb, shape, dtype, comp: this.join(na, nb) });
   }
 
   compare(op: CompareOp, a: Tensor | number, b: Tensor | number): Tensor {
@@ -202,7 +241,7 @@ export class TracingBackend implements Backend {
       return this.delegate([a, b], () => this.real.compare(op, this.realArg(a), this.realArg(b)));
     const shape = broadcastShapes(typeof a === 'number' ? [] : a.shape, typeof b === 'number' ? [] : b.shape);
     const [na, nb] = [this.operandNode(a, shape, dtype), this.operandNode(b, shape, dtype)];
-    return this.wrap({ kind: 'compare', fn: op, a: na, b: nb, shape, dtype: 'bool', comp: this.join(na, nb) });
+    return this.recorded('compare', op, [na, nb], { kind: 'compare', fn: op, a: na, b: nb, shape, dtype: 'bool', comp: this.join(na, nb) });
   }
 
   where(cond: Tensor, a: Tensor | number, b: Tensor | number): Tensor {
@@ -213,7 +252,7 @@ export class TracingBackend implements Backend {
       return this.delegate([cond, a, b], () => this.real.where(this.materialize(c), this.realArg(a), this.realArg(b)));
     }
     const [na, nb] = [this.operandNode(a, shape, dtype), this.operandNode(b, shape, dtype)];
-    return this.wrap({ kind: 'where', cond: c, a: na, b: nb, shape, dtype, comp: this.join(c, na, nb) });
+    return this.recorded('where', '', [c, na, nb], { kind: 'where', cond: c, a: na, b: nb, shape, dtype, comp: this.join(c, na, nb) });
   }
 
   add(a: Tensor | number, b: Tensor | number): Tensor {
@@ -231,24 +270,24 @@ export class TracingBackend implements Backend {
 
   cast(x: Tensor, dtype: DType): Tensor {
     const n = this.node(x);
-    if (isLazy(n) && x.dtype === dtype) return this.wrap(n);
+    if (isLazy(n) && x.dtype === dtype) return this.recorded('cast', dtype, [n], n);
     if (n.kind === 'compare' && isFloatDType(dtype)) {
       const one: TraceNode = { kind: 'scalar', value: 1, shape: [], dtype, comp: -1 };
       const zero: TraceNode = { kind: 'scalar', value: 0, shape: [], dtype, comp: -1 };
-      return this.wrap({ kind: 'where', cond: n, a: one, b: zero, shape: n.shape, dtype, comp: n.comp });
+      return this.recorded('cast', dtype, [n], { kind: 'where', cond: n, a: one, b: zero, shape: n.shape, dtype, comp: n.comp });
     }
     return this.delegate([x], () => this.real.cast(this.materialize(n), dtype));
   }
 
   reshape(x: Tensor, shape: Shape): Tensor {
     const n = this.node(x);
-    if (isLazy(n) && shapesEqual(shape, x.shape)) return this.wrap(n);
+    if (isLazy(n) && shapesEqual(shape, x.shape)) return this.recorded('reshape', '', [n], n, shape);
     return this.delegate([x], () => this.real.reshape(this.materialize(n), shape));
   }
 
   broadcastTo(x: Tensor, shape: Shape): Tensor {
     const n = this.node(x);
-    if (isLazy(n) && shapesEqual(shape, x.shape)) return this.wrap(n);
+    if (isLazy(n) && shapesEqual(shape, x.shape)) return this.recorded('broadcastTo', '', [n], n, shape);
     return this.delegate([x], () => this.real.broadcastTo(this.materialize(n), shape));
   }
 
@@ -340,17 +379,22 @@ export class TracingBackend implements Backend {
 
 /**
  * Whether a tree's tensors are being traced (the first tensor found belongs to a
- * {@link TracingBackend}): bookkeeping that only releases real tensors early can be skipped.
+ * {@link TracingBackend}, or to the replay of a recorded step): bookkeeping that only releases
+ * real tensors early can be skipped.
  *
  * @internal
  */
 export function isTraced(value: unknown): boolean {
-  if (value instanceof Tensor) return value.backend instanceof TracingBackend;
+  if (value instanceof Tensor) return tracing(value.backend);
   if (value === null || typeof value !== 'object') return false;
   for (const k in value) {
     const v = (value as Record<string, unknown>)[k];
-    if (v instanceof Tensor) return v.backend instanceof TracingBackend;
+    if (v instanceof Tensor) return tracing(v.backend);
     if (v !== null && typeof v === 'object') return isTraced(v);
   }
   return false;
+}
+
+function tracing(b: Backend): boolean {
+  return (b as { traced?: boolean }).traced === true;
 }

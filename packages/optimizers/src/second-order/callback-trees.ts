@@ -1,4 +1,5 @@
 import { DownhillError, Tensor, checkTrees } from '@downhill/backend';
+import { REPLAY_MISS, ReplayBackend } from '../program/replay-backend.js';
 import { TracingBackend } from '../program/tracing-backend.js';
 import { stateTensors } from '../tree.js';
 import type { Params } from '../types.js';
@@ -50,7 +51,11 @@ export class MissingHessianEstimateError extends DownhillError {
  * @internal
  */
 export function realTree(tree: Params): Params {
-  return mapTreesNoScope(tree, (t) => (t.backend instanceof TracingBackend ? t.backend.materialize(t.backend.node(t)) : t));
+  return mapTreesNoScope(tree, (t) => {
+    // a replayed step cannot hand a callback real tensors: the step is traced afresh
+    if (t.backend instanceof ReplayBackend) throw REPLAY_MISS;
+    return t.backend instanceof TracingBackend ? t.backend.materialize(t.backend.node(t)) : t;
+  });
 }
 
 /**
@@ -62,6 +67,7 @@ export function realTree(tree: Params): Params {
  */
 export function tracedLike(tree: Params, like: Params): Params {
   const first = firstTensor(like);
+  if (first?.backend instanceof ReplayBackend) throw REPLAY_MISS;
   if (!first || !(first.backend instanceof TracingBackend)) return tree;
   const tracer = first.backend;
   return mapTreesNoScope(tree, (t) => (t.backend === tracer ? t : tracer.input(t)));

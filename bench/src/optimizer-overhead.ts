@@ -1,0 +1,73 @@
+/**
+ * Standalone probe (not part of `pnpm bench`): CPU time per optimizer step for Adam on one float32
+ * tensor of 1e5 and 1e6 elements, on the 6 tensors of an MLP 784-512-256-10 and on one tensor of
+ * the same size, with `step(..., { inPlace: true })` on backend-cpu. CPU time (process.cpuUsage,
+ * all threads) is steadier than wall time on a shared machine; each case runs `rounds` times
+ * interleaved and the minimum per-step time is reported.
+ *
+ *   node --conditions=source --import tsx bench/src/optimizer-overhead.ts [rounds] [steps]
+ */
+import type { Tensor } from '@downhill/backend';
+import { cpu, cpuThreadsReady } from '@downhill/backend-cpu';
+import * as o from '@downhill/optimizers';
+/** The parameter shapes of an MLP 784-512-256-10 (as `optimizer-layout.ts`). */
+const MLP_SHAPES = [[784, 512], [512], [512, 256], [256], [256, 10], [10]];
+import { randomF32 } from './util.js';
+
+const rounds = Number(process.argv[2] ?? 5);
+const steps = Number(process.argv[3] ?? 200);
+const only = process.argv[4];
+const b = cpu();
+await cpuThreadsReady();
+
+type Case = { name: string; run: (k: number) => void };
+function adamCase(name: string, shapes: number[][], make = () => o.adam(1e-3)): Case {
+  const tx = make();
+  let params: Record<string, Tensor> = {};
+  const grads: Record<string, Tensor> = {};
+  shapes.forEach((shape, i) => {
+    const n = shape.reduce((x, y) => x * y, 1);
+    params[`t${i}`] = b.tensor(randomF32(n, 1 + i), shape);
+    grads[`t${i}`] = b.tensor(randomF32(n, 20 + i, 1e-2), shape);
+  });
+  let state = tx.init(params);
+  return {
+    name,
+    run: (k) => {
+      for (let i = 0; i < k; i++) {
+        const r = o.step(tx, params, grads, state, { inPlace: true });
+        params = r.params as typeof params;
+        state = r.state;
+      }
+    },
+  };
+}
+const total = MLP_SHAPES.reduce((s, shape) => s + shape.reduce((x, y) => x * y, 1), 0);
+let cases: Case[] = [
+  adamCase('adam 1e2', [[100]]),
+  adamCase('adam 1e5', [[1e5]]),
+  adamCase('adam 1e6', [[1e6]]),
+  adamCase(
+    'adam mlp',
+    MLP_SHAPES.map((s) => [...s]),
+  ),
+  adamCase('adam flat', [[total]]),
+];
+if (only) cases = cases.filter((c) => c.name.includes(only));
+for (const c of cases) c.run(30);
+const best = new Map<string, { cpu: number; wall: number }>();
+for (let r = 0; r < rounds; r++) {
+  for (const c of cases) {
+    const u0 = process.cpuUsage();
+    const t0 = performance.now();
+    c.run(steps);
+    const wall = ((performance.now() - t0) * 1e3) / steps;
+    const u = process.cpuUsage(u0);
+    const cpuUs = (u.user + u.system) / steps;
+    const prev = best.get(c.name);
+    best.set(c.name, { cpu: Math.min(prev?.cpu ?? Infinity, cpuUs), wall: Math.min(prev?.wall ?? Infinity, wall) });
+  }
+}
+for (const [name, v] of best)
+  console.log(`${name.padEnd(10)} cpu ${v.cpu.toFixed(1).padStart(8)} µs/step   wall ${v.wall.toFixed(1).padStart(8)} µs/step`);
+process.exit(0);

@@ -1,0 +1,230 @@
+// The step cache: a fused step whose math is all elementwise is recorded once and replayed (no
+// tracing) while nothing baked into it changes; any change (hyperparameters set by hand, a
+// schedule, a mask that selects other parameters, the tree's names, shapes or dtype) gives the
+// right result, checked against the composed path (the same closures through the backend's
+// primitives) and, for Adam, against Adam written out in plain float64 JavaScript.
+import type { DType, Tensor } from '@downhill/backend';
+import { cpu } from '@downhill/backend-cpu';
+import { describe, expect, it } from 'vitest';
+import { chain } from '../chain.js';
+import { setHyperparams } from '../inject-hyperparams.js';
+import { adam } from '../optimizers/adam.js';
+import { sgd } from '../optimizers/sgd.js';
+import { step } from '../step.js';
+import { addDecayedWeights } from '../transforms/add-decayed-weights.js';
+import { clipByGlobalNorm } from '../transforms/clip-by-global-norm.js';
+import { scaleByAdam } from '../transforms/scale-by-adam.js';
+import { scaleByLearningRate } from '../transforms/scale-by-learning-rate.js';
+import type { GradientTransformation, OptState, Params } from '../types.js';
+import { masked } from '../wrappers/masked.js';
+import { stepCacheStats } from './fused-step.js';
+
+const b = cpu();
+const TOL: Record<'float32' | 'float64', number> = { float32: 2e-6, float64: 1e-12 };
+
+/** Deterministic values in [−1, 1). */
+function values(n: number, seed: number): number[] {
+  let s = seed >>> 0;
+  return Array.from({ length: n }, () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 31 - 1;
+  });
+}
+
+type Layout = Record<string, readonly number[]>;
+const size = (shape: readonly number[]) => shape.reduce((a, c) => a * c, 1);
+function tree(layout: Layout, seed: number, dtype: DType, scale = 1): Record<string, Tensor> {
+  const out: Record<string, Tensor> = {};
+  Object.entries(layout).forEach(([k, shape], i) => {
+    out[k] = b.tensor(
+      values(size(shape), seed + 17 * i).map((v) => v * scale),
+      shape,
+      dtype,
+    );
+  });
+  return out;
+}
+
+async function host(t: Record<string, Tensor>): Promise<Record<string, number[]>> {
+  const out: Record<string, number[]> = {};
+  for (const [k, v] of Object.entries(t)) out[k] = Array.from(await v.read());
+  return out;
+}
+
+function expectClose(got: Record<string, number[]>, want: Record<string, number[]>, tol: number): void {
+  expect(Object.keys(got).sort()).toEqual(Object.keys(want).sort());
+  for (const k of Object.keys(want)) {
+    expect(got[k].length).toBe(want[k].length);
+    got[k].forEach((v, i) => {
+      const w = want[k][i];
+      expect(Math.abs(v - w), `${k}[${i}]: ${v} against ${w}`).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(w)));
+    });
+  }
+}
+
+/**
+ * Runs the same sequence of steps fused (in place, through the cache) and composed, with `between`
+ * changing the trees or state before each step, and compares the parameters after every step.
+ */
+async function agree(
+  dtype: 'float32' | 'float64',
+  make: () => GradientTransformation<OptState>,
+  steps: readonly { layout: Layout; dtype?: DType; edit?: (s: OptState) => OptState; fresh?: boolean }[],
+): Promise<{ traces: number; replays: number }> {
+  const before = stepCacheStats();
+  const txF = make();
+  const txC = make();
+  let pF: Record<string, Tensor> | undefined;
+  let pC: Record<string, Tensor> | undefined;
+  let sF: OptState = null;
+  let sC: OptState = null;
+  let layoutKey = '';
+  for (let i = 0; i < steps.length; i++) {
+    const { layout, edit, fresh } = steps[i];
+    const dt = steps[i].dtype ?? dtype;
+    const key = `${JSON.stringify(layout)} ${dt}`;
+    if (!pF || !pC || key !== layoutKey || fresh) {
+      // a new model: new parameters and a new state, the same transformation objects
+      pF = tree(layout, 1, dt);
+      pC = tree(layout, 1, dt);
+      sF = txF.init(pF);
+      sC = txC.init(pC);
+      layoutKey = key;
+    }
+    if (edit) {
+      sF = edit(sF);
+      sC = edit(sC);
+    }
+    const g = tree(layout, 100 + i, dt, 0.5);
+    const rF = step(txF, pF, g, sF, { inPlace: true, fused: true });
+    const rC = step(txC, pC, g, sC, { fused: false });
+    expect(rF.path).toBe('fused');
+    pF = rF.params as Record<string, Tensor>;
+    sF = rF.state;
+    pC = rC.params as Record<string, Tensor>;
+    sC = rC.state;
+    expectClose(await host(pF), await host(pC), TOL[dt === 'float64' ? 'float64' : 'float32']);
+  }
+  const after = stepCacheStats();
+  return { traces: after.traces - before.traces, replays: after.replays - before.replays };
+}
+
+// Keys in sorted order, the order the tree helpers rebuild records in (a tree built in another
+// order is recorded again once, when its state comes back sorted).
+const MLP: Layout = { b1: [4], b2: [3], w1: [5, 4], w2: [4, 3] };
+const repeat = (n: number, s: (i: number) => (typeof STEP)[number]) => Array.from({ length: n }, (_, i) => s(i));
+const STEP = [{ layout: MLP }] as { layout: Layout; dtype?: DType; edit?: (s: OptState) => OptState; fresh?: boolean }[];
+
+describe.each(['float64', 'float32'] as const)('step cache on cpu, %s', (dtype) => {
+  it('replays a plain Adam step after recording it once, and matches Adam written out in float64', async () => {
+    const before = stepCacheStats();
+    const tx = adam(1e-2, { b1: 0.8, b2: 0.95, eps: 1e-6 });
+    let p: Params = tree({ w: [7] }, 3, dtype);
+    let s = tx.init(p);
+    const w = values(7, 3);
+    const m = new Array(7).fill(0);
+    const v = new Array(7).fill(0);
+    for (let t = 1; t <= 6; t++) {
+      const gv = values(7, 40 + t);
+      const g = { w: b.tensor(gv, [7], dtype) };
+      ({ params: p, state: s } = step(tx, p, g, s, { inPlace: true }));
+      for (let i = 0; i < 7; i++) {
+        m[i] = 0.8 * m[i] + 0.2 * gv[i];
+        v[i] = 0.95 * v[i] + 0.05 * gv[i] * gv[i];
+        const mHat = m[i] / (1 - 0.8 ** t);
+        const vHat = v[i] / (1 - 0.95 ** t);
+        w[i] -= (1e-2 * mHat) / (Math.sqrt(vHat) + 1e-6);
+      }
+    }
+    const after = stepCacheStats();
+    expect(after.traces - before.traces).toBe(1);
+    expect(after.replays - before.replays).toBe(5);
+    expectClose({ w: Array.from(await (p as { w: Tensor }).w.read()) }, { w }, dtype === 'float64' ? 1e-12 : 1e-5);
+  });
+
+  it('follows hyperparameters set by hand between steps (setHyperparams), replaying', async () => {
+    const edits = [
+      undefined,
+      (s: OptState) => setHyperparams(s, { lr: 0.3 }),
+      undefined,
+      (s: OptState) => setHyperparams(s, { b1: 0.5, eps: 1e-3 }),
+    ];
+    const r = await agree(
+      dtype,
+      () => adam(1e-2),
+      edits.map((edit) => ({ layout: MLP, edit })),
+    );
+    expect(r.traces).toBe(1);
+    expect(r.replays).toBe(3);
+  });
+
+  it('follows a learning-rate schedule (new scalars every step, one trace)', async () => {
+    const r = await agree(
+      dtype,
+      () => sgd((t) => 0.1 / (1 + t), { momentum: 0.9 }),
+      repeat(5, () => STEP[0]),
+    );
+    expect(r.traces).toBe(1);
+    expect(r.replays).toBe(4);
+  });
+
+  it('traces again when a hyperparameter change changes the math (epsRoot from 0)', async () => {
+    const r = await agree(dtype, () => adam(1e-2), [
+      { layout: MLP },
+      { layout: MLP },
+      { layout: MLP, edit: (s) => setHyperparams(s, { epsRoot: 1e-4 }) },
+      { layout: MLP },
+    ]);
+    expect(r.traces).toBe(2);
+    expect(r.replays).toBe(2);
+  });
+
+  it('traces again when a mask selects other parameters', async () => {
+    let selected = ['w1', 'w2'];
+    const make = () =>
+      chain(
+        masked(addDecayedWeights(0.1), (name: string) => selected.includes(name)),
+        scaleByAdam(),
+        scaleByLearningRate(1e-2),
+      );
+    const steps = repeat(6, (i) => ({
+      layout: MLP,
+      edit: (s: OptState) => {
+        selected = i < 2 ? ['w1', 'w2'] : i < 4 ? ['w1', 'b1'] : ['b2'];
+        return s;
+      },
+    }));
+    const r = await agree(dtype, make, steps);
+    expect(r.traces).toBe(3);
+    expect(r.replays).toBe(3);
+  });
+
+  it('traces again when the tree changes: names, shapes, a parameter more, the dtype', async () => {
+    const other: DType = dtype === 'float64' ? 'float32' : 'float64';
+    const r = await agree(dtype, () => adam(1e-2), [
+      { layout: MLP },
+      { layout: MLP },
+      { layout: { b1: [4], b2: [3], v1: [5, 4], w2: [4, 3] } },
+      { layout: { b1: [4], b2: [3], w1: [4, 5], w2: [4, 3] } },
+      { layout: { ...MLP, x: [2] } },
+      { layout: MLP, dtype: other },
+      { layout: MLP, dtype: other },
+      { layout: MLP },
+    ]);
+    // renamed leaves of the same shapes run the same programs (a replay: the names are not in the
+    // math; a mask by name would change the calls, see above); new shapes, a new leaf and another
+    // dtype are traced; a layout seen before comes back replayed (a few are kept per transformation)
+    expect(r.traces).toBe(4);
+    expect(r.replays).toBe(4);
+  });
+
+  it('never replays a step with a reduction (clipByGlobalNorm), and stays right', async () => {
+    const r = await agree(
+      dtype,
+      () => chain(clipByGlobalNorm(0.5), scaleByAdam(), scaleByLearningRate(1e-2)),
+      repeat(3, () => STEP[0]),
+    );
+    expect(r.replays).toBe(0);
+    expect(r.traces).toBe(3);
+  });
+});

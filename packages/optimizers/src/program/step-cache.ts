@@ -1,0 +1,199 @@
+import { Tensor, shapesEqual, type Backend, type DType, type ElementwiseProgram, type ProgramGroup, type Shape } from '@downhill/backend';
+import { applyUpdates } from '../apply-updates.js';
+import type { GradientTransformation, OptState, Params } from '../types.js';
+import { forEachTensorWith, mapTensors } from './map-tensors.js';
+import { REPLAY_MISS, ReplayBackend } from './replay-backend.js';
+import type { TapeEntry } from './step-tape.js';
+
+/** One cached `runProgram` call: the program, its in-place layout, and where each group's operands come from. @internal */
+export interface CachedCall {
+  readonly program: ElementwiseProgram;
+  readonly inPlace: readonly (number | undefined)[] | undefined;
+  readonly groups: readonly {
+    /** Leaf id of each input. */
+    readonly inputs: readonly number[];
+    /** Each scalar: a literal's index (≥ 0), or −1 − k for the constant `consts[k]`. */
+    readonly scalars: readonly number[];
+  }[];
+}
+
+/**
+ * A recorded step that can be replayed: what the leaves were (shapes, dtypes, which are the same
+ * tensor), the tape of calls, and the programs that ran, with the place of every output. A replay
+ * whose leaves, calls and results match reruns the programs with the new step's tensors and
+ * numbers, without tracing.
+ *
+ * @internal
+ */
+export interface StepEntry {
+  readonly backend: Backend;
+  readonly inPlace: boolean;
+  readonly leafShapes: readonly Shape[];
+  readonly leafDTypes: readonly DType[];
+  /** For each leaf, the first leaf id holding the same tensor. */
+  readonly alias: readonly number[];
+  readonly tape: readonly TapeEntry[];
+  readonly literals: number;
+  readonly consts: readonly number[];
+  readonly calls: readonly CachedCall[];
+  /** Handle id of each program output → [call, group, output]. */
+  readonly outputs: ReadonlyMap<number, readonly [number, number, number]>;
+  /** The results' layout: per result tensor (new params, then new state), its handle id and the leaf id of the old tensor at its place (−1: none). */
+  readonly signature: readonly number[];
+  readonly programs: readonly { readonly program: ElementwiseProgram; readonly groups: number }[];
+}
+
+/** The steps recorded per transformation (the latest few layouts). */
+const entries = new WeakMap<GradientTransformation<never>, StepEntry[]>();
+const ENTRIES_PER_TX = 4;
+let traces = 0;
+let replays = 0;
+
+/** How many steps were traced and how many replayed since the process started (for tests). @internal */
+export function stepCacheStats(): { readonly traces: number; readonly replays: number } {
+  return { traces, replays };
+}
+
+/** Notes a traced step (counted for {@link stepCacheStats}). @internal */
+export function countTrace(): void {
+  traces++;
+}
+
+/** Keeps a recorded step for `tx`, the newest first. @internal */
+export function remember(tx: GradientTransformation<never>, entry: StepEntry): void {
+  const list = entries.get(tx) ?? [];
+  const same = list.findIndex((e) => e.backend === entry.backend && e.inPlace === entry.inPlace && sameLeaves(e, entry));
+  if (same >= 0) list.splice(same, 1);
+  list.unshift(entry);
+  if (list.length > ENTRIES_PER_TX) list.length = ENTRIES_PER_TX;
+  entries.set(tx, list);
+}
+
+function sameLeaves(a: StepEntry, b: StepEntry): boolean {
+  const n = a.leafShapes.length;
+  if (b.leafShapes.length !== n) return false;
+  for (let k = 0; k < n; k++) {
+    if (a.leafDTypes[k] !== b.leafDTypes[k] || a.alias[k] !== b.alias[k] || !shapesEqual(a.leafShapes[k], b.leafShapes[k])) return false;
+  }
+  return true;
+}
+
+/** What a replay returns: the new trees and the programs it ran. @internal */
+export interface ReplayResult<S extends OptState> {
+  readonly params: Params;
+  readonly state: S;
+  readonly programs: StepEntry['programs'];
+}
+
+/**
+ * Replays a recorded step of `tx` on these trees when one matches: the closures of `tx.update`
+ * run against a {@link ReplayBackend} (which checks every call against the tape and collects the
+ * step's numbers), then the recorded programs run with this step's tensors and scalars. Returns
+ * `undefined`, having run nothing, when no recorded step matches (a different layout, a different
+ * call anywhere, a different result layout); errors of `tx.update` itself propagate.
+ *
+ * @internal
+ */
+export function replayStep<S extends OptState>(
+  backend: Backend,
+  tx: GradientTransformation<S>,
+  params: Params,
+  grads: Params,
+  state: S,
+  inPlace: boolean,
+): ReplayResult<S> | undefined {
+  const list = entries.get(tx as GradientTransformation<never>);
+  if (list === undefined) return undefined;
+  // The leaves once, and which of them are the same tensor.
+  const leaves: Tensor[] = [];
+  const first = new Map<Tensor, number>();
+  const collect = (t: Tensor): void => {
+    if (!first.has(t)) first.set(t, leaves.length);
+    leaves.push(t);
+  };
+  collect0(params, collect);
+  collect0(grads, collect);
+  collect0(state, collect);
+  const entry = list.find((e) => e.backend === backend && e.inPlace === inPlace && leavesMatch(e, leaves, first));
+  if (entry === undefined) return undefined;
+
+  const rb = new ReplayBackend(backend, entry.tape);
+  const origins = new Map<object, object>();
+  const wrap = <T>(v: T): T => mapTensors(v, (t) => rb.input(t), { made: origins });
+  const tParams = wrap(params);
+  const tGrads = wrap(grads);
+  const tState = wrap(state);
+  let tNewParams: Params;
+  let tNext: S;
+  try {
+    const [tUpdates, next] = tx.update(tGrads, tState, tParams);
+    tNewParams = applyUpdates(tParams, tUpdates);
+    tNext = next;
+  } catch (e) {
+    if (e === REPLAY_MISS) return undefined;
+    throw e;
+  }
+  if (rb.pos !== entry.tape.length || rb.literals.length !== entry.literals || rb.leaves.length !== leaves.length) return undefined;
+
+  // The results must sit where the recorded ones sat.
+  const sig = entry.signature;
+  let at = 0;
+  let ok = true;
+  const check = (t: Tensor, before: unknown): void => {
+    if (!ok) return;
+    const id = t.backend === rb ? (t.storage as number) : -3;
+    const was = before instanceof Tensor ? (first.get(before) ?? -1) : -1;
+    if (sig[at] !== id || sig[at + 1] !== was) ok = false;
+    at += 2;
+  };
+  forEachTensorWith(tNewParams, params, check);
+  forEachTensorWith(tNext, state, check);
+  if (!ok || at !== sig.length) return undefined;
+
+  // The recorded programs, with this step's operands.
+  const lits = rb.literals;
+  const consts = entry.consts;
+  const results: Tensor[][][] = [];
+  for (const call of entry.calls) {
+    const groups: ProgramGroup<Tensor>[] = [];
+    for (const g of call.groups) {
+      const inputs = new Array<Tensor>(g.inputs.length);
+      for (let j = 0; j < inputs.length; j++) inputs[j] = leaves[g.inputs[j]];
+      const scalars = new Array<number>(g.scalars.length);
+      for (let j = 0; j < scalars.length; j++) {
+        const s = g.scalars[j];
+        scalars[j] = s >= 0 ? lits[s] : consts[-1 - s];
+      }
+      groups.push({ inputs, scalars });
+    }
+    results.push(backend.runProgram(call.program, groups, call.inPlace ? { inPlace: call.inPlace } : {}));
+  }
+  replays++;
+  const outputs = entry.outputs;
+  const resolve = <T>(tree: T): T =>
+    mapTensors(
+      tree,
+      (t) => {
+        const id = t.storage as number;
+        if (id < leaves.length) return leaves[id];
+        const [c, g, k] = outputs.get(id)!;
+        return results[c][g][k];
+      },
+      { origins },
+    );
+  return { params: resolve(tNewParams), state: resolve(tNext), programs: entry.programs };
+}
+
+function collect0(tree: unknown, fn: (t: Tensor) => void): void {
+  forEachTensorWith(tree, undefined, fn);
+}
+
+function leavesMatch(e: StepEntry, leaves: readonly Tensor[], first: ReadonlyMap<Tensor, number>): boolean {
+  const n = leaves.length;
+  if (e.leafShapes.length !== n) return false;
+  for (let k = 0; k < n; k++) {
+    const t = leaves[k];
+    if (t.dtype !== e.leafDTypes[k] || e.alias[k] !== first.get(t) || !shapesEqual(t.shape, e.leafShapes[k])) return false;
+  }
+  return true;
+}
