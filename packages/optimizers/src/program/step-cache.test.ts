@@ -10,7 +10,7 @@ import { chain } from '../chain.js';
 import { setHyperparams } from '../inject-hyperparams.js';
 import { adam } from '../optimizers/adam.js';
 import { sgd } from '../optimizers/sgd.js';
-import { step } from '../step.js';
+import { step, type StepResult } from '../step.js';
 import { addDecayedWeights } from '../transforms/add-decayed-weights.js';
 import { clipByGlobalNorm } from '../transforms/clip-by-global-norm.js';
 import { scaleByAdam } from '../transforms/scale-by-adam.js';
@@ -96,8 +96,8 @@ async function agree(
       sC = edit(sC);
     }
     const g = tree(layout, 100 + i, dt, 0.5);
-    const rF = step(txF, pF, g, sF, { inPlace: true, fused: true });
-    const rC = step(txC, pC, g, sC, { fused: false });
+    const rF: StepResult<OptState> = step(txF, pF, g, sF, { inPlace: true, fused: true });
+    const rC: StepResult<OptState> = step(txC, pC, g, sC, { fused: false });
     expect(rF.path).toBe('fused');
     pF = rF.params as Record<string, Tensor>;
     sF = rF.state;
