@@ -1,4 +1,4 @@
-import { alignTrees } from './aligned-trees.js';
+import { alignTrees, type AlignedTrees } from './aligned-trees.js';
 import { DTypeError, InvalidArgumentError, ShapeError, fmtShape } from './errors.js';
 import { shapesEqual } from './shape.js';
 import { checkOptions } from './options.js';
@@ -120,7 +120,7 @@ export function checkTrees(trees: readonly Params[], options: TreeCheckOptions =
  * The trees' aligned leaves by the fast walk ({@link alignTrees}) when their layouts are identical,
  * after the same options check as {@link checkTrees}; otherwise `undefined` (the full check runs).
  */
-function alignedOrUndefined(trees: readonly Params[], options: TreeCheckOptions): ReturnType<typeof alignTrees> {
+function alignedOrUndefined(trees: readonly Params[], options: TreeCheckOptions): AlignedTrees | undefined {
   checkOptions('checkTrees', options, { where: true, labels: true, dtype: true });
   return alignTrees(trees, options.dtype !== false);
 }
