@@ -17,7 +17,7 @@ import { CHECKPOINT_FILE, readRunCheckpoint, writeRunCheckpoint, type Settings }
 import { USAGE, UsageError, checkNames, parseCli, type Config } from './cli.js';
 import { loadMnist, pixelStats, standardize } from './data.js';
 import { PluginImportError, importPlugins } from './plugins.js';
-import { learningRateFor } from './lr-defaults.js';
+import { DEFAULT_OPTIONS, learningRateFor } from './lr-defaults.js';
 import { scheduleFor } from './schedules.js';
 import { writeMetrics, type Metrics } from './metrics.js';
 import { describeModel } from './model.js';
@@ -217,7 +217,7 @@ async function main(argv: readonly string[]): Promise<number> {
     const { lr } = learningRateFor(name, config.lr, config.model ?? 'mlp');
     const schedule = scheduleFor(name, config);
     say(
-      `optimizer: ${name}, peak learning rate ${fmtLr(lr)}${schedule === config.schedule ? '' : `, schedule ${schedule} (schedule-free: its warmup is inside the method)`}`,
+      `optimizer: ${name}, peak learning rate ${fmtLr(lr)}${DEFAULT_OPTIONS[name] ? `, options ${JSON.stringify(DEFAULT_OPTIONS[name])}` : ''}${schedule === config.schedule ? '' : `, schedule ${schedule} (schedule-free: its warmup is inside the method)`}`,
     );
     const resumeHere =
       resumed && resumed.state.current.optimizer === name && runs.length === resumed.state.runs.length ? resumed : undefined;

@@ -20,6 +20,7 @@ import type { Dataset } from './data.js';
 import { correctCount, crossEntropy } from './loss.js';
 import { buildModel, type ModelChoice } from './model.js';
 import type { Sequential } from '@downhill/layers';
+import { DEFAULT_OPTIONS } from './lr-defaults.js';
 import { makeSchedule, SCHEDULE_FREE_OPTIMIZERS, type ScheduleName } from './schedules.js';
 
 /** One training run's settings. */
@@ -130,6 +131,8 @@ export interface RunResult {
     readonly clip: number | null;
     /** The optimizer's other hyperparameters, as its state holds them at the start. */
     readonly hyperparameters: Record<string, number>;
+    /** The options this job gave the optimizer besides the rate (`DEFAULT_OPTIONS`), where it has any. */
+    readonly options?: Readonly<Record<string, string | number | boolean>>;
   };
   /** Per optimizer step: the mean loss of the batch and the learning rate used. */
   readonly steps: { readonly loss: number[]; readonly lr: number[] };
@@ -156,15 +159,16 @@ function makeOptimizer(
 ): GradientTransformation {
   // Sophia and AdaHessian take a Hessian-diagonal estimate: Hutchinson's, on the current batch;
   // Polyak's step takes the objective's value: the batch loss the step's gradients came with.
+  const defaults = DEFAULT_OPTIONS[name] ?? {};
   const tx = createOptimizer(
     name,
     HESSIAN_INPUT.has(name)
-      ? { lr: schedule, hessianEstimate }
+      ? { ...defaults, lr: schedule, hessianEstimate }
       : name === 'polyakSgd'
-        ? { lr: schedule, value: objective }
+        ? { ...defaults, lr: schedule, value: objective }
         : SCHEDULE_FREE_OPTIMIZERS.has(name) && totalSteps !== undefined
-          ? { lr: schedule, warmupSteps: Math.round(SCHEDULE_FREE_WARMUP * totalSteps) }
-          : { lr: schedule },
+          ? { ...defaults, lr: schedule, warmupSteps: Math.round(SCHEDULE_FREE_WARMUP * totalSteps) }
+          : { ...defaults, lr: schedule },
   );
   return clip === undefined ? tx : chain(clipByGlobalNorm(clip), tx);
 }
@@ -417,7 +421,14 @@ export async function train(options: TrainOptions): Promise<RunResult | Interrup
     }
     const last = epochMetrics[epochMetrics.length - 1];
     return {
-      optimizer: { name: optimizer, lr, schedule, clip: clip ?? null, hyperparameters },
+      optimizer: {
+        name: optimizer,
+        lr,
+        schedule,
+        clip: clip ?? null,
+        hyperparameters,
+        ...(DEFAULT_OPTIONS[optimizer] ? { options: DEFAULT_OPTIONS[optimizer] } : {}),
+      },
       steps,
       epochs: epochMetrics,
       testAccuracy: last.testAccuracy,
