@@ -1,6 +1,6 @@
 /**
  * Child program: one Adam step over the parameters of an MLP 784-512-256-10 (six tensors: three
- * weight matrices and three biases, 535,818 float32 values) against one step over a single tensor
+ * weight matrices and three biases, 535,818 float32 values; three layers have six tensors, not eight) against one step over a single tensor
  * of the same total size, with downhill's `step(..., { inPlace: true })`. The ratio is what many
  * tensors cost over one: per-tensor bookkeeping and crossings into the kernels. Prints one result
  * line per layout (the plugin against a built-in is `plugin-step.ts`).
