@@ -12,6 +12,21 @@ import { PAGES_MAX, activeRuntime, type WasmRuntime } from './wasm/runtime.js';
  */
 export const PROGRAM_MIN_PER_THREAD = 1 << 14;
 
+/** The threshold in force (the probe `bench/src/optimizer-program-threads.ts` lowers it). */
+let programMinPerThread = PROGRAM_MIN_PER_THREAD;
+
+/**
+ * Sets the elements per thread below which a program stays on one thread (for measurements), and
+ * returns the previous value.
+ *
+ * @internal
+ */
+export function setProgramMinPerThread(n: number): number {
+  const before = programMinPerThread;
+  programMinPerThread = n;
+  return before;
+}
+
 /** The compiled forms of one program, made when first needed. */
 interface Compiled {
   js64?: JsProgram;
@@ -198,8 +213,8 @@ function runWasm(
       }
     }
   }
-  const threads = threadsFor(rt, total, PROGRAM_MIN_PER_THREAD);
-  const chunks = threads > 1 ? chunksFor(threads, total, PROGRAM_MIN_PER_THREAD) : 1;
+  const threads = threadsFor(rt, total, programMinPerThread);
+  const chunks = threads > 1 ? chunksFor(threads, total, programMinPerThread) : 1;
   const arena = away ? rt.tempF32(arenaElems) : 0;
   try {
     // a split adds at most one record per chunk boundary
