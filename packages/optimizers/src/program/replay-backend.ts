@@ -45,10 +45,10 @@ export class ReplayBackend implements Backend {
   /** The next tape entry. */
   pos = 0;
 
-  constructor(
-    readonly real: Backend,
-    private readonly tape: readonly TapeEntry[],
-  ) {
+  /** The tape replayed (set once the leaves have chosen the recorded step). */
+  tape: readonly TapeEntry[] = [];
+
+  constructor(readonly real: Backend) {
     this.name = real.name;
     this.label = real.label;
     this.capabilities = real.capabilities;

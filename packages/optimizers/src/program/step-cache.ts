@@ -104,25 +104,25 @@ export function replayStep<S extends OptState>(
 ): ReplayResult<S> | undefined {
   const list = entries.get(tx as GradientTransformation<never>);
   if (list === undefined) return undefined;
-  // The leaves once, and which of them are the same tensor.
-  const leaves: Tensor[] = [];
-  const first = new Map<Tensor, number>();
-  const collect = (t: Tensor): void => {
-    if (!first.has(t)) first.set(t, leaves.length);
-    leaves.push(t);
-  };
-  collect0(params, collect);
-  collect0(grads, collect);
-  collect0(state, collect);
-  const entry = list.find((e) => e.backend === backend && e.inPlace === inPlace && leavesMatch(e, leaves, first));
-  if (entry === undefined) return undefined;
-
-  const rb = new ReplayBackend(backend, entry.tape);
+  // The leaves, wrapped once, and which of them are the same tensor.
+  const rb = new ReplayBackend(backend);
   const origins = new Map<object, object>();
-  const wrap = <T>(v: T): T => mapTensors(v, (t) => rb.input(t), { made: origins });
-  const tParams = wrap(params);
-  const tGrads = wrap(grads);
-  const tState = wrap(state);
+  const input = (t: Tensor): Tensor => rb.input(t);
+  const tParams = mapTensors(params, input, { made: origins });
+  const tGrads = mapTensors(grads, input, { made: origins });
+  const tState = mapTensors(state, input, { made: origins });
+  const leaves = rb.leaves;
+  const first = new Map<Tensor, number>();
+  for (let k = 0; k < leaves.length; k++) if (!first.has(leaves[k])) first.set(leaves[k], k);
+  let entry: StepEntry | undefined;
+  for (const e of list) {
+    if (e.backend === backend && e.inPlace === inPlace && leavesMatch(e, leaves, first)) {
+      entry = e;
+      break;
+    }
+  }
+  if (entry === undefined) return undefined;
+  rb.tape = entry.tape;
   let tNewParams: Params;
   let tNext: S;
   try {
@@ -133,7 +133,7 @@ export function replayStep<S extends OptState>(
     if (e === REPLAY_MISS) return undefined;
     throw e;
   }
-  if (rb.pos !== entry.tape.length || rb.literals.length !== entry.literals || rb.leaves.length !== leaves.length) return undefined;
+  if (rb.pos !== entry.tape.length || rb.literals.length !== entry.literals) return undefined;
 
   // The results must sit where the recorded ones sat.
   const sig = entry.signature;
@@ -182,10 +182,6 @@ export function replayStep<S extends OptState>(
       { origins },
     );
   return { params: resolve(tNewParams), state: resolve(tNext), programs: entry.programs };
-}
-
-function collect0(tree: unknown, fn: (t: Tensor) => void): void {
-  forEachTensorWith(tree, undefined, fn);
 }
 
 function leavesMatch(e: StepEntry, leaves: readonly Tensor[], first: ReadonlyMap<Tensor, number>): boolean {
