@@ -85,9 +85,10 @@ describe('backend-cpu runProgram', () => {
   ] as const)('%s: the composed primitives’ exact results', (_, program, [scalars]) => {
     for (const dtype of ['float32', 'float64'] as const) {
       for (const inPlace of [false, true]) {
-        it(`${dtype}${inPlace ? ', in place' : ''}, groups of 0, 3, 4099 and 5000 elements in one call`, () => {
+        it(`${dtype}${inPlace ? ', in place' : ''}, groups of 0, 3, 13, 4099, 4103 and 5000 elements in one call`, () => {
           b.scope(() => {
-            const sizes = [[0], [3], [4099], [50, 100]];
+            // sizes that end in each loop of the float32 code: eight lanes, four, and the scalar tail
+            const sizes = [[0], [3], [13], [4099], [4103], [50, 100]];
             const make = () =>
               sizes.map((shape, gi) => ({
                 inputs: Array.from({ length: program.inputs }, (_, t) =>
