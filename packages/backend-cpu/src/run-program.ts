@@ -178,6 +178,16 @@ function descriptor(rt: WasmRuntime, need: number): void {
 /** Heap addresses of one call's operands, per group: inputs then outputs (reused between calls). */
 let addrs = new Int32Array(64);
 
+/** Writes the descriptor record of group row `r`'s elements `[lo, hi)` at word `at`. */
+function writeRecord(at: number, km: number, ns: number, r: number, lo: number, hi: number, sc: readonly number[]): void {
+  const words = desc.words;
+  const floats = desc.floats;
+  words[at++] = hi - lo;
+  const base = r * km;
+  for (let j = 0; j < km; j++) words[at++] = addrs[base + j] + lo * 4;
+  for (let s = 0; s < ns; s++) floats[at++] = sc[s];
+}
+
 function runWasm(
   rt: WasmRuntime,
   c: Compiled,
@@ -231,17 +241,9 @@ function runWasm(
         }
       }
     }
-    const words = desc.words;
-    const floats = desc.floats;
-    const record = (at: number, r: number, lo: number, hi: number) => {
-      words[at++] = hi - lo;
-      const base = r * km;
-      for (let j = 0; j < km; j++) words[at++] = addrs[base + j] + lo * 4;
-      const sc = groups[which[r]].scalars;
-      for (let s = 0; s < ns; s++) floats[at++] = sc[s];
-    };
     if (threads === 1) {
-      for (let r = 0; r < which.length; r++) record(r * w.stride, r, 0, groups[which[r]].inputs[0].size);
+      for (let r = 0; r < which.length; r++)
+        writeRecord(r * w.stride, km, ns, r, 0, groups[which[r]].inputs[0].size, groups[which[r]].scalars);
       w.run(desc.ptr, which.length);
     } else {
       // every chunk is a contiguous run of the elements of all groups (whole groups, and pieces of
@@ -264,7 +266,7 @@ function runWasm(
             t++;
           }
           const hi = Math.min(n, bounds[t + 1] - start);
-          record(rec++ * w.stride, r, lo, hi);
+          writeRecord(rec++ * w.stride, km, ns, r, lo, hi, groups[which[r]].scalars);
           lo = hi;
         }
         start += n;

@@ -3,11 +3,17 @@ import { Tensor } from './tensor.js';
 import { isPlainRecord, type Params } from './tree.js';
 
 /** Trees aligned by {@link alignTrees}: the rows, and a builder of trees of the reference's layout. @internal */
-export interface AlignedTrees {
-  /** Per leaf of the reference, in `flatten`'s order: its dotted name and the leaves of every tree there. */
-  readonly rows: [string, Tensor[]][];
+export class AlignedTrees {
+  constructor(
+    /** Per leaf of the reference, in `flatten`'s order: its dotted name and the leaves of every tree there. */
+    readonly rows: [string, Tensor[]][],
+    private readonly ref: unknown,
+  ) {}
+
   /** A tree of the reference's layout with one value per row (what `unflatten(rows, reference)` gives). */
-  build<T>(values: readonly T[]): Params;
+  build<T>(values: readonly T[]): Params {
+    return make(this.ref, values, { at: 0 }) as Params;
+  }
 }
 
 /**
@@ -24,7 +30,7 @@ export function alignTrees(trees: readonly Params[], dtype: boolean): AlignedTre
   if (!Array.isArray(ref) && !isPlainRecord(ref)) return undefined;
   const rows: [string, Tensor[]][] = [];
   if (!walk(trees as readonly unknown[], '', dtype, rows)) return undefined;
-  return { rows, build: (values) => make(ref, values, { at: 0 }) as Params };
+  return new AlignedTrees(rows, ref);
 }
 
 function walk(xs: readonly unknown[], prefix: string, dtype: boolean, rows: [string, Tensor[]][]): boolean {

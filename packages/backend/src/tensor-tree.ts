@@ -170,9 +170,9 @@ export function mapTrees(trees: readonly Params[], fn: (leaves: Tensor[], name: 
 export function mapTrees(trees: readonly Params[], fn: (leaves: Tensor[], name: string) => Tensor, options: TreeCheckOptions = {}): Params {
   const aligned = alignedOrUndefined(trees, options);
   if (aligned) {
-    const { rows, build } = aligned;
+    const rows = aligned.rows;
     const backend = rows[0][1][0].backend;
-    return backend.scope(() => build(rows.map(([name, xs]) => xs[0].backend.scope(() => fn(xs, name)))));
+    return backend.scope(() => aligned.build(rows.map(([name, xs]) => xs[0].backend.scope(() => fn(xs, name)))));
   }
   const rows = checkTrees(trees, options);
   const backend = rows[0]?.[1][0].backend;
@@ -202,7 +202,7 @@ export function mapTreesN(
 ): Params[] {
   const aligned = alignedOrUndefined(trees, options);
   if (aligned) {
-    const { rows, build } = aligned;
+    const rows = aligned.rows;
     const backend = rows[0][1][0].backend;
     return backend.scope(() => {
       const cols: Tensor[][] = Array.from({ length: outputs }, () => []);
@@ -211,7 +211,7 @@ export function mapTreesN(
         if (r.length !== outputs) throw new InvalidArgumentError(`mapTreesN: expected ${outputs} outputs for '${name}', got ${r.length}`);
         for (let k = 0; k < outputs; k++) cols[k].push(r[k]);
       }
-      return cols.map((c) => build(c));
+      return cols.map((c) => aligned.build(c));
     });
   }
   const rows = checkTrees(trees, options);

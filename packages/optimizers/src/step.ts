@@ -188,19 +188,20 @@ function sameTrees(p: unknown, g: unknown, found: { backend?: Backend }): boolea
  * released (what releaseReplaced does, in one pass over each tree); the result's tensors are kept.
  */
 function consume(backend: Backend, params: Params, state: OptState, grads: Params, result: StepResult<OptState, Params>): void {
+  // (callbacks written inline: no named closure made per step)
   const alive = new Set<Tensor>();
-  const keep = (t: Tensor) => {
-    alive.add(t);
-    if (!t.disposed) backend.keep(t);
-  };
-  forEachTensor(result.params, keep);
-  forEachTensor(result.state, keep);
+  for (const tree of [result.params, result.state]) {
+    forEachTensor(tree, (t) => {
+      alive.add(t);
+      if (!t.disposed) backend.keep(t);
+    });
+  }
   forEachTensor(grads, (t) => alive.add(t));
-  const release = (t: Tensor) => {
-    if (!alive.has(t) && !t.disposed) t.dispose();
-  };
-  forEachTensor(params, release);
-  forEachTensor(state, release);
+  for (const tree of [params, state]) {
+    forEachTensor(tree, (t) => {
+      if (!alive.has(t) && !t.disposed) t.dispose();
+    });
+  }
 }
 
 function chooseFused(backend: Backend, fused: boolean | undefined, where: string): boolean {

@@ -107,10 +107,10 @@ export function replayStep<S extends OptState>(
   // The leaves, wrapped once, and which of them are the same tensor.
   const rb = new ReplayBackend(backend);
   const origins = new Map<object, object>();
-  const input = (t: Tensor): Tensor => rb.input(t);
-  const tParams = mapTensors(params, input, { made: origins });
-  const tGrads = mapTensors(grads, input, { made: origins });
-  const tState = mapTensors(state, input, { made: origins });
+  // (callbacks written inline here: no named closure made per step)
+  const tParams = mapTensors(params, (t) => rb.input(t), { made: origins });
+  const tGrads = mapTensors(grads, (t) => rb.input(t), { made: origins });
+  const tState = mapTensors(state, (t) => rb.input(t), { made: origins });
   const leaves = rb.leaves;
   const first = new Map<Tensor, number>();
   for (let k = 0; k < leaves.length; k++) if (!first.has(leaves[k])) first.set(leaves[k], k);
@@ -136,19 +136,10 @@ export function replayStep<S extends OptState>(
   if (rb.pos !== entry.tape.length || rb.literals.length !== entry.literals) return undefined;
 
   // The results must sit where the recorded ones sat.
-  const sig = entry.signature;
-  let at = 0;
-  let ok = true;
-  const check = (t: Tensor, before: unknown): void => {
-    if (!ok) return;
-    const id = t.backend === rb ? (t.storage as number) : -3;
-    const was = before instanceof Tensor ? (first.get(before) ?? -1) : -1;
-    if (sig[at] !== id || sig[at + 1] !== was) ok = false;
-    at += 2;
-  };
-  forEachTensorWith(tNewParams, params, check);
-  forEachTensorWith(tNext, state, check);
-  if (!ok || at !== sig.length) return undefined;
+  const sig = { rb, first, expected: entry.signature, at: 0, ok: true };
+  forEachTensorWith(tNewParams, params, (t, before) => checkPlace(sig, t, before));
+  forEachTensorWith(tNext, state, (t, before) => checkPlace(sig, t, before));
+  if (!sig.ok || sig.at !== sig.expected.length) return undefined;
 
   // The recorded programs, with this step's operands.
   const lits = rb.literals;
@@ -170,18 +161,35 @@ export function replayStep<S extends OptState>(
   }
   replays++;
   const outputs = entry.outputs;
-  const resolve = <T>(tree: T): T =>
-    mapTensors(
-      tree,
-      (t) => {
-        const id = t.storage as number;
-        if (id < leaves.length) return leaves[id];
-        const [c, g, k] = outputs.get(id)!;
-        return results[c][g][k];
-      },
-      { origins },
-    );
-  return { params: resolve(tNewParams), state: resolve(tNext), programs: entry.programs };
+  const newParams = mapTensors(tNewParams, (t) => resolveHandle(t, leaves, outputs, results), { origins });
+  const newState = mapTensors(tNext, (t) => resolveHandle(t, leaves, outputs, results), { origins });
+  return { params: newParams, state: newState, programs: entry.programs };
+}
+
+/** Compares one result tensor's place with the recorded layout (see `StepEntry.signature`). */
+function checkPlace(
+  sig: { rb: ReplayBackend; first: ReadonlyMap<Tensor, number>; expected: readonly number[]; at: number; ok: boolean },
+  t: Tensor,
+  before: unknown,
+): void {
+  if (!sig.ok) return;
+  const id = t.backend === sig.rb ? (t.storage as number) : -3;
+  const was = before instanceof Tensor ? (sig.first.get(before) ?? -1) : -1;
+  if (sig.expected[sig.at] !== id || sig.expected[sig.at + 1] !== was) sig.ok = false;
+  sig.at += 2;
+}
+
+/** The real tensor behind a replay handle: a leaf, or a program output. */
+function resolveHandle(
+  t: Tensor,
+  leaves: readonly Tensor[],
+  outputs: ReadonlyMap<number, readonly [number, number, number]>,
+  results: readonly Tensor[][][],
+): Tensor {
+  const id = t.storage as number;
+  if (id < leaves.length) return leaves[id];
+  const [c, g, k] = outputs.get(id)!;
+  return results[c][g][k];
 }
 
 function leavesMatch(e: StepEntry, leaves: readonly Tensor[], first: ReadonlyMap<Tensor, number>): boolean {
