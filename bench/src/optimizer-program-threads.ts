@@ -29,7 +29,11 @@ function runner(b: ReturnType<typeof cpu>, n: number): Run {
   const g = { w: b.tensor(randomF32(n, 2, 1e-2), [n]) };
   let s: OptState = tx.init(p);
   return (k) => {
-    for (let i = 0; i < k; i++) ({ params: (p as never), state: s } = step(tx, p, g, s, { inPlace: true }));
+    for (let i = 0; i < k; i++) {
+      const r = step(tx, p, g, s, { inPlace: true });
+      p = r.params;
+      s = r.state;
+    }
   };
 }
 
