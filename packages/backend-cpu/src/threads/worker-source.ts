@@ -20,7 +20,8 @@ const GEN = 0, EXIT = 1, COUNTER = 16, DONE = 32, N = 48, MAXMOD = 49, ALLOWED =
   SCRATCH = 54, SCRATCH_STRIDE = 55, WORKERS = 64, TABLE = 4096, RECORD = 16, ERR = 1024, ERRMAX = 1000;
 const node = typeof require === 'function' && typeof process === 'object';
 const port = node ? require('node:worker_threads').parentPort : self;
-let ctl, id = 0, memory, last = 0, busy = 0, spinMs = 1;
+let ctl, id = 0, memory, last = 0, busy = 0, spinMs = 1, budget = 1;
+const DESCHEDULED = 0.25, SPIN_MIN = 0.05;
 const mods = [];
 function instantiate(m) {
   if (typeof m.module.source === 'string') {
@@ -71,12 +72,25 @@ function loop() {
   for (;;) {
     let gen = Atomics.load(ctl, GEN);
     if (gen === last) {
-      // spin a while before blocking: waking a blocked thread costs ~0.1 ms on a virtual machine,
-      // more than the gaps between the split kernels of a training step
-      const until = performance.now() + spinMs;
+      // Spin a while before blocking: waking a blocked thread costs ~0.1 ms on a virtual machine,
+      // more than the gaps between the split kernels of a training step. But a spin interrupted
+      // for over DESCHEDULED ms (1024 loads take microseconds) means the system took the core
+      // away: this thread competes for a core (with the calling thread itself, where the system
+      // shares one between a process's threads), so it blocks at once and spins only briefly
+      // after the next jobs, the budget growing back by SPIN_MIN a job (to the full spin in 20 jobs).
+      let prev = performance.now();
+      const until = prev + budget;
       for (let i = 1; gen === last; i++) {
         gen = Atomics.load(ctl, GEN);
-        if ((i & 1023) === 0 && performance.now() > until) break;
+        if ((i & 1023) === 0) {
+          const now = performance.now();
+          if (now - prev > DESCHEDULED) {
+            budget = SPIN_MIN;
+            break;
+          }
+          if (now > until) break;
+          prev = now;
+        }
       }
     }
     if (gen === last) {
@@ -91,6 +105,7 @@ function loop() {
     if (id >= ctl[ALLOWED]) continue;
     if (ctl[MAXMOD] >= mods.length) return; // a module is on its way: handle the message, then come back
     work(gen);
+    budget = Math.min(spinMs, budget + SPIN_MIN);
   }
 }
 function onMessage(m) {
@@ -98,7 +113,7 @@ function onMessage(m) {
     if (m.kind === 'init') {
       ctl = new Int32Array(m.control);
       id = m.id;
-      spinMs = m.spinMs;
+      spinMs = budget = m.spinMs;
       memory = m.memory;
       for (const mod of m.modules) instantiate(mod);
       last = Atomics.load(ctl, GEN);
