@@ -16,6 +16,8 @@ import { clipByGlobalNorm } from '../transforms/clip-by-global-norm.js';
 import { scaleByAdam } from '../transforms/scale-by-adam.js';
 import { scaleByLearningRate } from '../transforms/scale-by-learning-rate.js';
 import type { GradientTransformation, OptState, Params } from '../types.js';
+import { mapTreesN, stateNumber, stateTree, zerosLike } from '../tree.js';
+import { lookahead } from '../wrappers/lookahead.js';
 import { masked } from '../wrappers/masked.js';
 import { stepCacheStats } from './fused-step.js';
 
@@ -216,6 +218,42 @@ describe.each(['float64', 'float32'] as const)('step cache on cpu, %s', (dtype) 
     // dtype are traced; a layout seen before comes back replayed (a few are kept per transformation)
     expect(r.traces).toBe(4);
     expect(r.replays).toBe(4);
+  });
+
+  it('traces again when the same calls place their results elsewhere (the state slots swapped on odd steps)', async () => {
+    // a transformation written from the public helpers, as a plugin would be: two traces of g
+    // whose slots trade places every other step, with the very same calls each step
+    const swapping = (): GradientTransformation<OptState> => ({
+      name: 'swapping',
+      init: (params) => ({ count: 0, a: zerosLike(params), c: zerosLike(params) }),
+      update(grads, state) {
+        const count = stateNumber(state, 'count', 'swapping') + 1;
+        const [u, x, y] = mapTreesN(3, [grads, stateTree(state, 'a', 'swapping'), stateTree(state, 'c', 'swapping')], ([g, a, c]) => {
+          const k = g.backend;
+          const a2 = k.add(k.mul(a, 0.5), g);
+          const c2 = k.add(k.mul(c, 0.25), k.mul(g, 2));
+          return [k.mul(k.add(a2, k.mul(c2, 0.1)), -0.01), a2, c2];
+        });
+        return [u, count % 2 === 1 ? { count, a: x, c: y } : { count, a: y, c: x }];
+      },
+    });
+    const r = await agree(
+      dtype,
+      swapping,
+      repeat(6, () => STEP[0]),
+    );
+    expect(r.traces).toBe(2);
+    expect(r.replays).toBe(4);
+  });
+
+  it('replays steps that take turns (lookahead, synchronising every third step) once each kind is recorded', async () => {
+    const r = await agree(
+      dtype,
+      () => lookahead(adam(1e-2), { syncPeriod: 3, slowStepSize: 0.5 }),
+      repeat(9, () => STEP[0]),
+    );
+    expect(r.traces).toBeLessThanOrEqual(3);
+    expect(r.replays).toBe(9 - r.traces);
   });
 
   it('never replays a step with a reduction (clipByGlobalNorm), and stays right', async () => {

@@ -45,7 +45,7 @@ export interface StepEntry {
 
 /** The steps recorded per transformation (the latest few layouts). */
 const entries = new WeakMap<GradientTransformation<never>, StepEntry[]>();
-const ENTRIES_PER_TX = 4;
+const ENTRIES_PER_TX = 8;
 let traces = 0;
 let replays = 0;
 
@@ -59,23 +59,18 @@ export function countTrace(): void {
   traces++;
 }
 
-/** Keeps a recorded step for `tx`, the newest first. @internal */
+/**
+ * Keeps a recorded step for `tx`, the newest first. Several per layout: a transformation whose
+ * steps take turns (lookahead's synchronisation every k steps, gradient accumulation's k-th call)
+ * replays each kind of step once each has been recorded.
+ *
+ * @internal
+ */
 export function remember(tx: GradientTransformation<never>, entry: StepEntry): void {
   const list = entries.get(tx) ?? [];
-  const same = list.findIndex((e) => e.backend === entry.backend && e.inPlace === entry.inPlace && sameLeaves(e, entry));
-  if (same >= 0) list.splice(same, 1);
   list.unshift(entry);
   if (list.length > ENTRIES_PER_TX) list.length = ENTRIES_PER_TX;
   entries.set(tx, list);
-}
-
-function sameLeaves(a: StepEntry, b: StepEntry): boolean {
-  const n = a.leafShapes.length;
-  if (b.leafShapes.length !== n) return false;
-  for (let k = 0; k < n; k++) {
-    if (a.leafDTypes[k] !== b.leafDTypes[k] || a.alias[k] !== b.alias[k] || !shapesEqual(a.leafShapes[k], b.leafShapes[k])) return false;
-  }
-  return true;
 }
 
 /** What a replay returns: the new trees and the programs it ran. @internal */
@@ -104,7 +99,27 @@ export function replayStep<S extends OptState>(
 ): ReplayResult<S> | undefined {
   const list = entries.get(tx as GradientTransformation<never>);
   if (list === undefined) return undefined;
-  // The leaves, wrapped once, and which of them are the same tensor.
+  for (let i = 0; i < list.length; i++) {
+    const e = list[i];
+    if (e.backend !== backend || e.inPlace !== inPlace) continue;
+    const r = attempt(e, backend, tx, params, grads, state);
+    if (r === undefined) continue;
+    if (i > 0) list.unshift(...list.splice(i, 1)); // the latest kind of step first
+    return r;
+  }
+  return undefined;
+}
+
+/** One replay of `entry`, or `undefined` (nothing run) where the leaves, the calls or the results differ. */
+function attempt<S extends OptState>(
+  entry: StepEntry,
+  backend: Backend,
+  tx: GradientTransformation<S>,
+  params: Params,
+  grads: Params,
+  state: S,
+): ReplayResult<S> | undefined {
+  // The leaves, wrapped, and which of them are the same tensor.
   const rb = new ReplayBackend(backend);
   const origins = new Map<object, object>();
   // (callbacks written inline here: no named closure made per step)
@@ -114,14 +129,7 @@ export function replayStep<S extends OptState>(
   const leaves = rb.leaves;
   const first = new Map<Tensor, number>();
   for (let k = 0; k < leaves.length; k++) if (!first.has(leaves[k])) first.set(leaves[k], k);
-  let entry: StepEntry | undefined;
-  for (const e of list) {
-    if (e.backend === backend && e.inPlace === inPlace && leavesMatch(e, leaves, first)) {
-      entry = e;
-      break;
-    }
-  }
-  if (entry === undefined) return undefined;
+  if (!leavesMatch(entry, leaves, first)) return undefined;
   rb.tape = entry.tape;
   let tNewParams: Params;
   let tNext: S;
