@@ -8,7 +8,11 @@ import { PAGES_MAX, activeRuntime, type WasmRuntime } from './wasm/runtime.js';
 /**
  * Elements per thread below which a compiled float32 program stays on one thread: about ten times
  * the break-even share that `bench/src/thresholds.ts` measured for Adam's program on the
- * development machine (10³ elements take as long as handing a chunk to an awake worker).
+ * development machine (10³ elements take as long as handing a chunk to an awake worker). Whole
+ * Adam steps on one thread against two, by wall and CPU time, come from
+ * `bench/src/optimizer-program-threads.ts`; on a machine whose cores other processes keep busy,
+ * two threads lost at every size from 4,096 to 10⁶ elements, so those runs cannot place the
+ * threshold: measure there on a quiet machine before moving it.
  */
 export const PROGRAM_MIN_PER_THREAD = 1 << 14;
 
