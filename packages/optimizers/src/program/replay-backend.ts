@@ -1,17 +1,14 @@
 import {
-  SPECIFICATION_VERSION,
   Tensor,
-  forEachTensor,
   shapesEqual,
   type Backend,
   type BinaryOp,
-  type Capabilities,
   type CompareOp,
   type DType,
-  type MemoryInfo,
   type Shape,
   type UnaryOp,
 } from '@downhill/backend';
+import { StandInBackend } from './stand-in-backend.js';
 import type { TapeEntry, TapeOp } from './step-tape.js';
 
 /** Thrown inside a replay when a call differs from the tape: the step is traced again. @internal */
@@ -31,13 +28,7 @@ export const REPLAY_MISS: unique symbol = Symbol('replay miss');
  *
  * @internal
  */
-export class ReplayBackend implements Backend {
-  readonly name: string;
-  readonly label: string;
-  readonly specificationVersion = SPECIFICATION_VERSION;
-  readonly capabilities: Capabilities;
-  /** Marks a tracing backend for `isTraced`. */
-  readonly traced = true;
+export class ReplayBackend extends StandInBackend implements Backend {
   /** The numbers passed, in call order. */
   readonly literals: number[] = [];
   /** The step's input tensors, by leaf id. */
@@ -47,12 +38,6 @@ export class ReplayBackend implements Backend {
 
   /** The tape replayed (set once the leaves have chosen the recorded step). */
   tape: readonly TapeEntry[] = [];
-
-  constructor(readonly real: Backend) {
-    this.name = real.name;
-    this.label = real.label;
-    this.capabilities = real.capabilities;
-  }
 
   /** A handle on a step input (the next leaf id). */
   input(t: Tensor): Tensor {
@@ -99,18 +84,6 @@ export class ReplayBackend implements Backend {
     const ic = this.id(cond);
     const ia = this.id(a);
     return this.next('where', '', [ic, ia, this.id(b)]);
-  }
-  add(a: Tensor | number, b: Tensor | number): Tensor {
-    return this.binary('add', a, b);
-  }
-  sub(a: Tensor | number, b: Tensor | number): Tensor {
-    return this.binary('sub', a, b);
-  }
-  mul(a: Tensor | number, b: Tensor | number): Tensor {
-    return this.binary('mul', a, b);
-  }
-  div(a: Tensor | number, b: Tensor | number): Tensor {
-    return this.binary('div', a, b);
   }
   cast(x: Tensor, dtype: DType): Tensor {
     return this.next('cast', dtype, [this.id(x)]);
@@ -183,19 +156,5 @@ export class ReplayBackend implements Backend {
   }
   readSync(): never {
     return this.miss();
-  }
-  dispose(x: Parameters<Backend['dispose']>[0]): void {
-    forEachTensor(x, (t) => {
-      if (t.backend === this) t._disposed = true;
-    });
-  }
-  scope<T>(fn: () => T): T {
-    return fn();
-  }
-  keep<T extends Tensor>(x: T): T {
-    return x;
-  }
-  memory(): MemoryInfo {
-    return this.real.memory();
   }
 }

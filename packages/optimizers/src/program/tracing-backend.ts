@@ -1,22 +1,18 @@
 import {
   DisposedTensorError,
-  SPECIFICATION_VERSION,
   Tensor,
   broadcastShapes,
-  forEachTensor,
   isFloatDType,
   shapesEqual,
   type ArgReduceOp,
   type Backend,
   type BinaryOp,
-  type Capabilities,
   type CompareOp,
   type ConvOptions,
   type DType,
   type ElementwiseProgram,
   type HostData,
   type MatmulOptions,
-  type MemoryInfo,
   type ProgramGroup,
   type ReduceOp,
   type ReduceWindowOp,
@@ -27,6 +23,7 @@ import {
   type UnaryOp,
 } from '@downhill/backend';
 import { buildProgram } from './build-program.js';
+import { StandInBackend } from './stand-in-backend.js';
 import type { TapeOp, TapeRecorder } from './step-tape.js';
 import { isLazy, type TraceNode } from './trace-node.js';
 
@@ -50,14 +47,7 @@ import { isLazy, type TraceNode } from './trace-node.js';
  *
  * @internal
  */
-export class TracingBackend implements Backend {
-  readonly name: string;
-  readonly label: string;
-  readonly specificationVersion = SPECIFICATION_VERSION;
-  readonly capabilities: Capabilities;
-  /** Marks a tracing backend for {@link isTraced}. */
-  readonly traced = true;
-
+export class TracingBackend extends StandInBackend implements Backend {
   /** Union-find over components (see `TraceNode.comp`). */
   private readonly parent: number[] = [];
   /** The component of each leaf tensor, so one tensor wrapped twice joins one component. */
@@ -68,12 +58,10 @@ export class TracingBackend implements Backend {
    * @param tape - Where the calls are recorded for the step cache (see {@link TapeRecorder}).
    */
   constructor(
-    readonly real: Backend,
+    real: Backend,
     readonly tape?: TapeRecorder,
   ) {
-    this.name = real.name;
-    this.label = real.label;
-    this.capabilities = real.capabilities;
+    super(real);
   }
 
   // ---------------------------------------------------------------- handles
@@ -255,19 +243,6 @@ export class TracingBackend implements Backend {
     return this.recorded('where', '', [c, na, nb], { kind: 'where', cond: c, a: na, b: nb, shape, dtype, comp: this.join(c, na, nb) });
   }
 
-  add(a: Tensor | number, b: Tensor | number): Tensor {
-    return this.binary('add', a, b);
-  }
-  sub(a: Tensor | number, b: Tensor | number): Tensor {
-    return this.binary('sub', a, b);
-  }
-  mul(a: Tensor | number, b: Tensor | number): Tensor {
-    return this.binary('mul', a, b);
-  }
-  div(a: Tensor | number, b: Tensor | number): Tensor {
-    return this.binary('div', a, b);
-  }
-
   cast(x: Tensor, dtype: DType): Tensor {
     const n = this.node(x);
     if (isLazy(n) && x.dtype === dtype) return this.recorded('cast', dtype, [n], n);
@@ -360,20 +335,6 @@ export class TracingBackend implements Backend {
   }
   readSync(x: Tensor): TypedArray {
     return this.real.readSync(this.materialize(this.node(x)));
-  }
-  dispose(x: Parameters<Backend['dispose']>[0]): void {
-    forEachTensor(x, (t) => {
-      if (t.backend === this) t._disposed = true;
-    });
-  }
-  scope<T>(fn: () => T): T {
-    return fn();
-  }
-  keep<T extends Tensor>(x: T): T {
-    return x;
-  }
-  memory(): MemoryInfo {
-    return this.real.memory();
   }
 }
 
