@@ -1,13 +1,4 @@
-import {
-  Tensor,
-  shapesEqual,
-  type Backend,
-  type BinaryOp,
-  type CompareOp,
-  type DType,
-  type Shape,
-  type UnaryOp,
-} from '@downhill/backend';
+import { Tensor, shapesEqual, type Backend, type BinaryOp, type CompareOp, type DType, type Shape, type UnaryOp } from '@downhill/backend';
 import { StandInBackend } from './stand-in-backend.js';
 import type { TapeEntry, TapeOp } from './step-tape.js';
 
