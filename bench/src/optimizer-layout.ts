@@ -5,36 +5,27 @@
  * tensors cost over one: per-tensor bookkeeping and crossings into the kernels. Prints one result
  * line per layout (the plugin against a built-in is `plugin-step.ts`).
  */
-import type { Tensor } from '@downhill/backend';
 import { downhillBackend, type ImplId } from './impls.js';
-import { childConfig, emit, measure, randomF32 } from './util.js';
+import { MLP_SHAPES, randomParamsAndGrads, totalSize } from './optimizer-trees.js';
+import { childConfig, emit, measure } from './util.js';
 
 export interface LayoutConfig {
   readonly impl: ImplId;
   readonly budgetMs: number;
 }
 
-/** The parameter shapes of an MLP 784-512-256-10. */
-export const MLP_SHAPES: readonly (readonly number[])[] = [[784, 512], [512], [512, 256], [256], [256, 10], [10]];
-
 async function main(): Promise<void> {
   const cfg = childConfig<LayoutConfig>();
   const b = await downhillBackend(cfg.impl);
   const o = await import('@downhill/optimizers');
-  const total = MLP_SHAPES.reduce((s, shape) => s + shape.reduce((x, y) => x * y, 1), 0);
-  const cases: [string, string, (readonly number[])[]][] = [
-    ['adam', 'mlp', MLP_SHAPES.map((s) => [...s])],
+  const total = totalSize(MLP_SHAPES);
+  const cases: [string, string, readonly (readonly number[])[]][] = [
+    ['adam', 'mlp', MLP_SHAPES],
     ['adam', 'flat', [[total]]],
   ];
   for (const [optimizer, layout, shapes] of cases) {
     const tx = o.adam(1e-3);
-    let params: Record<string, Tensor> = {};
-    const grads: Record<string, Tensor> = {};
-    shapes.forEach((shape, i) => {
-      const n = shape.reduce((x, y) => x * y, 1);
-      params[`t${i}`] = b.tensor(randomF32(n, 1 + i), shape);
-      grads[`t${i}`] = b.tensor(randomF32(n, 20 + i, 1e-2), shape);
-    });
+    let { params, grads } = randomParamsAndGrads(b, shapes);
     let state = tx.init(params);
     let path = '';
     const step = () => {

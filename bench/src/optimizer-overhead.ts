@@ -8,12 +8,9 @@
  *
  *   node --conditions=source --import tsx bench/src/optimizer-overhead.ts [rounds] [steps]
  */
-import type { Tensor } from '@downhill/backend';
 import { cpu, cpuThreadsReady } from '@downhill/backend-cpu';
 import * as o from '@downhill/optimizers';
-/** The parameter shapes of an MLP 784-512-256-10 (as `optimizer-layout.ts`). */
-const MLP_SHAPES = [[784, 512], [512], [512, 256], [256], [256, 10], [10]];
-import { randomF32 } from './util.js';
+import { MLP_SHAPES, randomParamsAndGrads, totalSize } from './optimizer-trees.js';
 
 const rounds = Number(process.argv[2] ?? 5);
 const steps = Number(process.argv[3] ?? 200);
@@ -22,15 +19,9 @@ const b = cpu();
 await cpuThreadsReady();
 
 type Case = { name: string; run: (k: number) => void; min: number };
-function adamCase(name: string, shapes: number[][], make = () => o.adam(1e-3)): Case {
+function adamCase(name: string, shapes: readonly (readonly number[])[], make = () => o.adam(1e-3)): Case {
   const tx = make();
-  let params: Record<string, Tensor> = {};
-  const grads: Record<string, Tensor> = {};
-  shapes.forEach((shape, i) => {
-    const n = shape.reduce((x, y) => x * y, 1);
-    params[`t${i}`] = b.tensor(randomF32(n, 1 + i), shape);
-    grads[`t${i}`] = b.tensor(randomF32(n, 20 + i, 1e-2), shape);
-  });
+  let { params, grads } = randomParamsAndGrads(b, shapes);
   let state = tx.init(params);
   const c: Case = {
     name,
@@ -47,15 +38,12 @@ function adamCase(name: string, shapes: number[][], make = () => o.adam(1e-3)): 
   };
   return c;
 }
-const total = MLP_SHAPES.reduce((s, shape) => s + shape.reduce((x, y) => x * y, 1), 0);
+const total = totalSize(MLP_SHAPES);
 let cases: Case[] = [
   adamCase('adam 1e2', [[100]]),
   adamCase('adam 1e5', [[1e5]]),
   adamCase('adam 1e6', [[1e6]]),
-  adamCase(
-    'adam mlp',
-    MLP_SHAPES.map((s) => [...s]),
-  ),
+  adamCase('adam mlp', MLP_SHAPES),
   adamCase('adam flat', [[total]]),
 ];
 if (only) cases = cases.filter((c) => c.name.includes(only));
