@@ -108,23 +108,33 @@ const GT = 4;
 }
 
 // @ts-ignore: decorator
+@inline function cmp16(op: i32, pa: usize, sa: usize, va: v128, pb: usize, sb: usize, vb: v128): v128 {
+  // sixteen comparisons narrowed into sixteen 0/1 bytes; a stride of 0 takes the splat value
+  const one = i8x16.splat(1);
+  const m0 = cmp4(op, sa != 0 ? v128.load(pa) : va, sb != 0 ? v128.load(pb) : vb);
+  const m1 = cmp4(op, sa != 0 ? v128.load(pa + sa) : va, sb != 0 ? v128.load(pb + sb) : vb);
+  const m2 = cmp4(op, sa != 0 ? v128.load(pa + 2 * sa) : va, sb != 0 ? v128.load(pb + 2 * sb) : vb);
+  const m3 = cmp4(op, sa != 0 ? v128.load(pa + 3 * sa) : va, sb != 0 ? v128.load(pb + 3 * sb) : vb);
+  return v128.and(i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(m0, m1), i16x8.narrow_i32x4_s(m2, m3)), one);
+}
+
+// @ts-ignore: decorator
 @inline function cmpLoop(op: i32, a: usize, as: i32, b: usize, bs: i32, out: usize, n: i32): void {
   const n16 = n & ~15;
-  const one = i8x16.splat(1);
-  const sa: usize = as != 0 ? 16 : 0;
-  const sb: usize = bs != 0 ? 16 : 0;
   const va = f32x4.splat(load<f32>(a));
   const vb = f32x4.splat(load<f32>(b));
-  for (let i = 0; i < n16; i += 16) {
-    const o = <usize>i << 2;
-    const pa = a + (as != 0 ? o : 0);
-    const pb = b + (bs != 0 ? o : 0);
-    const m0 = cmp4(op, as != 0 ? v128.load(pa) : va, bs != 0 ? v128.load(pb) : vb);
-    const m1 = cmp4(op, as != 0 ? v128.load(pa + sa) : va, bs != 0 ? v128.load(pb + sb) : vb);
-    const m2 = cmp4(op, as != 0 ? v128.load(pa + 2 * sa) : va, bs != 0 ? v128.load(pb + 2 * sb) : vb);
-    const m3 = cmp4(op, as != 0 ? v128.load(pa + 3 * sa) : va, bs != 0 ? v128.load(pb + 3 * sb) : vb);
-    const bytes = i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(m0, m1), i16x8.narrow_i32x4_s(m2, m3));
-    v128.store(out + <usize>i, v128.and(bytes, one));
+  // one loop per pair of strides (constants inside each, so no test per vector)
+  if (as != 0 && bs != 0) {
+    for (let i = 0; i < n16; i += 16) {
+      const o = <usize>i << 2;
+      v128.store(out + <usize>i, cmp16(op, a + o, 16, va, b + o, 16, vb));
+    }
+  } else if (as != 0) {
+    for (let i = 0; i < n16; i += 16) v128.store(out + <usize>i, cmp16(op, a + (<usize>i << 2), 16, va, b, 0, vb));
+  } else if (bs != 0) {
+    for (let i = 0; i < n16; i += 16) v128.store(out + <usize>i, cmp16(op, a, 0, va, b + (<usize>i << 2), 16, vb));
+  } else {
+    for (let i = 0; i < n16; i += 16) v128.store(out + <usize>i, cmp16(op, a, 0, va, b, 0, vb));
   }
   for (let i = n16; i < n; i++) {
     const o = <usize>i << 2;

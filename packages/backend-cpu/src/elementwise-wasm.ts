@@ -21,7 +21,7 @@ const COMPARE_CODES: Record<CompareOp, number> = { equal: 0, notEqual: 1, less: 
 
 /**
  * Heap addresses for a kernel call: arrays in the heap are used in place, others (small arrays,
- * bool arrays, everything in private mode) are copied into temporary blocks, and temporary outputs
+ * everything in private mode) are copied into temporary blocks, and temporary outputs
  * are copied back by `finish`.
  */
 class Operands {
@@ -30,7 +30,7 @@ class Operands {
   constructor(private readonly rt: WasmRuntime) {}
 
   in(a: Float32Array | Uint8Array): number {
-    const p = a instanceof Float32Array ? this.rt.ptrOf(a) : -1;
+    const p = this.rt.ptrOf(a);
     if (p >= 0) return p;
     const ptr = this.rt.exports.allocUninit(Math.max(16, a.byteLength));
     this.temps.push(ptr);
@@ -41,7 +41,7 @@ class Operands {
   }
 
   out(a: Float32Array | Uint8Array): number {
-    const p = a instanceof Float32Array ? this.rt.ptrOf(a) : -1;
+    const p = this.rt.ptrOf(a);
     if (p >= 0) return p;
     const ptr = this.rt.exports.allocUninit(Math.max(16, a.byteLength));
     this.temps.push(ptr);
@@ -133,7 +133,7 @@ export function binaryWasm(rt: WasmRuntime, op: BinaryOp, a: Tensor, b: Tensor, 
   const code = BINARY_CODES[op];
   const size = sizeOf(outShape);
   if (code === undefined || size < ELEMENTWISE_MIN) return undefined;
-  const out = alloc('float32', size) as Float32Array;
+  const out = alloc('float32', size, undefined, false) as Float32Array; // the kernel writes every element
   const ops = new Operands(rt);
   if (!broadcastRows(rt, ops, FN.binary, code, a, b, out, outShape)) {
     ops.release();
@@ -148,10 +148,11 @@ export function binaryWasm(rt: WasmRuntime, op: BinaryOp, a: Tensor, b: Tensor, 
 export function compareWasm(rt: WasmRuntime, op: CompareOp, a: Tensor, b: Tensor, outShape: Shape): CpuStorage | undefined {
   const size = sizeOf(outShape);
   if (size < ELEMENTWISE_MIN) return undefined;
-  const out = alloc('bool', size) as Uint8Array;
+  const out = alloc('bool', size, undefined, false) as Uint8Array; // the kernel writes every element
   const ops = new Operands(rt);
   if (!broadcastRows(rt, ops, FN.compare, COMPARE_CODES[op], a, b, out, outShape)) {
     ops.release();
+    free(out); // a heap block (or a recycled array): the JavaScript loops make their own
     return undefined;
   }
   ops.finish();
@@ -165,7 +166,7 @@ export function whereWasm(rt: WasmRuntime, cond: Tensor, a: Tensor, b: Tensor, o
   const stride = (t: Tensor) => (t.size === size ? 1 : t.size === 1 ? 0 : -1);
   const [cs, as, bs] = [stride(cond), stride(a), stride(b)];
   if (cs < 0 || as < 0 || bs < 0) return undefined;
-  const out = alloc('float32', size) as Float32Array;
+  const out = alloc('float32', size, undefined, false) as Float32Array; // the kernel writes every element
   const ops = new Operands(rt);
   const cp = ops.in(dataOf(cond) as Uint8Array);
   const ap = ops.in(dataOf(a) as Float32Array);

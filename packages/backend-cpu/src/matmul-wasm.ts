@@ -6,12 +6,15 @@ import type { WasmRuntime } from './wasm/runtime.js';
 
 /**
  * Multiply-adds per thread below which a product stays on one thread. From `bench/src/thresholds.ts`
- * on the development machine (2 cores, Node 20): a two-thread job costs about 1.5 µs of handoff with
- * the workers awake, what the kernel spends on about 3·10⁴ multiply-adds (the break-even share);
- * the threshold is about ten times that, so the handoff stays under a tenth of a share and a
- * worker that has to be woken (several times the cost) still pays off.
+ * on the development machine (2 cores, Node 20): a two-thread job costs about 1.5–3 µs of handoff
+ * with the workers awake, what the kernel spends on about 3·10⁴–7·10⁴ multiply-adds of a large
+ * product (the break-even share); the threshold is about twice to four times that. A narrow product
+ * runs at well under the large one's rate (the MLP's 128 × 256 × 10 products: 22–38 µs for 3.3·10⁵
+ * multiply-adds, 0.07–0.12 ns each against 0.044), so its shares of 1.6·10⁵ take 10–20 µs each,
+ * five or more handoffs: those products split, and the MLP step's serial time drops by half their
+ * time.
  */
-export const GEMM_MIN_MACS = 1 << 18;
+export const GEMM_MIN_MACS = 1 << 17;
 
 /**
  * The narrowest block of rows or columns a split product gives a thread. A block of columns packs

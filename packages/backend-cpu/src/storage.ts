@@ -13,10 +13,10 @@ import { activeRuntime, getRuntime } from './wasm/runtime.js';
 /**
  * Storage of backend-cpu: the typed array itself (`Float32Array`, `Float64Array`, `Int32Array`,
  * `Uint8Array` for `bool`, holding 0 or 1), row-major, one element per entry. Float32 arrays of
- * `HEAP_MIN_ELEMENTS` (4096) elements or more are views into the WebAssembly heap where it is
- * shared (see `wasm/runtime.ts`), so the SIMD kernels read and write them in place; smaller ones
- * (a heap block costs about a microsecond, a small typed array tens of nanoseconds) and everything
- * else are ordinary typed arrays.
+ * `HEAP_MIN_ELEMENTS` (4096) elements or more, and bool arrays of as many bytes, are views into
+ * the WebAssembly heap where it is shared (see `wasm/runtime.ts`), so the SIMD kernels read and
+ * write them in place; smaller ones (a heap block costs about a microsecond) and everything else
+ * are ordinary typed arrays, kept on release and handed out again (see `alloc`).
  */
 export type CpuStorage = TypedArray;
 
@@ -50,8 +50,9 @@ const gib = (bytes: number) => `${(bytes / 2 ** 30).toPrecision(3)} GiB`;
 
 /** `allocateTyped`, with the engine's refusal (a RangeError) as an OutOfMemoryError. */
 function allocateHost(dtype: DType, size: number): CpuStorage {
+  let a: CpuStorage;
   try {
-    return allocateTyped(dtype, size);
+    a = allocateTyped(dtype, size);
   } catch (e) {
     if (!(e instanceof RangeError)) throw e;
     const bytes = size * BYTES_PER_ELEMENT[dtype];
@@ -61,19 +62,83 @@ function allocateHost(dtype: DType, size: number): CpuStorage {
       MAX_TENSOR_BYTES,
     );
   }
+  if (a.byteLength <= RECYCLE_MAX_BYTES && a.length > 0) made.add(a);
+  return a;
+}
+
+/**
+ * Host arrays of at most this many bytes are kept on release and handed out again by `alloc`
+ * (the small tensors of a training step: a `new Float32Array(1280)` costs about 4 µs in V8, its
+ * zero-filled backing store and the garbage collector's accounting, against about 0.1 µs to take
+ * one back from a free list). Larger ones go to the garbage collector.
+ */
+const RECYCLE_MAX_BYTES = 1 << 18;
+/** The most bytes the free lists hold in all (past it, released arrays go to the garbage collector). */
+const RECYCLE_TOTAL_BYTES = 1 << 24;
+/** The most arrays one free list (one dtype and length) holds. */
+const RECYCLE_PER_SIZE = 64;
+const DTYPE_CODE: Record<DType, number> = { float32: 0, float64: 1, int32: 2, bool: 3 };
+/** Released host arrays by dtype and length (key `length · 4 + dtype code`). */
+const recycled = new Map<number, CpuStorage[]>();
+let recycledBytes = 0;
+/**
+ * The host arrays `alloc` made: only these are recycled (never an array that came from elsewhere,
+ * such as the data handed to `fromData` by a caller of the kernels).
+ */
+const made = new WeakSet<CpuStorage>();
+
+/** A released host array of `dtype` and `size` elements, zero-filled where asked, or undefined. */
+function reuse(dtype: DType, size: number, zero: boolean): CpuStorage | undefined {
+  const list = recycled.get(size * 4 + DTYPE_CODE[dtype]);
+  const a = list?.pop();
+  if (a === undefined) return undefined;
+  recycledBytes -= a.byteLength;
+  if (zero) a.fill(0);
+  return a;
+}
+
+/** Keeps a released host array for `reuse` where it was made by `alloc` and there is room. */
+function recycle(a: CpuStorage): void {
+  if (a.byteLength > RECYCLE_MAX_BYTES || recycledBytes + a.byteLength > RECYCLE_TOTAL_BYTES || !made.has(a)) return;
+  const key = a.length * 4 + DTYPE_CODE[dtypeOfStorage(a)];
+  let list = recycled.get(key);
+  if (list === undefined) recycled.set(key, (list = []));
+  // a second release of the same array would hand it out twice: refused
+  if (list.length >= RECYCLE_PER_SIZE || list.includes(a)) return;
+  list.push(a);
+  recycledBytes += a.byteLength;
+}
+
+function dtypeOfStorage(a: CpuStorage): DType {
+  if (a instanceof Float32Array) return 'float32';
+  if (a instanceof Float64Array) return 'float64';
+  if (a instanceof Int32Array) return 'int32';
+  return 'bool';
+}
+
+/** Bytes held in the free lists of released host arrays (for tests). @internal */
+export function recycledHostBytes(): number {
+  return recycledBytes;
 }
 
 /**
  * A new zero-filled typed array for `dtype` (float32 in the WebAssembly heap where it can be).
  * Throws an OutOfMemoryError, having allocated nothing, for more than {@link MAX_TENSOR_BYTES}.
- * With `zero` false, a float32 array in the heap is left uninitialised (for a kernel that writes
- * every element; the others are zero-filled all the same).
+ * With `zero` false, the array is left uninitialised where that saves work (a heap block, a
+ * recycled host array): for a kernel that writes every element.
  */
 export function alloc(dtype: DType, size: number, shape?: Shape, zero = true): CpuStorage {
   checkSize(dtype, size, shape);
   if (dtype === 'float32') {
     const view = activeRuntime()?.allocF32(size, zero);
     if (view) return view;
+  } else if (dtype === 'bool') {
+    const view = activeRuntime()?.allocU8(size, zero);
+    if (view) return view;
+  }
+  if (size > 0 && size * BYTES_PER_ELEMENT[dtype] <= RECYCLE_MAX_BYTES) {
+    const a = reuse(dtype, size, zero);
+    if (a) return a;
   }
   return allocateHost(dtype, size);
 }
@@ -91,9 +156,15 @@ export function adopt(data: TypedArray, dtype: DType, shape?: Shape): CpuStorage
   return data;
 }
 
-/** Frees storage that lives in the WebAssembly heap; other storage is left to the garbage collector. */
+/**
+ * Frees storage that lives in the WebAssembly heap; a small host array that `alloc` made is kept
+ * for reuse, other storage is left to the garbage collector. The caller must hold no other
+ * reference to `storage` (the backend calls it when a storage's last tensor is released).
+ */
 export function free(storage: CpuStorage): void {
-  if (storage instanceof Float32Array) getRuntime()?.release(storage);
+  const rt = getRuntime();
+  if (rt && rt.ptrOf(storage) >= 0) rt.release(storage);
+  else recycle(storage);
 }
 
 /**

@@ -134,21 +134,40 @@ export class WasmRuntime {
    * undefined in private mode or when the heap cannot hold it (the caller then uses the JS heap).
    */
   allocF32(n: number, zero = true): Float32Array | undefined {
-    if (!this.shared || n < HEAP_MIN_ELEMENTS || n * 4 > HEAP_MAX_BYTES) return undefined;
-    let ptr: number;
-    try {
-      ptr = zero ? this.exports.alloc(n * 4) : this.exports.allocUninit(n * 4);
-    } catch {
-      return undefined; // the memory could not grow
-    }
-    let buf = this.buffer;
-    if (ptr + n * 4 > buf.byteLength) buf = this.current();
-    const view = new Float32Array(buf, ptr, n);
+    if (n < HEAP_MIN_ELEMENTS) return undefined;
+    const ptr = this.block(n * 4, zero);
+    if (ptr === undefined) return undefined;
+    const view = new Float32Array(ptr + n * 4 > this.buffer.byteLength ? this.current() : this.buffer, ptr, n);
     this.finalizer?.register(view, ptr, view);
     return view;
   }
 
-  /** The heap address of a float32 array that lives in the heap, else −1. */
+  /**
+   * A zero-filled (or, with `zero` false, uninitialised) byte array of `n` elements in the heap
+   * (`bool` storage, which the comparison and `where` kernels then use in place), for arrays of at
+   * least `4 · HEAP_MIN_ELEMENTS` bytes; undefined otherwise, in private mode, or when the heap
+   * cannot hold it.
+   */
+  allocU8(n: number, zero = true): Uint8Array | undefined {
+    if (n < HEAP_MIN_ELEMENTS * 4) return undefined;
+    const ptr = this.block(n, zero);
+    if (ptr === undefined) return undefined;
+    const view = new Uint8Array(ptr + n > this.buffer.byteLength ? this.current() : this.buffer, ptr, n);
+    this.finalizer?.register(view, ptr, view);
+    return view;
+  }
+
+  /** A heap block of `bytes` for a tensor's storage, or undefined (private mode, too large, no room). */
+  private block(bytes: number, zero: boolean): number | undefined {
+    if (!this.shared || bytes > HEAP_MAX_BYTES) return undefined;
+    try {
+      return zero ? this.exports.alloc(bytes) : this.exports.allocUninit(bytes);
+    } catch {
+      return undefined; // the memory could not grow
+    }
+  }
+
+  /** The heap address of an array that lives in the heap (float32 or bool storage), else −1. */
   ptrOf(a: ArrayBufferView): number {
     // Small arrays are never in the heap; and reading `.buffer` of a small typed array is costly
     // (V8 keeps their data inside the object and must move it out to make the ArrayBuffer).
@@ -156,7 +175,7 @@ export class WasmRuntime {
     return this.buffers.has(a.buffer) ? a.byteOffset : -1;
   }
 
-  /** Frees the block behind an array made by {@link allocF32}; other arrays are ignored. */
+  /** Frees the block behind an array made by {@link allocF32} or {@link allocU8}; other arrays are ignored. */
   release(a: ArrayBufferView): void {
     const ptr = this.ptrOf(a);
     if (ptr < 0) return;
