@@ -1,7 +1,7 @@
 import { InvalidArgumentError, type Tensor } from '@downhill/backend';
 import { isTraced } from './program/tracing-backend.js';
 import { stateTensors } from './tree.js';
-import type { GradientTransformation, OptState, Params } from './types.js';
+import type { GradientTransformation, HostStepContext, OptState, Params } from './types.js';
 
 /**
  * Composes transformations: each one's updates feed the next (optax's `chain`).
@@ -70,5 +70,20 @@ export function chain(...txs: GradientTransformation<any>[]): GradientTransforma
       }
       return [updates, next];
     },
+    // Declared where every component declares: each maps the same parameters, one after the other.
+    ...(txs.every((tx) => tx.hostStep)
+      ? {
+          hostStep(state: OptState[], context: HostStepContext): OptState[] | undefined {
+            if (!Array.isArray(state) || state.length !== txs.length) return undefined;
+            const next: OptState[] = [];
+            for (let i = 0; i < txs.length; i++) {
+              const s = txs[i].hostStep!(state[i], context);
+              if (s === undefined) return undefined;
+              next.push(s);
+            }
+            return next;
+          },
+        }
+      : {}),
   };
 }

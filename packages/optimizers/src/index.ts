@@ -4,7 +4,7 @@
  *
  * @packageDocumentation
  */
-export type { GradientTransformation, OptState, Params, ScalarOrSchedule, StateValue } from './types.js';
+export type { GradientTransformation, HostStepContext, OptState, Params, ScalarOrSchedule, StateValue } from './types.js';
 
 // Parameter trees and state
 export {

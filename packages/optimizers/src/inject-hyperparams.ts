@@ -128,6 +128,14 @@ export function withHyperparams(
       const [updates, inner] = built(h).update(grads, state.inner, params);
       return [updates, { count: state.count + 1, hyperparams: h, overridden: state.overridden, inner }];
     },
+    hostStep(state, context) {
+      const h = current(state);
+      const tx = built(h);
+      // The inner transformation fixes the ops (rebuilt when a value changes): a part.
+      context.parts.push(tx);
+      const inner = tx.hostStep?.(state.inner, context);
+      return inner === undefined ? undefined : { count: state.count + 1, hyperparams: h, overridden: state.overridden, inner };
+    },
   };
 }
 

@@ -3,7 +3,6 @@ import {
   DTypeError,
   InvalidArgumentError,
   Tensor,
-  forEachTensor,
   isFloatDType,
   isPlainRecord,
   shapesEqual,
@@ -105,12 +104,11 @@ export function step<S extends OptState, P extends Params = Params>(
     const [, next] = tx.update(grads, state, params);
     return { params, state: next, path: 'composed' };
   }
-  forEachTensor(state, (t) => {
-    if (t.disposed)
-      throw new InvalidArgumentError(
-        `${where}: the optimizer state holds a released tensor (${t}); was it consumed by an earlier in-place step?`,
-      );
-  });
+  const gone = released(state);
+  if (gone)
+    throw new InvalidArgumentError(
+      `${where}: the optimizer state holds a released tensor (${gone}); was it consumed by an earlier in-place step?`,
+    );
 
   let result: StepResult<S, P>;
   if (chooseFused(backend, fused, where)) {
@@ -188,20 +186,65 @@ function sameTrees(p: unknown, g: unknown, found: { backend?: Backend }): boolea
  * released (what releaseReplaced does, in one pass over each tree); the result's tensors are kept.
  */
 function consume(backend: Backend, params: Params, state: OptState, grads: Params, result: StepResult<OptState, Params>): void {
-  // (callbacks written inline: no named closure made per step)
+  // (no closures made per step: this runs on every step)
   const alive = new Set<Tensor>();
-  for (const tree of [result.params, result.state]) {
-    forEachTensor(tree, (t) => {
-      alive.add(t);
-      if (!t.disposed) backend.keep(t);
-    });
+  keepAll(backend, result.params, alive);
+  keepAll(backend, result.state, alive);
+  collect(grads, alive);
+  releaseOthers(params, alive);
+  releaseOthers(state, alive);
+}
+
+// The walks of a step over its trees (plain records and arrays, nested: the plain data a state is),
+// in place of `forEachTensor`, which also walks maps and guards against cycles with a set made per
+// call: these run on every step.
+
+/** Keeps every tensor of `value` alive past the caller's scopes, and adds it to `alive`. */
+function keepAll(backend: Backend, value: unknown, alive: Set<Tensor>): void {
+  if (value instanceof Tensor) {
+    alive.add(value);
+    if (!value.disposed && !value._kept) backend.keep(value);
+  } else if (Array.isArray(value)) for (let i = 0; i < value.length; i++) keepAll(backend, value[i], alive);
+  else if (isPlainContainer(value)) for (const k in value) if (Object.hasOwn(value, k)) keepAll(backend, value[k], alive);
+}
+
+/** Adds every tensor of `value` to `alive`. */
+function collect(value: unknown, alive: Set<Tensor>): void {
+  if (value instanceof Tensor) alive.add(value);
+  else if (Array.isArray(value)) for (let i = 0; i < value.length; i++) collect(value[i], alive);
+  else if (isPlainContainer(value)) for (const k in value) if (Object.hasOwn(value, k)) collect(value[k], alive);
+}
+
+/** Releases every tensor of `value` not in `alive`. */
+function releaseOthers(value: unknown, alive: ReadonlySet<Tensor>): void {
+  if (value instanceof Tensor) {
+    if (!alive.has(value) && !value.disposed) value.dispose();
+  } else if (Array.isArray(value)) for (let i = 0; i < value.length; i++) releaseOthers(value[i], alive);
+  else if (isPlainContainer(value)) for (const k in value) if (Object.hasOwn(value, k)) releaseOthers(value[k], alive);
+}
+
+/** The first released tensor of `value`, if any. */
+function released(value: unknown): Tensor | undefined {
+  if (value instanceof Tensor) return value.disposed ? value : undefined;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const t = released(value[i]);
+      if (t) return t;
+    }
+  } else if (isPlainContainer(value)) {
+    for (const k in value) {
+      if (!Object.hasOwn(value, k)) continue;
+      const t = released(value[k]);
+      if (t) return t;
+    }
   }
-  forEachTensor(grads, (t) => alive.add(t));
-  for (const tree of [params, state]) {
-    forEachTensor(tree, (t) => {
-      if (!alive.has(t) && !t.disposed) t.dispose();
-    });
-  }
+  return undefined;
+}
+
+function isPlainContainer(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object') return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
 }
 
 function chooseFused(backend: Backend, fused: boolean | undefined, where: string): boolean {

@@ -44,6 +44,42 @@ export interface GradientTransformation<S extends OptState = OptState> {
   update(grads: Params, state: S, params?: Params): [Params, S];
   /** A name for error messages (`'adam'`); optional. */
   readonly name?: string;
+  /**
+   * Optional: one step's host side alone, for `step`'s steady steps. Where a transformation's
+   * elementwise ops depend only on the trees' layout (never on the numbers of the step), a step
+   * that replays a recorded one needs from `update` only the numbers it passes to those ops and the
+   * next state's numbers; `hostStep` computes exactly these, without calling the per-parameter
+   * closures, so `step` runs the recorded programs at once.
+   *
+   * Appends to `context.literals` every number `update` would pass to the backend's ops, in the
+   * order it passes them over `context.leaves` parameters (a closure's numbers once per parameter),
+   * and to `context.parts` every object whose identity fixes which ops `update` makes (an inner
+   * transformation rebuilt for new hyperparameters). Returns the next state with the old state's
+   * tensors at the places of the new ones, or `undefined` where it cannot tell (`update` then runs
+   * as usual). `step` checks the declaration against `update` on two steps before it trusts it,
+   * and again after any change of `parts`, of the trees' layout or of the state's keys.
+   */
+  hostStep?(state: S, context: HostStepContext): S | undefined;
+}
+
+/**
+ * What {@link GradientTransformation.hostStep} appends to: the step's numbers and the objects that
+ * fix its ops.
+ *
+ * @example
+ * ```ts
+ * const context: HostStepContext = { leaves: 1, literals: [], parts: [] };
+ * const next = scaleByAdam().hostStep?.({ count: 0, mu: { w }, nu: { w: v } }, context);
+ * // context.literals: b1, 1 − b1, b2, 1 − b2, 1/(1 − b1), 1/(1 − b2), eps
+ * ```
+ */
+export interface HostStepContext {
+  /** How many parameter tensors the step updates. */
+  readonly leaves: number;
+  /** The numbers passed to the elementwise ops, in call order. */
+  readonly literals: number[];
+  /** Objects whose identity pins the ops made (compared by identity between steps). */
+  readonly parts: object[];
 }
 
 /**

@@ -191,18 +191,12 @@ export class WasmRuntime {
    */
   tempF32(n: number, from?: ArrayLike<number>, zero = false): number {
     const bytes = Math.max(4, n * 4);
-    const refuse = (why: string) =>
-      new OutOfMemoryError(
-        `backend-cpu: a WebAssembly block of ${n} float32 values (${bytes} bytes) ${why}; the memory grows to ${MEMORY_MAX_BYTES} bytes (4 GiB) at most`,
-        n * 4,
-        MEMORY_MAX_BYTES,
-      );
-    if (!(bytes <= HEAP_MAX_BYTES)) throw refuse(`is larger than the allocator's largest block (${HEAP_MAX_BYTES} bytes)`);
+    if (!(bytes <= HEAP_MAX_BYTES)) throw refuseBlock(n, bytes, `is larger than the allocator's largest block (${HEAP_MAX_BYTES} bytes)`);
     let ptr: number;
     try {
       ptr = zero ? this.exports.alloc(bytes) : this.exports.allocUninit(bytes);
     } catch (e) {
-      if (e instanceof RangeError) throw refuse('does not fit in what the memory can still grow to');
+      if (e instanceof RangeError) throw refuseBlock(n, bytes, 'does not fit in what the memory can still grow to');
       throw e;
     }
     if (from) new Float32Array(this.current(), ptr, n).set(from);
@@ -218,6 +212,15 @@ export class WasmRuntime {
   freeTemp(ptr: number): void {
     this.exports.free(ptr);
   }
+}
+
+/** The error of a {@link WasmRuntime.tempF32} block that cannot be had (a function, not a closure made per call: this runs on every program run with operands outside the heap). */
+function refuseBlock(n: number, bytes: number, why: string): OutOfMemoryError {
+  return new OutOfMemoryError(
+    `backend-cpu: a WebAssembly block of ${n} float32 values (${bytes} bytes) ${why}; the memory grows to ${MEMORY_MAX_BYTES} bytes (4 GiB) at most`,
+    n * 4,
+    MEMORY_MAX_BYTES,
+  );
 }
 
 /** Why the runtime is absent, when it is. */

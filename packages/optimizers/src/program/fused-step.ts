@@ -3,6 +3,7 @@ import { applyUpdates } from '../apply-updates.js';
 import type { GradientTransformation, OptState, Params } from '../types.js';
 import { buildProgram, type BuiltProgram } from './build-program.js';
 import { forEachTensorWith, mapTensors } from './map-tensors.js';
+import { checkDeclaration, steadyStep } from './steady-step.js';
 import { countTrace, remember, replayStep, type StepEntry } from './step-cache.js';
 import { TapeRecorder } from './step-tape.js';
 import type { TraceNode } from './trace-node.js';
@@ -38,7 +39,9 @@ export interface FusedStepResult<S extends OptState> {
  * (per transformation, per layout of the trees). The next step with the same layout replays it
  * (see `replayStep`): the closures run against a backend that only checks each call against the
  * tape and collects the numbers, and the recorded programs run with the new tensors and numbers.
- * No graph, no program key, no compile lookup; anything different is traced afresh.
+ * No graph, no program key, no compile lookup; anything different is traced afresh. Where the
+ * transformation declares its host side (`hostStep`) and the declaration has agreed with `update`
+ * on the recorded step, a replay skips `update` too (see `steadyStep`).
  *
  * @internal
  */
@@ -50,7 +53,7 @@ export function runFusedStep<S extends OptState>(
   state: S,
   inPlace: boolean,
 ): FusedStepResult<S> {
-  const replayed = replayStep(backend, tx, params, grads, state, inPlace);
+  const replayed = steadyStep(backend, tx, params, grads, state, inPlace) ?? replayStep(backend, tx, params, grads, state, inPlace);
   if (replayed) return replayed;
   countTrace();
   let programs: FusedStepResult<S>['programs'] = [];
@@ -98,7 +101,18 @@ export function runFusedStep<S extends OptState>(
     programs = ran.programs;
     if (tape.replayable) {
       const entry = record(backend, inPlace, tape, first, signature, ran.calls, programs);
-      if (entry) remember(tx as GradientTransformation<never>, entry);
+      if (entry) {
+        checkDeclaration(
+          entry,
+          tx,
+          params,
+          grads,
+          state,
+          tape.literals.map((n) => (n as { value: number }).value),
+          tNext,
+        );
+        remember(tx as GradientTransformation<never>, entry);
+      }
     }
 
     const resolve = <T>(tree: T): T =>

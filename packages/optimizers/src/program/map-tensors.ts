@@ -92,3 +92,43 @@ export function forEachTensorWith(value: unknown, like: unknown, fn: (t: Tensor,
     }
   }
 }
+
+/**
+ * A copy of a tree or state with every tensor leaf replaced by `fn(leaf)`, in the order
+ * {@link mapTensors} walks; a container whose entries all come back the same is returned itself.
+ *
+ * @internal
+ */
+export function replaceTensors<T>(value: T, fn: (t: Tensor) => Tensor): T {
+  return replaceWalk(value, fn) as T;
+}
+
+function replaceWalk(value: unknown, fn: (t: Tensor) => Tensor): unknown {
+  if (value instanceof Tensor) return fn(value);
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const v = replaceWalk(value[i], fn);
+      if (v !== value[i] && out === undefined) out = value.slice(0, i);
+      if (out !== undefined) out.push(v);
+    }
+    return out ?? value;
+  }
+  if (!isPlainRecord(value)) return value;
+  let rec: Record<string, unknown> | undefined;
+  const src = value as Record<string, unknown>;
+  for (const k in src) {
+    if (!Object.hasOwn(src, k)) continue;
+    const v = replaceWalk(src[k], fn);
+    if (v !== src[k] && rec === undefined) {
+      rec = {};
+      for (const j in src) {
+        if (j === k) break;
+        if (Object.hasOwn(src, j)) rec[j] = src[j];
+      }
+    }
+    if (rec !== undefined) rec[k] = v;
+  }
+  return rec ?? value;
+}

@@ -3,6 +3,7 @@ import { applyUpdates } from '../apply-updates.js';
 import type { GradientTransformation, OptState, Params } from '../types.js';
 import { forEachTensorWith, mapTensors } from './map-tensors.js';
 import { REPLAY_MISS, ReplayBackend } from './replay-backend.js';
+import { checkDeclaration, type SteadyCheck } from './steady-step.js';
 import type { TapeEntry } from './step-tape.js';
 
 /** One cached `runProgram` call: the program, its in-place layout, and where each group's operands come from. @internal */
@@ -41,6 +42,8 @@ export interface StepEntry {
   /** The results' layout: per result tensor (new params, then new state), its handle id and the leaf id of the old tensor at its place (−1: none). */
   readonly signature: readonly number[];
   readonly programs: readonly { readonly program: ElementwiseProgram; readonly groups: number }[];
+  /** Where the transformation declares its host side (`hostStep`): how far that declaration was checked against this entry (see `steady-step.ts`). */
+  steady?: SteadyCheck;
 }
 
 /** The steps recorded per transformation (the latest few layouts). */
@@ -48,10 +51,25 @@ const entries = new WeakMap<GradientTransformation<never>, StepEntry[]>();
 const ENTRIES_PER_TX = 8;
 let traces = 0;
 let replays = 0;
+let steadies = 0;
 
-/** How many steps were traced and how many replayed since the process started (for tests). @internal */
-export function stepCacheStats(): { readonly traces: number; readonly replays: number } {
-  return { traces, replays };
+/**
+ * How many steps were traced and how many replayed since the process started (for tests), and of
+ * the replays, how many were steady (the transformation's `hostStep` alone, no `update`). @internal
+ */
+export function stepCacheStats(): { readonly traces: number; readonly replays: number; readonly steady: number } {
+  return { traces, replays, steady: steadies };
+}
+
+/** Notes a steady replay (counted for {@link stepCacheStats}). @internal */
+export function countSteady(): void {
+  replays++;
+  steadies++;
+}
+
+/** The latest recorded step of `tx` (the one a replay used last), if any. @internal */
+export function latestEntry(tx: GradientTransformation<never>): StepEntry | undefined {
+  return entries.get(tx)?.[0];
 }
 
 /** Notes a traced step (counted for {@link stepCacheStats}). @internal */
@@ -148,9 +166,19 @@ function attempt<S extends OptState>(
   forEachTensorWith(tNewParams, params, (t, before) => checkPlace(sig, t, before));
   forEachTensorWith(tNext, state, (t, before) => checkPlace(sig, t, before));
   if (!sig.ok || sig.at !== sig.expected.length) return undefined;
+  checkDeclaration(entry, tx, params, grads, state, rb.literals, tNext);
 
   // The recorded programs, with this step's operands.
-  const lits = rb.literals;
+  const results = runCalls(entry, backend, leaves, rb.literals);
+  replays++;
+  const outputs = entry.outputs;
+  const newParams = mapTensors(tNewParams, (t) => resolveHandle(t, leaves, outputs, results), { origins });
+  const newState = mapTensors(tNext, (t) => resolveHandle(t, leaves, outputs, results), { origins });
+  return { params: newParams, state: newState, programs: entry.programs };
+}
+
+/** Runs the recorded programs of `entry` on this step's leaves and numbers: per call, per group, the outputs. @internal */
+export function runCalls(entry: StepEntry, backend: Backend, leaves: readonly Tensor[], lits: readonly number[]): Tensor[][][] {
   const consts = entry.consts;
   const results: Tensor[][][] = [];
   for (const call of entry.calls) {
@@ -167,11 +195,7 @@ function attempt<S extends OptState>(
     }
     results.push(backend.runProgram(call.program, groups, call.inPlace ? { inPlace: call.inPlace } : {}));
   }
-  replays++;
-  const outputs = entry.outputs;
-  const newParams = mapTensors(tNewParams, (t) => resolveHandle(t, leaves, outputs, results), { origins });
-  const newState = mapTensors(tNext, (t) => resolveHandle(t, leaves, outputs, results), { origins });
-  return { params: newParams, state: newState, programs: entry.programs };
+  return results;
 }
 
 /** Compares one result tensor's place with the recorded layout (see `StepEntry.signature`). */
@@ -187,20 +211,30 @@ function checkPlace(
   sig.at += 2;
 }
 
-/** The real tensor behind a replay handle: a leaf, or a program output. */
-function resolveHandle(
+/** The real tensor behind a replay handle: a leaf, or a program output. @internal */
+export function resolveHandle(
   t: Tensor,
   leaves: readonly Tensor[],
   outputs: ReadonlyMap<number, readonly [number, number, number]>,
   results: readonly Tensor[][][],
 ): Tensor {
-  const id = t.storage as number;
+  return resolveId(t.storage as number, leaves, outputs, results);
+}
+
+/** The real tensor behind a handle id: a leaf, or a program output. @internal */
+export function resolveId(
+  id: number,
+  leaves: readonly Tensor[],
+  outputs: ReadonlyMap<number, readonly [number, number, number]>,
+  results: readonly Tensor[][][],
+): Tensor {
   if (id < leaves.length) return leaves[id];
   const [c, g, k] = outputs.get(id)!;
   return results[c][g][k];
 }
 
-function leavesMatch(e: StepEntry, leaves: readonly Tensor[], first: ReadonlyMap<Tensor, number>): boolean {
+/** Whether this step's leaves have the recorded shapes, dtypes and aliasing. @internal */
+export function leavesMatch(e: StepEntry, leaves: readonly Tensor[], first: ReadonlyMap<Tensor, number>): boolean {
   const n = leaves.length;
   if (e.leafShapes.length !== n) return false;
   for (let k = 0; k < n; k++) {

@@ -2,7 +2,7 @@ import { checkOptions } from '@downhill/backend';
 import { checkHyperparam } from '../hyperparams.js';
 import { maskSelects, type Mask } from '../mask.js';
 import { mapTrees } from '../tree.js';
-import type { GradientTransformation } from '../types.js';
+import type { GradientTransformation, HostStepContext } from '../types.js';
 import { alias } from './math.js';
 import { needParams } from './needs-params.js';
 import type { EmptyState } from './scale.js';
@@ -47,5 +47,14 @@ export function addDecayedWeights(weightDecay: number, options: { mask?: Mask } 
       );
       return [updates, state];
     },
+    // With a mask, which parameters take the number depends on their names: no declaration.
+    ...(mask === undefined
+      ? {
+          hostStep(state: EmptyState, context: HostStepContext) {
+            if (weightDecay !== 0) for (let i = 0; i < context.leaves; i++) context.literals.push(weightDecay);
+            return state;
+          },
+        }
+      : {}),
   };
 }

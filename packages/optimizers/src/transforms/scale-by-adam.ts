@@ -117,8 +117,40 @@ export function scaleByAdam(options: ScaleByAdamOptions = {}): GradientTransform
   checkHyperparam(where, 'b2', b2);
   checkHyperparam(where, 'eps', eps);
   checkHyperparam(where, 'epsRoot', epsRoot);
+  const keras = epsPlacement === 'keras';
+  /** The step's host numbers (bias corrections, the momentum schedule), shared by `update` and `hostStep`. */
+  const host = (state: ScaleByAdamState) => {
+    const count = stateNumber(state, 'count', where) + 1;
+    const muT = muOf(count);
+    return {
+      count,
+      c1: 1 - Math.pow(b1, count),
+      c1Next: 1 - Math.pow(b1, count + 1),
+      c2: 1 - Math.pow(b2, count),
+      muT,
+      muNext: muOf(count + 1),
+      muProduct: scheduled ? stateNumber(state, 'muProduct', where) * muT : 1,
+    };
+  };
   return {
     name: where,
+    hostStep(state, context) {
+      const { count, c1, c1Next, c2, muT, muNext, muProduct } = host(state);
+      const mu = stateTree(state, 'mu', where);
+      const nu = stateTree(state, 'nu', where);
+      const nuMax = amsgrad ? stateTree(state, 'nuMax', where) : undefined;
+      // The closure's numbers, in the order it passes them.
+      const per = [b1, 1 - b1, b2, 1 - b2];
+      if (scheduled) per.push((1 - muT) / (1 - muProduct), muNext / (1 - muProduct * muNext));
+      else if (nesterov) per.push(b1 / c1Next, (1 - b1) / c1);
+      else per.push(1 / c1);
+      if (!keras) per.push(1 / c2);
+      if (epsRoot !== 0) per.push(epsRoot);
+      if (keras) per.push(Math.sqrt(c2));
+      per.push(eps);
+      for (let i = 0; i < context.leaves; i++) context.literals.push(...per);
+      return { count, mu, nu, ...(amsgrad ? { nuMax } : {}), ...(scheduled ? { muProduct } : {}) } as ScaleByAdamState;
+    },
     init: (params) => ({
       count: 0,
       mu: zerosLike(params),
@@ -127,16 +159,9 @@ export function scaleByAdam(options: ScaleByAdamOptions = {}): GradientTransform
       ...(scheduled ? { muProduct: 1 } : {}),
     }),
     update(grads, state) {
-      const count = stateNumber(state, 'count', where) + 1;
+      const { count, c1, c1Next, c2, muT, muNext, muProduct } = host(state);
       const trees = [grads, stateTree(state, 'mu', where), stateTree(state, 'nu', where)];
       if (amsgrad) trees.push(stateTree(state, 'nuMax', where));
-      const c1 = 1 - Math.pow(b1, count);
-      const c1Next = 1 - Math.pow(b1, count + 1);
-      const c2 = 1 - Math.pow(b2, count);
-      const muT = muOf(count);
-      const muNext = muOf(count + 1);
-      const muProduct = scheduled ? stateNumber(state, 'muProduct', where) * muT : 1;
-      const keras = epsPlacement === 'keras';
       const [updates, mu, nu, nuMax] = mapTreesN(
         amsgrad ? 4 : 3,
         trees,

@@ -35,6 +35,12 @@ export function scaleBySchedule(schedule: (step: number) => number): GradientTra
       const s = resolveScalar(where, 'factor', schedule, count);
       return [mapTrees([grads], ([g]) => g.backend.mul(g, s), { where, labels: ['update'] }), { count: count + 1 }];
     },
+    hostStep(state, context) {
+      const count = stateNumber(state, 'count', where);
+      const s = resolveScalar(where, 'factor', schedule, count);
+      for (let i = 0; i < context.leaves; i++) context.literals.push(s);
+      return { count: count + 1 };
+    },
   };
 }
 
@@ -73,5 +79,9 @@ export function scaleByLearningRate(
     name: where,
     init: () => ({}),
     update: (grads, state) => [mapTrees([grads], ([g]) => g.backend.mul(g, factor), { where, labels: ['update'] }), state],
+    hostStep(state, context) {
+      for (let i = 0; i < context.leaves; i++) context.literals.push(factor);
+      return state;
+    },
   };
 }

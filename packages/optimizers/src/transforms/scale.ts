@@ -26,5 +26,9 @@ export function scale(factor: number): GradientTransformation<EmptyState> {
     name: 'scale',
     init: () => ({}),
     update: (grads, state) => [mapTrees([grads], ([g]) => g.backend.mul(g, factor), { where: 'scale', labels: ['update'] }), state],
+    hostStep(state, context) {
+      for (let i = 0; i < context.leaves; i++) context.literals.push(factor);
+      return state;
+    },
   };
 }

@@ -1,0 +1,254 @@
+// Steady steps: a replayed step of a transformation that declares its host side (`hostStep`) skips
+// `update`. Checked here: the values (against Adam written out in float64, and against the
+// composed path, which runs `update` with real tensors) through every change the step cache
+// follows; when steps go steady (two agreements of the declaration with `update` first, again
+// after any change); and that a declaration that lies, or a transformation that declares nothing,
+// never goes steady and stays right.
+import type { DType, Tensor } from '@downhill/backend';
+import { cpu } from '@downhill/backend-cpu';
+import { describe, expect, it } from 'vitest';
+import { chain } from '../chain.js';
+import { setHyperparams } from '../inject-hyperparams.js';
+import { adam } from '../optimizers/adam.js';
+import { adamw } from '../optimizers/adamw.js';
+import { step, type StepResult } from '../step.js';
+import { addDecayedWeights } from '../transforms/add-decayed-weights.js';
+import { scaleByAdam } from '../transforms/scale-by-adam.js';
+import { scaleByLearningRate } from '../transforms/scale-by-learning-rate.js';
+import { mapTrees, stateNumber } from '../tree.js';
+import type { GradientTransformation, HostStepContext, OptState, Params } from '../types.js';
+import { masked } from '../wrappers/masked.js';
+import { stepCacheStats } from './fused-step.js';
+
+const b = cpu();
+const TOL = { float32: 2e-6, float64: 1e-12 } as const;
+
+/** Deterministic values in [−1, 1). */
+function values(n: number, seed: number): number[] {
+  let s = seed >>> 0;
+  return Array.from({ length: n }, () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 31 - 1;
+  });
+}
+
+type Layout = Record<string, readonly number[]>;
+const size = (shape: readonly number[]) => shape.reduce((a, c) => a * c, 1);
+function tree(layout: Layout, seed: number, dtype: DType, scale = 1): Record<string, Tensor> {
+  const out: Record<string, Tensor> = {};
+  Object.entries(layout).forEach(([k, shape], i) => {
+    out[k] = b.tensor(
+      values(size(shape), seed + 17 * i).map((v) => v * scale),
+      shape,
+      dtype,
+    );
+  });
+  return out;
+}
+
+async function host(t: Record<string, Tensor>): Promise<Record<string, number[]>> {
+  const out: Record<string, number[]> = {};
+  for (const [k, v] of Object.entries(t)) out[k] = Array.from(await v.read());
+  return out;
+}
+
+function expectClose(got: Record<string, number[]>, want: Record<string, number[]>, tol: number): void {
+  expect(Object.keys(got).sort()).toEqual(Object.keys(want).sort());
+  for (const k of Object.keys(want)) {
+    expect(got[k].length).toBe(want[k].length);
+    got[k].forEach((v, i) => {
+      const w = want[k][i];
+      expect(Math.abs(v - w), `${k}[${i}]: ${v} against ${w}`).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(w)));
+    });
+  }
+}
+
+type Step = { layout: Layout; dtype?: DType; edit?: (s: OptState) => OptState };
+type Counts = { traces: number; replays: number; steady: number };
+
+function since(before: Counts): Counts {
+  const after = stepCacheStats();
+  return { traces: after.traces - before.traces, replays: after.replays - before.replays, steady: after.steady - before.steady };
+}
+
+/**
+ * Runs the steps fused (in place, through the cache) and composed, with `edit` changing the state
+ * before a step, and compares the parameters after every step; returns the cache's counts.
+ */
+async function agree(dtype: 'float32' | 'float64', make: () => GradientTransformation<OptState>, steps: readonly Step[]): Promise<Counts> {
+  const before = stepCacheStats();
+  const txF = make();
+  const txC = make();
+  let pF: Record<string, Tensor> | undefined;
+  let pC: Record<string, Tensor> | undefined;
+  let sF: OptState = null;
+  let sC: OptState = null;
+  let key = '';
+  for (let i = 0; i < steps.length; i++) {
+    const { layout, edit } = steps[i];
+    const dt = steps[i].dtype ?? dtype;
+    const k = `${JSON.stringify(layout)} ${dt}`;
+    if (!pF || !pC || k !== key) {
+      pF = tree(layout, 1, dt);
+      pC = tree(layout, 1, dt);
+      sF = txF.init(pF);
+      sC = txC.init(pC);
+      key = k;
+    }
+    if (edit) {
+      sF = edit(sF);
+      sC = edit(sC);
+    }
+    const g = tree(layout, 100 + i, dt, 0.5);
+    const rF: StepResult<OptState> = step(txF, pF, g, sF, { inPlace: true, fused: true });
+    const rC: StepResult<OptState> = step(txC, pC, g, sC, { fused: false });
+    expect(rF.path).toBe('fused');
+    pF = rF.params as Record<string, Tensor>;
+    sF = rF.state;
+    pC = rC.params as Record<string, Tensor>;
+    sC = rC.state;
+    expectClose(await host(pF), await host(pC), TOL[dt === 'float64' ? 'float64' : 'float32']);
+  }
+  return since(before);
+}
+
+const MLP: Layout = { b1: [4], b2: [3], w1: [5, 4], w2: [4, 3] };
+const times = (n: number, s: (i: number) => Step): Step[] => Array.from({ length: n }, (_, i) => s(i));
+
+describe.each(['float64', 'float32'] as const)('steady steps on cpu, %s', (dtype) => {
+  it('skip update from the third step of Adam, and match Adam written out in float64', async () => {
+    const before = stepCacheStats();
+    const tx = adam(1e-2, { b1: 0.8, b2: 0.95, eps: 1e-6 });
+    const n = { a: 5, b: 3 };
+    let p: Params = tree({ a: [5], b: [3] }, 3, dtype);
+    let s = tx.init(p);
+    const ref = Object.fromEntries(
+      Object.entries(n).map(([k, len], i) => [k, { w: values(len, 3 + 17 * i), m: new Array(len).fill(0), v: new Array(len).fill(0) }]),
+    );
+    for (let t = 1; t <= 8; t++) {
+      const g = tree({ a: [5], b: [3] }, 40 + t, dtype);
+      const gv = await host(g);
+      ({ params: p, state: s } = step(tx, p, g, s, { inPlace: true }));
+      for (const [k, r] of Object.entries(ref)) {
+        for (let i = 0; i < r.w.length; i++) {
+          const gi = gv[k][i];
+          r.m[i] = 0.8 * r.m[i] + 0.2 * gi;
+          r.v[i] = 0.95 * r.v[i] + 0.05 * gi * gi;
+          r.w[i] -= (1e-2 * (r.m[i] / (1 - 0.8 ** t))) / (Math.sqrt(r.v[i] / (1 - 0.95 ** t)) + 1e-6);
+        }
+      }
+      expectClose(await host(p as Record<string, Tensor>), { a: ref.a.w, b: ref.b.w }, dtype === 'float64' ? 1e-12 : 1e-5);
+    }
+    // step 1 traced, step 2 a checked replay (the declaration agrees twice), steps 3 to 8 steady
+    expect(since(before)).toEqual({ traces: 1, replays: 7, steady: 6 });
+    expect((s as { count: number }).count).toBe(8);
+    const [adamState, lrState] = (s as { inner: unknown }).inner as [{ count: number }, unknown];
+    expect(adamState.count).toBe(8);
+    expect(lrState).toEqual({});
+  });
+
+  it('leave the inputs of a pure call untouched', async () => {
+    const tx = adam(1e-2);
+    let p: Params = tree(MLP, 1, dtype);
+    let s = tx.init(p);
+    for (let t = 0; t < 4; t++) ({ params: p, state: s } = step(tx, p, tree(MLP, 50 + t, dtype), s));
+    const before = stepCacheStats();
+    const kept = await host(p as Record<string, Tensor>);
+    const r = step(tx, p, tree(MLP, 60, dtype), s);
+    expect(since(before).steady).toBe(1);
+    expect(await host(p as Record<string, Tensor>)).toEqual(kept);
+    expect(r.params).not.toBe(p);
+  });
+
+  it('follow hyperparameters set by hand: checked again after each change, then steady', async () => {
+    const edits: Record<number, (s: OptState) => OptState> = {
+      4: (s) => setHyperparams(s, { lr: 0.3 }),
+      7: (s) => setHyperparams(s, { b1: 0.5, eps: 1e-3 }),
+    };
+    const r = await agree(
+      dtype,
+      () => adam(1e-2),
+      times(10, (i) => ({ layout: MLP, edit: edits[i] })),
+    );
+    // steady: steps 2, 3 (0-based), then 6 after the change at 4 was checked twice (4, 5), then 9
+    expect(r).toEqual({ traces: 1, replays: 9, steady: 4 });
+  });
+
+  it('trace again when a change changes the math (epsRoot from 0), and go steady on the new programs', async () => {
+    const r = await agree(
+      dtype,
+      () => adam(1e-2),
+      times(7, (i) => ({ layout: MLP, edit: i === 3 ? (s) => setHyperparams(s, { epsRoot: 1e-4 }) : undefined })),
+    );
+    expect(r).toEqual({ traces: 2, replays: 5, steady: 3 });
+  });
+
+  it('follow renamed and reshaped leaves, another dtype, and decoupled weight decay', async () => {
+    const other: DType = dtype === 'float64' ? 'float32' : 'float64';
+    const renamed = { b1: [4], b2: [3], v1: [5, 4], w2: [4, 3] };
+    const r = await agree(dtype, () => adamw(1e-2, { weightDecay: 0.1 }), [
+      ...times(3, () => ({ layout: MLP })),
+      ...times(3, () => ({ layout: renamed })),
+      ...times(3, () => ({ layout: { b1: [4], b2: [3], w1: [4, 5], w2: [4, 3] } })),
+      ...times(3, () => ({ layout: MLP, dtype: other })),
+    ]);
+    // the renamed layout replays the same programs (checked twice, then steady); the others trace
+    expect(r.traces).toBe(3);
+    expect(r.steady).toBe(4);
+  });
+
+  it('never go steady where a part declares nothing (a mask by name), and stay right', async () => {
+    const make = () =>
+      chain(
+        masked(addDecayedWeights(0.1), (name: string) => name.startsWith('w')),
+        scaleByAdam(),
+        scaleByLearningRate(1e-2),
+      );
+    const r = await agree(
+      dtype,
+      make,
+      times(5, () => ({ layout: MLP })),
+    );
+    expect(r).toEqual({ traces: 1, replays: 4, steady: 0 });
+  });
+
+  it('never go steady on a declaration that disagrees with update, and stay right', async () => {
+    // a learning-rate stage whose declaration names another number than the one it multiplies by
+    const lying = (factor: number): GradientTransformation<{ count: number }> => ({
+      name: 'lying',
+      init: () => ({ count: 0 }),
+      update: (grads, state) => [
+        mapTrees([grads], ([g]) => g.backend.mul(g, -factor * (1 + stateNumber(state, 'count', 'lying')))),
+        { count: state.count + 1 },
+      ],
+      hostStep(state: { count: number }, context: HostStepContext) {
+        for (let i = 0; i < context.leaves; i++) context.literals.push(-factor);
+        return { count: state.count + 1 };
+      },
+    });
+    const r = await agree(
+      dtype,
+      () => chain(scaleByAdam(), lying(1e-2)),
+      times(5, () => ({ layout: MLP })),
+    );
+    expect(r).toEqual({ traces: 1, replays: 4, steady: 0 });
+  });
+
+  it('never go steady on a declared state that differs from the one update returns', async () => {
+    const offByOne: GradientTransformation<{ count: number }> = {
+      name: 'offByOne',
+      init: () => ({ count: 0 }),
+      update: (grads, state) => [mapTrees([grads], ([g]) => g.backend.mul(g, -1e-2)), { count: state.count + 1 }],
+      hostStep(state: { count: number }, context: HostStepContext) {
+        for (let i = 0; i < context.leaves; i++) context.literals.push(-1e-2);
+        return { count: state.count + 2 };
+      },
+    };
+    const r = await agree(
+      dtype,
+      () => chain(scaleByAdam(), offByOne),
+      times(5, () => ({ layout: MLP })),
+    );
+    expect(r).toEqual({ traces: 1, replays: 4, steady: 0 });
+  });
+});
