@@ -27,6 +27,7 @@
  * implementation with the floor on one.
  */
 import { streamProbe, type ProbeKind, type StreamProbe as Probe } from './stream-probe.js';
+import { median } from './util.js';
 
 type StreamProbe = Probe & { readonly maxN: number };
 
@@ -147,5 +148,50 @@ export async function measureFloor(optimizer: keyof typeof BYTES_PER_PARAM, n: n
     jsLoopGBs: gbs(loopMs, 12 * a.length),
     arithMs,
     rooflineMs: Math.max(floorMs, arithMs),
+  };
+}
+
+/** One round of an interleaved floor: the round's bandwidth floor, arithmetic floor and roofline, ms. */
+export interface FloorRound {
+  readonly floorMs: number;
+  readonly arithMs: number;
+  readonly rooflineMs: number;
+}
+
+/**
+ * A floor measured in rounds, interleaved with the step it is the floor of (`measurePaired` in
+ * `util.ts`): each call is one round of every probe of {@link measureFloor} (the stream probe
+ * with the update's access pattern and the arithmetic probe on `threads` threads and on one,
+ * memcpy on one), each run once untimed (its arrays back in cache after the step's run) and
+ * `runs` times timed, and gives that round's floors from the medians of its runs, the faster
+ * probe setting the bandwidth floor as in {@link measureFloor}. Floor and step then meet the
+ * same moments of a shared machine, and the step's median over rounds is divided by the floor's.
+ * Each round's floor is still the time this machine took to move the update's bytes (and to do
+ * its square roots and divisions): the same probes, the same bytes, not a model.
+ */
+export async function floorSampler(optimizer: keyof typeof BYTES_PER_PARAM, n: number, threads = 1): Promise<(runs: number) => FloorRound> {
+  const bytes = BYTES_PER_PARAM[optimizer] * n;
+  const e = await probeFor(n, threads);
+  const streamKind: ProbeKind = optimizer === 'adam' ? 'stream4' : 'stream3';
+  const probe = (kind: ProbeKind, runs: number) =>
+    Math.min(median(e.times(kind, n, threads, runs)), threads > 1 ? median(e.times(kind, n, 1, runs)) : Infinity);
+  const half = Math.max(16, Math.floor(bytes / 8));
+  const src = new Float32Array(half).fill(1);
+  const dst = new Float32Array(half);
+  const slow = SLOW_OPS_PER_PARAM[optimizer] !== 0;
+  return (runs) => {
+    const streamMs = probe(streamKind, runs);
+    dst.set(src);
+    const copies: number[] = [];
+    for (let r = 0; r < runs; r++) {
+      const t = performance.now();
+      dst.set(src);
+      copies.push(performance.now() - t);
+    }
+    // memcpy moves 2·half·4 bytes; scaled to the update's bytes, as measureFloor's bandwidth
+    const copyMs = (median(copies) * bytes) / (2 * src.byteLength);
+    const floorMs = Math.min(streamMs, copyMs);
+    const arithMs = slow ? probe('arith', runs) : 0;
+    return { floorMs, arithMs, rooflineMs: Math.max(floorMs, arithMs) };
   };
 }

@@ -9,8 +9,15 @@
  *             tf.train.momentum / tf.train.rmsprop.
  *   jax-js:   one jitted function per optimizer returning the new parameter and state (there is no
  *             optax package for jax-js on npm), awaited with `blockUntilReady`.
+ *
+ * A step that takes under 200 ms is timed interleaved with its floor (`measurePaired`): rounds of
+ * the floor's probes on the step's threads (`floorSampler`) and of the step, alternating, in this
+ * process; the record carries both medians over the rounds (`median`, `rooflineMedianMs`,
+ * `floorMedianMs`), and the report divides one by the other. Slower steps are timed alone and
+ * compared with the floors the parent measures.
  */
-import { childConfig, emit, measure, randomF32, type MeasureOptions } from './util.js';
+import { closeFloorProbe, floorSampler } from './bandwidth.js';
+import { childConfig, emit, measure, measurePaired, randomF32, type MeasureOptions } from './util.js';
 import { downhillBackend, isDownhill, jaxWasm, tfjsOn, type ImplId } from './impls.js';
 
 export type OptimizerName = 'adam' | 'sgdMomentum' | 'rmsprop';
@@ -140,10 +147,20 @@ async function main(): Promise<void> {
           first > 400
             ? { warmup: 0, minReps: 3, maxReps: 3 }
             : { warmup: first < 5 ? 20 : 5, minReps: 7, maxReps: 400, budgetMs: cfg.budgetMs };
-        const timing = first > 2000 ? { median: first, min: first, max: first, reps: 1 } : await measure(r.step, options);
+        const threads = r.threads ?? 1;
+        const timing =
+          first > 2000
+            ? { median: first, min: first, max: first, reps: 1 }
+            : first < 200
+              ? await measurePaired(r.step, await floorSampler(opt, n, threads), {
+                  // a round's timed runs: about 2 ms of steps, 3 to 25 runs
+                  runs: Math.max(3, Math.min(25, Math.round(2 / Math.max(first, 1e-3)))),
+                  budgetMs: cfg.budgetMs,
+                })
+              : await measure(r.step, options);
         const value = await r.check();
         if (!Number.isFinite(value)) throw new Error(`the parameter became ${value}`);
-        emit({ suite: 'optimizer', impl: cfg.impl, optimizer: opt, n, threads: r.threads ?? 1, ...timing });
+        emit({ suite: 'optimizer', impl: cfg.impl, optimizer: opt, n, threads, ...timing });
       } catch (e) {
         emit({ suite: 'optimizer', impl: cfg.impl, optimizer: opt, n, error: (e as Error).message });
       } finally {
@@ -154,3 +171,4 @@ async function main(): Promise<void> {
 }
 
 await main();
+await closeFloorProbe();

@@ -24,6 +24,8 @@ export interface StreamProbe {
   readonly maxThreads: number;
   /** Best time in ms of `kind` over n elements split over `threads` threads (the calling one and `threads − 1` workers). */
   best(kind: ProbeKind, n: number, threads: number, runs: number): number;
+  /** Times in ms of `runs` runs of `kind` back to back, after one untimed run (a round of an interleaved measurement: see `floorSampler`). */
+  times(kind: ProbeKind, n: number, threads: number, runs: number): number[];
   /** Ends the workers. */
   close(): Promise<void>;
 }
@@ -129,6 +131,21 @@ export async function streamProbe(maxN: number, maxThreads: number): Promise<Str
       if (k !== 2) for (let a = 0; a < 4; a++) new Float32Array(memory.buffer, at(a), n4).fill(0); // keep the sums finite
       if (Number.isNaN(sink)) throw new Error('arithmetic probe: NaN');
       return best;
+    },
+    times(kind, n, threads, runs) {
+      if (!(threads >= 1 && threads <= maxThreads)) throw new Error(`stream probe: ${threads} threads, at most ${maxThreads}`);
+      if (n > m) throw new Error(`stream probe: ${n} elements, at most ${m}`);
+      const k = KINDS[kind];
+      const n4 = Math.ceil(n / 4) * 4;
+      run(k, n4, threads); // the other subject of the round ran last: this brings the probe's arrays back
+      const out: number[] = [];
+      for (let r = 0; r < runs; r++) {
+        const t = performance.now();
+        run(k, n4, threads);
+        out.push(performance.now() - t);
+      }
+      if (Number.isNaN(sink)) throw new Error('arithmetic probe: NaN');
+      return out;
     },
     async close() {
       seq++;

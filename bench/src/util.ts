@@ -50,6 +50,99 @@ export async function measure(fn: () => unknown, options: MeasureOptions = {}): 
   return { median: median(samples), min: Math.min(...samples), max: Math.max(...samples), reps: samples.length };
 }
 
+/** A step's timing against its floor, measured interleaved (see {@link measurePaired}). */
+export interface PairedTiming extends Timing {
+  /** Rounds of the interleaved measurement. */
+  readonly rounds: number;
+  /** Timed runs of each subject per round. */
+  readonly runsPerRound: number;
+  /** The bandwidth floor, arithmetic floor and roofline: medians over the rounds, ms. */
+  readonly floorMedianMs: number;
+  readonly arithMedianMs: number;
+  readonly rooflineMedianMs: number;
+  /** The best round's roofline, ms. */
+  readonly rooflineBestMs: number;
+}
+
+/** Options of {@link measurePaired}. */
+export interface PairedOptions {
+  /** Untimed runs of the step first (default 5). */
+  readonly warmup?: number;
+  /** Timed runs of each subject per round (default 3). */
+  readonly runs?: number;
+  /** Rounds at least (default 7) and at most (default 61). */
+  readonly minRounds?: number;
+  readonly maxRounds?: number;
+  /** Stop adding rounds once this much time went into timed step runs, past `minRounds` (default 2000 ms). */
+  readonly budgetMs?: number;
+}
+
+/**
+ * Times a step and its floor interleaved: round after round, the floor's probes (`floor(runs)`,
+ * see `floorSampler` in `bandwidth.ts`) and the step (one untimed run, then `runs` timed), the
+ * order alternating between rounds. Each round gives the median of its runs for each subject; the
+ * result is the median over rounds of each (the step's `median`, the floor's `rooflineMedianMs`
+ * and the rest), so that a busy moment of a shared machine falls on both alike and the ratio of
+ * the two medians compares them under the same conditions. `min` and `max` are over all the
+ * step's timed runs.
+ */
+export async function measurePaired(
+  fn: () => unknown,
+  floor: (runs: number) => { floorMs: number; arithMs: number; rooflineMs: number },
+  options: PairedOptions = {},
+): Promise<PairedTiming> {
+  const { warmup = 5, runs = 3, minRounds = 7, maxRounds = 61, budgetMs = 2000 } = options;
+  for (let i = 0; i < warmup; i++) await fn();
+  const steps: number[] = [];
+  const floors: number[] = [];
+  const ariths: number[] = [];
+  const roofs: number[] = [];
+  let min = Infinity;
+  let max = 0;
+  let spent = 0;
+  const stepRound = async () => {
+    await fn(); // the floor's probes ran last: this brings the step's arrays back
+    const xs: number[] = [];
+    for (let r = 0; r < runs; r++) {
+      const t = performance.now();
+      await fn();
+      const dt = performance.now() - t;
+      xs.push(dt);
+      spent += dt;
+      min = Math.min(min, dt);
+      max = Math.max(max, dt);
+    }
+    steps.push(median(xs));
+  };
+  const floorRound = () => {
+    const f = floor(runs);
+    floors.push(f.floorMs);
+    ariths.push(f.arithMs);
+    roofs.push(f.rooflineMs);
+  };
+  for (let round = 0; round < maxRounds && (round < minRounds || spent < budgetMs); round++) {
+    if (round % 2 === 0) {
+      floorRound();
+      await stepRound();
+    } else {
+      await stepRound();
+      floorRound();
+    }
+  }
+  return {
+    median: median(steps),
+    min,
+    max,
+    reps: steps.length * runs,
+    rounds: steps.length,
+    runsPerRound: runs,
+    floorMedianMs: median(floors),
+    arithMedianMs: median(ariths),
+    rooflineMedianMs: median(roofs),
+    rooflineBestMs: Math.min(...roofs),
+  };
+}
+
 /** A deterministic generator of floats in [−1, 1) (mulberry32), for reproducible inputs. */
 export function rng(seed: number): () => number {
   let s = seed >>> 0;
