@@ -11,12 +11,17 @@
  * `eval()` for the evaluation point), konstmish/prodigy `prodigyopt/prodigy.py`, iShohei220/adopt
  * `src/adopt/adopt.py`, apple/ml-ademamix `pytorch/ademamix.py`, kyleliang919/C-Optim `c_adamw.py`
  * (at ε = 0, where its Hugging Face placement of ε and ours agree), facebookresearch/dadaptation
- * `dadaptation/dadapt_adam.py`, formll/dog `src/dog/dog.py`. CI reads the JSON only.
+ * `dadaptation/dadapt_adam.py`, formll/dog `src/dog/dog.py`. Schedule-free AdamW and SGD away from
+ * their defaults (`r`, `weightLrPower`, a warmup longer than the run, b1, b2, ε, weight decay) come
+ * from __fixtures__/authors/generate_schedule_free.py, which runs both the authors' fast classes and
+ * their `*Reference` classes (x, y and z kept explicitly) and checks that the two agree. CI reads
+ * the JSON only.
  */
 import { Tensor } from '@downhill/backend';
 import { cpu } from '@downhill/backend-cpu';
 import { describe, expect, it } from 'vitest';
 import catalogueFixture from '../__fixtures__/authors/catalogue-values.json' with { type: 'json' };
+import scheduleFreeFixture from '../__fixtures__/authors/schedule-free-values.json' with { type: 'json' };
 import fixture from '../__fixtures__/authors/values.json' with { type: 'json' };
 import { step } from '../step.js';
 import type { GradientTransformation, OptState, Params } from '../types.js';
@@ -165,6 +170,19 @@ const CATALOGUE_CASES: Record<keyof typeof catalogueFixture.cases, Case> = {
   },
 };
 
+const SCHEDULE_FREE_CASES: Record<keyof typeof scheduleFreeFixture.cases, Case> = {
+  'schedulefree-adamw b1=0.8 b2=0.9955 eps=1e-3 weightDecay=0.08 warmupSteps=8 r=0.75 weightLrPower=1': {
+    tx: () => scheduleFreeAdamw(0.05, { b1: 0.8, b2: 0.9955, eps: 1e-3, weightDecay: 0.08, warmupSteps: 8, r: 0.75, weightLrPower: 1 }),
+    state: { z: (n) => `inner.z.${n}`, exp_avg_sq: (n) => `inner.nu.${n}` },
+    eval: true,
+  },
+  'schedulefree-sgd momentum=0.85 weightDecay=0.02 warmupSteps=8 r=2 weightLrPower=3': {
+    tx: () => scheduleFreeSgd(0.1, { momentum: 0.85, weightDecay: 0.02, warmupSteps: 8, r: 2, weightLrPower: 3 }),
+    state: { z: (n) => `inner.z.${n}` },
+    eval: true,
+  },
+};
+
 function at(state: unknown, path: string): number[] {
   let v: unknown = state;
   for (const k of path.split('.')) v = (v as Record<string, unknown>)?.[k];
@@ -191,6 +209,7 @@ interface Fixture {
 describe.each([
   ['values.json', fixture as Fixture, CASES as Record<string, Case>],
   ['catalogue-values.json', catalogueFixture as Fixture, CATALOGUE_CASES as Record<string, Case>],
+  ['schedule-free-values.json', scheduleFreeFixture as Fixture, SCHEDULE_FREE_CASES as Record<string, Case>],
 ])(`values against the authors' code (%s)`, (_, fixture, cases) => {
   it(`names each repository and commit (${fixture.source})`, () => {
     for (const r of Object.values(fixture.repositories)) expect(r.commit).toMatch(/^[0-9a-f]{40}$/);
