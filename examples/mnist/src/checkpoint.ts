@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { CheckpointError, loadCheckpoint, restoreCheckpoint, saveCheckpoint, saveWeights, writeFileAtomic } from '@downhill/layers';
 import { rng } from '@downhill/initializers';
-import { deserializeState, serializeState } from '@downhill/optimizers';
+import { deserializeState, hasScheduleFreeState, mapTree, scheduleFreeEvalParams, serializeState } from '@downhill/optimizers';
 import type { Config } from './cli.js';
 import type { RunPosition, RunResult, Trainer } from './train.js';
 
@@ -33,7 +33,8 @@ export function weightsFile(settings: Settings, optimizer: string): string {
 /**
  * Writes the run's checkpoint atomically into `dir` (weights in safetensors, the optimizer state,
  * the random keys, the step, and `state` as metadata); after a run's last epoch also its final
- * weights as a plain safetensors file.
+ * weights as a plain safetensors file ({@link finalWeights}: a schedule-free optimizer's
+ * evaluation point). The checkpoint keeps the training point, from which a resumed run goes on.
  */
 export async function writeRunCheckpoint(dir: string, trainer: Trainer, state: RunState): Promise<void> {
   const { position } = state.current;
@@ -48,8 +49,28 @@ export async function writeRunCheckpoint(dir: string, trainer: Trainer, state: R
   if (position.epoch > state.settings.epochs) {
     await writeFileAtomic(
       join(dir, weightsFile(state.settings, state.current.optimizer)),
-      await saveWeights(trainer.model, { metadata: { optimizer: state.current.optimizer, epochs: String(state.settings.epochs) } }),
+      await finalWeights(trainer, { optimizer: state.current.optimizer, epochs: String(state.settings.epochs) }),
     );
+  }
+}
+
+/**
+ * The weights a run ships, as a safetensors file: the model's parameters and buffers, except that
+ * under a schedule-free optimizer the parameters are its evaluation point `x`
+ * (`scheduleFreeEvalParams`, where the job measures test accuracy) instead of the training point
+ * `y` the model holds; as the authors' reference, which is put in eval mode before saving. The
+ * model is left holding `y` (the same values, in new tensors).
+ */
+async function finalWeights(trainer: Trainer, metadata: Readonly<Record<string, string>>): Promise<Uint8Array> {
+  const { model, optimizer } = trainer;
+  if (!hasScheduleFreeState(optimizer.state)) return saveWeights(model, { metadata });
+  const y = model.parameters();
+  const copy = mapTree(y, (t) => t.backend.mul(t, 1), 'finalWeights');
+  model.setParameters(scheduleFreeEvalParams(optimizer.state, y));
+  try {
+    return await saveWeights(model, { metadata });
+  } finally {
+    model.setParameters(copy);
   }
 }
 
