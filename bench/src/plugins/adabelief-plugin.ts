@@ -11,6 +11,7 @@ import {
   chain,
   checkHyperparam,
   type GradientTransformation,
+  type HostStepContext,
   type InjectedTransformation,
   mapTreesN,
   type Params,
@@ -58,6 +59,14 @@ export function scaleByBeliefPlugin(b1 = 0.9, b2 = 0.999, eps = 1e-16, epsRoot =
         { where, labels: ['gradient', "state 'mu'", "state 'nu'"] },
       );
       return [updates, { count, mu, nu }];
+    },
+    // The host side alone (optional): a replayed step then runs the recorded programs without
+    // calling the closure above. The numbers it passes, in order, and the next state.
+    hostStep(state: ScaleByBeliefPluginState, context: HostStepContext) {
+      const count = stateNumber(state, 'count', where) + 1;
+      const per = [b1, 1 - b1, b2, 1 - b2, epsRoot, 1 / (1 - b1 ** count), 1 / (1 - b2 ** count), eps];
+      for (let i = 0; i < context.leaves; i++) context.literals.push(...per);
+      return { count, mu: stateTree(state, 'mu', where), nu: stateTree(state, 'nu', where) };
     },
   };
 }

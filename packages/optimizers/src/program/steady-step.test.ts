@@ -9,6 +9,7 @@ import { cpu } from '@downhill/backend-cpu';
 import { describe, expect, it } from 'vitest';
 import { chain } from '../chain.js';
 import { setHyperparams } from '../inject-hyperparams.js';
+import { adabelief } from '../optimizers/adabelief.js';
 import { adam } from '../optimizers/adam.js';
 import { adamw } from '../optimizers/adamw.js';
 import { step, type StepResult } from '../step.js';
@@ -195,6 +196,17 @@ describe.each(['float64', 'float32'] as const)('steady steps on cpu, %s', (dtype
     // the renamed layout replays the same programs (checked twice, then steady); the others trace
     expect(r.traces).toBe(3);
     expect(r.steady).toBe(4);
+  });
+
+  it('go steady for AdaBelief and Nesterov Adam (declared by scaleByBelief and scaleByAdam)', async () => {
+    for (const make of [() => adabelief(1e-2), () => adam(1e-2, { nesterov: true, amsgrad: true })]) {
+      const r = await agree(
+        dtype,
+        make,
+        times(5, () => ({ layout: MLP })),
+      );
+      expect(r).toEqual({ traces: 1, replays: 4, steady: 3 });
+    }
   });
 
   it('never go steady where a part declares nothing (a mask by name), and stay right', async () => {

@@ -83,5 +83,14 @@ export function scaleByBelief(options: ScaleByBeliefOptions = {}): GradientTrans
       );
       return [updates, { count, mu, nu }];
     },
+    hostStep(state, context) {
+      const count = stateNumber(state, 'count', where) + 1;
+      const mu = stateTree(state, 'mu', where);
+      const nu = stateTree(state, 'nu', where);
+      // the closure's numbers, in the order it passes them
+      const per = [b1, 1 - b1, b2, 1 - b2, epsRoot, 1 / (1 - b1 ** count), 1 / (1 - b2 ** count), eps];
+      for (let i = 0; i < context.leaves; i++) context.literals.push(...per);
+      return { count, mu, nu };
+    },
   };
 }
