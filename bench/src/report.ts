@@ -120,7 +120,7 @@ export function renderReport(res: Results): string {
         "update's unavoidable square root and division per element (Adam, RMSProp; none for SGD) on values already in registers " +
         '(`arith` in `bench/src/stream.wat`, eight independent SIMD chains). Each cell gives the median over the roofline. ' +
         '**Interleaved:** a step under 200 ms is timed in rounds alternating with its floor, in the same process (`measurePaired` in ' +
-        '`bench/src/util.ts`, `floorSampler` in `bench/src/bandwidth.ts`): each round runs every probe above once untimed and a few times timed, ' +
+        "`bench/src/util.ts`, `floorSampler` in `bench/src/bandwidth.ts`): each round runs every probe above once untimed and a few times timed (after a 3 ms pause on more than one thread, so that backend-cpu's workers, which spin for 1 ms after a job, have left the cores to the probes), " +
         "then the step likewise (the order alternating between rounds), and takes the median of each; the cell divides the step's median over " +
         "the rounds by the floor's (bandwidth and roofline), so a busy moment of the machine weighs on both alike. The floors of the table just " +
         'below are the best runs of the same probes measured apart (before and after the steps), the lowest this machine reached; the best-run ' +

@@ -75,6 +75,12 @@ export interface PairedOptions {
   readonly maxRounds?: number;
   /** Stop adding rounds once this much time went into timed step runs, past `minRounds` (default 2000 ms). */
   readonly budgetMs?: number;
+  /**
+   * Idle milliseconds before each floor round (default 0): time for the step's worker threads to
+   * stop spinning (backend-cpu's spin for 1 ms after a job), so that they take no core from the
+   * floor's probes.
+   */
+  readonly settleMs?: number;
 }
 
 /**
@@ -91,7 +97,7 @@ export async function measurePaired(
   floor: (runs: number) => { floorMs: number; arithMs: number; rooflineMs: number },
   options: PairedOptions = {},
 ): Promise<PairedTiming> {
-  const { warmup = 5, runs = 3, minRounds = 7, maxRounds = 61, budgetMs = 2000 } = options;
+  const { warmup = 5, runs = 3, minRounds = 7, maxRounds = 61, budgetMs = 2000, settleMs = 0 } = options;
   for (let i = 0; i < warmup; i++) await fn();
   const steps: number[] = [];
   const floors: number[] = [];
@@ -114,7 +120,8 @@ export async function measurePaired(
     }
     steps.push(median(xs));
   };
-  const floorRound = () => {
+  const floorRound = async () => {
+    if (settleMs > 0) await new Promise((done) => setTimeout(done, settleMs));
     const f = floor(runs);
     floors.push(f.floorMs);
     ariths.push(f.arithMs);
@@ -122,11 +129,11 @@ export async function measurePaired(
   };
   for (let round = 0; round < maxRounds && (round < minRounds || spent < budgetMs); round++) {
     if (round % 2 === 0) {
-      floorRound();
+      await floorRound();
       await stepRound();
     } else {
       await stepRound();
-      floorRound();
+      await floorRound();
     }
   }
   return {
