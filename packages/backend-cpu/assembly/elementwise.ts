@@ -152,8 +152,8 @@ export function compareF32(op: i32, a: usize, as: i32, b: usize, bs: i32, out: u
   else cmpLoop(5, a, as, b, bs, out, n);
 }
 
-/** `out[i] = c[i·cs] ? a[i·as] : b[i·bs]` with `c` bytes and `a`, `b`, `out` float32 (strides 0 or 1). */
-export function whereF32(c: usize, cs: i32, a: usize, as: i32, b: usize, bs: i32, out: usize, n: i32): void {
+// @ts-ignore: decorator
+@inline function whereLoop(c: usize, cs: i32, a: usize, as: i32, b: usize, bs: i32, out: usize, n: i32): void {
   const n4 = n & ~3;
   const va = f32x4.splat(load<f32>(a));
   const vb = f32x4.splat(load<f32>(b));
@@ -168,6 +168,15 @@ export function whereF32(c: usize, cs: i32, a: usize, as: i32, b: usize, bs: i32
     const o = <usize>i << 2;
     store<f32>(out + o, load<u8>(c + (cs != 0 ? <usize>i : 0)) != 0 ? load<f32>(a + (as != 0 ? o : 0)) : load<f32>(b + (bs != 0 ? o : 0)));
   }
+}
+
+/** `out[i] = c[i·cs] ? a[i·as] : b[i·bs]` with `c` bytes and `a`, `b`, `out` float32 (strides 0 or 1). */
+export function whereF32(c: usize, cs: i32, a: usize, as: i32, b: usize, bs: i32, out: usize, n: i32): void {
+  // one loop per layout of a ReLU and its gradient (mask and array, a value for the rest), so no
+  // test per vector there; the general loop for the others
+  if (cs != 0 && as != 0 && bs == 0) whereLoop(c, 1, a, 1, b, 0, out, n);
+  else if (cs != 0 && as != 0 && bs != 0) whereLoop(c, 1, a, 1, b, 1, out, n);
+  else whereLoop(c, cs, a, as, b, bs, out, n);
 }
 
 /**

@@ -8,11 +8,12 @@ export const ELEMENTWISE_MIN = 1024;
 /** Rows shorter than this stay with the JavaScript loops (one kernel call per row). */
 const ROW_MIN = 64;
 /**
- * Elements per thread below which an elementwise kernel stays on one thread: about ten times the
+ * Elements per thread below which an elementwise kernel stays on one thread: about five times the
  * break-even share that `bench/src/thresholds.ts` measured on the development machine (3·10³
- * elements of an add cost what handing a chunk to an awake worker costs, about 1.5 µs).
+ * elements of an add cost what handing a chunk to an awake worker costs, about 1.5 µs; 8·10³ with
+ * the machine loaded), so the MLP's 128 × 256 bias add, ReLU and bias gradient split in two.
  */
-export const ELEMENTWISE_MIN_PER_THREAD = 1 << 15;
+export const ELEMENTWISE_MIN_PER_THREAD = 1 << 14;
 /** Shares of a split elementwise kernel are multiples of this many elements (64-byte lines of float32, 16 bytes of bool). */
 const SHARE_ALIGN = 16;
 

@@ -1,5 +1,5 @@
 import { SPECIFICATION_VERSION, type Backend, type MatmulOptions, type MemoryInfo } from './backend.js';
-import { BYTES_PER_ELEMENT, dtypeOfTyped, isFloatDType, toTyped, type DType, type HostData } from './dtype.js';
+import { BYTES_PER_ELEMENT, allocateTyped, dtypeOfTyped, isFloatDType, toTyped, type DType, type HostData } from './dtype.js';
 import {
   BackendMismatchError,
   DTypeError,
@@ -47,6 +47,8 @@ import {
 import { Tensor, forEachTensor, type TensorContainer } from './tensor.js';
 
 const DTYPE_NAMES = new Set<DType>(['float32', 'float64', 'int32', 'bool']);
+/** The shape of every scalar, shared. */
+const SCALAR_SHAPE: Shape = Object.freeze([]) as Shape;
 
 /**
  * Makes a full {@link Backend} from a {@link Kernels} implementation: validation with typed errors,
@@ -90,17 +92,20 @@ class CheckedBackend implements Backend {
 
   // ---------------------------------------------------------------- lifetime
 
-  private make(storage: unknown, shape: Shape, dtype: DType): Tensor {
+  private make(storage: unknown, shape: Shape, dtype: DType, scoped = true): Tensor {
     const size = sizeOf(shape);
-    const t = new Tensor(this, storage, Object.freeze([...shape]), dtype, size);
+    // a frozen shape (an operand's, or one frozen here before) is shared, not copied
+    const t = new Tensor(this, storage, Object.isFrozen(shape) ? shape : Object.freeze([...shape]), dtype, size);
     const n = this.refs.get(storage);
     if (n === undefined) {
       this.refs.set(storage, 1);
       this.liveBytes += size * BYTES_PER_ELEMENT[dtype];
     } else this.refs.set(storage, n + 1);
     this.live++;
-    const top = this.scopes[this.scopes.length - 1];
-    if (top) top.push(t);
+    if (scoped) {
+      const top = this.scopes[this.scopes.length - 1];
+      if (top) top.push(t);
+    }
     return t;
   }
 
@@ -118,6 +123,10 @@ class CheckedBackend implements Backend {
   }
 
   dispose(x: TensorContainer | object): void {
+    if (x instanceof Tensor && x.backend === this) {
+      this.release(x); // the common case, without a walk
+      return;
+    }
     forEachTensor(x, (t) => {
       if (t.backend !== this) {
         throw new BackendMismatchError(
@@ -223,17 +232,24 @@ class CheckedBackend implements Backend {
 
   private constant(value: number, dtype: DType, temps: Tensor[]): Tensor {
     if (typeof value !== 'number') throw new InvalidArgumentError(`expected a number, got ${describe(value)}`);
-    const t = this.makeUnscoped(this.k.fromData(toTyped([value], dtype), [], dtype), [], dtype);
+    const data = allocateTyped(dtype, 1);
+    data[0] = dtype === 'bool' ? (value !== 0 ? 1 : 0) : value; // as toTyped: NaN is true
+    // outside every scope: the temporary is released when the op is done
+    const t = this.make(this.k.fromData(data, SCALAR_SHAPE, dtype), SCALAR_SHAPE, dtype, false);
     temps.push(t);
     return t;
   }
 
-  private makeUnscoped(storage: unknown, shape: Shape, dtype: DType): Tensor {
-    const top = this.scopes.pop();
+  /** The broadcast shape of two operands (theirs, shared, where they agree); releases `temps` on a mismatch. */
+  private broadcastPair(ta: Tensor, tb: Tensor, op: string, temps: Tensor[]): Shape {
+    if (shapesEqual(ta.shape, tb.shape)) return ta.shape;
+    if (tb.rank === 0) return ta.shape;
+    if (ta.rank === 0) return tb.shape;
     try {
-      return this.make(storage, shape, dtype);
-    } finally {
-      if (top) this.scopes.push(top);
+      return broadcastShapes(ta.shape, tb.shape, `${this.name}.${op}`);
+    } catch (e) {
+      this.dispose(temps);
+      throw e;
     }
   }
 
@@ -301,13 +317,7 @@ class CheckedBackend implements Backend {
       this.dispose(temps);
       throw new DTypeError(`${this.name}.${op}: expected float operands${INT_BINARY_OPS.has(op) ? ' or int32' : ''}, got ${ta} and ${tb}`);
     }
-    let out: Shape;
-    try {
-      out = broadcastShapes(ta.shape, tb.shape, `${this.name}.${op}`);
-    } catch (e) {
-      this.dispose(temps);
-      throw e;
-    }
+    const out = this.broadcastPair(ta, tb, op, temps);
     return this.done(this.make(this.k.binary(op, ta, tb, out), out, ta.dtype), temps);
   }
 
@@ -327,13 +337,7 @@ class CheckedBackend implements Backend {
   compare(op: CompareOp, a: Tensor | number, b: Tensor | number): Tensor {
     this.checkOp('compare', op, COMPARE_OPS);
     const [ta, tb, temps] = this.pair(a, b, op);
-    let out: Shape;
-    try {
-      out = broadcastShapes(ta.shape, tb.shape, `${this.name}.${op}`);
-    } catch (e) {
-      this.dispose(temps);
-      throw e;
-    }
+    const out = this.broadcastPair(ta, tb, op, temps);
     return this.done(this.make(this.k.compare(op, ta, tb, out), out, 'bool'), temps);
   }
 

@@ -104,12 +104,15 @@ export type TensorContainer =
   | ReadonlyMap<unknown, TensorContainer>;
 
 /** Calls `fn` on every tensor inside a container (arrays, plain objects and maps, walked deeply). */
-export function forEachTensor(value: unknown, fn: (t: Tensor) => void, seen = new Set<unknown>()): void {
+export function forEachTensor(value: unknown, fn: (t: Tensor) => void, seen?: Set<unknown>): void {
   if (value instanceof Tensor) {
     fn(value);
     return;
   }
-  if (value === null || typeof value !== 'object' || seen.has(value)) return;
+  if (value === null || typeof value !== 'object') return;
+  // the set of containers seen is made only where there is a container (not for a lone tensor)
+  seen ??= new Set<unknown>();
+  if (seen.has(value)) return;
   seen.add(value);
   if (Array.isArray(value)) for (const v of value) forEachTensor(v, fn, seen);
   else if (value instanceof Map) for (const v of value.values()) forEachTensor(v, fn, seen);

@@ -58,6 +58,10 @@ describe('bitwise identical results on 1, 2 and 4 threads', () => {
     ['784×128ᵀ · 128×256, transposeA', [128, 784], [128, 256], true, false],
     ['1000×70 · 9×70ᵀ, transposeB (split by rows)', [1000, 70], [9, 70], false, true],
     ['batch of 6: 6×64×300 · 300×40', [6, 64, 300], [300, 40], false, false],
+    // the MLP 784-256-10 step's narrow products (3.3·10⁵ multiply-adds each)
+    ['128×256 · 256×10 (narrow, split by rows)', [128, 256], [256, 10], false, false],
+    ['256×128ᵀ · 128×10, transposeA (narrow)', [128, 256], [128, 10], true, false],
+    ['128×10 · 256×10ᵀ, transposeB (split by columns)', [128, 10], [256, 10], false, true],
   ];
   it.each(cases)('matmul %s, within the float32 bound of a float64 product', (_, sa, sb, tA, tB) => {
     const size = (s: number[]) => s.reduce((x, y) => x * y, 1);
@@ -167,6 +171,30 @@ describe('bitwise identical results on 1, 2 and 4 threads', () => {
       if (v < mn) mn = v;
     }
     expect([max[0], min[0]]).toEqual([mx, mn]);
+  });
+
+  it('a ReLU layer of 128 × 256 (bias add, mask, where, and the bias gradient), each the correctly rounded result', () => {
+    const a = Float32Array.from(randomData(128 * 256, 7));
+    const bias = Float32Array.from(randomData(256, 8));
+    const [h, mask, relu, grad] = acrossThreads((b) =>
+      b.scope(() => {
+        const z = b.add(b.tensor(a, [128, 256]), b.tensor(bias, [256]));
+        const m = b.compare('greater', z, 0);
+        const r = b.where(m, z, 0);
+        return [read(b, z), Float32Array.from(b.readSync(m)), read(b, r), read(b, b.reduce('sum', r, 0))];
+      }),
+    );
+    const col = new Float64Array(256);
+    for (let i = 0; i < a.length; i++) {
+      const z = Math.fround(a[i] + bias[i % 256]);
+      const want = [z, z > 0 ? 1 : 0, z > 0 ? z : 0];
+      col[i % 256] += want[2];
+      const got = [h[i], mask[i], relu[i]];
+      if (!want.every((w, k) => Object.is(w, got[k]))) expect.fail(`element ${i}: got ${got}, expected ${want}`);
+    }
+    // column sums: the float64 sum in row order, rounded once
+    for (let j = 0; j < 256; j++)
+      if (!Object.is(grad[j], Math.fround(col[j]))) expect.fail(`column ${j}: ${grad[j]}, expected ${Math.fround(col[j])}`);
   });
 
   it('elementwise: broadcast add, mul, greater and where over 1e5 elements, each the correctly rounded result', () => {
