@@ -187,6 +187,7 @@ describe('bitwise identical results on 1, 2 and 4 threads', () => {
     const col = new Float64Array(256);
     for (let i = 0; i < a.length; i++) {
       const z = Math.fround(a[i] + bias[i % 256]);
+      // biome-ignore lint/complexity/useMathMinMax: where(z > 0, z, 0) gives +0 for NaN, unlike Math.max
       const want = [z, z > 0 ? 1 : 0, z > 0 ? z : 0];
       col[i % 256] += want[2];
       const got = [h[i], mask[i], relu[i]];
