@@ -11,6 +11,8 @@ import { chain } from '../chain.js';
 import { setHyperparams } from '../inject-hyperparams.js';
 import { adabelief } from '../optimizers/adabelief.js';
 import { adam } from '../optimizers/adam.js';
+import { rmsprop } from '../optimizers/rmsprop.js';
+import { sgd } from '../optimizers/sgd.js';
 import { adamw } from '../optimizers/adamw.js';
 import { step, type StepResult } from '../step.js';
 import { addDecayedWeights } from '../transforms/add-decayed-weights.js';
@@ -200,6 +202,23 @@ describe.each(['float64', 'float32'] as const)('steady steps on cpu, %s', (dtype
 
   it('go steady for AdaBelief and Nesterov Adam (declared by scaleByBelief and scaleByAdam)', async () => {
     for (const make of [() => adabelief(1e-2), () => adam(1e-2, { nesterov: true, amsgrad: true })]) {
+      const r = await agree(
+        dtype,
+        make,
+        times(5, () => ({ layout: MLP })),
+      );
+      expect(r).toEqual({ traces: 1, replays: 4, steady: 3 });
+    }
+  });
+
+  it('go steady for SGD with momentum and RMSProp (declared by traceMomentum and scaleByRms)', async () => {
+    for (const make of [
+      () => sgd(1e-2, { momentum: 0.9 }),
+      () => sgd(1e-2, { momentum: 0.9, nesterov: true, weightDecay: 0.1 }),
+      () => sgd(1e-2, { momentum: 0.9, dampening: 0.2 }),
+      () => rmsprop(1e-2),
+      () => rmsprop(1e-2, { centered: true, momentum: 0.5 }),
+    ]) {
       const r = await agree(
         dtype,
         make,

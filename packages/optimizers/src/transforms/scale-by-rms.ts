@@ -82,5 +82,12 @@ export function scaleByRms(options: ScaleByRmsOptions = {}): GradientTransformat
       );
       return [updates, centered ? { nu, mu } : { nu }];
     },
+    hostStep(state, context) {
+      const nu = stateTree(state, 'nu', where);
+      // the closure's numbers, in the order it passes them
+      const per = [decay, 1 - decay, ...(centered ? [decay, 1 - decay, 0] : []), eps];
+      for (let i = 0; i < context.leaves; i++) context.literals.push(...per);
+      return centered ? { nu, mu: stateTree(state, 'mu', where) } : { nu };
+    },
   };
 }

@@ -63,5 +63,12 @@ export function traceMomentum(decay: number, options: TraceMomentumOptions = {})
       );
       return [updates, { trace: next }];
     },
+    hostStep(state, context) {
+      const trace = stateTree(state, 'trace', where);
+      // the closure's numbers, in the order it passes them
+      const per = [decay, ...(dampening === 0 ? [] : [1 - dampening]), ...(nesterov ? [decay] : [])];
+      for (let i = 0; i < context.leaves; i++) context.literals.push(...per);
+      return { trace };
+    },
   };
 }
