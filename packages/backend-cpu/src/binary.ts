@@ -1,6 +1,6 @@
-import { sizeOf, type BinaryOp, type CompareOp, type Shape, type Tensor } from '@downhill/backend';
+import { shapesEqual, sizeOf, type BinaryOp, type CompareOp, type Shape, type Tensor } from '@downhill/backend';
 import { binaryWasm, compareWasm, whereWasm } from './elementwise-wasm.js';
-import { binaryRowF32, compareRowF32, whereRowF32 } from './float32-rows.js';
+import { binary2dF32, binaryRowF32, compareRowF32, whereRowF32 } from './float32-rows.js';
 import { activeRuntime } from './wasm/runtime.js';
 import { alloc, broadcastStrides, contiguousStrides, dataOf, forEachRow, planStrided, type CpuStorage } from './storage.js';
 
@@ -125,6 +125,13 @@ function broadcastPair(
   forEachRow(plan, [0, 0, 0], (off) => row(off[0], off[1], as, off[2], bs, n));
 }
 
+/** Row and column strides of an operand of `shape` broadcast to `[rows, n]` (0 along a broadcast axis). */
+function strides2d(shape: Shape, rows: number, n: number): [number, number] {
+  const c = shape.length >= 1 ? shape[shape.length - 1] : 1;
+  const r = shape.length >= 2 ? shape[shape.length - 2] : 1;
+  return [r === rows && rows > 1 ? c : 0, c === n && n > 1 ? 1 : 0];
+}
+
 /**
  * Elementwise binary op with NumPy broadcasting into a new array of the operands' dtype. Float32
  * arrays of 1024 elements or more go to the WebAssembly SIMD kernel (same results: float32 +, −,
@@ -140,6 +147,13 @@ export function binaryKernel(op: BinaryOp, a: Tensor, b: Tensor, outShape: Shape
   const isInt = a.dtype === 'int32';
   if (a.dtype === 'float32') {
     const [o32, a32, b32] = [out as Float32Array, da as Float32Array, db as Float32Array];
+    if (outShape.length === 2 && a.size > 1 && b.size > 1 && (a.size !== b.size || !shapesEqual(a.shape, b.shape))) {
+      // a 2-D broadcast (a row or a column against a matrix): one loop nest, no call per row
+      const [rows, n] = outShape;
+      const [ar, ac] = strides2d(a.shape, rows, n);
+      const [br, bc] = strides2d(b.shape, rows, n);
+      if (binary2dF32(op, o32, a32, ar, ac, b32, br, bc, rows, n)) return out;
+    }
     broadcastPair(a, b, outShape, (o, ai, as, bi, bs, n) => binaryRowF32(op, o32, o, a32, ai, as, b32, bi, bs, n, powNumPy));
   } else broadcastPair(a, b, outShape, (o, ai, as, bi, bs, n) => binaryRow(op, isInt, out, o, da, ai, as, db, bi, bs, n));
   return out;

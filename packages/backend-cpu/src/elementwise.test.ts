@@ -155,6 +155,20 @@ const BROADCAST_CASES: [number[], number[]][] = [
     [1, 5],
     [3, 1],
   ],
+  // 2-D broadcasts of a training step: a column (row maxima) and a row (a bias) against a matrix
+  [
+    [128, 10],
+    [128, 1],
+  ],
+  [[10], [12, 10]],
+  [
+    [6, 1],
+    [6, 9],
+  ],
+  [
+    [1, 7],
+    [5, 7],
+  ],
   [
     [0, 3],
     [1, 3],

@@ -54,6 +54,44 @@ export function binaryRowF32(
   }
 }
 
+/**
+ * A float32 binary op over `rows` rows of `n` elements (a 2-D broadcast): `out[r·n + j] =
+ * a[r·ar + j·ac] ∘ b[r·br + j·bc]`, for add, sub, mul and div (returns false for the other ops,
+ * which the row loops take). One loop nest per op with no call per row: the short rows of a
+ * training step's broadcasts (logits minus their row maximum, 128 rows of 10) cost more in
+ * per-row calls than in arithmetic. Same float64 arithmetic rounded once into float32.
+ */
+export function binary2dF32(
+  op: BinaryOp,
+  out: F32,
+  a: F32,
+  ar: number,
+  ac: number,
+  b: F32,
+  br: number,
+  bc: number,
+  rows: number,
+  n: number,
+): boolean {
+  let o = 0;
+  switch (op) {
+    case 'add':
+      for (let r = 0; r < rows; r++) for (let j = 0, ai = r * ar, bi = r * br; j < n; j++, ai += ac, bi += bc) out[o++] = a[ai] + b[bi];
+      return true;
+    case 'sub':
+      for (let r = 0; r < rows; r++) for (let j = 0, ai = r * ar, bi = r * br; j < n; j++, ai += ac, bi += bc) out[o++] = a[ai] - b[bi];
+      return true;
+    case 'mul':
+      for (let r = 0; r < rows; r++) for (let j = 0, ai = r * ar, bi = r * br; j < n; j++, ai += ac, bi += bc) out[o++] = a[ai] * b[bi];
+      return true;
+    case 'div':
+      for (let r = 0; r < rows; r++) for (let j = 0, ai = r * ar, bi = r * br; j < n; j++, ai += ac, bi += bc) out[o++] = a[ai] / b[bi];
+      return true;
+    default:
+      return false;
+  }
+}
+
 /** One row of a comparison of float32 operands into 0/1. */
 export function compareRowF32(
   op: CompareOp,
