@@ -1,9 +1,10 @@
 import { cpu } from '@downhill/backend-cpu';
-import { createOptimizer, muonScale } from '@downhill/optimizers';
+import { createOptimizer, getHyperparams, muonScale } from '@downhill/optimizers';
 import '@downhill/optimizers/register';
 import { describe, expect, it } from 'vitest';
 import { DEFAULTS } from './cli.js';
-import { DEFAULT_LR, DEFAULT_OPTIONS } from './lr-defaults.js';
+import { DEFAULT_LR, DEFAULT_OPTIONS, learningRateFor } from './lr-defaults.js';
+import { createTrainer } from './train.js';
 
 describe('DEFAULT_OPTIONS', () => {
   it('every entry is accepted by its registered optimizer, which has a default rate', () => {
@@ -22,5 +23,27 @@ describe('DEFAULT_OPTIONS', () => {
     expect(kernels.map((k) => muonScale(k, 'in-out', 'jordan'))).toEqual([1, 1, 1]);
     expect(kernels.map((k) => muonScale(k, 'in-out', 'moonshot'))).toEqual(kernels.map(([i, o]) => 0.2 * Math.sqrt(Math.max(i, o))));
     expect(DEFAULT_OPTIONS.muon).toEqual({ scaling: 'moonshot' });
+  });
+
+  it('the job hands schedule-free AdamW its documented default rate and weight decay', () => {
+    const { lr, source } = learningRateFor('schedulefree-adamw', undefined);
+    expect(source).toBe('default');
+    const trainer = createTrainer(cpu(), {
+      optimizer: 'schedulefree-adamw',
+      schedule: () => lr,
+      hidden: [4],
+      batchnorm: false,
+      dropout: 0,
+      seed: 0,
+      features: 6,
+      totalSteps: 200,
+    });
+    try {
+      expect(getHyperparams(trainer.optimizer.state)).toMatchObject({ lr, weightDecay: DEFAULT_OPTIONS['schedulefree-adamw'].weightDecay });
+      expect(DEFAULT_OPTIONS['schedulefree-adamw']).toEqual({ weightDecay: 0.08 });
+      expect(lr).toBe(3.5e-3);
+    } finally {
+      trainer.dispose();
+    }
   });
 });
