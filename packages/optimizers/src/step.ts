@@ -13,6 +13,7 @@ import {
 import { applyUpdates } from './apply-updates.js';
 import { FusionUnavailableError } from './program/fusion-unavailable-error.js';
 import { runFusedStep } from './program/fused-step.js';
+import { ARRAY, RECORD, TENSOR, kindOf } from './program/map-tensors.js';
 import { checkTrees, unflatten } from './tree.js';
 import type { GradientTransformation, OptState, Params } from './types.js';
 
@@ -201,50 +202,60 @@ function consume(backend: Backend, params: Params, state: OptState, grads: Param
 
 /** Keeps every tensor of `value` alive past the caller's scopes, and adds it to `alive`. */
 function keepAll(backend: Backend, value: unknown, alive: Set<Tensor>): void {
-  if (value instanceof Tensor) {
-    alive.add(value);
-    if (!value.disposed && !value._kept) backend.keep(value);
-  } else if (Array.isArray(value)) for (let i = 0; i < value.length; i++) keepAll(backend, value[i], alive);
-  else if (isPlainContainer(value)) for (const k in value) if (Object.hasOwn(value, k)) keepAll(backend, value[k], alive);
+  const kind = kindOf(value);
+  if (kind === TENSOR) {
+    const t = value as Tensor;
+    alive.add(t);
+    if (!t.disposed && !t._kept) backend.keep(t);
+  } else if (kind === ARRAY) for (const v of value as unknown[]) keepAll(backend, v, alive);
+  else if (kind === RECORD) {
+    const rec = value as Record<string, unknown>;
+    for (const k in rec) if (Object.hasOwn(rec, k)) keepAll(backend, rec[k], alive);
+  }
 }
 
 /** Adds every tensor of `value` to `alive`. */
 function collect(value: unknown, alive: Set<Tensor>): void {
-  if (value instanceof Tensor) alive.add(value);
-  else if (Array.isArray(value)) for (let i = 0; i < value.length; i++) collect(value[i], alive);
-  else if (isPlainContainer(value)) for (const k in value) if (Object.hasOwn(value, k)) collect(value[k], alive);
+  const kind = kindOf(value);
+  if (kind === TENSOR) alive.add(value as Tensor);
+  else if (kind === ARRAY) for (const v of value as unknown[]) collect(v, alive);
+  else if (kind === RECORD) {
+    const rec = value as Record<string, unknown>;
+    for (const k in rec) if (Object.hasOwn(rec, k)) collect(rec[k], alive);
+  }
 }
 
 /** Releases every tensor of `value` not in `alive`. */
 function releaseOthers(value: unknown, alive: ReadonlySet<Tensor>): void {
-  if (value instanceof Tensor) {
-    if (!alive.has(value) && !value.disposed) value.dispose();
-  } else if (Array.isArray(value)) for (let i = 0; i < value.length; i++) releaseOthers(value[i], alive);
-  else if (isPlainContainer(value)) for (const k in value) if (Object.hasOwn(value, k)) releaseOthers(value[k], alive);
+  const kind = kindOf(value);
+  if (kind === TENSOR) {
+    const t = value as Tensor;
+    if (!alive.has(t) && !t.disposed) t.dispose();
+  } else if (kind === ARRAY) for (const v of value as unknown[]) releaseOthers(v, alive);
+  else if (kind === RECORD) {
+    const rec = value as Record<string, unknown>;
+    for (const k in rec) if (Object.hasOwn(rec, k)) releaseOthers(rec[k], alive);
+  }
 }
 
 /** The first released tensor of `value`, if any. */
 function released(value: unknown): Tensor | undefined {
-  if (value instanceof Tensor) return value.disposed ? value : undefined;
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const t = released(value[i]);
+  const kind = kindOf(value);
+  if (kind === TENSOR) return (value as Tensor).disposed ? (value as Tensor) : undefined;
+  if (kind === ARRAY) {
+    for (const v of value as unknown[]) {
+      const t = released(v);
       if (t) return t;
     }
-  } else if (isPlainContainer(value)) {
-    for (const k in value) {
-      if (!Object.hasOwn(value, k)) continue;
-      const t = released(value[k]);
+  } else if (kind === RECORD) {
+    const rec = value as Record<string, unknown>;
+    for (const k in rec) {
+      if (!Object.hasOwn(rec, k)) continue;
+      const t = released(rec[k]);
       if (t) return t;
     }
   }
   return undefined;
-}
-
-function isPlainContainer(value: unknown): value is Record<string, unknown> {
-  if (value === null || typeof value !== 'object') return false;
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
 }
 
 function chooseFused(backend: Backend, fused: boolean | undefined, where: string): boolean {

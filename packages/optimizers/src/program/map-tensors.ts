@@ -104,18 +104,19 @@ export function replaceTensors<T>(value: T, fn: (t: Tensor) => Tensor): T {
 }
 
 function replaceWalk(value: unknown, fn: (t: Tensor) => Tensor): unknown {
-  if (value instanceof Tensor) return fn(value);
-  if (value === null || typeof value !== 'object') return value;
-  if (Array.isArray(value)) {
+  const kind = kindOf(value);
+  if (kind === TENSOR) return fn(value as Tensor);
+  if (kind === OTHER) return value;
+  if (kind === ARRAY) {
+    const arr = value as unknown[];
     let out: unknown[] | undefined;
-    for (let i = 0; i < value.length; i++) {
-      const v = replaceWalk(value[i], fn);
-      if (v !== value[i] && out === undefined) out = value.slice(0, i);
+    for (let i = 0; i < arr.length; i++) {
+      const v = replaceWalk(arr[i], fn);
+      if (v !== arr[i] && out === undefined) out = arr.slice(0, i);
       if (out !== undefined) out.push(v);
     }
     return out ?? value;
   }
-  if (!isPlainRecord(value)) return value;
   let rec: Record<string, unknown> | undefined;
   const src = value as Record<string, unknown>;
   for (const k in src) {
@@ -131,4 +132,29 @@ function replaceWalk(value: unknown, fn: (t: Tensor) => Tensor): unknown {
     if (rec !== undefined) rec[k] = v;
   }
   return rec ?? value;
+}
+
+/** What {@link kindOf} says a value of a tree is: anything else, an array, a plain record, a tensor. @internal */
+export const OTHER = 0;
+/** @internal */
+export const ARRAY = 1;
+/** @internal */
+export const RECORD = 2;
+/** @internal */
+export const TENSOR = 3;
+
+/**
+ * What a value of a tree or state is: a plain record, an array, a tensor (of any copy of
+ * `@downhill/backend`), or anything else. Containers are told apart before the tensor check
+ * (`Tensor[Symbol.hasInstance]` looks a symbol up), which the walks that run every step then make
+ * on tensors only.
+ *
+ * @internal
+ */
+export function kindOf(v: unknown): number {
+  if (v === null || typeof v !== 'object') return OTHER;
+  if (Array.isArray(v)) return ARRAY;
+  const proto = Object.getPrototypeOf(v);
+  if (proto === Object.prototype || proto === null) return RECORD;
+  return v instanceof Tensor ? TENSOR : OTHER;
 }

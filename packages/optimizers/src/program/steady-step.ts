@@ -1,6 +1,6 @@
 import { Tensor, type Backend } from '@downhill/backend';
 import type { GradientTransformation, HostStepContext, OptState, Params } from '../types.js';
-import { replaceTensors } from './map-tensors.js';
+import { ARRAY, RECORD, TENSOR, kindOf, replaceTensors } from './map-tensors.js';
 import { countSteady, latestEntry, leavesMatch, resolveId, runCalls, type ReplayResult, type StepEntry } from './step-cache.js';
 
 /**
@@ -35,10 +35,10 @@ const CHECKS = 2;
 
 // Layout tokens (keys are strings, array lengths numbers ≥ 0).
 const END = -1;
-const TENSOR = -2;
+const TENSOR_TOKEN = -2;
 const VALUE = -3;
-const ARRAY = -4;
-const OTHER = -5;
+const ARRAY_TOKEN = -4;
+const OTHER_TOKEN = -5;
 
 function isPlainRecord(x: object): boolean {
   const proto = Object.getPrototypeOf(x);
@@ -65,16 +65,16 @@ class Layout {
 
   walk(v: unknown): void {
     if (!this.ok) return;
-    if (v instanceof Tensor) {
-      this.leaves.push(v);
-      this.token(TENSOR);
-    } else if (v === null || typeof v !== 'object') this.token(VALUE);
-    else if (Array.isArray(v)) {
-      this.token(ARRAY);
-      this.token(v.length);
-      for (let i = 0; i < v.length; i++) this.walk(v[i]);
-    } else if (!isPlainRecord(v)) this.token(OTHER);
-    else {
+    const kind = kindOf(v);
+    if (kind === TENSOR) {
+      this.leaves.push(v as Tensor);
+      this.token(TENSOR_TOKEN);
+    } else if (kind === ARRAY) {
+      const arr = v as unknown[];
+      this.token(ARRAY_TOKEN);
+      this.token(arr.length);
+      for (let i = 0; i < arr.length; i++) this.walk(arr[i]);
+    } else if (kind === RECORD) {
       const rec = v as Record<string, unknown>;
       for (const k in rec) {
         if (!Object.hasOwn(rec, k)) continue;
@@ -82,7 +82,7 @@ class Layout {
         this.walk(rec[k]);
       }
       this.token(END);
-    }
+    } else this.token(v !== null && typeof v === 'object' ? OTHER_TOKEN : VALUE);
   }
 }
 
@@ -182,6 +182,27 @@ function sameLayout(a: readonly unknown[], b: readonly unknown[]): boolean {
 }
 
 /**
+ * Walks the tensors of a declared next state with the results' layout from `j` on (pairs of
+ * handle id and the leaf id of the old tensor at the place): each must be that old tensor. The
+ * position past the last, or −1 at the first that is not.
+ */
+function oldAtPlaces(value: unknown, sig: readonly number[], leaves: readonly Tensor[], j: number): number {
+  if (j < 0) return j;
+  const kind = kindOf(value);
+  if (kind === TENSOR) {
+    const was = j < sig.length ? sig[j + 1] : -1;
+    return was >= 0 && leaves[was] === value ? j + 2 : -1;
+  }
+  if (kind === ARRAY) {
+    for (const v of value as unknown[]) j = oldAtPlaces(v, sig, leaves, j);
+  } else if (kind === RECORD) {
+    const rec = value as Record<string, unknown>;
+    for (const k in rec) if (Object.hasOwn(rec, k)) j = oldAtPlaces(rec[k], sig, leaves, j);
+  }
+  return j;
+}
+
+/**
  * The steady step of `tx` on these trees, or `undefined` (nothing run) where the latest recorded
  * step is not steady for them: its declaration not yet checked twice, another layout, other
  * shapes, dtypes or aliasing, other parts, another count of numbers, or a declared next state
@@ -218,14 +239,7 @@ export function steadyStep<S extends OptState>(
   if (next === undefined || context.literals.length !== entry.literals || !sameParts(context.parts, check.parts)) return undefined;
   // The declared state's tensors must be the old ones at the places the recorded results take.
   const sig = entry.signature;
-  const at = { j: 2 * P, ok: true };
-  replaceTensors(next, (t) => {
-    const was = sig[at.j + 1];
-    if (at.j >= sig.length || was < 0 || leaves[was] !== t) at.ok = false;
-    at.j += 2;
-    return t;
-  });
-  if (!at.ok || at.j !== sig.length) return undefined;
+  if (oldAtPlaces(next, sig, leaves, 2 * P) !== sig.length) return undefined;
 
   const results = runCalls(entry, backend, leaves, context.literals);
   countSteady();
