@@ -79,6 +79,17 @@ export function binaryF32(op: i32, a: usize, as: i32, b: usize, bs: i32, out: us
   else binLoop(MIN, a, as, b, bs, out, n);
 }
 
+/**
+ * {@link binaryF32} over `rows` rows of `n` elements: row r reads `a` from element `r·ars` and `b`
+ * from `r·brs` (each with its stride `as`, `bs` of 0 or 1 along the row) and writes `out` from
+ * `r·n`. A bias add is one call (or one per thread's block of rows), not one per row.
+ */
+export function binaryRowsF32(op: i32, a: usize, as: i32, ars: i32, b: usize, bs: i32, brs: i32, out: usize, rows: i32, n: i32): void {
+  for (let r = 0; r < rows; r++) {
+    binaryF32(op, a + ((<usize>r * <usize>ars) << 2), as, b + ((<usize>r * <usize>brs) << 2), bs, out + ((<usize>r * <usize>n) << 2), n);
+  }
+}
+
 // Comparison codes (the order of COMPARE_CODES in src/elementwise-wasm.ts).
 const EQ = 0;
 const NE = 1;

@@ -2,4 +2,4 @@
 // `pnpm --filter @downhill/backend-cpu build:wasm` into src/wasm/kernels-wasm.ts.
 export { alloc, allocUninit, free } from './heap';
 export { gemmF32, gemmF32Part, gemmScratchBytes } from './gemm';
-export { binaryF32, compareF32, sumColsF32, sumColsPartF32, whereF32 } from './elementwise';
+export { binaryF32, binaryRowsF32, compareF32, sumColsF32, sumColsPartF32, whereF32 } from './elementwise';

@@ -54,6 +54,32 @@ const BINARY: BinaryOp[] = ['add', 'sub', 'mul', 'div', 'maximum', 'minimum'];
 const COMPARE: CompareOp[] = ['equal', 'notEqual', 'less', 'lessEqual', 'greater', 'greaterEqual'];
 
 describe('float32 elementwise kernels equal the JavaScript loops', () => {
+  it('2-D broadcasts with short rows (a column, a row) run on the kernel when the output is in the heap', () => {
+    const rt = getRuntime()!;
+    for (const [as, bs] of [
+      [
+        [700, 10],
+        [700, 1],
+      ],
+      [[10], [500, 10]],
+      [
+        [1, 12],
+        [400, 1],
+      ],
+    ]) {
+      const out = [Math.max(as[0], bs[0]), Math.max(as.at(-1)!, bs.at(-1)!)];
+      const [x, y] = [data(as, 11), data(bs, 12)];
+      for (const op of BINARY) {
+        const got = binaryWasm(rt, op, x, y, out);
+        expect(got, `${op} ${JSON.stringify(as)} with ${JSON.stringify(bs)}`).toBeDefined();
+        expectSameBits(
+          got!,
+          reference(() => b.readSync(b.binary(op, x, y))),
+        );
+      }
+    }
+  });
+
   it('run on the kernels for large float32 arrays (and not below the threshold)', () => {
     const rt = getRuntime()!;
     const [x, y] = [data([2051], 1), data([2051], 2)];

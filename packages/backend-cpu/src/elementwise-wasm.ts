@@ -5,7 +5,7 @@ import type { WasmRuntime } from './wasm/runtime.js';
 
 /** Outputs smaller than this stay with the JavaScript loops (a call and its copies cost more). */
 export const ELEMENTWISE_MIN = 1024;
-/** Rows shorter than this stay with the JavaScript loops (one kernel call per row). */
+/** Rows shorter than this stay with the JavaScript loops (one kernel call per row), except those of a 2-D binary op whose output is in the heap (one call in all). */
 const ROW_MIN = 64;
 /**
  * Elements per thread below which an elementwise kernel stays on one thread: about five times the
@@ -112,11 +112,33 @@ function broadcastRows(
     broadcastStrides(b.shape, outShape),
   ]);
   const [os, as, bs] = plan.inner;
-  if (os !== 1 || as > 1 || bs > 1 || plan.n < ROW_MIN) return false;
+  // a matrix against a row or a column (a bias add, a matrix minus its row maxima): one kernel
+  // call per block of rows; short rows too where the output is in the heap (no copies in and out,
+  // which cost more than the JavaScript loop below that size)
+  const rowsKernel = fn === FN.binary && plan.outer.length === 1 && plan.outerStrides[0][0] === plan.n;
+  if (os !== 1 || as > 1 || bs > 1 || (plan.n < ROW_MIN && !(rowsKernel && rt.ptrOf(out) >= 0))) return false;
   const o0 = ops.out(out);
   const a0 = ops.in(dataOf(a) as Float32Array);
   const b0 = ops.in(dataOf(b) as Float32Array);
   const threads = Math.min(plan.rows, threadsFor(rt, size, ELEMENTWISE_MIN_PER_THREAD));
+  if (rowsKernel) {
+    const [ars, brs] = [plan.outerStrides[1][0], plan.outerStrides[2][0]];
+    const rows = plan.rows;
+    const n = plan.n;
+    if (threads === 1) rt.exports.binaryRowsF32(code, a0, as, ars, b0, bs, brs, o0, rows, n);
+    else {
+      const pool = getPool()!;
+      const bounds = split(rows, Math.min(rows, chunksFor(threads, size, ELEMENTWISE_MIN_PER_THREAD)), 1);
+      pool.begin(threads);
+      for (let t = 0; t + 1 < bounds.length; t++) {
+        const [lo, hi] = [bounds[t], bounds[t + 1]];
+        if (hi > lo)
+          pool.call(KERNELS, FN.binaryRows, code, a0 + lo * ars * 4, as, ars, b0 + lo * brs * 4, bs, brs, o0 + lo * n * 4, hi - lo, n);
+      }
+      pool.run('binary');
+    }
+    return true;
+  }
   if (threads === 1) {
     forEachRow(plan, [0, 0, 0], (off) => k(code, a0 + off[1] * 4, as, b0 + off[2] * 4, bs, o0 + off[0] * ob, plan.n));
     return true;

@@ -23,6 +23,18 @@ export interface WasmExports {
   ): void;
   gemmScratchBytes(K: number, N: number): number;
   binaryF32(op: number, a: number, as: number, b: number, bs: number, out: number, n: number): void;
+  binaryRowsF32(
+    op: number,
+    a: number,
+    as: number,
+    ars: number,
+    b: number,
+    bs: number,
+    brs: number,
+    out: number,
+    rows: number,
+    n: number,
+  ): void;
   compareF32(op: number, a: number, as: number, b: number, bs: number, out: number, n: number): void;
   whereF32(c: number, cs: number, a: number, as: number, b: number, bs: number, out: number, n: number): void;
   sumColsF32(x: number, rows: number, cols: number, out: number, acc: number): void;
