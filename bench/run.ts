@@ -1,6 +1,5 @@
 /**
  * `pnpm bench [--quick] [--only=optimizer,mlp,autograd,memory,conv,cnn,threads]`: runs downhill against TensorFlow.js
- * `pnpm bench [--quick] [--only=optimizer,mlp,autograd,memory,threads]`: runs downhill against TensorFlow.js
  * and jax-js on this machine, each configuration in its own child process. A full run writes
  * `bench/results/latest.json` and `docs/benchmarks.md`; a quick or partial one writes
  * `bench/results/quick.json` and `bench/results/quick.md` instead.

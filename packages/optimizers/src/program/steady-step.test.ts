@@ -5,7 +5,6 @@
 // after any change); and that a declaration that lies, or a transformation that declares nothing,
 // never goes steady and stays right.
 import type { DType, Tensor } from '@downhill/backend';
-import { cpu } from '@downhill/backend-cpu';
 import { describe, expect, it } from 'vitest';
 import { chain } from '../chain.js';
 import { setHyperparams } from '../inject-hyperparams.js';
@@ -14,109 +13,17 @@ import { adam } from '../optimizers/adam.js';
 import { rmsprop } from '../optimizers/rmsprop.js';
 import { sgd } from '../optimizers/sgd.js';
 import { adamw } from '../optimizers/adamw.js';
-import { step, type StepResult } from '../step.js';
+import { step } from '../step.js';
 import { addDecayedWeights } from '../transforms/add-decayed-weights.js';
 import { scaleByAdam } from '../transforms/scale-by-adam.js';
 import { scaleByLearningRate } from '../transforms/scale-by-learning-rate.js';
 import { mapTrees, stateNumber } from '../tree.js';
 import type { GradientTransformation, HostStepContext, OptState, Params } from '../types.js';
 import { masked } from '../wrappers/masked.js';
+import { agree, tree, type CacheStep, expectClose, host, MLP, since, values } from './test/cache-agreement.js';
 import { stepCacheStats } from './fused-step.js';
 
-const b = cpu();
-const TOL = { float32: 2e-6, float64: 1e-12 } as const;
-
-/** Deterministic values in [−1, 1). */
-function values(n: number, seed: number): number[] {
-  let s = seed >>> 0;
-  return Array.from({ length: n }, () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 31 - 1;
-  });
-}
-
-type Layout = Record<string, readonly number[]>;
-const size = (shape: readonly number[]) => shape.reduce((a, c) => a * c, 1);
-function tree(layout: Layout, seed: number, dtype: DType, scale = 1): Record<string, Tensor> {
-  const out: Record<string, Tensor> = {};
-  Object.entries(layout).forEach(([k, shape], i) => {
-    out[k] = b.tensor(
-      values(size(shape), seed + 17 * i).map((v) => v * scale),
-      shape,
-      dtype,
-    );
-  });
-  return out;
-}
-
-async function host(t: Record<string, Tensor>): Promise<Record<string, number[]>> {
-  const out: Record<string, number[]> = {};
-  for (const [k, v] of Object.entries(t)) out[k] = Array.from(await v.read());
-  return out;
-}
-
-function expectClose(got: Record<string, number[]>, want: Record<string, number[]>, tol: number): void {
-  expect(Object.keys(got).sort()).toEqual(Object.keys(want).sort());
-  for (const k of Object.keys(want)) {
-    expect(got[k].length).toBe(want[k].length);
-    got[k].forEach((v, i) => {
-      const w = want[k][i];
-      expect(Math.abs(v - w), `${k}[${i}]: ${v} against ${w}`).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(w)));
-    });
-  }
-}
-
-type Step = { layout: Layout; dtype?: DType; edit?: (s: OptState) => OptState };
-type Counts = { traces: number; replays: number; steady: number };
-
-function since(before: Counts): Counts {
-  const after = stepCacheStats();
-  return { traces: after.traces - before.traces, replays: after.replays - before.replays, steady: after.steady - before.steady };
-}
-
-/**
- * Runs the steps fused (in place, through the cache) and composed, with `edit` changing the state
- * before a step, and compares the parameters after every step; returns the cache's counts.
- */
-async function agree(dtype: 'float32' | 'float64', make: () => GradientTransformation<OptState>, steps: readonly Step[]): Promise<Counts> {
-  const before = stepCacheStats();
-  const txF = make();
-  const txC = make();
-  let pF: Record<string, Tensor> | undefined;
-  let pC: Record<string, Tensor> | undefined;
-  let sF: OptState = null;
-  let sC: OptState = null;
-  let key = '';
-  for (let i = 0; i < steps.length; i++) {
-    const { layout, edit } = steps[i];
-    const dt = steps[i].dtype ?? dtype;
-    const k = `${JSON.stringify(layout)} ${dt}`;
-    if (!pF || !pC || k !== key) {
-      pF = tree(layout, 1, dt);
-      pC = tree(layout, 1, dt);
-      sF = txF.init(pF);
-      sC = txC.init(pC);
-      key = k;
-    }
-    if (edit) {
-      sF = edit(sF);
-      sC = edit(sC);
-    }
-    const g = tree(layout, 100 + i, dt, 0.5);
-    const rF: StepResult<OptState> = step(txF, pF, g, sF, { inPlace: true, fused: true });
-    const rC: StepResult<OptState> = step(txC, pC, g, sC, { fused: false });
-    expect(rF.path).toBe('fused');
-    pF = rF.params as Record<string, Tensor>;
-    sF = rF.state;
-    pC = rC.params as Record<string, Tensor>;
-    sC = rC.state;
-    expectClose(await host(pF), await host(pC), TOL[dt === 'float64' ? 'float64' : 'float32']);
-  }
-  return since(before);
-}
-
-const MLP: Layout = { b1: [4], b2: [3], w1: [5, 4], w2: [4, 3] };
-const times = (n: number, s: (i: number) => Step): Step[] => Array.from({ length: n }, (_, i) => s(i));
+const times = (n: number, s: (i: number) => CacheStep): CacheStep[] => Array.from({ length: n }, (_, i) => s(i));
 
 describe.each(['float64', 'float32'] as const)('steady steps on cpu, %s', (dtype) => {
   it('skip update from the third step of Adam, and match Adam written out in float64', async () => {

@@ -4,13 +4,12 @@
 // right result, checked against the composed path (the same closures through the backend's
 // primitives) and, for Adam, against Adam written out in plain float64 JavaScript.
 import type { DType, Tensor } from '@downhill/backend';
-import { cpu } from '@downhill/backend-cpu';
 import { describe, expect, it } from 'vitest';
 import { chain } from '../chain.js';
 import { setHyperparams } from '../inject-hyperparams.js';
 import { adam } from '../optimizers/adam.js';
 import { sgd } from '../optimizers/sgd.js';
-import { step, type StepResult } from '../step.js';
+import { step } from '../step.js';
 import { addDecayedWeights } from '../transforms/add-decayed-weights.js';
 import { clipByGlobalNorm } from '../transforms/clip-by-global-norm.js';
 import { scaleByAdam } from '../transforms/scale-by-adam.js';
@@ -19,103 +18,11 @@ import type { GradientTransformation, OptState, Params } from '../types.js';
 import { mapTreesN, stateNumber, stateTree, zerosLike } from '../tree.js';
 import { lookahead } from '../wrappers/lookahead.js';
 import { masked } from '../wrappers/masked.js';
+import { agree, b, tree, type CacheStep, expectClose, MLP, values } from './test/cache-agreement.js';
 import { stepCacheStats } from './fused-step.js';
 
-const b = cpu();
-const TOL: Record<'float32' | 'float64', number> = { float32: 2e-6, float64: 1e-12 };
-
-/** Deterministic values in [−1, 1). */
-function values(n: number, seed: number): number[] {
-  let s = seed >>> 0;
-  return Array.from({ length: n }, () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 31 - 1;
-  });
-}
-
-type Layout = Record<string, readonly number[]>;
-const size = (shape: readonly number[]) => shape.reduce((a, c) => a * c, 1);
-function tree(layout: Layout, seed: number, dtype: DType, scale = 1): Record<string, Tensor> {
-  const out: Record<string, Tensor> = {};
-  Object.entries(layout).forEach(([k, shape], i) => {
-    out[k] = b.tensor(
-      values(size(shape), seed + 17 * i).map((v) => v * scale),
-      shape,
-      dtype,
-    );
-  });
-  return out;
-}
-
-async function host(t: Record<string, Tensor>): Promise<Record<string, number[]>> {
-  const out: Record<string, number[]> = {};
-  for (const [k, v] of Object.entries(t)) out[k] = Array.from(await v.read());
-  return out;
-}
-
-function expectClose(got: Record<string, number[]>, want: Record<string, number[]>, tol: number): void {
-  expect(Object.keys(got).sort()).toEqual(Object.keys(want).sort());
-  for (const k of Object.keys(want)) {
-    expect(got[k].length).toBe(want[k].length);
-    got[k].forEach((v, i) => {
-      const w = want[k][i];
-      expect(Math.abs(v - w), `${k}[${i}]: ${v} against ${w}`).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(w)));
-    });
-  }
-}
-
-/**
- * Runs the same sequence of steps fused (in place, through the cache) and composed, with `between`
- * changing the trees or state before each step, and compares the parameters after every step.
- */
-async function agree(
-  dtype: 'float32' | 'float64',
-  make: () => GradientTransformation<OptState>,
-  steps: readonly { layout: Layout; dtype?: DType; edit?: (s: OptState) => OptState; fresh?: boolean }[],
-): Promise<{ traces: number; replays: number }> {
-  const before = stepCacheStats();
-  const txF = make();
-  const txC = make();
-  let pF: Record<string, Tensor> | undefined;
-  let pC: Record<string, Tensor> | undefined;
-  let sF: OptState = null;
-  let sC: OptState = null;
-  let layoutKey = '';
-  for (let i = 0; i < steps.length; i++) {
-    const { layout, edit, fresh } = steps[i];
-    const dt = steps[i].dtype ?? dtype;
-    const key = `${JSON.stringify(layout)} ${dt}`;
-    if (!pF || !pC || key !== layoutKey || fresh) {
-      // a new model: new parameters and a new state, the same transformation objects
-      pF = tree(layout, 1, dt);
-      pC = tree(layout, 1, dt);
-      sF = txF.init(pF);
-      sC = txC.init(pC);
-      layoutKey = key;
-    }
-    if (edit) {
-      sF = edit(sF);
-      sC = edit(sC);
-    }
-    const g = tree(layout, 100 + i, dt, 0.5);
-    const rF: StepResult<OptState> = step(txF, pF, g, sF, { inPlace: true, fused: true });
-    const rC: StepResult<OptState> = step(txC, pC, g, sC, { fused: false });
-    expect(rF.path).toBe('fused');
-    pF = rF.params as Record<string, Tensor>;
-    sF = rF.state;
-    pC = rC.params as Record<string, Tensor>;
-    sC = rC.state;
-    expectClose(await host(pF), await host(pC), TOL[dt === 'float64' ? 'float64' : 'float32']);
-  }
-  const after = stepCacheStats();
-  return { traces: after.traces - before.traces, replays: after.replays - before.replays };
-}
-
-// Keys in sorted order, the order the tree helpers rebuild records in (a tree built in another
-// order is recorded again once, when its state comes back sorted).
-const MLP: Layout = { b1: [4], b2: [3], w1: [5, 4], w2: [4, 3] };
-const repeat = (n: number, s: (i: number) => (typeof STEP)[number]) => Array.from({ length: n }, (_, i) => s(i));
-const STEP = [{ layout: MLP }] as { layout: Layout; dtype?: DType; edit?: (s: OptState) => OptState; fresh?: boolean }[];
+const repeat = (n: number, s: (i: number) => CacheStep) => Array.from({ length: n }, (_, i) => s(i));
+const STEP: CacheStep[] = [{ layout: MLP }];
 
 describe.each(['float64', 'float32'] as const)('step cache on cpu, %s', (dtype) => {
   it('replays a plain Adam step after recording it once, and matches Adam written out in float64', async () => {
