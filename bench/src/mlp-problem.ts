@@ -9,8 +9,19 @@ export const [IN, HIDDEN, OUT, BATCH] = [784, 256, 10, 128];
 /** Adam's learning rate. */
 export const LR = 1e-3;
 
-/** Same initial weights and data for everyone. */
-export function problem() {
+/** The MLP's layer widths and batch size. */
+export interface MlpSizes {
+  readonly inputs: number;
+  readonly hidden: number;
+  readonly classes: number;
+  readonly batch: number;
+}
+
+/** The sizes of the benchmark's MLP (784-256-10, batch 128). */
+export const MLP_SIZES: MlpSizes = { inputs: IN, hidden: HIDDEN, classes: OUT, batch: BATCH };
+
+/** Same initial weights and data for everyone (the benchmark's sizes unless others are given). */
+export function problem({ inputs: IN, hidden: HIDDEN, classes: OUT, batch: BATCH }: MlpSizes = MLP_SIZES) {
   const glorot = (fanIn: number, fanOut: number, seed: number) => randomF32(fanIn * fanOut, seed, Math.sqrt(6 / (fanIn + fanOut)));
   const r = rng(7);
   const x = Float32Array.from({ length: BATCH * IN }, () => (r() + 1) / 2);
@@ -35,13 +46,14 @@ export interface Trainer {
 }
 
 /** The MLP on a downhill backend: autograd ops, `valueAndGrad`, then an in-place Adam `step`. */
-export async function downhillTrainer(b: import('@downhill/backend').Backend): Promise<Trainer> {
+export async function downhillTrainer(b: import('@downhill/backend').Backend, sizes: MlpSizes = MLP_SIZES): Promise<Trainer> {
+  const { inputs: IN, hidden: HIDDEN, classes: OUT, batch: BATCH } = sizes;
   const { ops, valueAndGrad } = await import('@downhill/autograd');
   const o = await import('@downhill/optimizers');
   type T = import('@downhill/autograd').TensorLike;
   type W = import('@downhill/backend').Tensor;
   type P = { l1: { w: W; b: W }; l2: { w: W; b: W } }; // traced inside valueAndGrad, tensors outside
-  const d = problem();
+  const d = problem(sizes);
   let params: P = {
     l1: { w: b.tensor(d.w1, [IN, HIDDEN]), b: b.tensor(d.b1, [HIDDEN]) },
     l2: { w: b.tensor(d.w2, [HIDDEN, OUT]), b: b.tensor(d.b2, [OUT]) },
