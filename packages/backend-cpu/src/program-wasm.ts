@@ -4,7 +4,8 @@ import { Bytes, F32, I32, OP, SIMD, V128, moduleBytes } from './wasm/encoder.js'
 /**
  * A program compiled to WebAssembly SIMD: `run(desc, groups)` walks `groups` records at `desc` in
  * the shared heap, each `[n, input pointers…, output pointers…, scalars as f32…]` (4-byte words),
- * and computes every group in one call: four lanes at a time, then a scalar tail.
+ * and computes every group in one call: two vectors of four lanes at a time, then one vector, then
+ * one element at a time.
  */
 export interface WasmProgram {
   /** The exported entry point. */
@@ -68,35 +69,62 @@ interface WasmApi {
 }
 
 /**
+ * How the vector loop is laid out (for measurements; the default is the one measured fastest):
+ * `unroll` vectors of four lanes per iteration, their nodes emitted node by node (`'node'`: node
+ * j of every vector, then node j + 1) or vector by vector (`'vector'`).
+ *
+ * @internal
+ */
+export interface WasmLoopShape {
+  readonly unroll: 1 | 2 | 4;
+  readonly order: 'node' | 'vector';
+}
+
+/** The loop shape in use: two vectors (8 lanes) per iteration, node by node. */
+export const DEFAULT_LOOP_SHAPE: WasmLoopShape = { unroll: 2, order: 'node' };
+
+/**
  * Compiles a program (every op supported, see {@link wasmSupports}) into a module over `memory`,
  * or returns undefined where the engine refuses (no SIMD, synchronous compilation refused).
+ *
+ * Each group runs as three loops over the same per-element code, every one testing its count at
+ * the bottom and bumping each operand's pointer instead of recomputing addresses: `unroll` vectors
+ * of four lanes at a time (independent work for the out-of-order core), then the remaining whole
+ * vectors one at a time, then the last zero to three elements one at a time. Every element goes
+ * through the same ops in the same order whichever loop takes it, so results do not depend on the
+ * loop shape, on where a group starts, or on how a run is split across threads.
  */
-export function compileWasm(program: ElementwiseProgram, memory: object, maxPages: number): WasmProgram | undefined {
+export function compileWasm(
+  program: ElementwiseProgram,
+  memory: object,
+  maxPages: number,
+  shape: WasmLoopShape = DEFAULT_LOOP_SHAPE,
+): WasmProgram | undefined {
   const WA = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
   if (!WA || !wasmSupports(program)) return undefined;
   const k = program.inputs;
   const m = program.outputs.length;
   const s = program.scalars;
   const N = program.nodes.length;
+  const U = shape.unroll;
   const stride = 1 + k + m + s;
-  // locals: 0 desc, 1 count | 2 g, 3 rec, 4 n, 5 i, 6 nv | ptrs | per node: v128, f32, i32
+  // locals: 0 desc, 1 count | 2 g, 3 rec, 4 n, 5 iterations left | pointers | per node and
+  // unrolled vector: v128 | per node: f32, i32
   const G = 2,
     REC = 3,
     NN = 4,
-    I = 5,
-    NV = 6;
-  const IN = 7;
-  const OUT = IN + k;
+    CNT = 5;
+  const PTR = 6;
+  const OUT = PTR + k;
   const VEC = OUT + m;
-  const SCA = VEC + N;
+  const SCA = VEC + N * U;
   const INT = SCA + N;
   const locals: [number, number][] = [
-    [5 + k + m, I32],
-    [N, V128],
+    [4 + k + m, I32],
+    [N * U, V128],
     [N, F32],
     [N, I32],
   ];
-  // the i32 block must come after f32: declare in index order
   const b = new Bytes();
   const get = (l: number) => b.byte(OP.localGet).u32(l);
   const set = (l: number) => b.byte(OP.localSet).u32(l);
@@ -105,40 +133,29 @@ export function compileWasm(program: ElementwiseProgram, memory: object, maxPage
     b.simd(SIMD.v128Const);
     for (let l = 0; l < 4; l++) b.f32(v);
   };
-  const addr = (ptr: number) => {
-    get(ptr);
-    get(I);
-    i32(2);
-    b.byte(OP.i32Shl, OP.i32Add);
+  /** The v128 local of node j in unrolled vector u (scalars and constants: one for all). */
+  const vec = (j: number, u: number) => {
+    const op = program.nodes[j].op;
+    return VEC + j * U + (op === 'scalar' || op === 'const' ? 0 : u);
+  };
+  /** Moves every pointer on by `bytes`. */
+  const bump = (bytes: number) => {
+    for (let t = 0; t < k + m; t++) get(PTR + t), i32(bytes), b.byte(OP.i32Add), set(PTR + t);
+  };
+  /** Runs `body` CNT times (none when CNT is 0), the test at the bottom. */
+  const repeat = (body: () => void) => {
+    b.byte(OP.block, 0x40);
+    get(CNT), b.byte(OP.i32Eqz, OP.brIf).u32(0);
+    b.byte(OP.loop, 0x40);
+    body();
+    get(CNT), i32(1), b.byte(OP.i32Sub), b.byte(OP.localTee).u32(CNT), b.byte(OP.brIf).u32(0);
+    b.byte(OP.end, OP.end);
   };
 
-  b.byte(OP.block, 0x40).byte(OP.loop, 0x40);
-  get(G), get(1), b.byte(OP.i32GeS, OP.brIf).u32(1);
-  get(0), get(G), i32(stride * 4), b.byte(OP.i32Mul, OP.i32Add), set(REC);
-  get(REC), b.byte(OP.i32Load).memarg(2, 0), set(NN);
-  for (let t = 0; t < k + m; t++) get(REC), b.byte(OP.i32Load).memarg(2, 4 * (1 + t)), set(IN + t);
-  program.nodes.forEach((node, j) => {
-    if (node.op === 'scalar') {
-      get(REC),
-        b.byte(OP.f32Load).memarg(2, 4 * (1 + k + m + node.index)),
-        b.byte(OP.localTee).u32(SCA + j),
-        b.simd(SIMD.f32x4Splat),
-        set(VEC + j);
-    } else if (node.op === 'const') {
-      b.byte(OP.f32Const).f32(node.value), b.byte(OP.localTee).u32(SCA + j), b.simd(SIMD.f32x4Splat), set(VEC + j);
-    }
-  });
-  get(NN), i32(-4), b.byte(OP.i32And), set(NV);
-  i32(0), set(I);
-
-  // the vector loop: four elements at a time
-  b.byte(OP.block, 0x40).byte(OP.loop, 0x40);
-  get(I), get(NV), b.byte(OP.i32GeS, OP.brIf).u32(1);
-  program.nodes.forEach((node, j) => {
-    if (node.op === 'input') addr(IN + node.index), b.simd(SIMD.v128Load).memarg(2, 0), set(VEC + j);
-  });
-  program.nodes.forEach((node, j) => {
-    const v = (x: number) => get(VEC + x);
+  /** One node of unrolled vector u, its value left in its local. */
+  const vectorNode = (j: number, u: number) => {
+    const node = program.nodes[j];
+    const v = (x: number) => get(vec(x, u));
     switch (node.op) {
       case 'input':
       case 'scalar':
@@ -167,57 +184,92 @@ export function compileWasm(program: ElementwiseProgram, memory: object, maxPage
       default:
         node satisfies never;
     }
-    set(VEC + j);
-  });
-  program.outputs.forEach((o, q) => {
-    addr(OUT + q), get(VEC + o), b.simd(SIMD.v128Store).memarg(2, 0);
-  });
-  get(I), i32(4), b.byte(OP.i32Add), set(I);
-  b.byte(OP.br).u32(0).byte(OP.end, OP.end);
+    set(vec(j, u));
+  };
 
-  // the scalar tail
-  b.byte(OP.block, 0x40).byte(OP.loop, 0x40);
-  get(I), get(NN), b.byte(OP.i32GeS, OP.brIf).u32(1);
-  program.nodes.forEach((node, j) => {
-    if (node.op === 'input') addr(IN + node.index), b.byte(OP.f32Load).memarg(2, 0), set(SCA + j);
-  });
-  program.nodes.forEach((node, j) => {
-    const f = (x: number) => get(SCA + x);
-    const f32 = (v: number) => b.byte(OP.f32Const).f32(v);
-    switch (node.op) {
-      case 'input':
-      case 'scalar':
-      case 'const':
-        return;
-      case 'unary': {
-        const x = node.x;
-        if (node.fn === 'square') f(x), f(x), b.byte(OP.f32Mul);
-        else if (node.fn === 'reciprocal') f32(1), f(x), b.byte(OP.f32Div);
-        else if (node.fn === 'sign') {
-          f32(1), f32(-1), f(x), f(x), f32(0), b.byte(OP.f32Lt), b.byte(OP.select);
-          f(x), f32(0), b.byte(OP.f32Gt), b.byte(OP.select);
-        } else f(x), b.byte(UNARY_SIMD[node.fn]![1]);
-        break;
+  /** `lanes` vectors of four elements at the pointers, which then move on past them. */
+  const vectorBody = (lanes: number) => {
+    program.nodes.forEach((node, j) => {
+      if (node.op !== 'input') return;
+      for (let u = 0; u < lanes; u++) get(PTR + node.index), b.simd(SIMD.v128Load).memarg(2, 16 * u), set(vec(j, u));
+    });
+    if (shape.order === 'node') for (let j = 0; j < N; j++) for (let u = 0; u < lanes; u++) vectorNode(j, u);
+    else for (let u = 0; u < lanes; u++) for (let j = 0; j < N; j++) vectorNode(j, u);
+    program.outputs.forEach((o, q) => {
+      for (let u = 0; u < lanes; u++) get(OUT + q), get(vec(o, u)), b.simd(SIMD.v128Store).memarg(2, 16 * u);
+    });
+    bump(16 * lanes);
+  };
+
+  /** One element at the pointers, which then move on past it. */
+  const scalarBody = () => {
+    program.nodes.forEach((node, j) => {
+      if (node.op === 'input') get(PTR + node.index), b.byte(OP.f32Load).memarg(2, 0), set(SCA + j);
+    });
+    program.nodes.forEach((node, j) => {
+      const f = (x: number) => get(SCA + x);
+      const f32 = (v: number) => b.byte(OP.f32Const).f32(v);
+      switch (node.op) {
+        case 'input':
+        case 'scalar':
+        case 'const':
+          return;
+        case 'unary': {
+          const x = node.x;
+          if (node.fn === 'square') f(x), f(x), b.byte(OP.f32Mul);
+          else if (node.fn === 'reciprocal') f32(1), f(x), b.byte(OP.f32Div);
+          else if (node.fn === 'sign') {
+            f32(1), f32(-1), f(x), f(x), f32(0), b.byte(OP.f32Lt), b.byte(OP.select);
+            f(x), f32(0), b.byte(OP.f32Gt), b.byte(OP.select);
+          } else f(x), b.byte(UNARY_SIMD[node.fn]![1]);
+          break;
+        }
+        case 'binary':
+          f(node.a), f(node.b), b.byte(BINARY_SIMD[node.fn]![1]);
+          break;
+        case 'compare':
+          f(node.a), f(node.b), b.byte(COMPARE_SIMD[node.fn][1]), set(INT + j);
+          return;
+        case 'where':
+          f(node.a), f(node.b), get(INT + node.cond), b.byte(OP.select);
+          break;
+        default:
+          node satisfies never;
       }
-      case 'binary':
-        f(node.a), f(node.b), b.byte(BINARY_SIMD[node.fn]![1]);
-        break;
-      case 'compare':
-        f(node.a), f(node.b), b.byte(COMPARE_SIMD[node.fn][1]), set(INT + j);
-        return;
-      case 'where':
-        f(node.a), f(node.b), get(INT + node.cond), b.byte(OP.select);
-        break;
-      default:
-        node satisfies never;
+      set(SCA + j);
+    });
+    program.outputs.forEach((o, q) => {
+      get(OUT + q), get(SCA + o), b.byte(OP.f32Store).memarg(2, 0);
+    });
+    bump(4);
+  };
+
+  b.byte(OP.block, 0x40).byte(OP.loop, 0x40);
+  get(G), get(1), b.byte(OP.i32GeS, OP.brIf).u32(1);
+  get(0), get(G), i32(stride * 4), b.byte(OP.i32Mul, OP.i32Add), set(REC);
+  get(REC), b.byte(OP.i32Load).memarg(2, 0), set(NN);
+  for (let t = 0; t < k + m; t++) get(REC), b.byte(OP.i32Load).memarg(2, 4 * (1 + t)), set(PTR + t);
+  program.nodes.forEach((node, j) => {
+    if (node.op === 'scalar') {
+      get(REC),
+        b.byte(OP.f32Load).memarg(2, 4 * (1 + k + m + node.index)),
+        b.byte(OP.localTee).u32(SCA + j),
+        b.simd(SIMD.f32x4Splat),
+        set(vec(j, 0));
+    } else if (node.op === 'const') {
+      b.byte(OP.f32Const).f32(node.value), b.byte(OP.localTee).u32(SCA + j), b.simd(SIMD.f32x4Splat), set(vec(j, 0));
     }
-    set(SCA + j);
   });
-  program.outputs.forEach((o, q) => {
-    addr(OUT + q), get(SCA + o), b.byte(OP.f32Store).memarg(2, 0);
-  });
-  get(I), i32(1), b.byte(OP.i32Add), set(I);
-  b.byte(OP.br).u32(0).byte(OP.end, OP.end);
+  if (U > 1) {
+    // U vectors at a time, then the whole vectors left one at a time
+    get(NN), i32(Math.log2(4 * U)), b.byte(OP.i32ShrU), set(CNT);
+    repeat(() => vectorBody(U));
+    get(NN), i32(2), b.byte(OP.i32ShrU), i32(U - 1), b.byte(OP.i32And), set(CNT);
+  } else get(NN), i32(2), b.byte(OP.i32ShrU), set(CNT);
+  repeat(() => vectorBody(1));
+  // the last elements, one at a time
+  get(NN), i32(3), b.byte(OP.i32And), set(CNT);
+  repeat(scalarBody);
 
   get(G), i32(1), b.byte(OP.i32Add), set(G);
   b.byte(OP.br).u32(0).byte(OP.end, OP.end);
