@@ -1,77 +1,86 @@
 /**
  * Per-kernel time of the MLP 784-256-10 training step (batch 128, Adam) on one thread and on the
  * default threads: `node --conditions=source --import tsx bench/src/threads-ops.ts` wraps every
- * kernel of `CpuKernels`, runs the two trainers' steps in alternation and prints, per kernel call
- * of a step (in order, with its shapes), the minimum wall time over the runs on each thread count
- * and their ratio. Minima, since the machine may be shared: the kernels that do not gain are those
- * that stay on the calling thread (under the split thresholds) or split badly.
+ * kernel of `CpuKernels`, runs the two trainers in alternation, in rounds of ten steps each (as a
+ * training loop runs them: the workers are awake from the step before, while a round of one-thread
+ * steps lets them block, so the first step of each round is left out), and prints, per kernel call
+ * of a step (in order, with its shapes), the median wall time on each thread count, their ratio,
+ * and on the threads the split jobs' busy time (the calling thread's and the workers' time in
+ * chunks, per call: above the one-thread time, splitting itself costs). `ALL=1` lists the calls
+ * under 4 µs too; `ROUNDS` (default 60) sets the rounds. Medians, since the machine may be shared
+ * (`uptime` before and after): a kernel whose ratio stays under 1 loses by splitting.
  */
-import { CpuKernels, cpu, cpuThreadsReady } from '@downhill/backend-cpu';
 import type { Tensor } from '@downhill/backend';
+import { CpuKernels, cpu, cpuThreadTimes, cpuThreadsReady } from '@downhill/backend-cpu';
 import { downhillTrainer } from './mlp-problem.js';
-import { existingPool } from '../../packages/backend-cpu/src/threads/parallel.js';
+import { median } from './util.js';
 
-const proto = CpuKernels.prototype as unknown as Record<string, (...a: unknown[]) => unknown>;
-let log: { name: string; ms: number; w?: number }[] = [];
-const wsum = new Map<number, number>();
+interface Call {
+  readonly name: string;
+  /** Wall times per configuration (one thread, the default threads), ms. */
+  readonly ms: [number[], number[]];
+  /** Busy time in chunks, summed over the calls on the default threads, ms. */
+  busy: number;
+}
+
+const calls: Call[] = [];
+/** 0: the one-thread trainer runs; 1: the default threads'. */
+let config: 0 | 1 = 0;
+/** Index of the next kernel call in the step. */
+let at = 0;
+let timing = false;
+
 const describe = (a: unknown): string =>
-  a && typeof a === 'object' && 'shape' in (a as object)
-    ? `[${(a as Tensor).shape.join(',')}]`
-    : typeof a === 'string'
-      ? a
-      : Array.isArray(a)
-        ? ''
-        : '';
+  a && typeof a === 'object' && 'shape' in (a as object) ? `[${(a as Tensor).shape.join(',')}]` : typeof a === 'string' ? a : '';
+const proto = CpuKernels.prototype as unknown as Record<string, (...a: unknown[]) => unknown>;
 for (const key of Object.getOwnPropertyNames(proto)) {
   if (key === 'constructor' || key === 'threads' || key === 'release' || key === 'reshape') continue;
   const d = Object.getOwnPropertyDescriptor(proto, key);
   if (!d || typeof d.value !== 'function') continue;
   const f = d.value as (...a: unknown[]) => unknown;
   proto[key] = function (this: unknown, ...args: unknown[]) {
-    const w0 = existingPool()?.workerChunks() ?? 0;
+    if (!timing) return f.apply(this, args);
+    const b0 = cpuThreadTimes();
     const t = performance.now();
     const r = f.apply(this, args);
     const ms = performance.now() - t;
-    const w = (existingPool()?.workerChunks() ?? 0) - w0;
-    log.push({ name: `${key} ${args.map(describe).filter(Boolean).join(' ')}`, ms, w });
+    const b1 = cpuThreadTimes();
+    const c = (calls[at++] ??= { name: `${key} ${args.map(describe).filter(Boolean).join(' ')}`, ms: [[], []], busy: 0 });
+    c.ms[config].push(ms);
+    if (config === 1) c.busy += b1.callerMs - b0.callerMs + b1.workersMs.reduce((s, w, i) => s + w - (b0.workersMs[i] ?? 0), 0);
     return r;
   };
 }
 
-const one = cpu({ threads: 1 });
-const many = cpu();
 const info = await cpuThreadsReady();
-const [t1, tN] = [await downhillTrainer(one), await downhillTrainer(many)];
-const reps = Number(process.env.REPS ?? 200);
-let min1: { name: string; ms: number }[] = [];
-let minN: { name: string; ms: number }[] = [];
-const stepMin = [Infinity, Infinity];
-const fold = (acc: { name: string; ms: number }[], cur: { name: string; ms: number }[]) =>
-  acc.length === 0 ? cur : acc.map((e, i) => ({ name: e.name, ms: Math.min(e.ms, cur[i].ms) }));
-for (let i = 0; i < reps; i++) {
-  log = [];
-  let t = performance.now();
-  t1.step();
-  stepMin[0] = Math.min(stepMin[0], performance.now() - t);
-  if (i >= 20) min1 = fold(min1, log);
-  log = [];
-  t = performance.now();
-  tN.step();
-  stepMin[1] = Math.min(stepMin[1], performance.now() - t);
-  if (i >= 20) {
-    minN = fold(minN, log);
-    log.forEach((e, j) => wsum.set(j, (wsum.get(j) ?? 0) + (e.w ?? 0)));
+const trainers = [await downhillTrainer(cpu({ threads: 1 })), await downhillTrainer(cpu())];
+for (let i = 0; i < 30; i++) for (const t of trainers) t.step();
+const rounds = Number(process.env.ROUNDS ?? 60);
+const steps: [number[], number[]] = [[], []];
+const load = (await import('node:os')).loadavg()[0];
+for (let r = 0; r < rounds; r++) {
+  for (config = 0; config < 2; config++) {
+    for (let i = 0; i < 10; i++) {
+      at = 0;
+      timing = i > 0;
+      const t = performance.now();
+      trainers[config].step();
+      if (timing) steps[config].push(performance.now() - t);
+    }
   }
 }
-let s1 = 0;
-let sN = 0;
-for (let i = 0; i < min1.length; i++) {
-  s1 += min1[i].ms;
-  sN += minN[i].ms;
+timing = false;
+let sums = [0, 0];
+for (const c of calls) {
+  const [a, b] = [median(c.ms[0]), median(c.ms[1])];
+  sums = [sums[0] + a, sums[1] + b];
+  if (!process.env.ALL && a < 0.004 && b < 0.004) continue;
+  const busy = c.busy / c.ms[1].length;
   console.log(
-    `${min1[i].ms.toFixed(3).padStart(7)} ${minN[i].ms.toFixed(3).padStart(7)} ${(min1[i].ms / minN[i].ms).toFixed(2).padStart(5)}× ${((wsum.get(i) ?? 0) / (reps - 20)).toFixed(2).padStart(5)}w  ${min1[i].name}`,
+    `${a.toFixed(3).padStart(7)} ${b.toFixed(3).padStart(7)} ${(a / b).toFixed(2).padStart(5)}× ${busy > 0 ? `busy ${busy.toFixed(3)}` : '          '}  ${c.name}`,
   );
 }
+const [s1, sN] = [median(steps[0]), median(steps[1])];
 console.log(
-  `sum of kernel minima: ${s1.toFixed(3)} vs ${sN.toFixed(3)} (${info.threads} threads); step minima ${stepMin[0].toFixed(3)} vs ${stepMin[1].toFixed(3)}`,
+  `kernel medians summed: ${sums[0].toFixed(3)} vs ${sums[1].toFixed(3)} ms; step medians ${s1.toFixed(3)} vs ${sN.toFixed(3)} ms (${info.threads} threads): ${(s1 / sN).toFixed(2)}×; load average ${load.toFixed(2)} → ${(await import('node:os')).loadavg()[0].toFixed(2)}`,
 );

@@ -8,12 +8,17 @@ export const ELEMENTWISE_MIN = 1024;
 /** Rows shorter than this stay with the JavaScript loops (one kernel call per row), except those of a 2-D binary op whose output is in the heap (one call in all). */
 const ROW_MIN = 64;
 /**
- * Elements per thread below which an elementwise kernel stays on one thread: about five times the
- * break-even share that `bench/src/thresholds.ts` measured on the development machine (3·10³
- * elements of an add cost what handing a chunk to an awake worker costs, about 1.5 µs; 8·10³ with
- * the machine loaded), so the MLP's 128 × 256 bias add, ReLU and bias gradient split in two.
+ * Elements per thread below which an elementwise kernel stays on one thread. In isolation the
+ * break-even share is far smaller (`bench/src/thresholds.ts` on the development machine, 2 cores,
+ * Node 20: 3·10³ elements of an add cost what handing a chunk to an awake worker costs, about
+ * 1.5 µs; 8·10³ with the machine loaded), but inside a training step the operands were just
+ * written by another kernel, on another core for half of them, and the result is read next on the
+ * calling thread: the MLP 784-256-10 step's 128 × 256 bias add, ReLU mask, `where` and bias
+ * gradient (3.3·10⁴ elements) took 0.7–1.0× their one-thread time on two threads with the
+ * machine quiet (medians of `bench/src/threads-ops.ts`; the column sum 0.25–0.6×) and about half
+ * as fast with it loaded. So 3.3·10⁴ elements stay on one thread, and twice that splits.
  */
-export const ELEMENTWISE_MIN_PER_THREAD = 1 << 14;
+export const ELEMENTWISE_MIN_PER_THREAD = 1 << 15;
 /** Shares of a split elementwise kernel are multiples of this many elements (64-byte lines of float32, 16 bytes of bool). */
 const SHARE_ALIGN = 16;
 

@@ -173,12 +173,12 @@ describe('bitwise identical results on 1, 2 and 4 threads', () => {
     expect([max[0], min[0]]).toEqual([mx, mn]);
   });
 
-  it('a ReLU layer of 128 × 256 (bias add, mask, where, and the bias gradient), each the correctly rounded result', () => {
-    const a = Float32Array.from(randomData(128 * 256, 7));
+  it('a ReLU layer of 256 × 256 (bias add, mask, where, and the bias gradient), each the correctly rounded result', () => {
+    const a = Float32Array.from(randomData(256 * 256, 7));
     const bias = Float32Array.from(randomData(256, 8));
     const [h, mask, relu, grad] = acrossThreads((b) =>
       b.scope(() => {
-        const z = b.add(b.tensor(a, [128, 256]), b.tensor(bias, [256]));
+        const z = b.add(b.tensor(a, [256, 256]), b.tensor(bias, [256]));
         const m = b.compare('greater', z, 0);
         const r = b.where(m, z, 0);
         return [read(b, z), Float32Array.from(b.readSync(m)), read(b, r), read(b, b.reduce('sum', r, 0))];
