@@ -1,21 +1,25 @@
 /**
  * Standalone probe (not part of `pnpm bench`), for the loop shape of backend-cpu's generated
  * float32 programs (`compileWasm` in `packages/backend-cpu/src/program-wasm.ts`): an optimizer's
- * real update program (traced from one step of `adam`, `adabelief` or the AdaBelief plugin of
- * `plugins/adabelief-plugin.ts`), compiled with every loop shape (1, 2 or 4 vectors per iteration,
+ * real update program (traced from one step of a built-in optimizer called with the learning rate
+ * 1e-3, such as `adam`, or of `adabelief-plugin` (`plugins/adabelief-plugin.ts`) or `qhadam` (the
+ * QHAdam example plugin)), compiled with every loop shape (1, 2 or 4 vectors per iteration,
  * nodes emitted node by node or vector by vector), its `run` called directly on one thread over n
  * float32 elements in place (no step, no split, no JavaScript around it), against the one-thread
  * floors of `stream.wat` (`stream4`: Adam's access pattern; `arith`: one square root and one
- * division per element). Rounds alternate the shapes; prints the best wall and CPU time of each.
+ * division per element; for an optimizer with more state than Adam the stream floor is below its
+ * own). Rounds alternate the shapes; prints the best wall and CPU time of each.
  * The machine is shared: read minima, and run it more than once.
  *
  *   node --conditions=source --import tsx bench/src/program-loop-probe.ts [optimizer] [n] [rounds] [reps]
  */
 import type { ElementwiseProgram, ProgramGroup, Tensor } from '@downhill/backend';
 import { cpu } from '@downhill/backend-cpu';
-import { adabelief, adam, step, type GradientTransformation } from '@downhill/optimizers';
+import * as optimizers from '@downhill/optimizers';
+import { step, type GradientTransformation } from '@downhill/optimizers';
 import { compileWasm, type WasmLoopShape } from '../../packages/backend-cpu/src/program-wasm.js';
 import { getRuntime, PAGES_MAX } from '../../packages/backend-cpu/src/wasm/runtime.js';
+import { qhadam } from 'downhill-example-plugin-qhadam';
 import { adabeliefPlugin } from './plugins/adabelief-plugin.js';
 import { streamProbe } from './stream-probe.js';
 import { randomF32 } from './util.js';
@@ -44,17 +48,31 @@ function traced(tx: GradientTransformation): { program: ElementwiseProgram; scal
   return got;
 }
 
-const tx = which === 'adabelief' ? adabelief(1e-3) : which === 'adabelief-plugin' ? adabeliefPlugin(1e-3) : adam(1e-3);
+const builtIn = (optimizers as unknown as Record<string, unknown>)[which];
+const tx =
+  which === 'adabelief-plugin'
+    ? adabeliefPlugin(1e-3)
+    : which === 'qhadam'
+      ? qhadam(1e-3)
+      : typeof builtIn === 'function'
+        ? (builtIn as (lr: number) => GradientTransformation)(1e-3)
+        : undefined;
+if (!tx) throw new Error(`program-loop probe: no optimizer ${which}`);
 const { program, scalars } = traced(tx);
 const k = program.inputs;
 const m = program.outputs.length;
-// the outputs overwrite the inputs they update (p, then the state), as an in-place step does
-const outputInput = program.outputs.map((_, q) => (q === 0 ? 0 : q + 1));
-const arrays = Array.from({ length: k }, (_, t) => {
+// the outputs overwrite the inputs they update (p, then the state after the gradient), as an
+// in-place step does; an output with no such input gets an array of its own
+const block = (t: number) => {
   const ptr = rt.exports.allocUninit(n * 4 + 64);
   const data = randomF32(n, 3 + t, t === 1 ? 1e-2 : 1);
-  new Float32Array(rt.current(), ptr, n).set(t === 3 ? data.map(Math.abs) : data);
+  new Float32Array(rt.current(), ptr, n).set(t >= 2 ? data.map(Math.abs) : data);
   return ptr;
+};
+const arrays = Array.from({ length: k }, (_, t) => block(t));
+const outputs = program.outputs.map((_, q) => {
+  const t = q === 0 ? 0 : q + 1;
+  return t < k ? arrays[t] : block(k + q);
 });
 const stride = 1 + k + m + program.scalars;
 const desc = rt.exports.allocUninit(stride * 4);
@@ -62,7 +80,7 @@ const words = new Int32Array(rt.current(), desc, stride);
 const floats = new Float32Array(rt.current(), desc, stride);
 words[0] = n;
 for (let t = 0; t < k; t++) words[1 + t] = arrays[t];
-for (let q = 0; q < m; q++) words[1 + k + q] = arrays[outputInput[q]];
+for (let q = 0; q < m; q++) words[1 + k + q] = outputs[q];
 scalars.forEach((s, i) => (floats[1 + k + m + i] = s));
 
 const shapes: WasmLoopShape[] = [
@@ -98,7 +116,9 @@ for (let round = 0; round < rounds; round++) {
 }
 await probe.close();
 const roof = Math.max(floors.stream4, floors.arith);
-console.log(`${which}, n = ${n}, one thread: stream4 ${floors.stream4.toFixed(3)} ms, arith ${floors.arith.toFixed(3)} ms`);
+console.log(
+  `${which} (${program.nodes.length} nodes), n = ${n}, one thread: stream4 ${floors.stream4.toFixed(3)} ms, arith ${floors.arith.toFixed(3)} ms`,
+);
 console.log('vectors order | best wall ms | best cpu ms | wall / roofline');
 for (const r of runs)
   console.log(
