@@ -16,6 +16,18 @@ import { PAGES_MAX, activeRuntime, type WasmRuntime } from './wasm/runtime.js';
  */
 export const PROGRAM_MIN_PER_THREAD = 1 << 14;
 
+/**
+ * Chunks per thread at most when a program run is split. The pool hands chunks out in order to
+ * whichever thread asks, so each thread's chunks are every other one: each chunk start is a jump
+ * in every operand's stream, and the prefetchers start over. Adam's loop over 10⁷ float32 elements
+ * on one thread, cut into 98 such alternate pieces (what `chunksFor` gives two threads), took 3–4%
+ * longer than in one piece, and 16 or 32 pieces cost under 1%; the two-thread step took 3–9% less
+ * (best of rounds, alternated) with 32 or 16 chunks than with 98, on the shared development machine.
+ * A thread the machine deschedules still holds up the others by at most one chunk (on two threads,
+ * 1/32 of the run).
+ */
+export const PROGRAM_CHUNKS_PER_THREAD = 16;
+
 /** The threshold in force (the probe `bench/src/optimizer-program-threads.ts` lowers it). */
 let programMinPerThread = PROGRAM_MIN_PER_THREAD;
 
@@ -228,7 +240,7 @@ function runWasm(
     }
   }
   const threads = threadsFor(rt, total, programMinPerThread);
-  const chunks = threads > 1 ? chunksFor(threads, total, programMinPerThread) : 1;
+  const chunks = threads > 1 ? Math.min(threads * PROGRAM_CHUNKS_PER_THREAD, chunksFor(threads, total, programMinPerThread)) : 1;
   const arena = away ? rt.tempF32(arenaElems) : 0;
   try {
     // a split adds at most one record per chunk boundary
