@@ -63,6 +63,34 @@ export function wasmSupports(program: ElementwiseProgram): boolean {
   );
 }
 
+/**
+ * How one lane reads, computes and writes: unrolled vector u (four elements in a v128, a
+ * comparison's mask in the same v128 locals) or one element (an f32, a comparison's 0/1 in its
+ * i32 local), for one emitter of the loop body over both.
+ */
+interface Lane {
+  /** Bytes of memory one lane covers. */
+  readonly bytes: number;
+  /** Loads the value at the pointer on the stack (offset by the lane). */
+  readonly load: () => void;
+  /** Stores the value on the stack at the pointer under it (offset by the lane). */
+  readonly store: () => void;
+  /** Pushes node x's value. */
+  readonly value: (x: number) => void;
+  /** Pops node j's value into its local. */
+  readonly setValue: (j: number) => void;
+  /** Pushes comparison x's result, as `select` takes it. */
+  readonly mask: (x: number) => void;
+  /** Pops comparison j's result into its local. */
+  readonly setMask: (j: number) => void;
+  /** Pushes a constant. */
+  readonly constant: (v: number) => void;
+  /** Emits the lane's instruction of a `[simd, scalar]` pair. */
+  readonly op: (ops: readonly [number, number]) => void;
+  /** Emits `select` (a where the mask is set, else b; pops a, b, mask). */
+  readonly select: () => void;
+}
+
 interface WasmApi {
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
@@ -152,10 +180,35 @@ export function compileWasm(
     b.byte(OP.end, OP.end);
   };
 
-  /** One node of unrolled vector u, its value left in its local. */
-  const vectorNode = (j: number, u: number) => {
+  const vectorLane = (u: number): Lane => ({
+    bytes: 16,
+    load: () => b.simd(SIMD.v128Load).memarg(2, 16 * u),
+    store: () => b.simd(SIMD.v128Store).memarg(2, 16 * u),
+    value: (x) => get(vec(x, u)),
+    setValue: (j) => set(vec(j, u)),
+    mask: (x) => get(vec(x, u)),
+    setMask: (j) => set(vec(j, u)),
+    constant: splatConst,
+    op: (ops) => b.simd(ops[0]),
+    select: () => b.simd(SIMD.v128Bitselect),
+  });
+  const scalarLane: Lane = {
+    bytes: 4,
+    load: () => b.byte(OP.f32Load).memarg(2, 0),
+    store: () => b.byte(OP.f32Store).memarg(2, 0),
+    value: (x) => get(SCA + x),
+    setValue: (j) => set(SCA + j),
+    mask: (x) => get(INT + x),
+    setMask: (j) => set(INT + j),
+    constant: (v) => b.byte(OP.f32Const).f32(v),
+    op: (ops) => b.byte(ops[1]),
+    select: () => b.byte(OP.select),
+  };
+
+  /** Node j of one lane, its value left in its local. */
+  const emitNode = (j: number, lane: Lane) => {
     const node = program.nodes[j];
-    const v = (x: number) => get(vec(x, u));
+    const { value: v, constant: c, op } = lane;
     switch (node.op) {
       case 'input':
       case 'scalar':
@@ -163,86 +216,45 @@ export function compileWasm(
         return;
       case 'unary': {
         const x = node.x;
-        if (node.fn === 'square') v(x), v(x), b.simd(SIMD.f32x4Mul);
-        else if (node.fn === 'reciprocal') splatConst(1), v(x), b.simd(SIMD.f32x4Div);
+        if (node.fn === 'square') v(x), v(x), op(BINARY_SIMD.mul!);
+        else if (node.fn === 'reciprocal') c(1), v(x), op(BINARY_SIMD.div!);
         else if (node.fn === 'sign') {
           // x > 0 ? 1 : x < 0 ? −1 : x
-          splatConst(1), splatConst(-1), v(x), v(x), splatConst(0), b.simd(SIMD.f32x4Lt), b.simd(SIMD.v128Bitselect);
-          v(x), splatConst(0), b.simd(SIMD.f32x4Gt), b.simd(SIMD.v128Bitselect);
-        } else v(x), b.simd(UNARY_SIMD[node.fn]![0]);
+          c(1), c(-1), v(x), v(x), c(0), op(COMPARE_SIMD.less), lane.select();
+          v(x), c(0), op(COMPARE_SIMD.greater), lane.select();
+        } else v(x), op(UNARY_SIMD[node.fn]!);
         break;
       }
       case 'binary':
-        v(node.a), v(node.b), b.simd(BINARY_SIMD[node.fn]![0]);
+        v(node.a), v(node.b), op(BINARY_SIMD[node.fn]!);
         break;
       case 'compare':
-        v(node.a), v(node.b), b.simd(COMPARE_SIMD[node.fn][0]);
-        break;
+        v(node.a), v(node.b), op(COMPARE_SIMD[node.fn]), lane.setMask(j);
+        return;
       case 'where':
-        v(node.a), v(node.b), v(node.cond), b.simd(SIMD.v128Bitselect);
+        v(node.a), v(node.b), lane.mask(node.cond), lane.select();
         break;
       default:
         node satisfies never;
     }
-    set(vec(j, u));
+    lane.setValue(j);
   };
 
-  /** `lanes` vectors of four elements at the pointers, which then move on past them. */
-  const vectorBody = (lanes: number) => {
+  /** One element per lane at the pointers (`lanes` in memory order), which then move on past them. */
+  const body = (lanes: readonly Lane[]) => {
     program.nodes.forEach((node, j) => {
       if (node.op !== 'input') return;
-      for (let u = 0; u < lanes; u++) get(PTR + node.index), b.simd(SIMD.v128Load).memarg(2, 16 * u), set(vec(j, u));
+      for (const lane of lanes) get(PTR + node.index), lane.load(), lane.setValue(j);
     });
-    if (shape.order === 'node') for (let j = 0; j < N; j++) for (let u = 0; u < lanes; u++) vectorNode(j, u);
-    else for (let u = 0; u < lanes; u++) for (let j = 0; j < N; j++) vectorNode(j, u);
+    if (shape.order === 'node') for (let j = 0; j < N; j++) for (const lane of lanes) emitNode(j, lane);
+    else for (const lane of lanes) for (let j = 0; j < N; j++) emitNode(j, lane);
     program.outputs.forEach((o, q) => {
-      for (let u = 0; u < lanes; u++) get(OUT + q), get(vec(o, u)), b.simd(SIMD.v128Store).memarg(2, 16 * u);
+      for (const lane of lanes) get(OUT + q), lane.value(o), lane.store();
     });
-    bump(16 * lanes);
+    bump(lanes.reduce((sum, lane) => sum + lane.bytes, 0));
   };
-
-  /** One element at the pointers, which then move on past it. */
-  const scalarBody = () => {
-    program.nodes.forEach((node, j) => {
-      if (node.op === 'input') get(PTR + node.index), b.byte(OP.f32Load).memarg(2, 0), set(SCA + j);
-    });
-    program.nodes.forEach((node, j) => {
-      const f = (x: number) => get(SCA + x);
-      const f32 = (v: number) => b.byte(OP.f32Const).f32(v);
-      switch (node.op) {
-        case 'input':
-        case 'scalar':
-        case 'const':
-          return;
-        case 'unary': {
-          const x = node.x;
-          if (node.fn === 'square') f(x), f(x), b.byte(OP.f32Mul);
-          else if (node.fn === 'reciprocal') f32(1), f(x), b.byte(OP.f32Div);
-          else if (node.fn === 'sign') {
-            f32(1), f32(-1), f(x), f(x), f32(0), b.byte(OP.f32Lt), b.byte(OP.select);
-            f(x), f32(0), b.byte(OP.f32Gt), b.byte(OP.select);
-          } else f(x), b.byte(UNARY_SIMD[node.fn]![1]);
-          break;
-        }
-        case 'binary':
-          f(node.a), f(node.b), b.byte(BINARY_SIMD[node.fn]![1]);
-          break;
-        case 'compare':
-          f(node.a), f(node.b), b.byte(COMPARE_SIMD[node.fn][1]), set(INT + j);
-          return;
-        case 'where':
-          f(node.a), f(node.b), get(INT + node.cond), b.byte(OP.select);
-          break;
-        default:
-          node satisfies never;
-      }
-      set(SCA + j);
-    });
-    program.outputs.forEach((o, q) => {
-      get(OUT + q), get(SCA + o), b.byte(OP.f32Store).memarg(2, 0);
-    });
-    bump(4);
-  };
+  /** `count` unrolled vectors of four lanes. */
+  const vectors = (count: number) => Array.from({ length: count }, (_, u) => vectorLane(u));
 
   b.byte(OP.block, 0x40).byte(OP.loop, 0x40);
   get(G), get(1), b.byte(OP.i32GeS, OP.brIf).u32(1);
@@ -263,13 +275,13 @@ export function compileWasm(
   if (U > 1) {
     // U vectors at a time, then the whole vectors left one at a time
     get(NN), i32(Math.log2(4 * U)), b.byte(OP.i32ShrU), set(CNT);
-    repeat(() => vectorBody(U));
+    repeat(() => body(vectors(U)));
     get(NN), i32(2), b.byte(OP.i32ShrU), i32(U - 1), b.byte(OP.i32And), set(CNT);
   } else get(NN), i32(2), b.byte(OP.i32ShrU), set(CNT);
-  repeat(() => vectorBody(1));
+  repeat(() => body(vectors(1)));
   // the last elements, one at a time
   get(NN), i32(3), b.byte(OP.i32And), set(CNT);
-  repeat(scalarBody);
+  repeat(() => body([scalarLane]));
 
   get(G), i32(1), b.byte(OP.i32Add), set(G);
   b.byte(OP.br).u32(0).byte(OP.end, OP.end);
