@@ -1,11 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { ElementwiseProgram, ProgramNode } from '@downhill/backend';
+import type { ElementwiseProgram } from '@downhill/backend';
 import { compileWasm, DEFAULT_LOOP_SHAPE, type WasmLoopShape } from './program-wasm.js';
-import { ADAM_PROGRAM as ADAM, rng } from './test-helpers.js';
+import { ADAM_PROGRAM as ADAM, BRANCHY_PROGRAM as BRANCHY, I, rng, S } from './test-helpers.js';
 import { getRuntime, PAGES_MAX } from './wasm/runtime.js';
-
-const I = (index: number): ProgramNode => ({ op: 'input', index });
-const S = (index: number): ProgramNode => ({ op: 'scalar', index });
 
 /** AdaBelief's shape: the second moment reads the new first moment (a longer chain than Adam's). */
 const BELIEF: ElementwiseProgram = {
@@ -36,36 +33,6 @@ const BELIEF: ElementwiseProgram = {
     { op: 'binary', fn: 'sub', a: 0, b: 20 }, // 21 p'
   ],
   outputs: [21, 11, 16],
-};
-
-/** Every other op with a float32 instruction, comparisons, `where`, a constant −0; two outputs, one input more. */
-const BRANCHY: ElementwiseProgram = {
-  inputs: 3,
-  scalars: 1,
-  nodes: [
-    I(0),
-    I(1),
-    S(0),
-    { op: 'const', value: -0 }, // 0‥3
-    { op: 'unary', fn: 'sign', x: 0 }, // 4
-    { op: 'unary', fn: 'round', x: 1 }, // 5
-    { op: 'unary', fn: 'floor', x: 0 }, // 6
-    { op: 'unary', fn: 'ceil', x: 1 }, // 7
-    { op: 'unary', fn: 'abs', x: 0 }, // 8
-    { op: 'unary', fn: 'neg', x: 8 }, // 9
-    { op: 'unary', fn: 'reciprocal', x: 1 }, // 10
-    { op: 'binary', fn: 'maximum', a: 0, b: 3 }, // 11
-    { op: 'binary', fn: 'minimum', a: 1, b: 2 }, // 12
-    { op: 'compare', fn: 'lessEqual', a: 0, b: 1 }, // 13
-    { op: 'where', cond: 13, a: 10, b: 9 }, // 14
-    { op: 'compare', fn: 'equal', a: 5, b: 7 }, // 15
-    { op: 'where', cond: 15, a: 4, b: 11 }, // 16
-    { op: 'binary', fn: 'add', a: 16, b: 6 }, // 17
-    I(2), // 18
-    { op: 'binary', fn: 'sub', a: 17, b: 12 }, // 19
-    { op: 'binary', fn: 'mul', a: 19, b: 18 }, // 20
-  ],
-  outputs: [14, 20],
 };
 
 const f = Math.fround;

@@ -1,41 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { interpretProgram, type ElementwiseProgram, type ProgramNode } from '@downhill/backend';
+import { interpretProgram, type ElementwiseProgram } from '@downhill/backend';
 import { cpu } from './index.js';
 import { compileWasm, wasmSupports } from './program-wasm.js';
 import { programCacheSize, programKey } from './run-program.js';
-import { ADAM_PROGRAM as ADAM } from './test-helpers.js';
+import { ADAM_PROGRAM as ADAM, BRANCHY_PROGRAM as BRANCHY, I } from './test-helpers.js';
 import { getRuntime, PAGES_MAX } from './wasm/runtime.js';
-
-const I = (index: number): ProgramNode => ({ op: 'input', index });
-const S = (index: number): ProgramNode => ({ op: 'scalar', index });
-
-/** Every other op with a float32 instruction, comparisons and where, a const and a −0. */
-const BRANCHY: ElementwiseProgram = {
-  inputs: 2,
-  scalars: 1,
-  nodes: [
-    I(0),
-    I(1),
-    S(0),
-    { op: 'const', value: -0 }, // 0‥3
-    { op: 'unary', fn: 'sign', x: 0 }, // 4
-    { op: 'unary', fn: 'round', x: 1 }, // 5
-    { op: 'unary', fn: 'floor', x: 0 }, // 6
-    { op: 'unary', fn: 'ceil', x: 1 }, // 7
-    { op: 'unary', fn: 'abs', x: 0 }, // 8
-    { op: 'unary', fn: 'neg', x: 8 }, // 9
-    { op: 'unary', fn: 'reciprocal', x: 1 }, // 10
-    { op: 'binary', fn: 'maximum', a: 0, b: 3 }, // 11
-    { op: 'binary', fn: 'minimum', a: 1, b: 2 }, // 12
-    { op: 'compare', fn: 'lessEqual', a: 0, b: 1 }, // 13
-    { op: 'where', cond: 13, a: 10, b: 9 }, // 14
-    { op: 'compare', fn: 'equal', a: 5, b: 7 }, // 15
-    { op: 'where', cond: 15, a: 4, b: 11 }, // 16
-    { op: 'binary', fn: 'add', a: 16, b: 6 }, // 17
-    { op: 'binary', fn: 'sub', a: 17, b: 12 }, // 18
-  ],
-  outputs: [14, 18],
-};
 
 /** With `exp` and `pow`: no SIMD form, so float32 runs as a JavaScript loop. */
 const TRANSCENDENTAL: ElementwiseProgram = {

@@ -1,5 +1,5 @@
 /** Helpers shared by the tests of this package (not published). */
-import type { ElementwiseProgram } from '@downhill/backend';
+import type { ElementwiseProgram, ProgramNode } from '@downhill/backend';
 import { SAMPLE_UPDATE_PROGRAM, sampleUpdateReference } from '@downhill/backend/conformance';
 import { expect } from 'vitest';
 
@@ -88,3 +88,42 @@ export const ADAM_PROGRAM: ElementwiseProgram = SAMPLE_UPDATE_PROGRAM;
 
 /** {@link ADAM_PROGRAM} on one element in float32, node by node: the reference of a float32 run. */
 export const adamProgramReference = sampleUpdateReference;
+
+/** A program node reading tensor input `index` (for writing test programs). */
+export const I = (index: number): ProgramNode => ({ op: 'input', index });
+
+/** A program node reading scalar `index` (for writing test programs). */
+export const S = (index: number): ProgramNode => ({ op: 'scalar', index });
+
+/**
+ * Every other op with a float32 instruction, comparisons, `where`, a constant −0; two outputs, and
+ * an input read late (the fixture of the program tests beside {@link ADAM_PROGRAM}).
+ */
+export const BRANCHY_PROGRAM: ElementwiseProgram = {
+  inputs: 3,
+  scalars: 1,
+  nodes: [
+    I(0),
+    I(1),
+    S(0),
+    { op: 'const', value: -0 }, // 0‥3
+    { op: 'unary', fn: 'sign', x: 0 }, // 4
+    { op: 'unary', fn: 'round', x: 1 }, // 5
+    { op: 'unary', fn: 'floor', x: 0 }, // 6
+    { op: 'unary', fn: 'ceil', x: 1 }, // 7
+    { op: 'unary', fn: 'abs', x: 0 }, // 8
+    { op: 'unary', fn: 'neg', x: 8 }, // 9
+    { op: 'unary', fn: 'reciprocal', x: 1 }, // 10
+    { op: 'binary', fn: 'maximum', a: 0, b: 3 }, // 11
+    { op: 'binary', fn: 'minimum', a: 1, b: 2 }, // 12
+    { op: 'compare', fn: 'lessEqual', a: 0, b: 1 }, // 13
+    { op: 'where', cond: 13, a: 10, b: 9 }, // 14
+    { op: 'compare', fn: 'equal', a: 5, b: 7 }, // 15
+    { op: 'where', cond: 15, a: 4, b: 11 }, // 16
+    { op: 'binary', fn: 'add', a: 16, b: 6 }, // 17
+    I(2), // 18
+    { op: 'binary', fn: 'sub', a: 17, b: 12 }, // 19
+    { op: 'binary', fn: 'mul', a: 19, b: 18 }, // 20
+  ],
+  outputs: [14, 20],
+};
