@@ -1,3 +1,4 @@
+import { BACKOFF_JOBS, EfficiencyWindow } from './efficiency.js';
 import { ThreadError } from './thread-error.js';
 import { WORKER_SOURCE } from './worker-source.js';
 
@@ -45,7 +46,6 @@ const SPIN = 50_000;
  * mid-chunk makes the caller wait for its next time slice, milliseconds.
  */
 const STALL_MAX = 0.5;
-const BACKOFF_JOBS = 64;
 /** An argument standing for the executing thread's scratch block (see `begin`). */
 export const SCRATCH_ARG = -1;
 
@@ -194,8 +194,15 @@ export class ThreadPool {
    * more runnable threads than cores), and splitting costs more than it gains.
    */
   private stall = 0;
-  /** Jobs to keep on the calling thread after the stall share ran high (then threads are tried again). */
+  /**
+   * Jobs to keep on the calling thread after the stall share ran high or the jobs' parallel
+   * efficiency low (then threads are tried again).
+   */
   backoff = 0;
+  /** Whether split jobs run in parallel (else they back off too, see {@link EfficiencyWindow}). */
+  private readonly efficiency = new EfficiencyWindow();
+  /** Each worker's chunk count before the job now running. */
+  private readonly chunks0 = new Int32Array(MAX_WORKERS);
   /** Milliseconds of split jobs so far, from waking the workers to the last chunk done. */
   private jobMs = 0;
   /** Milliseconds the calling thread spent running chunks of split jobs. */
@@ -328,6 +335,9 @@ export class ThreadPool {
     const n = this.chunks;
     this.jobs++;
     const t0 = performance.now();
+    const workers0 = this.workerMicros();
+    for (let w = 0; w < this.workers.length; w++) this.chunks0[w] = Atomics.load(c, C_WORKERS + 16 * w + 2);
+    let callerMs = 0;
     const gen = (this.gen = (this.gen + 1) | 0);
     const g = gen & 0xfff;
     c[C_N] = n;
@@ -353,7 +363,7 @@ export class ThreadPool {
       } catch (e) {
         callerError ??= e;
       }
-      this.callerMs += performance.now() - tc;
+      callerMs += performance.now() - tc;
       Atomics.add(c, C_DONE, 1);
     }
     const t1 = performance.now();
@@ -361,7 +371,12 @@ export class ThreadPool {
     Atomics.store(c, C_COUNTER, (g << 20) | 0xfffff); // closed: a late worker finds nothing
     const t2 = performance.now();
     this.jobMs += t2 - t0;
+    this.callerMs += callerMs;
     this.waitMs += t2 - t1;
+    let joined = 1; // the threads that ran chunks of this job: the caller and the workers that claimed one
+    for (let w = 0; w < this.workers.length; w++) if (Atomics.load(c, C_WORKERS + 16 * w + 2) !== this.chunks0[w]) joined++;
+    const workersMs = ((((this.workerMicros() - workers0) % 0x40000000) + 0x40000000) % 0x40000000) / 1000;
+    this.backoff = Math.max(this.backoff, this.efficiency.add((t2 - t0) * joined, callerMs + workersMs));
     this.stall = 0.8 * this.stall + (0.2 * (t2 - t1)) / Math.max(t2 - t0, 1e-3);
     if (this.stall > STALL_MAX) {
       this.stall = 0;
@@ -377,6 +392,13 @@ export class ThreadPool {
     if (callerError !== undefined) throw callerError;
     const failed = c[C_FAILED];
     if (failed !== 0) throw this.failure(failed - 1, kernel);
+  }
+
+  /** The workers' time in chunks so far, µs, modulo 2³⁰ (each worker's counter is). */
+  private workerMicros(): number {
+    let sum = 0;
+    for (let w = 0; w < this.workers.length; w++) sum += Atomics.load(this.control, C_WORKERS + 16 * w + 3);
+    return sum;
   }
 
   private runChunk(i: number): void {
