@@ -1,5 +1,5 @@
 /** Helpers shared by the tests of this package (not published). */
-import type { ElementwiseProgram, ProgramNode } from '@downhill/backend';
+import type { DownhillError, ElementwiseProgram, ProgramNode } from '@downhill/backend';
 import { SAMPLE_UPDATE_PROGRAM, sampleUpdateReference } from '@downhill/backend/conformance';
 import { expect } from 'vitest';
 
@@ -58,6 +58,18 @@ export function atBroadcast(data: ArrayLike<number>, shape: readonly number[], i
       shape,
     )
   ];
+}
+
+/** Asserts that `fn` throws an error of `type` whose message matches every pattern. */
+export function expectError(fn: () => unknown, type: new (...args: never[]) => DownhillError, ...patterns: RegExp[]): void {
+  let caught: unknown;
+  try {
+    fn();
+  } catch (e) {
+    caught = e;
+  }
+  expect(caught, 'expected a throw').toBeInstanceOf(type);
+  for (const p of patterns) expect((caught as Error).message).toMatch(p);
 }
 
 /** Asserts elementwise closeness `|a − e| ≤ atol + rtol·|e|`; NaN matches NaN; infinities must agree. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CpuKernels, cpu } from '../index.js';
+import { expectError } from '../test-helpers.js';
 import {
   BackendMismatchError,
   DTypeError,
@@ -22,18 +23,6 @@ class SmallKernels extends CpuKernels {
   constructor() {
     super('small');
   }
-}
-
-/** Asserts that `fn` throws an error of `type` whose message matches every pattern. */
-function expectError(fn: () => unknown, type: new (...args: never[]) => DownhillError, ...patterns: RegExp[]): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught, 'expected a throw').toBeInstanceOf(type);
-  for (const p of patterns) expect((caught as Error).message).toMatch(p);
 }
 
 /** Runs `fn`, expecting it to throw, and checks that the live counts did not move. */

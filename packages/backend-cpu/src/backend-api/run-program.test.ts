@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CpuKernels, cpu } from '../index.js';
+import { expectError } from '../test-helpers.js';
 import {
   BackendMismatchError,
   DTypeError,
@@ -61,17 +62,6 @@ function adamishReference(p: number[], g: number[], m: number[], v: number[], [l
   const v2 = v.map((x, i) => b2 * x + (1 - b2) * g[i] * g[i]);
   const p2 = p.map((x, i) => x - (m2[i] / (Math.sqrt(v2[i]) + eps)) * lr);
   return [p2, m2, v2];
-}
-
-function expectError(fn: () => unknown, type: new (...args: never[]) => DownhillError, ...patterns: RegExp[]): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught, 'expected a throw').toBeInstanceOf(type);
-  for (const p of patterns) expect((caught as Error).message).toMatch(p);
 }
 
 const backends: [string, () => Backend][] = [
