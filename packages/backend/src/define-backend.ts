@@ -1,4 +1,5 @@
 import { SPECIFICATION_VERSION, type Backend, type MatmulOptions, type MemoryInfo } from './backend.js';
+import { BinaryShorthands } from './binary-shorthands.js';
 import { BYTES_PER_ELEMENT, allocateTyped, dtypeOfTyped, isFloatDType, toTyped, type DType, type HostData } from './dtype.js';
 import {
   BackendMismatchError,
@@ -68,7 +69,8 @@ export function defineBackend(kernels: Kernels): Backend {
 /** How many backends of each name this process has made (for {@link Backend.label}). */
 const INSTANCES = new Map<string, number>();
 
-class CheckedBackend implements Backend {
+/** `add`, `sub`, `mul` and `div` come from {@link BinaryShorthands}. */
+class CheckedBackend extends BinaryShorthands implements Backend {
   readonly name: string;
   readonly label: string;
   readonly specificationVersion = SPECIFICATION_VERSION;
@@ -82,6 +84,7 @@ class CheckedBackend implements Backend {
   private readonly scopes: Tensor[][] = [];
 
   constructor(kernels: Kernels) {
+    super();
     this.k = kernels;
     this.name = kernels.name;
     const n = (INSTANCES.get(kernels.name) ?? 0) + 1;
@@ -319,19 +322,6 @@ class CheckedBackend implements Backend {
     }
     const out = this.broadcastPair(ta, tb, op, temps);
     return this.done(this.make(this.k.binary(op, ta, tb, out), out, ta.dtype), temps);
-  }
-
-  add(a: Tensor | number, b: Tensor | number): Tensor {
-    return this.binary('add', a, b);
-  }
-  sub(a: Tensor | number, b: Tensor | number): Tensor {
-    return this.binary('sub', a, b);
-  }
-  mul(a: Tensor | number, b: Tensor | number): Tensor {
-    return this.binary('mul', a, b);
-  }
-  div(a: Tensor | number, b: Tensor | number): Tensor {
-    return this.binary('div', a, b);
   }
 
   compare(op: CompareOp, a: Tensor | number, b: Tensor | number): Tensor {

@@ -10,6 +10,7 @@
  */
 export { SPECIFICATION_VERSION, type Backend, type Capabilities, type MatmulOptions, type MemoryInfo } from './backend.js';
 export { defineBackend } from './define-backend.js';
+export { BinaryShorthands } from './binary-shorthands.js';
 export { convParams, type ConvOptions, type ConvParams } from './conv.js';
 export {
   REDUCE_WINDOW_OPS,

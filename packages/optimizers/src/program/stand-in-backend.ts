@@ -1,7 +1,7 @@
 import {
   SPECIFICATION_VERSION,
+  BinaryShorthands,
   type Backend,
-  type BinaryOp,
   type Capabilities,
   forEachTensor,
   type MemoryInfo,
@@ -12,13 +12,13 @@ import {
  * What the two backends a transformation's closures see inside `step` share: the
  * {@link TracingBackend} (records a step) and the {@link ReplayBackend} (replays a recorded one).
  * Both stand in for a real backend, whose name, label and capabilities they report; `add`, `sub`,
- * `mul` and `div` are their `binary`; lifetimes are the real backend's business (`scope` runs its
- * function, `dispose` marks handles released, `keep` returns its argument), and `memory` is the
- * real backend's.
+ * `mul` and `div` are their `binary` ({@link BinaryShorthands}); lifetimes are the real backend's
+ * business (`scope` runs its function, `dispose` marks handles released, `keep` returns its
+ * argument), and `memory` is the real backend's.
  *
  * @internal
  */
-export abstract class StandInBackend {
+export abstract class StandInBackend extends BinaryShorthands {
   readonly name: string;
   readonly label: string;
   readonly specificationVersion = SPECIFICATION_VERSION;
@@ -28,25 +28,12 @@ export abstract class StandInBackend {
 
   /** @param real - The backend stood in for. */
   constructor(readonly real: Backend) {
+    super();
     this.name = real.name;
     this.label = real.label;
     this.capabilities = real.capabilities;
   }
 
-  abstract binary(op: BinaryOp, a: Tensor | number, b: Tensor | number): Tensor;
-
-  add(a: Tensor | number, b: Tensor | number): Tensor {
-    return this.binary('add', a, b);
-  }
-  sub(a: Tensor | number, b: Tensor | number): Tensor {
-    return this.binary('sub', a, b);
-  }
-  mul(a: Tensor | number, b: Tensor | number): Tensor {
-    return this.binary('mul', a, b);
-  }
-  div(a: Tensor | number, b: Tensor | number): Tensor {
-    return this.binary('div', a, b);
-  }
   dispose(x: Parameters<Backend['dispose']>[0]): void {
     forEachTensor(x, (t) => {
       if ((t.backend as object) === this) t._disposed = true;
