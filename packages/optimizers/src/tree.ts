@@ -1,4 +1,4 @@
-import { InvalidArgumentError, Tensor, describeValue, forEachTensor, isPlainRecord, mapTrees } from '@downhill/backend';
+import { InvalidArgumentError, Tensor, describeValue, flatten, forEachTensor, isPlainRecord, mapTrees } from '@downhill/backend';
 import type { Params, StateValue } from './types.js';
 
 // The parameter-tree helpers live in @downhill/backend (one tree module for autograd, layers and
@@ -100,4 +100,18 @@ export function stateNumber(state: StateValue, key: string, where: string): numb
     );
   }
   return v;
+}
+
+/**
+ * Makes rank-0 tensors on the backend and in the dtype of the first leaf of `params` (for state
+ * kept as scalars on the device, such as a distance estimate); `null` for every value when the
+ * tree has no leaves.
+ *
+ * @internal
+ */
+export function rank0Like(params: Params, where: string): (value: number) => Tensor | null {
+  const leaves = flatten(params, where);
+  if (leaves.length === 0) return () => null;
+  const first = leaves[0][1];
+  return (value) => first.backend.scalar(value, first.dtype);
 }

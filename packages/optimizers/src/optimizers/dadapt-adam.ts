@@ -3,7 +3,7 @@ import { withHyperparams, type InjectedTransformation } from '../inject-hyperpar
 import { maskSelects, type Mask } from '../mask.js';
 import { needParams } from '../transforms/needs-params.js';
 import { biasCorrection, coupledDecay, stateScalar, type DAdaptationCore } from './d-adaptation.js';
-import { checkTrees, flatten, mapTreesN, stateNumber, stateTree, zerosLike } from '../tree.js';
+import { checkTrees, flatten, mapTreesN, rank0Like, stateNumber, stateTree, zerosLike } from '../tree.js';
 import type { GradientTransformation, Params, ScalarOrSchedule } from '../types.js';
 
 /** The state of D-Adaptation Adam's core: the step count, the estimate `d` and its weighted numerator (rank-0 tensors), the moments and `s`. */
@@ -50,8 +50,7 @@ function scaleByDadaptAdam(where: string, o: Core): GradientTransformation<Dadap
   return {
     name: where,
     init(params) {
-      const leaves = flatten(params, where);
-      const scalar = (v: number) => (leaves.length ? leaves[0][1].backend.scalar(v, leaves[0][1].dtype) : null);
+      const scalar = rank0Like(params, where);
       return {
         count: 0,
         d: scalar(o.d0),

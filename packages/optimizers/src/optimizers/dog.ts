@@ -2,7 +2,7 @@ import { checkOptions, InvalidArgumentError, type Tensor } from '@downhill/backe
 import { withHyperparams, type InjectedTransformation } from '../inject-hyperparams.js';
 import { maskSelects, type Mask } from '../mask.js';
 import { needParams } from '../transforms/needs-params.js';
-import { checkTrees, flatten, mapTreesN, stateNumber, stateTree, zerosLike } from '../tree.js';
+import { checkTrees, flatten, mapTreesN, rank0Like, stateNumber, stateTree, zerosLike } from '../tree.js';
 import type { GradientTransformation, Params, ScalarOrSchedule, StateValue } from '../types.js';
 
 /** The state of DoG's core: the step count, `r̄` and `G` (rank-0 tensors), and the displacement from the start. */
@@ -54,9 +54,8 @@ function scaleByDog(where: string, o: Core): GradientTransformation<DogState> {
   return {
     name: where,
     init(params) {
-      const leaves = flatten(params, where);
-      const zero = () => (leaves.length ? leaves[0][1].backend.scalar(0, leaves[0][1].dtype) : null);
-      return { count: 0, rbar: zero(), gSum: zero(), delta: zerosLike(params) };
+      const scalar = rank0Like(params, where);
+      return { count: 0, rbar: scalar(0), gSum: scalar(0), delta: zerosLike(params) };
     },
     update(grads, state, params) {
       const ps = needParams(params, where);

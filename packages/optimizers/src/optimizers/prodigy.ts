@@ -4,7 +4,7 @@ import { withHyperparams, type InjectedTransformation } from '../inject-hyperpar
 import { maskSelects, type Mask } from '../mask.js';
 import { needParams } from '../transforms/needs-params.js';
 import { biasCorrection, coupledDecay, stateScalar, type DAdaptationCore } from './d-adaptation.js';
-import { checkTrees, flatten, mapTreesN, stateNumber, stateTree, zerosLike } from '../tree.js';
+import { checkTrees, flatten, mapTreesN, rank0Like, stateNumber, stateTree, zerosLike } from '../tree.js';
 import type { GradientTransformation, Params, ScalarOrSchedule } from '../types.js';
 
 /** The state of Prodigy's core: the step count, the distance estimate and its sums (rank-0 tensors), the moments and the displacement. */
@@ -65,8 +65,7 @@ function scaleByProdigy(where: string, o: Core): GradientTransformation<ScaleByP
   return {
     name: where,
     init(params) {
-      const leaves = flatten(params, where);
-      const scalar = (v: number) => (leaves.length ? leaves[0][1].backend.scalar(v, leaves[0][1].dtype) : null);
+      const scalar = rank0Like(params, where);
       return {
         count: 0,
         d: scalar(o.d0),
