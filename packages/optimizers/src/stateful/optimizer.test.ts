@@ -120,44 +120,30 @@ describe('Optimizer.step', () => {
 describe('Optimizer.hyperparams', () => {
   it('reads and sets injected hyperparameters mid-training', () => {
     let p = params('float64');
+    // the gradient: 1 on `out`, 0 elsewhere
+    const grads = () =>
+      tree(
+        b,
+        {
+          'dense.kernel': [
+            [0, 0, 0, 0],
+            [2, 2],
+          ],
+          'dense.bias': [0, 0],
+          out: [1],
+        },
+        'float64',
+      );
     const opt = new Optimizer(toySgd(0.1), p);
     expect(opt.hyperparams.lr).toBe(0.1);
     expect({ ...opt.hyperparams }).toEqual({ lr: 0.1 });
     expect('lr' in opt.hyperparams).toBe(true);
-    p = opt.step(
-      p,
-      tree(
-        b,
-        {
-          'dense.kernel': [
-            [0, 0, 0, 0],
-            [2, 2],
-          ],
-          'dense.bias': [0, 0],
-          out: [1],
-        },
-        'float64',
-      ),
-    );
+    p = opt.step(p, grads());
     expect(values(p).out[0]).toBeCloseTo(1.1 - 0.1, 14);
     opt.hyperparams.lr = 0.5;
     expect(opt.hyperparams.lr).toBe(0.5);
     // momentum 0.9: trace = 0.9·1 + 1 = 1.9; step of 0.5·1.9
-    p = opt.step(
-      p,
-      tree(
-        b,
-        {
-          'dense.kernel': [
-            [0, 0, 0, 0],
-            [2, 2],
-          ],
-          'dense.bias': [0, 0],
-          out: [1],
-        },
-        'float64',
-      ),
-    );
+    p = opt.step(p, grads());
     expect(values(p).out[0]).toBeCloseTo(1.0 - 0.95, 14);
   });
 
