@@ -156,9 +156,11 @@ export function threadsFor(rt: WasmRuntime, work: number, minWork: number): numb
  * the others wait at most one chunk for the last one in progress) but each costs a claim and a
  * call (about a microsecond); the count that minimises the sum grows as the square root of the
  * job's size: per thread about `√(8 · work / (threads · minWork))`, at least 1 and at most 64, so
- * a job just over the threshold gets one or two chunks per thread and the Adam step over 1e7
- * float32 parameters about 50 per thread (its tail wait drops from an eighth of the job to a
- * hundredth). Never a chunk under half `minWork`.
+ * a job just over the threshold gets one or two chunks per thread and an elementwise kernel over
+ * 1e7 float32 elements about 50 per thread (its tail wait drops from an eighth of the job to a
+ * hundredth). Never a chunk under half `minWork`. A caller may cap the count lower: update
+ * programs take at most `PROGRAM_CHUNKS_PER_THREAD` per thread (`run-program.ts`), because every
+ * chunk start restarts the streams of all their operands.
  */
 export function chunksFor(threads: number, work: number, minWork: number): number {
   const perThread = Math.max(1, Math.min(64, Math.floor(Math.sqrt((8 * work) / (threads * minWork)))));
