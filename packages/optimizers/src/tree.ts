@@ -103,6 +103,21 @@ export function stateNumber(state: StateValue, key: string, where: string): numb
 }
 
 /**
+ * The rank-0 tensor at `key` of a state record (state kept as scalars on the device), checked.
+ * Throws InvalidArgumentError naming the transformation and the key otherwise.
+ *
+ * @internal
+ */
+export function stateScalar(state: StateValue, key: string, where: string): Tensor {
+  const v = (state as Record<string, unknown>)[key] as Tensor | undefined;
+  if (!v || typeof v !== 'object' || !('shape' in v) || v.shape.length !== 0)
+    throw new InvalidArgumentError(
+      `${where}: expected a rank-0 tensor '${key}' in the state; was this state made by this transformation's init?`,
+    );
+  return v;
+}
+
+/**
  * Makes rank-0 tensors on the backend and in the dtype of the first leaf of `params` (for state
  * kept as scalars on the device, such as a distance estimate); `null` for every value when the
  * tree has no leaves.

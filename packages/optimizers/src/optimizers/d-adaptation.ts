@@ -1,6 +1,5 @@
-import { InvalidArgumentError, type Backend, type Tensor } from '@downhill/backend';
+import type { Backend, Tensor } from '@downhill/backend';
 import { maskSelects, type Mask } from '../mask.js';
-import type { StateValue } from '../types.js';
 
 /**
  * What the D-Adaptation family (D-Adaptation Adam, Prodigy) shares: the Adam hyperparameters,
@@ -20,20 +19,6 @@ export interface DAdaptationCore {
   readonly useBiasCorrection: boolean;
   readonly d0: number;
   readonly growthRate: number;
-}
-
-/**
- * The rank-0 tensor `key` of a D-Adaptation state, or a typed error naming it.
- *
- * @internal
- */
-export function stateScalar(state: StateValue, key: string, where: string): Tensor {
-  const v = (state as Record<string, unknown>)[key] as Tensor | undefined;
-  if (!v || typeof v !== 'object' || !('shape' in v) || v.shape.length !== 0)
-    throw new InvalidArgumentError(
-      `${where}: expected a rank-0 tensor '${key}' in the state; was this state made by this transformation's init?`,
-    );
-  return v;
 }
 
 /**

@@ -2,8 +2,8 @@ import { checkOptions, InvalidArgumentError, type Tensor } from '@downhill/backe
 import { withHyperparams, type InjectedTransformation } from '../inject-hyperparams.js';
 import { maskSelects, type Mask } from '../mask.js';
 import { needParams } from '../transforms/needs-params.js';
-import { biasCorrection, coupledDecay, stateScalar, type DAdaptationCore } from './d-adaptation.js';
-import { checkTrees, flatten, mapTreesN, rank0Like, stateNumber, stateTree, zerosLike } from '../tree.js';
+import { biasCorrection, coupledDecay, type DAdaptationCore } from './d-adaptation.js';
+import { checkTrees, flatten, mapTreesN, rank0Like, stateNumber, stateScalar, stateTree, zerosLike } from '../tree.js';
 import type { GradientTransformation, Params, ScalarOrSchedule } from '../types.js';
 
 /** The state of D-Adaptation Adam's core: the step count, the estimate `d` and its weighted numerator (rank-0 tensors), the moments and `s`. */

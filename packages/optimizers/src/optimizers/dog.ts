@@ -2,8 +2,8 @@ import { checkOptions, InvalidArgumentError, type Tensor } from '@downhill/backe
 import { withHyperparams, type InjectedTransformation } from '../inject-hyperparams.js';
 import { maskSelects, type Mask } from '../mask.js';
 import { needParams } from '../transforms/needs-params.js';
-import { checkTrees, flatten, mapTreesN, rank0Like, stateNumber, stateTree, zerosLike } from '../tree.js';
-import type { GradientTransformation, Params, ScalarOrSchedule, StateValue } from '../types.js';
+import { checkTrees, flatten, mapTreesN, rank0Like, stateNumber, stateScalar, stateTree, zerosLike } from '../tree.js';
+import type { GradientTransformation, Params, ScalarOrSchedule } from '../types.js';
 
 /** The state of DoG's core: the step count, `r̄` and `G` (rank-0 tensors), and the displacement from the start. */
 export type DogState = {
@@ -40,16 +40,6 @@ interface Core {
   readonly initEta: number | undefined;
 }
 
-function maybeRank0(state: StateValue, key: string, where: string): Tensor | null {
-  const v = (state as Record<string, unknown>)[key];
-  if (v === null) return null;
-  if (!v || typeof v !== 'object' || !('shape' in v) || (v as Tensor).shape.length !== 0)
-    throw new InvalidArgumentError(
-      `${where}: expected a rank-0 tensor or null '${key}' in the state; was this state made by this transformation's init?`,
-    );
-  return v as Tensor;
-}
-
 function scaleByDog(where: string, o: Core): GradientTransformation<DogState> {
   return {
     name: where,
@@ -64,10 +54,8 @@ function scaleByDog(where: string, o: Core): GradientTransformation<DogState> {
       if (leaves.length === 0) return [grads, { ...state, count: k + 1 }];
       const b = leaves[0][1].backend;
       const dtype = leaves[0][1].dtype;
-      const rbarOld = maybeRank0(state, 'rbar', where);
-      const gOld = maybeRank0(state, 'gSum', where);
-      if (!rbarOld || !gOld)
-        throw new InvalidArgumentError(`${where}: the state of a non-empty tree must hold rank-0 tensors rbar and gSum`);
+      const rbarOld = stateScalar(state, 'rbar', where);
+      const gOld = stateScalar(state, 'gSum', where);
       const decayed = (g: Tensor, p: Tensor, name: string): Tensor =>
         o.weightDecay !== 0 && maskSelects(o.mask, name, p, where) ? b.add(g, b.mul(p, o.weightDecay)) : g;
       const rows = checkTrees([grads, ps, stateTree(state, 'delta', where)], { where, labels: ['gradient', 'parameter', "state 'delta'"] });

@@ -3,8 +3,8 @@ import { checkHyperparam } from '../hyperparams.js';
 import { withHyperparams, type InjectedTransformation } from '../inject-hyperparams.js';
 import { maskSelects, type Mask } from '../mask.js';
 import { needParams } from '../transforms/needs-params.js';
-import { biasCorrection, coupledDecay, stateScalar, type DAdaptationCore } from './d-adaptation.js';
-import { checkTrees, flatten, mapTreesN, rank0Like, stateNumber, stateTree, zerosLike } from '../tree.js';
+import { biasCorrection, coupledDecay, type DAdaptationCore } from './d-adaptation.js';
+import { checkTrees, flatten, mapTreesN, rank0Like, stateNumber, stateScalar, stateTree, zerosLike } from '../tree.js';
 import type { GradientTransformation, Params, ScalarOrSchedule } from '../types.js';
 
 /** The state of Prodigy's core: the step count, the distance estimate and its sums (rank-0 tensors), the moments and the displacement. */
