@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from '@downhill/backend';
 import { getRuntime, runtimeReady, type WasmRuntime } from '../wasm/runtime.js';
-import { MAX_WORKERS, ThreadPool, noThreadsReason, platformInfo, platformReady } from './pool.js';
+import { MAX_WORKERS } from './control-layout.js';
+import { ThreadPool, noThreadsReason, platformInfo, platformReady } from './pool.js';
 import { REDUCE_FNS, REDUCE_SOURCE, makeReduceFns, type ReduceFns } from './reduce-kernels.js';
 
 /** The most threads one backend may use (the calling thread and {@link MAX_WORKERS} workers). */

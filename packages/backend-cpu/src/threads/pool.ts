@@ -1,31 +1,29 @@
 import { BACKOFF_JOBS, EfficiencyWindow } from './efficiency.js';
 import { ThreadError } from './thread-error.js';
 import { WORKER_SOURCE } from './worker-source.js';
+import {
+  C_ALLOWED,
+  C_COUNTER,
+  C_DONE,
+  C_ERR,
+  C_ERRLEN,
+  C_EXIT,
+  C_FAILED,
+  C_GEN,
+  C_MAXMOD,
+  C_N,
+  C_SCRATCH,
+  C_SCRATCH_STRIDE,
+  C_TABLE,
+  C_WORKERS,
+  MAX_WORKERS,
+  RECORD,
+  WORKER_WORDS,
+} from './control-layout.js';
 
-// Word offsets in the control block (repeated as literals in worker-source.ts). Words written
-// often by several threads (the counter, the done count) sit on cache lines of their own.
-const C_GEN = 0;
-const C_EXIT = 1;
-const C_COUNTER = 16;
-const C_DONE = 32;
-const C_N = 48;
-const C_MAXMOD = 49;
-const C_ALLOWED = 50;
-const C_FAILED = 51;
-const C_ERRLEN = 52;
-const C_SCRATCH = 54;
-const C_SCRATCH_STRIDE = 55;
-/** Per worker: 16 words from here (ready flag, modules instantiated, chunks run, µs spent in chunks modulo 2³⁰). */
-const C_WORKERS = 64;
-const C_ERR = 1024;
-/** The chunk table: one record of {@link RECORD} words per chunk (module, function, count, arguments). */
-const C_TABLE = 4096;
-const RECORD = 16;
 /** The most chunks one job holds; calls past it run on the calling thread after the job. */
 export const MAX_CHUNKS = 8192;
 const CONTROL_WORDS = C_TABLE + MAX_CHUNKS * RECORD;
-/** The most workers a pool holds (threads − 1: the calling thread works too). */
-export const MAX_WORKERS = 63;
 /**
  * Milliseconds a worker spins on the generation word after its last job before it blocks in
  * `Atomics.wait`. Waking a blocked worker took about 0.11 ms more than catching a spinning one on
@@ -249,7 +247,7 @@ export class ThreadPool {
   /** Chunks the workers have run so far (for tests: proof that work left the calling thread). */
   workerChunks(): number {
     let sum = 0;
-    for (let w = 0; w < this.workers.length; w++) sum += Atomics.load(this.control, C_WORKERS + 16 * w + 2);
+    for (let w = 0; w < this.workers.length; w++) sum += Atomics.load(this.control, C_WORKERS + WORKER_WORDS * w + 2);
     return sum;
   }
 
@@ -268,7 +266,7 @@ export class ThreadPool {
     readonly workersMs: number[];
   } {
     const workersMs: number[] = [];
-    for (let w = 0; w < this.workers.length; w++) workersMs.push(Atomics.load(this.control, C_WORKERS + 16 * w + 3) / 1000);
+    for (let w = 0; w < this.workers.length; w++) workersMs.push(Atomics.load(this.control, C_WORKERS + WORKER_WORDS * w + 3) / 1000);
     return { jobs: this.jobs, wallMs: this.jobMs, callerMs: this.callerMs, waitMs: this.waitMs, workersMs };
   }
 
@@ -280,7 +278,7 @@ export class ThreadPool {
   /** How many threads (the caller and ready workers) can take part in a job of up to `n` now. */
   usable(n: number): number {
     const max = Math.min(n - 1, this.workers.length);
-    while (this.ready < max && Atomics.load(this.control, C_WORKERS + 16 * this.ready) === 1) this.ready++;
+    while (this.ready < max && Atomics.load(this.control, C_WORKERS + WORKER_WORDS * this.ready) === 1) this.ready++;
     return 1 + Math.min(this.ready, max);
   }
 
@@ -290,7 +288,7 @@ export class ThreadPool {
     for (;;) {
       this.usable(want + 1);
       if (this.ready >= want) return this.ready;
-      const failed = this.workers.findIndex((_, w) => Atomics.load(this.control, C_WORKERS + 16 * w) === -1);
+      const failed = this.workers.findIndex((_, w) => Atomics.load(this.control, C_WORKERS + WORKER_WORDS * w) === -1);
       if (failed >= 0) throw new ThreadError(`backend-cpu: worker thread ${failed + 1} could not start`, failed + 1, 'start');
       await new Promise((r) => setTimeout(r, 2));
     }
@@ -336,7 +334,7 @@ export class ThreadPool {
     this.jobs++;
     const t0 = performance.now();
     const workers0 = this.workerMicros();
-    for (let w = 0; w < this.workers.length; w++) this.chunks0[w] = Atomics.load(c, C_WORKERS + 16 * w + 2);
+    for (let w = 0; w < this.workers.length; w++) this.chunks0[w] = Atomics.load(c, C_WORKERS + WORKER_WORDS * w + 2);
     let callerMs = 0;
     const gen = (this.gen = (this.gen + 1) | 0);
     const g = gen & 0xfff;
@@ -374,7 +372,7 @@ export class ThreadPool {
     this.callerMs += callerMs;
     this.waitMs += t2 - t1;
     let joined = 1; // the threads that ran chunks of this job: the caller and the workers that claimed one
-    for (let w = 0; w < this.workers.length; w++) if (Atomics.load(c, C_WORKERS + 16 * w + 2) !== this.chunks0[w]) joined++;
+    for (let w = 0; w < this.workers.length; w++) if (Atomics.load(c, C_WORKERS + WORKER_WORDS * w + 2) !== this.chunks0[w]) joined++;
     const workersMs = ((((this.workerMicros() - workers0) % 0x40000000) + 0x40000000) % 0x40000000) / 1000;
     this.backoff = Math.max(this.backoff, this.efficiency.add((t2 - t0) * joined, callerMs + workersMs));
     this.stall = 0.8 * this.stall + (0.2 * (t2 - t1)) / Math.max(t2 - t0, 1e-3);
@@ -397,7 +395,7 @@ export class ThreadPool {
   /** The workers' time in chunks so far, µs, modulo 2³⁰ (each worker's counter is). */
   private workerMicros(): number {
     let sum = 0;
-    for (let w = 0; w < this.workers.length; w++) sum += Atomics.load(this.control, C_WORKERS + 16 * w + 3);
+    for (let w = 0; w < this.workers.length; w++) sum += Atomics.load(this.control, C_WORKERS + WORKER_WORDS * w + 3);
     return sum;
   }
 
@@ -434,7 +432,7 @@ export class ThreadPool {
     Atomics.store(c, C_GEN, (this.gen = (this.gen + 1) | 0));
     Atomics.notify(c, C_GEN);
     await Promise.all(handles.map((h) => h.terminate()));
-    for (let w = 0; w < MAX_WORKERS; w++) c.fill(0, C_WORKERS + 16 * w, C_WORKERS + 16 * w + 16);
+    for (let w = 0; w < MAX_WORKERS; w++) c.fill(0, C_WORKERS + WORKER_WORDS * w, C_WORKERS + WORKER_WORDS * w + 16);
     c[C_EXIT] = 0;
     this.ready = 0;
   }

@@ -1,3 +1,24 @@
+import {
+  C_ALLOWED,
+  C_COUNTER,
+  C_DONE,
+  C_ERR,
+  C_ERRLEN,
+  C_ERRTHREAD,
+  C_EXIT,
+  C_FAILED,
+  C_GEN,
+  C_MAXMOD,
+  C_N,
+  C_SCRATCH,
+  C_SCRATCH_STRIDE,
+  C_TABLE,
+  C_WORKERS,
+  ERR_MAX,
+  RECORD,
+  WORKER_WORDS,
+} from './control-layout.js';
+
 /**
  * The program each worker thread of backend-cpu runs, as source text (a worker made from a string
  * needs no file next to the bundle, and works the same from TypeScript sources and from `dist/`):
@@ -13,11 +34,13 @@
  * sends it back to its event loop, where the pending message with that module is handled. An
  * exception is caught and reported in the control block, never thrown across threads.
  *
- * The word offsets are the `C_*` constants of `pool.ts`, repeated here as literals.
+ * The word offsets are the constants of `control-layout.ts`, written into the source as literals.
  */
 export const WORKER_SOURCE = `'use strict';
-const GEN = 0, EXIT = 1, COUNTER = 16, DONE = 32, N = 48, MAXMOD = 49, ALLOWED = 50, FAILED = 51, ERRLEN = 52, ERRTHREAD = 53,
-  SCRATCH = 54, SCRATCH_STRIDE = 55, WORKERS = 64, TABLE = 4096, RECORD = 16, ERR = 1024, ERRMAX = 1000;
+const GEN = ${C_GEN}, EXIT = ${C_EXIT}, COUNTER = ${C_COUNTER}, DONE = ${C_DONE}, N = ${C_N}, MAXMOD = ${C_MAXMOD},
+  ALLOWED = ${C_ALLOWED}, FAILED = ${C_FAILED}, ERRLEN = ${C_ERRLEN}, ERRTHREAD = ${C_ERRTHREAD}, SCRATCH = ${C_SCRATCH},
+  SCRATCH_STRIDE = ${C_SCRATCH_STRIDE}, WORKERS = ${C_WORKERS}, WORKER_WORDS = ${WORKER_WORDS}, TABLE = ${C_TABLE},
+  RECORD = ${RECORD}, ERR = ${C_ERR}, ERRMAX = ${ERR_MAX};
 const node = typeof require === 'function' && typeof process === 'object';
 const port = node ? require('node:worker_threads').parentPort : self;
 let ctl, id = 0, memory, last = 0, busy = 0, spinMs = 1, budget = 1;
@@ -32,7 +55,7 @@ function instantiate(m) {
     const inst = new WebAssembly.Instance(m.module, { env: { memory, abort() { throw new Error('abort called in a kernel'); } } });
     mods[m.id] = m.names.map((n) => inst.exports[n]);
   }
-  Atomics.store(ctl, WORKERS + 16 * id + 1, mods.length);
+  Atomics.store(ctl, WORKERS + WORKER_WORDS * id + 1, mods.length);
 }
 function fail(e) {
   if (Atomics.compareExchange(ctl, FAILED, 0, id + 2) !== 0) return;
@@ -63,8 +86,8 @@ function work(gen) {
     const t0 = performance.now();
     try { runChunk(i); } catch (e) { fail(e); }
     busy += performance.now() - t0;
-    ctl[WORKERS + 16 * id + 2]++; // chunks this worker ran (read by tests)
-    ctl[WORKERS + 16 * id + 3] = Math.round(busy * 1000) % 0x40000000; // µs spent in chunks (read by the threads bench)
+    ctl[WORKERS + WORKER_WORDS * id + 2]++; // chunks this worker ran (read by tests)
+    ctl[WORKERS + WORKER_WORDS * id + 3] = Math.round(busy * 1000) % 0x40000000; // µs spent in chunks (read by the threads bench)
     if (Atomics.add(ctl, DONE, 1) + 1 === n) Atomics.notify(ctl, DONE);
   }
 }
@@ -117,10 +140,10 @@ function onMessage(m) {
       memory = m.memory;
       for (const mod of m.modules) instantiate(mod);
       last = Atomics.load(ctl, GEN);
-      Atomics.store(ctl, WORKERS + 16 * id, 1);
+      Atomics.store(ctl, WORKERS + WORKER_WORDS * id, 1);
     } else if (m.kind === 'module') instantiate(m);
   } catch (e) {
-    if (ctl) Atomics.store(ctl, WORKERS + 16 * id, -1);
+    if (ctl) Atomics.store(ctl, WORKERS + WORKER_WORDS * id, -1);
     return;
   }
   loop();
