@@ -28,6 +28,47 @@ export const PROGRAM_MIN_PER_THREAD = 1 << 14;
  */
 export const PROGRAM_CHUNKS_PER_THREAD = 16;
 
+/**
+ * The share of a split program run's elements cut into owned chunks, one contiguous range per
+ * thread, in order (see `ThreadPool.begin`); the rest, at the end, into
+ * {@link PROGRAM_TAIL_CHUNKS_PER_THREAD} chunks per thread that whichever thread is free claims.
+ * The same run every step (an optimizer's update) then has each thread read and write the same
+ * elements every step, which stay in its core's cache between steps where they fit.
+ */
+export const PROGRAM_OWNED_SHARE = 7 / 8;
+/** Chunks per thread of the shared tail of a split program run (see {@link PROGRAM_OWNED_SHARE}). */
+export const PROGRAM_TAIL_CHUNKS_PER_THREAD = 2;
+
+let ownedShare = PROGRAM_OWNED_SHARE;
+
+/**
+ * Sets the share of a split program run in owned chunks (0: every chunk claimed in turn), for
+ * measurements; returns the previous value.
+ *
+ * @internal
+ */
+export function setProgramOwnedShare(share: number): number {
+  const before = ownedShare;
+  ownedShare = share;
+  return before;
+}
+
+/**
+ * Chunk boundaries of a program run of `total` elements on `threads` threads: with an owned
+ * share, `threads` owned ranges (vector-aligned, never empty) and then the tail's chunks; else
+ * `chunks` equal ones. Returns the boundaries and how many leading chunks are owned.
+ */
+export function programChunks(total: number, threads: number, chunks: number, share: number): { bounds: number[]; owned: number } {
+  const head = Math.floor((total * share) / (16 * threads)) * 16 * threads;
+  if (share <= 0 || head < 16 * threads) return { bounds: split(total, chunks, 16), owned: 0 };
+  const bounds = split(head, threads, 16);
+  const tail = total - head;
+  const parts = Math.min(threads * PROGRAM_TAIL_CHUNKS_PER_THREAD, Math.floor(tail / 16));
+  if (parts > 0) for (const b of split(tail, parts, 16).slice(1)) bounds.push(head + b);
+  else bounds[threads] = total;
+  return { bounds, owned: threads };
+}
+
 /** The threshold in force (the probe `bench/src/optimizer-program-threads.ts` lowers it). */
 let programMinPerThread = PROGRAM_MIN_PER_THREAD;
 
@@ -244,7 +285,7 @@ function runWasm(
   const arena = away ? rt.tempF32(arenaElems) : 0;
   try {
     // a split adds at most one record per chunk boundary
-    descriptor(rt, (which.length + chunks) * w.stride * 4);
+    descriptor(rt, (which.length + Math.max(chunks, threads * (1 + PROGRAM_TAIL_CHUNKS_PER_THREAD))) * w.stride * 4);
     if (away) {
       const buf = rt.current();
       for (const [a, at] of away) new Float32Array(buf, arena + at * 4, a.length).set(a);
@@ -266,8 +307,8 @@ function runWasm(
       // the groups cut at chunk boundaries): each element computed once, as on one thread
       const pool = getPool()!;
       c.poolId ??= pool.register(w.module, ['run'], [w.run as (...a: number[]) => unknown]);
-      const bounds = split(total, chunks, 16);
-      pool.begin(threads);
+      const { bounds, owned } = programChunks(total, threads, chunks, ownedShare);
+      pool.begin(threads, 0, 0, owned);
       let rec = 0;
       let start = 0; // first element of the current group in the concatenation
       let t = 0;

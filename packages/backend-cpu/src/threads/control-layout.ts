@@ -16,6 +16,8 @@ export const C_ERRLEN = 52;
 export const C_ERRTHREAD = 53;
 export const C_SCRATCH = 54;
 export const C_SCRATCH_STRIDE = 55;
+/** How many leading chunks of the job are owned: chunk t is claimed first by thread t (see `ThreadPool.begin`). */
+export const C_OWNED = 56;
 /** Per worker: {@link WORKER_WORDS} words from here (ready flag, modules instantiated, chunks run, µs spent in chunks modulo 2³⁰). */
 export const C_WORKERS = 64;
 /** Words per worker from {@link C_WORKERS}. */
@@ -25,11 +27,16 @@ export const MAX_WORKERS = 63;
 /** A failed worker's error text, one UTF-16 code unit per word, at most {@link ERR_MAX} of them. */
 export const C_ERR = 2048;
 export const ERR_MAX = 1000;
+/**
+ * One claim word per owned chunk (at most {@link MAX_WORKERS} + 1): `g << 1` while the chunk of the
+ * job of generation `g` (the counter's 12 bits) is free, `(g << 1) | 1` once a thread took it.
+ */
+export const C_CLAIMS = 3072;
 /** The chunk table: one record of {@link RECORD} words per chunk (module, function, count, arguments). */
 export const C_TABLE = 4096;
 export const RECORD = 16;
 
 // The regions must not overlap (the workers' words once ran into the error text past 60 workers).
-if (C_WORKERS + WORKER_WORDS * MAX_WORKERS > C_ERR || C_ERR + ERR_MAX > C_TABLE) {
+if (C_WORKERS + WORKER_WORDS * MAX_WORKERS > C_ERR || C_ERR + ERR_MAX > C_CLAIMS || C_CLAIMS + MAX_WORKERS + 1 > C_TABLE) {
   throw new Error('backend-cpu: the thread pool control block regions overlap');
 }

@@ -3,6 +3,7 @@ import { ThreadError } from './thread-error.js';
 import { WORKER_SOURCE } from './worker-source.js';
 import {
   C_ALLOWED,
+  C_CLAIMS,
   C_COUNTER,
   C_DONE,
   C_ERR,
@@ -12,6 +13,7 @@ import {
   C_GEN,
   C_MAXMOD,
   C_N,
+  C_OWNED,
   C_SCRATCH,
   C_SCRATCH_STRIDE,
   C_TABLE,
@@ -183,6 +185,7 @@ export class ThreadPool {
   private chunks = 0;
   private maxModule = -1;
   private threads = 1;
+  private owned = 0;
   private readonly overflow: { fn: KernelFn; args: number[] }[] = [];
   /** Jobs run across threads so far (for tests). */
   jobs = 0;
@@ -297,10 +300,15 @@ export class ThreadPool {
   /**
    * Starts a job for up to `threads` threads. `scratch` (a block of `threads · scratchStride`
    * bytes) gives each thread a private block: an argument {@link SCRATCH_ARG} becomes
-   * `scratch + t · scratchStride` on thread t.
+   * `scratch + t · scratchStride` on thread t. `owned` (at most `threads`): the job's first
+   * `owned` chunks are owned, chunk t taken first by thread t (the caller is thread 0, worker w
+   * thread w + 1), so that a kernel run every step with the same chunks touches the same memory
+   * from the same core each time; a thread takes the others' owned chunks only after the counter's
+   * chunks are gone (a worker that is not scheduled holds nothing up).
    */
-  begin(threads: number, scratch = 0, scratchStride = 0): void {
+  begin(threads: number, scratch = 0, scratchStride = 0, owned = 0): void {
     this.threads = threads;
+    this.owned = Math.min(owned, threads);
     this.chunks = 0;
     this.maxModule = -1;
     this.overflow.length = 0;
@@ -342,14 +350,29 @@ export class ThreadPool {
     c[C_MAXMOD] = this.maxModule;
     c[C_ALLOWED] = this.threads - 1;
     c[C_FAILED] = 0;
+    const owned = Math.min(this.owned, n);
+    c[C_OWNED] = owned;
+    for (let t = 0; t < owned; t++) Atomics.store(c, C_CLAIMS + t, g << 1);
     Atomics.store(c, C_DONE, 0);
-    Atomics.store(c, C_COUNTER, g << 20);
+    Atomics.store(c, C_COUNTER, (g << 20) | owned);
     Atomics.store(c, C_GEN, gen);
     Atomics.notify(c, C_GEN);
     let callerError: unknown;
     // the caller claims chunks like any worker
     if (!callerClaims && this.usable(this.threads) === 1) callerClaims = true;
     while (!callerClaims && Atomics.load(c, C_DONE) < n) Atomics.wait(c, C_DONE, Atomics.load(c, C_DONE), 5);
+    const claimOwned = (t: number): void => {
+      if (Atomics.compareExchange(c, C_CLAIMS + t, g << 1, (g << 1) | 1) !== g << 1) return;
+      const tc = performance.now();
+      try {
+        this.runChunk(t);
+      } catch (e) {
+        callerError ??= e;
+      }
+      callerMs += performance.now() - tc;
+      Atomics.add(c, C_DONE, 1);
+    };
+    if (callerClaims && owned > 0) claimOwned(0);
     for (;;) {
       const v = Atomics.load(c, C_COUNTER);
       const i = v & 0xfffff;
@@ -364,6 +387,8 @@ export class ThreadPool {
       callerMs += performance.now() - tc;
       Atomics.add(c, C_DONE, 1);
     }
+    // owned chunks whose threads have not taken them (not scheduled, not ready)
+    for (let t = 0; t < owned; t++) claimOwned(t);
     const t1 = performance.now();
     waitUntil(c, C_DONE, n);
     Atomics.store(c, C_COUNTER, (g << 20) | 0xfffff); // closed: a late worker finds nothing
