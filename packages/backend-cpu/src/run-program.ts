@@ -17,7 +17,8 @@ import { PAGES_MAX, activeRuntime, type WasmRuntime } from './wasm/runtime.js';
 export const PROGRAM_MIN_PER_THREAD = 1 << 14;
 
 /**
- * Chunks per thread at most when a program run is split. The pool hands chunks out in order to
+ * Chunks per thread at most when a program run is split without owned ranges
+ * ({@link PROGRAM_OWNED_SHARE} 0). The pool hands chunks out in order to
  * whichever thread asks, so each thread's chunks are every other one: each chunk start is a jump
  * in every operand's stream, and the prefetchers start over. Adam's loop over 10⁷ float32 elements
  * on one thread, cut into 98 such alternate pieces (what `chunksFor` gives two threads), took 3–4%
@@ -33,7 +34,13 @@ export const PROGRAM_CHUNKS_PER_THREAD = 16;
  * thread, in order (see `ThreadPool.begin`); the rest, at the end, into
  * {@link PROGRAM_TAIL_CHUNKS_PER_THREAD} chunks per thread that whichever thread is free claims.
  * The same run every step (an optimizer's update) then has each thread read and write the same
- * elements every step, which stay in its core's cache between steps where they fit.
+ * elements every step, in one stream per operand rather than every other chunk of
+ * {@link PROGRAM_CHUNKS_PER_THREAD}. On the development machine (2 vCPUs, load 0.5–1, medians of
+ * rounds alternated in one process, `bench/src/program-owned-probe.ts`), Adam's program over 10⁶
+ * float32 elements on two threads took 0.425 ms against 0.483 ms with alternate chunks, and the
+ * MLP 784-256-10's (203,530 parameters) 0.224–0.229 ms against 0.240–0.245 ms; all of it owned
+ * (no tail) gave the MLP's 0.241 ms. Where a thread is not scheduled the others take its range
+ * once the tail is gone, so it holds them up no longer than before.
  */
 export const PROGRAM_OWNED_SHARE = 7 / 8;
 /** Chunks per thread of the shared tail of a split program run (see {@link PROGRAM_OWNED_SHARE}). */
