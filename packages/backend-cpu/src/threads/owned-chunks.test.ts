@@ -58,6 +58,31 @@ describe('programChunks', () => {
 });
 
 describe('owned chunks in the pool', () => {
+  it('a job that needs a module the workers have not instantiated yet still runs on them (the caller claims no chunk)', () => {
+    const rt = getRuntime()!;
+    const pool = getPool()!;
+    const id = pool.register(
+      { source: 'return { twice(p, i) { Atomics.add(new Int32Array(memory.buffer), (p >> 2) + i, 2); } };' },
+      ['twice'],
+      [(p: number, i: number) => Atomics.add(new Int32Array(rt.memory.buffer as SharedArrayBuffer), (p >> 2) + i, 2)],
+    );
+    const n = 12;
+    const ptr = rt.exports.allocUninit(n * 4);
+    try {
+      new Int32Array(rt.memory.buffer, ptr, n).fill(0);
+      const before = pool.workerChunks();
+      pool.begin(4);
+      for (let i = 0; i < n; i++) pool.call(id, 0, ptr, i);
+      // the workers instantiate the module, then come back to this job (before, they skipped it,
+      // and the caller ran every chunk once it had waited 2 s)
+      pool.run('a test kernel', false);
+      expect(Array.from(new Int32Array(rt.memory.buffer, ptr, n))).toEqual(new Array(n).fill(2));
+      expect(pool.workerChunks() - before, 'chunks the workers ran').toBe(n);
+    } finally {
+      rt.exports.free(ptr);
+    }
+  });
+
   it('runs every chunk once, where owned chunks belong to threads that never come (8 owned, 3 workers), and where the caller claims none', async () => {
     const rt = getRuntime()!;
     const pool = getPool()!;
@@ -70,8 +95,8 @@ describe('owned chunks in the pool', () => {
     const ptr = rt.exports.allocUninit(n * 4);
     const control = (pool as unknown as { control: Int32Array }).control;
     try {
-      // a worker instantiates a new module when a job first needs it, and skips that job: run jobs
-      // (the caller taking part) until all three have it, before jobs the caller leaves to them
+      // run jobs (the caller taking part) until all three workers have the module, so that the
+      // rounds below count owned chunks, not instantiations
       for (let k = 0; k < 200 && [0, 1, 2].some((w) => Atomics.load(control, C_WORKERS + WORKER_WORDS * w + 1) <= id); k++) {
         pool.begin(4);
         pool.call(id, 0, ptr, 0);

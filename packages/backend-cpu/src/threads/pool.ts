@@ -37,6 +37,8 @@ const CONTROL_WORDS = C_TABLE + MAX_CHUNKS * RECORD;
  * a burst (OpenMP's default spin is 200 ms).
  */
 export const WORKER_SPIN_MS = 1;
+/** How long a job the caller leaves to the workers (`run(kernel, false)`) waits for them at most. */
+const LEAVE_TO_WORKERS_MS = 2000;
 /** Caller-side spins on the done count before blocking in `Atomics.wait`. */
 const SPIN = 50_000;
 /**
@@ -334,7 +336,7 @@ export class ThreadPool {
   /**
    * Runs the job: workers wake, every thread claims chunks until none is left, the caller waits
    * for the rest. `callerClaims` false leaves every chunk to the workers (for tests of their
-   * error path; with no worker ready the caller runs them after all).
+   * error path; with no worker ready, or none taking a chunk within 2 s, the caller runs them after all).
    */
   run(kernel: string, callerClaims = true): void {
     const c = this.control;
@@ -360,7 +362,13 @@ export class ThreadPool {
     let callerError: unknown;
     // the caller claims chunks like any worker
     if (!callerClaims && this.usable(this.threads) === 1) callerClaims = true;
-    while (!callerClaims && Atomics.load(c, C_DONE) < n) Atomics.wait(c, C_DONE, Atomics.load(c, C_DONE), 5);
+    // left to the workers: where they never take the chunks (none ready, or all busy elsewhere for
+    // LEAVE_TO_WORKERS_MS), the caller runs what is left rather than waiting for ever
+    const deadline = callerClaims ? 0 : t0 + LEAVE_TO_WORKERS_MS;
+    while (!callerClaims && Atomics.load(c, C_DONE) < n) {
+      if (performance.now() > deadline) callerClaims = true;
+      else Atomics.wait(c, C_DONE, Atomics.load(c, C_DONE), 5);
+    }
     const claimOwned = (t: number): void => {
       if (Atomics.compareExchange(c, C_CLAIMS + t, g << 1, (g << 1) | 1) !== g << 1) return;
       const tc = performance.now();

@@ -138,13 +138,15 @@ function loop() {
       Atomics.wait(ctl, GEN, last);
       continue;
     }
-    last = gen;
     if (ctl[EXIT]) {
       if (node) process.exit(0); else self.close();
       return;
     }
+    // A module is on its way: handle the message, then come back to this job (the generation is
+    // not yet marked seen), so a job that needs a new module still gets this thread.
+    if (id < ctl[ALLOWED] && ctl[MAXMOD] >= mods.length) return;
+    last = gen;
     if (id >= ctl[ALLOWED]) continue;
-    if (ctl[MAXMOD] >= mods.length) return; // a module is on its way: handle the message, then come back
     work(gen);
     budget = Math.min(spinMs, budget + SPIN_MIN);
   }
