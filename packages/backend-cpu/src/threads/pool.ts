@@ -369,23 +369,8 @@ export class ThreadPool {
       if (performance.now() > deadline) callerClaims = true;
       else Atomics.wait(c, C_DONE, Atomics.load(c, C_DONE), 5);
     }
-    const claimOwned = (t: number): void => {
-      if (Atomics.compareExchange(c, C_CLAIMS + t, g << 1, (g << 1) | 1) !== g << 1) return;
-      const tc = performance.now();
-      try {
-        this.runChunk(t);
-      } catch (e) {
-        callerError ??= e;
-      }
-      callerMs += performance.now() - tc;
-      Atomics.add(c, C_DONE, 1);
-    };
-    if (callerClaims && owned > 0) claimOwned(0);
-    for (;;) {
-      const v = Atomics.load(c, C_COUNTER);
-      const i = v & 0xfffff;
-      if (i >= n) break;
-      if (Atomics.compareExchange(c, C_COUNTER, v, v + 1) !== v) continue;
+    // a chunk claimed by the caller: run, timed, errors kept for after the job, counted done
+    const runHere = (i: number): void => {
       const tc = performance.now();
       try {
         this.runChunk(i);
@@ -394,6 +379,16 @@ export class ThreadPool {
       }
       callerMs += performance.now() - tc;
       Atomics.add(c, C_DONE, 1);
+    };
+    const claimOwned = (t: number): void => {
+      if (Atomics.compareExchange(c, C_CLAIMS + t, g << 1, (g << 1) | 1) === g << 1) runHere(t);
+    };
+    if (callerClaims && owned > 0) claimOwned(0);
+    for (;;) {
+      const v = Atomics.load(c, C_COUNTER);
+      const i = v & 0xfffff;
+      if (i >= n) break;
+      if (Atomics.compareExchange(c, C_COUNTER, v, v + 1) === v) runHere(i);
     }
     // owned chunks whose threads have not taken them (not scheduled, not ready)
     for (let t = 0; t < owned; t++) claimOwned(t);
