@@ -13,7 +13,7 @@
  *                categorical cross-entropy).
  *   jax-js:      one `jit`-compiled function doing `valueAndGrad` and the Adam update.
  */
-import { childConfig, emit, measure } from './util.js';
+import { childConfig, emit, measure, warmUp } from './util.js';
 import { downhillBackend, isDownhill, jaxWasm, tfjsOn, type ImplId } from './impls.js';
 import { BATCH, HIDDEN, IN, LR, OUT, downhillTrainer, problem, type Trainer } from './mlp-problem.js';
 import { tfjsLayersTrainer } from './tfjs-layers-trainer.js';
@@ -148,13 +148,13 @@ async function main(): Promise<void> {
     const t0 = performance.now();
     await trainer.step();
     const slow = performance.now() - t0 > 150;
-    // warm-up: both JIT tiers (JavaScript and WebAssembly) settle within the first few dozen steps
-    const warmupSteps = slow ? 0 : Math.max(3, Math.min(40, Math.round(1000 / Math.max(1, performance.now() - t0))));
+    // warm-up: the same wall time for every implementation, to time each in its steady state
+    if (!slow) await warmUp(trainer.step);
     const timing = await measure(
       trainer.step,
       slow
         ? { warmup: 0, minReps: 3, maxReps: 20, budgetMs: cfg.budgetMs }
-        : { warmup: warmupSteps, minReps: 10, maxReps: 3000, budgetMs: cfg.budgetMs },
+        : { warmup: 0, minReps: 10, maxReps: 3000, budgetMs: cfg.budgetMs },
     );
     const lastLoss = await trainer.loss();
     if (!(lastLoss < first)) throw new Error(`the loss did not fall (${first} then ${lastLoss})`);

@@ -28,7 +28,7 @@ import { loadavg } from 'node:os';
 import { BYTES_PER_PARAM } from './bandwidth.js';
 import { downhillTrainer } from './mlp-problem.js';
 import { streamProbe } from './stream-probe.js';
-import { childConfig, emit, median, randomF32 } from './util.js';
+import { STEADY_WARMUP_MS, childConfig, emit, median, randomF32 } from './util.js';
 
 export interface ThreadsConfig {
   readonly impl: 'downhill-cpu';
@@ -51,9 +51,12 @@ function interleaved(
   min = 5,
   max = 200,
   round = 1,
+  warmMs = 0,
 ): { median: number; min: number; reps: number }[] {
-  for (const f of fns) f(); // warm-up
+  // warm-up: at least two runs of each, then rounds as timed until warmMs has passed
   for (const f of fns) f();
+  for (const f of fns) f();
+  for (const w0 = performance.now(); performance.now() - w0 < warmMs; ) for (const f of fns) for (let r = 0; r < round; r++) f();
   const samples: number[][] = fns.map(() => []);
   const start = performance.now();
   while (samples[0].length < max && (samples[0].length < min || performance.now() - start < budgetMs)) {
@@ -131,6 +134,7 @@ async function main(): Promise<void> {
       20,
       3000,
       10,
+      2 * STEADY_WARMUP_MS, // in alternation: each trainer runs about STEADY_WARMUP_MS of it
     );
     const loadEnd = loadavg()[0];
     const last = [await t1.loss(), await tN.loss()];

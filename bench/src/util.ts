@@ -13,6 +13,25 @@ export function median(xs: readonly number[]): number {
 }
 
 /** Timing summary of repeated runs, in milliseconds. */
+/**
+ * Wall time a training-step benchmark runs its steps untimed before it times them (steps at most
+ * 150 ms each): a training loop runs thousands of steps, so the figure to compare is the steady
+ * state's. V8 keeps tiering the step's JavaScript up for hundreds of steps: on the MLP 784-256-10
+ * step of backend-cpu on 2 threads (development machine, 2 vCPUs, Node 20), `--trace-opt` counted
+ * 119 optimizing compilations between steps 50 and 450 and 24 between steps 2000 and 2400. They
+ * run on V8's background threads, which take a core from backend-cpu's worker: over steps 50–450
+ * the worker joined 85% of the split kernels, after 2000 steps 96%, and under `--single-threaded`
+ * (no background threads) 98%. Every implementation gets the same time, so the peers are timed in
+ * their steady state too.
+ */
+export const STEADY_WARMUP_MS = 1500;
+
+/** Runs `step` untimed until {@link STEADY_WARMUP_MS} has passed (at least `minSteps` times). */
+export async function warmUp(step: () => unknown, minSteps = 3): Promise<void> {
+  const t0 = performance.now();
+  for (let i = 0; i < minSteps || performance.now() - t0 < STEADY_WARMUP_MS; i++) await step();
+}
+
 export interface Timing {
   readonly median: number;
   readonly min: number;
