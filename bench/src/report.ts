@@ -93,7 +93,7 @@ export function renderReport(res: Results): string {
     '',
   );
   out.push(
-    '**Method:** each implementation runs in its own Node process; a configuration is warmed up (JIT, compilation, first-touch page faults), then timed ' +
+    '**Method:** each implementation runs in its own Node process; a configuration is warmed up (JIT, compilation, first-touch page faults; a training step for 1.5 s of steps, `STEADY_WARMUP_MS`), then timed ' +
       'run by run; cells give the **median** and, in brackets, the best run. Everything is single-threaded (tfjs-wasm has threads off in Node; ' +
       'jax-js finds no Web Worker in Node and runs its kernels on the main thread).',
     '',
@@ -549,7 +549,9 @@ export function renderThreads(res: Results): string {
       `${m.loadAverage1mAtStart} at the start and ${m.loadAverage1mAtEnd ?? '?'} at the end (\`uptime\`): the machine is shared, and a thread ` +
       'only helps where a core is free, so these ratios are lower bounds of what an idle machine gives. The MLP, matmul and Adam run in one ' +
       'process, `cpu({ threads: 1 })` and `cpu()` (the default threads) timed in alternation, in short rounds (ten MLP steps, four Adam ' +
-      'steps, one product of each in turn: a training loop runs its steps back to back, so its workers are awake); both MLPs must end ' +
+      'steps, one product of each in turn: a training loop runs its steps back to back, so its workers are awake), the MLPs after 3 s of ' +
+      'such rounds untimed (`STEADY_WARMUP_MS` of `bench/src/util.ts` each: V8 keeps compiling the step for hundreds of steps, on ' +
+      'background threads that take a core from the worker; jax-js gets the same warm-up in `mlp.ts`); both MLPs must end ' +
       'at the same loss, bit for bit (as `packages/backend-cpu/src/threads/threads.test.ts` checks kernel by kernel).',
     '',
   );
