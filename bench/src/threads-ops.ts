@@ -6,14 +6,16 @@
  * steps lets them block, so the first step of each round is left out), and prints, per kernel call
  * of a step (in order, with its shapes), the median wall time on each thread count, their ratio,
  * and on the threads the split jobs' busy time (the calling thread's and the workers' time in
- * chunks, per call: above the one-thread time, splitting itself costs). `ALL=1` lists the calls
+ * chunks, per call: above the one-thread time, splitting itself costs), how many calls split and
+ * the share of those a worker took part in (the rest ran every chunk on the calling thread). Both
+ * trainers first warm up for `STEADY_WARMUP_MS` (`util.ts`). `ALL=1` lists the calls
  * under 4 µs too; `ROUNDS` (default 60) sets the rounds. Medians, since the machine may be shared
  * (`uptime` before and after): a kernel whose ratio stays under 1 loses by splitting.
  */
 import type { Tensor } from '@downhill/backend';
 import { CpuKernels, cpu, cpuThreadTimes, cpuThreadsReady } from '@downhill/backend-cpu';
 import { downhillTrainer } from './mlp-problem.js';
-import { median } from './util.js';
+import { median, warmUp } from './util.js';
 
 interface Call {
   readonly name: string;
@@ -21,6 +23,9 @@ interface Call {
   readonly ms: [number[], number[]];
   /** Busy time in chunks, summed over the calls on the default threads, ms. */
   busy: number;
+  /** Calls on the default threads that split (some thread ran chunks), and those a worker joined. */
+  split: number;
+  joined: number;
 }
 
 const calls: Call[] = [];
@@ -45,16 +50,29 @@ for (const key of Object.getOwnPropertyNames(proto)) {
     const r = f.apply(this, args);
     const ms = performance.now() - t;
     const b1 = cpuThreadTimes();
-    const c = (calls[at++] ??= { name: `${key} ${args.map(describe).filter(Boolean).join(' ')}`, ms: [[], []], busy: 0 });
+    const c = (calls[at++] ??= {
+      name: `${key} ${args.map(describe).filter(Boolean).join(' ')}`,
+      ms: [[], []],
+      busy: 0,
+      split: 0,
+      joined: 0,
+    });
     c.ms[config].push(ms);
-    if (config === 1) c.busy += b1.callerMs - b0.callerMs + b1.workersMs.reduce((s, w, i) => s + w - (b0.workersMs[i] ?? 0), 0);
+    if (config === 1 && b1.jobs > b0.jobs) {
+      const workers = b1.workersMs.reduce((s, w, i) => s + w - (b0.workersMs[i] ?? 0), 0);
+      c.busy += b1.callerMs - b0.callerMs + workers;
+      c.split++;
+      if (workers > 0) c.joined++;
+    }
     return r;
   };
 }
 
 const info = await cpuThreadsReady();
 const trainers = [await downhillTrainer(cpu({ threads: 1 })), await downhillTrainer(cpu())];
-for (let i = 0; i < 30; i++) for (const t of trainers) t.step();
+await warmUp(() => {
+  for (const t of trainers) t.step();
+});
 const rounds = Number(process.env.ROUNDS ?? 60);
 const steps: [number[], number[]] = [[], []];
 const load = (await import('node:os')).loadavg()[0];
@@ -76,9 +94,8 @@ for (const c of calls) {
   sums = [sums[0] + a, sums[1] + b];
   if (!process.env.ALL && a < 0.004 && b < 0.004) continue;
   const busy = c.busy / c.ms[1].length;
-  console.log(
-    `${a.toFixed(3).padStart(7)} ${b.toFixed(3).padStart(7)} ${(a / b).toFixed(2).padStart(5)}× ${busy > 0 ? `busy ${busy.toFixed(3)}` : '          '}  ${c.name}`,
-  );
+  const split = c.split > 0 ? `busy ${busy.toFixed(3)}, split ${c.split}, a worker joined ${((100 * c.joined) / c.split).toFixed(0)}%` : '';
+  console.log(`${a.toFixed(3).padStart(7)} ${b.toFixed(3).padStart(7)} ${(a / b).toFixed(2).padStart(5)}× ${split.padEnd(44)}  ${c.name}`);
 }
 const [s1, sN] = [median(steps[0]), median(steps[1])];
 console.log(
