@@ -17,7 +17,7 @@
  * compared with the floors the parent measures.
  */
 import { closeFloorProbe, floorSampler } from './bandwidth.js';
-import { childConfig, emit, measure, measurePaired, randomF32, type MeasureOptions } from './util.js';
+import { childConfig, emit, measure, measurePaired, randomF32, warmUp, type MeasureOptions } from './util.js';
 import { downhillBackend, isDownhill, jaxWasm, tfjsOn, type ImplId } from './impls.js';
 
 export type OptimizerName = 'adam' | 'sgdMomentum' | 'rmsprop';
@@ -142,13 +142,14 @@ async function main(): Promise<void> {
         const t0 = performance.now();
         await r.step();
         const first = performance.now() - t0;
-        // the step's steady time, for the size of an interleaved round: the first tens of steps are
-        // still cold (the JIT tiers up; the step cache checks its replays before it goes steady), so
-        // they run untimed first, at least 30 steps and 50 ms of them
+        // the step's steady time, for the size of an interleaved round: the first steps are still
+        // cold (the JIT tiers up, compiling on background threads that take a core from
+        // backend-cpu's worker; the step cache checks its replays before it goes steady), so they
+        // run untimed first, for STEADY_WARMUP_MS (at 1e5, the first size, the Adam step's median
+        // on 2 threads was 1.3–1.9× the roofline after 50 ms of warm-up and 0.9× after 1.5 s)
         let steady = first;
         if (first < 200) {
-          const w0 = performance.now();
-          for (let i = 0; i < 30 || performance.now() - w0 < 50; i++) await r.step();
+          await warmUp(r.step, 30);
           for (let i = 0; i < 5; i++) {
             const t = performance.now();
             await r.step();

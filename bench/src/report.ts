@@ -195,7 +195,8 @@ export function renderReport(res: Results): string {
         'One step (`step(..., { inPlace: true })`) over the six parameters of an MLP 784-512-256-10 (three weight matrices, three ' +
           'biases: 535,818 values; three layers have six tensors, not the eight an earlier brief counted) against one step over a ' +
           'single tensor of the same size: the ratio is the cost of many tensors ' +
-          '(per-tensor bookkeeping, crossings into the kernels). The last column divides by the single tensor.',
+          '(per-tensor bookkeeping, crossings into the kernels). Both warm up for 1.5 s and are then timed interleaved, in rounds of ten ' +
+          'steps of each in turn (`measureInterleaved` in `bench/src/util.ts`); medians over the rounds. The last column divides by the single tensor.',
         '',
       );
       const flat = layout.find((r) => r.layout === 'flat' && r.optimizer === 'adam' && !r.error);

@@ -69,6 +69,52 @@ export async function measure(fn: () => unknown, options: MeasureOptions = {}): 
   return { median: median(samples), min: Math.min(...samples), max: Math.max(...samples), reps: samples.length };
 }
 
+/** Options of {@link measureInterleaved}. */
+export interface InterleavedOptions {
+  /** Timed runs per subject in a round (default 10), after one untimed run. */
+  readonly runs?: number;
+  /** Rounds at least (default 15) and at most (default 400). */
+  readonly minRounds?: number;
+  readonly maxRounds?: number;
+  /** Stop adding rounds once this much time went into timed runs, past `minRounds` (default 2000 ms). */
+  readonly budgetMs?: number;
+}
+
+/**
+ * Times several subjects interleaved, each first warmed up for {@link STEADY_WARMUP_MS}: round
+ * after round, every subject runs once untimed (its arrays back in the caches the others used)
+ * and then `runs` times timed, the order of the subjects turning between rounds; each subject's
+ * `median` is the median over rounds of its round medians, so that a busy moment of a shared
+ * machine, or the JIT compiling on a background thread, falls on every subject alike. `min` and
+ * `max` are over all of a subject's timed runs.
+ */
+export async function measureInterleaved(fns: readonly (() => unknown)[], options: InterleavedOptions = {}): Promise<Timing[]> {
+  const { runs = 10, minRounds = 15, maxRounds = 400, budgetMs = 2000 } = options;
+  for (const fn of fns) await warmUp(fn);
+  const rounds: number[][] = fns.map(() => []);
+  const mins = fns.map(() => Infinity);
+  const maxs = fns.map(() => 0);
+  let spent = 0;
+  for (let round = 0; round < maxRounds && (round < minRounds || spent < budgetMs); round++) {
+    for (let k = 0; k < fns.length; k++) {
+      const j = (k + round) % fns.length;
+      await fns[j]();
+      const xs: number[] = [];
+      for (let r = 0; r < runs; r++) {
+        const t = performance.now();
+        await fns[j]();
+        const dt = performance.now() - t;
+        xs.push(dt);
+        spent += dt / fns.length;
+        mins[j] = Math.min(mins[j], dt);
+        maxs[j] = Math.max(maxs[j], dt);
+      }
+      rounds[j].push(median(xs));
+    }
+  }
+  return rounds.map((r, j) => ({ median: median(r), min: mins[j], max: maxs[j], reps: r.length * runs }));
+}
+
 /** A step's timing against its floor, measured interleaved (see {@link measurePaired}). */
 export interface PairedTiming extends Timing {
   /** Rounds of the interleaved measurement. */
