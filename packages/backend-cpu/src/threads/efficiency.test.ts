@@ -6,8 +6,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  BACKOFF_JOBS,
-  BACKOFF_MAX_JOBS,
+  BACKOFF_MS,
+  BACKOFF_MAX_MS,
   EFFICIENCY_MIN,
   EFFICIENCY_WINDOW_MS,
   EfficiencyWindow,
@@ -28,20 +28,25 @@ describe('EfficiencyWindow', () => {
     for (let i = 0; i < 10; i++) expect(w.add(EFFICIENCY_WINDOW_MS / 11, 0)).toBe(0);
   });
 
-  it('backs off once three of the last four windows failed, doubling while the windows after it keep failing, up to the cap; a passing window ends the doubling', () => {
+  it('backs off once three of the last four windows failed, doubling while the windows after it keep failing, up to the cap; a passing window halves it', () => {
     expect([FAILED_WINDOWS, RECENT_WINDOWS]).toEqual([3, 4]);
+    expect(BACKOFF_MAX_MS).toBe(8 * BACKOFF_MS);
     const w = new EfficiencyWindow();
     expect(window(w, 0.45)).toBe(0);
     expect(window(w, 0.45)).toBe(0); // two in a row: not yet
     expect(window(w, 0.8)).toBe(0);
-    expect(window(w, 0.45)).toBe(BACKOFF_JOBS); // three of the last four
-    expect(window(w, 0.3)).toBe(2 * BACKOFF_JOBS);
-    expect(window(w, 0.2)).toBe(BACKOFF_MAX_JOBS);
-    expect(window(w, 0.2)).toBe(BACKOFF_MAX_JOBS);
-    expect(window(w, EFFICIENCY_MIN)).toBe(0);
+    expect(window(w, 0.45)).toBe(BACKOFF_MS); // three of the last four
+    expect(window(w, 0.3)).toBe(2 * BACKOFF_MS);
+    expect(window(w, 0.2)).toBe(4 * BACKOFF_MS);
+    expect(window(w, 0.2)).toBe(BACKOFF_MAX_MS);
+    expect(window(w, 0.1)).toBe(BACKOFF_MAX_MS);
+    expect(window(w, EFFICIENCY_MIN)).toBe(0); // passes: the next backoff is half the last
     expect(window(w, 0.45)).toBe(0);
     expect(window(w, 0.45)).toBe(0);
-    expect(window(w, 0.45)).toBe(BACKOFF_JOBS); // the doubling started over
+    expect(window(w, 0.45)).toBe(BACKOFF_MAX_MS / 2);
+    for (let k = 0; k < 5; k++) expect(window(w, 0.9)).toBe(0); // passes halve it down to the first backoff
+    for (let k = 0; k < 2; k++) expect(window(w, 0.45)).toBe(0);
+    expect(window(w, 0.45)).toBe(BACKOFF_MS);
   });
 
   it('backs off on a busy machine whose windows mostly fail, within four windows and then at every failed one', () => {
@@ -50,7 +55,7 @@ describe('EfficiencyWindow', () => {
         const w = new EfficiencyWindow();
         const out = bad.map((e) => window(w, e));
         expect(out.slice(0, FAILED_WINDOWS - 1).every((b) => b === 0)).toBe(true);
-        expect(out.slice(FAILED_WINDOWS - 1).every((b) => b >= BACKOFF_JOBS)).toBe(true);
+        expect(out.slice(FAILED_WINDOWS - 1).every((b) => b >= BACKOFF_MS)).toBe(true);
       }),
       { numRuns: 50 },
     );

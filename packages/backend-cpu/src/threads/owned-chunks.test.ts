@@ -126,7 +126,7 @@ describe('a program run in owned ranges and a shared tail', () => {
     const scalars = [1e-3, 0.9, 0.1, 0.999, 0.001, 1e-8];
     const results = COUNTS.map((threads) => {
       const b = backends.get(threads)!;
-      getPool()!.backoff = 0;
+      getPool()!.backoffUntil = 0;
       const jobs = getPool()!.jobs;
       const groups = data.map((arrs, k) => ({ inputs: arrs.map((a) => b.tensor(a, [sizes[k]])), scalars }));
       b.runProgram(ADAM_PROGRAM, groups, { inPlace: [0, 2, 3] });

@@ -144,10 +144,7 @@ export function useThreads(threads: number): void {
 export function threadsFor(rt: WasmRuntime, work: number, minWork: number): number {
   if (active <= 1 || work < 2 * minWork || !pool || rt !== poolFor) return 1;
   if (pool.started < active - 1) pool.ensureWorkers(active - 1); // after terminateCpuThreads, or a larger count
-  if (pool.backoff > 0) {
-    pool.backoff--; // workers were being descheduled mid-chunk: stay on this thread a while
-    return 1;
-  }
+  if (pool.backingOff()) return 1; // the threads were running in turn: stay on this thread a while
   return Math.min(pool.usable(active), Math.floor(work / minWork));
 }
 

@@ -1,4 +1,4 @@
-import { BACKOFF_JOBS, EfficiencyWindow } from './efficiency.js';
+import { BACKOFF_MS, EfficiencyWindow } from './efficiency.js';
 import { ThreadError } from './thread-error.js';
 import { WORKER_SOURCE } from './worker-source.js';
 import {
@@ -42,8 +42,8 @@ const LEAVE_TO_WORKERS_MS = 2000;
 /** Caller-side spins on the done count before blocking in `Atomics.wait`. */
 const SPIN = 50_000;
 /**
- * Above this moving share of a job spent waiting for workers' chunks, the next {@link BACKOFF_JOBS}
- * jobs stay on the calling thread. On cores of its own a worker finishes its last chunk about when
+ * Above this moving share of a job spent waiting for workers' chunks, split kernels stay on the
+ * calling thread for {@link BACKOFF_MS}. On cores of its own a worker finishes its last chunk about when
  * the caller does (a wait of well under a quarter of the job); a worker that the system deschedules
  * mid-chunk makes the caller wait for its next time slice, milliseconds.
  */
@@ -198,10 +198,11 @@ export class ThreadPool {
    */
   private stall = 0;
   /**
-   * Jobs to keep on the calling thread after the stall share ran high or the jobs' parallel
-   * efficiency low (then threads are tried again).
+   * Until when (`performance.now()`, ms; 0: no backoff) split kernels stay on the calling thread,
+   * after the stall share ran high or the jobs' parallel efficiency low (then threads are tried
+   * again). Tests set it to 0 to split whatever the machine did before.
    */
-  backoff = 0;
+  backoffUntil = 0;
   /** Whether split jobs run in parallel (else they back off too, see {@link EfficiencyWindow}). */
   private readonly efficiency = new EfficiencyWindow();
   /** Each worker's chunk count before the job now running. */
@@ -285,6 +286,14 @@ export class ThreadPool {
     const max = Math.min(n - 1, this.workers.length);
     while (this.ready < max && Atomics.load(this.control, C_WORKERS + WORKER_WORDS * this.ready) === 1) this.ready++;
     return 1 + Math.min(this.ready, max);
+  }
+
+  /** Whether split kernels stay on the calling thread now (see {@link ThreadPool.backoffUntil}). */
+  backingOff(): boolean {
+    if (this.backoffUntil === 0) return false;
+    if (performance.now() < this.backoffUntil) return true;
+    this.backoffUntil = 0;
+    return false;
   }
 
   /** Resolves once `n` workers (or all that could start) are ready. */
@@ -402,11 +411,12 @@ export class ThreadPool {
     let joined = 1; // the threads that ran chunks of this job: the caller and the workers that claimed one
     for (let w = 0; w < this.workers.length; w++) if (Atomics.load(c, C_WORKERS + WORKER_WORDS * w + 2) !== this.chunks0[w]) joined++;
     const workersMs = ((((this.workerMicros() - workers0) % 0x40000000) + 0x40000000) % 0x40000000) / 1000;
-    this.backoff = Math.max(this.backoff, this.efficiency.add((t2 - t0) * joined, callerMs + workersMs));
+    const backoff = this.efficiency.add((t2 - t0) * joined, callerMs + workersMs);
+    if (backoff > 0) this.backoffUntil = Math.max(this.backoffUntil, t2 + backoff);
     this.stall = 0.8 * this.stall + (0.2 * (t2 - t1)) / Math.max(t2 - t0, 1e-3);
     if (this.stall > STALL_MAX) {
       this.stall = 0;
-      this.backoff = BACKOFF_JOBS;
+      this.backoffUntil = Math.max(this.backoffUntil, t2 + BACKOFF_MS);
     }
     for (const { fn, args } of this.overflow.splice(0)) {
       try {

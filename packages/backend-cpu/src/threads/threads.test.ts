@@ -31,7 +31,7 @@ beforeAll(async () => {
 function acrossThreads(f: (b: Backend) => Float32Array[]): Float32Array[] {
   const results: Float32Array[][] = [];
   for (const n of COUNTS) {
-    getPool()!.backoff = 0; // split even where a busy machine made the pool back off
+    getPool()!.backoffUntil = 0; // split even where a busy machine made the pool back off
     const before = getPool()!.jobs;
     results.push(f(backends.get(n)!));
     const jobs = getPool()!.jobs - before;
@@ -306,6 +306,29 @@ describe('the workers', () => {
     for (const w of workers) expect(w).toBeLessThanOrEqual(wall + 1);
     expect(Math.max(...workers)).toBeGreaterThan(0);
     expect(t.waitMs - timesBefore.waitMs).toBeLessThanOrEqual(wall);
+  });
+});
+
+describe('the backoff', () => {
+  it('keeps split kernels of any size on the calling thread until its time is up, with the same results', async () => {
+    const b = backends.get(2)!;
+    const x = b.tensor(randomData(256 * 512, 11), [256, 512]);
+    const y = b.tensor(randomData(512 * 256, 12), [512, 256]);
+    const pool = getPool()!;
+    pool.backoffUntil = 0;
+    let before = pool.jobs;
+    const split = read(b, b.matmul(x, y));
+    expect(pool.jobs - before, 'without a backoff the product splits').toBe(1);
+    pool.backoffUntil = performance.now() + 60_000;
+    before = pool.jobs;
+    for (let i = 0; i < 3; i++) expect(read(b, b.matmul(x, y))).toEqual(split);
+    expect(pool.jobs - before, 'during the backoff nothing splits').toBe(0);
+    pool.backoffUntil = performance.now() + 5;
+    await new Promise((done) => setTimeout(done, 20));
+    before = pool.jobs;
+    expect(read(b, b.matmul(x, y))).toEqual(split);
+    expect(pool.jobs - before, 'after it the product splits again').toBe(1);
+    expect(pool.backoffUntil).toBe(0);
   });
 });
 
