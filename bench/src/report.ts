@@ -523,14 +523,17 @@ function threadGoals(recs: Rec[]): string[] {
   }
   const ad = recs.find((r) => r.suite === 'threads' && r.bench === 'adam-1e7' && !r.error);
   if (ad) {
-    const r = (ad.median as number) / (ad.floor2Ms as number);
+    // medians over the same interleaved rounds where the run has them (as the optimizer table), else against the best floor
+    const paired = typeof ad.pairedMedian === 'number' && typeof ad.pairedFloorMs === 'number' && typeof ad.pairedRooflineMs === 'number';
+    const how = paired ? 'medians over the same interleaved rounds' : 'median against the best floor';
+    const r = paired ? (ad.pairedMedian as number) / (ad.pairedFloorMs as number) : (ad.median as number) / (ad.floor2Ms as number);
     goals.push(
-      `- Adam at 1e7 on ${ad.threads} threads within 1.1× the two-thread bandwidth floor: ${x(r)} (best run ${x((ad.min as number) / (ad.floor2Ms as number))}): **${r <= 1.1 ? 'met' : 'missed'}**.`,
+      `- Adam at 1e7 on ${ad.threads} threads within 1.1× the two-thread bandwidth floor: ${x(r)} (${how}; best run over the best floor ${x((ad.min as number) / (ad.floor2Ms as number))}): **${r <= 1.1 ? 'met' : 'missed'}**.`,
     );
     if (typeof ad.roofline2Ms === 'number') {
-      const q = (ad.median as number) / ad.roofline2Ms;
+      const q = paired ? (ad.pairedMedian as number) / (ad.pairedRooflineMs as number) : (ad.median as number) / ad.roofline2Ms;
       goals.push(
-        `- The same step against the two-thread roofline (the larger of that floor and the two-thread arithmetic floor): ${x(q)} (best run ${x((ad.min as number) / ad.roofline2Ms)}): **${q <= 1.1 ? 'within 1.1×' : 'above 1.1×'}**.`,
+        `- The same step against the two-thread roofline (the larger of that floor and the two-thread arithmetic floor): ${x(q)} (${how}; best run over the best roofline ${x((ad.min as number) / ad.roofline2Ms)}): **${q <= 1.1 ? 'within 1.1×' : 'above 1.1×'}**.`,
       );
     }
   }
@@ -633,6 +636,15 @@ export function renderThreads(res: Results): string {
           `The step takes ${x((ad.median as number) / (ad.roofline2Ms as number))} the two-thread roofline (median; best run ` +
           `${x((ad.min as number) / (ad.roofline2Ms as number))}); on one thread ${x((ad.singleMedian as number) / (ad.roofline1Ms as number))} ` +
           'the one-thread roofline.',
+        '',
+      );
+    if (typeof ad.pairedMedian === 'number' && typeof ad.pairedFloorMs === 'number' && typeof ad.pairedRooflineMs === 'number')
+      out.push(
+        `Timed as the optimizer table times every step (\`measurePaired\`: ${ad.pairedRounds} rounds alternating the step on ${ad.threads} threads ` +
+          `with the floors' probes on as many, medians over the rounds), the step took ${fmtMs(ad.pairedMedian)} ms against a bandwidth floor of ` +
+          `${fmtMs(ad.pairedFloorMs)} ms and a roofline of ${fmtMs(ad.pairedRooflineMs)} ms: ${x(ad.pairedMedian / ad.pairedFloorMs)} and ` +
+          `${x(ad.pairedMedian / ad.pairedRooflineMs)}. The goal below takes these medians: a median against the best of 30 runs compares ` +
+          'a typical moment of a shared machine with its best one.',
         '',
       );
   }

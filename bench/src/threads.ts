@@ -15,7 +15,9 @@
  *   arithmetic floor on one and two threads (`arith` of `stream.wat`: the step's one square root
  *   and one division per parameter, on values in registers, split the same way): on the
  *   development machine it is above the bandwidth floor, so the honest floor is the roofline, the
- *   larger of the two with the same thread count.
+ *   larger of the two with the same thread count. The step on the default threads is also timed
+ *   in rounds alternating with those floors' probes (`measurePaired`, as the optimizer table
+ *   times every step), and the goal takes those medians.
  *
  * Each record also carries the load average (1 min) at the start and end of its timed runs and,
  * per configuration, the median CPU time of the process per run (every thread) and the split
@@ -28,7 +30,8 @@ import { loadavg } from 'node:os';
 import { BYTES_PER_PARAM } from './bandwidth.js';
 import { downhillTrainer } from './mlp-problem.js';
 import { streamProbe } from './stream-probe.js';
-import { STEADY_WARMUP_MS, childConfig, emit, median, randomF32 } from './util.js';
+import { closeFloorProbe, floorSampler } from './bandwidth.js';
+import { STEADY_WARMUP_MS, childConfig, emit, measurePaired, median, randomF32 } from './util.js';
 
 export interface ThreadsConfig {
   readonly impl: 'downhill-cpu';
@@ -217,7 +220,8 @@ async function main(): Promise<void> {
         state = r.state;
       };
     };
-    const acc = [accounted(runner(one), cpuThreadTimes), accounted(runner(many), cpuThreadTimes)];
+    const runMany = runner(many);
+    const acc = [accounted(runner(one), cpuThreadTimes), accounted(runMany, cpuThreadTimes)];
     const loadStart = loadavg()[0];
     const [s, t] = interleaved(
       acc.map((a) => a.run),
@@ -227,6 +231,11 @@ async function main(): Promise<void> {
       4,
     );
     const loadEnd = loadavg()[0];
+    // the step on the default threads against its floors on as many, in the same rounds, as the
+    // optimizer table measures every step (`measurePaired`): a median against medians met under
+    // the same moments of the machine, where the floors below are the best of 30 runs
+    const paired = await measurePaired(runMany, await floorSampler('adam', n, threads), { runs: 3, budgetMs: cfg.budgetMs, settleMs: 3 });
+    await closeFloorProbe();
     const probe = await streamProbe(n, 2);
     const floor1 = probe.best('stream4', n, 1, 15);
     const floor2 = probe.best('stream4', n, 2, 15);
@@ -255,6 +264,10 @@ async function main(): Promise<void> {
       arith2Ms: arith2,
       roofline1Ms: Math.max(Math.min(floor1, floor1b), arith1),
       roofline2Ms: Math.max(Math.min(floor2, floor2b), arith2),
+      pairedMedian: paired.median,
+      pairedFloorMs: paired.floorMedianMs,
+      pairedRooflineMs: paired.rooflineMedianMs,
+      pairedRounds: paired.rounds,
       speedup: s.median / t.median,
       loadStart,
       loadEnd,
