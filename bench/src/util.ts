@@ -12,10 +12,10 @@ export function median(xs: readonly number[]): number {
   return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
 }
 
-/** Timing summary of repeated runs, in milliseconds. */
 /**
- * Wall time a training-step benchmark runs its steps untimed before it times them (steps at most
- * 150 ms each): a training loop runs thousands of steps, so the figure to compare is the steady
+ * Wall time a training-step benchmark runs its steps untimed before it times them (fast steps; a
+ * step of a tenth of a second or more, as on TensorFlow.js's cpu backend, is timed in fewer runs
+ * instead): a training loop runs thousands of steps, so the figure to compare is the steady
  * state's. V8 keeps tiering the step's JavaScript up for hundreds of steps: on the MLP 784-256-10
  * step of backend-cpu on 2 threads (development machine, 2 vCPUs, Node 20), `--trace-opt` counted
  * 119 optimizing compilations between steps 50 and 450 and 24 between steps 2000 and 2400. They
@@ -32,6 +32,7 @@ export async function warmUp(step: () => unknown, minSteps = 3): Promise<void> {
   for (let i = 0; i < minSteps || performance.now() - t0 < STEADY_WARMUP_MS; i++) await step();
 }
 
+/** Timing summary of repeated runs, in milliseconds. */
 export interface Timing {
   readonly median: number;
   readonly min: number;
