@@ -57,15 +57,25 @@ describe('programChunks', () => {
   });
 });
 
+/**
+ * Registers a new module on the pool whose one function adds `amount` to the int32 at word `i` of
+ * the block at `p` (on the workers from its source text, on the caller as the same function):
+ * each chunk leaves a mark, so a chunk run twice or never shows. Returns the module's id.
+ */
+function registerCounter(amount: number): number {
+  const rt = getRuntime()!;
+  return getPool()!.register(
+    { source: `return { count(p, i) { Atomics.add(new Int32Array(memory.buffer), (p >> 2) + i, ${amount}); } };` },
+    ['count'],
+    [(p: number, i: number) => Atomics.add(new Int32Array(rt.memory.buffer as SharedArrayBuffer), (p >> 2) + i, amount)],
+  );
+}
+
 describe('owned chunks in the pool', () => {
   it('a job that needs a module the workers have not instantiated yet still runs on them (the caller claims no chunk)', () => {
     const rt = getRuntime()!;
     const pool = getPool()!;
-    const id = pool.register(
-      { source: 'return { twice(p, i) { Atomics.add(new Int32Array(memory.buffer), (p >> 2) + i, 2); } };' },
-      ['twice'],
-      [(p: number, i: number) => Atomics.add(new Int32Array(rt.memory.buffer as SharedArrayBuffer), (p >> 2) + i, 2)],
-    );
+    const id = registerCounter(2);
     const n = 12;
     const ptr = rt.exports.allocUninit(n * 4);
     try {
@@ -86,11 +96,7 @@ describe('owned chunks in the pool', () => {
   it('runs every chunk once, where owned chunks belong to threads that never come (8 owned, 3 workers), and where the caller claims none', async () => {
     const rt = getRuntime()!;
     const pool = getPool()!;
-    const id = pool.register(
-      { source: 'return { mark(p, i) { Atomics.add(new Int32Array(memory.buffer), (p >> 2) + i, 1); } };' },
-      ['mark'],
-      [(p: number, i: number) => Atomics.add(new Int32Array(rt.memory.buffer as SharedArrayBuffer), (p >> 2) + i, 1)],
-    );
+    const id = registerCounter(1);
     const n = 40;
     const ptr = rt.exports.allocUninit(n * 4);
     const control = (pool as unknown as { control: Int32Array }).control;
