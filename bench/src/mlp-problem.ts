@@ -45,8 +45,12 @@ export interface Trainer {
   loss: () => Promise<number>;
 }
 
-/** The MLP on a downhill backend: autograd ops, `valueAndGrad`, then an in-place Adam `step`. */
-export async function downhillTrainer(b: import('@downhill/backend').Backend, sizes: MlpSizes = MLP_SIZES): Promise<Trainer> {
+/** The MLP on a downhill backend: autograd ops, `valueAndGrad`, then an in-place `step` of Adam (or of `optimizer(LR)`). */
+export async function downhillTrainer(
+  b: import('@downhill/backend').Backend,
+  sizes: MlpSizes = MLP_SIZES,
+  optimizer?: (lr: number) => import('@downhill/optimizers').GradientTransformation,
+): Promise<Trainer> {
   const { inputs: IN, hidden: HIDDEN, classes: OUT, batch: BATCH } = sizes;
   const { ops, valueAndGrad } = await import('@downhill/autograd');
   const o = await import('@downhill/optimizers');
@@ -67,7 +71,7 @@ export async function downhillTrainer(b: import('@downhill/backend').Backend, si
     return ops.neg(ops.mean(ops.sum(ops.mul(logp, ops.oneHot(ys, OUT, { dtype: 'float32' })), -1)));
   };
   const lossAndGrad = valueAndGrad(lossFn);
-  const tx = o.adam(LR);
+  const tx = optimizer ? optimizer(LR) : o.adam(LR);
   let state = tx.init(params);
   let last: import('@downhill/backend').Tensor | undefined;
   return {

@@ -36,6 +36,7 @@ const ROWS: Record<string, Row> = {
   compileMask: 'no options: (mask, where)',
   selectByMask: 'no options: (mask, leaves, where)',
   chain: 'no options: (...transformations)',
+  flushSubnormals: 'no options: (inner)',
   applyUpdates: 'no options: (params, updates)',
   step: () => api.step(opt(), params(), params(), opt().init(params()), BAD),
   checkHyperparam: 'no options: (where, name, value)',

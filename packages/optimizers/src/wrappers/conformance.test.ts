@@ -6,6 +6,7 @@ import { adam } from '../optimizers/adam.js';
 import { describeOptimizerConformance } from '../testing/conformance.js';
 import { addDecayedWeights } from '../transforms/add-decayed-weights.js';
 import { applyIfFinite } from './apply-if-finite.js';
+import { flushSubnormals } from './flush-subnormals.js';
 import { lookahead } from './lookahead.js';
 import { masked } from './masked.js';
 import { multiSteps } from './multi-steps.js';
@@ -36,3 +37,4 @@ describeOptimizerConformance('lookahead(adam)', ({ lr }) => lookahead(adam(lr), 
   rosenbrock: { steps: 2000 },
 });
 describeOptimizerConformance('chain(adam, paramsEma)', ({ lr }) => chain(adam(lr), paramsEma(0.9)), { backends });
+describeOptimizerConformance('flushSubnormals(adam)', ({ lr }) => flushSubnormals(adam(lr)), { backends });

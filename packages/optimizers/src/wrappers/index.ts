@@ -5,3 +5,4 @@ export { multiSteps, type MultiStepsState } from './multi-steps.js';
 export { applyIfFinite, allFinite, NonFiniteGradientsError, type ApplyIfFiniteState } from './apply-if-finite.js';
 export { lookahead, type LookaheadOptions, type LookaheadState } from './lookahead.js';
 export { paramsEma, emaParams, type ParamsEmaState } from './params-ema.js';
+export { flushSubnormals } from './flush-subnormals.js';
