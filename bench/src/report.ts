@@ -289,7 +289,13 @@ export function renderReport(res: Results): string {
     out.push('## 2. Training an MLP 784-256-10 (batch 128, Adam)', '');
     out.push(
       'Steps per second (forward, backward, Adam update) from the median step time, on a fixed synthetic batch from the same initial weights; ' +
-        'the loss must fall during the run. The last column divides by the median of jax-js with jit.',
+        'the loss must fall during the run. The last column divides by the median of jax-js with jit. ' +
+        'The same batch over and over drives the loss towards zero (about 5e-5 after 2000 steps), and the gradients of many weights to exactly zero: ' +
+        "Adam's first moments of those weights then decay into the subnormal range and stay there (rounding keeps them: see `flushSubnormals` in @downhill/optimizers), " +
+        "about 17% of the first layer's after 1000 steps, and arithmetic on subnormal numbers is slow on CPUs. " +
+        'Every implementation here keeps IEEE subnormals (WebAssembly and JavaScript have no flush-to-zero mode); those that run thousands of steps (downhill-cpu, jax-js) reach that state in the warm-up. ' +
+        "On backend-cpu it makes Adam's update program about three times slower " +
+        '(0.44 ms against 0.15 ms a step on one thread; `flushSubnormals(adam(lr))` avoids it: `bench/src/subnormal-probe.ts`).',
       '',
     );
     const jax = mlp.find((r) => r.impl === 'jax-js-wasm' && !r.error);
