@@ -119,6 +119,25 @@ describe('flushSubnormals', () => {
     expect(s).toEqual(plainS);
   });
 
+  it('keeps a tensor held in two places of the state one tensor', () => {
+    const p = { w: b.tensor([1, 2], [2]) };
+    // a toy transformation whose state holds its one tensor twice
+    const twice: GradientTransformation<{ a: Tensor; b: Tensor }> = {
+      init: () => {
+        const t = b.tensor([1e-40, 3], [2]);
+        return { a: t, b: t };
+      },
+      update: (g, s) => {
+        const t = b.mul(s.a, 1);
+        return [{ w: b.mul((g as Record<string, Tensor>).w, 1) }, { a: t, b: t }];
+      },
+    };
+    const tx = flushSubnormals(twice);
+    const [, s] = tx.update({ w: b.tensor([1, 1], [2]) }, tx.init(p), p);
+    expect(s.a).toBe(s.b);
+    expect(Array.from(b.readSync(s.a))).toEqual([0, 3]);
+  });
+
   it('rejects what is not a transformation', () => {
     expect(() => flushSubnormals({} as never)).toThrow(InvalidArgumentError);
     expect(() => flushSubnormals(null as never)).toThrow(/flushSubnormals: expected a gradient transformation/);

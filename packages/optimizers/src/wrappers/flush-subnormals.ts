@@ -54,7 +54,8 @@ export function flushSubnormals<S extends OptState>(inner: GradientTransformatio
         () => [u, innerState, flushed],
         () => {
           [u, innerState] = inner.update(grads, state, params);
-          flushed = mapTensors(innerState, flush);
+          const done = new Map<Tensor, Tensor>(); // a tensor held in two places stays one
+          flushed = mapTensors(innerState, (t) => done.get(t) ?? done.set(t, flush(t)).get(t)!);
           releaseConsumed(innerState, flushed, state, u, grads, params);
           return [u, flushed] as [Params, S];
         },
@@ -65,10 +66,12 @@ export function flushSubnormals<S extends OptState>(inner: GradientTransformatio
           hostStep(state: S, context: HostStepContext): S | undefined {
             const next = hostStep.call(inner, state, context);
             if (next === undefined) return undefined;
-            // the numbers `flush` passes, in the order `update` walks the state
+            // the numbers `flush` passes, in the order `update` walks the state, once per tensor
+            const done = new Set<Tensor>();
             mapTensors(next, (t) => {
               const tiny = SMALLEST_NORMAL[t.dtype];
-              if (tiny !== undefined) context.literals.push(tiny, 0);
+              if (tiny !== undefined && !done.has(t)) context.literals.push(tiny, 0);
+              done.add(t);
               return t;
             });
             return next;
