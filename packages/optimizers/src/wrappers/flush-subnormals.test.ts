@@ -17,7 +17,7 @@ const F64_MIN = 2 ** -1022;
 
 type AdamState = { inner: [{ count: number; mu: Record<string, Tensor>; nu: Record<string, Tensor> }, unknown] };
 
-/** Runs `tx` for `steps` steps from `w` with gradient `g` then zero gradients; returns params and state values. */
+/** Runs `tx` from parameters `w`, one step per row of `grads`; returns the paths, the parameters and Adam's moments and count. */
 function run(tx: GradientTransformation<any>, dtype: DType, w: number[], grads: number[][], fused: boolean, inPlace: boolean) {
   let params: Params = { w: b.tensor(w, [w.length], dtype) };
   let state: OptState = tx.init(params);
@@ -105,7 +105,7 @@ describe('flushSubnormals', () => {
     expect(after.traces - before.traces).toBe(1);
   });
 
-  it('has the inner state, and leaves stateless transformations and integer state alone', () => {
+  it("has the inner state's layout, and leaves the update of a transformation without float state unflushed", () => {
     const p = { w: b.tensor([1, 2], [2]) };
     const inner = adam(1e-3);
     expect(Object.keys(flushSubnormals(inner).init(p) as object)).toEqual(Object.keys(inner.init(p) as object));
