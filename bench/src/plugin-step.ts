@@ -11,7 +11,7 @@
 import type { Tensor } from '@downhill/backend';
 import { downhillBackend, type ImplId } from './impls.js';
 import { adabeliefPlugin } from './plugins/adabelief-plugin.js';
-import { childConfig, emit, measure, randomF32 } from './util.js';
+import { childConfig, emit, measureInterleaved, randomF32 } from './util.js';
 
 export interface PluginConfig {
   readonly impl: ImplId;
@@ -25,35 +25,49 @@ async function main(): Promise<void> {
   const o = await import('@downhill/optimizers');
   const { qhadam } = await import('downhill-example-plugin-qhadam');
   for (const n of cfg.sizes) {
-    // Interleaved, so that a busy moment of the machine falls on both.
-    const round = [
-      ['adam', () => o.adam(1e-3)],
-      ['adabelief-plugin', () => adabeliefPlugin(1e-3)],
-      ['adabelief', () => o.adabelief(1e-3)],
-      ['qhadam', () => qhadam(1e-3)],
-    ] as const;
-    for (const [optimizer, make] of [...round, ...round]) {
+    // All four alive at once and timed in alternating rounds after the same warm-up
+    // (`measureInterleaved`), so that a busy moment of the machine, or the JIT compiling on a
+    // background thread, falls on each of them alike.
+    const made = (
+      [
+        ['adam', () => o.adam(1e-3)],
+        ['adabelief-plugin', () => adabeliefPlugin(1e-3)],
+        ['adabelief', () => o.adabelief(1e-3)],
+        ['qhadam', () => qhadam(1e-3)],
+      ] as const
+    ).map(([optimizer, make]) => {
       const tx = make();
       let params: Record<string, Tensor> = { w: b.tensor(randomF32(n, 1), [n]) };
       const grads = { w: b.tensor(randomF32(n, 2, 1e-2), [n]) };
       let state = tx.init(params);
       let path = '';
-      const step = () => {
-        const r = o.step(tx, params, grads, state, { inPlace: true });
-        params = r.params as typeof params;
-        state = r.state;
-        path = r.path;
+      return {
+        optimizer,
+        path: () => path,
+        step: () => {
+          const r = o.step(tx, params, grads, state, { inPlace: true });
+          params = r.params as typeof params;
+          state = r.state;
+          path = r.path;
+        },
+        first: async () => (await params.w.read())[0],
+        dispose: () => b.dispose([params as never, grads as never, o.stateTensors(state) as never]),
       };
-      try {
-        const timing = await measure(step, { warmup: 20, minReps: 15, maxReps: 2000, budgetMs: cfg.budgetMs });
-        const value = (await params.w.read())[0];
-        if (!Number.isFinite(value)) throw new Error(`the parameter became ${value}`);
-        emit({ suite: 'plugin-step', impl: cfg.impl, optimizer, n, path, ...timing });
-      } catch (e) {
-        emit({ suite: 'plugin-step', impl: cfg.impl, optimizer, n, error: (e as Error).message });
-      } finally {
-        b.dispose([params as never, grads as never, o.stateTensors(state) as never]);
+    });
+    try {
+      const timings = await measureInterleaved(
+        made.map((m) => m.step),
+        { runs: 10, budgetMs: cfg.budgetMs },
+      );
+      for (const [k, m] of made.entries()) {
+        const value = await m.first();
+        if (!Number.isFinite(value)) throw new Error(`${m.optimizer}: the parameter became ${value}`);
+        emit({ suite: 'plugin-step', impl: cfg.impl, optimizer: m.optimizer, n, path: m.path(), ...timings[k] });
       }
+    } catch (e) {
+      for (const m of made) emit({ suite: 'plugin-step', impl: cfg.impl, optimizer: m.optimizer, n, error: (e as Error).message });
+    } finally {
+      for (const m of made) m.dispose();
     }
   }
 }

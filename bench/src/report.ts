@@ -228,11 +228,10 @@ export function renderReport(res: Results): string {
     out.push(
       'One in-place step on one float32 tensor of AdaBelief written as a plugin through the public API only (`bench/src/plugins/adabelief-plugin.ts`, ' +
         'no kernel of its own) against the built-in Adam and the built-in AdaBelief, all run as update programs; the QHAdam example plugin ' +
-        '(`examples/plugin-qhadam`, more arithmetic than Adam) as an extra row. Each measured twice, interleaved, and the better median kept.',
+        '(`examples/plugin-qhadam`, more arithmetic than Adam) as an extra row. The four are alive at once and timed in alternating rounds after the same warm-up (`measureInterleaved` in `bench/src/util.ts`: ten steps of each per round, the order turning), each cell the median over the rounds, so that a busy moment of the machine falls on all four alike.',
       '',
     );
-    const best = (opt: string, n: unknown) =>
-      plugin.filter((r) => r.optimizer === opt && r.n === n && !r.error).sort((p, q) => (p.median as number) - (q.median as number))[0];
+    const cell = (opt: string, n: unknown) => plugin.find((r) => r.optimizer === opt && r.n === n && !r.error);
     const sizes = [...new Set(plugin.map((r) => r.n))];
     out.push(
       table(
@@ -249,7 +248,7 @@ export function renderReport(res: Results): string {
           'QHAdam plugin / Adam',
         ],
         sizes.map((n) => {
-          const [a, ab, ap, q] = [best('adam', n), best('adabelief', n), best('adabelief-plugin', n), best('qhadam', n)];
+          const [a, ab, ap, q] = [cell('adam', n), cell('adabelief', n), cell('adabelief-plugin', n), cell('qhadam', n)];
           const ms = (r: Rec | undefined) => (r ? fmtMs(r.median as number) : 'error');
           const ratio = (r: Rec | undefined, base: Rec | undefined) => (r && base ? x((r.median as number) / (base.median as number)) : '');
           if (!a || !ap)
@@ -455,9 +454,8 @@ export function renderReport(res: Results): string {
   }
   const plugins = by('plugin-step').filter((r) => r.impl === 'downhill-cpu' && !r.error);
   for (const n of [...new Set(plugins.map((r) => r.n as number))]) {
-    const best = (opt: string) =>
-      plugins.filter((r) => r.optimizer === opt && r.n === n).sort((p, q) => (p.median as number) - (q.median as number))[0];
-    const [a, p] = [best('adam'), best('adabelief-plugin')];
+    const cell = (opt: string) => plugins.find((r) => r.optimizer === opt && r.n === n);
+    const [a, p] = [cell('adam'), cell('adabelief-plugin')];
     if (!a || !p) continue;
     const ratio = (p.median as number) / (a.median as number);
     goals.push(
