@@ -3,7 +3,7 @@ import { chain } from '../chain.js';
 import { withHyperparams, type InjectedTransformation } from '../inject-hyperparams.js';
 import type { Mask } from '../mask.js';
 import { addDecayedWeights } from '../transforms/add-decayed-weights.js';
-import { scaleByBelief } from '../transforms/scale-by-belief.js';
+import { SCALE_BY_BELIEF_DEFAULTS, scaleByBelief } from '../transforms/scale-by-belief.js';
 import { scaleByLearningRate } from '../transforms/scale-by-learning-rate.js';
 import type { ScalarOrSchedule } from '../types.js';
 
@@ -56,10 +56,10 @@ export interface AdabeliefOptions {
  */
 export function adabelief(lr: ScalarOrSchedule, options: AdabeliefOptions = {}): InjectedTransformation {
   const {
-    b1 = 0.9,
-    b2 = 0.999,
-    eps = 1e-16,
-    epsRoot = 1e-16,
+    b1 = SCALE_BY_BELIEF_DEFAULTS.b1,
+    b2 = SCALE_BY_BELIEF_DEFAULTS.b2,
+    eps = SCALE_BY_BELIEF_DEFAULTS.eps,
+    epsRoot = SCALE_BY_BELIEF_DEFAULTS.epsRoot,
     weightDecay = 0,
     mask,
   } = checkOptions('adabelief', options, { b1: true, b2: true, eps: true, epsRoot: true, weightDecay: true, mask: true });

@@ -4,7 +4,7 @@ import { checkGradientOptions, gradientPrefix, type GradientOptions } from '../g
 import { withHyperparams, type InjectedTransformation } from '../inject-hyperparams.js';
 import type { Mask } from '../mask.js';
 import { addDecayedWeights } from '../transforms/add-decayed-weights.js';
-import { scaleByAdadelta } from '../transforms/scale-by-adadelta.js';
+import { SCALE_BY_ADADELTA_DEFAULTS, scaleByAdadelta } from '../transforms/scale-by-adadelta.js';
 import { scaleByLearningRate } from '../transforms/scale-by-learning-rate.js';
 import type { ScalarOrSchedule } from '../types.js';
 
@@ -50,8 +50,8 @@ export interface AdadeltaOptions extends Pick<GradientOptions, 'maximize'> {
  */
 export function adadelta(lr: ScalarOrSchedule, options: AdadeltaOptions = {}): InjectedTransformation {
   const {
-    rho = 0.9,
-    eps = 1e-6,
+    rho = SCALE_BY_ADADELTA_DEFAULTS.rho,
+    eps = SCALE_BY_ADADELTA_DEFAULTS.eps,
     weightDecay = 0,
     mask,
     maximize,

@@ -5,7 +5,7 @@ import type { Mask } from '../mask.js';
 import { addDecayedWeights } from '../transforms/add-decayed-weights.js';
 import { clipByBlockRms, scaleByParamBlockRms } from '../transforms/block-rms.js';
 import { scale } from '../transforms/scale.js';
-import { scaleByFactoredRms } from '../transforms/scale-by-factored-rms.js';
+import { SCALE_BY_FACTORED_RMS_DEFAULTS, scaleByFactoredRms } from '../transforms/scale-by-factored-rms.js';
 import { scaleByLearningRate } from '../transforms/scale-by-learning-rate.js';
 import { traceMomentum } from '../transforms/trace-momentum.js';
 import type { GradientTransformation, ScalarOrSchedule } from '../types.js';
@@ -65,11 +65,11 @@ export interface AdafactorOptions {
  */
 export function adafactor(lr: ScalarOrSchedule, options: AdafactorOptions = {}): InjectedTransformation {
   const {
-    decayRate = 0.8,
-    decayOffset = 0,
-    minDimSizeToFactor = 128,
-    factored = true,
-    eps = 1e-30,
+    decayRate = SCALE_BY_FACTORED_RMS_DEFAULTS.decayRate,
+    decayOffset = SCALE_BY_FACTORED_RMS_DEFAULTS.stepOffset,
+    minDimSizeToFactor = SCALE_BY_FACTORED_RMS_DEFAULTS.minDimSizeToFactor,
+    factored = SCALE_BY_FACTORED_RMS_DEFAULTS.factored,
+    eps = SCALE_BY_FACTORED_RMS_DEFAULTS.eps,
     clippingThreshold = 1,
     multiplyByParameterScale = true,
     momentum,

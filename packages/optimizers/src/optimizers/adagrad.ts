@@ -4,7 +4,7 @@ import { chain } from '../chain.js';
 import { GRADIENT_OPTION_KEYS, checkGradientOptions, decayHyper, gradientPrefix, type GradientOptions } from '../gradient-options.js';
 import { withHyperparams, type InjectedTransformation } from '../inject-hyperparams.js';
 import { scaleByLearningRate } from '../transforms/scale-by-learning-rate.js';
-import { scaleByRss } from '../transforms/scale-by-rss.js';
+import { SCALE_BY_RSS_DEFAULTS, scaleByRss } from '../transforms/scale-by-rss.js';
 import type { ScalarOrSchedule } from '../types.js';
 
 /** Options of {@link adagrad}. */
@@ -50,9 +50,9 @@ export interface AdagradOptions extends GradientOptions {
  */
 export function adagrad(lr: ScalarOrSchedule, options: AdagradOptions = {}): InjectedTransformation {
   const {
-    initialAccumulatorValue = 0.1,
-    eps = 1e-7,
-    epsInSqrt = true,
+    initialAccumulatorValue = SCALE_BY_RSS_DEFAULTS.initialAccumulatorValue,
+    eps = SCALE_BY_RSS_DEFAULTS.eps,
+    epsInSqrt = SCALE_BY_RSS_DEFAULTS.epsInSqrt,
     weightDecay,
     maximize,
   } = checkOptions('adagrad', options, { initialAccumulatorValue: true, eps: true, epsInSqrt: true, ...GRADIENT_OPTION_KEYS });

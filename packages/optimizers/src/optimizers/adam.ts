@@ -2,7 +2,7 @@ import { checkOptions } from '@downhill/backend';
 import { chain } from '../chain.js';
 import { GRADIENT_OPTION_KEYS, checkGradientOptions, decayHyper, gradientPrefix, type GradientOptions } from '../gradient-options.js';
 import { withHyperparams, type InjectedTransformation } from '../inject-hyperparams.js';
-import { scaleByAdam } from '../transforms/scale-by-adam.js';
+import { SCALE_BY_ADAM_DEFAULTS, scaleByAdam } from '../transforms/scale-by-adam.js';
 import { scaleByLearningRate } from '../transforms/scale-by-learning-rate.js';
 import type { ScalarOrSchedule } from '../types.js';
 
@@ -59,12 +59,12 @@ export interface AdamOptions extends GradientOptions {
  */
 export function adam(lr: ScalarOrSchedule, options: AdamOptions = {}): InjectedTransformation {
   const {
-    b1 = 0.9,
-    b2 = 0.999,
-    eps = 1e-8,
-    epsRoot = 0,
-    nesterov = false,
-    amsgrad = false,
+    b1 = SCALE_BY_ADAM_DEFAULTS.b1,
+    b2 = SCALE_BY_ADAM_DEFAULTS.b2,
+    eps = SCALE_BY_ADAM_DEFAULTS.eps,
+    epsRoot = SCALE_BY_ADAM_DEFAULTS.epsRoot,
+    nesterov = SCALE_BY_ADAM_DEFAULTS.nesterov,
+    amsgrad = SCALE_BY_ADAM_DEFAULTS.amsgrad,
     weightDecay,
     maximize,
     momentumDecay,

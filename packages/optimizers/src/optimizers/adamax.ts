@@ -2,7 +2,7 @@ import { checkOptions } from '@downhill/backend';
 import { chain } from '../chain.js';
 import { GRADIENT_OPTION_KEYS, checkGradientOptions, decayHyper, gradientPrefix, type GradientOptions } from '../gradient-options.js';
 import { withHyperparams, type InjectedTransformation } from '../inject-hyperparams.js';
-import { scaleByAdamax } from '../transforms/scale-by-adamax.js';
+import { SCALE_BY_ADAMAX_DEFAULTS, scaleByAdamax } from '../transforms/scale-by-adamax.js';
 import { scaleByLearningRate } from '../transforms/scale-by-learning-rate.js';
 import type { ScalarOrSchedule } from '../types.js';
 
@@ -43,10 +43,10 @@ export interface AdamaxOptions extends GradientOptions {
  */
 export function adamax(lr: ScalarOrSchedule, options: AdamaxOptions = {}): InjectedTransformation {
   const {
-    b1 = 0.9,
-    b2 = 0.999,
-    eps = 1e-8,
-    epsInMax = true,
+    b1 = SCALE_BY_ADAMAX_DEFAULTS.b1,
+    b2 = SCALE_BY_ADAMAX_DEFAULTS.b2,
+    eps = SCALE_BY_ADAMAX_DEFAULTS.eps,
+    epsInMax = SCALE_BY_ADAMAX_DEFAULTS.epsInMax,
     weightDecay,
     maximize,
   } = checkOptions('adamax', options, { b1: true, b2: true, eps: true, epsInMax: true, ...GRADIENT_OPTION_KEYS });

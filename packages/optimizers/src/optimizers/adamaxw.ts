@@ -3,7 +3,7 @@ import { chain } from '../chain.js';
 import { withHyperparams, type InjectedTransformation } from '../inject-hyperparams.js';
 import type { Mask } from '../mask.js';
 import { addDecayedWeights } from '../transforms/add-decayed-weights.js';
-import { scaleByAdamax } from '../transforms/scale-by-adamax.js';
+import { SCALE_BY_ADAMAX_DEFAULTS, scaleByAdamax } from '../transforms/scale-by-adamax.js';
 import { scaleByLearningRate } from '../transforms/scale-by-learning-rate.js';
 import type { ScalarOrSchedule } from '../types.js';
 
@@ -48,9 +48,9 @@ export interface AdamaxwOptions {
  */
 export function adamaxw(lr: ScalarOrSchedule, options: AdamaxwOptions = {}): InjectedTransformation {
   const {
-    b1 = 0.9,
-    b2 = 0.999,
-    eps = 1e-8,
+    b1 = SCALE_BY_ADAMAX_DEFAULTS.b1,
+    b2 = SCALE_BY_ADAMAX_DEFAULTS.b2,
+    eps = SCALE_BY_ADAMAX_DEFAULTS.eps,
     weightDecay = 1e-4,
     mask,
   } = checkOptions('adamaxw', options, { b1: true, b2: true, eps: true, weightDecay: true, mask: true });

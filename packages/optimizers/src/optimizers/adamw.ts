@@ -4,7 +4,7 @@ import { checkGradientOptions, gradientPrefix } from '../gradient-options.js';
 import { withHyperparams, type InjectedTransformation } from '../inject-hyperparams.js';
 import type { Mask } from '../mask.js';
 import { addDecayedWeights } from '../transforms/add-decayed-weights.js';
-import { scaleByAdam } from '../transforms/scale-by-adam.js';
+import { SCALE_BY_ADAM_DEFAULTS, scaleByAdam } from '../transforms/scale-by-adam.js';
 import { scaleByLearningRate } from '../transforms/scale-by-learning-rate.js';
 import type { ScalarOrSchedule } from '../types.js';
 import type { AdamOptions } from './adam.js';
@@ -58,14 +58,14 @@ export interface AdamwOptions extends Omit<AdamOptions, 'weightDecay'> {
  */
 export function adamw(lr: ScalarOrSchedule, options: AdamwOptions = {}): InjectedTransformation {
   const {
-    b1 = 0.9,
-    b2 = 0.999,
-    eps = 1e-8,
-    epsRoot = 0,
+    b1 = SCALE_BY_ADAM_DEFAULTS.b1,
+    b2 = SCALE_BY_ADAM_DEFAULTS.b2,
+    eps = SCALE_BY_ADAM_DEFAULTS.eps,
+    epsRoot = SCALE_BY_ADAM_DEFAULTS.epsRoot,
     weightDecay = 1e-4,
     mask,
-    nesterov = false,
-    amsgrad = false,
+    nesterov = SCALE_BY_ADAM_DEFAULTS.nesterov,
+    amsgrad = SCALE_BY_ADAM_DEFAULTS.amsgrad,
     maximize,
     weightDecayCoupling = 'learning-rate',
     momentumDecay,

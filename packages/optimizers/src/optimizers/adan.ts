@@ -3,7 +3,7 @@ import { chain } from '../chain.js';
 import { withHyperparams, type InjectedTransformation } from '../inject-hyperparams.js';
 import type { Mask } from '../mask.js';
 import { addDecayedWeights } from '../transforms/add-decayed-weights.js';
-import { scaleByAdan } from '../transforms/scale-by-adan.js';
+import { SCALE_BY_ADAN_DEFAULTS, scaleByAdan } from '../transforms/scale-by-adan.js';
 import { scaleByLearningRate } from '../transforms/scale-by-learning-rate.js';
 import type { ScalarOrSchedule } from '../types.js';
 
@@ -55,11 +55,11 @@ export interface AdanOptions {
  */
 export function adan(lr: ScalarOrSchedule, options: AdanOptions = {}): InjectedTransformation {
   const {
-    b1 = 0.98,
-    b2 = 0.92,
-    b3 = 0.99,
-    eps = 1e-8,
-    epsRoot = 0,
+    b1 = SCALE_BY_ADAN_DEFAULTS.b1,
+    b2 = SCALE_BY_ADAN_DEFAULTS.b2,
+    b3 = SCALE_BY_ADAN_DEFAULTS.b3,
+    eps = SCALE_BY_ADAN_DEFAULTS.eps,
+    epsRoot = SCALE_BY_ADAN_DEFAULTS.epsRoot,
     weightDecay = 0,
     mask,
   } = checkOptions('adan', options, { b1: true, b2: true, b3: true, eps: true, epsRoot: true, weightDecay: true, mask: true });

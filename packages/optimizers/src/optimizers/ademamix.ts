@@ -46,6 +46,9 @@ function b3At(t: number, b3: number, b1: number, warmup: number | undefined): nu
   return 0.5 ** (1 / ((1 - a) * f(b1) + a * f(b3) + 1));
 }
 
+/** Defaults of {@link scaleByAdemamix}'s options, shared with {@link ademamix}. */
+const SCALE_BY_ADEMAMIX_DEFAULTS = { b1: 0.9, b2: 0.999, b3: 0.9999, alpha: 2, eps: 1e-8 } as const;
+
 /**
  * AdEMAMix's rescaling: Adam whose numerator mixes the bias-corrected fast moment with a slow,
  * uncorrected moment of much longer memory.
@@ -70,13 +73,13 @@ function b3At(t: number, b3: number, b1: number, warmup: number | undefined): nu
 export function scaleByAdemamix(options: ScaleByAdemamixOptions = {}): GradientTransformation<ScaleByAdemamixState> {
   const where = 'scaleByAdemamix';
   const {
-    b1 = 0.9,
-    b2 = 0.999,
-    b3 = 0.9999,
-    alpha = 2,
+    b1 = SCALE_BY_ADEMAMIX_DEFAULTS.b1,
+    b2 = SCALE_BY_ADEMAMIX_DEFAULTS.b2,
+    b3 = SCALE_BY_ADEMAMIX_DEFAULTS.b3,
+    alpha = SCALE_BY_ADEMAMIX_DEFAULTS.alpha,
     alphaWarmup,
     b3Warmup,
-    eps = 1e-8,
+    eps = SCALE_BY_ADEMAMIX_DEFAULTS.eps,
   } = checkOptions(where, options, { b1: true, b2: true, b3: true, alpha: true, alphaWarmup: true, b3Warmup: true, eps: true });
   checkHyperparam(where, 'b1', b1);
   checkHyperparam(where, 'b2', b2);
@@ -154,13 +157,13 @@ export interface AdemamixOptions extends ScaleByAdemamixOptions {
 export function ademamix(lr: ScalarOrSchedule, options: AdemamixOptions = {}): InjectedTransformation {
   const where = 'ademamix';
   const {
-    b1 = 0.9,
-    b2 = 0.999,
-    b3 = 0.9999,
-    alpha = 2,
+    b1 = SCALE_BY_ADEMAMIX_DEFAULTS.b1,
+    b2 = SCALE_BY_ADEMAMIX_DEFAULTS.b2,
+    b3 = SCALE_BY_ADEMAMIX_DEFAULTS.b3,
+    alpha = SCALE_BY_ADEMAMIX_DEFAULTS.alpha,
     alphaWarmup,
     b3Warmup,
-    eps = 1e-8,
+    eps = SCALE_BY_ADEMAMIX_DEFAULTS.eps,
     weightDecay = 0,
     mask,
   } = checkOptions(where, options, {

@@ -32,6 +32,9 @@ export interface ScaleByAdoptOptions {
   readonly clipExponent?: number;
 }
 
+/** Defaults of {@link scaleByAdopt}'s options, shared with {@link adopt}. */
+const SCALE_BY_ADOPT_DEFAULTS = { b1: 0.9, b2: 0.9999, eps: 1e-6, clip: true, clipExponent: 0.25 } as const;
+
 /**
  * ADOPT's rescaling: normalize the gradient by the second moment of the previous steps (not
  * including the current gradient), clip, then take momentum of the normalized gradient.
@@ -56,11 +59,11 @@ export interface ScaleByAdoptOptions {
 export function scaleByAdopt(options: ScaleByAdoptOptions = {}): GradientTransformation<ScaleByAdoptState> {
   const where = 'scaleByAdopt';
   const {
-    b1 = 0.9,
-    b2 = 0.9999,
-    eps = 1e-6,
-    clip = true,
-    clipExponent = 0.25,
+    b1 = SCALE_BY_ADOPT_DEFAULTS.b1,
+    b2 = SCALE_BY_ADOPT_DEFAULTS.b2,
+    eps = SCALE_BY_ADOPT_DEFAULTS.eps,
+    clip = SCALE_BY_ADOPT_DEFAULTS.clip,
+    clipExponent = SCALE_BY_ADOPT_DEFAULTS.clipExponent,
   } = checkOptions(where, options, { b1: true, b2: true, eps: true, clip: true, clipExponent: true });
   checkHyperparam(where, 'b1', b1);
   checkHyperparam(where, 'b2', b2);
@@ -151,11 +154,11 @@ export interface AdoptOptions extends ScaleByAdoptOptions {
 export function adopt(lr: ScalarOrSchedule, options: AdoptOptions = {}): InjectedTransformation {
   const where = 'adopt';
   const {
-    b1 = 0.9,
-    b2 = 0.9999,
-    eps = 1e-6,
-    clip = true,
-    clipExponent = 0.25,
+    b1 = SCALE_BY_ADOPT_DEFAULTS.b1,
+    b2 = SCALE_BY_ADOPT_DEFAULTS.b2,
+    eps = SCALE_BY_ADOPT_DEFAULTS.eps,
+    clip = SCALE_BY_ADOPT_DEFAULTS.clip,
+    clipExponent = SCALE_BY_ADOPT_DEFAULTS.clipExponent,
     weightDecay = 0,
     decouple = false,
     mask,

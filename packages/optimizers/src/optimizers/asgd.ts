@@ -1,6 +1,6 @@
 import { checkOptions } from '@downhill/backend';
 import { withHyperparams, type InjectedTransformation } from '../inject-hyperparams.js';
-import { scaleByAsgd } from '../transforms/scale-by-asgd.js';
+import { SCALE_BY_ASGD_DEFAULTS, scaleByAsgd } from '../transforms/scale-by-asgd.js';
 import type { ScalarOrSchedule } from '../types.js';
 
 /** Options of {@link asgd}. */
@@ -43,10 +43,10 @@ export interface AsgdOptions {
  */
 export function asgd(lr: ScalarOrSchedule, options: AsgdOptions = {}): InjectedTransformation {
   const {
-    lambd = 1e-4,
-    alpha = 0.75,
-    t0 = 1e6,
-    weightDecay = 0,
+    lambd = SCALE_BY_ASGD_DEFAULTS.lambd,
+    alpha = SCALE_BY_ASGD_DEFAULTS.alpha,
+    t0 = SCALE_BY_ASGD_DEFAULTS.t0,
+    weightDecay = SCALE_BY_ASGD_DEFAULTS.weightDecay,
   } = checkOptions('asgd', options, { lambd: true, alpha: true, t0: true, weightDecay: true });
   return withHyperparams('asgd', { lr, weightDecay }, (h) => scaleByAsgd({ lr: h.lr, lambd, alpha, t0, weightDecay: h.weightDecay }));
 }

@@ -4,7 +4,7 @@ import { withHyperparams, type InjectedTransformation } from '../inject-hyperpar
 import type { Mask } from '../mask.js';
 import { isTraced } from '../program/tracing-backend.js';
 import { addDecayedWeights } from '../transforms/add-decayed-weights.js';
-import { scaleByAdam } from '../transforms/scale-by-adam.js';
+import { SCALE_BY_ADAM_DEFAULTS, scaleByAdam } from '../transforms/scale-by-adam.js';
 import { scaleByLearningRate } from '../transforms/scale-by-learning-rate.js';
 import { mapTrees, stateTensors } from '../tree.js';
 import type { GradientTransformation, OptState, ScalarOrSchedule } from '../types.js';
@@ -131,8 +131,8 @@ export interface CautiousAdamwOptions {
 export function cautiousAdamw(lr: ScalarOrSchedule, options: CautiousAdamwOptions = {}): InjectedTransformation {
   const where = 'cautiousAdamw';
   const {
-    b1 = 0.9,
-    b2 = 0.999,
+    b1 = SCALE_BY_ADAM_DEFAULTS.b1,
+    b2 = SCALE_BY_ADAM_DEFAULTS.b2,
     eps = 1e-6,
     weightDecay = 0,
     mask,

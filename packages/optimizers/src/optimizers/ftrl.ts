@@ -1,6 +1,6 @@
 import { checkOptions } from '@downhill/backend';
 import { withHyperparams, type InjectedTransformation } from '../inject-hyperparams.js';
-import { scaleByFtrl } from '../transforms/scale-by-ftrl.js';
+import { SCALE_BY_FTRL_DEFAULTS, scaleByFtrl } from '../transforms/scale-by-ftrl.js';
 import type { ScalarOrSchedule } from '../types.js';
 
 /** Options of {@link ftrl}. */
@@ -47,12 +47,12 @@ export interface FtrlOptions {
  */
 export function ftrl(lr: ScalarOrSchedule, options: FtrlOptions = {}): InjectedTransformation {
   const {
-    lrPower = -0.5,
-    initialAccumulatorValue = 0.1,
-    l1 = 0,
-    l2 = 0,
-    l2Shrinkage = 0,
-    beta = 0,
+    lrPower = SCALE_BY_FTRL_DEFAULTS.lrPower,
+    initialAccumulatorValue = SCALE_BY_FTRL_DEFAULTS.initialAccumulatorValue,
+    l1 = SCALE_BY_FTRL_DEFAULTS.l1,
+    l2 = SCALE_BY_FTRL_DEFAULTS.l2,
+    l2Shrinkage = SCALE_BY_FTRL_DEFAULTS.l2Shrinkage,
+    beta = SCALE_BY_FTRL_DEFAULTS.beta,
   } = checkOptions('ftrl', options, { lrPower: true, initialAccumulatorValue: true, l1: true, l2: true, l2Shrinkage: true, beta: true });
   return withHyperparams('ftrl', { lr, l1, l2, l2Shrinkage, beta }, (h) =>
     scaleByFtrl({ lr: h.lr, lrPower, initialAccumulatorValue, l1: h.l1, l2: h.l2, l2Shrinkage: h.l2Shrinkage, beta: h.beta }),

@@ -3,7 +3,7 @@ import { chain } from '../chain.js';
 import { withHyperparams, type InjectedTransformation } from '../inject-hyperparams.js';
 import type { Mask } from '../mask.js';
 import { addDecayedWeights } from '../transforms/add-decayed-weights.js';
-import { scaleByAdam } from '../transforms/scale-by-adam.js';
+import { SCALE_BY_ADAM_DEFAULTS, scaleByAdam } from '../transforms/scale-by-adam.js';
 import { scaleByLearningRate } from '../transforms/scale-by-learning-rate.js';
 import { scaleByTrustRatio } from '../transforms/scale-by-trust-ratio.js';
 import type { ScalarOrSchedule } from '../types.js';
@@ -49,10 +49,10 @@ export interface LambOptions {
  */
 export function lamb(lr: ScalarOrSchedule, options: LambOptions = {}): InjectedTransformation {
   const {
-    b1 = 0.9,
-    b2 = 0.999,
+    b1 = SCALE_BY_ADAM_DEFAULTS.b1,
+    b2 = SCALE_BY_ADAM_DEFAULTS.b2,
     eps = 1e-6,
-    epsRoot = 0,
+    epsRoot = SCALE_BY_ADAM_DEFAULTS.epsRoot,
     weightDecay = 0,
     mask,
   } = checkOptions('lamb', options, { b1: true, b2: true, eps: true, epsRoot: true, weightDecay: true, mask: true });

@@ -2,9 +2,9 @@ import { checkOptions } from '@downhill/backend';
 import { chain } from '../chain.js';
 import { withHyperparams, type InjectedTransformation } from '../inject-hyperparams.js';
 import type { Mask } from '../mask.js';
-import { scaleByLarsTrustRatio } from '../transforms/scale-by-lars-trust-ratio.js';
+import { SCALE_BY_LARS_TRUST_RATIO_DEFAULTS, scaleByLarsTrustRatio } from '../transforms/scale-by-lars-trust-ratio.js';
 import { scaleByLearningRate } from '../transforms/scale-by-learning-rate.js';
-import { traceMomentum } from '../transforms/trace-momentum.js';
+import { TRACE_MOMENTUM_DEFAULTS, traceMomentum } from '../transforms/trace-momentum.js';
 import type { ScalarOrSchedule } from '../types.js';
 
 /** Options of {@link lars}. */
@@ -50,10 +50,10 @@ export interface LarsOptions {
 export function lars(lr: ScalarOrSchedule, options: LarsOptions = {}): InjectedTransformation {
   const {
     momentum = 0.9,
-    nesterov = false,
-    weightDecay = 0,
-    trustCoefficient = 0.001,
-    eps = 0,
+    nesterov = TRACE_MOMENTUM_DEFAULTS.nesterov,
+    weightDecay = SCALE_BY_LARS_TRUST_RATIO_DEFAULTS.weightDecay,
+    trustCoefficient = SCALE_BY_LARS_TRUST_RATIO_DEFAULTS.trustCoefficient,
+    eps = SCALE_BY_LARS_TRUST_RATIO_DEFAULTS.eps,
     mask,
   } = checkOptions('lars', options, { momentum: true, nesterov: true, weightDecay: true, trustCoefficient: true, eps: true, mask: true });
   return withHyperparams('lars', { lr, momentum, weightDecay, trustCoefficient, eps }, (h) =>

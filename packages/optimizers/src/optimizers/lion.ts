@@ -4,7 +4,7 @@ import { withHyperparams, type InjectedTransformation } from '../inject-hyperpar
 import type { Mask } from '../mask.js';
 import { addDecayedWeights } from '../transforms/add-decayed-weights.js';
 import { scaleByLearningRate } from '../transforms/scale-by-learning-rate.js';
-import { scaleByLion } from '../transforms/scale-by-lion.js';
+import { SCALE_BY_LION_DEFAULTS, scaleByLion } from '../transforms/scale-by-lion.js';
 import type { ScalarOrSchedule } from '../types.js';
 
 /** Options of {@link lion}. */
@@ -44,8 +44,8 @@ export interface LionOptions {
  */
 export function lion(lr: ScalarOrSchedule, options: LionOptions = {}): InjectedTransformation {
   const {
-    b1 = 0.9,
-    b2 = 0.99,
+    b1 = SCALE_BY_LION_DEFAULTS.b1,
+    b2 = SCALE_BY_LION_DEFAULTS.b2,
     weightDecay = 1e-3,
     mask,
   } = checkOptions('lion', options, { b1: true, b2: true, weightDecay: true, mask: true });

@@ -5,7 +5,7 @@ import { maskSelects, type Mask } from '../mask.js';
 import { addDecayedWeights } from '../transforms/add-decayed-weights.js';
 import { scaleByAdam } from '../transforms/scale-by-adam.js';
 import { scaleByLearningRate } from '../transforms/scale-by-learning-rate.js';
-import { scaleByMuon, type ScaleByMuonOptions } from '../transforms/scale-by-muon.js';
+import { SCALE_BY_MUON_DEFAULTS, scaleByMuon, type ScaleByMuonOptions } from '../transforms/scale-by-muon.js';
 import type { ScalarOrSchedule } from '../types.js';
 import { multiTransform } from '../wrappers/multi-transform.js';
 
@@ -98,11 +98,11 @@ export function muonFamily(
 ): InjectedTransformation {
   const normuon = where === 'normuon';
   const {
-    momentum = 0.95,
-    nesterov = true,
-    nsSteps = 5,
+    momentum = SCALE_BY_MUON_DEFAULTS.momentum,
+    nesterov = SCALE_BY_MUON_DEFAULTS.nesterov,
+    nsSteps = SCALE_BY_MUON_DEFAULTS.nsSteps,
     nsCoeffs,
-    eps = 1e-7,
+    eps = SCALE_BY_MUON_DEFAULTS.eps,
     weightDecay = 0,
     muonParams,
     adamLr = lr,
@@ -110,8 +110,8 @@ export function muonFamily(
     adamB2 = 0.95,
     adamEps = 1e-10,
     adamWeightDecay = 0,
-    layout = 'in-out',
-    scaling = 'jordan',
+    layout = SCALE_BY_MUON_DEFAULTS.layout,
+    scaling = SCALE_BY_MUON_DEFAULTS.scaling,
     b2 = 0.95,
   } = checkOptions(where, normuon ? options : rejectKey(where, options, 'b2'), {
     b2: true,

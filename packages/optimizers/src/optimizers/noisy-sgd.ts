@@ -1,7 +1,7 @@
 import { checkOptions } from '@downhill/backend';
 import { chain } from '../chain.js';
 import { withHyperparams, type InjectedTransformation } from '../inject-hyperparams.js';
-import { addNoise } from '../transforms/add-noise.js';
+import { ADD_NOISE_DEFAULTS, addNoise } from '../transforms/add-noise.js';
 import { scaleByLearningRate } from '../transforms/scale-by-learning-rate.js';
 import type { ScalarOrSchedule } from '../types.js';
 
@@ -41,6 +41,10 @@ export interface NoisySgdOptions {
  * Neelakantan et al., 2015, "Adding Gradient Noise Improves Learning for Very Deep Networks" (https://arxiv.org/abs/1511.06807).
  */
 export function noisySgd(lr: ScalarOrSchedule, options: NoisySgdOptions = {}): InjectedTransformation {
-  const { eta = 0.01, gamma = 0.55, seed = 0 } = checkOptions('noisySgd', options, { eta: true, gamma: true, seed: true });
+  const {
+    eta = ADD_NOISE_DEFAULTS.eta,
+    gamma = ADD_NOISE_DEFAULTS.gamma,
+    seed = ADD_NOISE_DEFAULTS.seed,
+  } = checkOptions('noisySgd', options, { eta: true, gamma: true, seed: true });
   return withHyperparams('noisySgd', { lr }, (h) => chain(addNoise({ eta, gamma, seed }), scaleByLearningRate(h.lr)));
 }

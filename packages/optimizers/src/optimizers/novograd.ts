@@ -2,7 +2,7 @@ import { checkOptions } from '@downhill/backend';
 import { chain } from '../chain.js';
 import { withHyperparams, type InjectedTransformation } from '../inject-hyperparams.js';
 import { scaleByLearningRate } from '../transforms/scale-by-learning-rate.js';
-import { scaleByNovograd } from '../transforms/scale-by-novograd.js';
+import { SCALE_BY_NOVOGRAD_DEFAULTS, scaleByNovograd } from '../transforms/scale-by-novograd.js';
 import type { ScalarOrSchedule } from '../types.js';
 
 /** Options of {@link novograd}. */
@@ -47,10 +47,10 @@ export interface NovogradOptions {
  */
 export function novograd(lr: ScalarOrSchedule, options: NovogradOptions = {}): InjectedTransformation {
   const {
-    b1 = 0.9,
-    b2 = 0.25,
-    eps = 1e-6,
-    weightDecay = 0,
+    b1 = SCALE_BY_NOVOGRAD_DEFAULTS.b1,
+    b2 = SCALE_BY_NOVOGRAD_DEFAULTS.b2,
+    eps = SCALE_BY_NOVOGRAD_DEFAULTS.eps,
+    weightDecay = SCALE_BY_NOVOGRAD_DEFAULTS.weightDecay,
   } = checkOptions('novograd', options, { b1: true, b2: true, eps: true, weightDecay: true });
   return withHyperparams('novograd', { lr, b1, b2, eps, weightDecay }, (h) =>
     chain(scaleByNovograd({ b1: h.b1, b2: h.b2, eps: h.eps, weightDecay: h.weightDecay }), scaleByLearningRate(h.lr)),

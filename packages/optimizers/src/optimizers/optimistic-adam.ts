@@ -1,9 +1,9 @@
 import { checkOptions } from '@downhill/backend';
 import { chain } from '../chain.js';
 import { withHyperparams, type InjectedTransformation } from '../inject-hyperparams.js';
-import { scaleByAdam } from '../transforms/scale-by-adam.js';
+import { SCALE_BY_ADAM_DEFAULTS, scaleByAdam } from '../transforms/scale-by-adam.js';
 import { scaleByLearningRate } from '../transforms/scale-by-learning-rate.js';
-import { scaleByOptimisticGradient } from '../transforms/scale-by-optimistic-gradient.js';
+import { SCALE_BY_OPTIMISTIC_GRADIENT_DEFAULTS, scaleByOptimisticGradient } from '../transforms/scale-by-optimistic-gradient.js';
 import type { ScalarOrSchedule } from '../types.js';
 
 /** Options of {@link optimisticAdam}. */
@@ -50,12 +50,12 @@ export interface OptimisticAdamOptions {
  */
 export function optimisticAdam(lr: ScalarOrSchedule, options: OptimisticAdamOptions = {}): InjectedTransformation {
   const {
-    alpha = 1,
-    beta = 1,
-    b1 = 0.9,
-    b2 = 0.999,
-    eps = 1e-8,
-    nesterov = false,
+    alpha = SCALE_BY_OPTIMISTIC_GRADIENT_DEFAULTS.alpha,
+    beta = SCALE_BY_OPTIMISTIC_GRADIENT_DEFAULTS.beta,
+    b1 = SCALE_BY_ADAM_DEFAULTS.b1,
+    b2 = SCALE_BY_ADAM_DEFAULTS.b2,
+    eps = SCALE_BY_ADAM_DEFAULTS.eps,
+    nesterov = SCALE_BY_ADAM_DEFAULTS.nesterov,
   } = checkOptions('optimisticAdam', options, { alpha: true, beta: true, b1: true, b2: true, eps: true, nesterov: true });
   return withHyperparams('optimisticAdam', { lr, alpha, beta, b1, b2, eps }, (h) =>
     chain(

@@ -2,7 +2,7 @@ import { checkOptions } from '@downhill/backend';
 import { chain } from '../chain.js';
 import { withHyperparams, type InjectedTransformation } from '../inject-hyperparams.js';
 import { scaleByLearningRate } from '../transforms/scale-by-learning-rate.js';
-import { scaleByOptimisticGradient } from '../transforms/scale-by-optimistic-gradient.js';
+import { SCALE_BY_OPTIMISTIC_GRADIENT_DEFAULTS, scaleByOptimisticGradient } from '../transforms/scale-by-optimistic-gradient.js';
 import type { ScalarOrSchedule } from '../types.js';
 
 /** Options of {@link optimisticGradientDescent}. */
@@ -39,7 +39,11 @@ export interface OptimisticGradientDescentOptions {
  * Mokhtari, Ozdaglar and Pattathil, 2020, "A Unified Analysis of Extra-gradient and Optimistic Gradient Methods" (AISTATS 2020).
  */
 export function optimisticGradientDescent(lr: ScalarOrSchedule, options: OptimisticGradientDescentOptions = {}): InjectedTransformation {
-  const { alpha = 1, beta = 1 } = checkOptions('optimisticGradientDescent', options, { alpha: true, beta: true });
+  const { alpha = SCALE_BY_OPTIMISTIC_GRADIENT_DEFAULTS.alpha, beta = SCALE_BY_OPTIMISTIC_GRADIENT_DEFAULTS.beta } = checkOptions(
+    'optimisticGradientDescent',
+    options,
+    { alpha: true, beta: true },
+  );
   return withHyperparams('optimisticGradientDescent', { lr, alpha, beta }, (h) =>
     chain(scaleByOptimisticGradient({ alpha: h.alpha, beta: h.beta }), scaleByLearningRate(h.lr)),
   );

@@ -2,7 +2,7 @@ import { checkOptions, InvalidArgumentError } from '@downhill/backend';
 import { chain } from '../chain.js';
 import { withHyperparams, type InjectedTransformation } from '../inject-hyperparams.js';
 import { scaleByLearningRate } from '../transforms/scale-by-learning-rate.js';
-import { scaleByPolyak, type ObjectiveValue } from '../transforms/scale-by-polyak.js';
+import { SCALE_BY_POLYAK_DEFAULTS, scaleByPolyak, type ObjectiveValue } from '../transforms/scale-by-polyak.js';
 import type { ScalarOrSchedule } from '../types.js';
 
 /** Options of {@link polyakSgd}. */
@@ -47,8 +47,8 @@ export interface PolyakSgdOptions {
 export function polyakSgd(lr: ScalarOrSchedule, options: PolyakSgdOptions = {}): InjectedTransformation {
   const {
     value,
-    fMin = 0,
-    eps = 0,
+    fMin = SCALE_BY_POLYAK_DEFAULTS.fMin,
+    eps = SCALE_BY_POLYAK_DEFAULTS.eps,
     scaling = 1,
   } = checkOptions('polyakSgd', options, { value: true, fMin: true, eps: true, scaling: true });
   if (typeof value !== 'function')

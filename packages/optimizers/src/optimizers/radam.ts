@@ -3,7 +3,7 @@ import { chain } from '../chain.js';
 import { GRADIENT_OPTION_KEYS, checkGradientOptions, decayHyper, gradientPrefix, type GradientOptions } from '../gradient-options.js';
 import { withHyperparams, type InjectedTransformation } from '../inject-hyperparams.js';
 import { scaleByLearningRate } from '../transforms/scale-by-learning-rate.js';
-import { scaleByRadam } from '../transforms/scale-by-radam.js';
+import { SCALE_BY_RADAM_DEFAULTS, scaleByRadam } from '../transforms/scale-by-radam.js';
 import type { ScalarOrSchedule } from '../types.js';
 
 /** Options of {@link radam}. */
@@ -50,11 +50,11 @@ export interface RadamOptions extends GradientOptions {
  */
 export function radam(lr: ScalarOrSchedule, options: RadamOptions = {}): InjectedTransformation {
   const {
-    b1 = 0.9,
-    b2 = 0.999,
-    eps = 1e-8,
-    epsRoot = 0,
-    threshold = 5,
+    b1 = SCALE_BY_RADAM_DEFAULTS.b1,
+    b2 = SCALE_BY_RADAM_DEFAULTS.b2,
+    eps = SCALE_BY_RADAM_DEFAULTS.eps,
+    epsRoot = SCALE_BY_RADAM_DEFAULTS.epsRoot,
+    threshold = SCALE_BY_RADAM_DEFAULTS.threshold,
     weightDecay,
     maximize,
   } = checkOptions('radam', options, { b1: true, b2: true, eps: true, epsRoot: true, threshold: true, ...GRADIENT_OPTION_KEYS });

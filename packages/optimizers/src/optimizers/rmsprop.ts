@@ -4,7 +4,7 @@ import { GRADIENT_OPTION_KEYS, checkGradientOptions, decayHyper, gradientPrefix,
 import { withHyperparams, type InjectedTransformation } from '../inject-hyperparams.js';
 import { checkHyperparam } from '../hyperparams.js';
 import { scaleByLearningRate } from '../transforms/scale-by-learning-rate.js';
-import { scaleByRms } from '../transforms/scale-by-rms.js';
+import { SCALE_BY_RMS_DEFAULTS, scaleByRms } from '../transforms/scale-by-rms.js';
 import { traceMomentum } from '../transforms/trace-momentum.js';
 import type { ScalarOrSchedule } from '../types.js';
 
@@ -64,12 +64,12 @@ export interface RmspropOptions extends GradientOptions {
  */
 export function rmsprop(lr: ScalarOrSchedule, options: RmspropOptions = {}): InjectedTransformation {
   const {
-    decay = 0.9,
-    eps = 1e-8,
-    epsInSqrt = false,
-    centered = false,
+    decay = SCALE_BY_RMS_DEFAULTS.decay,
+    eps = SCALE_BY_RMS_DEFAULTS.eps,
+    epsInSqrt = SCALE_BY_RMS_DEFAULTS.epsInSqrt,
+    centered = SCALE_BY_RMS_DEFAULTS.centered,
     momentum = 0,
-    initialScale = 0,
+    initialScale = SCALE_BY_RMS_DEFAULTS.initialScale,
     weightDecay,
     maximize,
   } = checkOptions('rmsprop', options, {

@@ -2,7 +2,7 @@ import { checkOptions } from '@downhill/backend';
 import { chain } from '../chain.js';
 import { withHyperparams, type InjectedTransformation } from '../inject-hyperparams.js';
 import { scale } from '../transforms/scale.js';
-import { scaleByRprop } from '../transforms/scale-by-rprop.js';
+import { SCALE_BY_RPROP_DEFAULTS, scaleByRprop } from '../transforms/scale-by-rprop.js';
 import type { ScalarOrSchedule } from '../types.js';
 
 /** Options of {@link rprop}. */
@@ -45,10 +45,10 @@ export interface RpropOptions {
  */
 export function rprop(lr: ScalarOrSchedule, options: RpropOptions = {}): InjectedTransformation {
   const {
-    etaMinus = 0.5,
-    etaPlus = 1.2,
-    minStepSize = 1e-6,
-    maxStepSize = 50,
+    etaMinus = SCALE_BY_RPROP_DEFAULTS.etaMinus,
+    etaPlus = SCALE_BY_RPROP_DEFAULTS.etaPlus,
+    minStepSize = SCALE_BY_RPROP_DEFAULTS.minStepSize,
+    maxStepSize = SCALE_BY_RPROP_DEFAULTS.maxStepSize,
   } = checkOptions('rprop', options, { etaMinus: true, etaPlus: true, minStepSize: true, maxStepSize: true });
   return withHyperparams('rprop', { lr }, (h) =>
     chain(scaleByRprop({ initialStepSize: h.lr, etaMinus, etaPlus, minStepSize, maxStepSize }), scale(-1)),

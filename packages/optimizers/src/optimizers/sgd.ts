@@ -4,7 +4,7 @@ import { checkGradientOptions, gradientPrefix, type GradientOptions } from '../g
 import { withHyperparams, type InjectedTransformation } from '../inject-hyperparams.js';
 import { addDecayedWeights } from '../transforms/add-decayed-weights.js';
 import { scaleByLearningRate } from '../transforms/scale-by-learning-rate.js';
-import { traceMomentum } from '../transforms/trace-momentum.js';
+import { TRACE_MOMENTUM_DEFAULTS, traceMomentum } from '../transforms/trace-momentum.js';
 import type { ScalarOrSchedule } from '../types.js';
 
 /** Options of {@link sgd}. */
@@ -59,8 +59,8 @@ export interface SgdOptions extends Pick<GradientOptions, 'maximize'> {
 export function sgd(lr: ScalarOrSchedule, options: SgdOptions = {}): InjectedTransformation {
   const {
     momentum = 0,
-    nesterov = false,
-    dampening = 0,
+    nesterov = TRACE_MOMENTUM_DEFAULTS.nesterov,
+    dampening = TRACE_MOMENTUM_DEFAULTS.dampening,
     weightDecay = 0,
     maximize,
   } = checkOptions('sgd', options, { momentum: true, nesterov: true, dampening: true, weightDecay: true, maximize: true });

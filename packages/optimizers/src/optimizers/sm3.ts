@@ -2,7 +2,7 @@ import { checkOptions } from '@downhill/backend';
 import { chain } from '../chain.js';
 import { withHyperparams, type InjectedTransformation } from '../inject-hyperparams.js';
 import { scaleByLearningRate } from '../transforms/scale-by-learning-rate.js';
-import { scaleBySm3 } from '../transforms/scale-by-sm3.js';
+import { SCALE_BY_SM3_DEFAULTS, scaleBySm3 } from '../transforms/scale-by-sm3.js';
 import type { ScalarOrSchedule } from '../types.js';
 
 /** Options of {@link sm3}. */
@@ -40,6 +40,9 @@ export interface Sm3Options {
  * Anil, Gupta, Koren and Singer, 2019, "Memory-Efficient Adaptive Optimization" (NeurIPS 2019, https://arxiv.org/abs/1901.11150).
  */
 export function sm3(lr: ScalarOrSchedule, options: Sm3Options = {}): InjectedTransformation {
-  const { momentum = 0.9, eps = 1e-8 } = checkOptions('sm3', options, { momentum: true, eps: true });
+  const { momentum = SCALE_BY_SM3_DEFAULTS.b1, eps = SCALE_BY_SM3_DEFAULTS.eps } = checkOptions('sm3', options, {
+    momentum: true,
+    eps: true,
+  });
   return withHyperparams('sm3', { lr, momentum, eps }, (h) => chain(scaleBySm3({ b1: h.momentum, eps: h.eps }), scaleByLearningRate(h.lr)));
 }

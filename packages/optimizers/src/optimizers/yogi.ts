@@ -2,7 +2,7 @@ import { checkOptions } from '@downhill/backend';
 import { chain } from '../chain.js';
 import { withHyperparams, type InjectedTransformation } from '../inject-hyperparams.js';
 import { scaleByLearningRate } from '../transforms/scale-by-learning-rate.js';
-import { scaleByYogi } from '../transforms/scale-by-yogi.js';
+import { SCALE_BY_YOGI_DEFAULTS, scaleByYogi } from '../transforms/scale-by-yogi.js';
 import type { ScalarOrSchedule } from '../types.js';
 
 /** Options of {@link yogi}. */
@@ -45,10 +45,10 @@ export interface YogiOptions {
  */
 export function yogi(lr: ScalarOrSchedule, options: YogiOptions = {}): InjectedTransformation {
   const {
-    b1 = 0.9,
-    b2 = 0.999,
-    eps = 1e-3,
-    initialAccumulatorValue = 1e-6,
+    b1 = SCALE_BY_YOGI_DEFAULTS.b1,
+    b2 = SCALE_BY_YOGI_DEFAULTS.b2,
+    eps = SCALE_BY_YOGI_DEFAULTS.eps,
+    initialAccumulatorValue = SCALE_BY_YOGI_DEFAULTS.initialAccumulatorValue,
   } = checkOptions('yogi', options, { b1: true, b2: true, eps: true, initialAccumulatorValue: true });
   return withHyperparams('yogi', { lr, b1, b2, eps }, (h) =>
     chain(scaleByYogi({ b1: h.b1, b2: h.b2, eps: h.eps, initialAccumulatorValue }), scaleByLearningRate(h.lr)),

@@ -5,7 +5,7 @@ import type { Mask } from '../mask.js';
 import { addDecayedWeights } from '../transforms/add-decayed-weights.js';
 import { scaleByLearningRate } from '../transforms/scale-by-learning-rate.js';
 import type { ScalarOrSchedule } from '../types.js';
-import { scaleByAdaHessian, type ScaleByAdaHessianOptions } from './scale-by-adahessian.js';
+import { SCALE_BY_ADAHESSIAN_DEFAULTS, scaleByAdaHessian, type ScaleByAdaHessianOptions } from './scale-by-adahessian.js';
 
 /** Options of {@link adahessian}. */
 export interface AdahessianOptions extends ScaleByAdaHessianOptions {
@@ -62,11 +62,11 @@ export interface AdahessianOptions extends ScaleByAdaHessianOptions {
  */
 export function adahessian(lr: ScalarOrSchedule, options: AdahessianOptions = {}): InjectedTransformation {
   const {
-    b1 = 0.9,
-    b2 = 0.999,
-    eps = 1e-4,
-    hessianPower = 1,
-    updateEvery = 1,
+    b1 = SCALE_BY_ADAHESSIAN_DEFAULTS.b1,
+    b2 = SCALE_BY_ADAHESSIAN_DEFAULTS.b2,
+    eps = SCALE_BY_ADAHESSIAN_DEFAULTS.eps,
+    hessianPower = SCALE_BY_ADAHESSIAN_DEFAULTS.hessianPower,
+    updateEvery = SCALE_BY_ADAHESSIAN_DEFAULTS.updateEvery,
     hessianEstimate,
     weightDecay = 0,
     mask,

@@ -35,6 +35,9 @@ export interface ScaleByAdaHessianOptions {
   readonly hessianEstimate?: HessianEstimate;
 }
 
+/** Defaults of {@link scaleByAdaHessian}'s options, shared with {@link adahessian}. */
+export const SCALE_BY_ADAHESSIAN_DEFAULTS = { b1: 0.9, b2: 0.999, eps: 1e-4, hessianPower: 1, updateEvery: 1 } as const;
+
 /**
  * AdaHessian's direction: Adam with the squared gradient replaced by the squared Hessian-diagonal
  * estimate (see `adahessian`).
@@ -62,11 +65,11 @@ export interface ScaleByAdaHessianOptions {
 export function scaleByAdaHessian(options: ScaleByAdaHessianOptions = {}): GradientTransformation<ScaleByAdaHessianState> {
   const where = 'adahessian';
   const {
-    b1 = 0.9,
-    b2 = 0.999,
-    eps = 1e-4,
-    hessianPower = 1,
-    updateEvery = 1,
+    b1 = SCALE_BY_ADAHESSIAN_DEFAULTS.b1,
+    b2 = SCALE_BY_ADAHESSIAN_DEFAULTS.b2,
+    eps = SCALE_BY_ADAHESSIAN_DEFAULTS.eps,
+    hessianPower = SCALE_BY_ADAHESSIAN_DEFAULTS.hessianPower,
+    updateEvery = SCALE_BY_ADAHESSIAN_DEFAULTS.updateEvery,
     hessianEstimate,
   } = checkOptions(where, options, { b1: true, b2: true, eps: true, hessianPower: true, updateEvery: true, hessianEstimate: true });
   checkHyperparam(where, 'b1', b1);

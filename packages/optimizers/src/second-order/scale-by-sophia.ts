@@ -51,6 +51,9 @@ export interface ScaleBySophiaOptions {
   readonly hessianEstimate?: HessianEstimate;
 }
 
+/** Defaults of {@link scaleBySophia}'s options, shared with {@link sophia}. */
+export const SCALE_BY_SOPHIA_DEFAULTS = { b1: 0.965, b2: 0.99, gamma: 0.04, eps: 1e-15, updateEvery: 10 } as const;
+
 /**
  * Sophia's clipped, Hessian-preconditioned momentum (the direction before the learning rate and
  * the weight decay; see `sophia`).
@@ -80,11 +83,11 @@ export interface ScaleBySophiaOptions {
 export function scaleBySophia(options: ScaleBySophiaOptions = {}): GradientTransformation<ScaleBySophiaState> {
   const where = 'sophia';
   const {
-    b1 = 0.965,
-    b2 = 0.99,
-    gamma = 0.04,
-    eps = 1e-15,
-    updateEvery = 10,
+    b1 = SCALE_BY_SOPHIA_DEFAULTS.b1,
+    b2 = SCALE_BY_SOPHIA_DEFAULTS.b2,
+    gamma = SCALE_BY_SOPHIA_DEFAULTS.gamma,
+    eps = SCALE_BY_SOPHIA_DEFAULTS.eps,
+    updateEvery = SCALE_BY_SOPHIA_DEFAULTS.updateEvery,
     hessianEstimate,
   } = checkOptions(where, options, { b1: true, b2: true, gamma: true, eps: true, updateEvery: true, hessianEstimate: true });
   checkHyperparam(where, 'b1', b1);

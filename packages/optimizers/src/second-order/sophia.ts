@@ -5,7 +5,7 @@ import type { Mask } from '../mask.js';
 import { addDecayedWeights } from '../transforms/add-decayed-weights.js';
 import { scaleByLearningRate } from '../transforms/scale-by-learning-rate.js';
 import type { ScalarOrSchedule } from '../types.js';
-import { scaleBySophia, type ScaleBySophiaOptions } from './scale-by-sophia.js';
+import { SCALE_BY_SOPHIA_DEFAULTS, scaleBySophia, type ScaleBySophiaOptions } from './scale-by-sophia.js';
 
 /** Options of {@link sophia}. */
 export interface SophiaOptions extends ScaleBySophiaOptions {
@@ -66,11 +66,11 @@ export interface SophiaOptions extends ScaleBySophiaOptions {
  */
 export function sophia(lr: ScalarOrSchedule, options: SophiaOptions = {}): InjectedTransformation {
   const {
-    b1 = 0.965,
-    b2 = 0.99,
-    gamma = 0.04,
-    eps = 1e-15,
-    updateEvery = 10,
+    b1 = SCALE_BY_SOPHIA_DEFAULTS.b1,
+    b2 = SCALE_BY_SOPHIA_DEFAULTS.b2,
+    gamma = SCALE_BY_SOPHIA_DEFAULTS.gamma,
+    eps = SCALE_BY_SOPHIA_DEFAULTS.eps,
+    updateEvery = SCALE_BY_SOPHIA_DEFAULTS.updateEvery,
     hessianEstimate,
     weightDecay = 0.1,
     mask,

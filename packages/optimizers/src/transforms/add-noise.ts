@@ -45,6 +45,9 @@ export function gaussianNoise(seed: number, step: number, stream: number, n: num
   return out;
 }
 
+/** Defaults of {@link addNoise}'s options, shared with {@link noisySgd}. */
+export const ADD_NOISE_DEFAULTS = { eta: 0.01, gamma: 0.55, seed: 0 } as const;
+
 /**
  * Adds annealed Gaussian noise to the updates (optax's `add_noise`): the noisy SGD of
  * Neelakantan et al.
@@ -72,7 +75,11 @@ export function gaussianNoise(seed: number, step: number, stream: number, n: num
  */
 export function addNoise(options: AddNoiseOptions = {}): GradientTransformation<AddNoiseState> {
   const where = 'addNoise';
-  const { eta = 0.01, gamma = 0.55, seed = 0 } = checkOptions(where, options, { eta: true, gamma: true, seed: true });
+  const {
+    eta = ADD_NOISE_DEFAULTS.eta,
+    gamma = ADD_NOISE_DEFAULTS.gamma,
+    seed = ADD_NOISE_DEFAULTS.seed,
+  } = checkOptions(where, options, { eta: true, gamma: true, seed: true });
   checkHyperparam(where, 'eps', eta);
   if (!(gamma >= 0 && Number.isFinite(gamma)))
     throw new InvalidArgumentError(`${where}: option 'gamma' must be a finite number ≥ 0, got ${gamma}`);

@@ -12,6 +12,9 @@ export type ScaleByAdadeltaState = {
   readonly accumUpdate: Params;
 };
 
+/** Defaults of {@link scaleByAdadelta}'s options, shared with {@link adadelta}. */
+export const SCALE_BY_ADADELTA_DEFAULTS = { rho: 0.9, eps: 1e-6 } as const;
+
 /**
  * Rescales updates by the ratio of running RMS of past updates to that of gradients: Adadelta
  * (optax's `scale_by_adadelta`; PyTorch and TensorFlow.js agree).
@@ -35,7 +38,10 @@ export type ScaleByAdadeltaState = {
  * Zeiler, 2012, "ADADELTA: An Adaptive Learning Rate Method" (https://arxiv.org/abs/1212.5701).
  */
 export function scaleByAdadelta(options: { rho?: number; eps?: number } = {}): GradientTransformation<ScaleByAdadeltaState> {
-  const { rho = 0.9, eps = 1e-6 } = checkOptions('scaleByAdadelta', options, { rho: true, eps: true });
+  const { rho = SCALE_BY_ADADELTA_DEFAULTS.rho, eps = SCALE_BY_ADADELTA_DEFAULTS.eps } = checkOptions('scaleByAdadelta', options, {
+    rho: true,
+    eps: true,
+  });
   const where = 'scaleByAdadelta';
   checkHyperparam(where, 'rho', rho);
   checkHyperparam(where, 'eps', eps);

@@ -47,6 +47,20 @@ export interface ScaleByAdamOptions {
 }
 
 /**
+ * Defaults of {@link scaleByAdam}'s options, shared with {@link adam}, {@link adamw}, {@link lamb},
+ * {@link cautiousAdamw} and {@link optimisticAdam}.
+ */
+export const SCALE_BY_ADAM_DEFAULTS = {
+  b1: 0.9,
+  b2: 0.999,
+  eps: 1e-8,
+  epsRoot: 0,
+  nesterov: false,
+  amsgrad: false,
+  epsPlacement: 'corrected',
+} as const;
+
+/**
  * Rescales updates by Adam's bias-corrected moment estimates (optax's `scale_by_adam`).
  *
  * ```text
@@ -85,14 +99,14 @@ export interface ScaleByAdamOptions {
  */
 export function scaleByAdam(options: ScaleByAdamOptions = {}): GradientTransformation<ScaleByAdamState> {
   const {
-    b1 = 0.9,
-    b2 = 0.999,
-    eps = 1e-8,
-    epsRoot = 0,
-    nesterov = false,
-    amsgrad = false,
+    b1 = SCALE_BY_ADAM_DEFAULTS.b1,
+    b2 = SCALE_BY_ADAM_DEFAULTS.b2,
+    eps = SCALE_BY_ADAM_DEFAULTS.eps,
+    epsRoot = SCALE_BY_ADAM_DEFAULTS.epsRoot,
+    nesterov = SCALE_BY_ADAM_DEFAULTS.nesterov,
+    amsgrad = SCALE_BY_ADAM_DEFAULTS.amsgrad,
     momentumDecay,
-    epsPlacement = 'corrected',
+    epsPlacement = SCALE_BY_ADAM_DEFAULTS.epsPlacement,
   } = checkOptions('scaleByAdam', options, {
     b1: true,
     b2: true,

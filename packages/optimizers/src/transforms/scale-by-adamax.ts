@@ -29,6 +29,9 @@ export interface ScaleByAdamaxOptions {
   readonly epsInMax?: boolean;
 }
 
+/** Defaults of {@link scaleByAdamax}'s options, shared with {@link adamax} and {@link adamaxw}. */
+export const SCALE_BY_ADAMAX_DEFAULTS = { b1: 0.9, b2: 0.999, eps: 1e-8, epsInMax: true } as const;
+
 /**
  * Rescales updates by Adam's first moment over an exponentially weighted infinity norm: Adamax
  * (optax's `scale_by_adamax`).
@@ -52,10 +55,10 @@ export interface ScaleByAdamaxOptions {
  */
 export function scaleByAdamax(options: ScaleByAdamaxOptions = {}): GradientTransformation<ScaleByAdamaxState> {
   const {
-    b1 = 0.9,
-    b2 = 0.999,
-    eps = 1e-8,
-    epsInMax = true,
+    b1 = SCALE_BY_ADAMAX_DEFAULTS.b1,
+    b2 = SCALE_BY_ADAMAX_DEFAULTS.b2,
+    eps = SCALE_BY_ADAMAX_DEFAULTS.eps,
+    epsInMax = SCALE_BY_ADAMAX_DEFAULTS.epsInMax,
   } = checkOptions('scaleByAdamax', options, { b1: true, b2: true, eps: true, epsInMax: true });
   const where = 'scaleByAdamax';
   checkHyperparam(where, 'b1', b1);

@@ -32,6 +32,9 @@ export interface ScaleByAdanOptions {
   readonly epsRoot?: number;
 }
 
+/** Defaults of {@link scaleByAdan}'s options, shared with {@link adan}. */
+export const SCALE_BY_ADAN_DEFAULTS = { b1: 0.98, b2: 0.92, b3: 0.99, eps: 1e-8, epsRoot: 0 } as const;
+
 /**
  * Adan's direction: Nesterov momentum estimated from gradient differences (Xie et al. 2022),
  * as the authors' reference code computes it.
@@ -64,11 +67,11 @@ export interface ScaleByAdanOptions {
 export function scaleByAdan(options: ScaleByAdanOptions = {}): GradientTransformation<ScaleByAdanState> {
   const where = 'scaleByAdan';
   const {
-    b1 = 0.98,
-    b2 = 0.92,
-    b3 = 0.99,
-    eps = 1e-8,
-    epsRoot = 0,
+    b1 = SCALE_BY_ADAN_DEFAULTS.b1,
+    b2 = SCALE_BY_ADAN_DEFAULTS.b2,
+    b3 = SCALE_BY_ADAN_DEFAULTS.b3,
+    eps = SCALE_BY_ADAN_DEFAULTS.eps,
+    epsRoot = SCALE_BY_ADAN_DEFAULTS.epsRoot,
   } = checkOptions(where, options, { b1: true, b2: true, b3: true, eps: true, epsRoot: true });
   checkHyperparam(where, 'b1', b1);
   checkHyperparam(where, 'b2', b2);

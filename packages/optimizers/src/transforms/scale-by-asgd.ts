@@ -26,6 +26,9 @@ export interface ScaleByAsgdOptions {
   readonly weightDecay?: number;
 }
 
+/** Defaults of {@link scaleByAsgd}'s options, shared with {@link asgd}. */
+export const SCALE_BY_ASGD_DEFAULTS = { lr: 0.01, lambd: 1e-4, alpha: 0.75, t0: 1e6, weightDecay: 0 } as const;
+
 /**
  * Averaged SGD (Polyak and Juditsky 1992) as PyTorch's `torch.optim.ASGD` defines it: SGD with a
  * decaying rate and a shrinking of the parameters, plus a running average of the iterates from
@@ -57,11 +60,11 @@ export interface ScaleByAsgdOptions {
 export function scaleByAsgd(options: ScaleByAsgdOptions = {}): GradientTransformation<ScaleByAsgdState> {
   const where = 'scaleByAsgd';
   const {
-    lr = 0.01,
-    lambd = 1e-4,
-    alpha = 0.75,
-    t0 = 1e6,
-    weightDecay = 0,
+    lr = SCALE_BY_ASGD_DEFAULTS.lr,
+    lambd = SCALE_BY_ASGD_DEFAULTS.lambd,
+    alpha = SCALE_BY_ASGD_DEFAULTS.alpha,
+    t0 = SCALE_BY_ASGD_DEFAULTS.t0,
+    weightDecay = SCALE_BY_ASGD_DEFAULTS.weightDecay,
   } = checkOptions(where, options, { lr: true, lambd: true, alpha: true, t0: true, weightDecay: true });
   checkHyperparam(where, 'lr', lr);
   checkHyperparam(where, 'weightDecay', weightDecay);

@@ -26,6 +26,9 @@ export interface ScaleByBeliefOptions {
   readonly epsRoot?: number;
 }
 
+/** Defaults of {@link scaleByBelief}'s options, shared with {@link adabelief}. */
+export const SCALE_BY_BELIEF_DEFAULTS = { b1: 0.9, b2: 0.999, eps: 1e-16, epsRoot: 1e-16 } as const;
+
 /**
  * Rescales updates by the belief in the gradient: AdaBelief's direction (optax's `scale_by_belief`).
  *
@@ -53,10 +56,10 @@ export interface ScaleByBeliefOptions {
 export function scaleByBelief(options: ScaleByBeliefOptions = {}): GradientTransformation<ScaleByBeliefState> {
   const where = 'scaleByBelief';
   const {
-    b1 = 0.9,
-    b2 = 0.999,
-    eps = 1e-16,
-    epsRoot = 1e-16,
+    b1 = SCALE_BY_BELIEF_DEFAULTS.b1,
+    b2 = SCALE_BY_BELIEF_DEFAULTS.b2,
+    eps = SCALE_BY_BELIEF_DEFAULTS.eps,
+    epsRoot = SCALE_BY_BELIEF_DEFAULTS.epsRoot,
   } = checkOptions(where, options, { b1: true, b2: true, eps: true, epsRoot: true });
   checkHyperparam(where, 'b1', b1);
   checkHyperparam(where, 'b2', b2);

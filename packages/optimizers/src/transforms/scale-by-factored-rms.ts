@@ -44,6 +44,15 @@ export function factoredDims(shape: readonly number[], factored: boolean, minDim
   return [d1, d0];
 }
 
+/** Defaults of {@link scaleByFactoredRms}'s options, shared with {@link adafactor}. */
+export const SCALE_BY_FACTORED_RMS_DEFAULTS = {
+  factored: true,
+  decayRate: 0.8,
+  stepOffset: 0,
+  minDimSizeToFactor: 128,
+  eps: 1e-30,
+} as const;
+
 /**
  * Rescales updates by a factored estimate of the root mean square of the gradients: Adafactor's
  * second moments, which keep one row and one column vector per matrix instead of a full matrix
@@ -70,11 +79,11 @@ export function factoredDims(shape: readonly number[], factored: boolean, minDim
  */
 export function scaleByFactoredRms(options: ScaleByFactoredRmsOptions = {}): GradientTransformation<ScaleByFactoredRmsState> {
   const {
-    factored = true,
-    decayRate = 0.8,
-    stepOffset = 0,
-    minDimSizeToFactor = 128,
-    eps = 1e-30,
+    factored = SCALE_BY_FACTORED_RMS_DEFAULTS.factored,
+    decayRate = SCALE_BY_FACTORED_RMS_DEFAULTS.decayRate,
+    stepOffset = SCALE_BY_FACTORED_RMS_DEFAULTS.stepOffset,
+    minDimSizeToFactor = SCALE_BY_FACTORED_RMS_DEFAULTS.minDimSizeToFactor,
+    eps = SCALE_BY_FACTORED_RMS_DEFAULTS.eps,
   } = checkOptions('scaleByFactoredRms', options, {
     factored: true,
     decayRate: true,

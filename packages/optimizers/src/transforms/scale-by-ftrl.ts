@@ -30,6 +30,17 @@ export interface ScaleByFtrlOptions {
   readonly beta?: number;
 }
 
+/** Defaults of {@link scaleByFtrl}'s options, shared with {@link ftrl}. */
+export const SCALE_BY_FTRL_DEFAULTS = {
+  lr: 1e-3,
+  lrPower: -0.5,
+  initialAccumulatorValue: 0.1,
+  l1: 0,
+  l2: 0,
+  l2Shrinkage: 0,
+  beta: 0,
+} as const;
+
 /**
  * FTRL-Proximal (McMahan et al. 2013), in Keras's form: the parameter is the closed-form minimizer
  * of the linearized losses so far plus L1/L2 terms, so L1 gives exact zeros (sparse models).
@@ -63,13 +74,13 @@ export interface ScaleByFtrlOptions {
 export function scaleByFtrl(options: ScaleByFtrlOptions = {}): GradientTransformation<ScaleByFtrlState> {
   const where = 'scaleByFtrl';
   const {
-    lr = 1e-3,
-    lrPower = -0.5,
-    initialAccumulatorValue = 0.1,
-    l1 = 0,
-    l2 = 0,
-    l2Shrinkage = 0,
-    beta = 0,
+    lr = SCALE_BY_FTRL_DEFAULTS.lr,
+    lrPower = SCALE_BY_FTRL_DEFAULTS.lrPower,
+    initialAccumulatorValue = SCALE_BY_FTRL_DEFAULTS.initialAccumulatorValue,
+    l1 = SCALE_BY_FTRL_DEFAULTS.l1,
+    l2 = SCALE_BY_FTRL_DEFAULTS.l2,
+    l2Shrinkage = SCALE_BY_FTRL_DEFAULTS.l2Shrinkage,
+    beta = SCALE_BY_FTRL_DEFAULTS.beta,
   } = checkOptions(where, options, {
     lr: true,
     lrPower: true,

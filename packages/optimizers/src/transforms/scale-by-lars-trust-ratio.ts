@@ -18,6 +18,9 @@ export interface ScaleByLarsTrustRatioOptions {
   readonly mask?: Mask;
 }
 
+/** Defaults of {@link scaleByLarsTrustRatio}'s options, shared with {@link lars}. */
+export const SCALE_BY_LARS_TRUST_RATIO_DEFAULTS = { trustCoefficient: 0.001, weightDecay: 0, eps: 0 } as const;
+
 /**
  * LARS's layer-wise rate: the gradient plus weight decay, scaled by the ratio of the weight norm
  * to the gradient norm (You, Gitman and Ginsburg's equation, not optax's LAMB-style ratio).
@@ -39,9 +42,9 @@ export interface ScaleByLarsTrustRatioOptions {
  */
 export function scaleByLarsTrustRatio(options: ScaleByLarsTrustRatioOptions = {}): GradientTransformation<EmptyState> {
   const {
-    trustCoefficient = 0.001,
-    weightDecay = 0,
-    eps = 0,
+    trustCoefficient = SCALE_BY_LARS_TRUST_RATIO_DEFAULTS.trustCoefficient,
+    weightDecay = SCALE_BY_LARS_TRUST_RATIO_DEFAULTS.weightDecay,
+    eps = SCALE_BY_LARS_TRUST_RATIO_DEFAULTS.eps,
     mask,
   } = checkOptions('scaleByLarsTrustRatio', options, { trustCoefficient: true, weightDecay: true, eps: true, mask: true });
   const where = 'scaleByLarsTrustRatio';

@@ -10,6 +10,9 @@ export type ScaleByLionState = {
   readonly mu: Params;
 };
 
+/** Defaults of {@link scaleByLion}'s options, shared with {@link lion}. */
+export const SCALE_BY_LION_DEFAULTS = { b1: 0.9, b2: 0.99 } as const;
+
 /**
  * Lion's update: the sign of an interpolation between momentum and gradient (optax's
  * `scale_by_lion`).
@@ -32,7 +35,7 @@ export type ScaleByLionState = {
  * Chen et al., 2023, "Symbolic Discovery of Optimization Algorithms" (https://arxiv.org/abs/2302.06675).
  */
 export function scaleByLion(options: { b1?: number; b2?: number } = {}): GradientTransformation<ScaleByLionState> {
-  const { b1 = 0.9, b2 = 0.99 } = checkOptions('scaleByLion', options, { b1: true, b2: true });
+  const { b1 = SCALE_BY_LION_DEFAULTS.b1, b2 = SCALE_BY_LION_DEFAULTS.b2 } = checkOptions('scaleByLion', options, { b1: true, b2: true });
   const where = 'scaleByLion';
   checkHyperparam(where, 'b1', b1);
   checkHyperparam(where, 'b2', b2);

@@ -183,6 +183,17 @@ function neuronShape(shape: readonly number[], layout: MuonLayout): number[] {
   return inputAxis === 1 ? [rows, 1] : [1, cols];
 }
 
+/** Defaults of {@link scaleByMuon}'s options, shared with {@link muon} and {@link normuon}. */
+export const SCALE_BY_MUON_DEFAULTS = {
+  momentum: 0.95,
+  nesterov: true,
+  nsSteps: 5,
+  nsCoeffs: MUON_NS_COEFFS,
+  eps: 1e-7,
+  layout: 'in-out',
+  scaling: 'jordan',
+} as const;
+
 /**
  * Muon's rescaling of matrix parameters: momentum, orthogonalized by Newton–Schulz, scaled by the
  * shape so the update's RMS does not shrink for tall matrices.
@@ -227,14 +238,14 @@ function neuronShape(shape: readonly number[], layout: MuonLayout): number[] {
 export function scaleByMuon(options: ScaleByMuonOptions = {}): GradientTransformation<ScaleByMuonState> {
   const where = 'scaleByMuon';
   const {
-    momentum = 0.95,
-    nesterov = true,
-    nsSteps = 5,
-    nsCoeffs = MUON_NS_COEFFS,
-    eps = 1e-7,
-    layout = 'in-out',
+    momentum = SCALE_BY_MUON_DEFAULTS.momentum,
+    nesterov = SCALE_BY_MUON_DEFAULTS.nesterov,
+    nsSteps = SCALE_BY_MUON_DEFAULTS.nsSteps,
+    nsCoeffs = SCALE_BY_MUON_DEFAULTS.nsCoeffs,
+    eps = SCALE_BY_MUON_DEFAULTS.eps,
+    layout = SCALE_BY_MUON_DEFAULTS.layout,
     neuronB2,
-    scaling = 'jordan',
+    scaling = SCALE_BY_MUON_DEFAULTS.scaling,
   } = checkOptions(where, options, {
     scaling: true,
     momentum: true,

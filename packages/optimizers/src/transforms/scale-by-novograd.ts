@@ -30,6 +30,9 @@ export interface ScaleByNovogradOptions {
   readonly weightDecay?: number;
 }
 
+/** Defaults of {@link scaleByNovograd}'s options, shared with {@link novograd}. */
+export const SCALE_BY_NOVOGRAD_DEFAULTS = { b1: 0.9, b2: 0.25, eps: 1e-6, epsRoot: 0, weightDecay: 0 } as const;
+
 /**
  * NovoGrad's direction (optax's `scale_by_novograd`): momentum over gradients normalized by a
  * moving average of their layer-wise squared norm, plus weight decay inside the momentum.
@@ -61,11 +64,11 @@ export interface ScaleByNovogradOptions {
 export function scaleByNovograd(options: ScaleByNovogradOptions = {}): GradientTransformation<ScaleByNovogradState> {
   const where = 'scaleByNovograd';
   const {
-    b1 = 0.9,
-    b2 = 0.25,
-    eps = 1e-6,
-    epsRoot = 0,
-    weightDecay = 0,
+    b1 = SCALE_BY_NOVOGRAD_DEFAULTS.b1,
+    b2 = SCALE_BY_NOVOGRAD_DEFAULTS.b2,
+    eps = SCALE_BY_NOVOGRAD_DEFAULTS.eps,
+    epsRoot = SCALE_BY_NOVOGRAD_DEFAULTS.epsRoot,
+    weightDecay = SCALE_BY_NOVOGRAD_DEFAULTS.weightDecay,
   } = checkOptions(where, options, { b1: true, b2: true, eps: true, epsRoot: true, weightDecay: true });
   checkHyperparam(where, 'b1', b1);
   checkHyperparam(where, 'b2', b2);

@@ -18,6 +18,9 @@ export interface ScaleByOptimisticGradientOptions {
   readonly beta?: number;
 }
 
+/** Defaults of {@link scaleByOptimisticGradient}'s options, shared with {@link optimisticGradientDescent} and {@link optimisticAdam}. */
+export const SCALE_BY_OPTIMISTIC_GRADIENT_DEFAULTS = { alpha: 1, beta: 1 } as const;
+
 /**
  * Optimistic (extrapolated) gradients (optax's `scale_by_optimistic_gradient`): the current
  * gradient plus a correction predicting the next one, which damps the cycling of plain gradient
@@ -47,7 +50,11 @@ export function scaleByOptimisticGradient(
   options: ScaleByOptimisticGradientOptions = {},
 ): GradientTransformation<ScaleByOptimisticGradientState> {
   const where = 'scaleByOptimisticGradient';
-  const { alpha = 1, beta = 1 } = checkOptions(where, options, { alpha: true, beta: true });
+  const { alpha = SCALE_BY_OPTIMISTIC_GRADIENT_DEFAULTS.alpha, beta = SCALE_BY_OPTIMISTIC_GRADIENT_DEFAULTS.beta } = checkOptions(
+    where,
+    options,
+    { alpha: true, beta: true },
+  );
   for (const [k, v] of [
     ['alpha', alpha],
     ['beta', beta],

@@ -20,6 +20,9 @@ export interface ScaleByPolyakOptions {
   readonly eps?: number;
 }
 
+/** Defaults of {@link scaleByPolyak}'s options, shared with {@link polyakSgd}. */
+export const SCALE_BY_POLYAK_DEFAULTS = { maxLearningRate: 1, fMin: 0, eps: 0 } as const;
+
 /**
  * Scales the gradient by Polyak's step size (optax's `scale_by_polyak`, variant `'sps'`).
  *
@@ -51,9 +54,9 @@ export function scaleByPolyak(options: ScaleByPolyakOptions): GradientTransforma
   const where = 'scaleByPolyak';
   const {
     value,
-    maxLearningRate = 1,
-    fMin = 0,
-    eps = 0,
+    maxLearningRate = SCALE_BY_POLYAK_DEFAULTS.maxLearningRate,
+    fMin = SCALE_BY_POLYAK_DEFAULTS.fMin,
+    eps = SCALE_BY_POLYAK_DEFAULTS.eps,
   } = checkOptions(where, options ?? {}, { value: true, maxLearningRate: true, fMin: true, eps: true });
   if (typeof value !== 'function')
     throw new InvalidArgumentError(

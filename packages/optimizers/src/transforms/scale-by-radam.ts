@@ -28,6 +28,9 @@ export interface ScaleByRadamOptions {
   readonly threshold?: number;
 }
 
+/** Defaults of {@link scaleByRadam}'s options, shared with {@link radam}. */
+export const SCALE_BY_RADAM_DEFAULTS = { b1: 0.9, b2: 0.999, eps: 1e-8, epsRoot: 0, threshold: 5 } as const;
+
 /**
  * Rectified Adam: momentum SGD while the variance of the adaptive rate is intractable, then Adam
  * scaled by the rectification term (optax's `scale_by_radam`).
@@ -54,11 +57,11 @@ export interface ScaleByRadamOptions {
  */
 export function scaleByRadam(options: ScaleByRadamOptions = {}): GradientTransformation<ScaleByRadamState> {
   const {
-    b1 = 0.9,
-    b2 = 0.999,
-    eps = 1e-8,
-    epsRoot = 0,
-    threshold = 5,
+    b1 = SCALE_BY_RADAM_DEFAULTS.b1,
+    b2 = SCALE_BY_RADAM_DEFAULTS.b2,
+    eps = SCALE_BY_RADAM_DEFAULTS.eps,
+    epsRoot = SCALE_BY_RADAM_DEFAULTS.epsRoot,
+    threshold = SCALE_BY_RADAM_DEFAULTS.threshold,
   } = checkOptions('scaleByRadam', options, { b1: true, b2: true, eps: true, epsRoot: true, threshold: true });
   const where = 'scaleByRadam';
   checkHyperparam(where, 'b1', b1);

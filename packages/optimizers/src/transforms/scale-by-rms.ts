@@ -26,6 +26,9 @@ export interface ScaleByRmsOptions {
   readonly initialScale?: number;
 }
 
+/** Defaults of {@link scaleByRms}'s options, shared with {@link rmsprop}. */
+export const SCALE_BY_RMS_DEFAULTS = { decay: 0.9, eps: 1e-8, epsInSqrt: false, centered: false, initialScale: 0 } as const;
+
 /**
  * Rescales updates by the root of a running mean of squared gradients (RMSProp's rescaling;
  * optax's `scale_by_rms` and `scale_by_stddev`).
@@ -50,11 +53,11 @@ export interface ScaleByRmsOptions {
  */
 export function scaleByRms(options: ScaleByRmsOptions = {}): GradientTransformation<ScaleByRmsState> {
   const {
-    decay = 0.9,
-    eps = 1e-8,
-    epsInSqrt = false,
-    centered = false,
-    initialScale = 0,
+    decay = SCALE_BY_RMS_DEFAULTS.decay,
+    eps = SCALE_BY_RMS_DEFAULTS.eps,
+    epsInSqrt = SCALE_BY_RMS_DEFAULTS.epsInSqrt,
+    centered = SCALE_BY_RMS_DEFAULTS.centered,
+    initialScale = SCALE_BY_RMS_DEFAULTS.initialScale,
   } = checkOptions('scaleByRms', options, { decay: true, eps: true, epsInSqrt: true, centered: true, initialScale: true });
   const where = 'scaleByRms';
   checkHyperparam(where, 'decay', decay);

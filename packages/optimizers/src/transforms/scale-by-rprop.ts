@@ -25,6 +25,9 @@ export interface ScaleByRpropOptions {
   readonly maxStepSize?: number;
 }
 
+/** Defaults of {@link scaleByRprop}'s options, shared with {@link rprop}. */
+export const SCALE_BY_RPROP_DEFAULTS = { initialStepSize: 0.01, etaMinus: 0.5, etaPlus: 1.2, minStepSize: 1e-6, maxStepSize: 50 } as const;
+
 /**
  * Resilient backpropagation (Rprop): per coordinate, a step size that grows while the gradient's
  * sign holds and shrinks when it flips; the update is that step in the direction of the sign,
@@ -57,11 +60,11 @@ export interface ScaleByRpropOptions {
 export function scaleByRprop(options: ScaleByRpropOptions = {}): GradientTransformation<ScaleByRpropState> {
   const where = 'scaleByRprop';
   const {
-    initialStepSize = 0.01,
-    etaMinus = 0.5,
-    etaPlus = 1.2,
-    minStepSize = 1e-6,
-    maxStepSize = 50,
+    initialStepSize = SCALE_BY_RPROP_DEFAULTS.initialStepSize,
+    etaMinus = SCALE_BY_RPROP_DEFAULTS.etaMinus,
+    etaPlus = SCALE_BY_RPROP_DEFAULTS.etaPlus,
+    minStepSize = SCALE_BY_RPROP_DEFAULTS.minStepSize,
+    maxStepSize = SCALE_BY_RPROP_DEFAULTS.maxStepSize,
   } = checkOptions(where, options, { initialStepSize: true, etaMinus: true, etaPlus: true, minStepSize: true, maxStepSize: true });
   checkHyperparam(where, 'lr', initialStepSize);
   if (!(etaMinus > 0 && etaMinus < 1)) throw new InvalidArgumentError(`${where}: option 'etaMinus' must be in (0, 1), got ${etaMinus}`);

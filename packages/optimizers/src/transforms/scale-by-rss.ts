@@ -19,6 +19,9 @@ export interface ScaleByRssOptions {
   readonly epsInSqrt?: boolean;
 }
 
+/** Defaults of {@link scaleByRss}'s options, shared with {@link adagrad}. */
+export const SCALE_BY_RSS_DEFAULTS = { initialAccumulatorValue: 0.1, eps: 1e-7, epsInSqrt: true } as const;
+
 /**
  * Rescales updates by the root of the sum of all squared gradients so far: AdaGrad's rescaling
  * (optax's `scale_by_rss`).
@@ -43,9 +46,9 @@ export interface ScaleByRssOptions {
  */
 export function scaleByRss(options: ScaleByRssOptions = {}): GradientTransformation<ScaleByRssState> {
   const {
-    initialAccumulatorValue = 0.1,
-    eps = 1e-7,
-    epsInSqrt = true,
+    initialAccumulatorValue = SCALE_BY_RSS_DEFAULTS.initialAccumulatorValue,
+    eps = SCALE_BY_RSS_DEFAULTS.eps,
+    epsInSqrt = SCALE_BY_RSS_DEFAULTS.epsInSqrt,
   } = checkOptions('scaleByRss', options, { initialAccumulatorValue: true, eps: true, epsInSqrt: true });
   const where = 'scaleByRss';
   checkHyperparam(where, 'initialAccumulatorValue', initialAccumulatorValue);

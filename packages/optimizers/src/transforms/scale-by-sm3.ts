@@ -32,6 +32,9 @@ function axesOf(p: Tensor): number[][] {
   return p.shape.length < 2 ? [p.shape.slice()] : p.shape.map((d) => [d]);
 }
 
+/** Defaults of {@link scaleBySm3}'s options, shared with {@link sm3}. */
+export const SCALE_BY_SM3_DEFAULTS = { b1: 0.9, b2: 1, eps: 1e-8 } as const;
+
 /**
  * SM3 (Anil et al. 2019, "SM3-II"): AdaGrad with sublinear memory. For a parameter of shape
  * `[n₁, …, n_k]` it keeps one vector per axis instead of a full accumulator; the accumulator of an
@@ -64,7 +67,11 @@ function axesOf(p: Tensor): number[][] {
  */
 export function scaleBySm3(options: ScaleBySm3Options = {}): GradientTransformation<ScaleBySm3State> {
   const where = 'scaleBySm3';
-  const { b1 = 0.9, b2 = 1, eps = 1e-8 } = checkOptions(where, options, { b1: true, b2: true, eps: true });
+  const {
+    b1 = SCALE_BY_SM3_DEFAULTS.b1,
+    b2 = SCALE_BY_SM3_DEFAULTS.b2,
+    eps = SCALE_BY_SM3_DEFAULTS.eps,
+  } = checkOptions(where, options, { b1: true, b2: true, eps: true });
   checkHyperparam(where, 'b1', b1);
   if (!(b2 > 0 && b2 <= 1)) throw new InvalidArgumentError(`${where}: option 'b2' must be in (0, 1], got ${b2}`);
   checkHyperparam(where, 'eps', eps);

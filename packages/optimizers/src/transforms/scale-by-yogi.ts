@@ -28,6 +28,9 @@ export interface ScaleByYogiOptions {
   readonly initialAccumulatorValue?: number;
 }
 
+/** Defaults of {@link scaleByYogi}'s options, shared with {@link yogi}. */
+export const SCALE_BY_YOGI_DEFAULTS = { b1: 0.9, b2: 0.999, eps: 1e-3, epsRoot: 0, initialAccumulatorValue: 1e-6 } as const;
+
 /**
  * Yogi's rescaling (optax's `scale_by_yogi`): Adam whose second moment moves towards `g²` by a
  * step of fixed size `(1 − b2)·g²`, in the direction of the sign of the gap, so it cannot collapse
@@ -58,11 +61,11 @@ export interface ScaleByYogiOptions {
 export function scaleByYogi(options: ScaleByYogiOptions = {}): GradientTransformation<ScaleByYogiState> {
   const where = 'scaleByYogi';
   const {
-    b1 = 0.9,
-    b2 = 0.999,
-    eps = 1e-3,
-    epsRoot = 0,
-    initialAccumulatorValue = 1e-6,
+    b1 = SCALE_BY_YOGI_DEFAULTS.b1,
+    b2 = SCALE_BY_YOGI_DEFAULTS.b2,
+    eps = SCALE_BY_YOGI_DEFAULTS.eps,
+    epsRoot = SCALE_BY_YOGI_DEFAULTS.epsRoot,
+    initialAccumulatorValue = SCALE_BY_YOGI_DEFAULTS.initialAccumulatorValue,
   } = checkOptions(where, options, { b1: true, b2: true, eps: true, epsRoot: true, initialAccumulatorValue: true });
   checkHyperparam(where, 'b1', b1);
   checkHyperparam(where, 'b2', b2);

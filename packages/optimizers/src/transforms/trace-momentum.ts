@@ -18,6 +18,9 @@ export interface TraceMomentumOptions {
   readonly dampening?: number;
 }
 
+/** Defaults of {@link traceMomentum}'s options, shared with {@link sgd} and {@link lars}. */
+export const TRACE_MOMENTUM_DEFAULTS = { nesterov: false, dampening: 0 } as const;
+
 /**
  * Heavy-ball momentum (optax's `trace`, PyTorch's SGD buffer).
  *
@@ -42,7 +45,11 @@ export interface TraceMomentumOptions {
  * Sutskever et al., 2013, "On the importance of initialization and momentum in deep learning".
  */
 export function traceMomentum(decay: number, options: TraceMomentumOptions = {}): GradientTransformation<TraceState> {
-  const { nesterov = false, dampening = 0 } = checkOptions('traceMomentum', options, { nesterov: true, dampening: true });
+  const { nesterov = TRACE_MOMENTUM_DEFAULTS.nesterov, dampening = TRACE_MOMENTUM_DEFAULTS.dampening } = checkOptions(
+    'traceMomentum',
+    options,
+    { nesterov: true, dampening: true },
+  );
   const where = 'traceMomentum';
   checkHyperparam(where, 'momentum', decay);
   checkHyperparam(where, 'dampening', dampening);
