@@ -1,12 +1,14 @@
 /**
- * Standalone probe (not part of `pnpm bench`): why Adam's update program gains nothing from a
- * second thread inside the MLP step while it nearly halves on its own. One in-place Adam step over
+ * Standalone probe (not part of `pnpm bench`): what the forward product's reads of a layer's
+ * kernel on the other core cost the optimizer's update of that kernel. One in-place Adam step over
  * the first layer's kernel (784 × 256 float32, the gradient fixed) on backend-cpu's default
  * threads, each step after one of three things, in alternating rounds:
  *
- * - `forward reads W1`: the forward product `x · W1` (batch 128), split by columns over the threads,
- *   so each core reads half of every row of W1 just before the update writes W1 in contiguous
- *   ranges per thread;
+ * - `forward reads W1`: the forward product `x · W1` (batch 128), just before the update writes
+ *   W1 in contiguous ranges per thread. On two threads the product splits over its shared axis,
+ *   so each core reads the half of W1's rows that its own update range holds; with
+ *   `GEMM_SPLIT=columns` it splits by columns as it did before (`setGemmSharedSplit`), so each
+ *   core reads half of every row;
  * - `forward reads other`: the same product on another array of the same shape;
  * - `no product`.
  *
@@ -21,7 +23,10 @@ import type { Tensor } from '@downhill/backend';
 import { cpu, cpuThreadsReady } from '@downhill/backend-cpu';
 import { adam, step, type OptState } from '@downhill/optimizers';
 import { BATCH, HIDDEN, IN } from './mlp-problem.js';
+import { setGemmSharedSplit } from '../../packages/backend-cpu/src/matmul-wasm.js';
 import { median, randomF32 } from './util.js';
+
+if (process.env.GEMM_SPLIT === 'columns') setGemmSharedSplit(false);
 
 const ROUNDS = Number(process.env.ROUNDS ?? 400);
 const b = cpu();
@@ -54,7 +59,9 @@ for (let round = 0; round < ROUNDS; round++) {
     }
   }
 }
-console.log(`${threads} thread(s), ${ROUNDS} rounds of 5 steps each`);
+console.log(
+  `${threads} thread(s), ${ROUNDS} rounds of 5 steps each${process.env.GEMM_SPLIT === 'columns' ? ', products split by columns' : ''}`,
+);
 for (const [name, xs] of Object.entries(times))
   console.log(`${name.padEnd(20)} Adam step median ${median(xs).toFixed(4)} ms, least ${Math.min(...xs).toFixed(4)} ms`);
 await import('@downhill/backend-cpu').then((m) => m.terminateCpuThreads());

@@ -1,7 +1,10 @@
-// Single-precision matrix product on packed panels (the GotoBLAS scheme): blocks of B (KC rows)
-// are packed into column panels of NR = 8, blocks of A (MC × KC) into row panels of MR = 4, and a
-// 4 × 8 micro-kernel keeps its tile of C in eight v128 registers while it runs over the shared
-// dimension. Packing reads any strides, so transposed operands cost nothing extra.
+// Single-precision matrix product on packed panels (the GotoBLAS scheme): blocks of B (a panel of
+// at most KC rows of the shared dimension) are packed into column panels of NR = 8, blocks of A
+// (MC × the panel) into row panels of MR = 4, and a 4 × 8 micro-kernel keeps its tile of C in
+// eight v128 registers while it runs over the panel. Packing reads any strides, so transposed
+// operands cost nothing extra. The shared dimension is cut into equal panels (`gemmPanelK`), so a
+// product can also be split at a panel boundary and its partial products added in panel order
+// (`addPanelsF32`) with the bits of the product computed whole.
 
 const MR = 4;
 const NR = 8;
@@ -215,6 +218,48 @@ function packA(a: usize, ars: usize, acs: usize, ic: i32, mc: i32, pc: i32, kc: 
 }
 
 /**
+ * The panel width of a product whose shared dimension is `K`: the fewest panels of at most KC,
+ * made equal (`ceil(K / ceil(K / KC))`; the last may be shorter). The first `m` panels of K are
+ * then exactly the panels of a product over their `m · panel` columns alone, so a block of whole
+ * panels computes what the whole product computes on them.
+ */
+export function gemmPanelK(K: i32): i32 {
+  if (K <= KC) return K;
+  const panels = (K + KC - 1) / KC;
+  return (K + panels - 1) / panels;
+}
+
+/**
+ * `C[r, j] = (…((C[r, j] + T₀[r, j]) + T₁[r, j]) …) + T_{count−1}[r, j]` for `rows` rows of
+ * `cols`: C's rows `ldc` elements apart, each Tₚ at `t + 4·p·tstride` with rows `ldt` apart. The
+ * partial products of the later panels of a product split over its shared dimension (each from
+ * `gemmF32Part` on its own panel), added to the earlier panels' sum in panel order: the same float32
+ * additions, in the same order, as `gemmF32Part` does over the whole shared dimension.
+ */
+export function addPanelsF32(c: usize, ldc: i32, t: usize, ldt: i32, tstride: i32, rows: i32, cols: i32, count: i32): void {
+  const cl = <usize>ldc << 2;
+  const tl = <usize>ldt << 2;
+  const ts = <usize>tstride << 2;
+  for (let r = 0; r < rows; r++) {
+    const cr = c + <usize>r * cl;
+    const tr = t + <usize>r * tl;
+    let j = 0;
+    for (; j + 4 <= cols; j += 4) {
+      const o = <usize>j << 2;
+      let v = v128.load(cr + o);
+      for (let p = 0; p < count; p++) v = f32x4.add(v, v128.load(tr + <usize>p * ts + o));
+      v128.store(cr + o, v);
+    }
+    for (; j < cols; j++) {
+      const o = <usize>j << 2;
+      let v = load<f32>(cr + o);
+      for (let p = 0; p < count; p++) v += load<f32>(tr + <usize>p * ts + o);
+      store<f32>(cr + o, v);
+    }
+  }
+}
+
+/**
  * `C = A·B` in float32 for one matrix (C's old contents are never read, so it may be uninitialised): A is M × K read at `a + 4·(i·ars + k·acs)`, B is K × N read
  * at `b + 4·(k·brs + j·bcs)`, C is M × N row-major at `c`. Strides are in elements, so a transposed
  * operand is just another pair of strides.
@@ -234,10 +279,12 @@ export function gemmScratchBytes(K: i32, N: i32): usize {
 /**
  * {@link gemmF32} on a block of C whose rows are `ldc` elements apart, packing into `scratch` (at
  * least `gemmScratchBytes(K, N)` bytes, 16-byte aligned) instead of the module's own scratch, and
- * allocating nothing: the form worker threads call, each on its own rows or columns of C. Every
- * element of C gets the same sequence of float32 operations whichever block it is computed in
- * (partial sums over the same blocks of the shared axis, added to C in the same order), so a
- * product split into blocks is bit for bit the product computed whole.
+ * allocating nothing: the form worker threads call, each on its own rows or columns of C, or on
+ * a block of whole panels of the shared axis (`gemmPanelK`). Every element of C gets the same
+ * sequence of float32 operations whichever block it is computed in (partial sums over the same
+ * panels of the shared axis, added to C in the same order; a later block of panels goes to its
+ * own buffers, one per panel, which `addPanelsF32` adds in that order), so a product split into
+ * blocks is bit for bit the product computed whole.
  */
 export function gemmF32Part(
   a: usize,
@@ -256,12 +303,13 @@ export function gemmF32Part(
   if (M <= 0 || N <= 0 || K <= 0) return;
   const panelsN = (N + NR - 1) / NR;
   const kcMax = min(KC, K);
+  const panel = gemmPanelK(K);
   const tile = scratch;
   const apk = tile + 128;
   const bpk = apk + (<usize>(MC * kcMax) << 2);
   const ldc = <usize>ldcElems << 2;
-  for (let pc = 0; pc < K; pc += KC) {
-    const kc = min(KC, K - pc);
+  for (let pc = 0; pc < K; pc += panel) {
+    const kc = min(panel, K - pc);
     packB(b, <usize>brs << 2, <usize>bcs << 2, pc, kc, N, bpk);
     for (let ic = 0; ic < M; ic += MC) {
       const mc = min(MC, M - ic);

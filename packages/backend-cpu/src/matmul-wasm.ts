@@ -26,14 +26,44 @@ export const GEMM_MIN_MACS = 1 << 17;
  */
 export const GEMM_MIN_BLOCK = 128;
 
-/** Packing scratch of every thread for split products, one block (grown as needed, kept between calls). */
-let scratch = { ptr: 0, bytes: 0 };
+/**
+ * The most bytes of partial products a product split over its shared axis may keep (see
+ * `splitsShared`): the later half of its panels, M × N float32 values each. The MLP 784-256-10's
+ * first-layer product (batch 128) keeps two panels, 256 KiB.
+ */
+export const GEMM_SHARED_SPLIT_MAX_BYTES = 1 << 20;
 
-function scratchBlock(rt: WasmRuntime, bytes: number): number {
-  if (scratch.bytes >= bytes) return scratch.ptr;
-  if (scratch.bytes > 0) rt.exports.free(scratch.ptr);
-  scratch = { ptr: rt.exports.allocUninit(bytes), bytes };
-  return scratch.ptr;
+let sharedSplit = true;
+
+/**
+ * Turns the split over the shared axis (`splitsShared`) on or off, for measurements; returns the
+ * previous setting. Either way the results are the same, bit for bit.
+ *
+ * @internal
+ */
+export function setGemmSharedSplit(on: boolean): boolean {
+  const before = sharedSplit;
+  sharedSplit = on;
+  return before;
+}
+
+/** A block of the heap grown as needed and kept between calls. */
+interface HeapBlock {
+  ptr: number;
+  bytes: number;
+}
+
+/** Packing scratch of every thread for split products. */
+const scratch: HeapBlock = { ptr: 0, bytes: 0 };
+/** The later panels' partial products of a product split over its shared axis. */
+const partials: HeapBlock = { ptr: 0, bytes: 0 };
+
+function heapBlock(rt: WasmRuntime, block: HeapBlock, bytes: number): number {
+  if (block.bytes >= bytes) return block.ptr;
+  if (block.bytes > 0) rt.exports.free(block.ptr);
+  block.ptr = rt.exports.allocUninit(bytes);
+  block.bytes = bytes;
+  return block.ptr;
 }
 
 /**
@@ -120,10 +150,10 @@ export function matmulWasm(rt: WasmRuntime, a: Tensor, b: Tensor, transposeA: bo
 /**
  * The batched product split over `threads` threads, in chunks: whole matrices where there are at
  * least as many as chunks, else each matrix split into blocks of rows (multiples of the 4-row
- * tile) or of columns (multiples of the 8-column panel), whichever dimension has more tiles. Each
- * element of C is computed in one chunk with the same operations as on one thread (see
- * `gemmF32Part`), so the result does not depend on the thread count, nor on which thread runs
- * which chunk.
+ * tile) or of columns (multiples of the 8-column panel), whichever dimension has more tiles, or
+ * over its shared axis (`splitsShared`). Each element of C is computed with the same operations as
+ * on one thread (see `gemmF32Part`), so the result does not depend on the thread count, nor on
+ * which thread runs which chunk.
  */
 function gemmThreaded(
   rt: WasmRuntime,
@@ -141,9 +171,15 @@ function gemmThreaded(
 ): void {
   const pool = getPool()!;
   const stride = (rt.exports.gemmScratchBytes(K, N) + 63) & ~63;
-  pool.begin(threads, scratchBlock(rt, stride * threads), stride);
-  let chunks = chunksFor(threads, batches * M * K * N, GEMM_MIN_MACS);
   const byColumns = Math.ceil(N / 8) >= Math.ceil(M / 4);
+  const panel = rt.exports.gemmPanelK(K);
+  if (sharedSplit && batches === 1 && byColumns && splitsShared(threads, M, K, N, panel)) {
+    const [ap, bp] = offsets(0);
+    gemmSharedSplit(rt, threads, stride, ap, ars, acs, bp, brs, bcs, cPtr, M, K, N, panel);
+    return;
+  }
+  pool.begin(threads, heapBlock(rt, scratch, stride * threads), stride);
+  let chunks = chunksFor(threads, batches * M * K * N, GEMM_MIN_MACS);
   // Whole matrices per chunk where there are enough of them to balance (no repacking at all).
   if (batches >= 4 * threads) chunks = Math.min(chunks, batches);
   else if (batches < chunks) {
@@ -173,6 +209,93 @@ function gemmThreaded(
         else pool.call(KERNELS, FN.gemm, ap + lo * ars * 4, ars, acs, bp, brs, bcs, c + lo * N * 4, N, hi - lo, K, N, SCRATCH_ARG);
       }
     }
+  }
+  pool.run('matmul');
+}
+
+/**
+ * Whether a product that would split by columns splits over its shared axis instead: an even
+ * thread count, two or four panels of the shared axis (`gemmPanelK`), and the later half's
+ * partial products within {@link GEMM_SHARED_SPLIT_MAX_BYTES}.
+ *
+ * Why: a block of columns reads every row of B. In a training step, B is a layer's kernel that the
+ * optimizer then updates in place, each thread a contiguous range of it; the kernel's rows that
+ * the other core read must then be taken back from that core's cache, which on the development
+ * machine (2 cores) cost Adam's update of the MLP 784-256-10's first-layer kernel 0.22 ms after the
+ * forward product against 0.08 ms after a product on other memory (`bench/src/program-sharing-probe.ts`).
+ * Split over the shared axis, the calling thread reads the first half of B's rows and a worker
+ * the second, as the update's owned ranges split them, and each thread packs half of A rather
+ * than all of it; the price is the later panels' partial products, written and added once more.
+ */
+export function splitsShared(threads: number, M: number, K: number, N: number, panel: number): boolean {
+  const panels = Math.ceil(K / panel);
+  return threads % 2 === 0 && (panels === 2 || panels === 4) && (panels / 2) * M * N * 4 <= GEMM_SHARED_SPLIT_MAX_BYTES;
+}
+
+/**
+ * One matrix product split over its shared axis (see {@link splitsShared}): the first half of the
+ * panels into C, each later panel into a buffer of its own, each of these in `threads / 2` blocks
+ * of columns (the first blocks owned by the calling thread and the first workers, so that the same
+ * core reads the same rows of B every call); then the buffers added to C in panel order, in blocks
+ * of rows. Bit for bit the product on one thread (`gemmF32Part`, `addPanelsF32`).
+ */
+function gemmSharedSplit(
+  rt: WasmRuntime,
+  threads: number,
+  stride: number,
+  ap: number,
+  ars: number,
+  acs: number,
+  bp: number,
+  brs: number,
+  bcs: number,
+  c: number,
+  M: number,
+  K: number,
+  N: number,
+  panel: number,
+): void {
+  const pool = getPool()!;
+  const panels = Math.ceil(K / panel);
+  const early = panels / 2;
+  const late = panels - early;
+  const t = heapBlock(rt, partials, late * M * N * 4);
+  const cols = split(N, threads / 2, 8);
+  pool.begin(threads, heapBlock(rt, scratch, stride * threads), stride, threads);
+  const blocks = cols.length - 1;
+  for (let j = 0; j < blocks; j++) {
+    const [lo, hi] = [cols[j], cols[j + 1]];
+    pool.call(KERNELS, FN.gemm, ap, ars, acs, bp + lo * bcs * 4, brs, bcs, c + lo * 4, N, M, early * panel, hi - lo, SCRATCH_ARG);
+  }
+  for (let p = early; p < panels; p++) {
+    const k0 = p * panel;
+    const out = t + (p - early) * M * N * 4;
+    for (let j = 0; j < blocks; j++) {
+      const [lo, hi] = [cols[j], cols[j + 1]];
+      pool.call(
+        KERNELS,
+        FN.gemm,
+        ap + k0 * acs * 4,
+        ars,
+        acs,
+        bp + k0 * brs * 4 + lo * bcs * 4,
+        brs,
+        bcs,
+        out + lo * 4,
+        N,
+        M,
+        Math.min(panel, K - k0),
+        hi - lo,
+        SCRATCH_ARG,
+      );
+    }
+  }
+  pool.run('matmul');
+  const rows = split(M, threads, 1);
+  pool.begin(threads, 0, 0, threads);
+  for (let j = 0; j < threads; j++) {
+    const [lo, hi] = [rows[j], rows[j + 1]];
+    if (hi > lo) pool.call(KERNELS, FN.addPanels, c + lo * N * 4, N, t + lo * N * 4, N, M * N, hi - lo, N, late);
   }
   pool.run('matmul');
 }

@@ -14,9 +14,17 @@ export const MAX_THREADS = MAX_WORKERS + 1;
 export const DEFAULT_THREADS_CAP = 8;
 
 /** The kernels' functions, by index, as workers call them. */
-export const KERNEL_FNS = ['gemmF32Part', 'binaryF32', 'compareF32', 'whereF32', 'sumColsPartF32', 'binaryRowsF32'] as const;
+export const KERNEL_FNS = [
+  'gemmF32Part',
+  'binaryF32',
+  'compareF32',
+  'whereF32',
+  'sumColsPartF32',
+  'binaryRowsF32',
+  'addPanelsF32',
+] as const;
 /** Index of a kernel function in {@link KERNEL_FNS}. */
-export const FN = { gemm: 0, binary: 1, compare: 2, where: 3, sumCols: 4, binaryRows: 5 } as const;
+export const FN = { gemm: 0, binary: 1, compare: 2, where: 3, sumCols: 4, binaryRows: 5, addPanels: 6 } as const;
 /** The kernels module's id in the pool. */
 export const KERNELS = 0;
 /** The reductions' module id in the pool (see `reduce-kernels.ts`). */

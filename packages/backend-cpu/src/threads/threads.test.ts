@@ -13,6 +13,8 @@ import { InvalidArgumentError, UnknownOptionError, type Backend, type Tensor } f
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cpu, cpuThreadTimes, cpuThreadsReady, terminateCpuThreads, ThreadError } from '../index.js';
 import { ADAM_PROGRAM, adamProgramReference, randomData } from '../test-helpers.js';
+import { splitsShared } from '../matmul-wasm.js';
+import { getRuntime } from '../wasm/runtime.js';
 import { FN, KERNELS, getPool } from './parallel.js';
 
 const COUNTS = [1, 2, 4] as const;
@@ -54,7 +56,11 @@ const read = (b: Backend, t: Tensor) => b.readSync(t) as Float32Array;
 
 describe('bitwise identical results on 1, 2 and 4 threads', () => {
   const cases: [string, number[], number[], boolean, boolean][] = [
-    ['128×784 · 784×256 (split by columns)', [128, 784], [784, 256], false, false],
+    ['128×784 · 784×256 (four panels: split over the shared axis)', [128, 784], [784, 256], false, false],
+    ['128×400 · 400×256 (two panels: split over the shared axis)', [128, 400], [400, 256], false, false],
+    ['32×1000 · 1000×100 (four panels, the last shorter; columns not a multiple of 8)', [32, 1000], [1000, 100], false, false],
+    ['300×64ᵀ · 300×256, transposeA (two panels: split over the shared axis)', [300, 64], [300, 256], true, false],
+    ['128×700 · 700×256 (three panels: split by columns)', [128, 700], [700, 256], false, false],
     ['784×128ᵀ · 128×256, transposeA', [128, 784], [128, 256], true, false],
     ['1000×70 · 9×70ᵀ, transposeB (split by rows)', [1000, 70], [9, 70], false, true],
     ['batch of 6: 6×64×300 · 300×40', [6, 64, 300], [300, 40], false, false],
@@ -90,6 +96,37 @@ describe('bitwise identical results on 1, 2 and 4 threads', () => {
           const got = out[(t * M + i) * N + j];
           if (!(Math.abs(got - s) <= (K + 1) * u * abs + 1e-30)) expect.fail(`[${t}, ${i}, ${j}]: ${got}, expected ${s}`);
         }
+  });
+
+  it.each([
+    ['128×784 · 784×256 (the MLP 784-256-10 forward)', 128, 784, 256, 2, true, 2],
+    ['128×784 · 784×256 on 4 threads', 128, 784, 256, 4, true, 4],
+    ['128×400 · 400×256', 128, 400, 256, 2, true, 2],
+    ['128×700 · 700×256 (three panels)', 128, 700, 256, 2, false, 0],
+    ['128×784 · 784×256 on 3 threads', 128, 784, 256, 3, false, 0],
+    ['1024×1024 · 1024×1024 (split by rows)', 1024, 1024, 1024, 2, false, 0],
+  ])('%s splits over the shared axis: %s', (_, M, K, N, threads, expected, combines) => {
+    const rt = getRuntime()!;
+    const panel = rt.exports.gemmPanelK(K);
+    const byColumns = Math.ceil(N / 8) >= Math.ceil(M / 4);
+    expect(byColumns && splitsShared(threads, M, K, N, panel)).toBe(expected);
+    if (threads === 3 || M * K * N > 1e8) return;
+    // and the product takes that path: the partial products are added on every thread
+    const pool = getPool()!;
+    const call = pool.call;
+    let adds = 0;
+    pool.call = function (this: typeof pool, mod: number, fn: number, ...args: number[]) {
+      if (mod === KERNELS && fn === FN.addPanels) adds++;
+      return call.call(this, mod, fn, ...args);
+    };
+    try {
+      pool.backoffUntil = 0;
+      const b = backends.get(threads)!;
+      b.scope(() => b.matmul(b.tensor(randomData(M * K, 1), [M, K]), b.tensor(randomData(K * N, 2), [K, N])));
+    } finally {
+      pool.call = call;
+    }
+    expect(adds).toBe(combines);
   });
 
   it('conv (NHWC 8×32×32×16 with a 3×3×16×32 kernel, SAME: its GEMM splits), within the float32 bound of a float64 conv', () => {

@@ -22,6 +22,8 @@ export interface WasmExports {
     scratch: number,
   ): void;
   gemmScratchBytes(K: number, N: number): number;
+  gemmPanelK(K: number): number;
+  addPanelsF32(c: number, ldc: number, t: number, ldt: number, tstride: number, rows: number, cols: number, count: number): void;
   binaryF32(op: number, a: number, as: number, b: number, bs: number, out: number, n: number): void;
   binaryRowsF32(
     op: number,
