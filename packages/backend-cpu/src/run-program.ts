@@ -31,7 +31,8 @@ export const PROGRAM_CHUNKS_PER_THREAD = 16;
 
 /**
  * The share of a split program run's elements cut into owned chunks, one contiguous range per
- * thread, in order (see `ThreadPool.begin`); the rest, at the end, into
+ * thread, in order (see `ThreadPool.begin`), in runs of more than {@link PROGRAM_ALL_OWNED_MAX}
+ * elements; the rest, at the end, into
  * {@link PROGRAM_TAIL_CHUNKS_PER_THREAD} chunks per thread that whichever thread is free claims.
  * The same run every step (an optimizer's update) then has each thread read and write the same
  * elements every step, in one stream per operand rather than every other chunk of
@@ -39,25 +40,51 @@ export const PROGRAM_CHUNKS_PER_THREAD = 16;
  * rounds alternated in one process, `bench/src/program-owned-probe.ts`), Adam's program over 10⁶
  * float32 elements on two threads took 0.425 ms against 0.483 ms with alternate chunks, and the
  * MLP 784-256-10's (203,530 parameters) 0.224–0.229 ms against 0.240–0.245 ms; all of it owned
- * (no tail) gave the MLP's 0.241 ms. Where a thread is not scheduled the others take its range
+ * (no tail) gave the MLP's 0.241 ms then, while its products split by columns (since they split
+ * over the shared axis, see {@link PROGRAM_ALL_OWNED_MAX}). Where a thread is not scheduled the others take its range
  * once the tail is gone, so it holds them up no longer than before.
  */
 export const PROGRAM_OWNED_SHARE = 7 / 8;
 /** Chunks per thread of the shared tail of a split program run (see {@link PROGRAM_OWNED_SHARE}). */
 export const PROGRAM_TAIL_CHUNKS_PER_THREAD = 2;
 
-let ownedShare = PROGRAM_OWNED_SHARE;
+/**
+ * Runs of at most this many elements are cut into owned ranges alone, one contiguous share per
+ * thread and no tail: an optimizer's update of a model whose state stays in the cores' caches
+ * between steps. There each thread's range is then exactly the half (on two threads) of a layer's
+ * kernel that a product split over its shared axis reads on the same core (`splitsShared` in
+ * `matmul-wasm.ts`), and no line the update writes is in the other core's cache. On the
+ * development machine (2 vCPUs, rounds alternated in one process,
+ * `bench/src/program-owned-probe.ts` with `SHARES=0.875,1,0.875,1`), the MLP 784-256-10 step on
+ * two threads took 1.742 and 1.765 ms against 1.778 and 1.780 with the tail (its update program
+ * 0.113–0.114 ms against 0.130), and Adam's step over 10⁶ float32 elements 0.308–0.310 ms against
+ * 0.320–0.325; over 10⁷, which streams from memory whatever the split, the tail's balance pays
+ * (3.09–3.12 ms against 3.17–3.18 without it).
+ */
+export const PROGRAM_ALL_OWNED_MAX = 1 << 21;
+
+/** The owned share set for measurements; undefined: the rule of {@link programOwnedShare}. */
+let ownedShare: number | undefined;
 
 /**
- * Sets the share of a split program run in owned chunks (0: every chunk claimed in turn), for
- * measurements; returns the previous value.
+ * Sets the share of a split program run in owned chunks for every run (0: every chunk claimed in
+ * turn; undefined: back to {@link programOwnedShare}'s rule), for measurements; returns the
+ * previous setting.
  *
  * @internal
  */
-export function setProgramOwnedShare(share: number): number {
+export function setProgramOwnedShare(share: number | undefined): number | undefined {
   const before = ownedShare;
   ownedShare = share;
   return before;
+}
+
+/**
+ * The share of a split program run of `total` elements in owned chunks: all of it up to
+ * {@link PROGRAM_ALL_OWNED_MAX} elements, else {@link PROGRAM_OWNED_SHARE}.
+ */
+export function programOwnedShare(total: number): number {
+  return ownedShare ?? (total <= PROGRAM_ALL_OWNED_MAX ? 1 : PROGRAM_OWNED_SHARE);
 }
 
 /**
@@ -314,7 +341,7 @@ function runWasm(
       // the groups cut at chunk boundaries): each element computed once, as on one thread
       const pool = getPool()!;
       c.poolId ??= pool.register(w.module, ['run'], [w.run as (...a: number[]) => unknown]);
-      const { bounds, owned } = programChunks(total, threads, chunks, ownedShare);
+      const { bounds, owned } = programChunks(total, threads, chunks, programOwnedShare(total));
       pool.begin(threads, 0, 0, owned);
       let rec = 0;
       let start = 0; // first element of the current group in the concatenation

@@ -9,7 +9,15 @@ import type { Backend } from '@downhill/backend';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cpu, cpuThreadsReady } from '../index.js';
-import { PROGRAM_TAIL_CHUNKS_PER_THREAD, programChunks, setProgramMinPerThread } from '../run-program.js';
+import {
+  PROGRAM_ALL_OWNED_MAX,
+  PROGRAM_OWNED_SHARE,
+  PROGRAM_TAIL_CHUNKS_PER_THREAD,
+  programChunks,
+  programOwnedShare,
+  setProgramMinPerThread,
+  setProgramOwnedShare,
+} from '../run-program.js';
 import { ADAM_PROGRAM, adamProgramReference, randomData } from '../test-helpers.js';
 import { getRuntime } from '../wasm/runtime.js';
 import { C_WORKERS, WORKER_WORDS } from './control-layout.js';
@@ -123,33 +131,62 @@ describe('owned chunks in the pool', () => {
   });
 });
 
-describe('a program run in owned ranges and a shared tail', () => {
-  it('Adam over 41 groups of odd sizes: bitwise identical on 1, 2 and 4 threads, each the program in float32', () => {
-    const sizes = Array.from({ length: 41 }, (_, k) => (k === 7 ? 20_011 : k === 30 ? 9_999 : 1 + ((k * 977) % 1500)));
-    const data = sizes.map((n, k) =>
-      [0, 1, 2, 3].map((q) => Float32Array.from(randomData(n, 100 + 4 * k + q), (x) => (q === 3 ? Math.abs(x) : x))),
-    );
-    const scalars = [1e-3, 0.9, 0.1, 0.999, 0.001, 1e-8];
-    const results = COUNTS.map((threads) => {
-      const b = backends.get(threads)!;
-      getPool()!.backoffUntil = 0;
-      const jobs = getPool()!.jobs;
-      const groups = data.map((arrs, k) => ({ inputs: arrs.map((a) => b.tensor(a, [sizes[k]])), scalars }));
-      b.runProgram(ADAM_PROGRAM, groups, { inPlace: [0, 2, 3] });
-      if (threads > 1) expect(getPool()!.jobs, `${threads} threads split the run`).toBeGreaterThan(jobs);
-      const out = groups.map((g) => [0, 2, 3].map((i) => b.readSync(g.inputs[i]) as Float32Array));
-      b.dispose(groups.map((g) => g.inputs));
-      return out;
-    });
-    data.forEach(([p, g, m, v], k) => {
-      for (let i = 0; i < p.length; i++) {
-        const want = adamProgramReference(p[i], g[i], m[i], v[i], scalars);
-        for (let r = 0; r < COUNTS.length; r++) {
-          const got = results[r][k].map((a) => a[i]);
-          if (!want.every((w, q) => Object.is(w, got[q])))
-            expect.fail(`${COUNTS[r]} threads, group ${k} element ${i}: got ${got}, expected ${want}`);
-        }
-      }
-    });
+describe('programOwnedShare', () => {
+  it('owns all of a run up to PROGRAM_ALL_OWNED_MAX elements and PROGRAM_OWNED_SHARE of a longer one; a set share overrides both', () => {
+    expect(programOwnedShare(203_530)).toBe(1);
+    expect(programOwnedShare(PROGRAM_ALL_OWNED_MAX)).toBe(1);
+    expect(programOwnedShare(PROGRAM_ALL_OWNED_MAX + 1)).toBe(PROGRAM_OWNED_SHARE);
+    const before = setProgramOwnedShare(0);
+    try {
+      expect(programOwnedShare(203_530)).toBe(0);
+      expect(programOwnedShare(1e7)).toBe(0);
+    } finally {
+      setProgramOwnedShare(before);
+    }
+    expect(programOwnedShare(1e7)).toBe(PROGRAM_OWNED_SHARE);
   });
 });
+
+describe('a program run in owned ranges, with and without a shared tail', () => {
+  it.each([
+    ['owned ranges alone (the rule for a run this size)', undefined],
+    ['7/8 in owned ranges and a shared tail', 7 / 8],
+  ])('Adam over 41 groups of odd sizes, %s: bitwise identical on 1, 2 and 4 threads, each the program in float32', (_, share) => {
+    const shareBefore = setProgramOwnedShare(share);
+    try {
+      adamOverOddGroups();
+    } finally {
+      setProgramOwnedShare(shareBefore);
+    }
+  });
+});
+
+/** Adam over 41 groups of odd sizes on 1, 2 and 4 threads: bitwise the program in float32, node by node. */
+function adamOverOddGroups(): void {
+  const sizes = Array.from({ length: 41 }, (_, k) => (k === 7 ? 20_011 : k === 30 ? 9_999 : 1 + ((k * 977) % 1500)));
+  const data = sizes.map((n, k) =>
+    [0, 1, 2, 3].map((q) => Float32Array.from(randomData(n, 100 + 4 * k + q), (x) => (q === 3 ? Math.abs(x) : x))),
+  );
+  const scalars = [1e-3, 0.9, 0.1, 0.999, 0.001, 1e-8];
+  const results = COUNTS.map((threads) => {
+    const b = backends.get(threads)!;
+    getPool()!.backoffUntil = 0;
+    const jobs = getPool()!.jobs;
+    const groups = data.map((arrs, k) => ({ inputs: arrs.map((a) => b.tensor(a, [sizes[k]])), scalars }));
+    b.runProgram(ADAM_PROGRAM, groups, { inPlace: [0, 2, 3] });
+    if (threads > 1) expect(getPool()!.jobs, `${threads} threads split the run`).toBeGreaterThan(jobs);
+    const out = groups.map((g) => [0, 2, 3].map((i) => b.readSync(g.inputs[i]) as Float32Array));
+    b.dispose(groups.map((g) => g.inputs));
+    return out;
+  });
+  data.forEach(([p, g, m, v], k) => {
+    for (let i = 0; i < p.length; i++) {
+      const want = adamProgramReference(p[i], g[i], m[i], v[i], scalars);
+      for (let r = 0; r < COUNTS.length; r++) {
+        const got = results[r][k].map((a) => a[i]);
+        if (!want.every((w, q) => Object.is(w, got[q])))
+          expect.fail(`${COUNTS[r]} threads, group ${k} element ${i}: got ${got}, expected ${want}`);
+      }
+    }
+  });
+}
