@@ -23,14 +23,20 @@ export function backward(trace: Trace, seeds: ReadonlyMap<number, TensorLike>): 
   for (let i = start; i >= 0; i--) {
     const node = trace.nodes[i];
     const ct = cts.get(i);
-    if (ct === undefined || node.prim === null) continue;
-    const rule = VJP_RULES[node.prim] as (
-      ct: TensorLike,
-      args: readonly Operand[],
-      out: TensorLike,
-      params: unknown,
-    ) => readonly ((() => TensorLike) | null)[];
-    const thunks = rule(ct, node.args, node.out, node.params);
+    if (ct === undefined) continue;
+    let thunks: readonly ((() => TensorLike) | null)[];
+    if (node.vjp) thunks = node.vjp(ct);
+    else if (node.prim === null)
+      continue; // an input
+    else {
+      const rule = VJP_RULES[node.prim] as (
+        ct: TensorLike,
+        args: readonly Operand[],
+        out: TensorLike,
+        params: unknown,
+      ) => readonly ((() => TensorLike) | null)[];
+      thunks = rule(ct, node.args, node.out, node.params);
+    }
     node.parents.forEach((parent, k) => {
       const thunk = thunks[k];
       if (parent < 0 || !thunk) return;

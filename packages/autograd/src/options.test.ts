@@ -31,6 +31,12 @@ const ROWS: Record<string, Row> = {
   mapTree: 'no options: (tree, fn)',
   GradCheckError: 'no options: an error class',
   checkGrads: () => api.checkGrads(f, x(), BAD),
+  customVjp: () =>
+    api.customVjp(
+      (t) => [t, undefined],
+      (_, ct) => [ct],
+      BAD,
+    ),
 };
 
 const OPS_WITH_OPTIONS: Record<string, () => unknown> = {

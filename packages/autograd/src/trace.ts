@@ -2,10 +2,18 @@ import { InvalidArgumentError, Tensor, isFloatDType, type PrimitiveName } from '
 import { IMPLS, type ParamsOf, type RawOperand } from './primitives.js';
 import { Traced, type Operand, type TensorLike } from './traced.js';
 
+/**
+ * The vector-Jacobian product of a function recorded as one node (see `customVjp`): from the
+ * output's cotangent, one thunk per operand (`null` where none flows). @internal
+ */
+export type NodeVjp = (ct: TensorLike) => readonly ((() => TensorLike) | null)[];
+
 /** One primitive call on a tape: what was applied, to what, and what came out. @internal */
 export interface TapeNode {
-  /** The primitive, or `null` for an input of the trace. */
+  /** The primitive, or `null` for an input of the trace and for a function with its own rule (`vjp`). */
   readonly prim: PrimitiveName | null;
+  /** The rule of a function recorded as one node (`customVjp`); absent for primitives and inputs. */
+  readonly vjp?: NodeVjp;
   readonly params: unknown;
   /** The operands, one level down (values of enclosing traces, tensors or numbers). */
   readonly args: readonly Operand[];
@@ -133,14 +141,7 @@ function escaped(x: Traced, prim: string): InvalidArgumentError {
  * @internal
  */
 export function bind<P extends PrimitiveName>(prim: P, args: readonly Operand[], params: ParamsOf<P>): TensorLike {
-  let top: Trace | undefined;
-  if (noGradDepth === 0) {
-    for (const a of args) {
-      if (!(a instanceof Traced)) continue;
-      if (!a.trace.recording) throw escaped(a, prim);
-      if (!top || a.trace.level > top.level) top = a.trace;
-    }
-  }
+  const top = topTrace(args, prim);
   if (!top) return IMPLS[prim](prim, args.map(lowerAll), params);
   const trace = top;
   const lowered = args.map((a) => (a instanceof Traced && a.trace === trace ? a.primal : a));
@@ -148,5 +149,43 @@ export function bind<P extends PrimitiveName>(prim: P, args: readonly Operand[],
   if (!isFloatDType(out.dtype)) return out;
   const parents = args.map((a) => (a instanceof Traced && a.trace === trace ? a.node : -1));
   const id = trace.nodes.push({ prim, params, args: lowered, parents, out }) - 1;
+  return new Traced(out, trace, id);
+}
+
+/** The highest recording trace among the operands, or undefined (none, or inside `noGrad`). */
+function topTrace(args: readonly Operand[], where: string): Trace | undefined {
+  if (noGradDepth !== 0) return undefined;
+  let top: Trace | undefined;
+  for (const a of args) {
+    if (!(a instanceof Traced)) continue;
+    if (!a.trace.recording) throw escaped(a, where);
+    if (!top || a.trace.level > top.level) top = a.trace;
+  }
+  return top;
+}
+
+/**
+ * Applies a function with its own vector-Jacobian product (`customVjp`) to operands at any level
+ * of tracing. On the highest recording trace among them it records one node: `forward` runs on
+ * the operands one level down (so enclosing traces record its ops as usual, and the primal and
+ * its residuals are values of that level), and `vjp(residuals, operands, output)` (all one level
+ * down) becomes the node's rule, whose
+ * ops run one level down too (so the backward pass stays differentiable). With no recording
+ * trace, `forward` just runs. Non-float outputs are not recorded.
+ * @internal
+ */
+export function bindCustom<R>(
+  name: string,
+  args: readonly TensorLike[],
+  forward: (lowered: readonly TensorLike[]) => { readonly out: TensorLike; readonly residuals: R },
+  vjp: (residuals: R, lowered: readonly TensorLike[], out: TensorLike) => NodeVjp,
+): TensorLike {
+  const trace = topTrace(args, name);
+  if (!trace) return forward(args).out;
+  const lowered = args.map((a) => (a instanceof Traced && a.trace === trace ? a.primal : a));
+  const { out, residuals } = forward(lowered);
+  if (!isFloatDType(out.dtype)) return out;
+  const parents = args.map((a) => (a instanceof Traced && a.trace === trace ? a.node : -1));
+  const id = trace.nodes.push({ prim: null, vjp: vjp(residuals, lowered, out), params: undefined, args: lowered, parents, out }) - 1;
   return new Traced(out, trace, id);
 }

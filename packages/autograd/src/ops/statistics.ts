@@ -1,7 +1,7 @@
 import { InvalidArgumentError, checkOptions } from '@downhill/backend';
-import { detach } from '../trace.js';
+import { bindCustom, detach } from '../trace.js';
 import type { TensorLike } from '../traced.js';
-import { abs, add, div, exp, less, log, sqrt as sqrtOf, square, sub, where } from './elementwise.js';
+import { abs, add, div, exp, less, log, mul, sqrt as sqrtOf, square, sub, where } from './elementwise.js';
 import { max, reduceAxes, sum, type ReduceArg, type ReduceOptions } from './reduce.js';
 import { reshape } from './layout.js';
 
@@ -70,7 +70,8 @@ export function sqrtSafe(s: TensorLike): TensorLike {
  * `log Σ exp(x)` over `axis`, computed stably: the (detached) maximum is subtracted before
  * exponentiating and added back after, so large inputs do not overflow.
  *
- * Math: `lse(x) = m + log Σ e^(x − m)`; `∂lse/∂x = softmax(x)`.
+ * Math: `lse(x) = m + log Σ e^(x − m)`; `∂lse/∂x = softmax(x)`, recorded as one step with that
+ * gradient (`ct · e^(x − lse)`).
  *
  * @param x - the tensor.
  * @param axis - an axis, a list of axes, or `{ axis, keepDims }` (every axis by default).
@@ -81,10 +82,18 @@ export function sqrtSafe(s: TensorLike): TensorLike {
  */
 export function logSumExp(x: TensorLike, axis?: ReduceArg): TensorLike {
   const { axes, keepDims } = reduceAxes(x, axis, 'logSumExp');
-  const m = detach(max(x, { axis: axes, keepDims: true }));
-  // An all −∞ (or +∞) slice would give ∞ − ∞; shift by 0 there instead.
-  const shift = where(less(abs(m), Infinity), m, 0);
-  const lse = add(log(sum(exp(sub(x, shift)), { axis: axes, keepDims: true })), shift);
+  const kept = { axis: axes, keepDims: true } as const;
+  // one step on the tape, whose gradient is ct · softmax(x) = ct · e^(x − lse)
+  const lse = bindCustom(
+    'logSumExp',
+    [x],
+    ([v]) => {
+      const shift = stableShift(v, kept);
+      return { out: add(log(sum(exp(sub(v, shift)), kept)), shift), residuals: undefined };
+    },
+    (_, [v], out) =>
+      (ct) => [() => mul(ct, exp(sub(v, out)))],
+  );
   return keepDims
     ? lse
     : reshape(
@@ -94,9 +103,19 @@ export function logSumExp(x: TensorLike, axis?: ReduceArg): TensorLike {
 }
 
 /**
+ * The (detached) maximum over `kept.axis`, or 0 where it is ±∞: subtracted before exponentiating,
+ * so that no finite input overflows, and an all −∞ (or +∞) slice does not give ∞ − ∞.
+ */
+function stableShift(x: TensorLike, kept: { readonly axis: number | readonly number[]; readonly keepDims: true }): TensorLike {
+  const m = detach(max(x, kept));
+  return where(less(abs(m), Infinity), m, 0);
+}
+
+/**
  * The softmax along `axis` (last by default), stable for large inputs.
  *
- * Math: `softmax(x)ᵢ = e^(xᵢ − m) / Σⱼ e^(xⱼ − m)` with `m` the (detached) maximum.
+ * Math: `softmax(x)ᵢ = e^(xᵢ − m) / Σⱼ e^(xⱼ − m)` with `m` the (detached) maximum; recorded as
+ * one step whose gradient is `s ⊙ (ct − Σⱼ ctⱼ sⱼ)` (PyTorch's `softmax_backward`).
  *
  * @example
  * ```ts
@@ -105,13 +124,22 @@ export function logSumExp(x: TensorLike, axis?: ReduceArg): TensorLike {
  */
 export function softmax(x: TensorLike, options?: { axis?: number }): TensorLike {
   const { axis = -1 } = checkOptions('softmax', options, { axis: true });
-  const m = detach(max(x, { axis, keepDims: true }));
-  const e = exp(sub(x, where(less(abs(m), Infinity), m, 0)));
-  return div(e, sum(e, { axis, keepDims: true }));
+  const kept = { axis, keepDims: true } as const;
+  return bindCustom(
+    'softmax',
+    [x],
+    ([v]) => {
+      const e = exp(sub(v, stableShift(v, kept)));
+      return { out: div(e, sum(e, kept)), residuals: undefined };
+    },
+    (_, __, s) => (ct) => [() => mul(s, sub(ct, sum(mul(ct, s), kept)))],
+  );
 }
 
 /**
- * The log of the softmax along `axis` (last by default): `x − logSumExp(x)`, stable.
+ * The log of the softmax along `axis` (last by default): `(x − m) − log Σ e^(x − m)` with `m` the
+ * (detached) maximum, stable; recorded as one step whose gradient is `ct − e^out · Σ ct`
+ * (PyTorch's `log_softmax_backward`).
  *
  * @example
  * ```ts
@@ -121,5 +149,14 @@ export function softmax(x: TensorLike, options?: { axis?: number }): TensorLike 
  */
 export function logSoftmax(x: TensorLike, options?: { axis?: number }): TensorLike {
   const { axis = -1 } = checkOptions('logSoftmax', options, { axis: true });
-  return sub(x, logSumExp(x, { axis, keepDims: true }));
+  const kept = { axis, keepDims: true } as const;
+  return bindCustom(
+    'logSoftmax',
+    [x],
+    ([v]) => {
+      const z = sub(v, stableShift(v, kept));
+      return { out: sub(z, log(sum(exp(z), kept))), residuals: undefined };
+    },
+    (_, __, out) => (ct) => [() => sub(ct, mul(exp(out), sum(ct, kept)))],
+  );
 }
