@@ -141,7 +141,19 @@ export function tfjsKernels(tfBackend: string, options: TfjsKernelOptions = {}):
         return tf.reshape(r, out as number[]);
       }),
     argReduce: (op, x, axis, out) =>
-      compute(op, out, 'int32', () => tf.reshape(op === 'argmax' ? tf.argMax(st(x), axis) : tf.argMin(st(x), axis), out as number[])),
+      compute(op, out, 'int32', () => {
+        // Along the last axis, transposed here: tfjs-webgpu (4.22.0) gave another call's indices
+        // for an arg-reduction along another axis of a rank-3 tensor (its own transpose).
+        const last = x.rank - 1;
+        const perm = [...Array(x.rank).keys()].filter((a) => a !== axis).concat(axis);
+        const v = axis === last ? st(x) : tf.transpose(st(x), perm);
+        const plain = op === 'argmax' ? tf.argMax(v, last) : tf.argMin(v, last);
+        if (x.dtype === 'int32') return tf.reshape(plain, out as number[]);
+        // TensorFlow.js skips NaN (its comparisons are false); the contract makes the first NaN win
+        const nan = tf.isNaN(v);
+        const firstNan = tf.argMax(tf.cast(nan, 'float32'), last); // ties: the first index
+        return tf.reshape(tf.where(tf.any(nan, last), firstNan, plain), out as number[]);
+      }),
     reshape: (x, shape) => run('reshape', () => tf.reshape(st(x), shape as number[])),
     transpose: (x, perm, out) =>
       compute('transpose', out, x.dtype, () => (x.rank === 0 ? tf.clone(st(x)) : tf.transpose(st(x), perm as number[]))),

@@ -106,9 +106,15 @@ export interface Backend {
   where(cond: Tensor, a: Tensor | number, b: Tensor | number): Tensor;
   /** Conversion to another dtype. */
   cast(x: Tensor, dtype: DType): Tensor;
-  /** Reduction over `axes` (all by default), keeping them as size 1 when `keepDims`. */
+  /**
+   * Reduction over `axes` (all by default), keeping them as size 1 when `keepDims`. `max` and
+   * `min` propagate NaN (a slice holding one reduces to NaN), as NumPy, PyTorch and JAX do.
+   */
   reduce(op: ReduceOp, x: Tensor, axes?: number | readonly number[], keepDims?: boolean): Tensor;
-  /** Index of the largest or smallest element along `axis` (`int32`). */
+  /**
+   * Index of the largest or smallest element along `axis` (`int32`): the first on ties, and the
+   * first NaN where a slice holds one (NaN counts as the extreme, as in NumPy, PyTorch and JAX).
+   */
   argReduce(op: ArgReduceOp, x: Tensor, axis: number): Tensor;
   /** Same data, new shape; one dimension may be `-1`. */
   reshape(x: Tensor, shape: Shape): Tensor;

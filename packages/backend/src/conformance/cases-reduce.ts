@@ -1,12 +1,16 @@
 import { REDUCE_OPS } from '../ops.js';
 import type { ComputeCase } from './case.js';
 
+/** Rows with a NaN first, in the middle, twice, and none (a NaN where NumPy's `argmax` would otherwise pick another element). */
+const WITH_NAN = [1, Number.NaN, 3, 9, Number.NaN, 2, 5, -1, 4, 6, Number.NaN, Number.NaN, 7, 8, 9, -2];
+
 /** Every subset of the axes of a rank-3 tensor, the empty one included. */
 const AXIS_SETS: readonly (readonly number[])[] = [[], [0], [1], [2], [0, 1], [0, 2], [1, 2], [0, 1, 2]];
 
 /**
  * Reductions over every axis set of a rank-3 tensor, with and without `keepDims`; the default and
- * negative axes; int32; scalars; zero-size sums; and `argmax`/`argmin` along every axis, with ties.
+ * negative axes; int32; scalars; zero-size sums; NaN (propagated by `max`/`min`, the extreme for
+ * `argmax`/`argmin`); and `argmax`/`argmin` along every axis, with ties.
  */
 export function reduceCases(): ComputeCase[] {
   const cases: ComputeCase[] = [];
@@ -49,7 +53,12 @@ export function reduceCases(): ComputeCase[] {
       { id: `argReduce/${op}/int32`, run: (c) => c.backend.argReduce(op, c.ints([4, 5], -3, 3), 1) },
       { id: `argReduce/${op}/all equal`, run: (c) => c.backend.argReduce(op, c.tensor([2, 2, 2, 2], [2, 2]), 1) },
       { id: `argReduce/${op}/zero-size other axis [0,3] axis 1`, run: (c) => c.backend.argReduce(op, c.uniform([0, 3]), 1) },
+      { id: `argReduce/${op}/NaN is the extreme, the first one wins`, run: (c) => c.backend.argReduce(op, c.tensor(WITH_NAN, [4, 4]), 1) },
+      { id: `argReduce/${op}/NaN along axis 0`, run: (c) => c.backend.argReduce(op, c.tensor(WITH_NAN, [4, 4]), 0) },
     );
+  }
+  for (const op of ['max', 'min'] as const) {
+    cases.push({ id: `reduce/${op}/NaN propagates`, run: (c) => c.backend.reduce(op, c.tensor(WITH_NAN, [4, 4]), 1) });
   }
   return cases;
 }

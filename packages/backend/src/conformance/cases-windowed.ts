@@ -1,6 +1,8 @@
+import type { Backend } from '../backend.js';
 import type { ConvOptions } from '../conv.js';
 import { REDUCE_WINDOW_OPS, type ReduceWindowOptions } from '../reduce-window.js';
 import type { Shape } from '../shape.js';
+import type { Tensor } from '../tensor.js';
 import type { ComputeCase } from './case.js';
 
 /** `[label, input shape, kernel shape, options]`: input `[N, ...spatial, C]`, kernel `[...window, C/G, O]`. */
@@ -128,5 +130,47 @@ export function windowedCases(): ComputeCase[] {
         ],
       }),
   };
-  return [...conv, ...windows, ties];
+  return [...conv, ...windows, ties, ...argmaxCases()];
+}
+
+/** `windowArgmax` of `x`, or an error naming the case to exclude where the backend lacks this optional method. */
+function argmaxOf(backend: Backend, x: Tensor, options: ReduceWindowOptions): Tensor {
+  if (!backend.windowArgmax)
+    throw new Error(`backend '${backend.name}' has no windowArgmax (an optional method): exclude the windowArgmax cases`);
+  return backend.windowArgmax(x, options);
+}
+
+/**
+ * Where a windowed max takes its maximum (`windowArgmax`, the routing of its gradient), compared
+ * exactly: every window shape above on distinct values, then ties (the first tap in the window's
+ * row-major order wins), windows wholly in padding (`x.size`), and NaN (the first NaN wins).
+ */
+function argmaxCases(): ComputeCase[] {
+  const distinct: ComputeCase[] = WINDOW_CASES.map(([label, xs, options]) => ({
+    id: `windowArgmax/${label}`,
+    run: (c) => argmaxOf(c.backend, c.uniform(xs), options),
+  }));
+  const ties: ComputeCase = {
+    id: 'windowArgmax/ties and windows wholly in padding',
+    run: (c) =>
+      argmaxOf(c.backend, c.ints([2, 4, 5, 2], -1, 1, c.dtype), {
+        windowShape: [1, 3, 3, 1],
+        strides: [1, 2, 2, 1],
+        padding: [
+          [0, 0],
+          [1, 4],
+          [2, 4],
+          [0, 0],
+        ],
+      }),
+  };
+  const nan: ComputeCase = {
+    id: 'windowArgmax/NaN wins, the first one on two',
+    run: (c) =>
+      argmaxOf(c.backend, c.tensor([1, Number.NaN, 3, 2, 9, 5, Number.NaN, Number.NaN, -1, 4, 8, 0, 2, 6, Number.NaN, 7], [1, 4, 4, 1]), {
+        windowShape: [1, 2, 2, 1],
+        strides: [1, 2, 2, 1],
+      }),
+  };
+  return [...distinct, ties, nan];
 }
