@@ -38,6 +38,12 @@ describe('the conformance catalog', () => {
     expect(has(prefix), prefix).toBe(true);
   });
 
+  it('covers windowArgmax (a method, not a primitive) and NaN in the reductions', () => {
+    expect(has('windowArgmax/')).toBe(true);
+    for (const op of ['reduce/max/', 'reduce/min/', 'argReduce/argmax/', 'argReduce/argmin/'])
+      expect(ids.some((id) => id.startsWith(op) && id.includes('NaN')), op).toBe(true);
+  });
+
   it('reduces over every axis set of a rank-3 tensor, with and without keepDims', () => {
     for (const op of REDUCE_OPS) {
       for (const axes of ['', '0', '1', '2', '0,1', '0,2', '1,2', '0,1,2']) {
