@@ -156,6 +156,21 @@ describe('customVjp', () => {
     expect(b.readSync(x)).toEqual(new Float64Array([1, 2])); // the operand survives every failure
   });
 
+  it('refuses a forward half that closes over a traced value it does not take as an argument', () => {
+    const x = t([1, 2]);
+    const w = t([3, 4]);
+    const scaled = (v: TensorLike) =>
+      customVjp(
+        (u: TensorLike) => [ops.mul(u, v), undefined],
+        (_, ct) => [ct],
+        { name: 'scaled' },
+      );
+    expect(() => grad((v: TensorLike) => ops.sum(scaled(v)(x)))(w)).toThrow(
+      /scaled: its output depends on a value of the enclosing differentiation/,
+    );
+    expect(() => grad((v: TensorLike) => ops.sum(scaled(v)(v)))(w)).toThrow(InvalidArgumentError);
+  });
+
   it('passes no gradient to an argument whose cotangent is null, or that is a constant', () => {
     const firstOnly = customVjp(
       (u: TensorLike, v: TensorLike) => [ops.mul(u, v), v],

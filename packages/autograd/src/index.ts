@@ -13,6 +13,7 @@ export { grad, valueAndGrad, type ArgGrads, type GradOptions, type NamedTrees } 
 export { vjp, type Pullback } from './vjp.js';
 export { hessian, hvp, type Hessian, type LeavesAs } from './higher-order.js';
 export { detach, noGrad } from './trace.js';
+export { checkpoint } from './checkpoint.js';
 export { customVjp, type CustomBackward, type CustomForward, type CustomVjpOptions } from './custom-vjp.js';
 export { Traced, isTensorLike, type Operand, type TensorLike } from './traced.js';
 export { flattenTree, mapTree, type AsTensors, type Grads, type ParamTree } from './tree.js';

@@ -31,6 +31,7 @@ const ROWS: Record<string, Row> = {
   mapTree: 'no options: (tree, fn)',
   GradCheckError: 'no options: an error class',
   checkGrads: () => api.checkGrads(f, x(), BAD),
+  checkpoint: 'no options: (f)',
   customVjp: () =>
     api.customVjp(
       (t) => [t, undefined],

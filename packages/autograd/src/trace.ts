@@ -152,6 +152,17 @@ export function bind<P extends PrimitiveName>(prim: P, args: readonly Operand[],
   return new Traced(out, trace, id);
 }
 
+/**
+ * The error of a function recorded as one node (`customVjp`, `checkpoint`) whose output depends on
+ * a traced value it does not take as an argument: its rule could not send that value a gradient.
+ * @internal
+ */
+export function closureError(name: string): InvalidArgumentError {
+  return new InvalidArgumentError(
+    `${name}: its output depends on a value of the enclosing differentiation that is not one of its arguments (a closure over a traced value): pass that value as an argument`,
+  );
+}
+
 /** The highest recording trace among the operands, or undefined (none, or inside `noGrad`). */
 function topTrace(args: readonly Operand[], where: string): Trace | undefined {
   if (noGradDepth !== 0) return undefined;
@@ -181,9 +192,14 @@ export function bindCustom<R>(
   vjp: (residuals: R, lowered: readonly TensorLike[], out: TensorLike) => NodeVjp,
 ): TensorLike {
   const trace = topTrace(args, name);
-  if (!trace) return forward(args).out;
+  if (!trace) {
+    const { out } = forward(args);
+    if (out instanceof Traced && out.trace.recording) throw closureError(name);
+    return out;
+  }
   const lowered = args.map((a) => (a instanceof Traced && a.trace === trace ? a.primal : a));
   const { out, residuals } = forward(lowered);
+  if (out instanceof Traced && out.trace.level >= trace.level) throw closureError(name);
   if (!isFloatDType(out.dtype)) return out;
   const parents = args.map((a) => (a instanceof Traced && a.trace === trace ? a.node : -1));
   const id = trace.nodes.push({ prim: null, vjp: vjp(residuals, lowered, out), params: undefined, args: lowered, parents, out }) - 1;

@@ -41,7 +41,10 @@ describe('the conformance catalog', () => {
   it('covers windowArgmax (a method, not a primitive) and NaN in the reductions', () => {
     expect(has('windowArgmax/')).toBe(true);
     for (const op of ['reduce/max/', 'reduce/min/', 'argReduce/argmax/', 'argReduce/argmin/'])
-      expect(ids.some((id) => id.startsWith(op) && id.includes('NaN')), op).toBe(true);
+      expect(
+        ids.some((id) => id.startsWith(op) && id.includes('NaN')),
+        op,
+      ).toBe(true);
   });
 
   it('reduces over every axis set of a rank-3 tensor, with and without keepDims', () => {
