@@ -9,11 +9,29 @@ export function tfDType(dtype: DType): TfDType {
   return dtype === 'float64' ? 'float32' : dtype;
 }
 
+/** `sign`, with NaN for NaN (TensorFlow.js gives 0; NumPy, PyTorch and the interface NaN). */
+function signNaN(x: tf.Tensor): tf.Tensor {
+  return x.dtype === 'int32' ? tf.sign(x) : tf.where(tf.isNaN(x), x, tf.sign(x));
+}
+
+/**
+ * `maximum` or `minimum` propagating NaN from either operand, as NumPy and PyTorch do and the
+ * interface says: tfjs-wasm's kernels return the other operand where the second one is NaN.
+ */
+function propagatingNaN(op: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor): (a: tf.Tensor, b: tf.Tensor) => tf.Tensor {
+  return (a, b) => {
+    const out = op(a, b);
+    if (out.dtype === 'int32') return out;
+    const nan = tf.logicalOr(tf.isNaN(a), tf.isNaN(b)); // the output's shape
+    return tf.where(nan, tf.fill(out.shape, Number.NaN), out);
+  };
+}
+
 /** Each unary op as a tfjs op. `round` is half to even in tfjs, as in the interface's reference. */
 export const UNARY: Record<UnaryOp, (x: tf.Tensor) => tf.Tensor> = {
   neg: tf.neg,
   abs: tf.abs,
-  sign: tf.sign,
+  sign: signNaN,
   square: tf.square,
   sqrt: tf.sqrt,
   rsqrt: tf.rsqrt,
@@ -38,8 +56,8 @@ export const BINARY: Record<BinaryOp, (a: tf.Tensor, b: tf.Tensor) => tf.Tensor>
   mul: tf.mul,
   div: tf.div,
   pow: tf.pow,
-  maximum: tf.maximum,
-  minimum: tf.minimum,
+  maximum: propagatingNaN(tf.maximum),
+  minimum: propagatingNaN(tf.minimum),
 };
 
 /** Each comparison as a tfjs op (bool results). */

@@ -96,9 +96,15 @@ export interface Backend {
   /** Ones of `shape`. */
   ones(shape: Shape, dtype?: DType): Tensor;
 
-  /** Elementwise unary math. */
+  /**
+   * Elementwise unary math, with IEEE 754's special values as JavaScript's `Math` gives them (NaN
+   * in, NaN out, `sign(NaN)` included; `log(0) = −∞`, `sqrt(−1) = NaN`).
+   */
   unary(op: UnaryOp, x: Tensor): Tensor;
-  /** Elementwise binary math with broadcasting. */
+  /**
+   * Elementwise binary math with broadcasting; `maximum` and `minimum` propagate NaN from either
+   * operand (NumPy's `maximum`, not `fmax`), `div` by zero gives ±∞ or NaN.
+   */
   binary(op: BinaryOp, a: Tensor | number, b: Tensor | number): Tensor;
   /** Elementwise comparison with broadcasting; returns `bool`. */
   compare(op: CompareOp, a: Tensor | number, b: Tensor | number): Tensor;

@@ -71,6 +71,13 @@ const BINARY_SHAPES: readonly (readonly [string, Shape, Shape])[] = [
   ['zero-size [0,3]x[3]', [0, 3], [3]],
 ];
 
+/** NaN, the infinities, the zeros and ±1: IEEE 754's special cases, where backends tend to differ. */
+const SPECIAL = [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 0, -0, 1, -1, 0.5];
+/** Pairs of special operands: every pair of NaN, ±∞, 0 and 1 (each element of `SPECIAL_A` meets its `SPECIAL_B`). */
+const SPECIAL_PAIR_VALUES = [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 0, 1];
+const SPECIAL_A = SPECIAL_PAIR_VALUES.flatMap((a) => SPECIAL_PAIR_VALUES.map(() => a));
+const SPECIAL_B = SPECIAL_PAIR_VALUES.flatMap(() => SPECIAL_PAIR_VALUES);
+
 const ROUNDING_DATA = [-3.7, -2.5, -1.5, -0.5, -0.2, 0, 0.3, 0.5, 1.5, 2.5, 2.7, 3.5];
 
 function unaryCases(): ComputeCase[] {
@@ -98,6 +105,9 @@ function unaryCases(): ComputeCase[] {
     { id: 'unary/tanh/saturates', run: (c) => c.backend.unary('tanh', c.tensor([-30, 30, 0])) },
     { id: 'unary/erf/saturates', run: (c) => c.backend.unary('erf', c.tensor([-6, 6, 0])) },
   );
+  // NaN in, NaN out; the infinities and zeros as IEEE 754 and JavaScript's Math give them
+  for (const op of UNARY_OPS)
+    cases.push({ id: `unary/${op}/NaN, infinities and zeros`, run: (c) => c.backend.unary(op, c.tensor(SPECIAL)) });
   return cases;
 }
 
@@ -126,6 +136,13 @@ function binaryCases(): ComputeCase[] {
       run: (c) => c.backend.binary('pow', c.tensor([-2, -1.5, 3, -0.5, -2]), c.tensor([2, 3, -1, 0, -2])),
     },
     { id: 'binary/div/by zero', run: (c) => c.backend.binary('div', c.tensor([1, -1, 0]), c.tensor([0, 0, 0])) },
+    // every pair of NaN, ±∞, 0 and 1 (pow's special cases are left to each backend's math library)
+    ...BINARY_OPS.filter((op) => op !== 'pow').map(
+      (op): ComputeCase => ({
+        id: `binary/${op}/NaN, infinities and zeros`,
+        run: (c) => c.backend.binary(op, c.tensor(SPECIAL_A), c.tensor(SPECIAL_B)),
+      }),
+    ),
     { id: 'binary/maximum/ties', run: (c) => c.backend.binary('maximum', c.ints([6], -1, 1, c.dtype), c.ints([6], -1, 1, c.dtype)) },
     {
       id: 'binary/add/aliased operands',
@@ -155,6 +172,9 @@ function compareCases(): ComputeCase[] {
       { id: `compare/${op}/int32`, run: (c) => c.backend.compare(op, c.ints([6], -2, 2), c.ints([6], -2, 2)) },
       { id: `compare/${op}/zero-size`, run: (c) => c.backend.compare(op, c.uniform([2, 0]), c.uniform([1, 0])) },
     );
+  }
+  for (const op of COMPARE_OPS) {
+    cases.push({ id: `compare/${op}/NaN and infinities`, run: (c) => c.backend.compare(op, c.tensor(SPECIAL_A), c.tensor(SPECIAL_B)) });
   }
   for (const op of ['equal', 'notEqual'] as const) {
     cases.push({

@@ -38,6 +38,12 @@ describe('the conformance catalog', () => {
     expect(has(prefix), prefix).toBe(true);
   });
 
+  it('tries every unary op, every binary op but pow and every comparison on NaN, infinities and zeros', () => {
+    for (const op of UNARY_OPS) expect(ids).toContain(`unary/${op}/NaN, infinities and zeros`);
+    for (const op of BINARY_OPS.filter((o) => o !== 'pow')) expect(ids).toContain(`binary/${op}/NaN, infinities and zeros`);
+    for (const op of COMPARE_OPS) expect(ids).toContain(`compare/${op}/NaN and infinities`);
+  });
+
   it('covers windowArgmax (a method, not a primitive) and NaN in the reductions', () => {
     expect(has('windowArgmax/')).toBe(true);
     for (const op of ['reduce/max/', 'reduce/min/', 'argReduce/argmax/', 'argReduce/argmin/'])
