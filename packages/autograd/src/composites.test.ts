@@ -7,16 +7,11 @@ import { cpu, erf } from '@downhill/backend-cpu';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { checkGrads, grad, ops, type TensorLike } from './index.js';
+import { expectClose } from './test-helpers.js';
 
 const backend = cpu();
 const t = (data: number[], shape?: number[]) => backend.tensor(data, shape ?? [data.length], 'float64');
 const read = (x: TensorLike) => Array.from(backend.readSync(x as Tensor));
-const close = (actual: number[], expected: number[], tol = 1e-12) => {
-  expect(actual.length).toBe(expected.length);
-  actual.forEach((a, i) =>
-    expect(Math.abs(a - expected[i]), `element ${i}: ${a} vs ${expected[i]}`).toBeLessThanOrEqual(tol * (1 + Math.abs(expected[i]))),
-  );
-};
 
 const sig = (v: number) => 1 / (1 + Math.exp(-v));
 const softplusRef = (v: number) => Math.log1p(Math.exp(v));
@@ -79,8 +74,8 @@ const valuesArb = (n: number, kinks: number[] = []) =>
 describe('composites', () => {
   describe('values', () => {
     const data = [-2.5, -0.7, 0.3, 1.2, 2.9, -0.01];
-    for (const c of ELEMENTWISE) it(c.name, () => close(read(c.op(t(data))), data.map(c.ref)));
-    for (const c of AXES) it(c.name, () => close(read(c.op(t(data, [2, 3]))), c.ref(data)));
+    for (const c of ELEMENTWISE) it(c.name, () => expectClose(read(c.op(t(data))), data.map(c.ref)));
+    for (const c of AXES) it(c.name, () => expectClose(read(c.op(t(data, [2, 3]))), c.ref(data)));
     it('oneHot compares with an iota', () => {
       const y = ops.oneHot(backend.tensor([2, 0, 5], [3], 'int32'), 3, { dtype: 'float64' });
       expect(y.shape).toEqual([3, 3]);
@@ -128,39 +123,39 @@ describe('composites', () => {
   describe('stability at extreme inputs', () => {
     const big = [-800, -40, 0, 40, 800];
     it('sigmoid, logSigmoid and softplus stay finite with finite gradients', () => {
-      close(read(ops.sigmoid(t(big))), big.map(sig), 1e-15);
-      close(read(ops.softplus(t(big))), [0, softplusRef(-40), Math.LN2, 40 + softplusRef(-40), 800], 1e-15);
-      close(read(ops.logSigmoid(t(big))), [-800, -40 - softplusRef(-40), -Math.LN2, -softplusRef(-40), 0], 1e-15);
+      expectClose(read(ops.sigmoid(t(big))), big.map(sig), 1e-15);
+      expectClose(read(ops.softplus(t(big))), [0, softplusRef(-40), Math.LN2, 40 + softplusRef(-40), 800], 1e-15);
+      expectClose(read(ops.logSigmoid(t(big))), [-800, -40 - softplusRef(-40), -Math.LN2, -softplusRef(-40), 0], 1e-15);
       for (const f of [ops.sigmoid, ops.softplus, ops.logSigmoid, ops.silu, ops.elu, ops.gelu]) {
         const g = read(grad((x: TensorLike) => ops.sum(f(x)))(t(big)));
         expect(g.every(Number.isFinite), `${f.name}: ${g}`).toBe(true);
       }
     });
     it('softmax, logSoftmax and logSumExp do not overflow', () => {
-      close(
+      expectClose(
         read(ops.softmax(t([1000, 1001, 999]))),
         [1, Math.E, 1 / Math.E].map((v) => v / (1 + Math.E + 1 / Math.E)),
         1e-15,
       );
-      close(read(ops.logSumExp(t([1000, 1000]))), [1000 + Math.LN2], 1e-15);
-      close(read(ops.logSoftmax(t([-1000, 0]))), [-1000, 0], 1e-15);
-      close(read(ops.logSumExp(t([-Infinity, 0]))), [0]);
+      expectClose(read(ops.logSumExp(t([1000, 1000]))), [1000 + Math.LN2], 1e-15);
+      expectClose(read(ops.logSoftmax(t([-1000, 0]))), [-1000, 0], 1e-15);
+      expectClose(read(ops.logSumExp(t([-Infinity, 0]))), [0]);
       expect(read(ops.logSumExp(t([-Infinity, -Infinity])))).toEqual([-Infinity]);
       const g = read(grad((x: TensorLike) => ops.logSumExp(x))(t([1000, 1000])));
-      close(g, [0.5, 0.5]);
+      expectClose(g, [0.5, 0.5]);
     });
     it('softplus is smooth at 0 to second order; elu takes the left derivative there', () => {
       const d1 = (f: (x: TensorLike) => TensorLike) => (x: TensorLike) => ops.sum(grad((y: TensorLike) => ops.sum(f(y)))(x));
-      close(read(grad((x: TensorLike) => ops.sum(ops.softplus(x)))(t([0]))), [0.5]);
-      close(read(grad(d1(ops.softplus))(t([0]))), [0.25]);
-      close(read(grad((x: TensorLike) => ops.sum(ops.elu(x, { alpha: 2 })))(t([0]))), [2]);
-      close(read(grad((x: TensorLike) => ops.sum(ops.elu(x)))(t([0]))), [1]);
+      expectClose(read(grad((x: TensorLike) => ops.sum(ops.softplus(x)))(t([0]))), [0.5]);
+      expectClose(read(grad(d1(ops.softplus))(t([0]))), [0.25]);
+      expectClose(read(grad((x: TensorLike) => ops.sum(ops.elu(x, { alpha: 2 })))(t([0]))), [2]);
+      expectClose(read(grad((x: TensorLike) => ops.sum(ops.elu(x)))(t([0]))), [1]);
     });
     it('relu, l2Norm and globalNorm have gradient 0 at 0 (not NaN)', () => {
       expect(read(grad((x: TensorLike) => ops.sum(ops.relu(x)))(t([0, 1])))).toEqual([0, 1]);
       expect(read(grad((x: TensorLike) => ops.l2Norm(x))(t([0, 0])))).toEqual([0, 0]);
       expect(read(grad((x: TensorLike) => ops.globalNorm({ x }))(t([0, 0])))).toEqual([0, 0]);
-      close(read(grad((x: TensorLike) => ops.l2Norm(x))(t([3, 4]))), [0.6, 0.8]);
+      expectClose(read(grad((x: TensorLike) => ops.l2Norm(x))(t([3, 4]))), [0.6, 0.8]);
     });
   });
 });

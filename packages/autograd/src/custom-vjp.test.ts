@@ -8,16 +8,11 @@ import { DTypeError, InvalidArgumentError, ShapeError, type Tensor } from '@down
 import { cpu } from '@downhill/backend-cpu';
 import { describe, expect, it } from 'vitest';
 import { GradCheckError, checkGrads, customVjp, grad, hessian, hvp, noGrad, ops, valueAndGrad, type TensorLike } from './index.js';
+import { expectClose } from './test-helpers.js';
 
 const b = cpu();
 const t = (data: number[], shape?: number[]) => b.tensor(data, shape ?? [data.length], 'float64');
 const read = (x: TensorLike) => Array.from(b.readSync(x as Tensor));
-const close = (actual: number[], expected: number[], tol = 1e-12) => {
-  expect(actual.length).toBe(expected.length);
-  actual.forEach((a, i) =>
-    expect(Math.abs(a - expected[i]), `element ${i}: ${a} vs ${expected[i]}`).toBeLessThanOrEqual(tol * (1 + Math.abs(expected[i]))),
-  );
-};
 
 /** Identity forward, gradient clipped to [−1, 1] (the TSDoc example). */
 const clipGradient = customVjp(
@@ -53,8 +48,8 @@ describe('customVjp', () => {
     const xs = [0.5, -1.5, 2];
     const ys = [0.3, 1.1, -0.7];
     const [gx, gy] = grad((x: TensorLike, y: TensorLike) => ops.sum(xSinY(x, y)), { argnums: [0, 1] })(t(xs), t(ys));
-    close(read(gx), ys.map(Math.sin));
-    close(
+    expectClose(read(gx), ys.map(Math.sin));
+    expectClose(
       read(gy),
       xs.map((x, i) => x * Math.cos(ys[i])),
     );
@@ -73,13 +68,13 @@ describe('customVjp', () => {
     calls = 0;
     const [value, g] = valueAndGrad((x: TensorLike) => ops.sum(xSinY(x, t([Math.PI / 2, 0]))))(t([3, 4]));
     expect(read(value)).toEqual([3]);
-    close(read(g), [1, 0]);
+    expectClose(read(g), [1, 0]);
     expect(calls).toBe(1);
   });
 
   it('leaves the backward half out where no gradient is taken', () => {
     calls = 0;
-    close(read(xSinY(t([2]), t([Math.PI / 6]))), [1]);
+    expectClose(read(xSinY(t([2]), t([Math.PI / 6]))), [1]);
     const y = grad((x: TensorLike) => ops.sum(noGrad(() => xSinY(x, t([1])))))(t([1]));
     expect(read(y)).toEqual([0]);
     expect(calls).toBe(0);
@@ -88,12 +83,12 @@ describe('customVjp', () => {
   it('differentiates the backward half again: Hessians and grad of grad', () => {
     const xs = [0.5, -1, 2];
     const H = hessian((x: TensorLike) => ops.sum(cube(x)), t(xs)) as Tensor;
-    close(
+    expectClose(
       read(H),
       [3, 0, 0, 0, 3, 0, 0, 0, 3].map((v, k) => (v === 0 ? 0 : 6 * xs[Math.floor(k / 3)])),
     );
     const second = grad((x: TensorLike) => ops.sum(grad((u: TensorLike) => ops.sum(cube(u)))(x)))(t(xs));
-    close(
+    expectClose(
       read(second),
       xs.map((x) => 6 * x),
     );
@@ -104,7 +99,7 @@ describe('customVjp', () => {
     // the outer one differentiates it (its ops ran one level down, on the outer trace's values)
     const ys = [0.2, -0.4];
     const g = grad((y: TensorLike) => ops.sum(grad((x: TensorLike) => ops.sum(xSinY(x, y)))(t([1, 1]))))(t(ys));
-    close(read(g), ys.map(Math.cos));
+    expectClose(read(g), ys.map(Math.cos));
   });
 
   it('releases what its halves made with the gradient call', () => {
@@ -201,17 +196,17 @@ describe('the softmax family, recorded as one step each', () => {
     const loss = (f: (x: TensorLike) => TensorLike) => (x: TensorLike) => ops.sum(ops.mul(ops.square(f(x)), weights));
     it(`${name}: value, gradient and Hessian-vector product equal the composed definition's (float64)`, () => {
       const x = t(xs, [2, 3]);
-      close(read(family[name](x)), read(composed[name](x)), 1e-14);
-      close(read(grad(loss(family[name]))(x)), read(grad(loss(composed[name]))(x)), 1e-13);
+      expectClose(read(family[name](x)), read(composed[name](x)), 1e-14);
+      expectClose(read(grad(loss(family[name]))(x)), read(grad(loss(composed[name]))(x)), 1e-13);
       const v = t([1, -0.5, 0.25, 2, 0, -1], [2, 3]);
-      close(read(hvp(loss(family[name]), x, v)), read(hvp(loss(composed[name]), x, v)), 1e-12);
+      expectClose(read(hvp(loss(family[name]), x, v)), read(hvp(loss(composed[name]), x, v)), 1e-12);
     });
   }
 
   it('keeps large logits finite, first and second order', () => {
     const x = t([1000, -1000, 0, 1], [2, 2]);
     const g = grad((u: TensorLike) => ops.sum(ops.mul(ops.logSoftmax(u), t([1, 0, 0, 1], [2, 2]))))(x);
-    close(read(g), [0, 0, -1 / (1 + Math.E), 1 / (1 + Math.E)], 1e-15);
+    expectClose(read(g), [0, 0, -1 / (1 + Math.E), 1 / (1 + Math.E)], 1e-15);
     const h = hvp((u: TensorLike) => ops.sum(ops.mul(ops.softmax(u), t([1, 0, 0, 1], [2, 2]))), x, t([1, 1, 1, 0], [2, 2]));
     expect(read(h).every(Number.isFinite)).toBe(true);
   });

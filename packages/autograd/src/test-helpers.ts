@@ -9,6 +9,7 @@ import {
   type ReduceWindowOptions,
 } from '@downhill/backend';
 import fc from 'fast-check';
+import { expect } from 'vitest';
 
 type Shape = number[];
 interface Sample {
@@ -116,4 +117,12 @@ export function reduceWindowCase(): fc.Arbitrary<Sample> {
         extra: { op, options: options as ReduceWindowOptions },
       })),
     );
+}
+
+/** Expects `actual` to equal `expected` element by element within `tol` relative (`tol·(1 + |expected|)`). */
+export function expectClose(actual: number[], expected: number[], tol = 1e-12): void {
+  expect(actual.length).toBe(expected.length);
+  actual.forEach((a, i) =>
+    expect(Math.abs(a - expected[i]), `element ${i}: ${a} vs ${expected[i]}`).toBeLessThanOrEqual(tol * (1 + Math.abs(expected[i]))),
+  );
 }
