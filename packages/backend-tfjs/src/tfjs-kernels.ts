@@ -131,7 +131,12 @@ export function tfjsKernels(tfBackend: string, options: TfjsKernelOptions = {}):
       compute('cast', x.shape, dtype, () => {
         const t = st(x);
         if (dtype === 'bool') return tf.notEqual(t, tf.zerosLike(t)); // tfjs-wasm's Cast to bool truncates first
-        return tf.cast(t, tfDType(dtype)); // float -> int32 truncates toward zero on cpu and wasm (checked by the suite)
+        if (dtype !== 'int32' || x.dtype === 'int32' || x.dtype === 'bool') return tf.cast(t, tfDType(dtype));
+        // float -> int32: tfjs wraps (cpu), or leaves it to C or WGSL (wasm, webgpu) out of range;
+        // the interface saturates and takes NaN to 0. The clip stops at the float32 values next to
+        // ±2³¹ (both exact in int32); 2³¹ and above are selected to 2³¹ − 1 in the int domain.
+        const clipped = tf.cast(tf.where(tf.isNaN(t), tf.zerosLike(t), tf.clipByValue(t, -2147483648, 2147483520)), 'int32');
+        return tf.where(tf.greaterEqual(t, 2147483648), tf.fill(t.shape, 2147483647, 'int32'), clipped);
       }),
     reduce: (op, x, axes, out) =>
       compute(op, out, x.dtype, () => {

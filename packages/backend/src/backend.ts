@@ -110,7 +110,11 @@ export interface Backend {
   compare(op: CompareOp, a: Tensor | number, b: Tensor | number): Tensor;
   /** `cond ? a : b` elementwise with broadcasting; `cond` is `bool`; two numbers give float32. */
   where(cond: Tensor, a: Tensor | number, b: Tensor | number): Tensor;
-  /** Conversion to another dtype. */
+  /**
+   * Conversion to another dtype: float to `int32` truncates toward zero, saturates out of range
+   * (±∞ included) and takes NaN to 0 (XLA's convert); anything to `bool` is `x ≠ 0` (NaN is
+   * true); to `float32` rounds to nearest.
+   */
   cast(x: Tensor, dtype: DType): Tensor;
   /**
    * Reduction over `axes` (all by default), keeping them as size 1 when `keepDims`. `max` and

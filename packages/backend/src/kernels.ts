@@ -41,7 +41,7 @@ export interface Kernels {
   compare(op: CompareOp, a: Tensor, b: Tensor, outShape: Shape): unknown;
   /** `cond ? a : b` elementwise, all three broadcast to `outShape`; `cond` is `bool`. */
   where(cond: Tensor, a: Tensor, b: Tensor, outShape: Shape): unknown;
-  /** Conversion to `dtype` (float to int truncates toward zero; to bool is `x ≠ 0`). */
+  /** Conversion to `dtype` (float to int truncates toward zero, saturates, NaN to 0; to bool is `x ≠ 0`, NaN true). */
   cast(x: Tensor, dtype: DType): unknown;
   /** Reduction over `axes` (non-empty, sorted); the result has the row-major order of the kept axes. */
   reduce(op: ReduceOp, x: Tensor, axes: readonly number[], outShape: Shape): unknown;

@@ -199,6 +199,7 @@ function whereCases(): ComputeCase[] {
   ];
 }
 
+const CAST_SPECIAL = [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 3e9, -3e9, 2147483520, -2147483648, -0, 2.5, -2.5];
 const CAST_DATA = [-2.7, -2.5, -1, -0.5, 0, 0.4, 1.5, 2.9, 100.25, -100.75];
 
 function castCases(): ComputeCase[] {
@@ -220,6 +221,12 @@ function castCases(): ComputeCase[] {
   }
   cases.push(
     { id: 'cast/float->int32 scalar', run: (c) => c.backend.cast(c.tensor([-3.99], []), 'int32') },
+    // NaN to 0; out of range (±∞ included) saturates; the float32 values next to ±2³¹ stay exact
+    {
+      id: 'cast/float->int32 NaN, infinities and out of range',
+      run: (c) => c.backend.cast(c.tensor(CAST_SPECIAL), 'int32'),
+    },
+    { id: 'cast/float->bool NaN, infinities and zeros', run: (c) => c.backend.cast(c.tensor(SPECIAL), 'bool') },
     { id: 'cast/float->bool zero-size', run: (c) => c.backend.cast(c.uniform([0, 2]), 'bool') },
     {
       id: 'cast/float32->float64',

@@ -93,10 +93,13 @@ const COMPARE: Readonly<Record<CompareOp, (a: number, b: number) => boolean>> = 
   greaterEqual: (a, b) => a >= b,
 };
 
-/** `x` as `dtype` stores it: floats round (float32) or stay; int32 truncates toward zero and wraps; bool is `x ≠ 0` (NaN is true). */
+/**
+ * `x` as `dtype` stores it: floats round (float32) or stay; int32 truncates toward zero, saturates
+ * out of range (±∞ included) and takes NaN to 0 (XLA's convert); bool is `x ≠ 0` (NaN is true).
+ */
 function convert(x: number, dtype: DType): number {
   if (dtype === 'bool') return x !== 0 ? 1 : 0;
-  if (dtype === 'int32') return Number.isFinite(x) ? Math.trunc(x) | 0 : 0;
+  if (dtype === 'int32') return Number.isNaN(x) ? 0 : Math.min(2147483647, Math.max(-2147483648, Math.trunc(x)));
   return x;
 }
 
