@@ -180,9 +180,10 @@ function topTrace(args: readonly Operand[], where: string): Trace | undefined {
  * of tracing. On the highest recording trace among them it records one node: `forward` runs on
  * the operands one level down (so enclosing traces record its ops as usual, and the primal and
  * its residuals are values of that level), and `vjp(residuals, operands, output)` (all one level
- * down) becomes the node's rule, whose
- * ops run one level down too (so the backward pass stays differentiable). With no recording
- * trace, `forward` just runs. Non-float outputs are not recorded.
+ * down) becomes the node's rule, whose ops run one level down too (so the backward pass stays
+ * differentiable). With no recording trace, `forward` just runs. Non-float outputs are not
+ * recorded. An output that is a value of this trace or a higher one (a closure over a traced
+ * value) is refused: the rule could not send that value a gradient.
  * @internal
  */
 export function bindCustom<R>(
