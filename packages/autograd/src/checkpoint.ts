@@ -5,6 +5,11 @@ import { Traced, isTensorLike, rawTensor, type TensorLike } from './traced.js';
 import { flattenTree, mapTree } from './tree.js';
 import { vjp } from './vjp.js';
 
+/** A leaf gradients flow to: a float tensor or traced value (the rest of `f`'s arguments are constants). */
+function differentiable(leaf: unknown): leaf is TensorLike {
+  return isTensorLike(leaf) && isFloatDType(leaf.dtype);
+}
+
 /**
  * Gradient checkpointing (rematerialisation: JAX's `jax.checkpoint`, PyTorch's
  * `torch.utils.checkpoint`): `checkpoint(f)` computes what `f` does, but a gradient through it
@@ -37,7 +42,6 @@ export function checkpoint<A extends readonly unknown[]>(f: (...args: A) => Tens
   if (typeof f !== 'function') throw new InvalidArgumentError(`checkpoint: expected a function, got ${describe(f)}`);
   const name = `checkpoint(${f.name || 'f'})`;
   return (...args: A): TensorLike => {
-    const differentiable = (leaf: unknown): leaf is TensorLike => isTensorLike(leaf) && isFloatDType(leaf.dtype);
     const leaves = flattenTree(args)
       .map(([, leaf]) => leaf)
       .filter(differentiable);
