@@ -1,9 +1,10 @@
 /**
  * Fuzz: every named optimizer, `step`, `Optimizer` and the state-file readers fed random malformed
  * inputs (hyperparameters of every kind, unknown options, trees with missing, extra, mis-shaped,
- * mis-typed or released leaves, edited state files). Each call either succeeds with finite
- * results or throws a typed DownhillError, and a call that throws leaves every tensor and the
- * optimizer's state as they were. The number of inputs tried is printed.
+ * mis-typed or released leaves, edited state files). Each call either succeeds (with finite
+ * results where the gradients are finite and the hyperparameters moderate) or throws a typed
+ * DownhillError, and a call that throws leaves every tensor and the optimizer's state as they
+ * were. The number of inputs tried is printed.
  */
 import { DownhillError, type Tensor } from '@downhill/backend';
 import { cpu } from '@downhill/backend-cpu';
@@ -54,13 +55,19 @@ const keys = fc.constantFrom(
   'decayRate',
 );
 
+/** A hyperparameter that is not a number, or a number of magnitude at most 1e6. */
+function moderate(v: unknown): boolean {
+  return typeof v !== 'number' || Math.abs(v) <= 1e6;
+}
+
 function expectTyped(e: unknown): void {
   expect(e, String(e)).toBeInstanceOf(DownhillError);
 }
 
 describe('fuzz: optimizers', () => {
-  it('random hyperparameters, trees and gradients: success with finite values, or a typed error that changes nothing', () => {
+  it('random hyperparameters, trees and gradients: success (finite where the hyperparameters are moderate), or a typed error that changes nothing', () => {
     let tried = 0;
+    let finiteChecked = 0;
     fc.assert(
       fc.property(
         fc.constantFrom(...BUILT_IN_OPTIMIZERS.map(([name]) => name)),
@@ -97,19 +104,26 @@ describe('fuzz: optimizers', () => {
           if (treeCase === 'notTensor') g.c = [1];
           const watched = [...stateTensors(params), ...stateTensors(state), ...stateTensors(g as Params)];
           const before = host(watched);
+          let r: ReturnType<typeof step>;
           try {
-            const r = step(tx, params, g as Params, state, { fused });
-            if (treeCase !== 'nan')
-              for (const t of stateTensors(r.params)) expect(Array.from(b.readSync(t)).every(Number.isFinite)).toBe(true);
+            r = step(tx, params, g as Params, state, { fused });
           } catch (e) {
             expectTyped(e);
             expect(host(watched)).toEqual(before);
+            return;
+          }
+          // Finite gradients and moderate hyperparameters give finite parameters. An accepted but
+          // enormous one may overflow, as in IEEE arithmetic anywhere: RMSProp's first step moves
+          // by lr·g/√((1 − α)g²) = 10·lr, infinite for lr = 5.7e307 (a case found with another seed).
+          if (treeCase !== 'nan' && moderate(lr) && Object.values(options).every(moderate)) {
+            finiteChecked++;
+            for (const t of stateTensors(r.params)) expect(Array.from(b.readSync(t)).every(Number.isFinite)).toBe(true);
           }
         },
       ),
       { numRuns: 1000, seed: 13 },
     );
-    console.log(`fuzz: optimizers: ${tried} inputs tried`);
+    console.log(`fuzz: optimizers: ${tried} inputs tried, ${finiteChecked} successful steps checked finite`);
   });
 
   it('edited state files: load, or a StateMismatchError that leaves the optimizer as it was', async () => {

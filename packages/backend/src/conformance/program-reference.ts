@@ -97,9 +97,15 @@ const INCREASING = new Set<UnaryOp>(['exp', 'expm1', 'log', 'log1p', 'sqrt', 'ta
 /** Where a unary op is defined (outside it gives NaN). */
 const DOMAIN_MIN: Partial<Record<UnaryOp, number>> = { log: 0, sqrt: 0, rsqrt: 0, log1p: -1 };
 
-/** Widens an interval by one op's admissible error. */
+/**
+ * Widens an interval by one op's admissible error. An infinite end stays where it is: `log(0)` is
+ * exactly −∞ (its interval [−∞, −∞]), and widening −∞ by a relative error would give −∞ + ∞, NaN.
+ */
 function widen(lo: number, hi: number, tol: Tolerance): [number, number] {
-  return [lo - tol.atol - tol.rtol * Math.abs(lo), hi + tol.atol + tol.rtol * Math.abs(hi)];
+  return [
+    Number.isFinite(lo) ? lo - tol.atol - tol.rtol * Math.abs(lo) : lo,
+    Number.isFinite(hi) ? hi + tol.atol + tol.rtol * Math.abs(hi) : hi,
+  ];
 }
 
 function make(value: number, lo: number, hi: number, tol: Tolerance): ReferenceValue {
