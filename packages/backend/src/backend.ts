@@ -60,7 +60,7 @@ export interface MatmulOptions {
  * same errors and the same lifetimes.
  *
  * Broadcasting follows NumPy. Binary operands must share a dtype; a number operand takes the
- * tensor's dtype. Every method is synchronous except `read`; results are new tensors that belong
+ * tensor's dtype (an int32 one must fit: see `tensor`). Every method is synchronous except `read`; results are new tensors that belong
  * to the innermost open `scope`.
  *
  * @example
@@ -85,11 +85,18 @@ export interface Backend {
   /** What this backend can do. */
   readonly capabilities: Capabilities;
 
-  /** A tensor from host data (row-major); `shape` defaults to `[data.length]`, `dtype` to the typed array's or `float32`. */
+  /**
+   * A tensor from host data (row-major); `shape` defaults to `[data.length]`, `dtype` to the typed
+   * array's or `float32`. A plain array holds numbers (booleans count as 1 and 0; anything else,
+   * nested arrays included, is an InvalidArgumentError). For `int32` every value must truncate
+   * toward zero into [−2³¹, 2³¹ − 1]: NaN, ±∞ and values out of range are an InvalidArgumentError
+   * (PyTorch refuses them too), never wrapped; `cast` a float tensor to saturate instead. For
+   * `bool` every non-zero value is true, NaN included (as `cast`).
+   */
   tensor(data: HostData, shape?: Shape, dtype?: DType): Tensor;
   /** A rank-0 tensor. */
   scalar(value: number, dtype?: DType): Tensor;
-  /** A tensor of `shape` filled with `value`. */
+  /** A tensor of `shape` filled with `value` (for `int32`, a value `tensor` accepts). */
   full(shape: Shape, value: number, dtype?: DType): Tensor;
   /** Zeros of `shape`. */
   zeros(shape: Shape, dtype?: DType): Tensor;

@@ -1,6 +1,7 @@
 import { SPECIFICATION_VERSION, type Backend, type MatmulOptions, type MemoryInfo } from './backend.js';
 import { BinaryShorthands } from './binary-shorthands.js';
-import { BYTES_PER_ELEMENT, allocateTyped, dtypeOfTyped, isFloatDType, toTyped, type DType, type HostData } from './dtype.js';
+import { BYTES_PER_ELEMENT, allocateTyped, dtypeOfTyped, isFloatDType, type DType, type HostData } from './dtype.js';
+import { checkInt32, hostData } from './host-data.js';
 import {
   BackendMismatchError,
   DTypeError,
@@ -218,10 +219,10 @@ class CheckedBackend extends BinaryShorthands implements Backend {
     let tb: Tensor;
     if (typeof a === 'number') {
       tb = this.own(b as Tensor, where);
-      ta = this.constant(a, tb.dtype, temps);
+      ta = this.constant(a, tb.dtype, temps, where);
     } else if (typeof b === 'number') {
       ta = this.own(a, where);
-      tb = this.constant(b, ta.dtype, temps);
+      tb = this.constant(b, ta.dtype, temps, where);
     } else {
       ta = this.own(a, where);
       tb = this.own(b, where);
@@ -233,8 +234,10 @@ class CheckedBackend extends BinaryShorthands implements Backend {
     return [ta, tb, temps];
   }
 
-  private constant(value: number, dtype: DType, temps: Tensor[]): Tensor {
-    if (typeof value !== 'number') throw new InvalidArgumentError(`expected a number, got ${describe(value)}`);
+  /** A number operand as a scalar of `dtype` (an int32 one must fit, as in `full`). */
+  private constant(value: number, dtype: DType, temps: Tensor[], where: string): Tensor {
+    if (typeof value !== 'number') throw new InvalidArgumentError(`${this.name}.${where}: expected a number, got ${describe(value)}`);
+    if (dtype === 'int32') checkInt32(value, 'the number operand', `${this.name}.${where}`);
     const data = allocateTyped(dtype, 1);
     data[0] = dtype === 'bool' ? (value !== 0 ? 1 : 0) : value; // as toTyped: NaN is true
     // outside every scope: the temporary is released when the op is done
@@ -274,7 +277,7 @@ class CheckedBackend extends BinaryShorthands implements Backend {
     if (sizeOf(sh) !== data.length) {
       throw new ShapeError(`${this.name}.tensor: shape ${fmtShape(sh)} needs ${sizeOf(sh)} elements but the data has ${data.length}`);
     }
-    return this.make(this.k.fromData(toTyped(data, dt), sh, dt), sh, dt);
+    return this.make(this.k.fromData(hostData(data, dt, `${this.name}.tensor`), sh, dt), sh, dt);
   }
 
   scalar(value: number, dtype: DType = 'float32'): Tensor {
@@ -285,6 +288,7 @@ class CheckedBackend extends BinaryShorthands implements Backend {
     checkShape(shape, `${this.name}.full`);
     this.checkDType(dtype, 'full');
     if (typeof value !== 'number') throw new InvalidArgumentError(`${this.name}.full: expected a number value, got ${describe(value)}`);
+    if (dtype === 'int32') checkInt32(value, 'the value', `${this.name}.full`);
     return this.make(this.k.fill(shape, value, dtype), shape, dtype);
   }
 
@@ -336,7 +340,7 @@ class CheckedBackend extends BinaryShorthands implements Backend {
     if (cond.dtype !== 'bool') throw new DTypeError(`${this.name}.where: the condition must be bool, got ${cond}`);
     // Two numbers: both branches are float32 scalars, as in `where(cond, 1, 0)`.
     const [ta, tb, temps] =
-      typeof a === 'number' && typeof b === 'number' ? this.pair(this.constant(a, 'float32', []), b, 'where') : this.pair(a, b, 'where');
+      typeof a === 'number' && typeof b === 'number' ? this.pair(this.constant(a, 'float32', [], 'where'), b, 'where') : this.pair(a, b, 'where');
     if (typeof a === 'number' && typeof b === 'number') temps.push(ta);
     let out: Shape;
     try {

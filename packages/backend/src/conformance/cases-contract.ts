@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import { SPECIFICATION_VERSION, type Backend } from '../backend.js';
-import { BackendMismatchError, DTypeError, DisposedTensorError, ShapeError, UnsupportedError } from '../errors.js';
+import { BackendMismatchError, DTypeError, DisposedTensorError, InvalidArgumentError, ShapeError, UnsupportedError } from '../errors.js';
 import { INT_UNARY_OPS, UNARY_OPS } from '../ops.js';
 import type { Tensor } from '../tensor.js';
 import type { CheckCase, CheckContext, FloatDType } from './case.js';
@@ -184,6 +184,38 @@ function errorChecks(): CheckCase[] {
           const y = b.scope(() => b.sub(x, b.cast(b.cast(x, 'float32'), 'float64')));
           expect((await b.read(y))[1]).toBe(2 ** -40);
           b.dispose([x, y]);
+        }),
+    },
+    {
+      id: 'contract/errors/InvalidArgumentError for host data a dtype cannot hold',
+      check: (ctx, dt) =>
+        expectNoLeak(ctx, 'host data', async () => {
+          const b = ctx.backend;
+          // int32 holds what truncates into [−2³¹, 2³¹ − 1]; the rest is refused, not wrapped
+          const ints = b.tensor([1.9, -2.9, -(2 ** 31), 2 ** 31 - 1 + 0.5, -0], [5], 'int32');
+          expect([...(await b.read(ints))]).toEqual([1, -2, -(2 ** 31), 2 ** 31 - 1, 0]);
+          for (const v of [3e9, 2 ** 31, -(2 ** 31) - 1, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
+            expect(() => b.tensor([0, v], [2], 'int32'), `tensor([0, ${v}], int32)`).toThrow(InvalidArgumentError);
+            expect(() => b.tensor([0, v], [2], 'int32'), `tensor([0, ${v}], int32)`).toThrow(/element 1 is .*int32 cannot hold/);
+            expect(() => b.full([2], v, 'int32'), `full(${v}, int32)`).toThrow(InvalidArgumentError);
+          }
+          expect(() => b.tensor(new Float32Array([2 ** 31]), [1], 'int32')).toThrow(InvalidArgumentError);
+          expect(() => b.tensor(new Uint32Array([2 ** 31]), [1], 'int32')).toThrow(InvalidArgumentError);
+          expect(() => b.add(ints, 2 ** 31)).toThrow(InvalidArgumentError);
+          const filled = b.full([2], -7.9, 'int32');
+          expect([...(await b.read(filled))]).toEqual([-7, -7]);
+          // booleans in a plain array are 1 and 0; NaN is true in bool, as cast has it
+          const mask = b.tensor([true, false, Number.NaN, 0] as unknown as number[], [4], 'bool');
+          expect([...(await b.read(mask))]).toEqual([1, 0, 1, 0]);
+          const mixed = b.tensor([true, 2.5] as unknown as number[], [2], dt);
+          expect([...(await b.read(mixed))]).toEqual([1, 2.5]);
+          // what is not a number is refused, where a typed array would make it NaN or 0
+          for (const bad of [[[1, 2]], ['1'], [null], [undefined], [{}]]) {
+            expect(() => b.tensor(bad as unknown as number[], [1], dt), JSON.stringify(bad)).toThrow(InvalidArgumentError);
+          }
+          expect(() => b.tensor([[1, 2]] as unknown as number[], [1], dt)).toThrow(/nested arrays/);
+          expect(() => b.tensor(new BigInt64Array([1n]) as unknown as number[], [1], dt)).toThrow(InvalidArgumentError);
+          b.dispose([ints, filled, mask, mixed]);
         }),
     },
     {

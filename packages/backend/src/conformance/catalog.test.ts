@@ -70,7 +70,7 @@ describe('the conformance catalog', () => {
 
   it('checks elementwise programs, the typed errors and memory', () => {
     expect(has('programs/')).toBe(true);
-    for (const error of ['ShapeError', 'DisposedTensorError', 'BackendMismatchError', 'float64'])
+    for (const error of ['ShapeError', 'DisposedTensorError', 'BackendMismatchError', 'float64', 'InvalidArgumentError for host data'])
       expect(ids.some((id) => id.startsWith('contract/errors/') && id.includes(error))).toBe(true);
     expect(ids).toContain('contract/memory/10,000 ops inside scopes leave the count flat');
     expect(ids).toContain('programs/random DAGs');
