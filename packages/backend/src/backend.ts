@@ -60,8 +60,8 @@ export interface MatmulOptions {
  * same errors and the same lifetimes.
  *
  * Broadcasting follows NumPy. Binary operands must share a dtype; a number operand takes the
- * tensor's dtype (an int32 one must fit: see `tensor`). Every method is synchronous except `read`; results are new tensors that belong
- * to the innermost open `scope`.
+ * tensor's dtype (an int32 one must fit: see `tensor`). Every method is synchronous except
+ * `read`; results are new tensors that belong to the innermost open `scope`.
  *
  * @example
  * ```ts
