@@ -88,9 +88,9 @@ export interface Backend {
   /**
    * A tensor from host data (row-major); `shape` defaults to `[data.length]`, `dtype` to the typed
    * array's or `float32`. A plain array holds numbers (booleans count as 1 and 0; anything else,
-   * nested arrays included, is an InvalidArgumentError). For `int32` every value must truncate
-   * toward zero into [−2³¹, 2³¹ − 1]: NaN, ±∞ and values out of range are an InvalidArgumentError
-   * (PyTorch refuses them too), never wrapped; `cast` a float tensor to saturate instead. For
+   * nested arrays included, is an InvalidArgumentError). For `int32` every value must lie in
+   * [−2³¹, 2³¹ − 1] and is truncated toward zero: NaN, ±∞ and values out of range are an
+   * InvalidArgumentError (as in PyTorch), never wrapped; `cast` a float tensor to saturate. For
    * `bool` every non-zero value is true, NaN included (as `cast`).
    */
   tensor(data: HostData, shape?: Shape, dtype?: DType): Tensor;

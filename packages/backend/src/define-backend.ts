@@ -340,7 +340,9 @@ class CheckedBackend extends BinaryShorthands implements Backend {
     if (cond.dtype !== 'bool') throw new DTypeError(`${this.name}.where: the condition must be bool, got ${cond}`);
     // Two numbers: both branches are float32 scalars, as in `where(cond, 1, 0)`.
     const [ta, tb, temps] =
-      typeof a === 'number' && typeof b === 'number' ? this.pair(this.constant(a, 'float32', [], 'where'), b, 'where') : this.pair(a, b, 'where');
+      typeof a === 'number' && typeof b === 'number'
+        ? this.pair(this.constant(a, 'float32', [], 'where'), b, 'where')
+        : this.pair(a, b, 'where');
     if (typeof a === 'number' && typeof b === 'number') temps.push(ta);
     let out: Shape;
     try {

@@ -11,10 +11,10 @@ const INT32_MAX = 2 ** 31 - 1;
  * - A plain array must hold numbers; booleans count as 1 and 0 (masks written in JavaScript,
  *   `xs.map((x) => x > 0)`). Anything else (a nested array, a string, `null`) is refused where a
  *   typed array would have turned it silently into NaN or 0.
- * - For `int32`, every value must be one an int32 holds once truncated toward zero (PyTorch's
- *   `torch.tensor(data, dtype=torch.int32)` refuses the others too): NaN, ±∞ and values outside
- *   [−2³¹, 2³¹ − 1] are refused, not wrapped as `Int32Array` would wrap them. To saturate them
- *   instead, make a float tensor and `cast` it.
+ * - For `int32`, every value must lie in [−2³¹, 2³¹ − 1] and is truncated toward zero, as
+ *   PyTorch's `torch.tensor(data, dtype=torch.int32)` has it: NaN, ±∞ and values out of range are
+ *   refused, not wrapped as `Int32Array` would wrap them. To saturate them instead, make a float
+ *   tensor and `cast` it.
  * - For `bool`, every non-zero value is true, NaN included (as `cast` maps it).
  *
  * A call that throws converts nothing.
@@ -60,8 +60,9 @@ export function hostData<D extends DType>(data: HostData, dtype: D, where: strin
 }
 
 /**
- * Refuses a number an int32 cannot hold once truncated toward zero (NaN, ±∞, outside
- * [−2³¹, 2³¹ − 1]): the check of {@link hostData}, and of `backend.full` for an int32 fill.
+ * Refuses a number an int32 cannot hold: NaN, ±∞, anything outside [−2³¹, 2³¹ − 1] (PyTorch's
+ * bounds: 2³¹ − 0.5 is refused too, though it truncates to 2³¹ − 1). The check of
+ * {@link hostData}, of `backend.full` for an int32 fill, and of a number operand of an int32 op.
  *
  * @param v - The value.
  * @param what - Which value, for the message (`element 3`, `the value`).
@@ -74,9 +75,8 @@ export function hostData<D extends DType>(data: HostData, dtype: D, where: strin
  * ```
  */
 export function checkInt32(v: number, what: string, where: string): void {
-  const t = Math.trunc(v);
-  if (t >= INT32_MIN && t <= INT32_MAX) return;
+  if (v >= INT32_MIN && v <= INT32_MAX) return;
   throw new InvalidArgumentError(
-    `${where}: ${what} is ${v}, which int32 cannot hold (integers from ${INT32_MIN} to ${INT32_MAX}; fractions are truncated toward zero); to saturate instead, make a float tensor and cast it`,
+    `${where}: ${what} is ${v}, which int32 cannot hold (values from ${INT32_MIN} to ${INT32_MAX}, fractions truncated toward zero); to saturate instead, make a float tensor and cast it`,
   );
 }
