@@ -27,6 +27,45 @@ function propagatingNaN(op: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor): (a: tf.T
   };
 }
 
+/**
+ * `pow` with the special values of C99's `pow` (Annex F), which NumPy, PyTorch, XLA and
+ * backend-cpu follow and the interface specifies. TensorFlow.js's kernels differ by backend: its
+ * cpu kernel is JavaScript's `Math.pow` (`pow(1, NaN)`, `pow(1, ±∞)` and `pow(−1, ±∞)` are NaN,
+ * not 1), and its WebGPU shader (`exp2(b · log2(a))` with a sign fix-up) gave `pow(0, −1) = 0`
+ * (∞) and `pow(−∞, 0.5) = NaN` (∞) on the software adapter the tests run on. The general case
+ * stays tfjs's; the special operands are selected explicitly:
+ *
+ * - `pow(x, ±0) = 1`, `pow(1, y) = 1`, `pow(−1, ±∞) = 1`, NaN operands included;
+ * - `pow(±0, y < 0)`: ±∞ for an odd integer `y` (the sign of the zero, `1/x`), +∞ otherwise;
+ * - `pow(−∞, y)`: for `y > 0`, −∞ for an odd integer `y`, +∞ otherwise; for `y < 0`, zero.
+ *
+ * Every other operand pair is the same in C and JavaScript and left to the kernel.
+ */
+function powC(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => {
+    const out = tf.pow(a, b);
+    const shape = out.shape;
+    const at = (x: tf.Tensor) => broadcast(x, shape);
+    const x = at(a);
+    const y = at(b);
+    const infinite = tf.equal(tf.abs(y), Number.POSITIVE_INFINITY);
+    const one = tf.logicalOr(tf.logicalOr(tf.equal(y, 0), tf.equal(x, 1)), tf.logicalAnd(tf.equal(x, -1), infinite));
+    // y an odd integer: |y| mod 2 is 1 (false for non-integers, infinities and NaN)
+    const odd = tf.equal(tf.mod(tf.abs(y), 2), 1);
+    const fill = (v: number) => tf.fill(shape, v);
+    const zeroBase = tf.logicalAnd(tf.equal(x, 0), tf.less(y, 0));
+    const minusInf = tf.equal(x, Number.NEGATIVE_INFINITY);
+    const fromMinusInf = tf.where(
+      tf.greater(y, 0),
+      tf.where(odd, fill(Number.NEGATIVE_INFINITY), fill(Number.POSITIVE_INFINITY)),
+      tf.where(tf.less(y, 0), tf.zerosLike(out), out),
+    );
+    let r = tf.where(minusInf, fromMinusInf, out);
+    r = tf.where(zeroBase, tf.where(odd, tf.div(1, x), fill(Number.POSITIVE_INFINITY)), r);
+    return tf.where(one, tf.onesLike(out), r);
+  });
+}
+
 /** Each unary op as a tfjs op. `round` is half to even in tfjs, as in the interface's reference. */
 export const UNARY: Record<UnaryOp, (x: tf.Tensor) => tf.Tensor> = {
   neg: tf.neg,
@@ -55,7 +94,7 @@ export const BINARY: Record<BinaryOp, (a: tf.Tensor, b: tf.Tensor) => tf.Tensor>
   sub: tf.sub,
   mul: tf.mul,
   div: tf.div,
-  pow: tf.pow,
+  pow: powC,
   maximum: propagatingNaN(tf.maximum),
   minimum: propagatingNaN(tf.minimum),
 };

@@ -110,7 +110,10 @@ export interface Backend {
   unary(op: UnaryOp, x: Tensor): Tensor;
   /**
    * Elementwise binary math with broadcasting; `maximum` and `minimum` propagate NaN from either
-   * operand (NumPy's `maximum`, not `fmax`), `div` by zero gives ±∞ or NaN.
+   * operand (NumPy's `maximum`, not `fmax`), `div` by zero gives ±∞ or NaN. `pow` has C99's special
+   * values (NumPy, PyTorch, XLA), which differ from JavaScript's `Math.pow` in `pow(1, y) = 1` and
+   * `pow(−1, ±∞) = 1` for every `y`, NaN included; `pow(x, ±0) = 1`, `pow(0, y < 0) = ∞`,
+   * `pow(−∞, 0.5) = ∞`, a negative base with a non-integer exponent gives NaN.
    */
   binary(op: BinaryOp, a: Tensor | number, b: Tensor | number): Tensor;
   /** Elementwise comparison with broadcasting; returns `bool`. */

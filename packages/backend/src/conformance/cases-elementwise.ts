@@ -77,6 +77,15 @@ const SPECIAL = [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY,
 const SPECIAL_PAIR_VALUES = [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 0, 1];
 const SPECIAL_A = SPECIAL_PAIR_VALUES.flatMap((a) => SPECIAL_PAIR_VALUES.map(() => a));
 const SPECIAL_B = SPECIAL_PAIR_VALUES.flatMap(() => SPECIAL_PAIR_VALUES);
+/**
+ * `pow`'s operands: every pair of these (169), where C's `pow` (the reference's) has its special
+ * cases: `pow(1, NaN) = 1`, `pow(−1, ±∞) = 1`, `pow(0, −1) = ∞`, `pow(−∞, 0.5) = ∞`, negative
+ * bases with integer and other exponents. The reference's values on this grid are PyTorch's
+ * (`reference-pow.test.ts`).
+ */
+export const POW_SPECIAL_VALUES = [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 0, 1, -1, 2, -2, 0.5, -0.5, 3, -3, 2.5];
+const POW_A = POW_SPECIAL_VALUES.flatMap((a) => POW_SPECIAL_VALUES.map(() => a));
+const POW_B = POW_SPECIAL_VALUES.flatMap(() => POW_SPECIAL_VALUES);
 
 const ROUNDING_DATA = [-3.7, -2.5, -1.5, -0.5, -0.2, 0, 0.3, 0.5, 1.5, 2.5, 2.7, 3.5];
 
@@ -136,7 +145,12 @@ function binaryCases(): ComputeCase[] {
       run: (c) => c.backend.binary('pow', c.tensor([-2, -1.5, 3, -0.5, -2]), c.tensor([2, 3, -1, 0, -2])),
     },
     { id: 'binary/div/by zero', run: (c) => c.backend.binary('div', c.tensor([1, -1, 0]), c.tensor([0, 0, 0])) },
-    // every pair of NaN, ±∞, 0 and 1 (pow's special cases are left to each backend's math library)
+    // pow's special values are C99's (NumPy, PyTorch, XLA): every pair of these operands
+    {
+      id: 'binary/pow/special values (C99 pow)',
+      run: (c) => c.backend.binary('pow', c.tensor(POW_A), c.tensor(POW_B)),
+    },
+    // every pair of NaN, ±∞, 0 and 1
     ...BINARY_OPS.filter((op) => op !== 'pow').map(
       (op): ComputeCase => ({
         id: `binary/${op}/NaN, infinities and zeros`,

@@ -62,6 +62,11 @@ describe('the conformance catalog', () => {
     }
   });
 
+  it('checks the special values of every elementwise binary op, pow included', () => {
+    expect(ids).toContain('binary/pow/special values (C99 pow)');
+    for (const op of ['add', 'sub', 'mul', 'div', 'maximum', 'minimum']) expect(ids).toContain(`binary/${op}/NaN, infinities and zeros`);
+  });
+
   it('casts between every pair of dtypes', () => {
     for (const from of ['float', 'int32', 'bool'])
       for (const to of ['float', 'int32', 'bool']) expect(ids).toContain(`cast/${from}->${to}`);
