@@ -124,7 +124,8 @@ fn pow_(a: f32, b: f32) -> f32 {
   else if (abs(b) == inf_()) { r = select(select(inf_(), 0.0, b > 0.0), select(0.0, inf_(), b > 0.0), ab > 1.0); }
   else { r = exp2(b * log2(ab)); }
   if (a < 0.0 || (a == 0.0 && bitcast<u32>(a) != 0u)) {
-    if (abs(b) != inf_() && b != floor(b)) { return nan_(); }
+    // a finite negative base needs an integer exponent; pow(−∞, 0.5) is +∞ (C99)
+    if (ab != inf_() && abs(b) != inf_() && b != floor(b)) { return nan_(); }
     let odd = abs(b) < 16777216.0 && (abs(b) - 2.0 * floor(abs(b) * 0.5)) == 1.0;
     if (odd) { return -r; }
   }

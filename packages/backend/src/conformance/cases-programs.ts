@@ -7,6 +7,7 @@ import { sizeOf } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { hashString, mulberry32, type CheckCase, type CheckContext, type FloatDType, type Tolerance } from './case.js';
 import { expectNoLeak } from './cases-contract.js';
+import { POW_SPECIAL_VALUES } from './cases-elementwise.js';
 import { admissible, referenceProgramElement } from './program-reference.js';
 
 /** One step of a generated program: which op, and picks among the float nodes made so far. */
@@ -207,6 +208,42 @@ async function checkRecipe(b: Backend, dt: FloatDType, tol: Tolerance, recipe: R
 }
 
 /**
+ * `pow` in a program, on every pair of the special operands of the primitive's case (NaN, ±∞, 0,
+ * ±1, ±2, ±0.5, ±3, 2.5): a backend that compiles programs has its own `pow` (generated code),
+ * which must give the primitive's C99 special values.
+ */
+async function checkPowProgram(b: Backend, dt: FloatDType, tol: Tolerance): Promise<void> {
+  const program: ElementwiseProgram = {
+    inputs: 2,
+    scalars: 0,
+    nodes: [
+      { op: 'input', index: 0 },
+      { op: 'input', index: 1 },
+      { op: 'binary', fn: 'pow', a: 0, b: 1 },
+    ],
+    outputs: [2],
+  };
+  const V = POW_SPECIAL_VALUES;
+  const as = V.flatMap((a) => V.map(() => a));
+  const bs = V.flatMap(() => V);
+  const x = b.tensor(as, [as.length], dt);
+  const y = b.tensor(bs, [bs.length], dt);
+  try {
+    const [[out]] = b.runProgram(program, [{ inputs: [x, y], scalars: [] }]);
+    const got = await b.read(out);
+    out.dispose();
+    const bad: string[] = [];
+    for (let i = 0; i < as.length; i++) {
+      const want = referenceProgramElement(program, [as[i], bs[i]], [], dt, tol)[0];
+      if (admissible(got[i], want) === false) bad.push(`pow(${as[i]}, ${bs[i]}) = ${got[i]}, want ${want.value}`);
+    }
+    expect(bad, `pow in a program (${dt})`).toEqual([]);
+  } finally {
+    b.dispose([x, y]);
+  }
+}
+
+/**
  * Elementwise programs: fast-check generates random DAGs of the elementwise ops (unary, binary,
  * compare with where, scalars, consts; up to three outputs), random shapes (empty and rank 0
  * included) and values (with ties, so comparisons meet equality), several groups per call, each
@@ -219,6 +256,12 @@ async function checkRecipe(b: Backend, dt: FloatDType, tol: Tolerance, recipe: R
 export function programCases(numRuns = 60): CheckCase[] {
   const id = 'programs/random DAGs';
   return [
+    {
+      id: 'programs/pow special values (C99 pow)',
+      perDType: true,
+      check: (ctx: CheckContext, dt: FloatDType) =>
+        expectNoLeak(ctx, 'programs/pow special values', () => checkPowProgram(ctx.backend, dt, ctx.tolerance[dt])),
+    },
     {
       id,
       perDType: true,

@@ -198,6 +198,11 @@ function compareInterval(op: CompareOp, a: ReferenceValue, b: ReferenceValue): C
   }
 }
 
+/** A value known exactly: surely NaN, or an interval of one point. */
+function isExact(v: ReferenceValue): boolean {
+  return v.nan === 'yes' || (v.nan === 'no' && v.lo === v.hi);
+}
+
 function nanOf(value: number): ReferenceValue {
   return { value, lo: NaN, hi: NaN, nan: 'yes' };
 }
@@ -271,7 +276,11 @@ export function referenceProgramElement(
         const a = slots[node.a] as ReferenceValue;
         const b = slots[node.b] as ReferenceValue;
         const value = r(BINARY_REFERENCE[node.fn](a.value, b.value));
-        if (node.fn === 'pow' && (a.value === 1 || a.nan !== 'no' || b.nan !== 'no'))
+        // pow of exact operands (inputs, scalars, constants) is C99's, special values included;
+        // near 1 or near NaN an operand that is not exact leaves the result unverifiable
+        if (node.fn === 'pow' && isExact(a) && isExact(b))
+          slots.push(Number.isNaN(value) ? nanOf(value) : fit(make(value, value, value, tol)));
+        else if (node.fn === 'pow' && (a.value === 1 || a.nan !== 'no' || b.nan !== 'no'))
           slots.push(a.nan === 'yes' && b.nan === 'yes' ? nanOf(value) : UNKNOWN);
         else if (a.nan === 'yes' || b.nan === 'yes') slots.push(nanOf(NaN));
         else if (a.nan === 'maybe' || b.nan === 'maybe') slots.push(UNKNOWN);
