@@ -208,39 +208,65 @@ async function checkRecipe(b: Backend, dt: FloatDType, tol: Tolerance, recipe: R
 }
 
 /**
- * `pow` in a program, on every pair of the special operands of the primitive's case (NaN, ±∞, 0,
- * ±1, ±2, ±0.5, ±3, 2.5): a backend that compiles programs has its own `pow` (generated code),
- * which must give the primitive's C99 special values.
+ * Every elementwise op inside a program, on special operands: each unary op on NaN, ±∞, ±0, ±1,
+ * ±0.5, 2 and 3, each binary op on every pair of NaN, ±∞, 0, ±1, ±2, ±0.5, ±3 and 2.5 (`pow`'s C99
+ * special values included). A backend that compiles programs has its own code for every op
+ * (generated WebAssembly, JavaScript or WGSL), which must give the primitives' special values.
+ * Operands are exact, so the program reference verifies every element but those it cannot
+ * (`sin(∞)` is NaN or not by the library).
  */
-async function checkPowProgram(b: Backend, dt: FloatDType, tol: Tolerance): Promise<void> {
-  const program: ElementwiseProgram = {
-    inputs: 2,
-    scalars: 0,
-    nodes: [
-      { op: 'input', index: 0 },
-      { op: 'input', index: 1 },
-      { op: 'binary', fn: 'pow', a: 0, b: 1 },
-    ],
-    outputs: [2],
-  };
+async function checkSpecialPrograms(b: Backend, dt: FloatDType, tol: Tolerance): Promise<void> {
+  const unaryValues = [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 0, -0, 1, -1, 0.5, -0.5, 2, 3];
   const V = POW_SPECIAL_VALUES;
   const as = V.flatMap((a) => V.map(() => a));
   const bs = V.flatMap(() => V);
-  const x = b.tensor(as, [as.length], dt);
-  const y = b.tensor(bs, [bs.length], dt);
-  try {
-    const [[out]] = b.runProgram(program, [{ inputs: [x, y], scalars: [] }]);
-    const got = await b.read(out);
-    out.dispose();
-    const bad: string[] = [];
-    for (let i = 0; i < as.length; i++) {
-      const want = referenceProgramElement(program, [as[i], bs[i]], [], dt, tol)[0];
-      if (admissible(got[i], want) === false) bad.push(`pow(${as[i]}, ${bs[i]}) = ${got[i]}, want ${want.value}`);
+  const programs: [string, ElementwiseProgram, number[][]][] = [
+    ...UNARY_OPS.map((fn): [string, ElementwiseProgram, number[][]] => [
+      fn,
+      {
+        inputs: 1,
+        scalars: 0,
+        nodes: [
+          { op: 'input', index: 0 },
+          { op: 'unary', fn, x: 0 },
+        ],
+        outputs: [1],
+      },
+      [unaryValues],
+    ]),
+    ...BINARY_OPS.map((fn): [string, ElementwiseProgram, number[][]] => [
+      fn,
+      {
+        inputs: 2,
+        scalars: 0,
+        nodes: [
+          { op: 'input', index: 0 },
+          { op: 'input', index: 1 },
+          { op: 'binary', fn, a: 0, b: 1 },
+        ],
+        outputs: [2],
+      },
+      [as, bs],
+    ]),
+  ];
+  const bad: string[] = [];
+  for (const [fn, program, data] of programs) {
+    const inputs = data.map((d) => b.tensor(d, [d.length], dt));
+    try {
+      const [[out]] = b.runProgram(program, [{ inputs, scalars: [] }]);
+      const got = await b.read(out);
+      out.dispose();
+      for (let i = 0; i < data[0].length; i++) {
+        const xs = data.map((d) => d[i]);
+        const want = referenceProgramElement(program, xs, [], dt, tol)[0];
+        if (admissible(got[i], want) === false)
+          bad.push(`${fn}(${xs.join(', ')}) = ${got[i]}, want ${want.nan === 'yes' ? 'NaN' : want.value}`);
+      }
+    } finally {
+      b.dispose(inputs);
     }
-    expect(bad, `pow in a program (${dt})`).toEqual([]);
-  } finally {
-    b.dispose([x, y]);
   }
+  expect(bad, `elementwise ops inside programs (${dt})`).toEqual([]);
 }
 
 /**
@@ -257,10 +283,10 @@ export function programCases(numRuns = 60): CheckCase[] {
   const id = 'programs/random DAGs';
   return [
     {
-      id: 'programs/pow special values (C99 pow)',
+      id: 'programs/special values of every op (pow: C99)',
       perDType: true,
       check: (ctx: CheckContext, dt: FloatDType) =>
-        expectNoLeak(ctx, 'programs/pow special values', () => checkPowProgram(ctx.backend, dt, ctx.tolerance[dt])),
+        expectNoLeak(ctx, 'programs/special values', () => checkSpecialPrograms(ctx.backend, dt, ctx.tolerance[dt])),
     },
     {
       id,
