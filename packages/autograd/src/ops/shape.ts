@@ -1,6 +1,7 @@
 import { InvalidArgumentError, normalizeAxis } from '@downhill/backend';
 import { checkOperand, type Operand, type TensorLike } from '../traced.js';
-import { maximum, minimum } from './elementwise.js';
+import { fullLike } from './creation.js';
+import { greater, less, notEqual, where } from './elementwise.js';
 import { concat, reshape } from './layout.js';
 
 /**
@@ -72,8 +73,10 @@ export function flatten(x: TensorLike, startAxis = 0): TensorLike {
 }
 
 /**
- * Limits `x` to `[lo, hi]` elementwise. The gradient is 1 inside and 0 outside (half at the
- * bounds themselves).
+ * Limits `x` to `[lo, hi]` elementwise: `hi` where `x > hi`, `lo` where `x < lo` (`hi` wins where
+ * `lo > hi`), NaN where `x` or a bound is NaN. The gradient reaches `x` on the closed interval,
+ * bounds included, and a tensor bound where it is taken: PyTorch's `clamp` and TensorFlow's
+ * `clip_by_value` (JAX's `jnp.clip`, a maximum then a minimum, gives half at the bounds).
  *
  * @example
  * ```ts
@@ -81,5 +84,12 @@ export function flatten(x: TensorLike, startAxis = 0): TensorLike {
  * ```
  */
 export function clip(x: TensorLike, lo: Operand, hi: Operand): TensorLike {
-  return minimum(maximum(x, lo), hi);
+  checkOperand(x, 'clip', false);
+  const low = where(less(x, lo), lo, x);
+  let out = where(greater(low, hi), hi, low);
+  for (const bound of [lo, hi]) {
+    if (typeof bound !== 'number') out = where(notEqual(bound, bound), bound, out);
+    else if (Number.isNaN(bound)) return fullLike(out, Number.NaN);
+  }
+  return out;
 }
