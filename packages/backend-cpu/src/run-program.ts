@@ -321,8 +321,8 @@ function runWasm(
     // a split adds at most one record per chunk boundary
     descriptor(rt, (which.length + Math.max(chunks, threads * (1 + PROGRAM_TAIL_CHUNKS_PER_THREAD))) * w.stride * 4);
     if (away) {
-      const buf = rt.current();
-      for (const [a, at] of away) new Float32Array(buf, arena + at * 4, a.length).set(a);
+      const heap = rt.f32();
+      for (const [a, at] of away) heap.set(a, (arena >> 2) + at);
       for (let r = 0; r < which.length; r++) {
         const gi = which[r];
         for (let j = 0; j < km; j++) {
@@ -366,10 +366,16 @@ function runWasm(
       pool.run('runProgram');
     }
     if (away) {
-      const after = rt.current();
+      const heap = rt.f32();
       const written = new Set<CpuStorage>();
       for (const gi of which) for (const o of outs[gi]) written.add(o);
-      for (const [a, at] of away) if (written.has(a)) a.set(new Float32Array(after, arena + at * 4, a.length));
+      for (const [a, at] of away) {
+        if (!written.has(a)) continue;
+        const from = (arena >> 2) + at;
+        // a loop for small arrays (no subarray view made), a copy for the rest
+        if (a.length <= 64) for (let i = 0; i < a.length; i++) a[i] = heap[from + i];
+        else a.set(heap.subarray(from, from + a.length));
+      }
     }
   } finally {
     if (arena) rt.freeTemp(arena);

@@ -187,6 +187,10 @@ function sameTrees(p: unknown, g: unknown, found: { backend?: Backend }): boolea
  * released (what releaseReplaced does, in one pass over each tree); the result's tensors are kept.
  */
 function consume(backend: Backend, params: Params, state: OptState, grads: Params, result: StepResult<OptState, Params>): void {
+  // The common case of an in-place step: every tensor came back at its place, so nothing is released
+  // and no set of the live tensors is needed (a step over hundreds of small tensors spent a sixth
+  // of its time on that set).
+  if (keptInPlace(backend, params, result.params) && keptInPlace(backend, state, result.state)) return;
   // (no closures made per step: this runs on every step)
   const alive = new Set<Tensor>();
   keepAll(backend, result.params, alive);
@@ -212,6 +216,42 @@ function keepAll(backend: Backend, value: unknown, alive: Set<Tensor>): void {
     const rec = value as Record<string, unknown>;
     for (const k in rec) if (Object.hasOwn(rec, k)) keepAll(backend, rec[k], alive);
   }
+}
+
+/**
+ * Whether `now` holds the very tensors of `old` at the same places (and no tensor of `old` is gone),
+ * keeping each past the caller's scopes as it goes; false at the first difference (the tensors
+ * walked so far stay kept, which the full walk of `consume` does anyway).
+ */
+function keptInPlace(backend: Backend, old: unknown, now: unknown): boolean {
+  const kind = kindOf(now);
+  if (kind === TENSOR) {
+    if (old !== now) return false;
+    const t = now as Tensor;
+    if (!t.disposed && !t._kept) backend.keep(t);
+    return true;
+  }
+  if (kind === ARRAY) {
+    const a = now as unknown[];
+    if (!Array.isArray(old) || old.length !== a.length) return false;
+    for (let i = 0; i < a.length; i++) if (!keptInPlace(backend, old[i], a[i])) return false;
+    return true;
+  }
+  if (kind === RECORD) {
+    if (kindOf(old) !== RECORD) return false;
+    const rec = now as Record<string, unknown>;
+    const was = old as Record<string, unknown>;
+    let n = 0;
+    for (const k in rec) {
+      if (!Object.hasOwn(rec, k)) continue;
+      if (!Object.hasOwn(was, k) || !keptInPlace(backend, was[k], rec[k])) return false;
+      n++;
+    }
+    for (const k in was) if (Object.hasOwn(was, k)) n--;
+    return n === 0;
+  }
+  // a value that is no tensor: nothing to keep, but a tensor that was here must be released
+  return kindOf(old) !== TENSOR;
 }
 
 /** Adds every tensor of `value` to `alive`. */

@@ -133,6 +133,17 @@ export class WasmRuntime {
       shared && typeof FinalizationRegistry !== 'undefined' ? new FinalizationRegistry((ptr) => exports.free(ptr)) : undefined;
   }
 
+  /**
+   * A float32 view of the whole memory, made again only when the memory has grown: copies in and
+   * out of the heap (`view.set(a, ptr >> 2)`) without a view made per array.
+   */
+  f32(): Float32Array<ArrayBufferLike> {
+    const b = this.current();
+    if (this.f32View?.buffer !== b) this.f32View = new Float32Array(b);
+    return this.f32View;
+  }
+  private f32View: Float32Array<ArrayBufferLike> | undefined;
+
   /** The current buffer of the memory (re-read after a kernel may have grown it). */
   current(): ArrayBufferLike {
     const b = this.memory.buffer;
