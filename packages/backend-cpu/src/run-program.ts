@@ -268,6 +268,14 @@ function descriptor(rt: WasmRuntime, need: number): void {
 
 /** Heap addresses of one call's operands, per group: inputs then outputs (reused between calls). */
 let addrs = new Int32Array(64);
+/** For an operand outside the heap, its slot in the call's arena, in elements (else unused). */
+let slots = new Int32Array(64);
+
+/** Copies `n` float32 values: a loop for a few (no view made), `set` on a subarray for more. */
+function copy(from: CpuStorage, at: number, to: CpuStorage, toAt: number, n: number): void {
+  if (n <= 64) for (let i = 0; i < n; i++) to[toAt + i] = from[at + i];
+  else to.set(at === 0 && n === from.length ? from : from.subarray(at, at + n), toAt);
+}
 
 /** Writes the descriptor record of group row `r`'s elements `[lo, hi)` at word `at`. */
 function writeRecord(at: number, km: number, ns: number, r: number, lo: number, hi: number, sc: readonly number[]): void {
@@ -292,8 +300,12 @@ function runWasm(
   const m = program.outputs.length;
   const km = k + m;
   const ns = program.scalars;
-  if (addrs.length < which.length * km) addrs = new Int32Array(which.length * km * 2);
-  // operands outside the heap (small arrays) get a slot in a scratch arena
+  if (addrs.length < which.length * km) {
+    addrs = new Int32Array(which.length * km * 2);
+    slots = new Int32Array(which.length * km * 2);
+  }
+  // operands outside the heap (small arrays) get a slot in a scratch arena, one per array (an array
+  // that is an input and an in-place output, or in two groups, is one slot, as it is one array)
   let away: Map<CpuStorage, number> | undefined;
   let arenaElems = 0;
   let total = 0;
@@ -305,13 +317,15 @@ function runWasm(
       const a = j < k ? dataOf(g.inputs[j]) : outs[gi][j - k];
       const p = rt.ptrOf(a);
       addrs[r * km + j] = p;
-      if (p < 0) {
-        away ??= new Map();
-        if (!away.has(a)) {
-          away.set(a, arenaElems);
-          arenaElems += (a.length + 3) & ~3;
-        }
+      if (p >= 0) continue;
+      away ??= new Map();
+      let at = away.get(a);
+      if (at === undefined) {
+        at = arenaElems;
+        away.set(a, at);
+        arenaElems += (a.length + 3) & ~3;
       }
+      slots[r * km + j] = at;
     }
   }
   const threads = threadsFor(rt, total, programMinPerThread);
@@ -322,15 +336,8 @@ function runWasm(
     descriptor(rt, (which.length + Math.max(chunks, threads * (1 + PROGRAM_TAIL_CHUNKS_PER_THREAD))) * w.stride * 4);
     if (away) {
       const heap = rt.f32();
-      for (const [a, at] of away) heap.set(a, (arena >> 2) + at);
-      for (let r = 0; r < which.length; r++) {
-        const gi = which[r];
-        for (let j = 0; j < km; j++) {
-          if (addrs[r * km + j] >= 0) continue;
-          const a = j < k ? dataOf(groups[gi].inputs[j]) : outs[gi][j - k];
-          addrs[r * km + j] = arena + away.get(a)! * 4;
-        }
-      }
+      for (const [a, at] of away) copy(a, 0, heap, (arena >> 2) + at, a.length);
+      for (let i = 0; i < which.length * km; i++) if (addrs[i] < 0) addrs[i] = arena + slots[i] * 4;
     }
     if (threads === 1) {
       for (let r = 0; r < which.length; r++)
@@ -366,15 +373,14 @@ function runWasm(
       pool.run('runProgram');
     }
     if (away) {
+      // the outputs outside the heap back from their slots (an array written twice is one slot)
       const heap = rt.f32();
-      const written = new Set<CpuStorage>();
-      for (const gi of which) for (const o of outs[gi]) written.add(o);
-      for (const [a, at] of away) {
-        if (!written.has(a)) continue;
-        const from = (arena >> 2) + at;
-        // a loop for small arrays (no subarray view made), a copy for the rest
-        if (a.length <= 64) for (let i = 0; i < a.length; i++) a[i] = heap[from + i];
-        else a.set(heap.subarray(from, from + a.length));
+      for (let r = 0; r < which.length; r++) {
+        const o = outs[which[r]];
+        for (let j = k; j < km; j++) {
+          const i = r * km + j;
+          if (addrs[i] >= arena && addrs[i] < arena + arenaElems * 4) copy(heap, (arena >> 2) + slots[i], o[j - k], 0, o[j - k].length);
+        }
       }
     }
   } finally {

@@ -127,7 +127,9 @@ export function checkProgram(program: ElementwiseProgram, where: string): void {
  */
 export function checkProgramGroups(program: ElementwiseProgram, groups: readonly ProgramGroup<Tensor>[], where: string): void {
   if (!Array.isArray(groups)) throw new InvalidArgumentError(`${where}: expected an array of groups, got ${typeof groups}`);
-  groups.forEach((g, gi) => {
+  // (loops, not closures: this runs on every optimizer step, for every parameter)
+  for (let gi = 0; gi < groups.length; gi++) {
+    const g = groups[gi];
     if (g === null || typeof g !== 'object' || !Array.isArray(g.inputs) || !Array.isArray(g.scalars)) {
       throw new InvalidArgumentError(`${where}: group ${gi} must be { inputs: Tensor[], scalars: number[] }`);
     }
@@ -137,11 +139,13 @@ export function checkProgramGroups(program: ElementwiseProgram, groups: readonly
     if (g.scalars.length !== program.scalars) {
       throw new InvalidArgumentError(`${where}: group ${gi} has ${g.scalars.length} scalars but the program takes ${program.scalars}`);
     }
-    g.scalars.forEach((v: number, si: number) => {
+    for (let si = 0; si < g.scalars.length; si++) {
+      const v: unknown = g.scalars[si];
       if (typeof v !== 'number') throw new InvalidArgumentError(`${where}: group ${gi} scalar ${si} must be a number, got ${typeof v}`);
-    });
+    }
     const first = g.inputs[0];
-    g.inputs.forEach((t: Tensor, ti: number) => {
+    for (let ti = 0; ti < g.inputs.length; ti++) {
+      const t: Tensor = g.inputs[ti];
       if (!(t instanceof Tensor)) throw new InvalidArgumentError(`${where}: group ${gi} input ${ti} must be a Tensor, got ${typeof t}`);
       if (!isFloatDType(t.dtype)) throw new DTypeError(`${where}: group ${gi} input ${ti} must be float32 or float64, got ${t}`);
       if (t.dtype !== first.dtype)
@@ -151,8 +155,8 @@ export function checkProgramGroups(program: ElementwiseProgram, groups: readonly
           `${where}: group ${gi} mixes shapes: input 0 has shape ${fmtShape(first.shape)}, input ${ti} has ${fmtShape(t.shape)}`,
         );
       }
-    });
-  });
+    }
+  }
 }
 
 /** A short description of a node for error messages, such as `binary mul` or `input 2`. */

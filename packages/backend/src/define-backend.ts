@@ -567,7 +567,10 @@ class CheckedBackend extends BinaryShorthands implements Backend {
     checkProgramGroups(program, groups, where);
     for (let gi = 0; gi < groups.length; gi++) {
       const inputs = groups[gi].inputs;
-      for (let ti = 0; ti < inputs.length; ti++) this.own(inputs[ti], `runProgram (group ${gi} input ${ti})`);
+      for (let ti = 0; ti < inputs.length; ti++) {
+        const t = inputs[ti]; // a Tensor (checked above): the label is made only for the error
+        if (t.backend !== this || t._disposed) this.own(t, `runProgram (group ${gi} input ${ti})`);
+      }
     }
     const asked = options.inPlace;
     if (asked !== undefined) {
