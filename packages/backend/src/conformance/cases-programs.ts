@@ -220,34 +220,16 @@ async function checkSpecialPrograms(b: Backend, dt: FloatDType, tol: Tolerance):
   const V = POW_SPECIAL_VALUES;
   const as = V.flatMap((a) => V.map(() => a));
   const bs = V.flatMap(() => V);
+  /** A program of one op over `n` tensor inputs. */
+  const oneOp = (n: number, node: ProgramNode): ElementwiseProgram => ({
+    inputs: n,
+    scalars: 0,
+    nodes: [...Array.from({ length: n }, (_, index): ProgramNode => ({ op: 'input', index })), node],
+    outputs: [n],
+  });
   const programs: [string, ElementwiseProgram, number[][]][] = [
-    ...UNARY_OPS.map((fn): [string, ElementwiseProgram, number[][]] => [
-      fn,
-      {
-        inputs: 1,
-        scalars: 0,
-        nodes: [
-          { op: 'input', index: 0 },
-          { op: 'unary', fn, x: 0 },
-        ],
-        outputs: [1],
-      },
-      [unaryValues],
-    ]),
-    ...BINARY_OPS.map((fn): [string, ElementwiseProgram, number[][]] => [
-      fn,
-      {
-        inputs: 2,
-        scalars: 0,
-        nodes: [
-          { op: 'input', index: 0 },
-          { op: 'input', index: 1 },
-          { op: 'binary', fn, a: 0, b: 1 },
-        ],
-        outputs: [2],
-      },
-      [as, bs],
-    ]),
+    ...UNARY_OPS.map((fn): [string, ElementwiseProgram, number[][]] => [fn, oneOp(1, { op: 'unary', fn, x: 0 }), [unaryValues]]),
+    ...BINARY_OPS.map((fn): [string, ElementwiseProgram, number[][]] => [fn, oneOp(2, { op: 'binary', fn, a: 0, b: 1 }), [as, bs]]),
   ];
   const bad: string[] = [];
   for (const [fn, program, data] of programs) {
