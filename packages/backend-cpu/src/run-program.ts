@@ -268,7 +268,7 @@ function descriptor(rt: WasmRuntime, need: number): void {
 
 /** Heap addresses of one call's operands, per group: inputs then outputs (reused between calls). */
 let addrs = new Int32Array(64);
-/** For an operand outside the heap, its slot in the call's arena, in elements (else unused). */
+/** Each operand's slot in the call's arena, in elements, for an operand outside the heap; −1 for one in it. */
 let slots = new Int32Array(64);
 
 /** Copies `n` float32 values: a loop for a few (no view made), `set` on a subarray for more. */
@@ -317,6 +317,7 @@ function runWasm(
       const a = j < k ? dataOf(g.inputs[j]) : outs[gi][j - k];
       const p = rt.ptrOf(a);
       addrs[r * km + j] = p;
+      slots[r * km + j] = -1;
       if (p >= 0) continue;
       away ??= new Map();
       let at = away.get(a);
@@ -337,7 +338,7 @@ function runWasm(
     if (away) {
       const heap = rt.f32();
       for (const [a, at] of away) copy(a, 0, heap, (arena >> 2) + at, a.length);
-      for (let i = 0; i < which.length * km; i++) if (addrs[i] < 0) addrs[i] = arena + slots[i] * 4;
+      for (let i = 0; i < which.length * km; i++) if (slots[i] >= 0) addrs[i] = arena + slots[i] * 4;
     }
     if (threads === 1) {
       for (let r = 0; r < which.length; r++)
@@ -379,7 +380,7 @@ function runWasm(
         const o = outs[which[r]];
         for (let j = k; j < km; j++) {
           const i = r * km + j;
-          if (addrs[i] >= arena && addrs[i] < arena + arenaElems * 4) copy(heap, (arena >> 2) + slots[i], o[j - k], 0, o[j - k].length);
+          if (slots[i] >= 0) copy(heap, (arena >> 2) + slots[i], o[j - k], 0, o[j - k].length);
         }
       }
     }

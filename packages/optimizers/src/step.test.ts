@@ -1,3 +1,4 @@
+import type { Tensor } from '@downhill/backend';
 import { cpu } from '@downhill/backend-cpu';
 import { describe, expect, it } from 'vitest';
 import { applyUpdates } from './apply-updates.js';
@@ -10,7 +11,7 @@ import { scaleByAdam } from './transforms/scale-by-adam.js';
 import { scaleByLearningRate } from './transforms/scale-by-learning-rate.js';
 import { traceMomentum } from './transforms/trace-momentum.js';
 import { stateTensors } from './tree.js';
-import type { OptState, Params } from './types.js';
+import type { GradientTransformation, OptState, Params } from './types.js';
 
 const b = cpu();
 const mk = () => ({ w: b.tensor([1, -2, 3], [3], 'float64'), n: { v: b.tensor([0.5, 0.25], [2], 'float64') } });
@@ -50,6 +51,23 @@ describe('step', () => {
     expect(oldTrace.every((t) => t.disposed)).toBe(true);
     expect(g.w.disposed).toBe(false);
     b.dispose(stateTensors([out.params, out.state, g] as never));
+  });
+
+  it('in place: a state tensor replaced by a number is released (the in-place shortcut sees the change)', () => {
+    // a transformation whose state holds a tensor in a record at first and a plain number after
+    type S = { x: { t: Tensor } | number };
+    const tx: GradientTransformation<S> = {
+      init: () => ({ x: { t: b.tensor([1], [1], 'float64') } }),
+      update: (grads) => [grads, { x: 0 }],
+    };
+    const params: Params = mk();
+    const state = tx.init(params);
+    const held = (state.x as { t: Tensor }).t;
+    const g = gr();
+    const out = step(tx, params, g, state, { inPlace: true, fused: false });
+    expect(out.state).toEqual({ x: 0 });
+    expect(held.disposed).toBe(true);
+    b.dispose(stateTensors([out.params, g] as never));
   });
 
   it('pure by default: inputs stay alive and unchanged, results are new', () => {

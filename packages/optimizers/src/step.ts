@@ -13,7 +13,7 @@ import {
 import { applyUpdates } from './apply-updates.js';
 import { FusionUnavailableError } from './program/fusion-unavailable-error.js';
 import { runFusedStep } from './program/fused-step.js';
-import { ARRAY, RECORD, TENSOR, kindOf } from './program/map-tensors.js';
+import { ARRAY, OTHER, RECORD, TENSOR, kindOf } from './program/map-tensors.js';
 import { checkTrees, unflatten } from './tree.js';
 import type { GradientTransformation, OptState, Params } from './types.js';
 
@@ -250,8 +250,9 @@ function keptInPlace(backend: Backend, old: unknown, now: unknown): boolean {
     for (const k in was) if (Object.hasOwn(was, k)) n--;
     return n === 0;
   }
-  // a value that is no tensor: nothing to keep, but a tensor that was here must be released
-  return kindOf(old) !== TENSOR;
+  // a value that is no tensor and holds none: the same only where the old value held none either
+  // (a tensor, or a record or array of them, replaced by a number must be released: the full walk)
+  return kindOf(old) === OTHER;
 }
 
 /** Adds every tensor of `value` to `alive`. */
