@@ -181,7 +181,8 @@ async function main(): Promise<void> {
             // the best of each probe over both passes
             const bw = f.floorMs < prev.floorMs ? f : prev;
             const arithMs = Math.min(prev.arithMs, f.arithMs);
-            floors.set(key, { ...bw, arithMs, rooflineMs: Math.max(bw.floorMs, arithMs) });
+            const hand = f.handMs === undefined || prev.handMs === undefined ? {} : { handMs: Math.min(prev.handMs, f.handMs) };
+            floors.set(key, { ...bw, arithMs, rooflineMs: Math.max(bw.floorMs, arithMs), ...hand });
           }
         }
       }

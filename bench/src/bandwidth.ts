@@ -20,6 +20,12 @@
  * (`arith` in `stream.wat`: eight independent SIMD chains, so throughput bounds it). Below 1e6
  * parameters the data sits in cache and the arithmetic can be the larger one.
  *
+ * Both floors leave out half of the work. For Adam a third figure does all of it: the update
+ * written by hand in WebAssembly SIMD (`adamLoop` in `stream.wat`: the same arithmetic as the update
+ * program, two vectors per iteration), an attainable floor. Where it takes well over the roofline,
+ * the machine does not overlap the memory traffic with the square roots and divisions, and no
+ * WebAssembly loop will come closer to the roofline than it does.
+ *
  * **Threads.** A floor is measured on a stated number of threads (`Floor.threads`): the stream and
  * arithmetic probes split their elements over the calling thread and workers on one shared
  * memory (`stream-probe.ts`, the same probe as the threads suite's), as backend-cpu splits a
@@ -62,6 +68,8 @@ export interface Floor {
   readonly arithMs: number;
   /** The roofline: the larger of `floorMs` and `arithMs`. */
   readonly rooflineMs: number;
+  /** Adam only: the best time of the update written by hand (`adamLoop` of `stream.wat`), ms. */
+  readonly handMs?: number;
 }
 
 let probe: StreamProbe | undefined;
@@ -133,6 +141,8 @@ export async function measureFloor(optimizer: keyof typeof BYTES_PER_PARAM, n: n
 
   // arithmetic: the update's square roots and divisions, on registers
   const arithMs = SLOW_OPS_PER_PARAM[optimizer] === 0 ? 0 : probeBest('arith');
+  // Adam's update written by hand: both at once
+  const handMs = optimizer === 'adam' ? probeBest('adamLoop') : undefined;
 
   const streamGBs = gbs(streamMs, bytes);
   const memcpyGBs = gbs(copyMs, 2 * src.byteLength);
@@ -148,6 +158,7 @@ export async function measureFloor(optimizer: keyof typeof BYTES_PER_PARAM, n: n
     jsLoopGBs: gbs(loopMs, 12 * a.length),
     arithMs,
     rooflineMs: Math.max(floorMs, arithMs),
+    ...(handMs === undefined ? {} : { handMs }),
   };
 }
 
@@ -156,6 +167,8 @@ export interface FloorRound {
   readonly floorMs: number;
   readonly arithMs: number;
   readonly rooflineMs: number;
+  /** Adam only: the round's time of the update written by hand (see {@link Floor.handMs}). */
+  readonly handMs?: number;
 }
 
 /**
@@ -192,6 +205,7 @@ export async function floorSampler(optimizer: keyof typeof BYTES_PER_PARAM, n: n
     const copyMs = (median(copies) * bytes) / (2 * src.byteLength);
     const floorMs = Math.min(streamMs, copyMs);
     const arithMs = slow ? probe('arith', runs) : 0;
-    return { floorMs, arithMs, rooflineMs: Math.max(floorMs, arithMs) };
+    const round = { floorMs, arithMs, rooflineMs: Math.max(floorMs, arithMs) };
+    return optimizer === 'adam' ? { ...round, handMs: probe('adamLoop', runs) } : round;
   };
 }

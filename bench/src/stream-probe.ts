@@ -8,6 +8,8 @@
  * - `stream4`: Adam's access pattern (read p, g, m, v; write p, m, v), next to no arithmetic.
  * - `stream3`: SGD-momentum's and RMSProp's (read p, g, s; write p, s).
  * - `arith`: one square root and one division per element on values in registers (no memory).
+ * - `adamLoop`: Adam's whole update written by hand (both of the above at once): what the fastest
+ *   WebAssembly SIMD loop takes, an attainable floor where the other two are bounds.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -16,7 +18,7 @@ import v8 from 'node:v8';
 import { Worker } from 'node:worker_threads';
 
 /** Which probe of `stream.wat`. */
-export type ProbeKind = 'stream4' | 'stream3' | 'arith';
+export type ProbeKind = 'stream4' | 'stream3' | 'arith' | 'adamLoop';
 
 /** The probes over one shared memory, on up to `maxThreads` threads. */
 export interface StreamProbe {
@@ -30,7 +32,7 @@ export interface StreamProbe {
   close(): Promise<void>;
 }
 
-const KINDS: Record<ProbeKind, number> = { stream4: 0, stream3: 1, arith: 2 };
+const KINDS: Record<ProbeKind, number> = { stream4: 0, stream3: 1, arith: 2, adamLoop: 3 };
 /** Int32 words of control per worker: sequence, done, kind, five arguments. */
 const SLOT = 8;
 
@@ -47,6 +49,7 @@ parentPort.once('message', ({ module, memory, ctl }) => {
     if (c[2] < 0) break;
     if (c[2] === 0) e.stream4(c[3], c[4], c[5], c[6], c[7]);
     else if (c[2] === 1) e.stream3(c[3], c[4], c[5], c[7]);
+    else if (c[2] === 3) e.adamLoop(c[3], c[4], c[5], c[6], c[7]);
     else sink += e.arith(c[7]);
     Atomics.store(c, 1, last);
     Atomics.notify(c, 1);
@@ -73,12 +76,13 @@ export async function streamProbe(maxN: number, maxThreads: number): Promise<Str
   const { buffer } = mod.toBinary({});
   mod.destroy();
   const module = new WebAssembly.Module(buffer as Uint8Array<ArrayBuffer>);
-  const m = Math.ceil(maxN / 4) * 4;
+  const m = Math.ceil(maxN / 8) * 8;
   const memory = new WebAssembly.Memory({ initial: Math.ceil((4 * m * 4 + 64) / 65536), maximum: 65536, shared: true });
   const e = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as {
     stream4(p: number, g: number, mm: number, v: number, n: number): void;
     stream3(p: number, g: number, s: number, n: number): void;
     arith(n: number): number;
+    adamLoop(p: number, g: number, mm: number, v: number, n: number): void;
   };
   const ctl = new Int32Array(new SharedArrayBuffer(Math.max(1, maxThreads - 1) * SLOT * 4));
   const workers = Array.from({ length: maxThreads - 1 }, (_, w) => {
@@ -94,8 +98,22 @@ export async function streamProbe(maxN: number, maxThreads: number): Promise<Str
     if (n <= 0) return;
     if (kind === 0) e.stream4(at(0) + lo * 4, at(1) + lo * 4, at(2) + lo * 4, at(3) + lo * 4, n);
     else if (kind === 1) e.stream3(at(0) + lo * 4, at(1) + lo * 4, at(2) + lo * 4, n);
+    else if (kind === 3) e.adamLoop(at(0) + lo * 4, at(1) + lo * 4, at(2) + lo * 4, at(3) + lo * 4, n);
     else sink += e.arith(n);
   };
+  // Adam's loop on realistic values: a gradient of 0.01 everywhere and moments near where it takes
+  // them (zeros would keep the moments at zero; nothing here becomes subnormal or infinite)
+  let adamReady = false;
+  const prepare = (kind: number) => {
+    if (kind !== 3 || adamReady) return;
+    new Float32Array(memory.buffer, at(0), m).fill(1);
+    new Float32Array(memory.buffer, at(1), m).fill(0.01);
+    new Float32Array(memory.buffer, at(2), m).fill(0.01);
+    new Float32Array(memory.buffer, at(3), m).fill(1e-4);
+    adamReady = true;
+  };
+  // elements rounded up to a whole vector (four lanes; Adam's loop: two vectors)
+  const whole = (kind: number, n: number) => (kind === 3 ? Math.ceil(n / 8) * 8 : Math.ceil(n / 4) * 4);
   const run = (kind: number, n: number, threads: number) => {
     // shares in whole blocks (32 elements: the arithmetic probe's step, a multiple of the streams' 4)
     const blocks = Math.ceil(n / 32);
@@ -120,7 +138,8 @@ export async function streamProbe(maxN: number, maxThreads: number): Promise<Str
       if (!(threads >= 1 && threads <= maxThreads)) throw new Error(`stream probe: ${threads} threads, at most ${maxThreads}`);
       if (n > m) throw new Error(`stream probe: ${n} elements, at most ${m}`);
       const k = KINDS[kind];
-      const n4 = Math.ceil(n / 4) * 4;
+      const n4 = whole(k, n);
+      prepare(k);
       run(k, n4, threads); // first touch
       let best = Infinity;
       for (let r = 0; r < runs; r++) {
@@ -128,7 +147,10 @@ export async function streamProbe(maxN: number, maxThreads: number): Promise<Str
         run(k, n4, threads);
         best = Math.min(best, performance.now() - t);
       }
-      if (k !== 2) for (let a = 0; a < 4; a++) new Float32Array(memory.buffer, at(a), n4).fill(0); // keep the sums finite
+      if (k < 2) {
+        for (let a = 0; a < 4; a++) new Float32Array(memory.buffer, at(a), n4).fill(0); // keep the sums finite
+        adamReady = false;
+      }
       if (Number.isNaN(sink)) throw new Error('arithmetic probe: NaN');
       return best;
     },
@@ -136,7 +158,8 @@ export async function streamProbe(maxN: number, maxThreads: number): Promise<Str
       if (!(threads >= 1 && threads <= maxThreads)) throw new Error(`stream probe: ${threads} threads, at most ${maxThreads}`);
       if (n > m) throw new Error(`stream probe: ${n} elements, at most ${m}`);
       const k = KINDS[kind];
-      const n4 = Math.ceil(n / 4) * 4;
+      const n4 = whole(k, n);
+      prepare(k);
       run(k, n4, threads); // the other subject of the round ran last: this brings the probe's arrays back
       const out: number[] = [];
       for (let r = 0; r < runs; r++) {

@@ -15,7 +15,9 @@
  *   arithmetic floor on one and two threads (`arith` of `stream.wat`: the step's one square root
  *   and one division per parameter, on values in registers, split the same way): on the
  *   development machine it is above the bandwidth floor, so the honest floor is the roofline, the
- *   larger of the two with the same thread count. The step on the default threads is also timed
+ *   larger of the two with the same thread count. And against Adam written by hand (`adamLoop` of
+ *   `stream.wat`, the same split): the fastest loop found for the whole update, an attainable
+ *   floor. The step on the default threads is also timed
  *   in rounds alternating with those floors' probes (`measurePaired`, as the optimizer table
  *   times every step), and the goal takes those medians.
  *
@@ -243,6 +245,8 @@ async function main(): Promise<void> {
     const floor2b = probe.best('stream4', n, 2, 15);
     const arith1 = Math.min(probe.best('arith', n, 1, 15), probe.best('arith', n, 1, 15));
     const arith2 = Math.min(probe.best('arith', n, 2, 15), probe.best('arith', n, 2, 15));
+    const hand1 = Math.min(probe.best('adamLoop', n, 1, 15), probe.best('adamLoop', n, 1, 15));
+    const hand2 = Math.min(probe.best('adamLoop', n, 2, 15), probe.best('adamLoop', n, 2, 15));
     await probe.close();
     const bytes = BYTES_PER_PARAM.adam * n;
     emit({
@@ -264,9 +268,12 @@ async function main(): Promise<void> {
       arith2Ms: arith2,
       roofline1Ms: Math.max(Math.min(floor1, floor1b), arith1),
       roofline2Ms: Math.max(Math.min(floor2, floor2b), arith2),
+      hand1Ms: hand1,
+      hand2Ms: hand2,
       pairedMedian: paired.median,
       pairedFloorMs: paired.floorMedianMs,
       pairedRooflineMs: paired.rooflineMedianMs,
+      pairedHandMs: paired.handMedianMs,
       pairedRounds: paired.rounds,
       speedup: s.median / t.median,
       loadStart,

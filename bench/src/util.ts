@@ -128,6 +128,9 @@ export interface PairedTiming extends Timing {
   readonly rooflineMedianMs: number;
   /** The best round's roofline, ms. */
   readonly rooflineBestMs: number;
+  /** Where the floor has one (Adam): the update written by hand, median over the rounds and best round, ms. */
+  readonly handMedianMs?: number;
+  readonly handBestMs?: number;
 }
 
 /** Options of {@link measurePaired}. */
@@ -160,7 +163,7 @@ export interface PairedOptions {
  */
 export async function measurePaired(
   fn: () => unknown,
-  floor: (runs: number) => { floorMs: number; arithMs: number; rooflineMs: number },
+  floor: (runs: number) => { floorMs: number; arithMs: number; rooflineMs: number; handMs?: number },
   options: PairedOptions = {},
 ): Promise<PairedTiming> {
   const { warmup = 5, runs = 3, minRounds = 7, maxRounds = 61, budgetMs = 2000, settleMs = 0 } = options;
@@ -169,6 +172,7 @@ export async function measurePaired(
   const floors: number[] = [];
   const ariths: number[] = [];
   const roofs: number[] = [];
+  const hands: number[] = [];
   let min = Infinity;
   let max = 0;
   let spent = 0;
@@ -192,6 +196,7 @@ export async function measurePaired(
     floors.push(f.floorMs);
     ariths.push(f.arithMs);
     roofs.push(f.rooflineMs);
+    if (f.handMs !== undefined) hands.push(f.handMs);
   };
   for (let round = 0; round < maxRounds && (round < minRounds || spent < budgetMs); round++) {
     if (round % 2 === 0) {
@@ -213,6 +218,7 @@ export async function measurePaired(
     arithMedianMs: median(ariths),
     rooflineMedianMs: median(roofs),
     rooflineBestMs: Math.min(...roofs),
+    ...(hands.length ? { handMedianMs: median(hands), handBestMs: Math.min(...hands) } : {}),
   };
 }
 
