@@ -94,10 +94,13 @@ export interface Backend {
    * `bool` every non-zero value is true, NaN included (as `cast`).
    */
   tensor(data: HostData, shape?: Shape, dtype?: DType): Tensor;
-  /** A rank-0 tensor. */
-  scalar(value: number, dtype?: DType): Tensor;
-  /** A tensor of `shape` filled with `value` (for `int32`, a value `tensor` accepts). */
-  full(shape: Shape, value: number, dtype?: DType): Tensor;
+  /** A rank-0 tensor (a boolean counts as 1 or 0, as in `tensor`). */
+  scalar(value: number | boolean, dtype?: DType): Tensor;
+  /**
+   * A tensor of `shape` filled with `value`: a number (for `int32`, one `tensor` accepts) or a
+   * boolean, 1 or 0 in any dtype (`full(shape, true, 'bool')`, as PyTorch's `torch.full`).
+   */
+  full(shape: Shape, value: number | boolean, dtype?: DType): Tensor;
   /** Zeros of `shape`. */
   zeros(shape: Shape, dtype?: DType): Tensor;
   /** Ones of `shape`. */

@@ -280,14 +280,15 @@ class CheckedBackend extends BinaryShorthands implements Backend {
     return this.make(this.k.fromData(hostData(data, dt, `${this.name}.tensor`), sh, dt), sh, dt);
   }
 
-  scalar(value: number, dtype: DType = 'float32'): Tensor {
-    return this.tensor([value], [], dtype);
+  scalar(value: number | boolean, dtype: DType = 'float32'): Tensor {
+    return this.tensor([typeof value === 'boolean' ? Number(value) : value], [], dtype);
   }
 
-  full(shape: Shape, value: number, dtype: DType = 'float32'): Tensor {
+  full(shape: Shape, value: number | boolean, dtype: DType = 'float32'): Tensor {
     checkShape(shape, `${this.name}.full`);
     this.checkDType(dtype, 'full');
-    if (typeof value !== 'number') throw new InvalidArgumentError(`${this.name}.full: expected a number value, got ${describe(value)}`);
+    if (typeof value === 'boolean') value = value ? 1 : 0;
+    if (typeof value !== 'number') throw new InvalidArgumentError(`${this.name}.full: expected a number or a boolean value, got ${describe(value)}`);
     if (dtype === 'int32') checkInt32(value, 'the value', `${this.name}.full`);
     return this.make(this.k.fill(shape, value, dtype), shape, dtype);
   }

@@ -211,13 +211,23 @@ function errorChecks(): CheckCase[] {
           expect([...(await b.read(mask))]).toEqual([1, 0, 1, 0]);
           const mixed = b.tensor([true, 2.5] as unknown as number[], [2], dt);
           expect([...(await b.read(mixed))]).toEqual([1, 2.5]);
+          // full and scalar take a boolean the same way (PyTorch: torch.full((2,), True) is a bool tensor of True)
+          const trues = b.full([3], true, 'bool');
+          const zeros = b.full([2], false, dt);
+          const one = b.scalar(true, 'int32');
+          expect([...(await b.read(trues))]).toEqual([1, 1, 1]);
+          expect([...(await b.read(zeros))]).toEqual([0, 0]);
+          expect([...(await b.read(one))]).toEqual([1]);
+          for (const bad of ['1', null, undefined, {}, 1n]) {
+            expect(() => b.full([1], bad as unknown as number, dt), `full(${String(bad)})`).toThrow(InvalidArgumentError);
+          }
           // what is not a number is refused, where a typed array would make it NaN or 0
           for (const bad of [[[1, 2]], ['1'], [null], [undefined], [{}]]) {
             expect(() => b.tensor(bad as unknown as number[], [1], dt), JSON.stringify(bad)).toThrow(InvalidArgumentError);
           }
           expect(() => b.tensor([[1, 2]] as unknown as number[], [1], dt)).toThrow(/nested arrays/);
           expect(() => b.tensor(new BigInt64Array([1n]) as unknown as number[], [1], dt)).toThrow(InvalidArgumentError);
-          b.dispose([ints, filled, mask, mixed]);
+          b.dispose([ints, filled, mask, mixed, trues, zeros, one]);
         }),
     },
     {

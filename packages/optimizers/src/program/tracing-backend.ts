@@ -271,10 +271,10 @@ export class TracingBackend extends StandInBackend implements Backend {
   tensor(data: HostData, shape?: Shape, dtype?: DType): Tensor {
     return this.feed(this.real.tensor(data, shape, dtype));
   }
-  scalar(value: number, dtype?: DType): Tensor {
+  scalar(value: number | boolean, dtype?: DType): Tensor {
     return this.feed(this.real.scalar(value, dtype));
   }
-  full(shape: Shape, value: number, dtype?: DType): Tensor {
+  full(shape: Shape, value: number | boolean, dtype?: DType): Tensor {
     return this.feed(this.real.full(shape, value, dtype));
   }
   zeros(shape: Shape, dtype?: DType): Tensor {
