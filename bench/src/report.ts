@@ -121,8 +121,7 @@ export function renderReport(res: Results): string {
         '(`arith` in `bench/src/stream.wat`, eight independent SIMD chains). Each cell gives the median over the roofline. ' +
         "Each floor leaves out half of the work (the stream the arithmetic, the arithmetic the memory); for Adam a third figure does all of it, **Adam by hand**: " +
         "the update written by hand in WebAssembly SIMD with the update program's arithmetic (`adamLoop` in `bench/src/stream.wat`), an attainable floor, " +
-        'and Adam\'s cells give the step over it too (at 1e5 on two threads every probe pays a wake-up of its worker from `Atomics.wait` per run, ' +
-        "which backend-cpu's spinning workers do not, so there the step can beat it). " +
+        "and Adam's cells give the step over it too. " +
         '**Interleaved:** a step under 200 ms is timed in rounds alternating with its floor, in the same process (`measurePaired` in ' +
         "`bench/src/util.ts`, `floorSampler` in `bench/src/bandwidth.ts`): each round runs every probe above once untimed and a few times timed (after a 3 ms pause on more than one thread, so that backend-cpu's workers, which spin for 1 ms after a job, have left the cores to the probes), " +
         "then the step likewise (the order alternating between rounds), and takes the median of each; the cell divides the step's median over " +
@@ -131,7 +130,8 @@ export function renderReport(res: Results): string {
         'ratios of the goals use them. ' +
         '**Threads:** every floor is measured on a stated number of threads: the stream and arithmetic probes split their elements over ' +
         'the calling thread and workers on one shared memory (`bench/src/stream-probe.ts`, the probe of the threads suite), as backend-cpu ' +
-        'splits a program run, and on one (a floor on T threads is the best of the probes on at most T, so it stays a lower bound when a ' +
+        'splits a program run (its workers spin 1 ms for the next run before they block, as backend-cpu\'s do, so that no floor counts a wake-up from `Atomics.wait`, ' +
+        'tens of microseconds here: with blocking workers the two-thread floors at 1e5 came out 1.6–1.9× what they are), and on one (a floor on T threads is the best of the probes on at most T, so it stays a lower bound when a ' +
         'busy machine leaves a worker unscheduled); memcpy runs on one. Each step is compared with the floor on the threads it ran on: `downhill-cpu` on its ' +
         "default (the cores, at most 8; the table's `threads` column), the single-threaded peers (TensorFlow.js, jax-js, downhill on tfjs) on one.",
       '',
