@@ -60,7 +60,9 @@ export interface MatmulOptions {
  * same errors and the same lifetimes.
  *
  * Broadcasting follows NumPy. Binary operands must share a dtype; a number operand takes the
- * tensor's dtype (an int32 one must fit: see `tensor`). Every method is synchronous except
+ * tensor's dtype (an int32 one must fit: see `tensor`), except that an int32 tensor with a number
+ * that is not an integer (0.5, NaN, ±∞) is promoted to float32, as PyTorch, JAX and TensorFlow.js
+ * promote an integer tensor with a float scalar. Every method is synchronous except
  * `read`; results are new tensors that belong to the innermost open `scope`.
  *
  * @example

@@ -209,7 +209,12 @@ class CheckedBackend extends BinaryShorthands implements Backend {
     }
   }
 
-  /** Turns number operands into scalars of the other operand's dtype; checks the pair. */
+  /**
+   * Turns number operands into scalars of the other operand's dtype; checks the pair. An int32
+   * tensor with a number that is not an integer (0.5, NaN, ±∞) is promoted to float32 first, as
+   * PyTorch, JAX and TensorFlow.js promote an integer tensor with a float scalar: `add(ints, 0.5)`
+   * is a float32 tensor, never `add(ints, 0)`.
+   */
   private pair(a: Tensor | number, b: Tensor | number, where: string): [Tensor, Tensor, Tensor[]] {
     const temps: Tensor[] = [];
     if (typeof a === 'number' && typeof b === 'number') {
@@ -218,10 +223,10 @@ class CheckedBackend extends BinaryShorthands implements Backend {
     let ta: Tensor;
     let tb: Tensor;
     if (typeof a === 'number') {
-      tb = this.own(b as Tensor, where);
+      tb = this.promoted(this.own(b as Tensor, where), a, temps);
       ta = this.constant(a, tb.dtype, temps, where);
     } else if (typeof b === 'number') {
-      ta = this.own(a, where);
+      ta = this.promoted(this.own(a, where), b, temps);
       tb = this.constant(b, ta.dtype, temps, where);
     } else {
       ta = this.own(a, where);
@@ -232,6 +237,14 @@ class CheckedBackend extends BinaryShorthands implements Backend {
       throw new DTypeError(`${this.name}.${where}: operands have dtypes ${ta.dtype} and ${tb.dtype}; cast one so they match`);
     }
     return [ta, tb, temps];
+  }
+
+  /** `t` as float32 where it is int32 and its number operand `value` is not an integer (a temporary), else `t`. */
+  private promoted(t: Tensor, value: number, temps: Tensor[]): Tensor {
+    if (t.dtype !== 'int32' || typeof value !== 'number' || Number.isInteger(value)) return t;
+    const f = this.make(this.k.cast(t, 'float32'), t.shape, 'float32', false);
+    temps.push(f);
+    return f;
   }
 
   /** A number operand as a scalar of `dtype` (an int32 one must fit, as in `full`). */

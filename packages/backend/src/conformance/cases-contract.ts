@@ -103,6 +103,36 @@ function dtypeChecks(): CheckCase[] {
         b.dispose([a, c]);
       },
     },
+    {
+      id: 'contract/dtype/an int32 tensor with a non-integer number is promoted to float32',
+      check: (ctx) =>
+        expectNoLeak(ctx, 'promotion', async () => {
+          const b = ctx.backend;
+          // PyTorch 1.13: torch.tensor([1, -2], dtype=torch.int32) + 0.5 is tensor([1.5, -1.5]) (float32),
+          // < 0.5 is [False, True], * float('nan') is [nan, nan]; an integer number keeps int32
+          const ints = i32(b, [1, -2]);
+          const cond = bool(b, [1, 0]);
+          const out = b.scope(() => [
+            b.add(ints, 0.5),
+            b.mul(-0.25, ints),
+            b.compare('less', ints, 0.5),
+            b.compare('greaterEqual', -1.5, ints),
+            b.binary('maximum', ints, Number.NaN),
+            b.where(cond, ints, 0.5),
+            b.where(cond, 2.5, ints),
+            b.div(ints, 2.5),
+            b.add(ints, 2),
+          ]);
+          expect(out.map((t) => t.dtype)).toEqual(['float32', 'float32', 'bool', 'bool', 'float32', 'float32', 'float32', 'float32', 'int32']);
+          const values = await Promise.all(out.map(async (t) => [...(await b.read(t))]));
+          expect(values).toEqual([[1.5, -1.5], [-0.25, 0.5], [0, 1], [0, 1], [Number.NaN, Number.NaN], [1, 0.5], [2.5, -2], [0.4, -0.8].map(Math.fround), [3, 0]]);
+          // an integer number out of int32's range is still refused, not promoted
+          expect(() => b.add(ints, 2 ** 31)).toThrow(InvalidArgumentError);
+          // division of int32 by an integer stays refused (there is no int32 division)
+          expect(() => b.div(ints, 2)).toThrow(DTypeError);
+          b.dispose([ints, cond, ...out]);
+        }),
+    },
   ];
 }
 
