@@ -119,7 +119,7 @@ export function renderReport(res: Results): string {
         'The **roofline** is the larger of that bandwidth floor and the **arithmetic floor**: the shortest time this machine took to do the ' +
         "update's unavoidable square root and division per element (Adam, RMSProp; none for SGD) on values already in registers " +
         '(`arith` in `bench/src/stream.wat`, eight independent SIMD chains). Each cell gives the median over the roofline. ' +
-        "Each floor leaves out half of the work (the stream the arithmetic, the arithmetic the memory); for Adam a third figure does all of it, **Adam by hand**: " +
+        'Each floor leaves out half of the work (the stream the arithmetic, the arithmetic the memory); for Adam a third figure does all of it, **Adam by hand**: ' +
         "the update written by hand in WebAssembly SIMD with the update program's arithmetic (`adamLoop` in `bench/src/stream.wat`), an attainable floor, " +
         "and Adam's cells give the step over it too. " +
         '**Interleaved:** a step under 200 ms is timed in rounds alternating with its floor, in the same process (`measurePaired` in ' +
@@ -130,7 +130,7 @@ export function renderReport(res: Results): string {
         'ratios of the goals use them. ' +
         '**Threads:** every floor is measured on a stated number of threads: the stream and arithmetic probes split their elements over ' +
         'the calling thread and workers on one shared memory (`bench/src/stream-probe.ts`, the probe of the threads suite), as backend-cpu ' +
-        'splits a program run (its workers spin 1 ms for the next run before they block, as backend-cpu\'s do, so that no floor counts a wake-up from `Atomics.wait`, ' +
+        "splits a program run (its workers spin 1 ms for the next run before they block, as backend-cpu's do, so that no floor counts a wake-up from `Atomics.wait`, " +
         'tens of microseconds here: with blocking workers the two-thread floors at 1e5 came out 1.6–1.9× what they are), and on one (a floor on T threads is the best of the probes on at most T, so it stays a lower bound when a ' +
         'busy machine leaves a worker unscheduled); memcpy runs on one. Each step is compared with the floor on the threads it ran on: `downhill-cpu` on its ' +
         "default (the cores, at most 8; the table's `threads` column), the single-threaded peers (TensorFlow.js, jax-js, downhill on tfjs) on one.",

@@ -301,7 +301,8 @@ class CheckedBackend extends BinaryShorthands implements Backend {
     checkShape(shape, `${this.name}.full`);
     this.checkDType(dtype, 'full');
     if (typeof value === 'boolean') value = value ? 1 : 0;
-    if (typeof value !== 'number') throw new InvalidArgumentError(`${this.name}.full: expected a number or a boolean value, got ${describe(value)}`);
+    if (typeof value !== 'number')
+      throw new InvalidArgumentError(`${this.name}.full: expected a number or a boolean value, got ${describe(value)}`);
     if (dtype === 'int32') checkInt32(value, 'the value', `${this.name}.full`);
     return this.make(this.k.fill(shape, value, dtype), shape, dtype);
   }

@@ -123,9 +123,29 @@ function dtypeChecks(): CheckCase[] {
             b.div(ints, 2.5),
             b.add(ints, 2),
           ]);
-          expect(out.map((t) => t.dtype)).toEqual(['float32', 'float32', 'bool', 'bool', 'float32', 'float32', 'float32', 'float32', 'int32']);
+          expect(out.map((t) => t.dtype)).toEqual([
+            'float32',
+            'float32',
+            'bool',
+            'bool',
+            'float32',
+            'float32',
+            'float32',
+            'float32',
+            'int32',
+          ]);
           const values = await Promise.all(out.map(async (t) => [...(await b.read(t))]));
-          expect(values).toEqual([[1.5, -1.5], [-0.25, 0.5], [0, 1], [0, 1], [Number.NaN, Number.NaN], [1, 0.5], [2.5, -2], [0.4, -0.8].map(Math.fround), [3, 0]]);
+          expect(values).toEqual([
+            [1.5, -1.5],
+            [-0.25, 0.5],
+            [0, 1],
+            [0, 1],
+            [Number.NaN, Number.NaN],
+            [1, 0.5],
+            [2.5, -2],
+            [0.4, -0.8].map(Math.fround),
+            [3, 0],
+          ]);
           // an integer number out of int32's range is still refused, not promoted
           expect(() => b.add(ints, 2 ** 31)).toThrow(InvalidArgumentError);
           // division of int32 by an integer stays refused (there is no int32 division)
