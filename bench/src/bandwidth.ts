@@ -22,9 +22,9 @@
  *
  * Both floors leave out half of the work. For Adam a third figure does all of it: the update
  * written by hand in WebAssembly SIMD (`adamLoop` in `stream.wat`: the same arithmetic as the update
- * program, two vectors per iteration), an attainable floor. Where it takes well over the roofline,
- * the machine does not overlap the memory traffic with the square roots and divisions, and no
- * WebAssembly loop will come closer to the roofline than it does.
+ * program, two vectors per iteration, the fastest of the shapes tried), an attainable floor. Where it
+ * takes well over the roofline, the machine does not overlap the memory traffic with the square
+ * roots and divisions.
  *
  * **Threads.** A floor is measured on a stated number of threads (`Floor.threads`): the stream and
  * arithmetic probes split their elements over the calling thread and workers on one shared
