@@ -553,9 +553,7 @@ function threadGoals(recs: Rec[]): string[] {
     const how = paired ? 'medians over the same interleaved rounds' : 'median against the best floor';
     const r = paired ? (ad.pairedMedian as number) / (ad.pairedFloorMs as number) : (ad.median as number) / (ad.floor2Ms as number);
     const hand =
-      paired && typeof ad.pairedHandMs === 'number'
-        ? handNote(ad.pairedMedian as number, ad.pairedHandMs, ad.pairedFloorMs as number)
-        : '';
+      paired && typeof ad.pairedHandMs === 'number' ? handNote(ad.pairedMedian as number, ad.pairedHandMs, ad.pairedFloorMs as number) : '';
     goals.push(
       `- Adam at 1e7 on ${ad.threads} threads within 1.1× the two-thread bandwidth floor: ${x(r)} (${how}; best run over the best floor ${x((ad.min as number) / (ad.floor2Ms as number))}): **${r <= 1.1 ? 'met' : 'missed'}**.${hand}`,
     );
