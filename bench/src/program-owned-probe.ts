@@ -1,19 +1,27 @@
 /**
- * Standalone probe (not part of `pnpm bench`), for `PROGRAM_OWNED_SHARE` in
- * `packages/backend-cpu/src/run-program.ts`: the MLP 784-256-10 training step (batch 128, Adam) on
- * one thread (`ONES` one-thread backends, default 1) and on two threads with each owned share in
- * `SHARES` (default `0,0.875`; 0: every chunk claimed in turn; `share:min` also sets the program
- * threshold, `setProgramMinPerThread`), in alternation, rounds of ten steps each (the first of each round left
+ * Standalone probe (not part of `pnpm bench`), for the owned ranges of split program runs
+ * (`programChunks` in `packages/backend-cpu/src/run-program.ts`): the MLP 784-256-10 training step
+ * (batch 128, Adam) on one thread (`ONES` one-thread backends, default 1) and on two threads with
+ * each configuration in `CONFIGS` (default `0,1,1:0:1e9`: `owned:min:piece`, owned 0 for every
+ * chunk claimed in turn and 1 for owned ranges, `setProgramOwnedRanges`; `min` the program
+ * threshold, `setProgramMinPerThread`, 0 for its default; `piece` the least elements of a piece of
+ * an owned range, `setProgramPieceMin`, 1e9 for one piece per range), in alternation, rounds of ten steps each (the first of each round left
  * out), and, with `N` set, one Adam step over one float32 tensor of `N` elements the same way.
  * Prints the median step and the median time in `runProgram` per configuration, with the load
  * average before and after.
  *
- *   ROUNDS=40 SHARES=0,0.875,1 node --conditions=source --import tsx bench/src/program-owned-probe.ts
+ *   ROUNDS=40 CONFIGS=0,1,1:0:1e9 node --conditions=source --import tsx bench/src/program-owned-probe.ts
  */
 import type { Tensor } from '@downhill/backend';
 import { CpuKernels, cpu, cpuThreadTimes, cpuThreadsReady } from '@downhill/backend-cpu';
 import { adam, step, type OptState } from '@downhill/optimizers';
-import { setProgramMinPerThread, setProgramOwnedShare } from '../../packages/backend-cpu/src/run-program.js';
+import {
+  PROGRAM_MIN_PER_THREAD,
+  PROGRAM_PIECE_MIN,
+  setProgramMinPerThread,
+  setProgramOwnedRanges,
+  setProgramPieceMin,
+} from '../../packages/backend-cpu/src/run-program.js';
 import { downhillTrainer } from './mlp-problem.js';
 import { median, randomF32 } from './util.js';
 
@@ -39,7 +47,7 @@ proto.runProgram = function (this: unknown, ...args: unknown[]) {
 };
 
 await cpuThreadsReady(2);
-const shares = (process.env.SHARES ?? '0,0.875').split(',').map((x) => x.split(':').map(Number));
+const configsWanted = (process.env.CONFIGS ?? '0,1,1:0:1e9').split(',').map((x) => x.split(':').map(Number));
 const rounds = Number(process.env.ROUNDS ?? 40);
 const n = Number(process.env.N ?? 0);
 const one = cpu({ threads: 1 });
@@ -59,25 +67,30 @@ function adamRunner(b: ReturnType<typeof cpu>, size: number): () => void {
 
 interface Config {
   readonly name: string;
-  readonly share: number;
+  readonly owned: boolean;
   readonly min: number;
+  readonly piece: number;
   readonly step: () => void;
   readonly ms: number[];
   readonly prog: number[];
   readonly jobs: number[];
 }
 const configs: Config[] = [];
-const mk = async (name: string, b: ReturnType<typeof cpu>, share: number, min = 1 << 14) => {
+const mk = async (name: string, b: ReturnType<typeof cpu>, owned: boolean, min = PROGRAM_MIN_PER_THREAD, piece = PROGRAM_PIECE_MIN) => {
   const t = n > 0 ? { step: adamRunner(b, n) } : await downhillTrainer(b);
-  configs.push({ name, share, min, step: () => t.step(), ms: [], prog: [], jobs: [0, 0, 0, 0, 0] });
+  configs.push({ name, owned, min, piece, step: () => t.step(), ms: [], prog: [], jobs: [0, 0, 0, 0, 0] });
 };
-for (let i = 0; i < Number(process.env.ONES ?? 1); i++) await mk(`1 thread (${i})`, i === 0 ? one : cpu({ threads: 1 }), 0);
-for (const [s, m] of shares) await mk(`2 threads, owned ${s}${m ? ` min ${m}` : ''}`, two, s, m || undefined);
+for (let i = 0; i < Number(process.env.ONES ?? 1); i++) await mk(`1 thread (${i})`, i === 0 ? one : cpu({ threads: 1 }), false);
+for (const [o, m, p] of configsWanted) {
+  const name = `2 threads, ${o ? 'owned ranges' : 'plain chunks'}${m ? ` min ${m}` : ''}${p ? ` piece ${p}` : ''}`;
+  await mk(name, two, o !== 0, m || undefined, p || undefined);
+}
 const load0 = (await import('node:os')).loadavg()[0];
 for (let r = 0; r < rounds + 3; r++) {
   for (const c of configs) {
-    setProgramOwnedShare(c.share);
+    setProgramOwnedRanges(c.owned);
     setProgramMinPerThread(c.min);
+    setProgramPieceMin(c.piece);
     for (let i = 0; i < 10; i++) {
       const p0 = inProgram;
       const j0 = [...jobs];

@@ -17,90 +17,115 @@ import { PAGES_MAX, activeRuntime, type WasmRuntime } from './wasm/runtime.js';
 export const PROGRAM_MIN_PER_THREAD = 1 << 14;
 
 /**
- * Chunks per thread at most when a program run is split without owned ranges
- * ({@link PROGRAM_OWNED_SHARE} 0). The pool hands chunks out in order to
- * whichever thread asks, so each thread's chunks are every other one: each chunk start is a jump
- * in every operand's stream, and the prefetchers start over. Adam's loop over 10⁷ float32 elements
- * on one thread, cut into 98 such alternate pieces (what `chunksFor` gives two threads), took 3–4%
- * longer than in one piece, and 16 or 32 pieces cost under 1%; the two-thread step took 3–9% less
- * (best of rounds, alternated) with 32 or 16 chunks than with 98, on the shared development machine.
- * A thread the machine deschedules still holds up the others by at most one chunk (on two threads,
- * 1/32 of the run).
+ * Chunks per thread at most of a program run split without owned ranges (for measurements,
+ * {@link setProgramOwnedRanges}), which the pool hands out in order to whichever thread asks, so
+ * that each thread's chunks are every other one: each chunk start is a jump in every operand's
+ * stream, and the prefetchers start over. Adam's loop over 10⁷ float32 elements on one thread, cut
+ * into 98 such alternate pieces (what `chunksFor` gives two threads), took 3–4% longer than in one
+ * piece, and 16 or 32 pieces cost under 1%; the two-thread step took 3–9% less (best of rounds,
+ * alternated) with 32 or 16 chunks than with 98, on the shared development machine.
  */
 export const PROGRAM_CHUNKS_PER_THREAD = 16;
 
+/** The most pieces of an owned range (see {@link programChunks}): the last two a 32nd of it each. */
+export const PROGRAM_MAX_PIECES = 6;
+
 /**
- * The share of a split program run's elements cut into owned chunks, one contiguous range per
- * thread, in order (see `ThreadPool.begin`), in runs of more than {@link PROGRAM_ALL_OWNED_MAX}
- * elements; the rest, at the end, into
- * {@link PROGRAM_TAIL_CHUNKS_PER_THREAD} chunks per thread that whichever thread is free claims.
- * The same run every step (an optimizer's update) then has each thread read and write the same
- * elements every step, in one stream per operand rather than every other chunk of
- * {@link PROGRAM_CHUNKS_PER_THREAD}. On the development machine (2 vCPUs, load 0.5–1, medians of
- * rounds alternated in one process, `bench/src/program-owned-probe.ts`), Adam's program over 10⁶
- * float32 elements on two threads took 0.425 ms against 0.483 ms with alternate chunks, and the
- * MLP 784-256-10's (203,530 parameters) 0.224–0.229 ms against 0.240–0.245 ms; all of it owned
- * (no tail) gave the MLP's 0.241 ms then, while its products split by columns (since they split
- * over the shared axis, see {@link PROGRAM_ALL_OWNED_MAX}). Where a thread is not scheduled the others take its range
- * once the tail is gone, so it holds them up no longer than before.
+ * Elements of the smallest piece of an owned range at least (see {@link programPieces}): about 16
+ * µs of Adam's update on one core of the development machine.
  */
-export const PROGRAM_OWNED_SHARE = 7 / 8;
-/** Chunks per thread of the shared tail of a split program run (see {@link PROGRAM_OWNED_SHARE}). */
-export const PROGRAM_TAIL_CHUNKS_PER_THREAD = 2;
+export const PROGRAM_PIECE_MIN = 1 << 15;
 
 /**
- * Runs of at most this many elements are cut into owned ranges alone, one contiguous share per
- * thread and no tail: an optimizer's update of a model whose state stays in the cores' caches
- * between steps. There each thread's range is then exactly the half (on two threads) of a layer's
- * kernel that a product split over its shared axis reads on the same core (`splitsShared` in
- * `matmul-wasm.ts`), and no line the update writes is in the other core's cache. On the
- * development machine (2 vCPUs, rounds alternated in one process,
- * `bench/src/program-owned-probe.ts` with `SHARES=0.875,1,0.875,1`), the MLP 784-256-10 step on
- * two threads took 1.742 and 1.765 ms against 1.778 and 1.780 with the tail (its update program
- * 0.113–0.114 ms against 0.130), and Adam's step over 10⁶ float32 elements 0.308–0.310 ms against
- * 0.320–0.325; over 10⁷, which streams from memory whatever the split, the tail's balance pays
- * (3.09–3.12 ms against 3.17–3.18 without it).
+ * Pieces in each owned range of a split program run of `total` elements on `threads` threads (see
+ * {@link programChunks}): as many as keep the smallest at least {@link PROGRAM_PIECE_MIN}
+ * elements, at most {@link PROGRAM_MAX_PIECES}, at least one. On two threads, Adam over 10⁵
+ * elements gets one piece per range, the MLP 784-256-10's update (203,530 elements) two, 10⁶
+ * elements four, 10⁷ six.
  */
-export const PROGRAM_ALL_OWNED_MAX = 1 << 21;
+export function programPieces(total: number, threads: number): number {
+  const range = total / threads;
+  if (range < 2 * pieceMin) return 1;
+  return Math.min(PROGRAM_MAX_PIECES, 1 + Math.floor(Math.log2(range / pieceMin)));
+}
 
-/** The owned share set for measurements; undefined: the rule of {@link programOwnedShare}. */
-let ownedShare: number | undefined;
+let pieceMin = PROGRAM_PIECE_MIN;
 
 /**
- * Sets the share of a split program run in owned chunks for every run (0: every chunk claimed in
- * turn; undefined: back to {@link programOwnedShare}'s rule), for measurements; returns the
- * previous setting.
+ * Sets the least elements of the smallest piece of an owned range (see {@link programPieces}), for
+ * measurements; returns the previous setting.
  *
  * @internal
  */
-export function setProgramOwnedShare(share: number | undefined): number | undefined {
-  const before = ownedShare;
-  ownedShare = share;
+export function setProgramPieceMin(n: number): number {
+  const before = pieceMin;
+  pieceMin = n;
+  return before;
+}
+
+let ownedRanges = true;
+
+/**
+ * Turns owned ranges in split program runs on or off (off: `chunks` equal chunks claimed in turn),
+ * for measurements; returns the previous setting. Either way the results are the same, bit for bit.
+ *
+ * @internal
+ */
+export function setProgramOwnedRanges(on: boolean): boolean {
+  const before = ownedRanges;
+  ownedRanges = on;
   return before;
 }
 
 /**
- * The share of a split program run of `total` elements in owned chunks: all of it up to
- * {@link PROGRAM_ALL_OWNED_MAX} elements, else {@link PROGRAM_OWNED_SHARE}.
+ * Chunk boundaries of a program run of `total` elements on `threads` threads: one owned range per
+ * thread, contiguous and the same every run (16-element aligned), each cut into `pieces` chunks
+ * that halve: the first half of the range, then half of the rest, and so on, the last two equal
+ * (fewer pieces where the range is too short for that many non-empty ones); with `pieces` 0,
+ * `chunks` equal chunks and no owned range. Returns the boundaries, how many threads own a range,
+ * and the pieces in each (see `ThreadPool.begin`).
+ *
+ * Why owned ranges: an optimizer's update runs over the same elements every step, so each thread
+ * then reads and writes the same elements every step, in one stream per operand, and where a
+ * product splits over its shared axis (`splitsShared` in `matmul-wasm.ts`) each thread's range is
+ * exactly the half (on two threads) of a layer's kernel that the product read on the same core, so
+ * no line the update writes is in the other core's cache. Why halving pieces: a thread that falls
+ * behind (a core the system takes away for a while, subnormal numbers in Adam's moments on one
+ * side) has the pieces it has not started taken from the back of its range by the threads done
+ * with theirs (see `ThreadPool.begin`), the smallest first, so only the imbalance leaves its core,
+ * while its owner runs its range in a few long calls (every piece start restarts the operands'
+ * streams). On the development machine (2 vCPUs; medians of rounds alternated in one process,
+ * `bench/src/program-owned-probe.ts` and the MLP step with the piece size switched between rounds
+ * of one trainer), with the machine quiet, Adam's step over 10⁶ float32 elements on two threads
+ * took 0.308–0.309 ms in four pieces per range against 0.304–0.305 in one (eight equal pieces:
+ * 5% slower), and the MLP 784-256-10's step 1.730 ms in two pieces against 1.728–1.730 in one;
+ * with another process busy 2 ms of every 4, Adam's step over 10⁷ elements took 4.33–4.34 ms in
+ * six pieces against 5.08–5.79 ms in one. The rule before this one (ranges over 7/8 of a run of
+ * more than 2²¹ elements, and a shared tail of two chunks per thread) took 4.81 ms there against
+ * 4.09 ms in sixteen equal pieces, on a loaded machine.
  */
-export function programOwnedShare(total: number): number {
-  return ownedShare ?? (total <= PROGRAM_ALL_OWNED_MAX ? 1 : PROGRAM_OWNED_SHARE);
-}
-
-/**
- * Chunk boundaries of a program run of `total` elements on `threads` threads: with an owned
- * share, `threads` owned ranges (vector-aligned, never empty) and then the tail's chunks; else
- * `chunks` equal ones. Returns the boundaries and how many leading chunks are owned.
- */
-export function programChunks(total: number, threads: number, chunks: number, share: number): { bounds: number[]; owned: number } {
-  const head = Math.floor((total * share) / (16 * threads)) * 16 * threads;
-  if (share <= 0 || head < 16 * threads) return { bounds: split(total, chunks, 16), owned: 0 };
-  const bounds = split(head, threads, 16);
-  const tail = total - head;
-  const parts = Math.min(threads * PROGRAM_TAIL_CHUNKS_PER_THREAD, Math.floor(tail / 16));
-  if (parts > 0) for (const b of split(tail, parts, 16).slice(1)) bounds.push(head + b);
-  else bounds[threads] = total;
-  return { bounds, owned: threads };
+export function programChunks(
+  total: number,
+  threads: number,
+  chunks: number,
+  pieces: number,
+): { bounds: number[]; owned: number; pieces: number } {
+  if (pieces <= 0 || total < 16 * threads) return { bounds: split(total, chunks, 16), owned: 0, pieces: 1 };
+  const ranges = split(total, threads, 16);
+  // halving needs 2^(pieces − 1) whole blocks of 16 in the shortest range (the last may hold a partial one)
+  let blocks = Number.POSITIVE_INFINITY;
+  for (let t = 0; t < threads; t++) blocks = Math.min(blocks, Math.floor((ranges[t + 1] - ranges[t]) / 16));
+  const per = Math.max(1, Math.min(pieces, 1 + Math.floor(Math.log2(blocks))));
+  const bounds = [0];
+  for (let t = 0; t < threads; t++) {
+    let lo = ranges[t];
+    for (let k = 1; k < per; k++) {
+      lo += Math.floor((ranges[t + 1] - lo) / 32) * 16; // half of what is left, in whole blocks
+      bounds.push(lo);
+    }
+    bounds.push(ranges[t + 1]);
+  }
+  return { bounds, owned: threads, pieces: per };
 }
 
 /** The threshold in force (the probe `bench/src/optimizer-program-threads.ts` lowers it). */
@@ -334,7 +359,7 @@ function runWasm(
   const arena = away ? rt.tempF32(arenaElems) : 0;
   try {
     // a split adds at most one record per chunk boundary
-    descriptor(rt, (which.length + Math.max(chunks, threads * (1 + PROGRAM_TAIL_CHUNKS_PER_THREAD))) * w.stride * 4);
+    descriptor(rt, (which.length + Math.max(chunks, threads * PROGRAM_MAX_PIECES)) * w.stride * 4);
     if (away) {
       const heap = rt.f32();
       for (const [a, at] of away) copy(a, 0, heap, (arena >> 2) + at, a.length);
@@ -349,8 +374,8 @@ function runWasm(
       // the groups cut at chunk boundaries): each element computed once, as on one thread
       const pool = getPool()!;
       c.poolId ??= pool.register(w.module, ['run'], [w.run as (...a: number[]) => unknown]);
-      const { bounds, owned } = programChunks(total, threads, chunks, programOwnedShare(total));
-      pool.begin(threads, 0, 0, owned);
+      const { bounds, owned, pieces } = programChunks(total, threads, chunks, ownedRanges ? programPieces(total, threads) : 0);
+      pool.begin(threads, 0, 0, owned, pieces);
       let rec = 0;
       let start = 0; // first element of the current group in the concatenation
       let t = 0;

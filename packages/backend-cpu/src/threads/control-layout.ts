@@ -16,8 +16,10 @@ export const C_ERRLEN = 52;
 export const C_ERRTHREAD = 53;
 export const C_SCRATCH = 54;
 export const C_SCRATCH_STRIDE = 55;
-/** How many leading chunks of the job are owned: chunk t is claimed first by thread t (see `ThreadPool.begin`). */
+/** How many threads own a range of the job's leading chunks (see `ThreadPool.begin`). */
 export const C_OWNED = 56;
+/** Chunks in each owned range (see `ThreadPool.begin`). */
+export const C_PIECES = 57;
 /** Per worker: {@link WORKER_WORDS} words from here (ready flag, modules instantiated, chunks run, µs spent in chunks modulo 2³⁰). */
 export const C_WORKERS = 64;
 /** Words per worker from {@link C_WORKERS}. */
@@ -28,8 +30,10 @@ export const MAX_WORKERS = 63;
 export const C_ERR = 2048;
 export const ERR_MAX = 1000;
 /**
- * One claim word per owned chunk (at most {@link MAX_WORKERS} + 1): `g << 1` while the chunk of the
- * job of generation `g` (the counter's 12 bits) is free, `(g << 1) | 1` once a thread took it.
+ * One claim word per owned range (at most {@link MAX_WORKERS} + 1): the generation `g` of its job
+ * (the counter's 12 bits) in bits 20–31, then the offset of the range's first chunk not yet taken
+ * (bits 10–19: its owner takes chunks from the front) and one past its last (bits 0–9: other threads
+ * take them from the back); the range is used up where the two meet.
  */
 export const C_CLAIMS = 3072;
 /** The chunk table: one record of {@link RECORD} words per chunk (module, function, count, arguments). */

@@ -1,27 +1,28 @@
 /**
- * Owned chunks (`ThreadPool.begin`'s `owned`, and the split of a program run by
- * `programChunks`): every chunk runs exactly once whichever threads take part, even where owned
- * chunks belong to threads that never come; a program run split into owned ranges and a shared
- * tail gives results bitwise identical on 1, 2 and 4 threads, each equal to the program in
- * float32 node by node.
+ * Owned ranges (`ThreadPool.begin`'s `owned` and `pieces`, and the split of a program run by
+ * `programChunks`): every chunk runs exactly once whichever threads take part, even where ranges
+ * belong to threads that never come and must be taken from their backs; a program run split into
+ * owned ranges of one piece or many, or into plain chunks, gives results bitwise identical on 1,
+ * 2 and 4 threads, each equal to the program in float32 node by node.
  */
 import type { Backend } from '@downhill/backend';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cpu, cpuThreadsReady } from '../index.js';
 import {
-  PROGRAM_ALL_OWNED_MAX,
-  PROGRAM_OWNED_SHARE,
-  PROGRAM_TAIL_CHUNKS_PER_THREAD,
+  PROGRAM_MAX_PIECES,
+  PROGRAM_PIECE_MIN,
   programChunks,
-  programOwnedShare,
+  programPieces,
   setProgramMinPerThread,
-  setProgramOwnedShare,
+  setProgramOwnedRanges,
+  setProgramPieceMin,
 } from '../run-program.js';
 import { ADAM_PROGRAM, adamProgramReference, randomData } from '../test-helpers.js';
 import { getRuntime } from '../wasm/runtime.js';
 import { C_WORKERS, WORKER_WORDS } from './control-layout.js';
 import { getPool } from './parallel.js';
+import { MAX_OWNED_PIECES } from './pool.js';
 
 const COUNTS = [1, 2, 4] as const;
 const backends = new Map<number, Backend>(COUNTS.map((n) => [n, cpu({ threads: n })]));
@@ -36,47 +37,101 @@ afterAll(() => {
 });
 
 describe('programChunks', () => {
-  it('cuts a run into one owned, 16-aligned, non-empty range per thread, then the tail, covering every element once in order', () => {
+  it('cuts a run into one owned, 16-aligned range per thread, each in `pieces` non-empty chunks that halve, covering every element once in order', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 2, max: 8 }), fc.integer({ min: 0, max: 3_000_000 }), (threads, extra) => {
-        const total = 32 * threads + extra;
-        const { bounds, owned } = programChunks(total, threads, 4 * threads, 7 / 8);
-        expect(owned).toBe(threads);
-        expect(bounds[0]).toBe(0);
-        expect(bounds[bounds.length - 1]).toBe(total);
-        for (let i = 1; i < bounds.length; i++) expect(bounds[i]).toBeGreaterThan(bounds[i - 1]);
-        for (let t = 1; t < bounds.length - 1; t++) expect(bounds[t] % 16).toBe(0);
-        // the owned ranges are equal (the last also takes a tail under 16 elements), about 7/8 of the run
-        const own = bounds[1] - bounds[0];
-        for (let t = 1; t < threads - 1; t++) expect(bounds[t + 1] - bounds[t]).toBe(own);
-        expect(bounds[threads] - bounds[threads - 1] - own).toBeLessThan(bounds.length - 1 === threads ? 16 : 1);
-        expect(bounds.length - 1 - threads).toBeLessThanOrEqual(threads * PROGRAM_TAIL_CHUNKS_PER_THREAD);
-        if (bounds.length - 1 > threads) expect(bounds[threads]).toBeLessThanOrEqual(total);
-        expect(own * threads).toBeGreaterThan((7 / 8) * total - 16 * threads);
-      }),
+      fc.property(
+        fc.integer({ min: 2, max: 8 }),
+        fc.integer({ min: 0, max: 3_000_000 }),
+        fc.integer({ min: 1, max: PROGRAM_MAX_PIECES }),
+        (threads, extra, pieces) => {
+          const total = 32 * threads + extra;
+          const { bounds, owned, pieces: per } = programChunks(total, threads, 4 * threads, pieces);
+          expect(owned).toBe(threads);
+          expect(per).toBeGreaterThanOrEqual(1);
+          expect(per).toBeLessThanOrEqual(pieces);
+          expect(bounds.length - 1).toBe(threads * per);
+          // fewer pieces only where the shortest range has too few whole 16-element blocks to halve that often
+          const blocks = Math.min(...Array.from({ length: threads }, (_, t) => Math.floor((bounds[(t + 1) * per] - bounds[t * per]) / 16)));
+          if (per < pieces) expect(blocks).toBeLessThan(2 ** per);
+          expect(bounds[0]).toBe(0);
+          expect(bounds[bounds.length - 1]).toBe(total);
+          for (let i = 1; i < bounds.length; i++) expect(bounds[i]).toBeGreaterThan(bounds[i - 1]);
+          for (let i = 1; i < bounds.length - 1; i++) expect(bounds[i] % 16).toBe(0);
+          // the ranges (every `per` chunks) hold the same number of 16-element blocks to within one
+          // (the last block of the run may be partial)
+          const ranges = Array.from({ length: threads }, (_, t) => bounds[(t + 1) * per] - bounds[t * per]);
+          expect(Math.max(...ranges) - Math.min(...ranges)).toBeLessThan(32);
+          // each piece but the last of a range is half of what was left of it, in whole blocks
+          for (let t = 0; t < threads; t++)
+            for (let k = 0; k < per - 1; k++) {
+              const [at, end] = [bounds[t * per + k], bounds[(t + 1) * per]];
+              expect(bounds[t * per + k + 1] - at).toBe(Math.floor((end - at) / 32) * 16);
+            }
+        },
+      ),
       { numRuns: 300 },
     );
   });
 
-  it('without an owned share, cuts `chunks` plain chunks', () => {
+  it('with `pieces` 0, cuts `chunks` plain chunks and no owned range', () => {
     const { bounds, owned } = programChunks(100_000, 2, 14, 0);
     expect(owned).toBe(0);
     expect(bounds.length).toBe(15);
   });
+
+  it('a run too short for a 16-element block per thread gets plain chunks', () => {
+    const { bounds, owned, pieces } = programChunks(40, 4, 4, 3);
+    expect([owned, pieces, bounds.length, bounds[0], bounds[4]]).toEqual([0, 1, 5, 0, 40]);
+  });
+});
+
+describe('programPieces', () => {
+  it('halves each range while its smallest piece keeps PROGRAM_PIECE_MIN elements, PROGRAM_MAX_PIECES pieces at most', () => {
+    const want = (range: number) =>
+      range < 2 * PROGRAM_PIECE_MIN ? 1 : Math.min(PROGRAM_MAX_PIECES, 1 + Math.floor(Math.log2(range / PROGRAM_PIECE_MIN)));
+    expect(programPieces(100_000, 2)).toBe(want(50_000));
+    expect(programPieces(203_530, 2)).toBe(want(101_765));
+    expect(programPieces(20_000, 2)).toBe(1);
+    expect(programPieces(1e7, 2)).toBe(PROGRAM_MAX_PIECES);
+    const before = setProgramPieceMin(1000);
+    try {
+      expect(programPieces(8_000, 2)).toBe(3); // ranges of 4,000: 2,000, 1,000, 1,000
+      expect(programPieces(100_000, 2)).toBe(PROGRAM_MAX_PIECES);
+    } finally {
+      setProgramPieceMin(before);
+    }
+  });
 });
 
 /**
- * Registers a new module on the pool whose one function adds `amount` to the int32 at word `i` of
- * the block at `p` (on the workers from its source text, on the caller as the same function):
- * each chunk leaves a mark, so a chunk run twice or never shows. Returns the module's id.
+ * Registers a new module on the pool whose one function adds `amount` (`callerAmount` on the
+ * calling thread) to the int32 at word `i` of the block at `p` (on the workers from its source
+ * text, on the caller as the same function): each chunk leaves a mark, so a chunk run twice or
+ * never shows, and with two amounts which side ran it. Returns the module's id.
  */
-function registerCounter(amount: number): number {
+function registerCounter(amount: number, callerAmount = amount): number {
   const rt = getRuntime()!;
   return getPool()!.register(
     { source: `return { count(p, i) { Atomics.add(new Int32Array(memory.buffer), (p >> 2) + i, ${amount}); } };` },
     ['count'],
-    [(p: number, i: number) => Atomics.add(new Int32Array(rt.memory.buffer as SharedArrayBuffer), (p >> 2) + i, amount)],
+    [(p: number, i: number) => Atomics.add(new Int32Array(rt.memory.buffer as SharedArrayBuffer), (p >> 2) + i, callerAmount)],
   );
+}
+
+/** Runs jobs (the caller taking part) until the first `workers` workers have module `id`, so that later rounds count chunks, not instantiations. */
+async function untilInstantiated(id: number, workers: number, ptr: number): Promise<void> {
+  const pool = getPool()!;
+  const control = (pool as unknown as { control: Int32Array }).control;
+  for (
+    let k = 0;
+    k < 200 && Array.from({ length: workers }, (_, w) => w).some((w) => Atomics.load(control, C_WORKERS + WORKER_WORDS * w + 1) <= id);
+    k++
+  ) {
+    pool.begin(workers + 1);
+    pool.call(id, 0, ptr, 0);
+    pool.run('a test kernel');
+    await new Promise((r) => setTimeout(r, 5));
+  }
 }
 
 describe('owned chunks in the pool', () => {
@@ -101,27 +156,20 @@ describe('owned chunks in the pool', () => {
     }
   });
 
-  it('runs every chunk once, where owned chunks belong to threads that never come (8 owned, 3 workers), and where the caller claims none', async () => {
+  it('runs every chunk once, where owned ranges belong to threads that never come (8 owned, 3 workers), of one piece or many, and where the caller claims none', async () => {
     const rt = getRuntime()!;
     const pool = getPool()!;
     const id = registerCounter(1);
     const n = 40;
     const ptr = rt.exports.allocUninit(n * 4);
-    const control = (pool as unknown as { control: Int32Array }).control;
     try {
-      // run jobs (the caller taking part) until all three workers have the module, so that the
-      // rounds below count owned chunks, not instantiations
-      for (let k = 0; k < 200 && [0, 1, 2].some((w) => Atomics.load(control, C_WORKERS + WORKER_WORDS * w + 1) <= id); k++) {
-        pool.begin(4);
-        pool.call(id, 0, ptr, 0);
-        pool.run('a test kernel');
-        await new Promise((r) => setTimeout(r, 5));
-      }
-      for (let round = 0; round < 60; round++) {
+      await untilInstantiated(id, 3, ptr);
+      for (let round = 0; round < 120; round++) {
         new Int32Array(rt.memory.buffer, ptr, n).fill(0);
-        pool.begin(round % 3 === 0 ? 4 : 8, 0, 0, round % 2 === 0 ? 8 : 3);
+        // 1 to 5 pieces per range: 8 ranges of 5 take every chunk, and fewer leave some to the counter
+        pool.begin(round % 3 === 0 ? 4 : 8, 0, 0, round % 2 === 0 ? 8 : 3, 1 + (round % 5));
         for (let i = 0; i < n; i++) pool.call(id, 0, ptr, i);
-        pool.run('a test kernel', round % 5 !== 0);
+        pool.run('a test kernel', round % 7 !== 0);
         const counts = Array.from(new Int32Array(rt.memory.buffer, ptr, n));
         expect(counts, `round ${round}`).toEqual(new Array(n).fill(1));
       }
@@ -129,34 +177,50 @@ describe('owned chunks in the pool', () => {
       rt.exports.free(ptr);
     }
   });
-});
 
-describe('programOwnedShare', () => {
-  it('owns all of a run up to PROGRAM_ALL_OWNED_MAX elements and PROGRAM_OWNED_SHARE of a longer one; a set share overrides both', () => {
-    expect(programOwnedShare(203_530)).toBe(1);
-    expect(programOwnedShare(PROGRAM_ALL_OWNED_MAX)).toBe(1);
-    expect(programOwnedShare(PROGRAM_ALL_OWNED_MAX + 1)).toBe(PROGRAM_OWNED_SHARE);
-    const before = setProgramOwnedShare(0);
+  it("a range whose owner takes no chunk is taken from its back by the others: the caller's, where it claims none", async () => {
+    const rt = getRuntime()!;
+    const pool = getPool()!;
+    const id = registerCounter(256, 1);
+    const n = 24;
+    const ptr = rt.exports.allocUninit(n * 4);
     try {
-      expect(programOwnedShare(203_530)).toBe(0);
-      expect(programOwnedShare(1e7)).toBe(0);
+      await untilInstantiated(id, 1, ptr);
+      for (let round = 0; round < 20; round++) {
+        new Int32Array(rt.memory.buffer, ptr, n).fill(0);
+        pool.begin(2, 0, 0, 2, 12);
+        for (let i = 0; i < n; i++) pool.call(id, 0, ptr, i);
+        pool.run('a test kernel', false);
+        // every chunk, the caller's range (0–11) too, ran once, on a worker
+        expect(Array.from(new Int32Array(rt.memory.buffer, ptr, n)), `round ${round}`).toEqual(new Array(n).fill(256));
+      }
     } finally {
-      setProgramOwnedShare(before);
+      rt.exports.free(ptr);
     }
-    expect(programOwnedShare(1e7)).toBe(PROGRAM_OWNED_SHARE);
+  });
+
+  it(`refuses ranges of no chunk or of more than ${MAX_OWNED_PIECES}, changing nothing`, () => {
+    const pool = getPool()!;
+    for (const pieces of [0, 1.5, MAX_OWNED_PIECES + 1]) {
+      expect(() => pool.begin(2, 0, 0, 2, pieces)).toThrow(new RegExp(`1 to ${MAX_OWNED_PIECES} chunks of a job, not ${pieces}`));
+    }
   });
 });
 
-describe('a program run in owned ranges, with and without a shared tail', () => {
+describe('a program run in owned ranges of one piece or many, or in plain chunks', () => {
   it.each([
-    ['owned ranges alone (the rule for a run this size)', undefined],
-    ['7/8 in owned ranges and a shared tail', 7 / 8],
-  ])('Adam over 41 groups of odd sizes, %s: bitwise identical on 1, 2 and 4 threads, each the program in float32', (_, share) => {
-    const shareBefore = setProgramOwnedShare(share);
+    ['owned ranges, the rule for this run', true, PROGRAM_PIECE_MIN],
+    ['owned ranges of many small pieces', true, 64],
+    ['owned ranges of one piece each', true, 1e9],
+    ['plain chunks claimed in turn', false, PROGRAM_PIECE_MIN],
+  ])('Adam over 41 groups of odd sizes, %s: bitwise identical on 1, 2 and 4 threads, each the program in float32', (_, owned, pieceMin) => {
+    const ownedBefore = setProgramOwnedRanges(owned);
+    const pieceBefore = setProgramPieceMin(pieceMin);
     try {
       adamOverOddGroups();
     } finally {
-      setProgramOwnedShare(shareBefore);
+      setProgramOwnedRanges(ownedBefore);
+      setProgramPieceMin(pieceBefore);
     }
   });
 });

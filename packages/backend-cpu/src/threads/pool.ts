@@ -14,6 +14,7 @@ import {
   C_MAXMOD,
   C_N,
   C_OWNED,
+  C_PIECES,
   C_SCRATCH,
   C_SCRATCH_STRIDE,
   C_TABLE,
@@ -48,6 +49,18 @@ const SPIN = 50_000;
  * mid-chunk makes the caller wait for its next time slice, milliseconds.
  */
 const STALL_MAX = 0.5;
+/** The most chunks one thread's owned range holds (`begin`'s `pieces`: 10 bits of its claim word). */
+export const MAX_OWNED_PIECES = 1023;
+const OWNED_MASK = 1023;
+
+/**
+ * The claim word of an owned range (see `C_CLAIMS`): the job's generation `g` (12 bits), then
+ * the offsets of its first and one past its last chunk not yet taken (10 bits each).
+ */
+function ownedRange(g: number, front: number, back: number): number {
+  return (g << 20) | (front << 10) | back;
+}
+
 /** An argument standing for the executing thread's scratch block (see `begin`). */
 export const SCRATCH_ARG = -1;
 
@@ -188,6 +201,7 @@ export class ThreadPool {
   private maxModule = -1;
   private threads = 1;
   private owned = 0;
+  private pieces = 1;
   private readonly overflow: { fn: KernelFn; args: number[] }[] = [];
   /** Jobs run across threads so far (for tests). */
   jobs = 0;
@@ -311,15 +325,22 @@ export class ThreadPool {
   /**
    * Starts a job for up to `threads` threads. `scratch` (a block of `threads · scratchStride`
    * bytes) gives each thread a private block: an argument {@link SCRATCH_ARG} becomes
-   * `scratch + t · scratchStride` on thread t. `owned` (at most `threads`): the job's first
-   * `owned` chunks are owned, chunk t taken first by thread t (the caller is thread 0, worker w
-   * thread w + 1), so that a kernel run every step with the same chunks touches the same memory
-   * from the same core each time; a thread takes the others' owned chunks only after the counter's
-   * chunks are gone (a worker that is not scheduled holds nothing up).
+   * `scratch + t · scratchStride` on thread t. `owned` (at most `threads`) threads own a range of
+   * `pieces` chunks each, the job's first `owned · pieces` chunks in order (thread t the chunks
+   * `t · pieces` to `(t + 1) · pieces − 1`; the caller is thread 0, worker w thread w + 1): each
+   * thread runs its own range first, from its front, so that a kernel run every step with the same
+   * chunks touches the same memory from the same core each time; then the counter's chunks; then,
+   * once those are gone, it takes the chunks other threads have not yet started from the back of
+   * their ranges. A thread that falls behind (a slower share, a core the system took away) is
+   * relieved of its range's end alone, and a worker that is not scheduled holds nothing up.
    */
-  begin(threads: number, scratch = 0, scratchStride = 0, owned = 0): void {
+  begin(threads: number, scratch = 0, scratchStride = 0, owned = 0, pieces = 1): void {
+    if (!(Number.isInteger(pieces) && pieces >= 1 && pieces <= MAX_OWNED_PIECES)) {
+      throw new RangeError(`backend-cpu: a thread owns 1 to ${MAX_OWNED_PIECES} chunks of a job, not ${pieces}`);
+    }
     this.threads = threads;
     this.owned = Math.min(owned, threads);
+    this.pieces = pieces;
     this.chunks = 0;
     this.maxModule = -1;
     this.overflow.length = 0;
@@ -361,11 +382,14 @@ export class ThreadPool {
     c[C_MAXMOD] = this.maxModule;
     c[C_ALLOWED] = this.threads - 1;
     c[C_FAILED] = 0;
-    const owned = Math.min(this.owned, n);
+    // owned ranges: whole ranges only (a job with fewer chunks owns none)
+    const pieces = this.pieces;
+    const owned = Math.min(this.owned, Math.floor(n / pieces));
     c[C_OWNED] = owned;
-    for (let t = 0; t < owned; t++) Atomics.store(c, C_CLAIMS + t, g << 1);
+    c[C_PIECES] = pieces;
+    for (let t = 0; t < owned; t++) Atomics.store(c, C_CLAIMS + t, ownedRange(g, 0, pieces));
     Atomics.store(c, C_DONE, 0);
-    Atomics.store(c, C_COUNTER, (g << 20) | owned);
+    Atomics.store(c, C_COUNTER, (g << 20) | (owned * pieces));
     Atomics.store(c, C_GEN, gen);
     Atomics.notify(c, C_GEN);
     let callerError: unknown;
@@ -389,18 +413,27 @@ export class ThreadPool {
       callerMs += performance.now() - tc;
       Atomics.add(c, C_DONE, 1);
     };
-    const claimOwned = (t: number): void => {
-      if (Atomics.compareExchange(c, C_CLAIMS + t, g << 1, (g << 1) | 1) === g << 1) runHere(t);
+    // a chunk of thread t's range, from its front (its own) or its back (another's): false once none is left
+    const claimOwned = (t: number, front: boolean): boolean => {
+      for (;;) {
+        const v = Atomics.load(c, C_CLAIMS + t);
+        const f = (v >>> 10) & OWNED_MASK;
+        const b = v & OWNED_MASK;
+        if (v >>> 20 !== g || f >= b) return false;
+        if (Atomics.compareExchange(c, C_CLAIMS + t, v, front ? v + (1 << 10) : v - 1) !== v) continue;
+        runHere(t * pieces + (front ? f : b - 1));
+        return true;
+      }
     };
-    if (callerClaims && owned > 0) claimOwned(0);
+    if (callerClaims && owned > 0) while (claimOwned(0, true));
     for (;;) {
       const v = Atomics.load(c, C_COUNTER);
       const i = v & 0xfffff;
       if (i >= n) break;
       if (Atomics.compareExchange(c, C_COUNTER, v, v + 1) === v) runHere(i);
     }
-    // owned chunks whose threads have not taken them (not scheduled, not ready)
-    for (let t = 0; t < owned; t++) claimOwned(t);
+    // the owned chunks other threads have not started (not scheduled, not ready, or behind)
+    for (let t = 0; t < owned; t++) while (claimOwned(t, t === 0));
     const t1 = performance.now();
     waitUntil(c, C_DONE, n);
     Atomics.store(c, C_COUNTER, (g << 20) | 0xfffff); // closed: a late worker finds nothing

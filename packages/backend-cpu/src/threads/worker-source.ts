@@ -12,6 +12,7 @@ import {
   C_MAXMOD,
   C_N,
   C_OWNED,
+  C_PIECES,
   C_SCRATCH,
   C_SCRATCH_STRIDE,
   C_TABLE,
@@ -30,9 +31,10 @@ import {
  * WebAssembly memory (a module `{ source }` is JavaScript source text, compiled with `new Function`
  * and given the memory: the reductions of `reduce-kernels.ts`), then serves jobs: it waits on the generation word (spinning for `WORKER_SPIN_MS` of `pool.ts` after
  * its last job first, then blocking);
- * on a new job it takes its owned chunk if the job has one for it, claims chunks one at a time from
- * the job's counter (a compare-and-swap that fails once the job is over), runs each chunk's kernel
- * call, counts it done, then takes the owned chunks other threads have not, and goes back to
+ * on a new job it runs its owned range if the job has one for it, from the front, claims chunks one at
+ * a time from the job's counter (a compare-and-swap that fails once the job is over), runs each
+ * chunk's kernel call, counts it done, then takes the owned chunks other threads have not started,
+ * from the back of their ranges, and goes back to
  * waiting when no chunk is left. A job that needs a module the worker has not instantiated yet
  * sends it back to its event loop, where the pending message with that module is handled. An
  * exception is caught and reported in the control block, never thrown across threads.
@@ -43,7 +45,7 @@ export const WORKER_SOURCE = `'use strict';
 const GEN = ${C_GEN}, EXIT = ${C_EXIT}, COUNTER = ${C_COUNTER}, DONE = ${C_DONE}, N = ${C_N}, MAXMOD = ${C_MAXMOD},
   ALLOWED = ${C_ALLOWED}, FAILED = ${C_FAILED}, ERRLEN = ${C_ERRLEN}, ERRTHREAD = ${C_ERRTHREAD}, SCRATCH = ${C_SCRATCH},
   SCRATCH_STRIDE = ${C_SCRATCH_STRIDE}, WORKERS = ${C_WORKERS}, WORKER_WORDS = ${WORKER_WORDS}, TABLE = ${C_TABLE},
-  RECORD = ${RECORD}, ERR = ${C_ERR}, ERRMAX = ${ERR_MAX}, OWNED = ${C_OWNED}, CLAIMS = ${C_CLAIMS};
+  RECORD = ${RECORD}, ERR = ${C_ERR}, ERRMAX = ${ERR_MAX}, OWNED = ${C_OWNED}, PIECES = ${C_PIECES}, CLAIMS = ${C_CLAIMS};
 const node = typeof require === 'function' && typeof process === 'object';
 const port = node ? require('node:worker_threads').parentPort : self;
 let ctl, id = 0, memory, last = 0, busy = 0, spinMs = 1, budget = 1;
@@ -83,18 +85,25 @@ function done(i, t0) {
   ctl[WORKERS + WORKER_WORDS * id + 3] = Math.round(busy * 1000) % 0x40000000; // µs spent in chunks (read by the threads bench)
   if (Atomics.add(ctl, DONE, 1) + 1 === ctl[N]) Atomics.notify(ctl, DONE);
 }
-function claimOwned(t, g) {
-  if (Atomics.compareExchange(ctl, CLAIMS + t, g << 1, (g << 1) | 1) !== g << 1) return false;
-  const t0 = performance.now();
-  try { runChunk(t); } catch (e) { fail(e); }
-  done(t, t0);
-  return true;
+// a chunk of thread t's owned range, from its front (this thread's own) or its back (another's)
+function claimOwned(t, g, front) {
+  for (;;) {
+    const v = Atomics.load(ctl, CLAIMS + t);
+    const f = (v >>> 10) & 1023, b = v & 1023;
+    if (v >>> 20 !== g || f >= b) return false;
+    if (Atomics.compareExchange(ctl, CLAIMS + t, v, front ? v + 1024 : v - 1) !== v) continue;
+    const i = t * ctl[PIECES] + (front ? f : b - 1);
+    const t0 = performance.now();
+    try { runChunk(i); } catch (e) { fail(e); }
+    done(i, t0);
+    return true;
+  }
 }
 function work(gen) {
   const g = gen & 0xfff;
-  // owned chunks: this thread's own first (thread id + 1; the caller is thread 0)
+  // owned ranges: this thread's own first, from its front (thread id + 1; the caller is thread 0)
   const owned = ctl[OWNED];
-  if (id + 1 < owned) claimOwned(id + 1, g);
+  if (id + 1 < owned) while (claimOwned(id + 1, g, true));
   for (;;) {
     const v = Atomics.load(ctl, COUNTER);
     if (v >>> 20 !== g) return;
@@ -106,8 +115,8 @@ function work(gen) {
     try { runChunk(i); } catch (e) { fail(e); }
     done(i, t0);
   }
-  // then the owned chunks of threads that have not taken theirs
-  for (let t = 0; t < owned; t++) claimOwned(t, g);
+  // then the chunks of other threads' ranges they have not started, from the back
+  for (let t = 0; t < owned; t++) while (claimOwned(t, g, t === id + 1));
 }
 function loop() {
   for (;;) {
