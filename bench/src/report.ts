@@ -618,6 +618,21 @@ export function renderThreads(res: Results): string {
       ]);
   }
   out.push(table(['', 'one thread (median)', 'default threads (median)', 'threads', 'speed-up'], rows), '');
+  const spread = th.filter((r) => !r.error && typeof r.speedupQ1 === 'number');
+  if (spread.length > 0) {
+    const name: Record<string, string> = { mlp: 'the MLP', 'matmul-1024': 'the product', 'adam-1e7': 'Adam' };
+    out.push(
+      'The speed-up moves with the moment on this shared machine: taken round by round (the median of a round of runs on one ' +
+        'thread over that of the round on the default threads right after it), its quartiles were ' +
+        spread
+          .map(
+            (r) => `${x(r.speedupQ1 as number)}–${x(r.speedupQ3 as number)} for ${name[String(r.bench)] ?? r.bench} (${r.rounds} rounds)`,
+          )
+          .join(', ') +
+        '.',
+      '',
+    );
+  }
   const jax = mlp.get('jax-js-wasm');
   const ml = th.find((r) => r.bench === 'mlp' && !r.error);
   if (jax && ml)

@@ -33,7 +33,7 @@ import { BYTES_PER_PARAM } from './bandwidth.js';
 import { downhillTrainer } from './mlp-problem.js';
 import { streamProbe } from './stream-probe.js';
 import { closeFloorProbe, floorSampler } from './bandwidth.js';
-import { STEADY_WARMUP_MS, childConfig, emit, measurePaired, median, randomF32 } from './util.js';
+import { STEADY_WARMUP_MS, childConfig, emit, measurePaired, median, quantile, randomF32 } from './util.js';
 
 export interface ThreadsConfig {
   readonly impl: 'downhill-cpu';
@@ -48,7 +48,9 @@ export interface ThreadsConfig {
  * before): with one run of each in turn, every run on several threads would follow a run on one
  * long enough for the workers to block, and pay waking them (about 0.1 ms here,
  * `bench/src/threads-wake.ts`). Rounds are still short (tens of milliseconds), so a busy moment of
- * the shared machine hits every configuration alike.
+ * the shared machine hits every configuration alike. Besides each function's median over all its
+ * runs, returns its median in each round (`rounds`), so that the ratio of two can be taken round
+ * by round (see {@link roundRatios}).
  */
 function interleaved(
   fns: readonly (() => void)[],
@@ -57,23 +59,37 @@ function interleaved(
   max = 200,
   round = 1,
   warmMs = 0,
-): { median: number; min: number; reps: number }[] {
+): { median: number; min: number; reps: number; rounds: number[] }[] {
   // warm-up: at least two runs of each, then rounds as timed until warmMs has passed
   for (const f of fns) f();
   for (const f of fns) f();
   for (const w0 = performance.now(); performance.now() - w0 < warmMs; ) for (const f of fns) for (let r = 0; r < round; r++) f();
   const samples: number[][] = fns.map(() => []);
+  const rounds: number[][] = fns.map(() => []);
   const start = performance.now();
   while (samples[0].length < max && (samples[0].length < min || performance.now() - start < budgetMs)) {
     fns.forEach((f, k) => {
+      const these: number[] = [];
       for (let r = 0; r < round; r++) {
         const t = performance.now();
         f();
-        samples[k].push(performance.now() - t);
+        these.push(performance.now() - t);
       }
+      samples[k].push(...these);
+      rounds[k].push(median(these));
     });
   }
-  return samples.map((s) => ({ median: median(s), min: Math.min(...s), reps: s.length }));
+  return samples.map((s, k) => ({ median: median(s), min: Math.min(...s), reps: s.length, rounds: rounds[k] }));
+}
+
+/**
+ * The speed-up of `many` over `one` round by round (each round's median on one thread over its
+ * median on several), summarised by its quartiles: how much the ratio of the whole run's medians
+ * moves with the moment on a shared machine.
+ */
+function roundRatios(one: { rounds: number[] }, many: { rounds: number[] }): { speedupQ1: number; speedupQ3: number; rounds: number } {
+  const r = one.rounds.map((s, i) => s / many.rounds[i]);
+  return { speedupQ1: quantile(r, 0.25), speedupQ3: quantile(r, 0.75), rounds: r.length };
 }
 
 /** Per-run medians of where a function's time went: process CPU time (every thread) and the split kernels' busy times. */
@@ -158,6 +174,7 @@ async function main(): Promise<void> {
       stepsPerSecond: 1000 / t.median,
       singleStepsPerSecond: 1000 / s.median,
       speedup: s.median / t.median,
+      ...roundRatios(s, t),
       loss: last[1],
       loadStart,
       loadEnd,
@@ -198,6 +215,7 @@ async function main(): Promise<void> {
       singleGmacs: gmacs(s.median),
       gmacs: gmacs(t.median),
       speedup: s.median / t.median,
+      ...roundRatios(s, t),
       loadStart,
       loadEnd,
       singleAccounting: acc[0].summary(),
@@ -276,6 +294,7 @@ async function main(): Promise<void> {
       pairedHandMs: paired.handMedianMs,
       pairedRounds: paired.rounds,
       speedup: s.median / t.median,
+      ...roundRatios(s, t),
       loadStart,
       loadEnd,
       singleAccounting: acc[0].summary(),

@@ -6,10 +6,16 @@ import { fileURLToPath } from 'node:url';
 
 /** The median of a sample (mean of the middle two for an even count). */
 export function median(xs: readonly number[]): number {
+  return quantile(xs, 0.5);
+}
+
+/** The `q`-quantile of a sample (0 ≤ q ≤ 1; linear between the two nearest order statistics). */
+export function quantile(xs: readonly number[], q: number): number {
   if (xs.length === 0) return NaN;
   const s = [...xs].sort((a, b) => a - b);
-  const h = s.length >> 1;
-  return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
+  const at = q * (s.length - 1);
+  const lo = Math.floor(at);
+  return lo + 1 < s.length ? s[lo] + (at - lo) * (s[lo + 1] - s[lo]) : s[lo];
 }
 
 /**
