@@ -118,8 +118,11 @@ function registerCounter(amount: number, callerAmount = amount): number {
   );
 }
 
-/** Runs jobs (the caller taking part) until the first `workers` workers have module `id`, so that later rounds count chunks, not instantiations. */
-async function untilInstantiated(id: number, workers: number, ptr: number): Promise<void> {
+/**
+ * Runs jobs of one chunk, a call of module `id` with `args` (the caller taking part), until the
+ * first `workers` workers have the module, so that later rounds count chunks, not instantiations.
+ */
+async function untilInstantiated(id: number, workers: number, args: readonly number[]): Promise<void> {
   const pool = getPool()!;
   const control = (pool as unknown as { control: Int32Array }).control;
   for (
@@ -128,7 +131,7 @@ async function untilInstantiated(id: number, workers: number, ptr: number): Prom
     k++
   ) {
     pool.begin(workers + 1);
-    pool.call(id, 0, ptr, 0);
+    pool.call(id, 0, ...args);
     pool.run('a test kernel');
     await new Promise((r) => setTimeout(r, 5));
   }
@@ -163,7 +166,7 @@ describe('owned chunks in the pool', () => {
     const n = 40;
     const ptr = rt.exports.allocUninit(n * 4);
     try {
-      await untilInstantiated(id, 3, ptr);
+      await untilInstantiated(id, 3, [ptr, 0]);
       for (let round = 0; round < 120; round++) {
         new Int32Array(rt.memory.buffer, ptr, n).fill(0);
         // 1 to 5 pieces per range: 8 ranges of 5 take every chunk, and fewer leave some to the counter
@@ -181,18 +184,29 @@ describe('owned chunks in the pool', () => {
   it("a range whose owner takes no chunk is taken from its back by the others: the caller's, where it claims none", async () => {
     const rt = getRuntime()!;
     const pool = getPool()!;
-    const id = registerCounter(256, 1);
+    // each chunk takes the next ticket (1, 2, …) from a counter after the marks, and writes it to
+    // its mark: positive on a worker, negative on the caller, so the marks give who ran what, in order
+    const body = (sign: number) =>
+      `const a = new Int32Array(memory.buffer); a[(p >> 2) + i] = ${sign} * (Atomics.add(a, (p >> 2) + n, 1) + 1);`;
+    const id = pool.register(
+      { source: `return { ticket(p, i, n) { ${body(1)} } };` },
+      ['ticket'],
+      [new Function('memory', `return (p, i, n) => { ${body(-1)} };`)(rt.memory) as (p: number, i: number, n: number) => void],
+    );
     const n = 24;
-    const ptr = rt.exports.allocUninit(n * 4);
+    const ptr = rt.exports.allocUninit((n + 1) * 4);
     try {
-      await untilInstantiated(id, 1, ptr);
+      new Int32Array(rt.memory.buffer, ptr, n + 1).fill(0);
+      await untilInstantiated(id, 1, [ptr, 0, n]);
       for (let round = 0; round < 20; round++) {
-        new Int32Array(rt.memory.buffer, ptr, n).fill(0);
+        new Int32Array(rt.memory.buffer, ptr, n + 1).fill(0);
         pool.begin(2, 0, 0, 2, 12);
-        for (let i = 0; i < n; i++) pool.call(id, 0, ptr, i);
+        for (let i = 0; i < n; i++) pool.call(id, 0, ptr, i, n);
         pool.run('a test kernel', false);
-        // every chunk, the caller's range (0–11) too, ran once, on a worker
-        expect(Array.from(new Int32Array(rt.memory.buffer, ptr, n)), `round ${round}`).toEqual(new Array(n).fill(256));
+        // the one worker ran its own range (chunks 12–23) from the front, then the caller's
+        // (chunks 0–11) from the back: chunk 11 first, chunk 0 last
+        const want = [...Array.from({ length: 12 }, (_, i) => 24 - i), ...Array.from({ length: 12 }, (_, i) => i + 1)];
+        expect(Array.from(new Int32Array(rt.memory.buffer, ptr, n)), `round ${round}`).toEqual(want);
       }
     } finally {
       rt.exports.free(ptr);
