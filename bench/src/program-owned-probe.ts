@@ -5,8 +5,9 @@
  * each configuration in `CONFIGS` (default `0,1,1:0:1e9`: `owned:min:piece`, owned 0 for every
  * chunk claimed in turn and 1 for owned ranges, `setProgramOwnedRanges`; `min` the program
  * threshold, `setProgramMinPerThread`, 0 for its default; `piece` the least elements of a piece of
- * an owned range, `setProgramPieceMin`, 1e9 for one piece per range), in alternation, rounds of ten steps each (the first of each round left
- * out), and, with `N` set, one Adam step over one float32 tensor of `N` elements the same way.
+ * an owned range, `setProgramPieceMin`, 1e9 for one piece per range), in alternation, rounds of
+ * ten steps each (the first of each round left out), and, with `N` set, one Adam step over one
+ * float32 tensor of `N` elements the same way.
  * Prints the median step and the median time in `runProgram` per configuration, with the load
  * average before and after.
  *

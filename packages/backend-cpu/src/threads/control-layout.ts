@@ -36,6 +36,10 @@ export const ERR_MAX = 1000;
  * take them from the back); the range is used up where the two meet.
  */
 export const C_CLAIMS = 3072;
+/** Bits of each offset in an owned range's claim word (see {@link C_CLAIMS}). */
+export const CLAIM_OFFSET_BITS = 10;
+/** The mask of one offset in a claim word; also the most chunks an owned range holds. */
+export const CLAIM_OFFSET_MASK = (1 << CLAIM_OFFSET_BITS) - 1;
 /** The chunk table: one record of {@link RECORD} words per chunk (module, function, count, arguments). */
 export const C_TABLE = 4096;
 export const RECORD = 16;

@@ -215,8 +215,15 @@ describe('owned chunks in the pool', () => {
 
   it(`refuses ranges of no chunk or of more than ${MAX_OWNED_PIECES}, changing nothing`, () => {
     const pool = getPool()!;
+    pool.begin(3, 0, 0, 2, 4);
+    const state = () => {
+      const p = pool as unknown as { threads: number; owned: number; pieces: number; chunks: number };
+      return [p.threads, p.owned, p.pieces, p.chunks];
+    };
+    const before = state();
     for (const pieces of [0, 1.5, MAX_OWNED_PIECES + 1]) {
       expect(() => pool.begin(2, 0, 0, 2, pieces)).toThrow(new RegExp(`1 to ${MAX_OWNED_PIECES} chunks of a job, not ${pieces}`));
+      expect(state(), `after ${pieces} pieces were refused`).toEqual(before);
     }
   });
 });

@@ -4,6 +4,8 @@ import { WORKER_SOURCE } from './worker-source.js';
 import {
   C_ALLOWED,
   C_CLAIMS,
+  CLAIM_OFFSET_BITS,
+  CLAIM_OFFSET_MASK,
   C_COUNTER,
   C_DONE,
   C_ERR,
@@ -49,16 +51,15 @@ const SPIN = 50_000;
  * mid-chunk makes the caller wait for its next time slice, milliseconds.
  */
 const STALL_MAX = 0.5;
-/** The most chunks one thread's owned range holds (`begin`'s `pieces`: 10 bits of its claim word). */
-export const MAX_OWNED_PIECES = 1023;
-const OWNED_MASK = 1023;
+/** The most chunks one thread's owned range holds (`begin`'s `pieces`: one offset of its claim word). */
+export const MAX_OWNED_PIECES = CLAIM_OFFSET_MASK;
 
 /**
  * The claim word of an owned range (see `C_CLAIMS`): the job's generation `g` (12 bits), then
- * the offsets of its first and one past its last chunk not yet taken (10 bits each).
+ * the offsets of its first and one past its last chunk not yet taken ({@link CLAIM_OFFSET_BITS} each).
  */
 function ownedRange(g: number, front: number, back: number): number {
-  return (g << 20) | (front << 10) | back;
+  return (g << 20) | (front << CLAIM_OFFSET_BITS) | back;
 }
 
 /** An argument standing for the executing thread's scratch block (see `begin`). */
@@ -417,10 +418,10 @@ export class ThreadPool {
     const claimOwned = (t: number, front: boolean): boolean => {
       for (;;) {
         const v = Atomics.load(c, C_CLAIMS + t);
-        const f = (v >>> 10) & OWNED_MASK;
-        const b = v & OWNED_MASK;
+        const f = (v >>> CLAIM_OFFSET_BITS) & CLAIM_OFFSET_MASK;
+        const b = v & CLAIM_OFFSET_MASK;
         if (v >>> 20 !== g || f >= b) return false;
-        if (Atomics.compareExchange(c, C_CLAIMS + t, v, front ? v + (1 << 10) : v - 1) !== v) continue;
+        if (Atomics.compareExchange(c, C_CLAIMS + t, v, front ? v + (1 << CLAIM_OFFSET_BITS) : v - 1) !== v) continue;
         runHere(t * pieces + (front ? f : b - 1));
         return true;
       }

@@ -1,6 +1,8 @@
 import {
   C_ALLOWED,
   C_CLAIMS,
+  CLAIM_OFFSET_BITS,
+  CLAIM_OFFSET_MASK,
   C_COUNTER,
   C_DONE,
   C_ERR,
@@ -45,7 +47,8 @@ export const WORKER_SOURCE = `'use strict';
 const GEN = ${C_GEN}, EXIT = ${C_EXIT}, COUNTER = ${C_COUNTER}, DONE = ${C_DONE}, N = ${C_N}, MAXMOD = ${C_MAXMOD},
   ALLOWED = ${C_ALLOWED}, FAILED = ${C_FAILED}, ERRLEN = ${C_ERRLEN}, ERRTHREAD = ${C_ERRTHREAD}, SCRATCH = ${C_SCRATCH},
   SCRATCH_STRIDE = ${C_SCRATCH_STRIDE}, WORKERS = ${C_WORKERS}, WORKER_WORDS = ${WORKER_WORDS}, TABLE = ${C_TABLE},
-  RECORD = ${RECORD}, ERR = ${C_ERR}, ERRMAX = ${ERR_MAX}, OWNED = ${C_OWNED}, PIECES = ${C_PIECES}, CLAIMS = ${C_CLAIMS};
+  RECORD = ${RECORD}, ERR = ${C_ERR}, ERRMAX = ${ERR_MAX}, OWNED = ${C_OWNED}, PIECES = ${C_PIECES}, CLAIMS = ${C_CLAIMS},
+  OFFSET_BITS = ${CLAIM_OFFSET_BITS}, OFFSET_MASK = ${CLAIM_OFFSET_MASK};
 const node = typeof require === 'function' && typeof process === 'object';
 const port = node ? require('node:worker_threads').parentPort : self;
 let ctl, id = 0, memory, last = 0, busy = 0, spinMs = 1, budget = 1;
@@ -89,9 +92,9 @@ function done(i, t0) {
 function claimOwned(t, g, front) {
   for (;;) {
     const v = Atomics.load(ctl, CLAIMS + t);
-    const f = (v >>> 10) & 1023, b = v & 1023;
+    const f = (v >>> OFFSET_BITS) & OFFSET_MASK, b = v & OFFSET_MASK;
     if (v >>> 20 !== g || f >= b) return false;
-    if (Atomics.compareExchange(ctl, CLAIMS + t, v, front ? v + 1024 : v - 1) !== v) continue;
+    if (Atomics.compareExchange(ctl, CLAIMS + t, v, front ? v + (1 << OFFSET_BITS) : v - 1) !== v) continue;
     const i = t * ctl[PIECES] + (front ? f : b - 1);
     const t0 = performance.now();
     try { runChunk(i); } catch (e) { fail(e); }
